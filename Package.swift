@@ -1,0 +1,56 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Release builds of the numeric modules drop integer-overflow checks in hot kernels.
+let fastMath: [SwiftSetting] = [
+    .unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release)),
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "BehaviorKit",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "TensorEngine", targets: ["TensorEngine"]),
+        .library(name: "NeuralNet", targets: ["NeuralNet"]),
+        .executable(name: "behave", targets: ["behave"]),
+        .executable(name: "behave-bench", targets: ["BehaviorBench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // OpenBLAS headers and library, found with pkg-config (Debian: libopenblas-dev).
+        .systemLibrary(
+            name: "CBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]
+        ),
+        // The only module that calls BLAS; Accelerate can stand in here on macOS.
+        .target(name: "Linalg", dependencies: ["CBLAS"], swiftSettings: fastMath),
+        // Tensors, kernels and reverse-mode autodiff. Knows nothing of layers or events.
+        .target(name: "TensorEngine", dependencies: ["Linalg"], swiftSettings: fastMath),
+        // Layers, losses, optimizers, schedules and checkpoints on top of the engine.
+        .target(name: "NeuralNet", dependencies: ["TensorEngine"], swiftSettings: fastMath),
+        .executableTarget(
+            name: "behave",
+            dependencies: [
+                "NeuralNet", "TensorEngine",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: [.enableUpcomingFeature("ExistentialAny")]
+        ),
+        .executableTarget(
+            name: "BehaviorBench",
+            dependencies: ["NeuralNet", "TensorEngine", "Linalg"],
+            path: "benchmarks/Swift",
+            swiftSettings: fastMath
+        ),
+        .testTarget(name: "TensorEngineTests", dependencies: ["TensorEngine"]),
+        .testTarget(
+            name: "NeuralNetTests",
+            dependencies: ["NeuralNet", "TensorEngine"],
+            resources: [.copy("Fixtures")]
+        ),
+    ]
+)
