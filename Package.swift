@@ -46,10 +46,12 @@ let package = Package(
             path: "benchmarks/Swift",
             swiftSettings: fastMath
         ),
-        .testTarget(name: "TensorEngineTests", dependencies: ["TensorEngine"]),
+        // Shared test helpers: tolerance comparisons and finite-difference gradient checks.
+        .target(name: "TestSupport", dependencies: ["TensorEngine"], path: "Tests/TestSupport"),
+        .testTarget(name: "TensorEngineTests", dependencies: ["TensorEngine", "TestSupport"]),
         .testTarget(
             name: "NeuralNetTests",
-            dependencies: ["NeuralNet", "TensorEngine"],
+            dependencies: ["NeuralNet", "TensorEngine", "TestSupport"],
             resources: [.copy("Fixtures")]
         ),
     ]

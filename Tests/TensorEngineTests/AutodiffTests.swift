@@ -1,6 +1,7 @@
 import Testing
 
 @testable import TensorEngine
+import TestSupport
 
 @Suite("Autodiff driver")
 struct AutodiffTests {

@@ -1,6 +1,7 @@
 import Testing
 
 @testable import TensorEngine
+import TestSupport
 
 @Suite("Elementwise ops: values and gradients")
 struct ElementwiseGradientTests {

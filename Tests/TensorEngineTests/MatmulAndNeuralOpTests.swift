@@ -1,6 +1,7 @@
 import Testing
 
 @testable import TensorEngine
+import TestSupport
 
 @Suite("Matmul and fused neural-network ops")
 struct MatmulAndNeuralOpTests {

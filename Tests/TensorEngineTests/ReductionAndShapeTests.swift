@@ -1,6 +1,7 @@
 import Testing
 
 @testable import TensorEngine
+import TestSupport
 
 @Suite("Reductions, shapes and indexing")
 struct ReductionAndShapeTests {

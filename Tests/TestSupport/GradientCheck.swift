@@ -1,9 +1,8 @@
 import Testing
-
-@testable import TensorEngine
+import TensorEngine
 
 /// Expects `actual` to equal `expected` in shape and, elementwise, within tolerance.
-func expectClose(
+public func expectClose(
     _ actual: Tensor, _ expected: Tensor, relative: Float = 1e-4, absolute: Float = 1e-5,
     _ comment: String = "", sourceLocation: SourceLocation = #_sourceLocation
 ) {
@@ -14,7 +13,7 @@ func expectClose(
 }
 
 /// Expects two arrays to agree elementwise within `absolute + relative * |expected|`.
-func expectClose(
+public func expectClose(
     _ actual: [Float], _ expected: [Float], relative: Float = 1e-4, absolute: Float = 1e-5,
     _ comment: String = "", sourceLocation: SourceLocation = #_sourceLocation
 ) {
@@ -37,7 +36,7 @@ func expectClose(
 ///
 /// Float32 finite differences are noisy, so the defaults are h = 1e-2 and a 2% relative
 /// tolerance; keep inputs away from kinks (relu at 0, abs at 0, ties in max) by more than h.
-func checkGradients(
+public func checkGradients(
     _ inputs: [Tensor], step h: Float = 1e-2, relative: Float = 2e-2, absolute: Float = 2e-3,
     seed: UInt64 = 7, sourceLocation: SourceLocation = #_sourceLocation, _ f: ([Tensor]) -> Tensor
 ) {
@@ -71,13 +70,13 @@ func checkGradients(
 }
 
 /// A seeded random leaf tensor that requires a gradient.
-func randomInput(_ shape: [Int], seed: UInt64, in range: ClosedRange<Float> = -1...1) -> Tensor {
+public func randomInput(_ shape: [Int], seed: UInt64, in range: ClosedRange<Float> = -1...1) -> Tensor {
     var rng = RandomGenerator(seed: seed)
     return Tensor.uniform(shape, in: range, generator: &rng, requiresGradient: true)
 }
 
 /// A seeded random leaf whose elements stay at least `margin` away from zero.
-func randomInputAwayFromZero(_ shape: [Int], seed: UInt64, margin: Float = 0.1) -> Tensor {
+public func randomInputAwayFromZero(_ shape: [Int], seed: UInt64, margin: Float = 0.1) -> Tensor {
     var rng = RandomGenerator(seed: seed)
     let values = (0..<shape.reduce(1, *)).map { _ -> Float in
         let v = margin + rng.nextUniform() * (1 - margin)
