@@ -1,0 +1,39 @@
+# BehaviorKit: the two commands of a fresh machine are `make run` and `make test`.
+SWIFT ?= swift
+PYTHON ?= python3
+VENV ?= .venv
+SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
+
+.PHONY: run test bench deps fixtures clean
+
+## Installs the system libraries the build needs (OpenBLAS through apt-get) when absent.
+deps:
+	@if ! command -v pkg-config >/dev/null 2>&1 || ! pkg-config --exists openblas; then \
+		echo "Installing libopenblas-dev and pkg-config with apt-get..."; \
+		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq libopenblas-dev pkg-config; \
+	fi
+
+## The main job: a release build and the demo (a small model whose loss falls).
+run: deps
+	$(SWIFT) run -c release behave demo
+
+## The test suite (debug build, Swift Testing).
+test: deps
+	$(SWIFT) test
+
+## Side-by-side benchmarks against PyTorch (sets up a PyTorch virtualenv when absent).
+bench: deps
+	$(SWIFT) build -c release --product behave-bench
+	@if ! $(VENV)/bin/python -c "import torch" >/dev/null 2>&1; then \
+		echo "Creating $(VENV) with PyTorch (about 5 GB, a few minutes)..."; \
+		$(PYTHON) -m venv $(VENV) && $(VENV)/bin/pip install -q torch numpy safetensors; \
+	fi
+	$(VENV)/bin/python benchmarks/compare.py --swift-bin .build/release/behave-bench --python $(VENV)/bin/python \
+		--json-out benchmarks/results.json --markdown
+
+## Regenerates the PyTorch golden files used by the parity tests.
+fixtures:
+	$(VENV)/bin/python Tests/NeuralNetTests/Fixtures/make_fixtures.py
+
+clean:
+	rm -rf .build
