@@ -1,0 +1,101 @@
+import ArgumentParser
+import Foundation
+import NeuralNet
+import TensorEngine
+
+/// Trains a small purchase-propensity MLP on synthetic data and prints its loss falling.
+struct Demo: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Train a small MLP on synthetic user features and print its loss falling.",
+        discussion: """
+            Generates users with 17 behaviour features whose purchase probability depends \
+            non-linearly on them, trains a 17-32-16-1 MLP with Adam and binary cross-entropy, \
+            and reports training loss per epoch and held-out accuracy.
+            """
+    )
+
+    @Option(help: "Random seed for data, initial weights and shuffling.")
+    var seed: UInt64 = 42
+
+    @Option(help: "Number of passes over the training data.")
+    var epochs: Int = 12
+
+    @Option(help: "Number of synthetic users.")
+    var users: Int = 4096
+
+    @Option(help: "Threads for kernels and BLAS.")
+    var threads: Int = 1
+
+    func validate() throws {
+        guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1.") }
+        guard users >= 64 else { throw ValidationError("--users must be at least 64.") }
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1.") }
+    }
+
+    func run() throws {
+        Engine.threadCount = threads
+        var rng = RandomGenerator(seed: seed)
+        let data = SyntheticPurchases(users: users, generator: &rng)
+        let split = users * 4 / 5
+        let model = Sequential([
+            .linear(Linear(inputSize: SyntheticPurchases.featureCount, outputSize: 32, generator: &rng)), .relu,
+            .linear(Linear(inputSize: 32, outputSize: 16, generator: &rng)), .relu,
+            .linear(Linear(inputSize: 16, outputSize: 1, generator: &rng)),
+        ])
+        let optimizer = Adam(for: model, learningRate: 0.01)
+        let batchSize = 128
+        print("Training a 17-32-16-1 MLP on \(split) synthetic users (seed \(seed)):")
+        let start = Date()
+        for epoch in 1...epochs {
+            let order = rng.permutation(split)
+            var total: Float = 0
+            var batches = 0
+            for first in stride(from: 0, to: split, by: batchSize) {
+                let rows = Array(order[first..<min(first + batchSize, split)])
+                let (x, y) = data.batch(rows)
+                let loss = binaryCrossEntropyWithLogits(logits: model(x).reshaped([-1]), targets: y)
+                optimizer.step(loss.gradients())
+                total += loss.scalar
+                batches += 1
+            }
+            print(String(format: "  epoch %2d  loss %.4f", epoch, total / Float(batches)))
+        }
+        let (x, y) = data.batch(Array(split..<users))
+        let probabilities = Tensor.withoutGradients { model(x).reshaped([-1]).sigmoid() }
+        let correct = zip(probabilities.scalars, y.scalars).filter { ($0 >= 0.5) == ($1 == 1) }.count
+        let accuracy = Double(correct) / Double(users - split)
+        print(String(format: "Held-out accuracy %.3f on %d users (%.1fs).", accuracy, users - split,
+                     Date().timeIntervalSince(start)))
+    }
+}
+
+/// Users with 17 standardised features and a purchase label drawn from a known,
+/// non-linear propensity.
+struct SyntheticPurchases {
+    static let featureCount = 17
+    let features: [Float]
+    let labels: [Float]
+
+    init(users: Int, generator rng: inout RandomGenerator) {
+        var features = [Float](repeating: 0, count: users * Self.featureCount)
+        var labels = [Float](repeating: 0, count: users)
+        for u in 0..<users {
+            var row = [Float](repeating: 0, count: Self.featureCount)
+            for j in 0..<Self.featureCount { row[j] = rng.nextNormal() }
+            // Recency, frequency and carts interact; other features are noise.
+            let score = 1.5 * row[0] - 1.0 * row[1] * row[2] + 0.8 * row[3] * row[3] - 0.8 + 0.5 * row[4]
+            let probability = 1 / (1 + Foundation.exp(-2 * score))
+            labels[u] = rng.nextUniform() < probability ? 1 : 0
+            features.replaceSubrange((u * Self.featureCount)..<((u + 1) * Self.featureCount), with: row)
+        }
+        self.features = features
+        self.labels = labels
+    }
+
+    func batch(_ rows: [Int]) -> (Tensor, Tensor) {
+        var x = [Float]()
+        x.reserveCapacity(rows.count * Self.featureCount)
+        for r in rows { x.append(contentsOf: features[(r * Self.featureCount)..<((r + 1) * Self.featureCount)]) }
+        return (Tensor(shape: [rows.count, Self.featureCount], scalars: x), Tensor(shape: [rows.count], scalars: rows.map { labels[$0] }))
+    }
+}

@@ -1,0 +1,62 @@
+import Foundation
+import Linalg
+import TensorEngine
+
+/// `behave-bench --case CASE --threads N`: runs one case and prints one JSON line in the
+/// format of benchmarks/torch_bench.py (benchmarks/compare.py runs both side by side).
+@main
+struct BenchmarkMain {
+    static let throughput: [String: @Sendable () -> [Double]] = [
+        "mlp": Cases.mlp, "lstm": Cases.lstm, "sasrec": Cases.sasrec,
+    ]
+    static let latency: [String: @Sendable () -> [Double]] = [
+        "mlp-latency": Cases.mlpLatency, "sasrec-latency": Cases.sasrecLatency,
+    ]
+
+    static func main() {
+        var caseName: String?
+        var threads = 1
+        var arguments = CommandLine.arguments.dropFirst().makeIterator()
+        while let argument = arguments.next() {
+            switch argument {
+            case "--case": caseName = arguments.next()
+            case "--threads":
+                guard let value = arguments.next().flatMap(Int.init), value >= 1 else {
+                    fail("--threads needs a whole number of at least 1")
+                }
+                threads = value
+            default: fail("unknown argument '\(argument)'")
+            }
+        }
+        let names = (throughput.keys.sorted() + latency.keys.sorted()).joined(separator: ", ")
+        guard let caseName else { fail("--case is required (one of: \(names))") }
+        Engine.threadCount = threads
+
+        var result: [String: Any] = ["impl": "behaviorkit", "case": caseName, "threads": threads,
+                                     "version": "BehaviorKit 0.1.0, \(BLAS.libraryDescription)"]
+        if let run = throughput[caseName] {
+            let runs = run()
+            result["unit"] = "steps/s"
+            result["value"] = Timing.median(runs)
+            result["runs"] = runs
+        } else if let run = latency[caseName] {
+            let times = run().sorted()
+            let p50 = Timing.median(times)
+            result["unit"] = "ms"
+            result["value"] = p50
+            result["runs"] = [p50]
+            result["p50_ms"] = p50
+            result["p99_ms"] = Timing.nearestRank(times, 0.99)
+        } else {
+            fail("unknown case '\(caseName)' (one of: \(names))")
+        }
+        guard let data = try? JSONSerialization.data(withJSONObject: result, options: [.sortedKeys]),
+              let line = String(data: data, encoding: .utf8) else { fail("could not encode the result") }
+        print(line)
+    }
+
+    static func fail(_ message: String) -> Never {
+        FileHandle.standardError.write(Data("behave-bench: \(message)\n".utf8))
+        exit(2)
+    }
+}

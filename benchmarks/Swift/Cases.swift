@@ -1,0 +1,195 @@
+import NeuralNet
+import TensorEngine
+
+/// The benchmark cases, built to match benchmarks/torch_bench.py model for model.
+enum Cases {
+    /// MLP 17 -> 128 -> 64 -> 1 (ReLU), BCE with logits, Adam, batch 256.
+    static func mlp() -> [Double] {
+        var rng = RandomGenerator(seed: 0)
+        let model = makeMLP(&rng)
+        let x = Tensor.normal([256, 17], generator: &rng)
+        let y = Tensor.bernoulli([256], probability: 0.5, generator: &rng)
+        let optimizer = Adam(for: model, learningRate: 1e-3)
+        return Timing.training(stepsPerRun: 100, warmup: 20) {
+            let loss = binaryCrossEntropyWithLogits(logits: model(x).reshaped([-1]), targets: y)
+            optimizer.step(loss.gradients())
+        }
+    }
+
+    /// LSTM(32, 128) -> LSTM(128, 64), last step -> Linear(64, 1), BCE, Adam; x [128, 50, 32].
+    static func lstm() -> [Double] {
+        var rng = RandomGenerator(seed: 0)
+        let model = LSTMClassifier(&rng)
+        let x = Tensor.normal([128, 50, 32], generator: &rng)
+        let y = Tensor.bernoulli([128], probability: 0.5, generator: &rng)
+        let optimizer = Adam(for: model, learningRate: 1e-3)
+        return Timing.training(stepsPerRun: 5, warmup: 2) {
+            let loss = binaryCrossEntropyWithLogits(logits: model(x), targets: y)
+            optimizer.step(loss.gradients())
+        }
+    }
+
+    /// SASRec (1,700 items, d 64, length 200, 2 blocks, 1 head, dropout 0.2), batch 128,
+    /// negative-sampling BCE, Adam.
+    static func sasrec() -> [Double] {
+        var rng = RandomGenerator(seed: 0)
+        let model = SASRecBlockModel(itemCount: 1700, dimension: 64, maxLength: 200, generator: &rng)
+        let full = randomSequences(batch: 128, length: 200, itemCount: 1700, minimumLength: 10, generator: &rng)
+        let inputs = full.map { Array($0.dropLast()) }
+        let targets = full.map { Array($0.dropFirst()) }
+        let flatTargets = targets.flatMap { $0 }
+        let negatives = flatTargets.map { $0 == 0 ? 0 : 1 + rng.nextInt(below: 1700) }
+        let sequences = IndexTensor(shape: [128, 200], indices: inputs.flatMap { $0 })
+        let positive = IndexTensor(shape: [128, 200], indices: flatTargets)
+        let negative = IndexTensor(shape: [128, 200], indices: negatives)
+        let valid = Tensor(shape: [128, 200], scalars: flatTargets.map { $0 == 0 ? 0 : 1 })
+        let optimizer = Adam(for: model, learningRate: 1e-3)
+        return Timing.training(stepsPerRun: 3, warmup: 2) {
+            let h = model.features(sequences)
+            let positiveLogits = (h * model.items(positive)).sum(axis: -1)
+            let negativeLogits = (h * model.items(negative)).sum(axis: -1)
+            let loss = negativeSamplingBinaryCrossEntropy(
+                positiveLogits: positiveLogits, negativeLogits: negativeLogits, mask: valid)
+            optimizer.step(loss.gradients())
+        }
+    }
+
+    /// One [1, 17] example through the MLP, sigmoid, no gradients.
+    static func mlpLatency() -> [Double] {
+        var rng = RandomGenerator(seed: 0)
+        let model = makeMLP(&rng)
+        let x = Tensor.normal([1, 17], generator: &rng)
+        return Timing.calls(2000, warmup: 200) {
+            _ = Tensor.withoutGradients { model(x).sigmoid() }
+        }
+    }
+
+    /// One length-200 history through SASRec, scores for all 1,700 items, top 10.
+    static func sasrecLatency() -> [Double] {
+        var rng = RandomGenerator(seed: 0)
+        let model = SASRecBlockModel(itemCount: 1700, dimension: 64, maxLength: 200, generator: &rng)
+        model.setTraining(false)
+        let history = randomSequences(batch: 1, length: 200, itemCount: 1700, minimumLength: 50, generator: &rng)[0]
+        let sequence = IndexTensor(shape: [1, 200], indices: Array(history.dropFirst()))
+        return Timing.calls(500, warmup: 50) {
+            Tensor.withoutGradients {
+                let last = model.features(sequence).slice(axis: 1, 199..<200).reshaped([1, 64])
+                let scores = model.itemEmbedding.asLinear(last)
+                _ = topIndices(scores.scalars.dropFirst(), count: 10)
+            }
+        }
+    }
+
+    static func makeMLP(_ rng: inout RandomGenerator) -> Sequential {
+        Sequential([
+            .linear(Linear(inputSize: 17, outputSize: 128, generator: &rng)), .relu,
+            .linear(Linear(inputSize: 128, outputSize: 64, generator: &rng)), .relu,
+            .linear(Linear(inputSize: 64, outputSize: 1, generator: &rng)),
+        ])
+    }
+
+    /// `batch` rows of `length + 1` item ids in `1...itemCount` with random left padding (0).
+    static func randomSequences(
+        batch: Int, length: Int, itemCount: Int, minimumLength: Int, generator rng: inout RandomGenerator
+    ) -> [[Int]] {
+        (0..<batch).map { _ in
+            let real = minimumLength + rng.nextInt(below: length + 2 - minimumLength)
+            return (0...length).map { t in t < length + 1 - real ? 0 : 1 + rng.nextInt(below: itemCount) }
+        }
+    }
+
+    /// Positions of the `count` largest values, best first.
+    static func topIndices<C: Collection>(_ values: C, count: Int) -> [Int] where C.Element == Float {
+        var best: [(Float, Int)] = []
+        best.reserveCapacity(count + 1)
+        for (i, v) in values.enumerated() where best.count < count || v > best[best.count - 1].0 {
+            let at = best.firstIndex { $0.0 < v } ?? best.count
+            best.insert((v, i), at: at)
+            if best.count > count { best.removeLast() }
+        }
+        return best.map(\.1)
+    }
+}
+
+/// Two separate LSTM modules and a linear head on the last step.
+final class LSTMClassifier: Layer {
+    let first: LSTM
+    let second: LSTM
+    let head: Linear
+
+    init(_ rng: inout RandomGenerator) {
+        first = LSTM(inputSize: 32, hiddenSize: 128, generator: &rng)
+        second = LSTM(inputSize: 128, hiddenSize: 64, generator: &rng)
+        head = Linear(inputSize: 64, outputSize: 1, generator: &rng)
+    }
+
+    var sublayers: [(name: String, layer: any Layer)] { [("first", first), ("second", second), ("head", head)] }
+
+    func callAsFunction(_ x: Tensor) -> Tensor {
+        let y = second(first(x).output).output
+        let last = y.slice(axis: 1, (y.shape[1] - 1)..<y.shape[1]).reshaped([y.shape[0], -1])
+        return head(last).reshaped([-1])
+    }
+}
+
+/// SASRec as in pmixer/SASRec.pytorch (and torch_bench.py): per block
+/// `q = LN(x); x = LN(q + MHA(q, x, x)); x = (x + dropout(FFN(x))) * keep`, final LN.
+final class SASRecBlockModel: Layer {
+    let itemEmbedding: Embedding
+    let positions: PositionalEmbedding
+    let embeddingDropout: Dropout
+    let attentionNorms: [LayerNorm]
+    let attentions: [MultiHeadAttention]
+    let feedForwardNorms: [LayerNorm]
+    let feedForwards: [PointwiseFeedForward]
+    let feedForwardDropouts: [Dropout]
+    let lastNorm: LayerNorm
+    let dimension: Int
+
+    init(itemCount: Int, dimension: Int, maxLength: Int, blocks: Int = 2, dropout: Float = 0.2,
+         generator rng: inout RandomGenerator) {
+        self.dimension = dimension
+        itemEmbedding = Embedding(count: itemCount + 1, dimension: dimension, paddingIndex: 0, generator: &rng)
+        positions = PositionalEmbedding(maxLength: maxLength, dimension: dimension, generator: &rng)
+        embeddingDropout = Dropout(probability: dropout, seed: rng.next())
+        attentionNorms = (0..<blocks).map { _ in LayerNorm(dimension: dimension, epsilon: 1e-8) }
+        attentions = (0..<blocks).map { _ in
+            MultiHeadAttention(dimension: dimension, headCount: 1, dropout: dropout, generator: &rng)
+        }
+        feedForwardNorms = (0..<blocks).map { _ in LayerNorm(dimension: dimension, epsilon: 1e-8) }
+        feedForwards = (0..<blocks).map { _ in
+            PointwiseFeedForward(dimension: dimension, hiddenSize: dimension, dropout: dropout, generator: &rng)
+        }
+        feedForwardDropouts = (0..<blocks).map { _ in Dropout(probability: dropout, seed: rng.next()) }
+        lastNorm = LayerNorm(dimension: dimension, epsilon: 1e-8)
+    }
+
+    var sublayers: [(name: String, layer: any Layer)] {
+        var layers: [(name: String, layer: any Layer)] = [
+            ("itemEmbedding", itemEmbedding), ("positions", positions), ("embeddingDropout", embeddingDropout),
+        ]
+        for i in attentions.indices {
+            layers += [
+                ("blocks.\(i).attentionNorm", attentionNorms[i]), ("blocks.\(i).attention", attentions[i]),
+                ("blocks.\(i).feedForwardNorm", feedForwardNorms[i]), ("blocks.\(i).feedForward", feedForwards[i]),
+                ("blocks.\(i).feedForwardDropout", feedForwardDropouts[i]),
+            ]
+        }
+        return layers + [("lastNorm", lastNorm)]
+    }
+
+    func items(_ ids: IndexTensor) -> Tensor { itemEmbedding(ids) }
+
+    func features(_ sequences: IndexTensor) -> Tensor {
+        let keep = Tensor(shape: sequences.shape + [1], scalars: sequences.indices.map { $0 == 0 ? 0 : 1 })
+        var x = positions(itemEmbedding(sequences) * Float(dimension).squareRoot())
+        x = embeddingDropout(x) * keep
+        for i in attentions.indices {
+            let q = attentionNorms[i](x)
+            let a = attentions[i](query: q, key: x, value: x, causal: true)
+            x = feedForwardNorms[i](q + a)
+            x = (x + feedForwardDropouts[i](feedForwards[i](x))) * keep
+        }
+        return lastNorm(x)
+    }
+}
