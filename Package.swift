@@ -35,7 +35,7 @@ let package = Package(
         .executableTarget(
             name: "behave",
             dependencies: [
-                "NeuralNet", "TensorEngine",
+                "NeuralNet", "TensorEngine", "Linalg",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: [.enableUpcomingFeature("ExistentialAny")]

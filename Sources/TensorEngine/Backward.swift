@@ -211,9 +211,7 @@ extension Tensor {
             for i in 0..<x.count { dx.pointer[i] = g.pointer[i] * mask.pointer[i] }
             return [(x, Tensor(shape: x.shape, storage: dx, op: nil))]
         case .softmax(let x, let axis):
-            // dx = y * (g - sum(g * y))
-            let gy = g * y
-            return [(x, gy - y * gy.sum(axis: axis, keepingDimension: true))]
+            return [(x, softmaxBackward(y: y, g: g, axis: axis))]
         case .logSoftmax(let x, let axis):
             // dx = g - softmax(x) * sum(g)
             return [(x, g - y.exp() * g.sum(axis: axis, keepingDimension: true))]
@@ -237,8 +235,8 @@ extension Tensor {
         case .exp: for i in 0..<n { po[i] = pg[i] * py[i] }
         case .log: for i in 0..<n { po[i] = pg[i] / px[i] }
         case .sqrt: for i in 0..<n { po[i] = pg[i] / (2 * py[i]) }
-        case .abs: for i in 0..<n { po[i] = px[i] > 0 ? pg[i] : (px[i] < 0 ? -pg[i] : 0) }
-        case .relu: for i in 0..<n { po[i] = px[i] > 0 ? pg[i] : 0 }
+        case .abs: for i in 0..<n { po[i] = pg[i] * (px[i] > 0 ? 1 : (px[i] < 0 ? -1 : 0)) }
+        case .relu: for i in 0..<n { po[i] = pg[i] * (px[i] > 0 ? 1 : 0) }
         case .sigmoid: for i in 0..<n { po[i] = pg[i] * py[i] * (1 - py[i]) }
         case .tanh: for i in 0..<n { po[i] = pg[i] * (1 - py[i] * py[i]) }
         case .gelu: for i in 0..<n { po[i] = pg[i] * FastMath.geluDerivative(px[i]) }
@@ -261,10 +259,32 @@ extension Tensor {
             } else {
                 for i in 0..<n { po[i] = pg[i] * p * FastMath.power(px[i], p - 1) }
             }
-        case .clamp(let lo, let hi): for i in 0..<n { po[i] = px[i] >= lo && px[i] <= hi ? pg[i] : 0 }
-        case .leakyRelu(let slope): for i in 0..<n { po[i] = px[i] > 0 ? pg[i] : pg[i] * slope }
+        case .clamp(let lo, let hi): for i in 0..<n { po[i] = pg[i] * (px[i] >= lo && px[i] <= hi ? 1 : 0) }
+        case .leakyRelu(let slope): for i in 0..<n { po[i] = pg[i] * (px[i] > 0 ? 1 : slope) }
         }
         return Tensor(shape: x.shape, storage: out, op: nil)
+    }
+
+    /// `dx = y * (g - sum(g * y))` along `axis`, in one pass per row for the last axis.
+    private static func softmaxBackward(y: Tensor, g: Tensor, axis: Int) -> Tensor {
+        let (outer, n, inner) = ShapeMath.around(y.shape, axis: axis)
+        guard inner == 1 else {
+            let gy = g * y
+            return gy - y * gy.sum(axis: axis, keepingDimension: true)
+        }
+        let out = TensorStorage(uninitializedCount: y.count)
+        let py = y.pointer
+        let pg = g.pointer
+        let po = out.pointer
+        parallelChunks(outer, costPerItem: n * 3) { range in
+            for r in range {
+                let yr = py + r * n
+                let gr = pg + r * n
+                let dot = FastMath.dot(gr, yr, n)
+                for k in 0..<n { po[r * n + k] = yr[k] * (gr[k] - dot) }
+            }
+        }
+        return Tensor(shape: y.shape, storage: out, op: nil)
     }
 
     /// Closed-form gradient of ``normalized(epsilon:)``:

@@ -13,7 +13,11 @@ enum FastMath {
     @inline(__always)
     static func exp(_ value: Float) -> Float {
         let x0 = Swift.min(Swift.max(value, -87.3), 88.3)
-        let fx = (x0 * 1.442_695_04 + 0.5).rounded(.down)
+        // floor(t) by truncation and a correction: a libm floor call would stop vectorisation.
+        let t = x0 * 1.442_695_04 + 0.5
+        let truncated = Int32(t)
+        let n = Float(truncated) > t ? truncated &- 1 : truncated
+        let fx = Float(n)
         var x = x0 - fx * 0.693_359_375
         x = x + fx * 2.121_944_4e-4
         let z = x * x
@@ -24,8 +28,9 @@ enum FastMath {
         y = y * x + 1.666_666_55e-1
         y = y * x + 5.000_000_1e-1
         y = y * z + x + 1
-        let bits = UInt32(bitPattern: Int32(fx) &+ 127) << 23
-        return y * Float(bitPattern: bits)
+        let bits = UInt32(bitPattern: n &+ 127) << 23
+        // Below the clamp the true value underflows: return exactly 0 (masked softmax entries).
+        return value < -87.3 ? 0 : y * Float(bitPattern: bits)
     }
 
     @inline(__always)

@@ -100,19 +100,46 @@ extension Tensor {
     }
 
     /// Inverted dropout: zeroes each element with probability `p` and scales the rest by
-    /// `1 / (1 - p)`, drawing from `generator`. Identity when `p == 0`.
+    /// `1 / (1 - p)`. Identity when `p == 0`.
+    ///
+    /// The mask comes from a counter-based hash keyed by one draw from `generator`, so it is
+    /// the same whatever the thread count, and the loop vectorises: element `i` is kept when
+    /// `hash(key, i)` falls at or above `p` of the 32-bit range.
     public func dropout(probability p: Float, generator: inout RandomGenerator) -> Tensor {
         precondition(p >= 0 && p < 1, "dropout: probability \(p) must be in [0, 1)")
         if p == 0 { return self }
-        let mask = TensorStorage(uninitializedCount: count)
+        let key = generator.next()
+        let low = UInt32(truncatingIfNeeded: key)
+        let high = UInt32(truncatingIfNeeded: key >> 32)
+        let threshold = UInt32(min(Double(p) * 4_294_967_296.0, 4_294_967_295.0))
         let keep = 1 / (1 - p)
-        for i in 0..<count { mask.pointer[i] = generator.nextUniform() >= p ? keep : 0 }
+        let mask = TensorStorage(uninitializedCount: count)
         let out = TensorStorage(uninitializedCount: count)
         let src = pointer
         let m = mask.pointer
         let dst = out.pointer
-        parallelChunks(count) { r in for i in r { dst[i] = src[i] * m[i] } }
+        parallelChunks(count, costPerItem: 4) { r in
+            for i in r {
+                let bits = Tensor.mix(UInt32(truncatingIfNeeded: i) ^ low, high)
+                let scale: Float = bits >= threshold ? keep : 0
+                m[i] = scale
+                dst[i] = src[i] * scale
+            }
+        }
         return Tensor.result(shape: shape, storage: out, inputs: self, op: .dropout(self, mask: mask))
+    }
+
+    /// A 32-bit integer hash (MurmurHash3's finaliser applied twice around the key).
+    @inline(__always)
+    static func mix(_ value: UInt32, _ key: UInt32) -> UInt32 {
+        var x = value &* 0x9E37_79B1
+        x ^= x >> 16
+        x = x &* 0x85EB_CA6B
+        x ^= key
+        x ^= x >> 13
+        x = x &* 0xC2B2_AE35
+        x ^= x >> 16
+        return x
     }
 
     /// 1-D convolution patches: `[N, C, L] -> [N, Lout, C * K]` with

@@ -200,7 +200,13 @@ extension Tensor {
         let pa = a.pointer
         let pb = b.pointer
         let po = out.pointer
-        parallelChunks(a.count) { r in for i in r { po[i] = pc[i] != 0 ? pa[i] : pb[i] } }
+        parallelChunks(a.count) { r in
+            for i in r {
+                // Both loads are unconditional so the loop vectorises into a blend.
+                let (x, y) = (pa[i], pb[i])
+                po[i] = pc[i] != 0 ? x : y
+            }
+        }
         return Tensor.result(
             shape: a.shape, storage: out, inputs: a, b, op: .select(condition: cond, a, b))
     }

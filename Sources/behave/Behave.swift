@@ -1,4 +1,5 @@
 import ArgumentParser
+import Linalg
 
 /// The `behave` command-line tool: the root holds configuration only.
 @main
@@ -9,4 +10,10 @@ struct Behave: ParsableCommand {
         version: "0.1.0",
         subcommands: [Demo.self]
     )
+
+    static func main() {
+        // Before any BLAS work: OpenBLAS 0.3.21 picks SSE3 kernels on CPUs newer than its tables.
+        BLAS.relaunchWithFasterKernelsIfNeeded()
+        main(nil)
+    }
 }

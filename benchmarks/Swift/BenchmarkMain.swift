@@ -14,6 +14,7 @@ struct BenchmarkMain {
     ]
 
     static func main() {
+        BLAS.relaunchWithFasterKernelsIfNeeded()
         var caseName: String?
         var threads = 1
         var arguments = CommandLine.arguments.dropFirst().makeIterator()
@@ -33,7 +34,7 @@ struct BenchmarkMain {
         Engine.threadCount = threads
 
         var result: [String: Any] = ["impl": "behaviorkit", "case": caseName, "threads": threads,
-                                     "version": "BehaviorKit 0.1.0, \(BLAS.libraryDescription)"]
+                                     "version": "BehaviorKit 0.1.0, \(BLAS.libraryDescription), core \(BLAS.coreName)"]
         if let run = throughput[caseName] {
             let runs = run()
             result["unit"] = "steps/s"
