@@ -1,9 +1,20 @@
 // swift-tools-version:6.0
+import Foundation
 import PackageDescription
 
-// Release builds of the numeric modules drop integer-overflow checks in hot kernels.
+// Release builds of the numeric modules drop integer-overflow checks in hot kernels and,
+// on x86-64, target Haswell-class CPUs (AVX2 + FMA, every x86 server since 2013-2015) so
+// that SIMD kernels use 256-bit registers. Set BEHAVIORKIT_TARGET_CPU to override
+// (`x86-64` for any 64-bit x86 CPU, `native` is not accepted by swiftc).
+#if arch(x86_64)
+    let targetCPU = ProcessInfo.processInfo.environment["BEHAVIORKIT_TARGET_CPU"] ?? "haswell"
+    let cpuFlags = ["-target-cpu", targetCPU]
+#else
+    let cpuFlags: [String] = []
+#endif
+
 let fastMath: [SwiftSetting] = [
-    .unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release)),
+    .unsafeFlags(["-Ounchecked", "-wmo"] + cpuFlags, .when(configuration: .release)),
     .enableUpcomingFeature("ExistentialAny"),
 ]
 

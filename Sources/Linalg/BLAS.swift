@@ -62,6 +62,7 @@ public enum BLAS {
     }
 
     /// Sets how many threads the BLAS library may use for one call.
+
     public static func setThreadCount(_ count: Int) {
         openblas_set_num_threads(Int32(max(1, count)))
     }

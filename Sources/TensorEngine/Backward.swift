@@ -56,24 +56,24 @@ extension Tensor {
         guard requiresGradient else { return result }
         let order = topologicalOrder()
         return Tensor.withoutGradients {
-            var pending: [ObjectIdentifier: Tensor] = [ObjectIdentifier(node): start]
+            var pending = PendingGradients()
+            pending.add(start, for: self)
             for current in order.reversed() {
-                guard let g = pending.removeValue(forKey: ObjectIdentifier(current.node)) else { continue }
+                guard let g = pending.take(current) else { continue }
                 guard let op = current.node.op else {
                     result.accumulate(g, into: current)
                     continue
                 }
-                for (input, gradient) in Tensor.backward(op, output: current, gradient: g) {
-                    guard input.requiresGradient else { continue }
-                    precondition(
-                        gradient.shape == input.shape,
-                        "backward of \(op.name): gradient \(gradient.shape) for input \(input.shape)")
-                    let key = ObjectIdentifier(input.node)
-                    if let existing = pending[key] {
-                        pending[key] = existing + gradient
-                    } else {
-                        pending[key] = gradient
+                switch Tensor.backward(op, output: current, gradient: g) {
+                case .whole(let contributions):
+                    for (input, gradient) in contributions where input.requiresGradient {
+                        precondition(
+                            gradient.shape == input.shape,
+                            "backward of \(op.name): gradient \(gradient.shape) for input \(input.shape)")
+                        pending.add(gradient, for: input)
                     }
+                case .region(let input, let gradient, let axis, let start):
+                    if input.requiresGradient { pending.add(gradient, for: input, axis: axis, start: start) }
                 }
             }
             return result
@@ -106,51 +106,53 @@ extension Tensor {
 
     /// The gradient rule of every primitive: given the output and its gradient `g`, the
     /// gradient for each input.
-    private static func backward(_ op: Op, output y: Tensor, gradient g: Tensor) -> [(Tensor, Tensor)] {
+    private static func backward(_ op: Op, output y: Tensor, gradient g: Tensor) -> GradientRule {
         switch op {
         case .unary(let x, let f):
-            return [(x, unaryBackward(f, x: x, y: y, g: g))]
+            return .whole([(x, unaryBackward(f, x: x, y: y, g: g))])
         case .scalar(let x, let f):
-            return [(x, scalarBackward(f, x: x, g: g))]
+            return .whole([(x, scalarBackward(f, x: x, g: g))])
         case .binary(let a, let b, let f):
             switch f {
             case .add:
-                return [(a, g.sum(toShape: a.shape)), (b, g.sum(toShape: b.shape))]
+                return .whole([(a, g.sum(toShape: a.shape)), (b, g.sum(toShape: b.shape))])
             case .subtract:
-                return [(a, g.sum(toShape: a.shape)), (b, (-g).sum(toShape: b.shape))]
+                return .whole([(a, g.sum(toShape: a.shape)), (b, (-g).sum(toShape: b.shape))])
             case .multiply:
-                return [
+                return .whole([
                     (a, a.requiresGradient ? (g * b).sum(toShape: a.shape) : a),
                     (b, b.requiresGradient ? (g * a).sum(toShape: b.shape) : b),
-                ]
+                ])
             case .divide:
                 // d(a/b)/db = -a/b^2 = -y/b
-                return [
+                return .whole([
                     (a, a.requiresGradient ? (g / b).sum(toShape: a.shape) : a),
                     (b, b.requiresGradient ? (-(g * y) / b).sum(toShape: b.shape) : b),
-                ]
+                ])
             }
         case .matmul(let a, let b, let ta, let tb):
             // C = op(A) op(B): dA = g op(B)^T, dB = op(A)^T g, written with transposed reads.
-            let da: Tensor
-            let db: Tensor
+            // Inputs without a gradient (data, frozen weights) get themselves as a placeholder
+            // that the driver skips, so no product is computed for them.
+            var da = a
+            var db = b
             switch (ta, tb) {
             case (false, false):
-                da = g.matmul(b, transposeB: true)
-                db = a.matmul(g, transposeA: true)
+                if a.requiresGradient { da = g.matmul(b, transposeB: true) }
+                if b.requiresGradient { db = a.matmul(g, transposeA: true) }
             case (false, true):
-                da = g.matmul(b)
-                db = g.matmul(a, transposeA: true)
+                if a.requiresGradient { da = g.matmul(b) }
+                if b.requiresGradient { db = g.matmul(a, transposeA: true) }
             case (true, false):
-                da = b.matmul(g, transposeB: true)
-                db = a.matmul(g)
+                if a.requiresGradient { da = b.matmul(g, transposeB: true) }
+                if b.requiresGradient { db = a.matmul(g) }
             case (true, true):
-                da = b.matmul(g, transposeA: true, transposeB: true)
-                db = g.matmul(a, transposeA: true, transposeB: true)
+                if a.requiresGradient { da = b.matmul(g, transposeA: true, transposeB: true) }
+                if b.requiresGradient { db = g.matmul(a, transposeA: true, transposeB: true) }
             }
-            return [(a, da), (b, db)]
+            return .whole([(a, da), (b, db)])
         case .sum(let x, let axis):
-            return [(x, Tensor(shape: x.shape, storage: g.expandedAlong(axis: axis, to: x.shape), op: nil))]
+            return .whole([(x, Tensor(shape: x.shape, storage: g.expandedAlong(axis: axis, to: x.shape), op: nil))])
         case .max(let x, let axis, let argmax):
             let (outer, n, inner) = ShapeMath.around(x.shape, axis: axis)
             let dx = TensorStorage(repeating: 0, count: x.count)
@@ -160,30 +162,25 @@ extension Tensor {
                     dx.pointer[(o * n + k) * inner + j] = g.pointer[o * inner + j]
                 }
             }
-            return [(x, Tensor(shape: x.shape, storage: dx, op: nil))]
+            return .whole([(x, Tensor(shape: x.shape, storage: dx, op: nil))])
         case .broadcast(let x):
-            return [(x, g.sum(toShape: x.shape))]
+            return .whole([(x, g.sum(toShape: x.shape))])
         case .reshape(let x):
-            return [(x, g.reshaped(x.shape))]
+            return .whole([(x, g.reshaped(x.shape))])
         case .permute(let x, let permutation):
             var inverse = [Int](repeating: 0, count: permutation.count)
             for (i, p) in permutation.enumerated() { inverse[p] = i }
-            return [(x, g.permuted(inverse))]
+            return .whole([(x, g.permuted(inverse))])
         case .concat(let parts, let axis):
             var start = 0
-            return parts.map { part in
+            return .whole(parts.map { part in
                 defer { start += part.shape[axis] }
                 return (part, g.slice(axis: axis, start..<(start + part.shape[axis])))
-            }
+            })
         case .slice(let x, let axis, let start):
-            let (outer, n, inner) = ShapeMath.around(x.shape, axis: axis)
-            let length = g.shape[axis]
-            let dx = TensorStorage(repeating: 0, count: x.count)
-            for o in 0..<outer {
-                (dx.pointer + (o * n + start) * inner).update(
-                    from: g.pointer + o * length * inner, count: length * inner)
-            }
-            return [(x, Tensor(shape: x.shape, storage: dx, op: nil))]
+            // Added into the slice's region of the input's gradient by the driver, so cutting
+            // a tensor into T pieces costs O(size), not T dense zero-padded gradients.
+            return .region(x, g, axis: axis, start: start)
         case .indexSelect(let x, let axis, let indices):
             let (outer, n, inner) = ShapeMath.around(x.shape, axis: axis)
             let m = indices.count
@@ -195,31 +192,37 @@ extension Tensor {
                     for j in 0..<inner { d[j] += s[j] }
                 }
             }
-            return [(x, Tensor(shape: x.shape, storage: dx, op: nil))]
+            return .whole([(x, Tensor(shape: x.shape, storage: dx, op: nil))])
         case .gatherLast(let x, let indices):
             let n = x.shape.last ?? 1
             let dx = TensorStorage(repeating: 0, count: x.count)
             for (r, k) in indices.indices.enumerated() { dx.pointer[r * n + k] += g.pointer[r] }
-            return [(x, Tensor(shape: x.shape, storage: dx, op: nil))]
+            return .whole([(x, Tensor(shape: x.shape, storage: dx, op: nil))])
         case .maskedFill(let x, let mask):
-            return [(x, g.maskedFill(mask, with: 0))]
+            return .whole([(x, g.maskedFill(mask, with: 0))])
         case .select(let condition, let a, let b):
             let zero = Tensor.zeros(g.shape)
-            return [(a, Tensor.select(condition, g, zero)), (b, Tensor.select(condition, zero, g))]
+            return .whole([(a, Tensor.select(condition, g, zero)), (b, Tensor.select(condition, zero, g))])
         case .dropout(let x, let mask):
             let dx = TensorStorage(uninitializedCount: x.count)
             for i in 0..<x.count { dx.pointer[i] = g.pointer[i] * mask.pointer[i] }
-            return [(x, Tensor(shape: x.shape, storage: dx, op: nil))]
+            return .whole([(x, Tensor(shape: x.shape, storage: dx, op: nil))])
         case .softmax(let x, let axis):
-            return [(x, softmaxBackward(y: y, g: g, axis: axis))]
+            return .whole([(x, softmaxBackward(y: y, g: g, axis: axis))])
         case .logSoftmax(let x, let axis):
             // dx = g - softmax(x) * sum(g)
-            return [(x, g - y.exp() * g.sum(axis: axis, keepingDimension: true))]
+            return .whole([(x, g - y.exp() * g.sum(axis: axis, keepingDimension: true))])
         case .normalize(let x, let inverseStd):
-            return [(x, normalizeBackward(y: y, g: g, inverseStd: inverseStd))]
+            return .whole([(x, normalizeBackward(y: y, g: g, inverseStd: inverseStd))])
+        case .lstmCellState(let gates, let previousCell, let activations):
+            let (dGates, dCell) = lstmCellStateBackward(previousCell: previousCell, activations: activations, g: g)
+            return .whole([(gates, dGates), (previousCell, dCell)])
+        case .lstmHiddenState(let gates, let cell):
+            let (dGates, dCell) = lstmHiddenStateBackward(gates: gates, cell: cell, g: g)
+            return .whole([(gates, dGates), (cell, dCell)])
         case .im2col(let x, let kernelSize, let stride, let padding, let dilation):
-            return [(x, col2im(g, inputShape: x.shape, kernelSize: kernelSize, stride: stride,
-                               padding: padding, dilation: dilation))]
+            return .whole([(x, col2im(g, inputShape: x.shape, kernelSize: kernelSize, stride: stride,
+                               padding: padding, dilation: dilation))])
         }
     }
 
@@ -343,7 +346,8 @@ extension Op {
             .gatherLast(let x, _), .maskedFill(let x, _), .dropout(let x, _), .softmax(let x, _),
             .logSoftmax(let x, _), .normalize(let x, _), .im2col(let x, _, _, _, _):
             return [x]
-        case .binary(let a, let b, _), .matmul(let a, let b, _, _), .select(_, let a, let b):
+        case .binary(let a, let b, _), .matmul(let a, let b, _, _), .select(_, let a, let b),
+            .lstmCellState(let a, let b, _), .lstmHiddenState(let a, let b):
             return [a, b]
         case .concat(let parts, _):
             return parts
@@ -372,7 +376,75 @@ extension Op {
         case .softmax: return "softmax"
         case .logSoftmax: return "logSoftmax"
         case .normalize: return "normalize"
+        case .lstmCellState: return "lstmCellState"
+        case .lstmHiddenState: return "lstmHiddenState"
         case .im2col: return "im2col"
         }
+    }
+}
+
+/// What a gradient rule gives back.
+enum GradientRule {
+    /// A full gradient for each listed input.
+    case whole([(Tensor, Tensor)])
+    /// The gradient of a slice `start..<start + g.shape[axis]` along `axis` of `input`.
+    case region(Tensor, Tensor, axis: Int, start: Int)
+}
+
+/// Gradients waiting to be propagated, keyed by node.
+///
+/// An entry is *owned* when its storage was allocated here and nothing else refers to it;
+/// only owned entries are added to in place. Gradients that rules pass through unchanged
+/// (the two inputs of an add share one) are never owned, so they are never written.
+private struct PendingGradients {
+    private var entries: [ObjectIdentifier: (gradient: Tensor, owned: Bool)] = [:]
+
+    mutating func take(_ tensor: Tensor) -> Tensor? {
+        entries.removeValue(forKey: ObjectIdentifier(tensor.node))?.gradient
+    }
+
+    mutating func add(_ gradient: Tensor, for input: Tensor) {
+        let key = ObjectIdentifier(input.node)
+        guard let existing = entries[key] else {
+            entries[key] = (gradient, false)
+            return
+        }
+        if existing.owned {
+            Tensor.addInPlace(existing.gradient.pointer, gradient.pointer, count: gradient.count)
+        } else {
+            entries[key] = (existing.gradient + gradient, true)
+        }
+    }
+
+    mutating func add(_ gradient: Tensor, for input: Tensor, axis: Int, start: Int) {
+        let key = ObjectIdentifier(input.node)
+        let target: Tensor
+        if let existing = entries[key] {
+            target = existing.owned ? existing.gradient : existing.gradient.copied()
+        } else {
+            target = Tensor.zeros(input.shape)
+        }
+        let (outer, n, inner) = ShapeMath.around(input.shape, axis: axis)
+        let length = gradient.shape[axis]
+        for o in 0..<outer {
+            Tensor.addInPlace(
+                target.pointer + (o * n + start) * inner, gradient.pointer + o * length * inner,
+                count: length * inner)
+        }
+        entries[key] = (target, true)
+    }
+}
+
+extension Tensor {
+    /// `target[i] += source[i]` for `count` elements.
+    static func addInPlace(_ target: UnsafeMutablePointer<Float>, _ source: UnsafePointer<Float>, count: Int) {
+        parallelChunks(count) { r in for i in r { target[i] += source[i] } }
+    }
+
+    /// A copy with its own storage and no history.
+    func copied() -> Tensor {
+        let out = TensorStorage(uninitializedCount: count)
+        out.pointer.update(from: pointer, count: count)
+        return Tensor(shape: shape, storage: out, op: nil)
     }
 }

@@ -102,19 +102,19 @@ enum FastMath {
     }
 
     /// Largest of `n >= 1` contiguous values.
+    ///
+    /// Uses a compare-and-blend on `SIMD8`: the standard library's generic `pointwiseMax` is
+    /// not specialised into vector instructions and measured 50 times slower.
     @inline(__always)
     static func max(_ p: UnsafePointer<Float>, _ n: Int) -> Float {
-        var best = p[0]
-        var i = 1
-        if n >= 16 {
-            var acc = UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self)
-            i = 16
-            while i + 16 <= n {
-                acc = pointwiseMax(acc, UnsafeRawPointer(p + i).loadUnaligned(as: SIMD16<Float>.self))
-                i += 16
-            }
-            best = acc.max()
+        var acc = SIMD8<Float>(repeating: -.infinity)
+        var i = 0
+        while i + 8 <= n {
+            let v = UnsafeRawPointer(p + i).loadUnaligned(as: SIMD8<Float>.self)
+            acc = acc.replacing(with: v, where: v .> acc)
+            i += 8
         }
+        var best = acc.max()
         while i < n {
             best = Swift.max(best, p[i])
             i += 1

@@ -43,6 +43,11 @@ enum Op {
     case logSoftmax(Tensor, axis: Int)
     /// `(x - mean) / sqrt(var + eps)` over the last axis; `inverseStd` is per row.
     case normalize(Tensor, inverseStd: TensorStorage)
+    /// LSTM cell state `sigmoid(f) * c + sigmoid(i) * tanh(g)` from gates `[B, 4H]`;
+    /// `activations` keeps `sigmoid(i), sigmoid(f), tanh(g)` per row for the backward rule.
+    case lstmCellState(gates: Tensor, previousCell: Tensor, activations: TensorStorage)
+    /// LSTM hidden state `sigmoid(o) * tanh(c)` from gates `[B, 4H]` and the new cell.
+    case lstmHiddenState(gates: Tensor, cell: Tensor)
     /// 1-D convolution patches: `[N, C, L] -> [N, Lout, C * K]`.
     case im2col(Tensor, kernelSize: Int, stride: Int, padding: Int, dilation: Int)
 }

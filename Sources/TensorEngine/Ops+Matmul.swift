@@ -30,6 +30,7 @@ extension Tensor {
         precondition(
             k == kb,
             "matmul: inner dimensions differ: \(shape) x \(other.shape) (transposeA: \(transposeA), transposeB: \(transposeB)) gives \(k) vs \(kb)")
+        _ = Engine.blasConfigured
         let batch = batchA.reduce(1, *)
         let out = TensorStorage(uninitializedCount: batch * m * n)
         let pa = pointer

@@ -56,8 +56,8 @@ struct AutodiffTests {
         let a = Tensor.normal([300, 257], generator: &rng)
         let b = Tensor.normal([257], generator: &rng)
         let single = ((a * b).tanh().sum(axis: 1) + a.softmax().max(axis: 1)).scalars
-        Engine.threadCount = 2
-        defer { Engine.threadCount = 1 }
+        Engine.kernelThreadCount = 2
+        defer { Engine.kernelThreadCount = 1 }
         let split = ((a * b).tanh().sum(axis: 1) + a.softmax().max(axis: 1)).scalars
         #expect(single == split)
     }

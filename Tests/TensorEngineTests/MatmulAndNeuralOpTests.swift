@@ -90,3 +90,22 @@ struct MatmulAndNeuralOpTests {
         #expect(signal.conv1d(weight: kernel, padding: 1).scalars == [-2, -3, -6, 4])
     }
 }
+
+@Suite("Fused LSTM step")
+struct FusedLSTMStepTests {
+    @Test("cell and hidden states match the unfused formulas and finite differences")
+    func lstmStep() {
+        let gates = randomInput([3, 8], seed: 41, in: -2...2)
+        let previous = randomInput([3, 2], seed: 42)
+        let cell = Tensor.lstmCellState(gates: gates, previousCell: previous)
+        let parts = gates.split(sizes: [2, 2, 2, 2], axis: 1)
+        let expectedCell = parts[1].sigmoid() * previous + parts[0].sigmoid() * parts[2].tanh()
+        expectClose(cell, expectedCell, relative: 1e-5, absolute: 1e-6)
+        let hidden = Tensor.lstmHiddenState(gates: gates, cell: cell)
+        expectClose(hidden, parts[3].sigmoid() * expectedCell.tanh(), relative: 1e-5, absolute: 1e-6)
+        checkGradients([gates, previous]) { Tensor.lstmCellState(gates: $0[0], previousCell: $0[1]) }
+        checkGradients([gates, previous]) { xs in
+            Tensor.lstmHiddenState(gates: xs[0], cell: Tensor.lstmCellState(gates: xs[0], previousCell: xs[1]))
+        }
+    }
+}

@@ -19,6 +19,9 @@ public enum CheckpointError: Error, LocalizedError, Equatable, Sendable {
     case shapeMismatch(name: String, expected: [Int], found: [Int], file: String?)
     /// The checkpoint contains a tensor `name` that the model has no parameter for.
     case unexpectedTensor(name: String, file: String?)
+    /// The configuration file at `path` is not valid JSON for the configuration type, or the
+    /// configuration cannot be written as JSON; `detail` says where, why and how to fix it.
+    case invalidConfig(path: String, detail: String)
 
     /// A specific defect in a safetensors file, or in an archive about to be written.
     public enum Malformation: Sendable, Equatable, CustomStringConvertible {
@@ -144,6 +147,8 @@ public enum CheckpointError: Error, LocalizedError, Equatable, Sendable {
         case let .unexpectedTensor(name, file):
             return "\(checkpointErrorLocation(file)): the checkpoint has a tensor \(checkpointErrorQuoted(name)) that the model has no "
                 + "parameter for; it was saved from a different architecture (or load non-strictly to ignore it)"
+        case let .invalidConfig(path, detail):
+            return "\(path): \(detail)"
         }
     }
 }

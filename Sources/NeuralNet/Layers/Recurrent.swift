@@ -50,7 +50,7 @@ public final class LSTMCell: Layer {
     /// `H`, the width of the hidden and cell states.
     public var hiddenSize: Int { hiddenWeight.shape[1] }
 
-    /// One time step (``LSTM`` runs whole sequences faster: it merges the weights once).
+    /// One time step.
     ///
     /// - Parameters:
     ///   - input: `[B, I]`.
@@ -58,26 +58,30 @@ public final class LSTMCell: Layer {
     ///   - cell: `[B, H]`, the previous cell state.
     /// - Returns: The next hidden and cell states, `[B, H]` each.
     public func callAsFunction(_ input: Tensor, hidden: Tensor, cell: Tensor) -> (hidden: Tensor, cell: Tensor) {
-        let next = makeStep()(input, [hidden, cell])
+        let recurrence = makeRecurrence()
+        let projected = recurrence.project(input.reshaped([1] + input.shape)).reshaped([input.shape[0], -1])
+        let next = recurrence.step(projected, [hidden, cell])
         return (next[0], next[1])
     }
 
-    /// The step function with its weights merged once, for a whole sequence: one matmul of
-    /// `[x, h]` with `[W_ih, W_hh]` per step instead of two.
-    func makeStep() -> (Tensor, [Tensor]) -> [Tensor] {
-        let weight = Tensor.concatenate([inputWeight, hiddenWeight], axis: 1)  // [4H, I + H]
+    /// The layer as a recurrence: the input projection `x W_ih^T + b_ih + b_hh` for every
+    /// step at once, then per step `gates = projected_t + h W_hh^T` and the fused cell update.
+    func makeRecurrence() -> Recurrence {
         let bias = inputBias + hiddenBias
-        let h = hiddenSize
-        let i = inputSize
-        return { x, state in
-            precondition(
-                x.rank == 2 && x.shape[1] == i && state[0].shape == [x.shape[0], h],
-                "LSTMCell: input \(x.shape) and hidden \(state[0].shape) need [B, \(i)] and [B, \(h)]")
-            let gates = Tensor.concatenate([x, state[0]], axis: 1).matmul(weight, transposeB: true) + bias
-            let parts = gates.split(sizes: [h, h, h, h], axis: 1)
-            let cell = parts[1].sigmoid() * state[1] + parts[0].sigmoid() * parts[2].tanh()
-            return [parts[3].sigmoid() * cell.tanh(), cell]
-        }
+        let (h, i) = (hiddenSize, inputSize)
+        return Recurrence(
+            project: { [inputWeight] x in
+                precondition(x.shape.last == i, "LSTMCell: input \(x.shape) needs width \(i)")
+                return x.matmul(inputWeight, transposeB: true) + bias
+            },
+            step: { [hiddenWeight] projected, state in
+                precondition(
+                    state[0].shape == [projected.shape[0], h],
+                    "LSTMCell: hidden \(state[0].shape) needs [\(projected.shape[0]), \(h)]")
+                let gates = projected + state[0].matmul(hiddenWeight, transposeB: true)
+                let cell = Tensor.lstmCellState(gates: gates, previousCell: state[1])
+                return [Tensor.lstmHiddenState(gates: gates, cell: cell), cell]
+            })
     }
 }
 
@@ -133,26 +137,33 @@ public final class GRUCell: Layer {
     ///   - hidden: `[B, H]`, the previous hidden state.
     /// - Returns: The next hidden state, `[B, H]`.
     public func callAsFunction(_ input: Tensor, hidden: Tensor) -> Tensor {
-        makeStep()(input, [hidden])[0]
+        let recurrence = makeRecurrence()
+        let projected = recurrence.project(input.reshaped([1] + input.shape)).reshaped([input.shape[0], -1])
+        return recurrence.step(projected, [hidden])[0]
     }
 
-    /// The step function for a whole sequence.
-    func makeStep() -> (Tensor, [Tensor]) -> [Tensor] {
-        let h = hiddenSize
-        let i = inputSize
-        return { [inputWeight, hiddenWeight, inputBias, hiddenBias] x, state in
-            let previous = state[0]
-            precondition(
-                x.rank == 2 && x.shape[1] == i && previous.shape == [x.shape[0], h],
-                "GRUCell: input \(x.shape) and hidden \(previous.shape) need [B, \(i)] and [B, \(h)]")
-            let fromInput = (x.matmul(inputWeight, transposeB: true) + inputBias).split(sizes: [2 * h, h], axis: 1)
-            let fromHidden = (previous.matmul(hiddenWeight, transposeB: true) + hiddenBias)
-                .split(sizes: [2 * h, h], axis: 1)
-            let gates = (fromInput[0] + fromHidden[0]).sigmoid().split(sizes: [h, h], axis: 1)
-            let candidate = (fromInput[1] + gates[0] * fromHidden[1]).tanh()
-            // (1 - z) * n + z * h, with one product fewer.
-            return [candidate + gates[1] * (previous - candidate)]
-        }
+    /// The layer as a recurrence: the input projection `x W_ih^T + b_ih` for every step at
+    /// once, then per step the gates from `projected_t` and `h W_hh^T + b_hh`.
+    func makeRecurrence() -> Recurrence {
+        let (h, i) = (hiddenSize, inputSize)
+        return Recurrence(
+            project: { [inputWeight, inputBias] x in
+                precondition(x.shape.last == i, "GRUCell: input \(x.shape) needs width \(i)")
+                return x.matmul(inputWeight, transposeB: true) + inputBias
+            },
+            step: { [hiddenWeight, hiddenBias] projected, state in
+                let previous = state[0]
+                precondition(
+                    previous.shape == [projected.shape[0], h],
+                    "GRUCell: hidden \(previous.shape) needs [\(projected.shape[0]), \(h)]")
+                let fromInput = projected.split(sizes: [2 * h, h], axis: 1)
+                let fromHidden = (previous.matmul(hiddenWeight, transposeB: true) + hiddenBias)
+                    .split(sizes: [2 * h, h], axis: 1)
+                let gates = (fromInput[0] + fromHidden[0]).sigmoid().split(sizes: [h, h], axis: 1)
+                let candidate = (fromInput[1] + gates[0] * fromHidden[1]).tanh()
+                // (1 - z) * n + z * h, with one product fewer.
+                return [candidate + gates[1] * (previous - candidate)]
+            })
     }
 }
 
@@ -190,7 +201,7 @@ public struct LSTMResult: Sendable {
 ///
 /// Variable lengths follow PyTorch's packed sequences: sequence `b` runs for `lengths[b]`
 /// steps, its output is zero after that and its final state is the state after its last real
-/// step. Each step is one matmul of `[x_t, h]` with `[W_ih, W_hh]`.
+/// step. The input projection runs once for all steps; each step is one `h W_hh^T` matmul.
 ///
 /// Shapes: `B` batch, `T` steps, `I` = ``inputSize``, `H` = ``hiddenSize``, `L` = layer count.
 /// Parameter keys: `layers.<l>.inputWeight`, `layers.<l>.hiddenWeight`,
@@ -252,7 +263,7 @@ public final class LSTM: Layer {
     public func callAsFunction(_ x: Tensor, lengths: [Int]? = nil, initialState: LSTMState? = nil) -> LSTMResult {
         let run = runRecurrentStack(
             x, lengths: lengths, initialState: initialState.map { [$0.hidden, $0.cell] } ?? [],
-            steps: layers.map { $0.makeStep() }, stateCount: 2, inputSize: inputSize,
+            layers: layers.map { $0.makeRecurrence() }, stateCount: 2, inputSize: inputSize,
             hiddenSize: hiddenSize, dropout: dropout, name: "LSTM")
         return LSTMResult(output: run.output, hidden: run.finalState[0], cell: run.finalState[1])
     }
@@ -327,7 +338,7 @@ public final class GRU: Layer {
     public func callAsFunction(_ x: Tensor, lengths: [Int]? = nil, initialState: Tensor? = nil) -> GRUResult {
         let run = runRecurrentStack(
             x, lengths: lengths, initialState: initialState.map { [$0] } ?? [],
-            steps: layers.map { $0.makeStep() }, stateCount: 1, inputSize: inputSize,
+            layers: layers.map { $0.makeRecurrence() }, stateCount: 1, inputSize: inputSize,
             hiddenSize: hiddenSize, dropout: dropout, name: "GRU")
         return GRUResult(output: run.output, hidden: run.finalState[0])
     }
@@ -354,18 +365,21 @@ private func makeRecurrentParameters(
     )
 }
 
+/// A recurrent layer split into its parallel and its sequential part.
+struct Recurrence {
+    /// The input projection of every step at once: `[..., I] -> [..., G*H]`.
+    let project: (Tensor) -> Tensor
+    /// One step from the projected input `[B, G*H]` and the state (hidden first).
+    let step: (Tensor, [Tensor]) -> [Tensor]
+}
+
 /// Runs stacked recurrent layers over `x` `[B, T, I]`.
 ///
-/// Each layer's state is a list of `[B, H]` tensors whose first entry is the hidden state
-/// (the layer's output); `step(x_t, state)` returns the next state. Where `t >= lengths[b]`,
-/// row `b` keeps its previous state, so the final state is the one after its last real step.
-///
-/// Why each step projects its own input instead of one `[B*T, I] x W_ih^T` matmul up front:
-/// a step would then have to slice its rows out of that `[T, B, G*H]` projection, and a
-/// slice's gradient is dense over the whole projection, so the backward pass would pay
-/// `O(T log T B G H)` in copies even with ``timeSteps(of:)``'s halving. For the benchmark
-/// shape (T 50, B 128, 4H 512) that split alone measured about half of a training step.
-/// Layer `l > 0` reads layer `l - 1`'s per-step outputs directly, with no split at all.
+/// Each layer projects its whole input sequence with one matmul (time-major, `[T, B, G*H]`)
+/// and then steps through time with one `[B, H] x [H, G*H]` matmul per step. Cutting the
+/// projection into steps is cheap: the engine adds slice gradients into one buffer. Where
+/// `t >= lengths[b]`, row `b` keeps its previous state, so the final state is the one after
+/// its last real step.
 ///
 /// - Parameters:
 ///   - initialState: Per state component, `[L, B, H]`; empty for zeros.
@@ -373,15 +387,14 @@ private func makeRecurrentParameters(
 /// - Returns: The output `[B, T, H]` (zero at padded steps) and, per state component, the
 ///   final states `[L, B, H]`.
 private func runRecurrentStack(
-    _ x: Tensor, lengths: [Int]?, initialState: [Tensor], steps: [(Tensor, [Tensor]) -> [Tensor]],
+    _ x: Tensor, lengths: [Int]?, initialState: [Tensor], layers: [Recurrence],
     stateCount: Int, inputSize: Int, hiddenSize: Int, dropout: Dropout, name: String
 ) -> (output: Tensor, finalState: [Tensor]) {
     precondition(
         x.rank == 3 && x.shape[0] > 0 && x.shape[1] > 0 && x.shape[2] == inputSize,
         "\(name): input \(x.shape) must be [B, T, \(inputSize)] with B, T > 0")
     let (batch, length) = (x.shape[0], x.shape[1])
-    let layerCount = steps.count
-    let stateShape = [layerCount, batch, hiddenSize]
+    let stateShape = [layers.count, batch, hiddenSize]
     for component in initialState {
         precondition(component.shape == stateShape, "\(name): initial state \(component.shape) must be \(stateShape)")
     }
@@ -396,28 +409,31 @@ private func runRecurrentStack(
         return Tensor(shape: [batch, 1], scalars: lengths.map { $0 > t ? 1 : 0 })
     }
 
-    var inputs = timeSteps(of: x)
+    var sequence = x.permuted([1, 0, 2])  // [T, B, F]: each step's rows are contiguous
     var finalStates: [[Tensor]] = []  // [layer][component], each [B, H]
-    for (l, step) in steps.enumerated() {
+    for (l, layer) in layers.enumerated() {
+        let projected = layer.project(sequence)  // [T, B, G*H]
+        let width = projected.shape[2]
         var state: [Tensor] = initialState.isEmpty
             ? [Tensor](repeating: Tensor.zeros([batch, hiddenSize]), count: stateCount)
             : initialState.map { $0.slice(axis: 0, l..<(l + 1)).reshaped([batch, hiddenSize]) }
         var outputs: [Tensor] = []
         outputs.reserveCapacity(length)
         for t in 0..<length {
-            let next = step(inputs[t], state)
+            let next = layer.step(projected.slice(axis: 0, t..<(t + 1)).reshaped([batch, width]), state)
             if let live = liveMasks[t] {
                 state = zip(next, state).map { Tensor.select(live, $0, $1) }
             } else {
                 state = next
             }
-            outputs.append(state[0])
+            outputs.append(state[0].reshaped([1, batch, hiddenSize]))
         }
         finalStates.append(state)
-        inputs = l == layerCount - 1 ? outputs : outputs.map { dropout($0) }
+        sequence = Tensor.concatenate(outputs, axis: 0)  // [T, B, H]
+        if l < layers.count - 1 { sequence = dropout(sequence) }
     }
 
-    var output = Tensor.concatenate(inputs.map { $0.reshaped([batch, 1, hiddenSize]) }, axis: 1)
+    var output = sequence.permuted([1, 0, 2])
     if let lengths, lengths.contains(where: { $0 < length }) {
         let live = (0..<batch).flatMap { b in (0..<length).map { t -> Float in t < lengths[b] ? 1 : 0 } }
         output = output * Tensor(shape: [batch, length, 1], scalars: live)
@@ -426,23 +442,4 @@ private func runRecurrentStack(
         Tensor.concatenate(finalStates.map { $0[k].reshaped([1, batch, hiddenSize]) }, axis: 0)
     }
     return (output, stacked)
-}
-
-/// Splits `x` `[B, T, F]` into `T` steps of `[B, F]`.
-///
-/// A slice's gradient is dense over the whole sliced tensor, so cutting `T` single steps off
-/// an input that needs a gradient would cost `O(T^2 B F)` in the backward pass; halving
-/// recursively costs `O(T log T B F)`.
-private func timeSteps(of x: Tensor) -> [Tensor] {
-    let (batch, length, width) = (x.shape[0], x.shape[1], x.shape[2])
-    let timeMajor = x.permuted([1, 0, 2])  // [T, B, F]: each step is contiguous
-    guard x.requiresGradient && Tensor.isRecordingGradients else {
-        return (0..<length).map { timeMajor.slice(axis: 0, $0..<($0 + 1)).reshaped([batch, width]) }
-    }
-    func halve(_ part: Tensor) -> [Tensor] {
-        let count = part.shape[0]
-        if count == 1 { return [part.reshaped([batch, width])] }
-        return halve(part.slice(axis: 0, 0..<(count / 2))) + halve(part.slice(axis: 0, (count / 2)..<count))
-    }
-    return halve(timeMajor)
 }
