@@ -40,9 +40,9 @@ let package = Package(
         // The only module that calls BLAS; Accelerate can stand in here on macOS.
         .target(name: "Linalg", dependencies: ["CBLAS"], swiftSettings: fastMath),
         // Tensors, kernels and reverse-mode autodiff. Knows nothing of layers or events.
-        .target(name: "TensorEngine", dependencies: ["Linalg"], swiftSettings: fastMath),
+        .target(name: "TensorEngine", dependencies: ["Linalg"], exclude: ["README.md"], swiftSettings: fastMath),
         // Layers, losses, optimizers, schedules and checkpoints on top of the engine.
-        .target(name: "NeuralNet", dependencies: ["TensorEngine"], swiftSettings: fastMath),
+        .target(name: "NeuralNet", dependencies: ["TensorEngine"], exclude: ["README.md"], swiftSettings: fastMath),
         .executableTarget(
             name: "behave",
             dependencies: [
