@@ -74,6 +74,13 @@ extension Tensor {
                     }
                 case .region(let input, let gradient, let axis, let start):
                     if input.requiresGradient { pending.add(gradient, for: input, axis: axis, start: start) }
+                case .partial(let region, let contributions):
+                    if region.0.requiresGradient {
+                        pending.add(region.1, for: region.0, axis: region.axis, start: region.start)
+                    }
+                    for (input, gradient) in contributions where input.requiresGradient {
+                        pending.add(gradient, for: input)
+                    }
                 }
             }
             return result
@@ -216,10 +223,10 @@ extension Tensor {
             return .whole([(x, normalizeBackward(y: y, g: g, inverseStd: inverseStd))])
         case .lstmCellState(let gates, let previousCell, let activations):
             let (dGates, dCell) = lstmCellStateBackward(previousCell: previousCell, activations: activations, g: g)
-            return .whole([(gates, dGates), (previousCell, dCell)])
-        case .lstmHiddenState(let gates, let cell):
-            let (dGates, dCell) = lstmHiddenStateBackward(gates: gates, cell: cell, g: g)
-            return .whole([(gates, dGates), (cell, dCell)])
+            return .partial(region: (gates, dGates, axis: 1, start: 0), whole: [(previousCell, dCell)])
+        case .lstmHiddenState(let gates, let cell, let activations):
+            let (dOutput, dCell) = lstmHiddenStateBackward(cell: cell, activations: activations, g: g)
+            return .partial(region: (gates, dOutput, axis: 1, start: 3 * cell.shape[1]), whole: [(cell, dCell)])
         case .im2col(let x, let kernelSize, let stride, let padding, let dilation):
             return .whole([(x, col2im(g, inputShape: x.shape, kernelSize: kernelSize, stride: stride,
                                padding: padding, dilation: dilation))])
@@ -347,7 +354,7 @@ extension Op {
             .logSoftmax(let x, _), .normalize(let x, _), .im2col(let x, _, _, _, _):
             return [x]
         case .binary(let a, let b, _), .matmul(let a, let b, _, _), .select(_, let a, let b),
-            .lstmCellState(let a, let b, _), .lstmHiddenState(let a, let b):
+            .lstmCellState(let a, let b, _), .lstmHiddenState(let a, let b, _):
             return [a, b]
         case .concat(let parts, _):
             return parts
@@ -389,6 +396,9 @@ enum GradientRule {
     case whole([(Tensor, Tensor)])
     /// The gradient of a slice `start..<start + g.shape[axis]` along `axis` of `input`.
     case region(Tensor, Tensor, axis: Int, start: Int)
+    /// A slice's gradient for one input (a fused op that reads part of it) and full
+    /// gradients for the others.
+    case partial(region: (Tensor, Tensor, axis: Int, start: Int), whole: [(Tensor, Tensor)])
 }
 
 /// Gradients waiting to be propagated, keyed by node.

@@ -46,8 +46,9 @@ enum Op {
     /// LSTM cell state `sigmoid(f) * c + sigmoid(i) * tanh(g)` from gates `[B, 4H]`;
     /// `activations` keeps `sigmoid(i), sigmoid(f), tanh(g)` per row for the backward rule.
     case lstmCellState(gates: Tensor, previousCell: Tensor, activations: TensorStorage)
-    /// LSTM hidden state `sigmoid(o) * tanh(c)` from gates `[B, 4H]` and the new cell.
-    case lstmHiddenState(gates: Tensor, cell: Tensor)
+    /// LSTM hidden state `sigmoid(o) * tanh(c)` from gates `[B, 4H]` and the new cell;
+    /// `activations` keeps `sigmoid(o), tanh(c)` per row for the backward rule.
+    case lstmHiddenState(gates: Tensor, cell: Tensor, activations: TensorStorage)
     /// 1-D convolution patches: `[N, C, L] -> [N, Lout, C * K]`.
     case im2col(Tensor, kernelSize: Int, stride: Int, padding: Int, dilation: Int)
 }

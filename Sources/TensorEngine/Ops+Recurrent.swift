@@ -44,19 +44,24 @@ extension Tensor {
     public static func lstmHiddenState(gates: Tensor, cell: Tensor) -> Tensor {
         let (batch, hidden) = checkLSTMShapes(gates, cell, "lstmHiddenState")
         let out = TensorStorage(uninitializedCount: batch * hidden)
+        // sigmoid(o), tanh(c) per element, kept for the backward pass.
+        let activations = TensorStorage(uninitializedCount: batch * 2 * hidden)
         let pg = gates.pointer
         let pc = cell.pointer
+        let pa = activations.pointer
         let po = out.pointer
         parallelChunks(batch, costPerItem: hidden * 4) { rows in
             for b in rows {
                 let o = pg + b * 4 * hidden + 3 * hidden
-                for j in 0..<hidden {
-                    po[b * hidden + j] = FastMath.sigmoid(o[j]) * FastMath.tanh(pc[b * hidden + j])
-                }
+                let act = pa + b * 2 * hidden
+                for j in 0..<hidden { act[j] = FastMath.sigmoid(o[j]) }
+                for j in 0..<hidden { act[hidden + j] = FastMath.tanh(pc[b * hidden + j]) }
+                for j in 0..<hidden { po[b * hidden + j] = act[j] * act[hidden + j] }
             }
         }
         return Tensor.result(
-            shape: [batch, hidden], storage: out, inputs: gates, cell, op: .lstmHiddenState(gates: gates, cell: cell))
+            shape: [batch, hidden], storage: out, inputs: gates, cell,
+            op: .lstmHiddenState(gates: gates, cell: cell, activations: activations))
     }
 
     private static func checkLSTMShapes(_ gates: Tensor, _ state: Tensor, _ name: String) -> (Int, Int) {
@@ -67,13 +72,14 @@ extension Tensor {
         return (state.shape[0], state.shape[1])
     }
 
-    /// Gradients of ``lstmCellState(gates:previousCell:)`` for the gates and the previous cell,
-    /// from the activations the forward pass kept.
+    /// Gradients of ``lstmCellState(gates:previousCell:)`` from the activations the forward
+    /// pass kept: for the `i, f, g` columns of the gates (`[B, 3H]`; `o` is untouched) and
+    /// for the previous cell.
     static func lstmCellStateBackward(
         previousCell: Tensor, activations: TensorStorage, g: Tensor
     ) -> (Tensor, Tensor) {
         let (batch, hidden) = (previousCell.shape[0], previousCell.shape[1])
-        let dGates = TensorStorage(uninitializedCount: batch * 4 * hidden)
+        let dGates = TensorStorage(uninitializedCount: batch * 3 * hidden)
         let dCell = TensorStorage(uninitializedCount: batch * hidden)
         let pa = activations.pointer
         let pc = previousCell.pointer
@@ -86,46 +92,39 @@ extension Tensor {
             for b in rows {
                 let (i, f, t) = (pa + b * 3 * hidden, pa + b * 3 * hidden + hidden, pa + b * 3 * hidden + 2 * hidden)
                 let (grad, previous) = (pd + b * hidden, pc + b * hidden)
-                let out = dg + b * 4 * hidden
+                let out = dg + b * 3 * hidden
                 for j in 0..<hidden { out[j] = grad[j] * t[j] * i[j] * (1 - i[j]) }
                 for j in 0..<hidden { out[hidden + j] = grad[j] * previous[j] * f[j] * (1 - f[j]) }
                 for j in 0..<hidden { out[2 * hidden + j] = grad[j] * i[j] * (1 - t[j] * t[j]) }
-                (out + 3 * hidden).update(repeating: 0, count: hidden)
                 let cellRow = dc + b * hidden
                 for j in 0..<hidden { cellRow[j] = grad[j] * f[j] }
             }
         }
-        return (Tensor(shape: [batch, 4 * hidden], storage: dGates, op: nil),
+        return (Tensor(shape: [batch, 3 * hidden], storage: dGates, op: nil),
                 Tensor(shape: previousCell.shape, storage: dCell, op: nil))
     }
 
-    /// Gradients of ``lstmHiddenState(gates:cell:)`` for the gates and the cell.
-    static func lstmHiddenStateBackward(gates: Tensor, cell: Tensor, g: Tensor) -> (Tensor, Tensor) {
+    /// Gradients of ``lstmHiddenState(gates:cell:)`` from the activations the forward pass
+    /// kept: for the `o` columns of the gates (`[B, H]`) and for the cell.
+    static func lstmHiddenStateBackward(cell: Tensor, activations: TensorStorage, g: Tensor) -> (Tensor, Tensor) {
         let (batch, hidden) = (cell.shape[0], cell.shape[1])
-        let dGates = TensorStorage(repeating: 0, count: batch * 4 * hidden)
+        let dOutput = TensorStorage(uninitializedCount: batch * hidden)
         let dCell = TensorStorage(uninitializedCount: batch * hidden)
-        let pg = gates.pointer
-        let pc = cell.pointer
+        let pa = activations.pointer
         let pd = g.pointer
-        let dg = dGates.pointer
+        let dg = dOutput.pointer
         let dc = dCell.pointer
-        parallelChunks(batch, costPerItem: hidden * 8) { rows in
+        parallelChunks(batch, costPerItem: hidden * 4) { rows in
             for b in rows {
-                let o = pg + b * 4 * hidden + 3 * hidden
-                let (c, grad) = (pc + b * hidden, pd + b * hidden)
-                let out = dg + b * 4 * hidden + 3 * hidden
-                for j in 0..<hidden {
-                    let s = FastMath.sigmoid(o[j])
-                    out[j] = grad[j] * FastMath.tanh(c[j]) * s * (1 - s)
-                }
+                let (s, t) = (pa + b * 2 * hidden, pa + b * 2 * hidden + hidden)
+                let grad = pd + b * hidden
+                let out = dg + b * hidden
+                for j in 0..<hidden { out[j] = grad[j] * t[j] * s[j] * (1 - s[j]) }
                 let cellRow = dc + b * hidden
-                for j in 0..<hidden {
-                    let t = FastMath.tanh(c[j])
-                    cellRow[j] = grad[j] * FastMath.sigmoid(o[j]) * (1 - t * t)
-                }
+                for j in 0..<hidden { cellRow[j] = grad[j] * s[j] * (1 - t[j] * t[j]) }
             }
         }
-        return (Tensor(shape: gates.shape, storage: dGates, op: nil),
+        return (Tensor(shape: [batch, hidden], storage: dOutput, op: nil),
                 Tensor(shape: cell.shape, storage: dCell, op: nil))
     }
 }
