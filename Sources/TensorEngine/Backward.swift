@@ -158,6 +158,10 @@ extension Tensor {
                 if b.requiresGradient { db = g.matmul(a, transposeA: true, transposeB: true) }
             }
             return .whole([(a, da), (b, db)])
+        case .addMatmul(let addend, let a, let b, let tb):
+            guard case .whole(let products) = backward(.matmul(a, b, transposeA: false, transposeB: tb), output: y, gradient: g)
+            else { preconditionFailure("addMatmul: the matmul rule gives whole gradients") }
+            return .whole([(addend, g)] + products)
         case .sum(let x, let axis):
             return .whole([(x, Tensor(shape: x.shape, storage: g.expandedAlong(axis: axis, to: x.shape), op: nil))])
         case .max(let x, let axis, let argmax):
@@ -356,6 +360,8 @@ extension Op {
         case .binary(let a, let b, _), .matmul(let a, let b, _, _), .select(_, let a, let b),
             .lstmCellState(let a, let b, _), .lstmHiddenState(let a, let b, _):
             return [a, b]
+        case .addMatmul(let addend, let a, let b, _):
+            return [addend, a, b]
         case .concat(let parts, _):
             return parts
         }
@@ -368,6 +374,7 @@ extension Op {
         case .scalar(_, let f): return "\(f)"
         case .binary(_, _, let f): return "\(f)"
         case .matmul: return "matmul"
+        case .addMatmul: return "addMatmul"
         case .sum: return "sum"
         case .max: return "max"
         case .broadcast: return "broadcast"

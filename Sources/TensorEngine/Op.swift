@@ -13,6 +13,8 @@ enum Op {
     case binary(Tensor, Tensor, BinaryFunction)
     /// `op(a) x op(b)` over the last two axes, batched over the leading ones.
     case matmul(Tensor, Tensor, transposeA: Bool, transposeB: Bool)
+    /// `addend + a x op(b)` for matrices, summed inside BLAS.
+    case addMatmul(Tensor, Tensor, Tensor, transposeB: Bool)
     /// Sum over one axis (the result keeps or drops it; the backward rule only needs counts).
     case sum(Tensor, axis: Int)
     /// Maximum over one axis; `argmax` holds the winning position per output element.

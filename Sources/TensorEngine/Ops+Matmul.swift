@@ -44,4 +44,25 @@ extension Tensor {
             shape: batchA + [m, n], storage: out, inputs: self, other,
             op: .matmul(self, other, transposeA: transposeA, transposeB: transposeB))
     }
+
+    /// `addend + self x op(other)` for matrices, with the sum done inside BLAS (`beta = 1`)
+    /// instead of a separate pass: `[M, K] x [K, N]` (or `[N, K]` transposed) plus `[M, N]`.
+    public func matmul(_ other: Tensor, transposeB: Bool = false, adding addend: Tensor) -> Tensor {
+        precondition(rank == 2 && other.rank == 2, "matmul(adding:): operands must be matrices, got \(shape) and \(other.shape)")
+        let (m, k) = (shape[0], shape[1])
+        let kb = transposeB ? other.shape[1] : other.shape[0]
+        let n = transposeB ? other.shape[0] : other.shape[1]
+        precondition(
+            k == kb && addend.shape == [m, n],
+            "matmul(adding:): \(shape) x \(other.shape) (transposeB: \(transposeB)) + \(addend.shape) do not fit")
+        _ = Engine.blasConfigured
+        let out = TensorStorage(uninitializedCount: m * n)
+        out.pointer.update(from: addend.pointer, count: m * n)
+        BLAS.gemm(
+            transposeA: false, transposeB: transposeB, m: m, n: n, k: k,
+            a: pointer, b: other.pointer, beta: 1, c: out.pointer)
+        return Tensor.result(
+            shape: [m, n], storage: out, inputs: addend, self, other,
+            op: .addMatmul(addend, self, other, transposeB: transposeB))
+    }
 }

@@ -32,6 +32,10 @@ struct MatmulAndNeuralOpTests {
         checkGradients([batchA, batchBt]) { $0[0].matmul($0[1], transposeB: true) }
         checkGradients([batchA, b]) { $0[0].matmul($0[1]) }
         checkGradients([batchA, bt]) { $0[0].matmul($0[1], transposeB: true) }
+        let addend = randomInput([3, 2], seed: 28)
+        checkGradients([a, b, addend]) { $0[0].matmul($0[1], adding: $0[2]) }
+        checkGradients([a, bt, addend]) { $0[0].matmul($0[1], transposeB: true, adding: $0[2]) }
+        expectClose(a.matmul(b, adding: addend), a.matmul(b) + addend, relative: 1e-6, absolute: 1e-6)
     }
 
     @Test("softmax and log-softmax along any axis")

@@ -78,7 +78,7 @@ public final class LSTMCell: Layer {
                 precondition(
                     state[0].shape == [projected.shape[0], h],
                     "LSTMCell: hidden \(state[0].shape) needs [\(projected.shape[0]), \(h)]")
-                let gates = projected + state[0].matmul(hiddenWeight, transposeB: true)
+                let gates = state[0].matmul(hiddenWeight, transposeB: true, adding: projected)
                 let cell = Tensor.lstmCellState(gates: gates, previousCell: state[1])
                 return [Tensor.lstmHiddenState(gates: gates, cell: cell), cell]
             })
