@@ -61,6 +61,10 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["TensorEngine"], path: "Tests/TestSupport"),
         .testTarget(name: "TensorEngineTests", dependencies: ["TensorEngine", "TestSupport"]),
         .testTarget(
+            name: "BehaveTests",
+            dependencies: ["behave", "TensorEngine", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .testTarget(
             name: "NeuralNetTests",
             dependencies: ["NeuralNet", "TensorEngine", "TestSupport"],
             resources: [.copy("Fixtures")]

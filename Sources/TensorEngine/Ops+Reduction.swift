@@ -32,6 +32,20 @@ extension Tensor {
         return Tensor.result(shape: newShape, storage: out, inputs: self, op: .sum(self, axis: a))
     }
 
+    /// Sum over several axes (negative axes count from the end).
+    public func sum(axes: [Int], keepingDimensions: Bool = false) -> Tensor {
+        let normalized = Set(axes.map { ShapeMath.axis($0, rank: rank, op: "sum(axes:)") })
+        // Highest axis first, so the remaining axis numbers stay valid when dropped.
+        return normalized.sorted(by: >).reduce(self) { $0.sum(axis: $1, keepingDimension: keepingDimensions) }
+    }
+
+    /// Mean over several axes.
+    public func mean(axes: [Int], keepingDimensions: Bool = false) -> Tensor {
+        let normalized = Set(axes.map { ShapeMath.axis($0, rank: rank, op: "mean(axes:)") })
+        let n = normalized.reduce(1) { $0 * shape[$1] }
+        return sum(axes: Array(normalized), keepingDimensions: keepingDimensions) * (1 / Float(Swift.max(n, 1)))
+    }
+
     /// Sum of all elements, as a 0-dimensional tensor.
     public func sum() -> Tensor {
         reshaped([count]).sum(axis: 0)

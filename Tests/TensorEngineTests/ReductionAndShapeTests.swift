@@ -18,6 +18,8 @@ struct ReductionAndShapeTests {
             checkGradients([spread]) { $0[0].max(axis: axis) }
         }
         checkGradients([x]) { $0[0].sum() }
+        checkGradients([x]) { $0[0].sum(axes: [0, 2]) }
+        checkGradients([x]) { $0[0].mean(axes: [-1, 1], keepingDimensions: true) }
         checkGradients([x]) { $0[0].mean() }
         checkGradients([x]) { $0[0].variance(axis: -1) }
     }
@@ -30,6 +32,8 @@ struct ReductionAndShapeTests {
         #expect(x.max(axis: 1).scalars == [5, 2])
         #expect(x.max(axis: 0, keepingDimension: true).shape == [1, 3])
         #expect(x.sum().scalar == 7)
+        #expect(x.sum(axes: [0, 1]).scalar == 7)
+        #expect(x.mean(axes: [1], keepingDimensions: true).scalars == [3, -2.0 / 3])
         // Long rows use the vectorised path.
         let long = Tensor(shape: [1, 37], scalars: (0..<37).map(Float.init))
         #expect(long.sum(axis: 1).scalar == 666)
