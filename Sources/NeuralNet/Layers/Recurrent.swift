@@ -66,7 +66,7 @@ public final class LSTMCell: Layer {
 
     /// The layer as a recurrence: the input projection `x W_ih^T + b_ih + b_hh` for every
     /// step at once, then per step `gates = projected_t + h W_hh^T` and the fused cell update.
-    func makeRecurrence() -> Recurrence {
+    public func makeRecurrence() -> Recurrence {
         let bias = inputBias + hiddenBias
         let (h, i) = (hiddenSize, inputSize)
         return Recurrence(
@@ -144,7 +144,7 @@ public final class GRUCell: Layer {
 
     /// The layer as a recurrence: the input projection `x W_ih^T + b_ih` for every step at
     /// once, then per step the gates from `projected_t` and `h W_hh^T + b_hh`.
-    func makeRecurrence() -> Recurrence {
+    public func makeRecurrence() -> Recurrence {
         let (h, i) = (hiddenSize, inputSize)
         return Recurrence(
             project: { [inputWeight, inputBias] x in
@@ -216,42 +216,7 @@ public struct LSTMResult: Sendable {
 ///
 /// ### See Also
 /// ``LSTMCell``, ``GRU``
-public final class LSTM: Layer {
-    /// The layers, bottom first.
-    public let layers: [LSTMCell]
-    /// Applied to the outputs of every layer but the last, in training mode.
-    public let dropout: Dropout
-
-    /// Creates a stack initialised like PyTorch.
-    ///
-    /// - Parameters:
-    ///   - inputSize: `I`, the width of each input step.
-    ///   - hiddenSize: `H`, the width of every layer's states.
-    ///   - layerCount: `L`, at least 1.
-    ///   - dropout: The probability of dropping each element between layers, in `[0, 1)`.
-    ///   - generator: Draws the initial weights and seeds the dropout stream.
-    public init(
-        inputSize: Int, hiddenSize: Int, layerCount: Int = 1, dropout: Float = 0,
-        generator: inout RandomGenerator
-    ) {
-        precondition(
-            inputSize > 0 && hiddenSize > 0 && layerCount > 0,
-            "LSTM: inputSize \(inputSize), hiddenSize \(hiddenSize) and layerCount \(layerCount) must be positive")
-        layers = (0..<layerCount).map { l in
-            LSTMCell(inputSize: l == 0 ? inputSize : hiddenSize, hiddenSize: hiddenSize, generator: &generator)
-        }
-        self.dropout = Dropout(probability: dropout, seed: generator.next())
-    }
-
-    public var sublayers: [(name: String, layer: any Layer)] {
-        layers.enumerated().map { ("layers.\($0.offset)", $0.element as any Layer) } + [("dropout", dropout)]
-    }
-
-    /// `I`, the width of each input step.
-    public var inputSize: Int { layers[0].inputSize }
-    /// `H`, the width of every layer's states.
-    public var hiddenSize: Int { layers[0].hiddenSize }
-
+public final class LSTM: RecurrentStack<LSTMCell> {
     /// Runs the stack over a batch of sequences.
     ///
     /// - Parameters:
@@ -261,10 +226,8 @@ public final class LSTM: Layer {
     ///   - initialState: `[L, B, H]` hidden and cell states; zeros when nil.
     /// - Returns: The output sequence and the final states.
     public func callAsFunction(_ x: Tensor, lengths: [Int]? = nil, initialState: LSTMState? = nil) -> LSTMResult {
-        let run = runRecurrentStack(
-            x, lengths: lengths, initialState: initialState.map { [$0.hidden, $0.cell] } ?? [],
-            layers: layers.map { $0.makeRecurrence() }, stateCount: 2, inputSize: inputSize,
-            hiddenSize: hiddenSize, dropout: dropout, name: "LSTM")
+        let run = run(x, lengths: lengths, initialState: initialState.map { [$0.hidden, $0.cell] } ?? [],
+                      stateCount: 2, name: "LSTM")
         return LSTMResult(output: run.output, hidden: run.finalState[0], cell: run.finalState[1])
     }
 }
@@ -291,9 +254,43 @@ public struct GRUResult: Sendable {
 ///
 /// ### See Also
 /// ``GRUCell``, ``LSTM``
-public final class GRU: Layer {
+public final class GRU: RecurrentStack<GRUCell> {
+    /// Runs the stack over a batch of sequences.
+    ///
+    /// - Parameters:
+    ///   - x: `[B, T, I]`.
+    ///   - lengths: The number of real steps of each sequence, `B` values in `0...T`; nil when
+    ///     every sequence has all `T` steps.
+    ///   - initialState: `[L, B, H]`; zeros when nil.
+    /// - Returns: The output sequence and the final hidden states.
+    public func callAsFunction(_ x: Tensor, lengths: [Int]? = nil, initialState: Tensor? = nil) -> GRUResult {
+        let run = run(x, lengths: lengths, initialState: initialState.map { [$0] } ?? [], stateCount: 1, name: "GRU")
+        return GRUResult(output: run.output, hidden: run.finalState[0])
+    }
+}
+
+// MARK: - Shared machinery
+
+/// A recurrent layer that ``RecurrentStack`` can stack.
+public protocol RecurrentCell: Layer {
+    /// Creates a layer initialised like PyTorch.
+    init(inputSize: Int, hiddenSize: Int, generator: inout RandomGenerator)
+    /// `I`, the width of each input step.
+    var inputSize: Int { get }
+    /// `H`, the width of the hidden state.
+    var hiddenSize: Int { get }
+    /// The layer split into its input projection and its step.
+    func makeRecurrence() -> Recurrence
+}
+
+extension LSTMCell: RecurrentCell {}
+extension GRUCell: RecurrentCell {}
+
+/// Layers of one recurrent cell type stacked over batch-first sequences, with dropout
+/// between them: what ``LSTM`` and ``GRU`` share.
+public class RecurrentStack<Cell: RecurrentCell>: Layer {
     /// The layers, bottom first.
-    public let layers: [GRUCell]
+    public let layers: [Cell]
     /// Applied to the outputs of every layer but the last, in training mode.
     public let dropout: Dropout
 
@@ -301,7 +298,7 @@ public final class GRU: Layer {
     ///
     /// - Parameters:
     ///   - inputSize: `I`, the width of each input step.
-    ///   - hiddenSize: `H`, the width of every layer's state.
+    ///   - hiddenSize: `H`, the width of every layer's states.
     ///   - layerCount: `L`, at least 1.
     ///   - dropout: The probability of dropping each element between layers, in `[0, 1)`.
     ///   - generator: Draws the initial weights and seeds the dropout stream.
@@ -311,9 +308,9 @@ public final class GRU: Layer {
     ) {
         precondition(
             inputSize > 0 && hiddenSize > 0 && layerCount > 0,
-            "GRU: inputSize \(inputSize), hiddenSize \(hiddenSize) and layerCount \(layerCount) must be positive")
+            "\(Self.self): inputSize \(inputSize), hiddenSize \(hiddenSize) and layerCount \(layerCount) must be positive")
         layers = (0..<layerCount).map { l in
-            GRUCell(inputSize: l == 0 ? inputSize : hiddenSize, hiddenSize: hiddenSize, generator: &generator)
+            Cell(inputSize: l == 0 ? inputSize : hiddenSize, hiddenSize: hiddenSize, generator: &generator)
         }
         self.dropout = Dropout(probability: dropout, seed: generator.next())
     }
@@ -324,27 +321,17 @@ public final class GRU: Layer {
 
     /// `I`, the width of each input step.
     public var inputSize: Int { layers[0].inputSize }
-    /// `H`, the width of every layer's state.
+    /// `H`, the width of every layer's states.
     public var hiddenSize: Int { layers[0].hiddenSize }
 
-    /// Runs the stack over a batch of sequences.
-    ///
-    /// - Parameters:
-    ///   - x: `[B, T, I]`.
-    ///   - lengths: The number of real steps of each sequence, `B` values in `0...T`; nil when
-    ///     every sequence has all `T` steps.
-    ///   - initialState: `[L, B, H]`; zeros when nil.
-    /// - Returns: The output sequence and the final hidden states.
-    public func callAsFunction(_ x: Tensor, lengths: [Int]? = nil, initialState: Tensor? = nil) -> GRUResult {
-        let run = runRecurrentStack(
-            x, lengths: lengths, initialState: initialState.map { [$0] } ?? [],
-            layers: layers.map { $0.makeRecurrence() }, stateCount: 1, inputSize: inputSize,
-            hiddenSize: hiddenSize, dropout: dropout, name: "GRU")
-        return GRUResult(output: run.output, hidden: run.finalState[0])
+    func run(
+        _ x: Tensor, lengths: [Int]?, initialState: [Tensor], stateCount: Int, name: String
+    ) -> (output: Tensor, finalState: [Tensor]) {
+        runRecurrentStack(
+            x, lengths: lengths, initialState: initialState, layers: layers.map { $0.makeRecurrence() },
+            stateCount: stateCount, inputSize: inputSize, hiddenSize: hiddenSize, dropout: dropout, name: name)
     }
 }
-
-// MARK: - Shared machinery
 
 /// PyTorch's recurrent parameters for `G` gates: `[G*H, I]`, `[G*H, H]`, `[G*H]`, `[G*H]`,
 /// all from `U(-1/sqrt(H), 1/sqrt(H))`, drawn in that order.
@@ -366,11 +353,11 @@ private func makeRecurrentParameters(
 }
 
 /// A recurrent layer split into its parallel and its sequential part.
-struct Recurrence {
+public struct Recurrence {
     /// The input projection of every step at once: `[..., I] -> [..., G*H]`.
-    let project: (Tensor) -> Tensor
+    public let project: (Tensor) -> Tensor
     /// One step from the projected input `[B, G*H]` and the state (hidden first).
-    let step: (Tensor, [Tensor]) -> [Tensor]
+    public let step: (Tensor, [Tensor]) -> [Tensor]
 }
 
 /// Runs stacked recurrent layers over `x` `[B, T, I]`.
