@@ -12,7 +12,7 @@
 /// let x = Tensor(shape: [3, 2], scalars: [1, 2, 3, 4, 5, 6])
 /// let loss = x.matmul(w).squared().mean()
 /// let grads = loss.gradients()
-/// print(grads[w]!.shape)   // [2, 1]
+/// print(grads[w]?.shape ?? [])   // [2, 1]
 /// ```
 ///
 /// Sharing: a tensor is safe to read from many threads. Parameters updated in place by an
