@@ -35,6 +35,13 @@ extension Tensor {
         let out = TensorStorage(uninitializedCount: batch * m * n)
         let pa = pointer
         let pb = other.pointer
+        // OpenBLAS splits any product above ~262K multiply-adds across its threads; below a
+        // few million the hand-off costs more than it saves (single-sequence inference), so
+        // those run on one thread.
+        let threads = Engine.threadCount
+        let serial = threads > 1 && batch * m * n * k < Engine.parallelMatmulWork
+        if serial { BLAS.setThreadCount(1) }
+        defer { if serial { BLAS.setThreadCount(threads) } }
         for i in 0..<batch {
             BLAS.gemm(
                 transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,

@@ -34,6 +34,9 @@ public enum Engine {
     /// Below this many elements (times cost per element) a kernel runs on the calling thread.
     static let parallelThreshold = 1 << 17
 
+    /// Below this many multiply-adds a matrix product runs on one BLAS thread.
+    static let parallelMatmulWork = 1 << 22
+
     /// Makes BLAS start from ``threadCount`` (its own default is every core).
     static let blasConfigured: Bool = {
         BLAS.setThreadCount(threadCount)
