@@ -6,11 +6,12 @@ SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
 .PHONY: run test bench deps fixtures clean
 
-## Installs the system libraries the build needs (OpenBLAS through apt-get) when absent.
+## Installs the system libraries the build needs (OpenBLAS, SQLite, zlib) with apt-get when absent.
 deps:
-	@if ! command -v pkg-config >/dev/null 2>&1 || ! pkg-config --exists openblas; then \
-		echo "Installing libopenblas-dev and pkg-config with apt-get..."; \
-		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq libopenblas-dev pkg-config; \
+	@if ! command -v pkg-config >/dev/null 2>&1 || ! pkg-config --exists openblas sqlite3 zlib; then \
+		echo "Installing libopenblas-dev, libsqlite3-dev, zlib1g-dev and pkg-config with apt-get..."; \
+		$(SUDO) apt-get update -qq && \
+		$(SUDO) apt-get install -y -qq libopenblas-dev libsqlite3-dev zlib1g-dev pkg-config; \
 	fi
 
 ## The main job: a release build and the demo (a small model whose loss falls).

@@ -24,11 +24,14 @@ let package = Package(
     products: [
         .library(name: "TensorEngine", targets: ["TensorEngine"]),
         .library(name: "NeuralNet", targets: ["NeuralNet"]),
+        .library(name: "EventData", targets: ["EventData"]),
         .executable(name: "behave", targets: ["behave"]),
         .executable(name: "behave-bench", targets: ["BehaviorBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.0"),
     ],
     targets: [
         // OpenBLAS headers and library, found with pkg-config (Debian: libopenblas-dev).
@@ -43,10 +46,22 @@ let package = Package(
         .target(name: "TensorEngine", dependencies: ["Linalg"], exclude: ["README.md"], swiftSettings: fastMath),
         // Layers, losses, optimizers, schedules and checkpoints on top of the engine.
         .target(name: "NeuralNet", dependencies: ["TensorEngine"], exclude: ["README.md"], swiftSettings: fastMath),
+        // zlib headers and library (Debian: zlib1g-dev), for gzip-compressed logs.
+        .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+        // Event logs in, clean events, features and datasets out. Knows nothing of HTTP.
+        .target(
+            name: "EventData",
+            dependencies: [
+                "TensorEngine", "CZlib",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: fastMath
+        ),
         .executableTarget(
             name: "behave",
             dependencies: [
-                "NeuralNet", "TensorEngine", "Linalg",
+                "NeuralNet", "TensorEngine", "Linalg", "EventData",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: [.enableUpcomingFeature("ExistentialAny")]
@@ -64,6 +79,7 @@ let package = Package(
             name: "BehaveTests",
             dependencies: ["behave", "TensorEngine", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
+        .testTarget(name: "EventDataTests", dependencies: ["EventData", "TensorEngine"]),
         .testTarget(
             name: "NeuralNetTests",
             dependencies: ["NeuralNet", "TensorEngine", "TestSupport"],

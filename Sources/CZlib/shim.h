@@ -1,0 +1,2 @@
+// zlib, for reading gzip-compressed event logs (Debian: zlib1g-dev).
+#include <zlib.h>

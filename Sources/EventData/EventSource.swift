@@ -1,0 +1,42 @@
+/// A stream of events read from somewhere (a file, a simulator), row by row.
+///
+/// Readers never drop a row silently: each input row becomes exactly one ``SourceRow``,
+/// either an event or a rejection that says which line and why.
+public protocol EventSource {
+    /// A short name for summaries and reject records (usually the file path).
+    var name: String { get }
+
+    /// Calls `body` once per input row, in input order.
+    ///
+    /// - Throws: ``EventDataError`` when the source as a whole cannot be read (missing file,
+    ///   unreadable compression, no header where one is required); a bad row is reported
+    ///   through `body` as ``SourceRow/rejected(_:)`` instead. Errors thrown by `body` are
+    ///   rethrown as they are.
+    func forEachRow(_ body: (SourceRow) throws -> Void) throws
+}
+
+/// One input row: an event, or the reason it could not become one.
+public enum SourceRow: Sendable, Hashable {
+    case event(Event, line: Int)
+    case rejected(RowRejection)
+}
+
+/// A row that could not become an event.
+public struct RowRejection: Sendable, Hashable, Codable {
+    /// 1-based line number in the source (for multi-line quoted CSV records, the first line).
+    public var line: Int
+    /// Why, phrased so a user can fix the data (e.g. "timestamp 'yesterday' is not epoch
+    /// seconds, epoch milliseconds or ISO-8601").
+    public var reason: String
+    /// A short machine-friendly category for counting (e.g. "bad_timestamp", "missing_field").
+    public var kind: String
+    /// The raw row text (truncated to 1,000 characters).
+    public var raw: String
+
+    public init(line: Int, reason: String, kind: String, raw: String) {
+        self.line = line
+        self.reason = reason
+        self.kind = kind
+        self.raw = raw.count > 1000 ? String(raw.prefix(1000)) : raw
+    }
+}
