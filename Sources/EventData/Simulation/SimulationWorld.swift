@@ -1,0 +1,158 @@
+import Foundation
+
+/// One user segment's habits.
+struct SegmentModel: Sendable {
+    var weight: Double
+    /// Probability of each category when a user of the segment browses by taste.
+    var categoryTaste: [Double]
+    var sessionsPerDay: Double
+    var meanItemsPerSession: Double
+    /// Base probability that a viewed item is put in the cart.
+    var cartRate: Double
+    /// How strongly price above the category's median price discourages carting and buying.
+    var priceElasticity: Double
+    /// Logit of the segment's median purchase propensity.
+    var propensityLogit: Double
+}
+
+/// The fixed part of a simulation: categories, segments and the item catalogue with its
+/// popularity and planted transitions. Built once from the configuration's seed.
+struct SimulationWorld: Sendable {
+    let categoryNames: [String]
+    let categoryMedianCents: [Double]
+    let segments: [SegmentModel]
+    let segmentTable: AliasTable
+    /// Per segment: draws a category by the segment's taste.
+    let segmentCategoryTables: [AliasTable]
+    let itemCategory: [Int32]
+    let itemPriceCents: [Int64]
+    /// 0 = most popular.
+    let itemPopularityRank: [Int32]
+    /// Items of each category, and a popularity-weighted draw among them.
+    let categoryItems: [[Int32]]
+    let categoryItemTables: [AliasTable]
+    /// `successors[item * successorsPerItem + k]` is item's k-th planted successor.
+    let successors: [Int32]
+    let successorsPerItem: Int
+    /// Probability of the k-th successor when a transition is followed: proportional to 1 / (k + 1).
+    let successorProbabilities: [Double]
+    /// The most expensive tenth of the catalogue (what fraudulent bursts buy).
+    let expensiveItems: [Int32]
+
+    /// Category names: common shop departments, then `category-N`. One name carries a comma, as
+    /// real catalogues do, so every consumer of the CSV meets a quoted field.
+    static let departmentNames = [
+        "electronics", "clothing, shoes & jewelry", "books", "home & kitchen", "sports & outdoors", "beauty",
+        "toys & games", "grocery", "health", "automotive", "garden", "pet supplies", "music", "movies", "office",
+        "tools", "baby", "video games", "jewelry", "software", "arts & crafts", "luggage", "appliances", "industrial",
+    ]
+
+    init(config: SimulationConfig) {
+        var random = SimulationRandom(seed: config.seed, stream: 0, index: 0)
+        let categoryCount = config.categories
+        let itemCount = config.items
+        categoryNames = (0..<categoryCount).map {
+            $0 < Self.departmentNames.count ? Self.departmentNames[$0] : "category-\($0 + 1)"
+        }
+        // Median prices from 5 to 300 (log-uniform), so departments differ in price level.
+        categoryMedianCents = (0..<categoryCount).map { _ in 100 * exp(random.uniform(log(5), log(300))) }
+
+        var segments: [SegmentModel] = []
+        for _ in 0..<config.segments {
+            var taste = (0..<categoryCount).map { _ in exp(0.5 * random.normal()) }
+            // Two favourite departments dominate each segment's taste.
+            for _ in 0..<min(2, categoryCount) { taste[random.int(below: categoryCount)] *= 6 }
+            let tasteTotal = taste.reduce(0, +)
+            segments.append(
+                SegmentModel(
+                    weight: random.uniform(0.5, 1.5),
+                    categoryTaste: taste.map { $0 / tasteTotal },
+                    sessionsPerDay: exp(random.uniform(log(0.15), log(1.2))),
+                    meanItemsPerSession: random.uniform(3, 9),
+                    cartRate: random.uniform(0.05, 0.2),
+                    priceElasticity: random.uniform(0.2, 1.2),
+                    propensityLogit: random.uniform(-2, 0)))
+        }
+        let segmentTotal = segments.reduce(0) { $0 + $1.weight }
+        for index in segments.indices { segments[index].weight /= segmentTotal }
+        self.segments = segments
+        segmentTable = AliasTable(weights: segments.map(\.weight))
+        segmentCategoryTables = segments.map { AliasTable(weights: $0.categoryTaste) }
+
+        // Categories: every category gets one item, the rest follow uneven category sizes.
+        let sizeTable = AliasTable(weights: (0..<categoryCount).map { _ in exp(0.6 * random.normal()) })
+        var categoryOfSlot = (0..<itemCount).map { $0 < categoryCount ? Int32($0) : Int32(sizeTable.sample(&random)) }
+        let shuffle = random.permutation(itemCount)
+        categoryOfSlot = shuffle.map { categoryOfSlot[$0] }
+        itemCategory = categoryOfSlot
+        let medians = categoryMedianCents
+        let prices = categoryOfSlot.map { category in
+            max(50, Int64(random.logNormal(median: medians[Int(category)], sigma: 0.6).rounded()))
+        }
+        itemPriceCents = prices
+        itemPopularityRank = random.permutation(itemCount).map { Int32($0) }
+        let exponent = config.popularityExponent
+        let popularity = itemPopularityRank.map { 1 / pow(Double($0) + 1, exponent) }
+
+        var byCategory = [[Int32]](repeating: [], count: categoryCount)
+        for item in 0..<itemCount { byCategory[Int(categoryOfSlot[item])].append(Int32(item)) }
+        categoryItems = byCategory
+        let itemTables = byCategory.map { members in AliasTable(weights: members.map { popularity[Int($0)] }) }
+        categoryItemTables = itemTables
+
+        // Planted successors: mostly popular items of the same category, some from anywhere.
+        let perItem = config.successorsPerItem
+        successorsPerItem = perItem
+        let globalTable = AliasTable(weights: popularity)
+        var successors = [Int32](repeating: 0, count: itemCount * perItem)
+        for item in 0..<itemCount {
+            let category = Int(categoryOfSlot[item])
+            let base = item * perItem
+            var chosen = 0
+            var attempts = 0
+            while chosen < perItem && attempts < 20 * perItem {
+                attempts += 1
+                let candidate: Int32
+                if byCategory[category].count > perItem && random.chance(0.7) {
+                    candidate = byCategory[category][itemTables[category].sample(&random)]
+                } else {
+                    candidate = Int32(globalTable.sample(&random))
+                }
+                if Int(candidate) != item && !successors[base..<(base + chosen)].contains(candidate) {
+                    successors[base + chosen] = candidate
+                    chosen += 1
+                }
+            }
+            // Tiny catalogues can exhaust the attempts: take the next free items in order.
+            var next = (item + 1) % itemCount
+            while chosen < perItem {
+                if !successors[base..<(base + chosen)].contains(Int32(next)) {
+                    successors[base + chosen] = Int32(next)
+                    chosen += 1
+                }
+                next = (next + 1) % itemCount
+            }
+        }
+        self.successors = successors
+        let harmonic = (0..<perItem).reduce(0) { $0 + 1 / Double($1 + 1) }
+        successorProbabilities = (0..<perItem).map { 1 / Double($0 + 1) / harmonic }
+
+        let byPrice = (0..<itemCount).sorted { (prices[$0], $0) > (prices[$1], $1) }
+        expensiveItems = byPrice.prefix(max(1, itemCount / 10)).map { Int32($0) }
+    }
+
+    /// A successor of `item`, drawn with the planted transition probabilities.
+    func successor(of item: Int, _ random: inout SimulationRandom) -> Int {
+        var u = random.unit()
+        for k in 0..<successorsPerItem {
+            u -= successorProbabilities[k]
+            if u < 0 { return Int(successors[item * successorsPerItem + k]) }
+        }
+        return Int(successors[item * successorsPerItem + successorsPerItem - 1])
+    }
+
+    /// An item of `category`, drawn by popularity.
+    func popularItem(in category: Int, _ random: inout SimulationRandom) -> Int {
+        Int(categoryItems[category][categoryItemTables[category].sample(&random)])
+    }
+}

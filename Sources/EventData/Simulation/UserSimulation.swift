@@ -1,0 +1,418 @@
+import Foundation
+
+/// One generated event in compact form: ids as indices, money in cents, durations in tenths of
+/// a second (so writing needs no floating-point formatting).
+struct SimulatedEvent: Sendable {
+    enum Kind: UInt8, CaseIterable, Sendable {
+        case search, click, view, cart, purchase
+
+        var eventType: EventType {
+            switch self {
+            case .search: return .search
+            case .click: return .click
+            case .view: return .view
+            case .cart: return .cart
+            case .purchase: return .purchase
+            }
+        }
+    }
+
+    var timestamp: Int64
+    var kind: Kind
+    /// Item index, or -1.
+    var item: Int32
+    /// Category index, or -1.
+    var category: Int32
+    /// The user's session number, from 1.
+    var session: Int32
+    /// Tenths of a second, or -1.
+    var durationDeciseconds: Int32
+    /// Cents, or -1.
+    var valueCents: Int64
+}
+
+/// The role a user is dealt.
+enum UserRole: Sendable {
+    case regular, churner, bot, fraud
+}
+
+/// Deals roles in blocks of 100 consecutive users: each block gets its quota of bots, frauds
+/// and churners (so counts track the fractions closely at any population size, and a volume
+/// run that stops part-way has the same roles as a population run) at random positions.
+struct RoleDealer {
+    static let blockSize = 100
+    private let config: SimulationConfig
+    private var block = -1
+    private var roles: [UserRole] = []
+
+    init(config: SimulationConfig) { self.config = config }
+
+    mutating func role(of user: Int) -> UserRole {
+        if user / Self.blockSize != block { deal(block: user / Self.blockSize) }
+        return roles[user % Self.blockSize]
+    }
+
+    private mutating func deal(block: Int) {
+        let size = Self.blockSize
+        // Cumulative rounding: blocks 0...b together hold round((b + 1) * size * fraction).
+        func quota(_ fraction: Double) -> Int {
+            Int((Double(block + 1) * Double(size) * fraction).rounded())
+                - Int((Double(block) * Double(size) * fraction).rounded())
+        }
+        let bots = min(quota(config.botFraction), size)
+        let frauds = min(quota(config.fraudFraction), size - bots)
+        let churners = min(quota(config.churnFraction), size - bots - frauds)
+        var random = SimulationRandom(seed: config.seed, stream: 2, index: UInt64(block))
+        roles = [UserRole](repeating: .regular, count: size)
+        for (rank, position) in random.permutation(size).enumerated() {
+            if rank < bots {
+                roles[position] = .bot
+            } else if rank < bots + frauds {
+                roles[position] = .fraud
+            } else if rank < bots + frauds + churners {
+                roles[position] = .churner
+            }
+        }
+        self.block = block
+    }
+}
+
+/// One user's traits and generated events.
+struct UserTrail {
+    var index = 0
+    var role = UserRole.regular
+    var segment: Int?
+    var propensity = 0.0
+    var sessionsPerDay = 0.0
+    var favouriteCategory = 0
+    var firstActive: Int64 = 0
+    var churnTimestamp: Int64?
+    /// Events stop before this time (the churn date or the end of the window).
+    var limit: Int64 = 0
+    /// Sessions started (numbered from 1).
+    var sessions = 0
+    var fraudSessions: [Int32] = []
+    var events: [SimulatedEvent] = []
+
+    var userID: String { "u\(index + 1)" }
+}
+
+/// Generates one user's trail: traits first, then a plan of session start times, then the
+/// events of each session.
+struct UserSimulator {
+    static let minuteMs: Int64 = 60_000
+    static let hourMs: Int64 = 3_600_000
+    static let dayMs: Int64 = 86_400_000
+    /// Sessions start at least this long after the previous session's last event ends, so any
+    /// 30-minute inactivity sessionizer recovers them exactly.
+    static let sessionGapMs: Int64 = 31 * minuteMs
+    /// Relative activity by day of week, Sunday first.
+    static let weekdayFactors = [1.3, 0.9, 0.9, 0.95, 1.0, 1.05, 1.35]
+    /// Relative activity by hour of day (UTC) on weekdays and at weekends: quiet nights, a lunch
+    /// bump and an evening peak.
+    static let weekdayHours: [Double] = [
+        0.3, 0.15, 0.1, 0.08, 0.08, 0.15, 0.4, 0.8, 1.0, 1.0, 1.0, 1.1, 1.4, 1.3, 1.0, 1.0, 1.1, 1.3, 1.7, 2.2, 2.6,
+        2.5, 1.8, 0.9,
+    ]
+    static let weekendHours: [Double] = [
+        0.5, 0.3, 0.15, 0.1, 0.08, 0.1, 0.2, 0.4, 0.8, 1.2, 1.5, 1.6, 1.6, 1.5, 1.5, 1.5, 1.6, 1.7, 1.9, 2.2, 2.4,
+        2.3, 1.7, 1.0,
+    ]
+    /// A bot is active on about this share of days, one or two sessions a day.
+    static let botActiveDayProbability = 0.12
+
+    private enum SessionKind: UInt8 { case regular, fraudBurst, bot }
+
+    private let world: SimulationWorld
+    private let config: SimulationConfig
+    private let windowStart: Int64
+    private let windowEnd: Int64
+    private let hourTables: [AliasTable]
+    private var plan: [(start: Int64, kind: SessionKind)] = []
+    private var cart: [Int] = []
+
+    init(world: SimulationWorld, config: SimulationConfig) {
+        self.world = world
+        self.config = config
+        windowStart = Int64((config.start.timeIntervalSince1970 * 1000).rounded())
+        windowEnd = windowStart + Int64(config.days) * Self.dayMs
+        hourTables = [AliasTable(weights: Self.weekdayHours), AliasTable(weights: Self.weekendHours)]
+    }
+
+    /// Fills `trail` (reusing its buffers) with user `index`'s traits and events.
+    mutating func simulate(user index: Int, role: UserRole, into trail: inout UserTrail) {
+        var random = SimulationRandom(seed: config.seed, stream: 1, index: UInt64(index))
+        trail.index = index
+        trail.role = role
+        trail.sessions = 0
+        trail.fraudSessions.removeAll(keepingCapacity: true)
+        trail.events.removeAll(keepingCapacity: true)
+        drawTraits(&trail, &random)
+        planSessions(trail, &random)
+        playSessions(&trail, &random)
+    }
+
+    // MARK: - Traits
+
+    private func drawTraits(_ trail: inout UserTrail, _ random: inout SimulationRandom) {
+        let window = Double(windowEnd - windowStart)
+        trail.churnTimestamp = nil
+        trail.limit = windowEnd
+        if trail.role == .bot {
+            trail.segment = nil
+            trail.propensity = 0
+            trail.favouriteCategory = 0
+            trail.firstActive = windowStart + Int64(random.uniform(0, 0.9) * window)
+            trail.sessionsPerDay = Self.botActiveDayProbability * 1.4
+            return
+        }
+        let segmentIndex = world.segmentTable.sample(&random)
+        let segment = world.segments[segmentIndex]
+        trail.segment = segmentIndex
+        // Log-normal around the segment's rate: exp(0.8 z) has median 1.
+        trail.sessionsPerDay = min(segment.sessionsPerDay * exp(0.8 * random.normal()), 12)
+        trail.propensity = 1 / (1 + exp(-(segment.propensityLogit + 0.9 * random.normal())))
+        trail.favouriteCategory =
+            random.chance(0.5)
+            ? world.segmentCategoryTables[segmentIndex].sample(&random) : random.int(below: config.categories)
+        if trail.role == .churner {
+            // Churners join early enough to have a life before they leave.
+            let joined = random.chance(0.5) ? 0 : random.uniform(0, 0.4)
+            trail.firstActive = windowStart + Int64(joined * window)
+            let churn = trail.firstActive + Int64(random.uniform(0.2, 0.8) * Double(windowEnd - trail.firstActive))
+            trail.churnTimestamp = churn
+            trail.limit = churn
+        } else {
+            let joined = random.chance(0.4) ? 0 : random.uniform(0, 0.85)
+            trail.firstActive = windowStart + Int64(joined * window)
+        }
+    }
+
+    // MARK: - Session plan
+
+    private static func floorDay(_ time: Int64) -> Int64 {
+        time >= 0 ? time / dayMs : (time - dayMs + 1) / dayMs
+    }
+
+    /// Session start times with weekly and daily seasonality (bots: any hour, some days).
+    private mutating func planSessions(_ trail: UserTrail, _ random: inout SimulationRandom) {
+        plan.removeAll(keepingCapacity: true)
+        let first = trail.firstActive
+        let limit = trail.limit
+        for day in Self.floorDay(first)...Self.floorDay(limit - 1) {
+            let midnight = day * Self.dayMs
+            let weekday = Int(((day + 4) % 7 + 7) % 7)
+            var count: Int
+            if trail.role == .bot {
+                count = random.chance(Self.botActiveDayProbability) ? (random.chance(0.4) ? 2 : 1) : 0
+            } else {
+                count = random.poisson(trail.sessionsPerDay * Self.weekdayFactors[weekday])
+            }
+            while count > 0 {
+                count -= 1
+                let start: Int64
+                if trail.role == .bot {
+                    start = midnight + Int64(random.unit() * Double(Self.dayMs))
+                } else {
+                    let hour = hourTables[weekday == 0 || weekday == 6 ? 1 : 0].sample(&random)
+                    start = midnight + Int64(hour) * Self.hourMs + Int64(random.unit() * Double(Self.hourMs))
+                }
+                if start >= first && start < limit { plan.append((start, trail.role == .bot ? .bot : .regular)) }
+            }
+        }
+        if trail.role == .fraud {
+            // One to three bursts between 01:00 and 05:00 UTC on active days.
+            let firstDay = Self.floorDay(first)
+            let dayCount = Int(Self.floorDay(limit - 1) - firstDay) + 1
+            for _ in 0..<(1 + random.int(below: 3)) {
+                var placed = false
+                for _ in 0..<20 where !placed {
+                    let day = firstDay + Int64(random.int(below: dayCount))
+                    let start = day * Self.dayMs + Self.hourMs + Int64(random.unit() * Double(4 * Self.hourMs))
+                    if start >= first && start < limit {
+                        plan.append((start, .fraudBurst))
+                        placed = true
+                    }
+                }
+                if !placed { plan.append((first, .fraudBurst)) }
+            }
+        }
+        if plan.isEmpty {
+            // Everyone in the log did something at least once.
+            let start = first + Int64(random.unit() * Double(min(limit - first, Self.dayMs)))
+            plan.append((start, trail.role == .bot ? .bot : .regular))
+        }
+        plan.sort { ($0.start, $0.kind.rawValue) < ($1.start, $1.kind.rawValue) }
+    }
+
+    // MARK: - Sessions
+
+    /// Plays the plan in order, pushing a session later when it would start less than
+    /// ``sessionGapMs`` after the previous one ended; nothing happens at or after `limit`.
+    private mutating func playSessions(_ trail: inout UserTrail, _ random: inout SimulationRandom) {
+        var previousEnd: Int64?
+        for (planned, kind) in plan {
+            var start = planned
+            if let previousEnd, start < previousEnd + Self.sessionGapMs {
+                start = previousEnd + Self.sessionGapMs + Int64(random.unit() * Double(20 * Self.minuteMs))
+            }
+            guard start < trail.limit else { continue }
+            trail.sessions += 1
+            var session = SessionBuilder(
+                time: start, limit: trail.limit, session: Int32(trail.sessions), events: trail.events)
+            trail.events = []
+            switch kind {
+            case .regular: regularSession(&session, trail, &random)
+            case .fraudBurst:
+                fraudBurst(&session, &random)
+                trail.fraudSessions.append(Int32(trail.sessions))
+            case .bot: botSession(&session, &random)
+            }
+            trail.events = session.events
+            previousEnd = session.lastEnd
+        }
+    }
+
+    /// The user's taste: the favourite category a quarter of the time, else the segment's.
+    private func tasteCategory(_ trail: UserTrail, _ random: inout SimulationRandom) -> Int {
+        guard let segment = trail.segment, !random.chance(0.25) else { return trail.favouriteCategory }
+        return world.segmentCategoryTables[segment].sample(&random)
+    }
+
+    /// `(price / category median)^-elasticity`, kept within [0.2, 3].
+    private func priceFactor(_ item: Int, _ segment: SegmentModel) -> Double {
+        let ratio = Double(world.itemPriceCents[item]) / world.categoryMedianCents[Int(world.itemCategory[item])]
+        return min(max(pow(ratio, -segment.priceElasticity), 0.2), 3)
+    }
+
+    /// Search, then browse items (planted transitions, taste and popularity), with clicks,
+    /// views and carts; carted items are bought at checkout by propensity and price.
+    private mutating func regularSession(
+        _ session: inout SessionBuilder, _ trail: UserTrail, _ random: inout SimulationRandom
+    ) {
+        let segment = world.segments[trail.segment ?? 0]
+        var searched: Int?
+        cart.removeAll(keepingCapacity: true)
+        let steps = min(random.geometric(mean: segment.meanItemsPerSession), 60)
+        var current: Int?
+        for step in 0..<steps {
+            if random.chance(step == 0 ? 0.3 : 0.08) {
+                let category = tasteCategory(trail, &random)
+                let duration = Int32(random.uniform(20, 150))
+                guard session.emit(.search, item: -1, category: Int32(category), duration: duration) else { return }
+                session.advance(deciseconds: duration, thinkSeconds: random.uniform(1, 3))
+                searched = category
+            }
+            let item: Int
+            if let category = searched {
+                item = world.popularItem(in: category, &random)
+                searched = nil
+            } else if let current, random.chance(config.transitionProbability) {
+                item = world.successor(of: current, &random)
+            } else {
+                item = world.popularItem(in: tasteCategory(trail, &random), &random)
+            }
+            let category = world.itemCategory[item]
+            if random.chance(0.25) {
+                guard session.emit(.click, item: Int32(item), category: category) else { return }
+                session.advance(deciseconds: 0, thinkSeconds: random.uniform(1, 4))
+            }
+            let dwell = Int32(min(max(random.logNormal(median: 250, sigma: 0.9), 10), 6_000))
+            guard session.emit(.view, item: Int32(item), category: category, duration: dwell) else { return }
+            session.advance(deciseconds: dwell, thinkSeconds: random.uniform(1, 6))
+            let factor = priceFactor(item, segment)
+            let cartProbability = min(segment.cartRate * (0.4 + 1.2 * trail.propensity) * factor, 0.9)
+            if random.chance(cartProbability) {
+                let duration = Int32(random.uniform(20, 80))
+                guard
+                    session.emit(
+                        .cart, item: Int32(item), category: category, duration: duration,
+                        value: world.itemPriceCents[item])
+                else { return }
+                session.advance(deciseconds: duration, thinkSeconds: random.uniform(1, 4))
+                cart.append(item)
+            }
+            current = item
+        }
+        for item in cart {
+            let buyProbability = min((0.15 + 0.8 * trail.propensity) * priceFactor(item, segment).squareRoot(), 0.95)
+            guard random.chance(buyProbability) else { continue }
+            let duration = Int32(random.uniform(100, 400))
+            guard
+                session.emit(
+                    .purchase, item: Int32(item), category: world.itemCategory[item], duration: duration,
+                    value: world.itemPriceCents[item])
+            else { return }
+            session.advance(deciseconds: duration, thinkSeconds: random.uniform(1, 3))
+        }
+    }
+
+    /// Four to twelve expensive items, each viewed briefly, carted and bought at once.
+    private func fraudBurst(_ session: inout SessionBuilder, _ random: inout SimulationRandom) {
+        for _ in 0..<(4 + random.int(below: 9)) {
+            let item = Int(world.expensiveItems[random.int(below: world.expensiveItems.count)])
+            let category = world.itemCategory[item]
+            let price = world.itemPriceCents[item]
+            let view = Int32(random.uniform(20, 60))
+            guard session.emit(.view, item: Int32(item), category: category, duration: view) else { return }
+            session.advance(deciseconds: view, thinkSeconds: 1)
+            let cart = Int32(random.uniform(10, 30))
+            guard session.emit(.cart, item: Int32(item), category: category, duration: cart, value: price) else {
+                return
+            }
+            session.advance(deciseconds: cart, thinkSeconds: 1)
+            let purchase = Int32(random.uniform(30, 80))
+            guard session.emit(.purchase, item: Int32(item), category: category, duration: purchase, value: price)
+            else { return }
+            session.advance(deciseconds: purchase, thinkSeconds: 1)
+        }
+    }
+
+    /// 20 to 200 views of uniformly random items, 0.5 to 3 seconds apart.
+    private func botSession(_ session: inout SessionBuilder, _ random: inout SimulationRandom) {
+        for _ in 0..<(20 + random.int(below: 181)) {
+            let item = random.int(below: config.items)
+            let gap = Int32(random.uniform(5, 30))
+            guard session.emit(.view, item: Int32(item), category: world.itemCategory[item], duration: gap) else {
+                return
+            }
+            session.advance(deciseconds: gap, thinkSeconds: 0)
+        }
+    }
+}
+
+/// Appends a session's events at an advancing clock, refusing any at or after the limit.
+struct SessionBuilder {
+    var time: Int64
+    let limit: Int64
+    let session: Int32
+    var events: [SimulatedEvent]
+    /// End of the last event (its timestamp plus its duration).
+    var lastEnd: Int64
+
+    init(time: Int64, limit: Int64, session: Int32, events: [SimulatedEvent]) {
+        self.time = time
+        self.limit = limit
+        self.session = session
+        self.events = events
+        lastEnd = time
+    }
+
+    /// Appends an event at the current time; `false` (and nothing appended) past the limit.
+    mutating func emit(
+        _ kind: SimulatedEvent.Kind, item: Int32, category: Int32, duration: Int32 = -1, value: Int64 = -1
+    ) -> Bool {
+        guard time < limit else { return false }
+        events.append(
+            SimulatedEvent(
+                timestamp: time, kind: kind, item: item, category: category, session: session,
+                durationDeciseconds: duration, valueCents: value))
+        lastEnd = time + Int64(max(duration, 0)) * 100
+        return true
+    }
+
+    /// Moves the clock past the last event's duration plus a pause.
+    mutating func advance(deciseconds: Int32, thinkSeconds: Double) {
+        time += Int64(deciseconds) * 100 + Int64(thinkSeconds * 1000)
+    }
+}

@@ -1,0 +1,70 @@
+import Foundation
+
+/// Shows progress of long work on standard error: a redrawn bar with rate and ETA on a
+/// terminal, plain log lines (at most one every few seconds) otherwise.
+final class ProgressReporter {
+    private let label: String
+    private let total: Int?
+    private let unit: String
+    private let interactive: Bool
+    private let start = Date()
+    private var lastDraw = Date.distantPast
+
+    /// - Parameters:
+    ///   - label: What is running ("ingest").
+    ///   - total: The expected count when known (enables the bar and ETA).
+    ///   - unit: What is counted ("rows").
+    init(label: String, total: Int? = nil, unit: String) {
+        self.label = label
+        self.total = total
+        self.unit = unit
+        interactive = isatty(STDERR_FILENO) == 1
+    }
+
+    /// Reports that `done` units are finished.
+    func update(_ done: Int) {
+        let now = Date()
+        let minimumGap: TimeInterval = interactive ? 0.1 : 5
+        guard now.timeIntervalSince(lastDraw) >= minimumGap else { return }
+        lastDraw = now
+        write(line(done: done, now: now), final: false)
+    }
+
+    /// Reports the end of the work.
+    func finish(_ done: Int) {
+        write(line(done: done, now: Date()), final: true)
+    }
+
+    private func line(done: Int, now: Date) -> String {
+        let elapsed = max(now.timeIntervalSince(start), 1e-9)
+        let rate = Double(done) / elapsed
+        var text = "\(label): \(Self.grouped(done))"
+        if let total, total > 0 {
+            let fraction = min(Double(done) / Double(total), 1)
+            let width = 24
+            let filled = Int(fraction * Double(width))
+            let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
+            text = "\(label) [\(bar)] \(Self.grouped(done))/\(Self.grouped(total))"
+            if rate > 0 && done < total {
+                text += String(format: " ETA %.0fs", Double(total - done) / rate)
+            }
+        }
+        return text + " \(unit) (\(Self.grouped(Int(rate))) \(unit)/s, \(String(format: "%.1f", elapsed))s)"
+    }
+
+    private func write(_ text: String, final: Bool) {
+        let output = interactive ? "\r\u{1B}[K" + text + (final ? "\n" : "") : text + "\n"
+        FileHandle.standardError.write(Data(output.utf8))
+    }
+
+    /// 1234567 -> "1,234,567".
+    static func grouped(_ value: Int) -> String {
+        let digits = String(value.magnitude)
+        var result = ""
+        for (index, character) in digits.enumerated() {
+            if index > 0 && (digits.count - index) % 3 == 0 { result += "," }
+            result.append(character)
+        }
+        return (value < 0 ? "-" : "") + result
+    }
+}
