@@ -77,7 +77,7 @@ let package = Package(
         .testTarget(name: "TensorEngineTests", dependencies: ["TensorEngine", "TestSupport"]),
         .testTarget(
             name: "BehaveTests",
-            dependencies: ["behave", "TensorEngine", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["behave", "TensorEngine", "EventData", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(name: "EventDataTests", dependencies: ["EventData", "TensorEngine"]),
         .testTarget(

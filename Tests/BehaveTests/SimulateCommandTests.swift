@@ -1,0 +1,45 @@
+import Foundation
+import Testing
+
+@testable import behave
+
+@Suite("behave simulate")
+struct SimulateCommandTests {
+    @Test("bad options name the flag and the valid range")
+    func badOptions() {
+        for (arguments, message) in [
+            (["--users", "0"], "--users: must be at least 1 (got 0)."),
+            (["--bot-fraction", "2"], "--bot-fraction: must be between 0 and 1 (got 2.0)."),
+        ] {
+            #expect(throws: (any Error).self) { try Simulate.parse(arguments) }
+            do {
+                _ = try Simulate.parse(arguments)
+            } catch {
+                #expect(Simulate.message(for: error) == message)
+            }
+        }
+    }
+
+    @Test("writes the event file and its ground truth next to it")
+    func writesFiles() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("simulate-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let out = folder.appendingPathComponent("shop.csv").path
+        var command = try Simulate.parse(["--events", "500", "--seed", "3", "--out", out, "--json"])
+        try command.run()
+        let text = try String(contentsOfFile: out, encoding: .utf8)
+        let lines = text.split(separator: "\n")
+        #expect(lines.first == "user_id,timestamp,event_type,item_id,session_id,value,duration,category")
+        #expect(lines.count == 501)
+        #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("shop.truth.json").path))
+        #expect(command.resolvedFormat == .csv)
+    }
+
+    @Test("the format follows the extension unless given")
+    func formatFromExtension() throws {
+        #expect(try Simulate.parse(["--out", "x.jsonl"]).resolvedFormat == .jsonl)
+        #expect(try Simulate.parse(["--out", "x.jsonl", "--format", "csv"]).resolvedFormat == .csv)
+        #expect(try Simulate.parse(["--out", "x.jsonl"]).resolvedGroundTruth == "x.truth.json")
+    }
+}
