@@ -54,6 +54,7 @@ let package = Package(
             dependencies: [
                 "TensorEngine", "CZlib",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: fastMath
@@ -79,7 +80,10 @@ let package = Package(
             name: "BehaveTests",
             dependencies: ["behave", "TensorEngine", "EventData", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
-        .testTarget(name: "EventDataTests", dependencies: ["EventData", "TensorEngine"]),
+        .testTarget(
+            name: "EventDataTests",
+            dependencies: ["EventData", "TensorEngine", "CZlib", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         .testTarget(
             name: "NeuralNetTests",
             dependencies: ["NeuralNet", "TensorEngine", "TestSupport"],

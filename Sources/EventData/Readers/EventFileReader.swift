@@ -1,0 +1,462 @@
+import Foundation
+
+/// How far a read has come, for progress bars.
+public struct ReadProgress: Sendable, Hashable {
+    /// Bytes read from the file so far (compressed bytes for gzip).
+    public var bytesRead: Int64
+    /// The file's size (compressed size for gzip), when known.
+    public var totalBytes: Int64?
+}
+
+/// Reads an event log file (CSV, TSV, JSON Lines, MovieLens, RecBole, user-item text; plain
+/// or gzip-compressed) row by row into events.
+///
+/// The file is streamed in 1 MiB chunks, so its size does not matter. Every non-blank data
+/// line (or multi-line quoted record) becomes exactly one ``SourceRow``: an event, or a
+/// rejection with its line and reason (kinds in ``RejectionKind``). Headers and blank lines
+/// are not rows. Line numbers are 1-based physical lines.
+///
+/// ```swift
+/// let reader = try EventFileReader.open(path: "events.csv.gz")   // format detected
+/// try reader.forEachRow { row in
+///     switch row {
+///     case .event(let event, _): store.add(event)
+///     case .rejected(let rejection): rejects.append(rejection)
+///     }
+/// }
+/// ```
+///
+/// Mapping mistakes (a column that is not in the header, no column for `user_id` or
+/// `timestamp`) are found by ``open(path:format:mapping:dialect:)`` before any row is read.
+public struct EventFileReader: EventSource, Sendable {
+    /// The file read.
+    public let path: String
+    /// The format it is read as.
+    public let format: LogFormat
+    let plan: ReadPlan
+    private let layout: ResolvedLayout
+
+    /// The plan's layout with what `open` learnt from the file.
+    private enum ResolvedLayout: Sendable {
+        case delimited(Dialect)
+        /// The key that feeds each field, and the constant type when none does.
+        case jsonLines(JSONMapping)
+        case userItem
+    }
+
+    /// The path, for summaries and reject records.
+    public var name: String { path }
+
+    /// Rows between progress reports.
+    private static let progressInterval = 16_384
+
+    /// Prepares to read `path`.
+    ///
+    /// - Parameters:
+    ///   - format: the format, or `nil` to detect it (``detectFormat(path:)``).
+    ///   - mapping: which columns feed which fields, on top of the format's defaults.
+    ///   - dialect: delimited-text layout choices, on top of the format's defaults.
+    /// - Throws: ``EventDataError/unreadable(path:reason:)`` when the file cannot be read,
+    ///   ``EventDataError/unrecognizedFormat(path:detail:)`` when its format cannot be told or
+    ///   its header cannot be read, ``EventDataError/badMapping(path:detail:)`` naming the
+    ///   column and the available ones when the mapping does not fit the file.
+    public static func open(
+        path: String, format: LogFormat? = nil, mapping: ColumnMapping = ColumnMapping(),
+        dialect: DialectOptions = DialectOptions()
+    ) throws -> EventFileReader {
+        let format = try format ?? detectFormat(path: path)
+        let plan = try Presets.plan(path: path, format: format, mapping: mapping, dialect: dialect)
+        let layout: ResolvedLayout
+        switch plan.layout {
+        case .delimited(let dialect):
+            try DelimitedReading(path: path, plan: plan, dialect: dialect).validate()
+            layout = .delimited(dialect)
+        case .jsonLines:
+            layout = .jsonLines(try JSONMapping(path: path, mapping: plan.mapping))
+        case .userItem:
+            layout = .userItem
+            guard plan.mapping.columns.isEmpty else {
+                throw EventDataError.badMapping(
+                    path: path,
+                    detail: "user-item files have two unnamed fields (user, item) and no columns to map; "
+                        + "drop the column mapping or choose another format")
+            }
+        }
+        return EventFileReader(path: path, format: format, plan: plan, layout: layout)
+    }
+
+    /// Prepares to read `path` as a schema (from flags or a schema file) describes.
+    ///
+    /// - Throws: as ``open(path:format:mapping:dialect:)``.
+    public static func open(path: String, schema: ReaderSchema) throws -> EventFileReader {
+        try open(path: path, format: schema.format, mapping: schema.mapping, dialect: schema.dialect)
+    }
+
+    /// The format of `path`: from its name (`.gz` ignored: `.jsonl`/`.ndjson`, `.inter`,
+    /// `u.data`, `ratings.dat`, `ratings.csv`, `.tsv`, `.csv`), else from its first
+    /// non-blank line (`{` -> JSON Lines, a RecBole `name:type` header, tabs, `::`, commas,
+    /// or two space-separated words -> user-item).
+    ///
+    /// - Throws: ``EventDataError/unrecognizedFormat(path:detail:)`` when neither tells, and
+    ///   for RecBole `.user` / `.item` files (attribute tables, not events).
+    public static func detectFormat(path: String) throws -> LogFormat {
+        try Presets.detect(path: path)
+    }
+
+    /// Calls `body` once per row, in file order.
+    ///
+    /// - Throws: ``EventDataError`` when the file as a whole cannot be read (it vanished, a
+    ///   gzip stream is corrupt or truncated, the header changed since `open`); errors from
+    ///   `body` are rethrown as they are.
+    public func forEachRow(_ body: (SourceRow) throws -> Void) throws {
+        try read(progress: { _ in }, body)
+    }
+
+    /// Calls `body` once per row, in file order, and `progress` every few thousand rows and
+    /// once at the end.
+    ///
+    /// - Throws: as ``forEachRow(_:)``.
+    public func forEachRow(progress: (ReadProgress) -> Void, _ body: (SourceRow) throws -> Void) throws {
+        try read(progress: progress, body)
+    }
+
+    private func read(progress: (ReadProgress) -> Void, _ body: (SourceRow) throws -> Void) throws {
+        let source = try ByteSource(path: path)
+        let window = ByteWindow(source: source)
+        var reporter = ProgressTicker(source: source)
+        switch layout {
+        case .delimited(let dialect):
+            try DelimitedReading(path: path, plan: plan, dialect: dialect).read(window: window) { row in
+                try body(row)
+                reporter.tick(progress)
+            }
+        case .jsonLines(let jsonMapping):
+            try readJSONLines(window: window, mapping: jsonMapping) { row in
+                try body(row)
+                reporter.tick(progress)
+            }
+        case .userItem:
+            try readUserItem(window: window) { row in
+                try body(row)
+                reporter.tick(progress)
+            }
+        }
+        reporter.send(progress)
+    }
+
+    /// Calls back every ``EventFileReader/progressInterval`` rows when the byte count moved.
+    private struct ProgressTicker {
+        let source: ByteSource
+        var rows = 0
+        var lastBytes: Int64 = -1
+
+        mutating func tick(_ report: (ReadProgress) -> Void) {
+            rows += 1
+            if rows % EventFileReader.progressInterval == 0 { send(report) }
+        }
+
+        mutating func send(_ report: (ReadProgress) -> Void) {
+            guard source.fileBytesRead != lastBytes else { return }
+            lastBytes = source.fileBytesRead
+            report(ReadProgress(bytesRead: source.fileBytesRead, totalBytes: source.fileSize))
+        }
+    }
+
+    // MARK: - JSON Lines
+
+    private func readJSONLines(window: ByteWindow, mapping: JSONMapping, _ body: (SourceRow) throws -> Void) throws {
+        let lines = LineReader(window: window)
+        var scanner = JSONObjectScanner()
+        defer { scanner.deallocate() }
+        // For each distinct key: the field it feeds (ordinal), or -1 for a property.
+        var keys = KeyTable<Int>()
+        var assembler = EventAssembler(
+            sources: mapping.keys.mapValues { "key '\($0)'" }, constantType: mapping.constantType,
+            unit: plan.mapping.timestampUnit ?? .auto)
+        let fieldsByKey = Dictionary(
+            mapping.keys.map { ($0.value, $0.key.ordinal) }, uniquingKeysWith: { first, _ in first })
+        // The field ordinal (or -1) of each member of the current line.
+        var memberOrdinals: [Int] = []
+        while let (line, number) = try lines.next() {
+            if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
+            guard ByteText.isValidUTF8(line) else {
+                try body(
+                    Self.reject(
+                        number, RejectionKind.invalidUTF8, "the line is not valid UTF-8; save the file as UTF-8", line))
+                continue
+            }
+            if let problem = scanner.scan(line) {
+                try body(Self.reject(number, RejectionKind.badJSON, "not a JSON object: \(problem)", line))
+                continue
+            }
+            var values = FieldValues()
+            var nestedField: EventField?
+            let members = UnsafeBufferPointer(start: scanner.members.base, count: scanner.members.count)
+            memberOrdinals.removeAll(keepingCapacity: true)
+            for member in members {
+                let key = scanner.bytes(member.key, in: line)
+                let ordinal: Int
+                if let known = keys.value(for: key) {
+                    ordinal = known
+                } else {
+                    ordinal = fieldsByKey[ByteText.string(key)] ?? -1
+                    keys.insert(ordinal, for: key)
+                }
+                memberOrdinals.append(ordinal)
+                guard ordinal >= 0 else { continue }
+                switch member.kind {
+                case .null: values[ordinal] = nil
+                case .nested: nestedField = EventField.allCases[ordinal]
+                case .string, .number, .boolean: values[ordinal] = scanner.bytes(member.value, in: line)
+                }
+            }
+            if let nestedField {
+                try body(
+                    Self.reject(
+                        number, RejectionKind.badValue,
+                        "\(nestedField.rawValue) (key '\(mapping.keys[nestedField] ?? "")') is an object or array; "
+                            + "it must be a string or a number", line))
+                continue
+            }
+            let row = assembler.assemble(line: number, values: values, raw: line) {
+                var properties: [String: String] = [:]
+                for (member, ordinal) in zip(members, memberOrdinals) where ordinal < 0 && member.kind != .null {
+                    let value = scanner.bytes(member.value, in: line)
+                    if !value.isEmpty {
+                        properties[ByteText.string(scanner.bytes(member.key, in: line))] = ByteText.string(value)
+                    }
+                }
+                return properties
+            }
+            try body(row)
+        }
+    }
+
+    // MARK: - user-item text
+
+    private func readUserItem(window: ByteWindow, _ body: (SourceRow) throws -> Void) throws {
+        let lines = LineReader(window: window)
+        var positions: [String: Int64] = [:]
+        let type = plan.mapping.constantEventType ?? ColumnMapping.defaultEventType
+        while let (line, number) = try lines.next() {
+            // The first two space- or tab-separated tokens, and how many there are.
+            var tokens = (UnsafeRawBufferPointer(start: nil, count: 0), UnsafeRawBufferPointer(start: nil, count: 0))
+            var tokenCount = 0
+            var index = 0
+            while index < line.count {
+                while index < line.count && (line[index] == 0x20 || line[index] == 0x09) { index += 1 }
+                let start = index
+                while index < line.count && line[index] != 0x20 && line[index] != 0x09 { index += 1 }
+                guard index > start else { continue }
+                let token = UnsafeRawBufferPointer(rebasing: line[start..<index])
+                if tokenCount == 0 { tokens.0 = token } else if tokenCount == 1 { tokens.1 = token }
+                tokenCount += 1
+            }
+            if tokenCount == 0 { continue }
+            guard tokenCount == 2 else {
+                try body(
+                    Self.reject(
+                        number, RejectionKind.wrongColumnCount,
+                        "expected 2 fields (user item, separated by a space or tab), found \(tokenCount)", line))
+                continue
+            }
+            guard let user = ByteText.validatedString(tokens.0), let item = ByteText.validatedString(tokens.1) else {
+                try body(
+                    Self.reject(
+                        number, RejectionKind.invalidUTF8, "the line is not valid UTF-8; save the file as UTF-8", line))
+                continue
+            }
+            let position = positions[user, default: 0]
+            positions[user] = position + 1
+            try body(.event(Event(userID: user, timestamp: position, type: type, itemID: item), line: number))
+        }
+    }
+
+    static func reject(_ line: Int, _ kind: String, _ reason: String, _ raw: UnsafeRawBufferPointer) -> SourceRow {
+        .rejected(RowRejection(line: line, reason: reason, kind: kind, raw: ByteText.lossyString(raw)))
+    }
+}
+
+/// Reading a delimited file: header handling, mapping resolution and row conversion.
+struct DelimitedReading {
+    let path: String
+    let plan: ReadPlan
+    let dialect: Dialect
+
+    /// Reads the header (or first row) and resolves the mapping, without reading rows.
+    func validate() throws {
+        let window = ByteWindow(source: try ByteSource(path: path))
+        let parser = DelimitedParser(window: window, delimiter: dialect.delimiter, quoting: dialect.quoting)
+        while let record = try parser.next() {
+            if record.isBlank { continue }
+            _ = try rowMapper(first: record)
+            return
+        }
+    }
+
+    func read(window: ByteWindow, _ body: (SourceRow) throws -> Void) throws {
+        let parser = DelimitedParser(window: window, delimiter: dialect.delimiter, quoting: dialect.quoting)
+        var mapper: DelimitedRowMapper?
+        while let record = try parser.next() {
+            if record.isBlank { continue }
+            if mapper == nil {
+                mapper = try rowMapper(first: record)
+                if dialect.hasHeader { continue }
+            }
+            if let row = mapper?.row(record) { try body(row) }
+        }
+    }
+
+    /// The row mapper for a file whose first non-blank record is `first`.
+    private func rowMapper(first: DelimitedRecord) throws -> DelimitedRowMapper {
+        var names: [String]
+        if dialect.hasHeader {
+            names = try headerNames(first)
+        } else {
+            names = dialect.columnNames ?? (1...max(first.fieldCount, 1)).map { "column\($0)" }
+        }
+        if dialect.stripsTypeSuffixes { names = names.map(Self.strippingType) }
+        return try DelimitedRowMapper(names: names, plan: plan, path: path, hasHeader: dialect.hasHeader)
+    }
+
+    private func headerNames(_ record: DelimitedRecord) throws -> [String] {
+        guard !record.hasUnterminatedQuote else {
+            throw EventDataError.unrecognizedFormat(
+                path: path, detail: "line \(record.line): the header has a quote that is never closed")
+        }
+        var names: [String] = []
+        for index in 0..<record.fieldCount {
+            guard let name = ByteText.validatedString(record.field(index)) else {
+                throw EventDataError.unrecognizedFormat(
+                    path: path,
+                    detail: "line \(record.line): header column \(index + 1) is not valid UTF-8; save the file as UTF-8"
+                )
+            }
+            names.append(name.trimmingCharacters(in: .whitespaces))
+        }
+        return names
+    }
+
+    /// `user_id:token` -> `user_id`.
+    static func strippingType(_ name: String) -> String {
+        guard let colon = name.lastIndex(of: ":"),
+            Presets.recboleTypes.contains(String(name[name.index(after: colon)...]))
+        else { return name }
+        return String(name[..<colon])
+    }
+}
+
+/// Converts delimited records to rows once the column names are known.
+struct DelimitedRowMapper {
+    private let names: [String]
+    /// The column feeding each field, by ordinal (`-1`: none).
+    private let fieldColumns: [Int]
+    private let propertyColumns: [(index: Int, name: String)]
+    private var assembler: EventAssembler
+
+    init(names: [String], plan: ReadPlan, path: String, hasHeader: Bool) throws {
+        self.names = names
+        let mapping = plan.mapping(forColumns: names)
+        let resolved = try ColumnName.resolve(mapping, columns: names, path: path, hasHeader: hasHeader)
+        var fieldColumns = [Int](repeating: -1, count: EventField.allCases.count)
+        for (field, index) in resolved { fieldColumns[field.ordinal] = index }
+        self.fieldColumns = fieldColumns
+        let used = Set(resolved.values)
+        propertyColumns = names.indices.filter { !used.contains($0) }.map { ($0, names[$0]) }
+        assembler = EventAssembler(
+            sources: resolved.mapValues { "column '\(names[$0])'" },
+            constantType: mapping.constantEventType ?? ColumnMapping.defaultEventType,
+            unit: mapping.timestampUnit ?? .auto)
+    }
+
+    mutating func row(_ record: DelimitedRecord) -> SourceRow {
+        if record.hasUnterminatedQuote {
+            return EventFileReader.reject(
+                record.line, RejectionKind.unterminatedQuote,
+                "a quoted field is never closed (it runs to the end of the file); close it with \" and write a "
+                    + "quote inside a quoted field as \"\"", record.raw)
+        }
+        guard record.fieldCount == names.count else {
+            return EventFileReader.reject(
+                record.line, RejectionKind.wrongColumnCount,
+                "expected \(names.count) columns, found \(record.fieldCount)", record.raw)
+        }
+        if !record.isASCII {
+            for index in 0..<record.fieldCount where !ByteText.isValidUTF8(record.field(index)) {
+                return EventFileReader.reject(
+                    record.line, RejectionKind.invalidUTF8,
+                    "column '\(names[index])' is not valid UTF-8 (Latin-1 text?); save the file as UTF-8", record.raw)
+            }
+        }
+        var values = FieldValues()
+        for ordinal in 0..<fieldColumns.count where fieldColumns[ordinal] >= 0 {
+            values[ordinal] = record.field(fieldColumns[ordinal])
+        }
+        let propertyColumns = propertyColumns
+        return assembler.assemble(line: record.line, values: values, raw: record.raw) {
+            var properties: [String: String] = [:]
+            for (index, name) in propertyColumns {
+                let bytes = record.field(index)
+                if !bytes.isEmpty { properties[name] = ByteText.string(bytes) }
+            }
+            return properties
+        }
+    }
+}
+
+/// Which JSON key feeds which field, found from the first lines of a JSON Lines file.
+struct JSONMapping: Sendable, Hashable {
+    /// The key of each mapped field.
+    var keys: [EventField: String]
+    var constantType: EventType
+
+    /// Lines sampled to learn the keys.
+    static let sampleLines = 100
+
+    /// Explicitly mapped fields match a key seen in the first lines exactly or by normalized
+    /// name; other fields match by canonical name. Optional fields that no sampled line has
+    /// keep their (mapped or canonical) name, as they may appear later; `user_id`,
+    /// `timestamp` and a mapped `event_type` must appear in the sample. When no sampled line
+    /// is a well-formed object, every field keeps its mapped or canonical key.
+    ///
+    /// - Throws: ``EventDataError/badMapping(path:detail:)`` naming the key and the keys seen.
+    init(path: String, mapping: ColumnMapping) throws {
+        var seen: [String] = []
+        var scanner = JSONObjectScanner()
+        defer { scanner.deallocate() }
+        for line in try Sniffer.firstLines(path: path, count: Self.sampleLines) {
+            let known = line.withUnsafeBytes { bytes -> [String]? in
+                guard ByteText.isValidUTF8(bytes), scanner.scan(bytes) == nil else { return nil }
+                return (0..<scanner.members.count).map {
+                    ByteText.string(scanner.bytes(scanner.members.base[$0].key, in: bytes))
+                }
+            }
+            for key in known ?? [] where !seen.contains(key) { seen.append(key) }
+        }
+        var keys: [EventField: String] = [:]
+        let available = ColumnName.describe(seen, noun: "key") + " (in the first \(Self.sampleLines) lines)"
+        for field in EventField.allCases {
+            let explicit = mapping.columns[field]
+            if field == .eventType && explicit == nil && mapping.constantEventType != nil { continue }
+            let wanted = explicit ?? field.rawValue
+            if let key = seen.first(where: { $0 == wanted })
+                ?? seen.first(where: { ColumnName.normalized($0) == ColumnName.normalized(wanted) })
+            {
+                keys[field] = key
+                continue
+            }
+            let required = field == .userID || field == .timestamp || (field == .eventType && explicit != nil)
+            if required && !seen.isEmpty {
+                throw EventDataError.badMapping(
+                    path: path,
+                    detail: explicit == nil
+                        ? "no key gives \(field.rawValue): none is named '\(field.rawValue)' and the mapping names "
+                            + "none; \(available); map one, e.g. \(field.rawValue)=<key>"
+                        : "key '\(wanted)', mapped to \(field.rawValue), is not in the file; \(available)")
+            }
+            if field != .eventType || explicit != nil || seen.isEmpty { keys[field] = wanted }
+        }
+        self.keys = keys
+        constantType = mapping.constantEventType ?? ColumnMapping.defaultEventType
+    }
+}

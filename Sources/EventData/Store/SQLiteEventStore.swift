@@ -1,0 +1,349 @@
+import Foundation
+import GRDB
+import GRDBSQLite
+
+/// The embedded event store: one SQLite file (WAL mode) through GRDB.
+///
+/// The schema is described in ``StoreSchema``; migrations run when the store is opened. One
+/// store object serialises its own database work; several processes may open the same file
+/// (a writer waits up to 10 seconds for another to finish).
+///
+/// ```swift
+/// let store = try SQLiteEventStore(path: "behavior.db")
+/// let summary = try store.ingest(reader) { progress in print(progress.rowsRead) }
+/// let description = try store.describe()
+/// ```
+public final class SQLiteEventStore: EventStore, Sendable {
+    /// The database file's path, or `:memory:`.
+    public let location: String
+    let queue: DatabaseQueue
+
+    /// Opens the store at `path`, creating the file and migrating its schema as needed.
+    ///
+    /// - Throws: ``EventDataError/store(path:detail:)`` naming the path and the fix when the
+    ///   file is not an SQLite database, cannot be created or written (missing directory,
+    ///   read-only location), is in use, or was written by a newer BehaviorKit.
+    public convenience init(path: String) throws {
+        var configuration = Configuration()
+        configuration.journalMode = .wal
+        configuration.busyMode = .timeout(10)
+        configuration.label = "EventStore"
+        let queue: DatabaseQueue
+        do {
+            queue = try DatabaseQueue(path: path, configuration: configuration)
+        } catch {
+            throw Self.storeError(error, path: path)
+        }
+        try self.init(queue: queue, location: path)
+    }
+
+    /// A fresh store that lives in memory only (for tests and throwaway work).
+    public static func inMemory() throws -> SQLiteEventStore {
+        let queue: DatabaseQueue
+        do {
+            queue = try DatabaseQueue(named: nil, configuration: Configuration())
+        } catch {
+            throw storeError(error, path: ":memory:")
+        }
+        return try SQLiteEventStore(queue: queue, location: ":memory:")
+    }
+
+    private init(queue: DatabaseQueue, location: String) throws {
+        self.queue = queue
+        self.location = location
+        let migrator = StoreSchema.migrator
+        let superseded = try access { try queue.read { db in try migrator.hasBeenSuperseded(db) } }
+        guard !superseded else {
+            throw EventDataError.store(
+                path: location,
+                detail: "was written by a newer version of BehaviorKit (its schema has migrations this build "
+                    + "does not know); upgrade behave, or pass another --store path")
+        }
+        try access { try migrator.migrate(queue) }
+    }
+
+    // MARK: - Vocabularies and attributes
+
+    public func userIDs() throws -> Vocabulary {
+        try access { try queue.read { db in try Self.vocabulary(db, table: "user") } }
+    }
+
+    public func itemIDs() throws -> Vocabulary {
+        try access { try queue.read { db in try Self.vocabulary(db, table: "item") } }
+    }
+
+    /// External ids ordered by dense id. Ids are assigned 0, 1, 2, ... by the ingest, so the
+    /// position in the result is the id.
+    static func vocabulary(_ db: Database, table: String) throws -> Vocabulary {
+        Vocabulary(externalIDs: try String.fetchAll(db, sql: "SELECT external FROM \(table) ORDER BY id"))
+    }
+
+    /// Event types ordered by dense id.
+    static func eventTypes(_ db: Database) throws -> [EventType] {
+        try String.fetchAll(db, sql: "SELECT name FROM event_type ORDER BY id").map { EventType(rawValue: $0) }
+    }
+
+    public func ingestAttributes(_ table: [AttributeRow], kind: EntityKind) throws -> Int {
+        try access {
+            try queue.write { db in
+                let insert = try db.cachedStatement(
+                    sql: "INSERT OR REPLACE INTO \(kind.rawValue)_attribute (external, name, value) VALUES (?, ?, ?)")
+                var written = 0
+                for row in table {
+                    for (name, value) in row.values {
+                        try insert.execute(arguments: [row.id, name, value])
+                        written += 1
+                    }
+                }
+                return written
+            }
+        }
+    }
+
+    public func attributes(kind: EntityKind) throws -> [String: [String: String]] {
+        try access {
+            try queue.read { db in
+                var result: [String: [String: String]] = [:]
+                let rows = try Row.fetchCursor(
+                    db, sql: "SELECT external, name, value FROM \(kind.rawValue)_attribute ORDER BY external, name")
+                while let row = try rows.next() {
+                    let external: String = row[0]
+                    result[external, default: [:]][row[1]] = row[2] as String
+                }
+                return result
+            }
+        }
+    }
+
+    // MARK: - Reading events
+
+    /// Users per block in ``forEachUserHistory(_:)``: bounds memory to one block's events.
+    static let historyBlockUsers = 1024
+
+    public func events(forUser userID: String) throws -> [StoredEvent] {
+        try access {
+            try queue.read { db in
+                guard
+                    let user = try Int.fetchOne(db, sql: "SELECT id FROM user WHERE external = ?", arguments: [userID])
+                else { return [] }
+                let types = try Self.eventTypes(db)
+                var events: [StoredEvent] = []
+                try EventRowReader.read(db, users: user..<(user + 1), types: types) { _, event in events.append(event) }
+                EventRowReader.orderTies(&events)
+                return events
+            }
+        }
+    }
+
+    public func forEachUserHistory(_ body: (UserHistory) throws -> Void) throws {
+        let (users, types) = try access {
+            try queue.read { db in (try Self.vocabulary(db, table: "user"), try Self.eventTypes(db)) }
+        }
+        var start = 0
+        while start < users.count {
+            let block = start..<min(users.count, start + Self.historyBlockUsers)
+            var histories: [UserHistory] = []
+            try access {
+                try queue.read { db in
+                    try EventRowReader.read(db, users: block, types: types) { user, event in
+                        if histories.last?.user != user {
+                            histories.append(UserHistory(user: user, userID: users[user], events: []))
+                        }
+                        histories[histories.count - 1].events.append(event)
+                    }
+                }
+            }
+            for var history in histories {
+                EventRowReader.orderTies(&history.events)
+                try body(history)
+            }
+            start = block.upperBound
+        }
+    }
+
+    public func rejects(limit: Int) throws -> [StoredRejection] {
+        try access {
+            try queue.read { db in
+                let rows = try Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT reject.source_id, source.name, reject.line, reject.reason, reject.kind, reject.raw
+                        FROM reject JOIN source ON source.id = reject.source_id
+                        ORDER BY reject.source_id, reject.line, reject.id LIMIT ?
+                        """,
+                    arguments: [max(0, limit)])
+                return rows.map { row in
+                    StoredRejection(
+                        sourceID: row[0], source: row[1],
+                        rejection: RowRejection(line: row[2], reason: row[3], kind: row[4], raw: row[5]))
+                }
+            }
+        }
+    }
+
+    // MARK: - Errors
+
+    /// Runs database work, turning SQLite failures into ``EventDataError/store(path:detail:)``.
+    func access<T>(_ work: () throws -> T) throws -> T {
+        do {
+            return try work()
+        } catch {
+            throw Self.storeError(error, path: location)
+        }
+    }
+
+    /// The store error for `error`, phrased with the fix.
+    static func storeError(_ error: any Error, path: String) -> any Error {
+        if error is EventDataError { return error }
+        guard let error = error as? DatabaseError else {
+            return EventDataError.store(path: path, detail: "\(error)")
+        }
+        let detail: String
+        switch error.resultCode {
+        case .SQLITE_NOTADB:
+            detail = "is not an SQLite database; pass another --store path, or move this file away"
+        case .SQLITE_CANTOPEN:
+            detail =
+                "cannot be opened or created (missing directory or no permission); pass a --store path in a "
+                + "writable directory"
+        case .SQLITE_READONLY, .SQLITE_PERM, .SQLITE_AUTH:
+            detail = "is read-only; fix its permissions or pass a --store path in a writable directory"
+        case .SQLITE_BUSY, .SQLITE_LOCKED:
+            detail = "is in use by another process; wait for it to finish and retry"
+        case .SQLITE_FULL:
+            detail = "the disk is full; free some space or pass a --store path on another disk"
+        case .SQLITE_CORRUPT:
+            detail = "is damaged (\(error.message ?? "corrupt")); ingest the sources again into a new --store path"
+        case .SQLITE_IOERR:
+            detail = "input/output error (\(error.message ?? "I/O")); check the disk, or pass another --store path"
+        default:
+            detail =
+                "SQLite error \(error.resultCode.rawValue): \(error.message ?? "unknown"); if it persists, "
+                + "ingest the sources again into a new --store path"
+        }
+        return EventDataError.store(path: path, detail: detail)
+    }
+}
+
+/// Reads stored events with the SQLite C API, the hot path of every pipeline stage.
+enum EventRowReader {
+    static let columns =
+        "user_id, ts, type_id, item_id, value, session, duration, category, properties, source_id, line"
+
+    /// Calls `body` with every event of the dense user ids in `users`, grouped by user and in
+    /// primary-key order (time order; ties are put in input order by ``orderTies(_:)``).
+    static func read(
+        _ db: Database, users: Range<Int>, types: [EventType], _ body: (Int, StoredEvent) throws -> Void
+    ) throws {
+        let statement = try db.cachedStatement(
+            sql: "SELECT \(columns) FROM event WHERE user_id >= ? AND user_id < ? ORDER BY user_id, ts")
+        try statement.setArguments([users.lowerBound, users.upperBound])
+        let sqlite = statement.sqliteStatement
+        defer { sqlite3_reset(sqlite) }
+        let decoder = JSONDecoder()
+        while true {
+            let code = sqlite3_step(sqlite)
+            if code == SQLITE_DONE { return }
+            guard code == SQLITE_ROW else { throw SQLiteCall.error(db, code: code) }
+            let user = Int(sqlite3_column_int64(sqlite, 0))
+            let typeID = Int(sqlite3_column_int64(sqlite, 2))
+            let line = Int(sqlite3_column_int64(sqlite, 10))
+            guard types.indices.contains(typeID) else {
+                throw DatabaseError(
+                    resultCode: .SQLITE_CORRUPT,
+                    message: "event of user \(user) line \(line) has unknown type \(typeID)")
+            }
+            var properties: [String: String] = [:]
+            if let json = text(sqlite, 8) {
+                guard let decoded = try? decoder.decode([String: String].self, from: Data(json.utf8)) else {
+                    throw DatabaseError(
+                        resultCode: .SQLITE_CORRUPT,
+                        message: "event of user \(user) line \(line) has unreadable properties \(json.prefix(80))")
+                }
+                properties = decoded
+            }
+            let event = StoredEvent(
+                timestamp: sqlite3_column_int64(sqlite, 1),
+                type: types[typeID],
+                item: sqlite3_column_type(sqlite, 3) == SQLITE_INTEGER ? Int(sqlite3_column_int64(sqlite, 3)) : nil,
+                sessionID: text(sqlite, 5).flatMap { $0.isEmpty ? nil : $0 },
+                value: number(sqlite, 4),
+                duration: number(sqlite, 6),
+                category: text(sqlite, 7),
+                properties: properties,
+                sourceID: sqlite3_column_int64(sqlite, 9),
+                line: line)
+            try body(user, event)
+        }
+    }
+
+    /// Puts events of equal timestamp in input order (source, then line); the primary key
+    /// orders them by type, item, value and session instead.
+    static func orderTies(_ events: inout [StoredEvent]) {
+        var index = 1
+        var hasTies = false
+        while index < events.count, !hasTies {
+            hasTies = events[index].timestamp == events[index - 1].timestamp
+            index += 1
+        }
+        guard hasTies else { return }
+        events.sort { ($0.timestamp, $0.sourceID, $0.line) < ($1.timestamp, $1.sourceID, $1.line) }
+    }
+
+    /// A text column, nil when NULL.
+    static func text(_ sqlite: SQLiteStatement, _ column: Int32) -> String? {
+        guard sqlite3_column_type(sqlite, column) != SQLITE_NULL, let bytes = sqlite3_column_text(sqlite, column)
+        else { return nil }
+        let count = Int(sqlite3_column_bytes(sqlite, column))
+        return String(decoding: UnsafeBufferPointer(start: bytes, count: count), as: UTF8.self)
+    }
+
+    /// A numeric column, nil when NULL or the `''` "absent" marker.
+    static func number(_ sqlite: SQLiteStatement, _ column: Int32) -> Double? {
+        switch sqlite3_column_type(sqlite, column) {
+        case SQLITE_FLOAT, SQLITE_INTEGER: return sqlite3_column_double(sqlite, column)
+        default: return nil
+        }
+    }
+}
+
+/// Small helpers for calling the SQLite C API on GRDB statements.
+enum SQLiteCall {
+    /// The error SQLite reports after a failed call.
+    static func error(_ db: Database, code: Int32) -> DatabaseError {
+        let message = db.sqliteConnection.map { String(cString: sqlite3_errmsg($0)) }
+        return DatabaseError(resultCode: ResultCode(rawValue: code), message: message)
+    }
+
+    /// Binds `text` (copied by SQLite), keeping an empty string a string rather than NULL.
+    static func bind(_ sqlite: SQLiteStatement, _ index: Int32, text: String) {
+        var text = text
+        text.withUTF8 { bytes in
+            if let base = bytes.baseAddress, !bytes.isEmpty {
+                _ = base.withMemoryRebound(to: CChar.self, capacity: bytes.count) { chars in
+                    sqlite3_bind_text(sqlite, index, chars, Int32(bytes.count), transient)
+                }
+            } else {
+                bindEmptyText(sqlite, index)
+            }
+        }
+    }
+
+    /// Binds the empty string `''`, the store's "absent" marker in primary-key columns.
+    static func bindEmptyText(_ sqlite: SQLiteStatement, _ index: Int32) {
+        sqlite3_bind_text(sqlite, index, "", 0, transient)
+    }
+
+    /// Binds `text`, or NULL when it is nil.
+    static func bind(_ sqlite: SQLiteStatement, _ index: Int32, optionalText text: String?) {
+        if let text { bind(sqlite, index, text: text) } else { sqlite3_bind_null(sqlite, index) }
+    }
+
+    /// Binds `value`, or NULL when it is nil.
+    static func bind(_ sqlite: SQLiteStatement, _ index: Int32, optionalDouble value: Double?) {
+        if let value { sqlite3_bind_double(sqlite, index, value) } else { sqlite3_bind_null(sqlite, index) }
+    }
+
+    /// `SQLITE_TRANSIENT`: SQLite copies the bound bytes before the call returns.
+    static var transient: sqlite3_destructor_type { unsafeBitCast(-1, to: sqlite3_destructor_type.self) }
+}
