@@ -1,0 +1,60 @@
+import ArgumentParser
+import EventData
+import Foundation
+
+/// `behave describe`: what the event store holds.
+struct Describe: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Summarise the event store: users, items, events by type, sessions, dates, sparsity, rejects."
+    )
+
+    @OptionGroup var storeOptions: StoreOptions
+
+    @Option(help: "How many rejected rows to list.")
+    var rejects: Int = 5
+
+    @Flag(help: "Print the summary as JSON.")
+    var json = false
+
+    func validate() throws {
+        guard rejects >= 0 else { throw ValidationError("--rejects must be 0 or more.") }
+        guard FileManager.default.fileExists(atPath: storeOptions.store) else {
+            throw ValidationError("\(storeOptions.store): no event store here; run `behave ingest FILE --store \(storeOptions.store)` first, or pass --store.")
+        }
+    }
+
+    func run() throws {
+        let store = try storeOptions.open()
+        let description = try store.describe()
+        if json {
+            try printJSON(description)
+            return
+        }
+        let g = ProgressReporter.grouped
+        print("Event store \(store.location)")
+        print("  users \(g(description.users)), items \(g(description.items)), events \(g(description.events)), sessions \(g(description.sessions))")
+        let types = description.eventsByType.sorted { $0.value > $1.value }.map { "\($0.key) \(g($0.value))" }
+        if !types.isEmpty { print("  events by type: \(types.joined(separator: ", "))") }
+        if let first = description.firstTimestamp, let last = description.lastTimestamp {
+            print("  from \(Self.date(first)) to \(Self.date(last))")
+        }
+        if let sparsity = description.sparsity { print(String(format: "  sparsity %.4f", sparsity)) }
+        if let q = description.interactionsPerUser {
+            print("  events per user: min \(Self.number(q.min)), p25 \(Self.number(q.p25)), median \(Self.number(q.median)), p75 \(Self.number(q.p75)), p90 \(Self.number(q.p90)), max \(Self.number(q.max))")
+        }
+        print("  rejected rows \(g(description.rejects))" + (description.rejectsByKind.isEmpty ? "" : " (" + description.rejectsByKind.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + ")"))
+        for rejection in try store.rejects(limit: rejects) {
+            print("    \(rejection.source) line \(rejection.rejection.line): \(rejection.rejection.reason)")
+        }
+        print("  sources: \(description.sources.count)")
+    }
+
+    static func date(_ milliseconds: Int64) -> String {
+        let formatter = ISO8601DateFormatter()
+        return formatter.string(from: Date(timeIntervalSince1970: Double(milliseconds) / 1000))
+    }
+
+    static func number(_ value: Double) -> String {
+        value == value.rounded() ? String(Int(value)) : String(format: "%.1f", value)
+    }
+}
