@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: run test bench deps fixtures clean
+.PHONY: run test bench bench-ingest deps fixtures clean
 
 ## Installs the system libraries the build needs (OpenBLAS, SQLite, zlib) with apt-get when absent.
 deps:
@@ -31,6 +31,11 @@ bench: deps
 	fi
 	$(VENV)/bin/python benchmarks/compare.py --swift-bin .build/release/behave-bench --python $(VENV)/bin/python \
 		--json-out benchmarks/results.json --markdown
+
+## Ingest benchmark: 10M simulated events through behave ingest and sqlite3 .import.
+bench-ingest: deps
+	$(SWIFT) build -c release --product behave
+	$(PYTHON) benchmarks/ingest_bench.py --behave .build/release/behave
 
 ## Regenerates the PyTorch golden files used by the parity tests.
 fixtures:
