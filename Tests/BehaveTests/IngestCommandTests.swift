@@ -80,7 +80,7 @@ struct IngestCommandTests {
     @Test("a mapping that names a missing column is a clear error")
     func missingColumn() throws {
         let workspace = try Workspace()
-        var command = try Ingest.parse([workspace.log, "--store", workspace.store, "--set", "user_id=client"])
+        let command = try Ingest.parse([workspace.log, "--store", workspace.store, "--set", "user_id=client"])
         #expect {
             try command.run()
         } throws: { error in

@@ -26,7 +26,7 @@ struct SimulateCommandTests {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         let out = folder.appendingPathComponent("shop.csv").path
-        var command = try Simulate.parse(["--events", "500", "--seed", "3", "--out", out, "--json"])
+        let command = try Simulate.parse(["--events", "500", "--seed", "3", "--out", out, "--json"])
         try command.run()
         let text = try String(contentsOfFile: out, encoding: .utf8)
         let lines = text.split(separator: "\n")
