@@ -1,0 +1,130 @@
+import Foundation
+
+/// A numeric table with one row per user: what ``UserFeatureExtractor/table(from:referenceTime:eventTypes:sessionGap:)``
+/// builds and ``writeCSV(to:attributes:attributeColumns:)`` exports.
+///
+/// User attributes (age, occupation, ...) are strings, so they stay out of the numeric rows;
+/// the CSV export can append them as extra text columns instead.
+public struct FeatureTable: Sendable, Hashable {
+    /// Feature names, one per value of each row.
+    public var columns: [String]
+    /// The users' external ids, one per row.
+    public var userIDs: [String]
+    /// The feature values: `rows[i][j]` is feature `columns[j]` of user `userIDs[i]`.
+    public var rows: [[Double]]
+
+    public init(columns: [String], userIDs: [String], rows: [[Double]]) {
+        self.columns = columns
+        self.userIDs = userIDs
+        self.rows = rows
+    }
+
+    /// Writes the table as CSV: a header `user_id,<columns>[,<attributeColumns>]`, then one
+    /// line per user ending in `\n`.
+    ///
+    /// Numbers are printed compactly: whole numbers without a decimal point (`3`, not `3.0`),
+    /// others in Swift's shortest round-tripping form (`0.25`, `1e-05`). A text field (user id,
+    /// column name, attribute value) is quoted, with `"` doubled, only when it contains a comma,
+    /// a quote, a carriage return or a line feed. An attribute a user lacks is an empty field.
+    ///
+    /// - Parameters:
+    ///   - path: The file to create (or truncate).
+    ///   - attributes: Attribute values by user id and then attribute name (as
+    ///     ``EventStore/attributes(kind:)`` returns them for `.user`).
+    ///   - attributeColumns: The attribute names to append as columns, in order.
+    /// - Throws: ``EventDataError/invalidOption(name:detail:)`` when an attribute column repeats
+    ///   a column name; ``EventDataError/unwritable(path:reason:)`` when a value is not finite, a
+    ///   row's length does not match the columns, or the file cannot be written.
+    public func writeCSV(
+        to path: String, attributes: [String: [String: String]] = [:], attributeColumns: [String] = []
+    ) throws {
+        var seen: Set<String> = ["user_id"]
+        for name in columns + attributeColumns {
+            guard seen.insert(name).inserted else {
+                throw EventDataError.invalidOption(
+                    name: "attributeColumns",
+                    detail: "column \"\(name)\" appears twice in the feature table; rename or drop the attribute.")
+            }
+        }
+        guard userIDs.count == rows.count else {
+            throw EventDataError.unwritable(
+                path: path,
+                reason: "the table has \(userIDs.count) user ids for \(rows.count) rows; give one user id per row")
+        }
+        guard FileManager.default.createFile(atPath: path, contents: nil) else {
+            throw EventDataError.unwritable(
+                path: path, reason: "the file cannot be created; check that its folder exists and is writable")
+        }
+        let handle: FileHandle
+        do {
+            handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        } catch {
+            throw EventDataError.unwritable(path: path, reason: error.localizedDescription)
+        }
+        defer { try? handle.close() }
+
+        var buffer: [UInt8] = []
+        buffer.reserveCapacity(1 << 20)
+        func flush() throws {
+            do {
+                try handle.write(contentsOf: buffer)
+            } catch {
+                throw EventDataError.unwritable(path: path, reason: error.localizedDescription)
+            }
+            buffer.removeAll(keepingCapacity: true)
+        }
+
+        buffer.append(
+            contentsOf: (["user_id"] + columns + attributeColumns).map(Self.quoted).joined(separator: ",").utf8)
+        buffer.append(UInt8(ascii: "\n"))
+        for (index, row) in rows.enumerated() {
+            let userID = userIDs[index]
+            guard row.count == columns.count else {
+                throw EventDataError.unwritable(
+                    path: path,
+                    reason: "row \(index + 1) (user \(userID)) has \(row.count) values for \(columns.count) columns; "
+                        + "build the table with one value per column")
+            }
+            buffer.append(contentsOf: Self.quoted(userID).utf8)
+            for (column, value) in zip(columns, row) {
+                guard value.isFinite else {
+                    throw EventDataError.unwritable(
+                        path: path,
+                        reason: "row \(index + 1) (user \(userID)), column \(column): \(value) is not a finite number; "
+                            + "fix or drop it before writing")
+                }
+                buffer.append(UInt8(ascii: ","))
+                buffer.append(contentsOf: Self.compact(value).utf8)
+            }
+            let userAttributes = attributes[userID]
+            for name in attributeColumns {
+                buffer.append(UInt8(ascii: ","))
+                buffer.append(contentsOf: Self.quoted(userAttributes?[name] ?? "").utf8)
+            }
+            buffer.append(UInt8(ascii: "\n"))
+            if buffer.count >= 1 << 20 { try flush() }
+        }
+        try flush()
+        do {
+            try handle.synchronize()
+        } catch {
+            throw EventDataError.unwritable(path: path, reason: error.localizedDescription)
+        }
+    }
+
+    /// `value` without a decimal point when whole (and exactly representable as an integer),
+    /// otherwise in Swift's shortest round-tripping form.
+    static func compact(_ value: Double) -> String {
+        if value == value.rounded(), abs(value) < 9_007_199_254_740_992 { return String(Int64(value)) }
+        return value.description
+    }
+
+    /// `text` as a CSV field: quoted, with `"` doubled, only when it needs to be.
+    static func quoted(_ text: String) -> String {
+        let needsQuotes = text.utf8.contains {
+            $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\n") || $0 == UInt8(ascii: "\r")
+        }
+        guard needsQuotes else { return text }
+        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+}

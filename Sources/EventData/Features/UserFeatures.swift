@@ -1,0 +1,212 @@
+/// Turns one user's history into a fixed-length vector of numbers: recency, frequency,
+/// monetary value, event-type mix, breadth, sessions, funnel conversion and when the user is
+/// active. One row per user of a ``FeatureTable`` (for clustering, segmentation or as model
+/// input).
+///
+/// The columns, in this order (``columns`` spells them out for the chosen event types):
+///
+/// | column | meaning |
+/// |---|---|
+/// | `recency_days` | (reference time - last event) / 1 day |
+/// | `frequency` | number of events |
+/// | `monetary` | sum of `value` over `purchase` events (events without a value add nothing; 0 when none) |
+/// | `tenure_days` | (last event - first event) / 1 day |
+/// | `count_<type>` | events of that type, one column per entry of ``eventTypes`` |
+/// | `share_<type>` | `count_<type> / frequency`, one column per entry of ``eventTypes`` |
+/// | `distinct_items` | distinct items among events naming one |
+/// | `distinct_categories` | distinct categories among events naming one |
+/// | `sessions` | sessions (see ``Sessionizer``: source ids kept, otherwise the inactivity gap) |
+/// | `mean_session_events` | `frequency / sessions` |
+/// | `mean_session_minutes` | mean of (session end - session start) in minutes |
+/// | `mean_dwell_seconds` | mean `duration` over events that carry one (0 when none does) |
+/// | `view_to_cart` | carts / views |
+/// | `cart_to_purchase` | purchases / carts |
+/// | `view_to_purchase` | purchases / views |
+/// | `hour_00` ... `hour_23` | share of events in each hour of the day, UTC |
+/// | `dow_mon` ... `dow_sun` | share of events on each day of the week, UTC |
+///
+/// Ratios whose denominator is 0 are 0, so every value is finite. Conversion counts use the
+/// `view`, `cart` and `purchase` types whatever ``eventTypes`` holds; shares divide by all of
+/// the user's events, including types that have no column. An empty history gives all zeros.
+///
+/// ```swift
+/// let extractor = try UserFeatureExtractor(referenceTime: 1_700_000_000_000, eventTypes: [.view, .cart, .purchase])
+/// let row = extractor.features(for: history)   // row.count == extractor.columns.count
+/// let table = try UserFeatureExtractor.table(from: store)
+/// try table.writeCSV(to: "features.csv")
+/// ```
+///
+/// See Also: ``FeatureTable``, ``Sessionizer``.
+public struct UserFeatureExtractor: Sendable {
+    /// The moment recency is measured from, in milliseconds since 1970-01-01 UTC.
+    public let referenceTime: Int64
+    /// The event types that get `count_<type>` and `share_<type>` columns, in column order.
+    public let eventTypes: [EventType]
+    /// How events are grouped into sessions.
+    public let sessionizer: Sessionizer
+    /// The feature names, in the order of the values ``features(for:)`` returns.
+    public let columns: [String]
+
+    private let typeColumn: [EventType: Int]
+
+    private static let millisecondsPerDay = 86_400_000.0
+    private static let millisecondsPerMinute = 60_000.0
+    private static let weekdayNames = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+    /// - Parameters:
+    ///   - referenceTime: The moment recency is measured from, in milliseconds since
+    ///     1970-01-01 UTC (usually the latest event of the data set, as
+    ///     ``table(from:referenceTime:eventTypes:sessionGap:)`` chooses by default).
+    ///   - eventTypes: The types that get count and share columns, in column order.
+    ///   - sessionGap: The longest inactivity that still continues a session (30 minutes by default).
+    /// - Throws: ``EventDataError/invalidOption(name:detail:)`` when a type is listed twice or
+    ///   the gap is not positive.
+    public init(referenceTime: Int64, eventTypes: [EventType], sessionGap: Duration = .seconds(30 * 60)) throws {
+        var typeColumn: [EventType: Int] = [:]
+        for (index, type) in eventTypes.enumerated() {
+            guard typeColumn[type] == nil else {
+                throw EventDataError.invalidOption(
+                    name: "UserFeatureExtractor.eventTypes",
+                    detail: "lists \"\(type)\" twice; give each event type once.")
+            }
+            typeColumn[type] = index
+        }
+        self.referenceTime = referenceTime
+        self.eventTypes = eventTypes
+        self.typeColumn = typeColumn
+        sessionizer = try Sessionizer(gap: sessionGap)
+        columns =
+            ["recency_days", "frequency", "monetary", "tenure_days"]
+            + eventTypes.map { "count_\($0.rawValue)" } + eventTypes.map { "share_\($0.rawValue)" }
+            + [
+                "distinct_items", "distinct_categories", "sessions", "mean_session_events", "mean_session_minutes",
+                "mean_dwell_seconds", "view_to_cart", "cart_to_purchase", "view_to_purchase",
+            ]
+            + (0..<24).map { $0 < 10 ? "hour_0\($0)" : "hour_\($0)" }
+            + Self.weekdayNames.map { "dow_\($0)" }
+    }
+
+    /// The feature vector of one user, in ``columns`` order.
+    ///
+    /// - Parameter history: The user's events, oldest first (as the store returns them).
+    /// - Returns: `columns.count` finite numbers (all zeros for an empty history).
+    public func features(for history: UserHistory) -> [Double] {
+        let events = history.events
+        guard let first = events.first, let last = events.last else {
+            return [Double](repeating: 0, count: columns.count)
+        }
+        var typeCounts = [Int](repeating: 0, count: eventTypes.count)
+        var hours = [Int](repeating: 0, count: 24)
+        var weekdays = [Int](repeating: 0, count: 7)
+        var items = Set<Int>()
+        var categories = Set<String>()
+        var views = 0
+        var carts = 0
+        var purchases = 0
+        var monetary = 0.0
+        var durationSum = 0.0
+        var durationCount = 0
+        var earliest = first.timestamp
+        var latest = last.timestamp
+
+        for event in events {
+            earliest = min(earliest, event.timestamp)
+            latest = max(latest, event.timestamp)
+            if let column = typeColumn[event.type] { typeCounts[column] += 1 }
+            switch event.type {
+            case .view: views += 1
+            case .cart: carts += 1
+            case .purchase:
+                purchases += 1
+                monetary += event.value ?? 0
+            default: break
+            }
+            if let item = event.item { items.insert(item) }
+            if let category = event.category { categories.insert(category) }
+            if let duration = event.duration {
+                durationSum += duration
+                durationCount += 1
+            }
+            // Floor division, so times before 1970 land in the right hour and day.
+            let (day, millisecondOfDay) = Self.floorDivide(event.timestamp, by: 86_400_000)
+            hours[Int(millisecondOfDay / 3_600_000)] += 1
+            // 1970-01-01 was a Thursday: day 0 is index 3 counting from Monday.
+            weekdays[Int(Self.floorDivide(day + 3, by: 7).remainder)] += 1
+        }
+
+        let split = sessionizer.sessionize(history)
+        let sessionCount = split.sessions.count
+        let sessionMilliseconds = split.sessions.reduce(0.0) { $0 + Double($1.end - $1.start) }
+        let frequency = Double(events.count)
+
+        var row: [Double] = []
+        row.reserveCapacity(columns.count)
+        row.append(Double(referenceTime - latest) / Self.millisecondsPerDay)
+        row.append(frequency)
+        row.append(monetary)
+        row.append(Double(latest - earliest) / Self.millisecondsPerDay)
+        row.append(contentsOf: typeCounts.map(Double.init))
+        row.append(contentsOf: typeCounts.map { Double($0) / frequency })
+        row.append(Double(items.count))
+        row.append(Double(categories.count))
+        row.append(Double(sessionCount))
+        row.append(Self.ratio(frequency, Double(sessionCount)))
+        row.append(Self.ratio(sessionMilliseconds / Self.millisecondsPerMinute, Double(sessionCount)))
+        row.append(Self.ratio(durationSum, Double(durationCount)))
+        row.append(Self.ratio(Double(carts), Double(views)))
+        row.append(Self.ratio(Double(purchases), Double(carts)))
+        row.append(Self.ratio(Double(purchases), Double(views)))
+        row.append(contentsOf: hours.map { Double($0) / frequency })
+        row.append(contentsOf: weekdays.map { Double($0) / frequency })
+        return row
+    }
+
+    /// The feature table of every user in `store`, in dense-index order.
+    ///
+    /// Streams the store's histories (one block of users in memory at a time); only the table
+    /// itself is kept.
+    ///
+    /// - Parameters:
+    ///   - store: Where the events are.
+    ///   - referenceTime: The moment recency is measured from; the store's latest event when nil.
+    ///   - eventTypes: The types that get count and share columns; when nil, every type stored,
+    ///     the common ones in funnel order (`view`, `click`, `search`, `cart`, `purchase`,
+    ///     `rating`) and any others after them alphabetically.
+    ///   - sessionGap: The longest inactivity that still continues a session.
+    /// - Returns: One row per user with events.
+    /// - Throws: ``EventDataError`` when the store cannot be read or an option is invalid.
+    public static func table(
+        from store: any EventStore, referenceTime: Int64? = nil, eventTypes: [EventType]? = nil,
+        sessionGap: Duration = .seconds(30 * 60)
+    ) throws -> FeatureTable {
+        // The store's summary is read only when a default needs it.
+        let description = referenceTime == nil || eventTypes == nil ? try store.describe() : nil
+        let storedTypes = description.map { $0.eventsByType.keys.map { EventType(rawValue: $0) } } ?? []
+        let extractor = try UserFeatureExtractor(
+            referenceTime: referenceTime ?? description?.lastTimestamp ?? 0,
+            eventTypes: eventTypes ?? Self.conventionalOrder(storedTypes), sessionGap: sessionGap)
+        var userIDs: [String] = []
+        var rows: [[Double]] = []
+        try store.forEachUserHistory { history in
+            userIDs.append(history.userID)
+            rows.append(extractor.features(for: history))
+        }
+        return FeatureTable(columns: extractor.columns, userIDs: userIDs, rows: rows)
+    }
+
+    /// Known types in funnel order, then the rest alphabetically.
+    static func conventionalOrder(_ types: [EventType]) -> [EventType] {
+        let known: [EventType] = [.view, .click, .search, .cart, .purchase, .rating]
+        let present = Set(types)
+        return known.filter(present.contains) + present.subtracting(known).sorted { $0.rawValue < $1.rawValue }
+    }
+
+    private static func ratio(_ numerator: Double, _ denominator: Double) -> Double {
+        denominator == 0 ? 0 : numerator / denominator
+    }
+
+    private static func floorDivide(_ value: Int64, by divisor: Int64) -> (quotient: Int64, remainder: Int64) {
+        let remainder = value % divisor
+        return remainder < 0 ? (value / divisor - 1, remainder + divisor) : (value / divisor, remainder)
+    }
+}

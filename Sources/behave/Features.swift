@@ -1,0 +1,61 @@
+import ArgumentParser
+import EventData
+import Foundation
+
+/// `behave features`: exports the per-user feature table as CSV.
+struct Features: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Export per-user behaviour features (RFM, per-type counts, sessions, funnel, time profile) as CSV.",
+        discussion: """
+            One row per user with events: recency, frequency and monetary value, tenure, counts and \
+            shares per event type, distinct items and categories, sessions (30-minute gap), session \
+            length and dwell, view -> cart -> purchase conversion rates, and hour-of-day and \
+            day-of-week profiles (UTC). Stored user attributes can be appended as text columns.
+
+            Example:
+              behave features --out users.csv --attributes age,gender,occupation
+            """
+    )
+
+    @OptionGroup var storeOptions: StoreOptions
+
+    @Option(help: "CSV file to write.")
+    var out: String = "features.csv"
+
+    @Option(help: "Reference time for recency, ISO-8601 (default: the latest stored event).")
+    var referenceTime: String?
+
+    @Option(help: "Inactivity gap that starts a new session, in minutes.")
+    var sessionGap: Int = 30
+
+    @Option(help: "Stored user attributes to append as columns, comma-separated.")
+    var attributes: String?
+
+    func validate() throws {
+        guard sessionGap >= 1 else { throw ValidationError("--session-gap must be at least 1 minute.") }
+        if let referenceTime, Self.milliseconds(fromISO8601: referenceTime) == nil {
+            throw ValidationError("--reference-time \(referenceTime): write an ISO-8601 time such as 2024-03-01T00:00:00Z.")
+        }
+        guard FileManager.default.fileExists(atPath: storeOptions.store) else {
+            throw ValidationError("\(storeOptions.store): no event store here; run `behave ingest FILE --store \(storeOptions.store)` first, or pass --store.")
+        }
+    }
+
+    func run() throws {
+        let store = try storeOptions.open()
+        let table = try UserFeatureExtractor.table(
+            from: store, referenceTime: referenceTime.flatMap(Self.milliseconds(fromISO8601:)),
+            sessionGap: .seconds(sessionGap * 60))
+        let columns = attributes.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? []
+        if columns.isEmpty {
+            try table.writeCSV(to: out)
+        } else {
+            try table.writeCSV(to: out, attributes: try store.attributes(kind: .user), attributeColumns: columns)
+        }
+        print("Wrote \(table.rows.count) users x \(table.columns.count) features to \(out).")
+    }
+
+    static func milliseconds(fromISO8601 text: String) -> Int64? {
+        ISO8601DateFormatter().date(from: text).map { Int64(($0.timeIntervalSince1970 * 1000).rounded()) }
+    }
+}
