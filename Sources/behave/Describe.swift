@@ -13,11 +13,29 @@ struct Describe: ParsableCommand {
     @Option(help: "How many rejected rows to list.")
     var rejects: Int = 5
 
+    @Option(help: "Inactivity gap, in minutes, that splits events into sessions when they carry no session id.")
+    var sessionGap: Int = 30
+
     @Flag(help: "Print the summary as JSON.")
     var json = false
 
+    /// The store's description plus the session count by inactivity gap.
+    struct Report: Encodable {
+        let description: StoreDescription
+        let sessionsByGap: Int
+
+        enum Key: String, CodingKey { case sessionsByGap }
+
+        func encode(to encoder: any Encoder) throws {
+            try description.encode(to: encoder)
+            var container = encoder.container(keyedBy: Key.self)
+            try container.encode(sessionsByGap, forKey: .sessionsByGap)
+        }
+    }
+
     func validate() throws {
         guard rejects >= 0 else { throw ValidationError("--rejects must be 0 or more.") }
+        guard sessionGap >= 1 else { throw ValidationError("--session-gap must be at least 1 minute.") }
         guard FileManager.default.fileExists(atPath: storeOptions.store) else {
             throw ValidationError("\(storeOptions.store): no event store here; run `behave ingest FILE --store \(storeOptions.store)` first, or pass --store.")
         }
@@ -26,13 +44,17 @@ struct Describe: ParsableCommand {
     func run() throws {
         let store = try storeOptions.open()
         let description = try store.describe()
+        let sessionizer = try Sessionizer(gap: .seconds(sessionGap * 60))
+        var sessionsByGap = 0
+        try store.forEachUserHistory { sessionsByGap += sessionizer.sessionize($0).sessions.count }
         if json {
-            try printJSON(description)
+            try printJSON(Report(description: description, sessionsByGap: sessionsByGap))
             return
         }
         let g = ProgressReporter.grouped
         print("Event store \(store.location)")
-        print("  users \(g(description.users)), items \(g(description.items)), events \(g(description.events)), sessions \(g(description.sessions))")
+        print("  users \(g(description.users)), items \(g(description.items)), events \(g(description.events))")
+        print("  sessions: \(g(sessionsByGap)) (source session ids, and \(sessionGap)-minute gaps elsewhere); \(g(description.sessions)) distinct source session ids")
         let types = description.eventsByType.sorted { $0.value > $1.value }.map { "\($0.key) \(g($0.value))" }
         if !types.isEmpty { print("  events by type: \(types.joined(separator: ", "))") }
         if let first = description.firstTimestamp, let last = description.lastTimestamp {
