@@ -99,9 +99,12 @@ struct Ingest: ParsableCommand {
         var report = Report(store: store.location, ingests: [])
         for file in files {
             let reader = try EventFileReader.open(path: file, schema: schema)
-            let progress = ProgressReporter(label: "ingest \(file)", unit: "rows")
-            let summary = try store.ingest(reader) { progress.update($0.rowsRead) }
-            progress.finish(summary.rowsRead)
+            let size = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? nil
+            let progress = ProgressReporter(label: "ingest \(file)", total: size, unit: "bytes")
+            var rows = 0
+            let source = ReportingSource(reader: reader) { progress.update(Int($0.bytesRead), detail: "\(ProgressReporter.grouped(rows)) rows") }
+            let summary = try store.ingest(source) { rows = $0.rowsRead }
+            progress.finish(size ?? 0, detail: "\(ProgressReporter.grouped(summary.rowsRead)) rows")
             report.ingests.append(summary)
             if !json { printSummary(summary) }
         }
@@ -132,5 +135,17 @@ struct Ingest: ParsableCommand {
             print("  rejected by kind: \(kinds.joined(separator: ", ")); all rejected rows are kept (behave describe lists them).")
             for example in summary.rejectExamples.prefix(5) { print("  line \(example.line): \(example.reason)") }
         }
+    }
+}
+
+/// An event file read with byte-level progress, so the bar can show an ETA.
+private struct ReportingSource: EventSource {
+    let reader: EventFileReader
+    let report: (ReadProgress) -> Void
+
+    var name: String { reader.name }
+
+    func forEachRow(_ body: (SourceRow) throws -> Void) throws {
+        try reader.forEachRow(progress: report, body)
     }
 }

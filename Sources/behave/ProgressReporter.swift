@@ -21,35 +21,36 @@ final class ProgressReporter {
         interactive = isatty(STDERR_FILENO) == 1
     }
 
-    /// Reports that `done` units are finished.
-    func update(_ done: Int) {
+    /// Reports that `done` units are finished; `detail` (e.g. a row count) is appended.
+    func update(_ done: Int, detail: String? = nil) {
         let now = Date()
         let minimumGap: TimeInterval = interactive ? 0.1 : 5
         guard now.timeIntervalSince(lastDraw) >= minimumGap else { return }
         lastDraw = now
-        write(line(done: done, now: now), final: false)
+        write(line(done: done, now: now) + (detail.map { ", " + $0 } ?? ""), final: false)
     }
 
     /// Reports the end of the work.
-    func finish(_ done: Int) {
-        write(line(done: done, now: Date()), final: true)
+    func finish(_ done: Int, detail: String? = nil) {
+        write(line(done: done, now: Date()) + (detail.map { ", " + $0 } ?? ""), final: true)
     }
 
     private func line(done: Int, now: Date) -> String {
         let elapsed = max(now.timeIntervalSince(start), 1e-9)
         let rate = Double(done) / elapsed
-        var text = "\(label): \(Self.grouped(done))"
+        var text = "\(label): \(Self.grouped(done)) \(unit)"
+        var timing = "\(Self.grouped(Int(rate))) \(unit)/s"
         if let total, total > 0 {
             let fraction = min(Double(done) / Double(total), 1)
             let width = 24
             let filled = Int(fraction * Double(width))
             let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
-            text = "\(label) [\(bar)] \(Self.grouped(done))/\(Self.grouped(total))"
+            text = "\(label) [\(bar)] \(Self.grouped(done))/\(Self.grouped(total)) \(unit)"
             if rate > 0 && done < total {
-                text += String(format: " ETA %.0fs", Double(total - done) / rate)
+                timing += String(format: ", ETA %.0fs", Double(total - done) / rate)
             }
         }
-        return text + " \(unit) (\(Self.grouped(Int(rate))) \(unit)/s, \(String(format: "%.1f", elapsed))s)"
+        return text + " (\(timing), \(String(format: "%.1f", elapsed))s)"
     }
 
     private func write(_ text: String, final: Bool) {
