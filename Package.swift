@@ -25,6 +25,7 @@ let package = Package(
         .library(name: "TensorEngine", targets: ["TensorEngine"]),
         .library(name: "NeuralNet", targets: ["NeuralNet"]),
         .library(name: "EventData", targets: ["EventData"]),
+        .library(name: "Evaluation", targets: ["Evaluation"]),
         .executable(name: "behave", targets: ["behave"]),
         .executable(name: "behave-bench", targets: ["BehaviorBench"]),
     ],
@@ -59,6 +60,8 @@ let package = Package(
             ],
             swiftSettings: fastMath
         ),
+        // Metrics for task models (ranking now; classification with issue 5).
+        .target(name: "Evaluation", swiftSettings: [.enableUpcomingFeature("ExistentialAny")]),
         .executableTarget(
             name: "behave",
             dependencies: [
@@ -80,6 +83,7 @@ let package = Package(
             name: "BehaveTests",
             dependencies: ["behave", "TensorEngine", "EventData", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"]),
         .testTarget(
             name: "EventDataTests",
             dependencies: ["EventData", "TensorEngine", "CZlib", .product(name: "GRDB", package: "GRDB.swift")]
