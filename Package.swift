@@ -61,7 +61,7 @@ let package = Package(
             swiftSettings: fastMath
         ),
         // Metrics for task models (ranking now; classification with issue 5).
-        .target(name: "Evaluation", swiftSettings: [.enableUpcomingFeature("ExistentialAny")]),
+        .target(name: "Evaluation", dependencies: ["TensorEngine"], swiftSettings: [.enableUpcomingFeature("ExistentialAny")]),
         .executableTarget(
             name: "behave",
             dependencies: [
