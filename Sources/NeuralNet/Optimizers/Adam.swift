@@ -61,22 +61,20 @@ public struct AdamRule: UpdateRule {
 /// ### See Also
 /// ``AdamW``, ``AdamRule``
 public struct AdamWRule: UpdateRule {
-    /// `β1`, the decay of the first-moment estimate.
-    public let beta1: Float
-    /// `β2`, the decay of the second-moment estimate.
-    public let beta2: Float
-    /// `ε`, added to the denominator.
-    public let epsilon: Float
+    /// The Adam step applied after the decay (with no L2 term of its own).
+    public let adam: AdamRule
     /// `λ`: each step shrinks parameters by the factor `1 - learningRate * λ`.
     public let weightDecay: Float
 
+    /// `β1`, the decay of the first-moment estimate.
+    public var beta1: Float { adam.beta1 }
+    /// `β2`, the decay of the second-moment estimate.
+    public var beta2: Float { adam.beta2 }
+    /// `ε`, added to the denominator.
+    public var epsilon: Float { adam.epsilon }
+
     public init(beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8, weightDecay: Float = 0.01) {
-        precondition(
-            (0..<1).contains(beta1) && (0..<1).contains(beta2),
-            "AdamW: betas (\(beta1), \(beta2)) must be in [0, 1)")
-        self.beta1 = beta1
-        self.beta2 = beta2
-        self.epsilon = epsilon
+        adam = AdamRule(beta1: beta1, beta2: beta2, epsilon: epsilon, weightDecay: 0)
         self.weightDecay = weightDecay
     }
 
@@ -92,9 +90,7 @@ public struct AdamWRule: UpdateRule {
             let shrink = 1 - learningRate * weightDecay
             for i in 0..<parameter.count { parameter[i] *= shrink }
         }
-        state.update(
-            parameter: parameter, gradient: gradient, beta1: beta1, beta2: beta2, epsilon: epsilon,
-            l2: 0, learningRate: learningRate, step: step)
+        adam.update(parameter: parameter, gradient: gradient, state: &state, learningRate: learningRate, step: step)
     }
 }
 
