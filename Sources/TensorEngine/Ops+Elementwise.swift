@@ -182,8 +182,10 @@ extension Tensor {
         guard ShapeMath.broadcast(shape, target) == target else {
             preconditionFailure("broadcast(to:): shape \(shape) cannot be broadcast to \(target)")
         }
-        let zero = Tensor.zeros(target)
-        let (_, storage) = Tensor.broadcasting(zero, self, "broadcast") { _, b in b }
+        // A strided copy with stride 0 on the broadcast axes: one pass, no temporary.
+        let storage = TensorStorage(uninitializedCount: target.reduce(1, *))
+        Tensor.stridedCopy(
+            from: pointer, strides: ShapeMath.broadcastStrides(shape, to: target), shape: target, to: storage.pointer)
         return Tensor.result(shape: target, storage: storage, inputs: self, op: .broadcast(self))
     }
 

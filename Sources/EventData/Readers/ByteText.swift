@@ -62,6 +62,15 @@ enum ByteText {
         }
     }
 
+    /// Whether `bytes` starts with `-`, and where the digits start (after an optional sign).
+    @inline(__always)
+    static func sign(_ bytes: UnsafeRawBufferPointer) -> (negative: Bool, start: Int) {
+        guard let first = bytes.first, first == UInt8(ascii: "-") || first == UInt8(ascii: "+") else {
+            return (false, 0)
+        }
+        return (first == UInt8(ascii: "-"), 1)
+    }
+
     /// A decimal number (`12`, `-3.5`, `.5`, `1e-3`, `+7.`), or `nil` for anything else
     /// (including `inf`, `nan`, hexadecimal and empty text).
     ///
@@ -70,12 +79,8 @@ enum ByteText {
     /// through the standard library's correctly rounded parser.
     static func parseDouble(_ bytes: UnsafeRawBufferPointer) -> Double? {
         let count = bytes.count
-        var index = 0
-        var negative = false
-        if index < count && (bytes[index] == UInt8(ascii: "-") || bytes[index] == UInt8(ascii: "+")) {
-            negative = bytes[index] == UInt8(ascii: "-")
-            index += 1
-        }
+        let (negative, start) = sign(bytes)
+        var index = start
         var mantissa: UInt64 = 0
         var digits = 0
         var significant = 0

@@ -91,12 +91,8 @@ public enum TimestampParser {
 
     private static func parseEpoch(_ bytes: UnsafeRawBufferPointer) -> EpochNumber? {
         let count = bytes.count
-        var index = 0
-        var negative = false
-        if index < count && (bytes[index] == UInt8(ascii: "-") || bytes[index] == UInt8(ascii: "+")) {
-            negative = bytes[index] == UInt8(ascii: "-")
-            index += 1
-        }
+        let (negative, start) = ByteText.sign(bytes)
+        var index = start
         var whole: Int64 = 0
         var wholeDigits = 0
         while index < count, let digit = ByteText.digitValue(bytes[index]) {

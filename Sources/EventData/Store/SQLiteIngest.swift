@@ -219,29 +219,31 @@ struct IngestBatchBuilder {
     }
 
     private mutating func userID(_ external: String) -> Int {
-        if let id = users[external] { return id }
-        let id = users.count
-        users[external] = id
-        batch.newUsers.append(NewEntry(id: id, name: external))
-        newUsers += 1
+        let (id, isNew) = Self.denseID(of: external, in: &users, name: external, recordingIn: &batch.newUsers)
+        if isNew { newUsers += 1 }
         return id
     }
 
     private mutating func itemID(_ external: String) -> Int {
-        if let id = items[external] { return id }
-        let id = items.count
-        items[external] = id
-        batch.newItems.append(NewEntry(id: id, name: external))
-        newItems += 1
+        let (id, isNew) = Self.denseID(of: external, in: &items, name: external, recordingIn: &batch.newItems)
+        if isNew { newItems += 1 }
         return id
     }
 
     private mutating func typeID(_ type: EventType) -> Int {
-        if let id = types[type] { return id }
-        let id = types.count
-        types[type] = id
-        batch.newTypes.append(NewEntry(id: id, name: type.rawValue))
-        return id
+        Self.denseID(of: type, in: &types, name: type.rawValue, recordingIn: &batch.newTypes).id
+    }
+
+    /// The dense id of `key`: its existing one, or the next free one (recorded in `entries`
+    /// so the writer inserts it into the dictionary table before the events that use it).
+    private static func denseID<Key: Hashable>(
+        of key: Key, in ids: inout [Key: Int], name: String, recordingIn entries: inout [NewEntry]
+    ) -> (id: Int, isNew: Bool) {
+        if let id = ids[key] { return (id, false) }
+        let id = ids.count
+        ids[key] = id
+        entries.append(NewEntry(id: id, name: name))
+        return (id, true)
     }
 
     /// Why SQLite could not keep `event` as it is (it stores NaN as NULL), or nil.
