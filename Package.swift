@@ -26,6 +26,7 @@ let package = Package(
         .library(name: "NeuralNet", targets: ["NeuralNet"]),
         .library(name: "EventData", targets: ["EventData"]),
         .library(name: "Evaluation", targets: ["Evaluation"]),
+        .library(name: "Recommenders", targets: ["Recommenders"]),
         .executable(name: "behave", targets: ["behave"]),
         .executable(name: "behave-bench", targets: ["BehaviorBench"]),
     ],
@@ -62,17 +63,27 @@ let package = Package(
         ),
         // Metrics for task models (ranking now; classification with issue 5).
         .target(name: "Evaluation", dependencies: ["TensorEngine"], swiftSettings: [.enableUpcomingFeature("ExistentialAny")]),
+        // Next-item recommenders (popularity, GRU4Rec, SASRec): training, scoring, model packages.
+        .target(
+            name: "Recommenders",
+            dependencies: [
+                "NeuralNet", "TensorEngine", "EventData", "Evaluation",
+                .product(name: "Yams", package: "Yams"),
+            ],
+            exclude: ["README.md"],
+            swiftSettings: fastMath
+        ),
         .executableTarget(
             name: "behave",
             dependencies: [
-                "NeuralNet", "TensorEngine", "Linalg", "EventData",
+                "NeuralNet", "TensorEngine", "Linalg", "EventData", "Evaluation", "Recommenders",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: [.enableUpcomingFeature("ExistentialAny")]
         ),
         .executableTarget(
             name: "BehaviorBench",
-            dependencies: ["NeuralNet", "TensorEngine", "Linalg"],
+            dependencies: ["NeuralNet", "TensorEngine", "Linalg", "EventData", "Evaluation", "Recommenders"],
             path: "benchmarks/Swift",
             swiftSettings: fastMath
         ),
@@ -84,6 +95,10 @@ let package = Package(
             dependencies: ["behave", "TensorEngine", "EventData", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"]),
+        .testTarget(
+            name: "RecommendersTests",
+            dependencies: ["Recommenders", "EventData", "Evaluation", "NeuralNet", "TensorEngine"]
+        ),
         .testTarget(
             name: "EventDataTests",
             dependencies: ["EventData", "TensorEngine", "CZlib", .product(name: "GRDB", package: "GRDB.swift")]

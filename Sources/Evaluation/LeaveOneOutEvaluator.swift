@@ -60,18 +60,27 @@ public struct LeaveOneOutEvaluator: Sendable {
         var metrics = RankingMetrics(cutoffs: cutoffs)
         var generator = RandomGenerator(seed: seed)
         for example in examples {
-            let scores = score(example.history)
-            precondition(scores.count == itemCount, "evaluate: \(scores.count) scores for \(itemCount) items")
-            switch rankingProtocol {
-            case .full:
-                let excluded = excludeHistory ? Set(example.history).subtracting([example.target]) : []
-                metrics.add(rank: RankingMetrics.rank(ofTarget: example.target, scores: scores, excluding: excluded))
-            case .sampled:
-                let candidates = negatives(for: example, generator: &generator)
-                metrics.add(rank: RankingMetrics.rank(ofFirstAmong: [scores[example.target]] + candidates.map { scores[$0] }))
-            }
+            metrics.add(rank: rank(example, scores: score(example.history), generator: &generator))
         }
         return metrics
+    }
+
+    /// The target's rank for one example whose item scores are already computed (for callers
+    /// that score many histories in one batch). Sampled negatives come from `generator`; start
+    /// it at `RandomGenerator(seed: seed)` and keep it across examples to match
+    /// ``evaluate(_:score:)``.
+    ///
+    /// - Precondition: `scores.count == itemCount`.
+    public func rank(_ example: RankingExample, scores: [Float], generator: inout RandomGenerator) -> Int {
+        precondition(scores.count == itemCount, "evaluate: \(scores.count) scores for \(itemCount) items")
+        switch rankingProtocol {
+        case .full:
+            let excluded = excludeHistory ? Set(example.history).subtracting([example.target]) : []
+            return RankingMetrics.rank(ofTarget: example.target, scores: scores, excluding: excluded)
+        case .sampled:
+            let candidates = negatives(for: example, generator: &generator)
+            return RankingMetrics.rank(ofFirstAmong: [scores[example.target]] + candidates.map { scores[$0] })
+        }
     }
 
     /// Up to ``sampledCandidates`` distinct items outside `touched` and other than the target.

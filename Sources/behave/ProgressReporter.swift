@@ -35,6 +35,13 @@ final class ProgressReporter {
         write(line(done: done, now: Date()) + (detail.map { ", " + $0 } ?? ""), final: true)
     }
 
+    /// Writes a whole line (an epoch summary) above the bar, which is redrawn on the next update.
+    func log(_ text: String) {
+        let output = interactive ? "\r\u{1B}[K" + text + "\n" : text + "\n"
+        FileHandle.standardError.write(Data(output.utf8))
+        lastDraw = .distantPast
+    }
+
     private func line(done: Int, now: Date) -> String {
         let elapsed = max(now.timeIntervalSince(start), 1e-9)
         let rate = Double(done) / elapsed

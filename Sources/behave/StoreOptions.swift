@@ -11,6 +11,15 @@ struct StoreOptions: ParsableArguments {
     func open() throws -> SQLiteEventStore {
         try SQLiteEventStore(path: store)
     }
+
+    /// Opens a store that must already exist (commands that only read).
+    func openExisting(_ path: String? = nil) throws -> SQLiteEventStore {
+        let path = path ?? store
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw ValidationError("No event store at \(path). Ingest events first (`behave ingest FILE --store \(path)`) or pass --store PATH.")
+        }
+        return try SQLiteEventStore(path: path)
+    }
 }
 
 /// Prints a value as pretty JSON with sorted keys (for `--json`).

@@ -1,0 +1,79 @@
+import NeuralNet
+import TensorEngine
+
+/// A next-item model of any kind, built from a ``NextItemConfig``.
+public enum NextItemModel {
+    /// SASRec or GRU4Rec.
+    case sequence(any SequenceRecommender)
+    /// The most-popular baseline.
+    case popularity(PopularityModel)
+
+    /// A freshly initialised model of `config.model` for `itemCount` items; the popularity
+    /// model is counted from `trainingSequences`.
+    public static func make(
+        _ config: NextItemConfig, itemCount: Int, trainingSequences: [[Int]] = []
+    ) -> NextItemModel {
+        var rng = RandomGenerator(seed: config.seed)
+        switch config.model {
+        case .sasrec:
+            return .sequence(
+                SASRec(
+                    itemCount: itemCount, dimension: config.hidden, maxLength: config.maxLength,
+                    blocks: config.blocks, heads: config.heads, innerSize: config.innerSize,
+                    dropout: config.dropout, generator: &rng))
+        case .gru4rec:
+            return .sequence(
+                GRU4Rec(
+                    itemCount: itemCount, dimension: config.hidden, hiddenSize: config.innerSize,
+                    layers: config.recurrentLayers, maxLength: config.maxLength, dropout: config.dropout,
+                    generator: &rng))
+        case .pop:
+            return .popularity(PopularityModel(sequences: trainingSequences, itemCount: itemCount))
+        }
+    }
+
+    /// The layer tree holding the weights.
+    public var layer: any Layer {
+        switch self {
+        case .sequence(let model): return model
+        case .popularity(let model): return model
+        }
+    }
+
+    /// The number of items scored.
+    public var itemCount: Int {
+        switch self {
+        case .sequence(let model): return model.itemCount
+        case .popularity(let model): return model.itemCount
+        }
+    }
+
+    /// Scores of items `0..<itemCount` after each history (dense ids, oldest first).
+    public func scores(after histories: [[Int]]) -> [[Float]] {
+        switch self {
+        case .sequence(let model): return model.scores(after: histories)
+        case .popularity(let model): return model.scores(after: histories)
+        }
+    }
+
+    /// The `count` best items after `history`, best first, skipping `excluding`; ties go to
+    /// the smaller item id.
+    public func recommend(after history: [Int], count: Int, excluding: Set<Int> = []) -> [(item: Int, score: Float)] {
+        guard let scores = scores(after: [history]).first else { return [] }
+        return Self.top(count, of: scores, excluding: excluding)
+    }
+
+    /// The positions of the `count` largest `scores` outside `excluding`, best first.
+    public static func top(_ count: Int, of scores: [Float], excluding: Set<Int> = []) -> [(item: Int, score: Float)] {
+        guard count > 0 else { return [] }
+        var best: [(item: Int, score: Float)] = []
+        best.reserveCapacity(count + 1)
+        for (item, score) in scores.enumerated() where !excluding.contains(item) {
+            guard best.count < count || score > best[best.count - 1].score else { continue }
+            let at = best.firstIndex { $0.score < score } ?? best.count
+            best.insert((item, score), at: at)
+            if best.count > count { best.removeLast() }
+        }
+        return best
+    }
+}

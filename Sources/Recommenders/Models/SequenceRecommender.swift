@@ -1,0 +1,62 @@
+import EventData
+import NeuralNet
+import TensorEngine
+
+/// A neural next-item model: reads padded item-token sequences and scores every item by the dot
+/// product of its output vector with the item's embedding (a tied output layer).
+///
+/// Tokens follow ``SequenceBatcher``: token `item + 1`, 0 for padding.
+public protocol SequenceRecommender: Layer {
+    /// The item table, `[itemCount + 1, hidden]` (row 0 is padding); also the output layer.
+    var itemEmbedding: Embedding { get }
+    /// The longest history the model reads.
+    var maxLength: Int { get }
+    /// Which side of a short history holds the padding.
+    var padding: SequencePadding { get }
+    /// The output vector at every position, `[B, T, hidden]`, for tokens `[B, T]` whose rows
+    /// hold `lengths[b]` real items.
+    func features(_ tokens: IndexTensor, lengths: [Int]) -> Tensor
+}
+
+extension SequenceRecommender {
+    /// The number of items the model scores (its item table without the padding row).
+    public var itemCount: Int { itemEmbedding.count - 1 }
+
+    /// The output vector after the last real item of each history, `[B, hidden]`.
+    public func lastFeatures(_ batch: SequenceBatch) -> Tensor {
+        let all = features(batch.tokens, lengths: batch.lengths)
+        let (rows, length, width) = (all.shape[0], all.shape[1], all.shape[2])
+        switch padding {
+        case .left:
+            return all.slice(axis: 1, (length - 1)..<length).reshaped([rows, width])
+        case .right:
+            let picks = batch.lengths.enumerated().map { $0.offset * length + Swift.max($0.element - 1, 0) }
+            return all.reshaped([rows * length, width]).indexSelect(axis: 0, IndexTensor(picks))
+        }
+    }
+
+    /// Scores of items `0..<itemCount` after each history (dense item ids, oldest first),
+    /// without gradients, in evaluation mode; histories run in chunks of `batchSize`.
+    public func scores(after histories: [[Int]], batchSize: Int = 256) -> [[Float]] {
+        setTraining(false)
+        defer { setTraining(true) }
+        var result: [[Float]] = []
+        result.reserveCapacity(histories.count)
+        // A batcher with a positive length cannot fail; item ids are checked by the callers.
+        guard let batcher = try? SequenceBatcher(maxLength: maxLength, padding: padding) else { return [] }
+        for start in stride(from: 0, to: histories.count, by: batchSize) {
+            let chunk = Array(histories[start..<Swift.min(start + batchSize, histories.count)])
+            guard let batch = try? batcher.batch(chunk) else {
+                preconditionFailure("scores(after:): item ids must be dense indexes 0..<\(itemCount)")
+            }
+            let logits = Tensor.withoutGradients { itemEmbedding.asLinear(lastFeatures(batch)) }
+            let columns = itemEmbedding.count
+            logits.withUnsafeScalars { values in
+                for row in 0..<chunk.count {
+                    result.append(Array(values[(row * columns + 1)..<((row + 1) * columns)]))
+                }
+            }
+        }
+        return result
+    }
+}

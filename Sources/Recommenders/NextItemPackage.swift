@@ -1,0 +1,166 @@
+import EventData
+import Foundation
+import NeuralNet
+import TensorEngine
+
+/// What `config.json` of a next-item model directory holds.
+public struct NextItemManifest: Sendable, Codable, Equatable {
+    /// Always `"next-item"`; tells model directories of different tasks apart.
+    public var task: String
+    /// The model and training configuration.
+    public var config: NextItemConfig
+    /// The catalogue size (rows of items.json).
+    public var itemCount: Int
+    /// The event store trained on, for `behave evaluate` and `behave recommend --user`.
+    public var store: String
+    /// The epoch whose weights were kept, and why training ended.
+    public var bestEpoch: Int
+    public var stopReason: String
+    /// Seconds spent in training steps.
+    public var trainSeconds: Double
+    /// When training finished (ISO 8601).
+    public var created: String
+
+    public static let task = "next-item"
+}
+
+/// A trained next-item model in a directory that can be moved and served elsewhere:
+///
+/// | file | holds |
+/// | --- | --- |
+/// | `config.json` | ``NextItemManifest``: model configuration, catalogue size, training summary |
+/// | `weights.safetensors` | the weights (popularity: the item counts) |
+/// | `items.json` | external item ids, in the model's item order |
+/// | `metrics.json` | split -> protocol -> metric, e.g. `test` / `full` / `ndcg@10` |
+/// | `training.log` | one line per epoch with loss and validation metrics |
+public struct NextItemPackage {
+    public static let itemsFileName = "items.json"
+    public static let metricsFileName = "metrics.json"
+    public static let logFileName = "training.log"
+
+    public var manifest: NextItemManifest
+    public var model: NextItemModel
+    /// External item ids by model item index.
+    public var items: Vocabulary
+    /// Split -> protocol -> metric.
+    public var metrics: [String: ProtocolMetrics]
+
+    public init(manifest: NextItemManifest, model: NextItemModel, items: Vocabulary, metrics: [String: ProtocolMetrics]) {
+        self.manifest = manifest
+        self.model = model
+        self.items = items
+        self.metrics = metrics
+    }
+
+    /// The package of a finished training run on `data` from the store at `store`.
+    public init(trained outcome: TrainingOutcome, config: NextItemConfig, data: NextItemData, store: String) {
+        manifest = NextItemManifest(
+            task: NextItemManifest.task, config: config, itemCount: data.itemCount, store: store,
+            bestEpoch: outcome.bestEpoch, stopReason: outcome.stopReason, trainSeconds: outcome.trainSeconds,
+            created: ISO8601DateFormatter().string(from: Date()))
+        model = outcome.model
+        items = data.items
+        metrics = outcome.metrics
+    }
+
+    /// Writes every file into `directory` (created if needed), replacing an earlier model.
+    ///
+    /// - Parameter log: The lines of `training.log`.
+    /// - Throws: ``RecommenderError/badModel(path:detail:)`` when a file cannot be written.
+    public func save(to directory: URL, log: [String]) throws(RecommenderError) {
+        do {
+            try Checkpoint.save(model.layer, config: manifest, to: directory, metadata: ["task": NextItemManifest.task])
+        } catch {
+            throw .badModel(path: directory.path, detail: "cannot save the model: \(error.localizedDescription)")
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let files: [(String, () throws -> Data)] = [
+            (Self.itemsFileName, { try encoder.encode(items.externalIDs) }),
+            (Self.metricsFileName, { try encoder.encode(metrics) }),
+            (Self.logFileName, { Data((log.joined(separator: "\n") + (log.isEmpty ? "" : "\n")).utf8) }),
+        ]
+        for (name, contents) in files {
+            let url = directory.appendingPathComponent(name)
+            do {
+                try contents().write(to: url, options: .atomic)
+            } catch {
+                throw .badModel(path: url.path, detail: "cannot write: \(error.localizedDescription)")
+            }
+        }
+    }
+
+    /// Reads a model directory written by ``save(to:log:)``.
+    ///
+    /// - Throws: ``RecommenderError/badModel(path:detail:)`` naming the file when the directory
+    ///   or a file is missing, unreadable, corrupted, or from another task or configuration.
+    public static func load(from directory: URL) throws(RecommenderError) -> NextItemPackage {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw .badModel(
+                path: directory.path, detail: "no model directory here; train one with `behave train --out \(directory.path)`")
+        }
+        let manifest: NextItemManifest
+        do {
+            manifest = try Checkpoint.loadConfig(NextItemManifest.self, from: directory)
+        } catch {
+            throw .badModel(path: directory.path, detail: "\(error.localizedDescription); is this a `behave train` model directory?")
+        }
+        guard manifest.task == NextItemManifest.task else {
+            throw .badModel(path: directory.path, detail: "holds a '\(manifest.task)' model, not a next-item recommender")
+        }
+        do {
+            try manifest.config.validate()
+        } catch {
+            throw .badModel(path: directory.appendingPathComponent(Checkpoint.configFileName).path, detail: error.localizedDescription)
+        }
+        let itemsURL = directory.appendingPathComponent(itemsFileName)
+        let ids: [String]
+        do {
+            ids = try JSONDecoder().decode([String].self, from: Data(contentsOf: itemsURL))
+        } catch {
+            throw .badModel(path: itemsURL.path, detail: "cannot read the item ids (\(error.localizedDescription)); copy the whole model directory")
+        }
+        guard ids.count == manifest.itemCount, manifest.itemCount > 0 else {
+            throw .badModel(
+                path: itemsURL.path, detail: "holds \(ids.count) item ids but config.json says \(manifest.itemCount)")
+        }
+        let model = NextItemModel.make(manifest.config, itemCount: manifest.itemCount)
+        do {
+            try Checkpoint.loadWeights(into: model.layer, from: directory)
+        } catch {
+            throw .badModel(path: directory.path, detail: error.localizedDescription)
+        }
+        let metricsURL = directory.appendingPathComponent(metricsFileName)
+        let metrics = (try? JSONDecoder().decode([String: ProtocolMetrics].self, from: Data(contentsOf: metricsURL))) ?? [:]
+        return NextItemPackage(manifest: manifest, model: model, items: Vocabulary(externalIDs: ids), metrics: metrics)
+    }
+
+    /// Model item indexes of external ids, in order.
+    ///
+    /// - Throws: ``RecommenderError/unknownItems(ids:)`` listing every id the model lacks.
+    public func itemIndexes(of externalIDs: [String]) throws(RecommenderError) -> [Int] {
+        var indexes: [Int] = []
+        var unknown: [String] = []
+        for id in externalIDs {
+            if let index = items.index(of: id) { indexes.append(index) } else { unknown.append(id) }
+        }
+        guard unknown.isEmpty else { throw .unknownItems(ids: unknown) }
+        return indexes
+    }
+
+    /// The `count` best items after `history` (model item indexes, oldest first) as external
+    /// ids with scores, optionally skipping items in the history.
+    ///
+    /// - Throws: ``RecommenderError/emptyHistory(detail:)`` for an empty history with a
+    ///   sequence model (popularity needs none).
+    public func recommend(after history: [Int], count: Int, excludeSeen: Bool) throws(RecommenderError)
+        -> [(id: String, score: Float)]
+    {
+        if history.isEmpty, case .sequence = model {
+            throw .emptyHistory(detail: "a sequence model needs at least one item the user interacted with; pass --history id,id,...")
+        }
+        return model.recommend(after: history, count: count, excluding: excludeSeen ? Set(history) : [])
+            .map { (items[$0.item], $0.score) }
+    }
+}
