@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: run test bench bench-ingest deps fixtures clean
+.PHONY: run test bench bench-ingest bench-next-item deps fixtures clean
 
 ## Installs the system libraries the build needs (OpenBLAS, SQLite, zlib) with apt-get when absent.
 deps:
@@ -14,9 +14,9 @@ deps:
 		$(SUDO) apt-get install -y -qq libopenblas-dev libsqlite3-dev zlib1g-dev pkg-config; \
 	fi
 
-## The main job: a release build and the demo (a small model whose loss falls).
+## The main job: a release build and the quickstart (simulated shop -> behavior.db -> SASRec -> recommendations).
 run: deps
-	$(SWIFT) run -c release behave demo
+	$(SWIFT) run -c release behave quickstart
 
 ## The test suite (debug build, Swift Testing).
 test: deps
@@ -36,6 +36,17 @@ bench: deps
 bench-ingest: deps
 	$(SWIFT) build -c release --product behave
 	$(PYTHON) benchmarks/ingest_bench.py --behave .build/release/behave
+
+## Next-item benchmark on MovieLens-100K against the issue's RecBole / pmixer reference runs (about 50 minutes).
+bench-next-item: deps
+	$(SWIFT) build -c release --product behave
+	$(SWIFT) build -c release --product behave-bench
+	@if ! $(VENV)/bin/python -c "import torch" >/dev/null 2>&1; then \
+		echo "Creating $(VENV) with PyTorch (about 5 GB, a few minutes)..."; \
+		$(PYTHON) -m venv $(VENV) && $(VENV)/bin/pip install -q torch numpy safetensors; \
+	fi
+	$(PYTHON) benchmarks/next_item_bench.py --behave .build/release/behave --bench .build/release/behave-bench \
+		--python $(VENV)/bin/python --data ../shared/data/ml-100k/ml-100k.inter
 
 ## Regenerates the PyTorch golden files used by the parity tests.
 fixtures:

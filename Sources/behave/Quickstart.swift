@@ -22,13 +22,13 @@ struct Quickstart: ParsableCommand {
     var dir: String = "quickstart"
 
     @Option(help: "Simulated users.")
-    var users: Int = 3_000
+    var users: Int = 2_000
 
     @Option(help: "Simulated catalogue size.")
     var items: Int = 500
 
     @Option(help: "Seconds of SASRec training.")
-    var timeBudget: Double = 60
+    var timeBudget: Double = 30
 
     @Option(help: "Random seed for the simulation and training.")
     var seed: UInt64 = 42
@@ -86,8 +86,8 @@ struct Quickstart: ParsableCommand {
         for (kind, outcome) in results {
             let full = outcome.metrics["validation"]?["full"] ?? [:]
             let sampled = outcome.metrics["validation"]?["sampled"] ?? [:]
-            print(String(
-                format: "   %-8@ %-13.4f %-11.4f %-16.4f %.4f", kind.rawValue, full["ndcg@10"] ?? 0, full["hr@10"] ?? 0,
+            print("   " + kind.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0) + String(
+                format: "%-13.4f %-11.4f %-16.4f %.4f", full["ndcg@10"] ?? 0, full["hr@10"] ?? 0,
                 sampled["ndcg@10"] ?? 0, sampled["hr@10"] ?? 0))
         }
 

@@ -17,6 +17,7 @@ struct BenchmarkMain {
         BLAS.relaunchWithFasterKernelsIfNeeded()
         var caseName: String?
         var threads = 1
+        var modelDirectory: String?
         var arguments = CommandLine.arguments.dropFirst().makeIterator()
         while let argument = arguments.next() {
             switch argument {
@@ -26,10 +27,11 @@ struct BenchmarkMain {
                     fail("--threads needs a whole number of at least 1")
                 }
                 threads = value
+            case "--model": modelDirectory = arguments.next()
             default: fail("unknown argument '\(argument)'")
             }
         }
-        let names = (throughput.keys.sorted() + latency.keys.sorted()).joined(separator: ", ")
+        let names = (throughput.keys.sorted() + latency.keys.sorted() + ["next-item-serving"]).joined(separator: ", ")
         guard let caseName else { fail("--case is required (one of: \(names))") }
         Engine.threadCount = threads
 
@@ -40,7 +42,7 @@ struct BenchmarkMain {
             result["unit"] = "steps/s"
             result["value"] = Timing.median(runs)
             result["runs"] = runs
-        } else if let run = latency[caseName] {
+        } else if let run = latency[caseName] ?? servingCase(caseName, modelDirectory: modelDirectory) {
             let times = run().sorted()
             let p50 = Timing.median(times)
             result["unit"] = "ms"
@@ -54,6 +56,19 @@ struct BenchmarkMain {
         guard let data = try? JSONSerialization.data(withJSONObject: result, options: [.sortedKeys]),
               let line = String(data: data, encoding: .utf8) else { fail("could not encode the result") }
         print(line)
+    }
+
+    /// `next-item-serving` needs `--model DIR`, a directory written by `behave train`.
+    static func servingCase(_ name: String, modelDirectory: String?) -> (() -> [Double])? {
+        guard name == "next-item-serving" else { return nil }
+        guard let modelDirectory else { fail("next-item-serving needs --model DIR (a `behave train` model directory)") }
+        return {
+            do {
+                return try Cases.nextItemServing(modelDirectory: modelDirectory)
+            } catch {
+                fail("next-item-serving: \(error.localizedDescription)")
+            }
+        }
     }
 
     static func fail(_ message: String) -> Never {

@@ -1,4 +1,6 @@
+import Foundation
 import NeuralNet
+import Recommenders
 import TensorEngine
 
 /// The benchmark cases, built to match benchmarks/torch_bench.py model for model.
@@ -33,7 +35,7 @@ enum Cases {
     /// negative-sampling BCE, Adam.
     static func sasrec() -> [Double] {
         var rng = RandomGenerator(seed: 0)
-        let model = SASRecBlockModel(itemCount: 1700, dimension: 64, maxLength: 200, generator: &rng)
+        let model = SASRec(itemCount: 1700, dimension: 64, maxLength: 200, generator: &rng)
         let full = randomSequences(batch: 128, length: 200, itemCount: 1700, minimumLength: 10, generator: &rng)
         let inputs = full.map { Array($0.dropLast()) }
         let targets = full.map { Array($0.dropFirst()) }
@@ -45,9 +47,9 @@ enum Cases {
         let valid = Tensor(shape: [128, 200], scalars: flatTargets.map { $0 == 0 ? 0 : 1 })
         let optimizer = Adam(for: model, learningRate: 1e-3)
         return Timing.training(stepsPerRun: 3, warmup: 2) {
-            let h = model.features(sequences)
-            let positiveLogits = (h * model.items(positive)).sum(axis: -1)
-            let negativeLogits = (h * model.items(negative)).sum(axis: -1)
+            let h = model.features(sequences, lengths: [])
+            let positiveLogits = (h * model.itemEmbedding(positive)).sum(axis: -1)
+            let negativeLogits = (h * model.itemEmbedding(negative)).sum(axis: -1)
             let loss = negativeSamplingBinaryCrossEntropy(
                 positiveLogits: positiveLogits, negativeLogits: negativeLogits, mask: valid)
             optimizer.step(loss.gradients())
@@ -67,17 +69,35 @@ enum Cases {
     /// One length-200 history through SASRec, scores for all 1,700 items, top 10.
     static func sasrecLatency() -> [Double] {
         var rng = RandomGenerator(seed: 0)
-        let model = SASRecBlockModel(itemCount: 1700, dimension: 64, maxLength: 200, generator: &rng)
+        let model = SASRec(itemCount: 1700, dimension: 64, maxLength: 200, generator: &rng)
         model.setTraining(false)
         let history = randomSequences(batch: 1, length: 200, itemCount: 1700, minimumLength: 50, generator: &rng)[0]
         let sequence = IndexTensor(shape: [1, 200], indices: Array(history.dropFirst()))
         return Timing.calls(500, warmup: 50) {
             Tensor.withoutGradients {
-                let last = model.features(sequence).slice(axis: 1, 199..<200).reshaped([1, 64])
+                let last = model.features(sequence, lengths: []).slice(axis: 1, 199..<200).reshaped([1, 64])
                 let scores = model.itemEmbedding.asLinear(last)
                 _ = topIndices(scores.scalars.dropFirst(), count: 10)
             }
         }
+    }
+
+    /// The serving path of a trained next-item model directory: `NextItemPackage.recommend`
+    /// for one 200-item history (seeded random items of the catalogue), top 10 over all items.
+    static func nextItemServing(modelDirectory: String) throws -> [Double] {
+        let package = try NextItemPackage.load(from: URL(fileURLWithPath: modelDirectory))
+        var rng = RandomGenerator(seed: 0)
+        let history = (0..<200).map { _ in rng.nextInt(below: package.manifest.itemCount) }
+        var failure: (any Error)?
+        let times = Timing.calls(1000, warmup: 100) {
+            do {
+                _ = try package.recommend(after: history, count: 10, excludeSeen: false)
+            } catch {
+                failure = error
+            }
+        }
+        if let failure { throw failure }
+        return times
     }
 
     static func makeMLP(_ rng: inout RandomGenerator) -> Sequential {
@@ -129,67 +149,5 @@ final class LSTMClassifier: Layer {
         let y = second(first(x).output).output
         let last = y.slice(axis: 1, (y.shape[1] - 1)..<y.shape[1]).reshaped([y.shape[0], -1])
         return head(last).reshaped([-1])
-    }
-}
-
-/// SASRec as in pmixer/SASRec.pytorch (and torch_bench.py): per block
-/// `q = LN(x); x = LN(q + MHA(q, x, x)); x = (x + dropout(FFN(x))) * keep`, final LN.
-final class SASRecBlockModel: Layer {
-    let itemEmbedding: Embedding
-    let positions: PositionalEmbedding
-    let embeddingDropout: Dropout
-    let attentionNorms: [LayerNorm]
-    let attentions: [MultiHeadAttention]
-    let feedForwardNorms: [LayerNorm]
-    let feedForwards: [PointwiseFeedForward]
-    let feedForwardDropouts: [Dropout]
-    let lastNorm: LayerNorm
-    let dimension: Int
-
-    init(itemCount: Int, dimension: Int, maxLength: Int, blocks: Int = 2, dropout: Float = 0.2,
-         generator rng: inout RandomGenerator) {
-        self.dimension = dimension
-        itemEmbedding = Embedding(count: itemCount + 1, dimension: dimension, paddingIndex: 0, generator: &rng)
-        positions = PositionalEmbedding(maxLength: maxLength, dimension: dimension, generator: &rng)
-        embeddingDropout = Dropout(probability: dropout, seed: rng.next())
-        attentionNorms = (0..<blocks).map { _ in LayerNorm(dimension: dimension, epsilon: 1e-8) }
-        attentions = (0..<blocks).map { _ in
-            MultiHeadAttention(dimension: dimension, headCount: 1, dropout: dropout, generator: &rng)
-        }
-        feedForwardNorms = (0..<blocks).map { _ in LayerNorm(dimension: dimension, epsilon: 1e-8) }
-        feedForwards = (0..<blocks).map { _ in
-            PointwiseFeedForward(dimension: dimension, hiddenSize: dimension, dropout: dropout, generator: &rng)
-        }
-        feedForwardDropouts = (0..<blocks).map { _ in Dropout(probability: dropout, seed: rng.next()) }
-        lastNorm = LayerNorm(dimension: dimension, epsilon: 1e-8)
-    }
-
-    var sublayers: [(name: String, layer: any Layer)] {
-        var layers: [(name: String, layer: any Layer)] = [
-            ("itemEmbedding", itemEmbedding), ("positions", positions), ("embeddingDropout", embeddingDropout),
-        ]
-        for i in attentions.indices {
-            layers += [
-                ("blocks.\(i).attentionNorm", attentionNorms[i]), ("blocks.\(i).attention", attentions[i]),
-                ("blocks.\(i).feedForwardNorm", feedForwardNorms[i]), ("blocks.\(i).feedForward", feedForwards[i]),
-                ("blocks.\(i).feedForwardDropout", feedForwardDropouts[i]),
-            ]
-        }
-        return layers + [("lastNorm", lastNorm)]
-    }
-
-    func items(_ ids: IndexTensor) -> Tensor { itemEmbedding(ids) }
-
-    func features(_ sequences: IndexTensor) -> Tensor {
-        let keep = Tensor(shape: sequences.shape + [1], scalars: sequences.indices.map { $0 == 0 ? 0 : 1 })
-        var x = positions(itemEmbedding(sequences) * Float(dimension).squareRoot())
-        x = embeddingDropout(x) * keep
-        for i in attentions.indices {
-            let q = attentionNorms[i](x)
-            let a = attentions[i](query: q, key: x, value: x, causal: true)
-            x = feedForwardNorms[i](q + a)
-            x = (x + feedForwardDropouts[i](feedForwards[i](x))) * keep
-        }
-        return lastNorm(x)
     }
 }

@@ -37,7 +37,7 @@ extension SequenceRecommender {
 
     /// Scores of items `0..<itemCount` after each history (dense item ids, oldest first),
     /// without gradients, in evaluation mode; histories run in chunks of `batchSize`.
-    public func scores(after histories: [[Int]], batchSize: Int = 256) -> [[Float]] {
+    public func scores(after histories: [[Int]], batchSize: Int = 128) -> [[Float]] {
         setTraining(false)
         defer { setTraining(true) }
         var result: [[Float]] = []
