@@ -55,16 +55,16 @@ SASREC_CE = ["--loss", "ce", "--max-length", "50", "--hidden", "64", "--heads", 
 def train(args, work: Path, name: str, flags: list[str], timeout: float = 7200) -> dict:
     """Runs `behave train`, returning metrics, the log's epoch times and peak RSS."""
     out = work / name
-    argv = [args.behave, "train", "--store", str(work / "ml.db"), "--out", str(out), "--threads", "2",
-            "--json", *flags]
+    argv = [args.behave, "train", "--store", str(work / "ml.db"), "--out", str(out), "--threads", "2", *flags]
     print(f"  behave train {name}: {' '.join(flags)}", file=sys.stderr, flush=True)
     record = run_child(argv, timeout)
-    if not record.get("ok"):
+    if record.get("exit_code") != 0:
         raise SystemExit(f"behave train {name} failed: {record.get('error')}\n{record.get('stderr_tail')}")
     log = (out / "training.log").read_text().splitlines()
     times = [float(m.group(1)) for line in log if (m := re.match(r"epoch \d+ .* ([0-9.]+)s", line))]
     manifest = json.loads((out / "config.json").read_text())
-    return {"metrics": record["result"], "epoch_end_seconds": times, "peak_rss_mib": record["peak_rss_mib"],
+    metrics = json.loads((out / "metrics.json").read_text())
+    return {"metrics": metrics, "epoch_end_seconds": times, "peak_rss_mib": record["peak_rss_mib"],
             "train_seconds": manifest["trainSeconds"], "best_epoch": manifest["bestEpoch"],
             "stop": manifest["stopReason"], "directory": str(out), "wall_s": record["wall_s"]}
 
@@ -185,8 +185,8 @@ def main() -> int:
 
     work = Path(args.work) if args.work else Path(tempfile.mkdtemp(prefix="next-item-bench-"))
     work.mkdir(parents=True, exist_ok=True)
-    ingest = run_child([args.behave, "ingest", args.data, "--store", str(work / "ml.db"), "--json"], 600)
-    if not ingest.get("ok"):
+    ingest = run_child([args.behave, "ingest", args.data, "--store", str(work / "ml.db")], 600)
+    if ingest.get("exit_code") != 0:
         raise SystemExit(f"behave ingest failed: {ingest.get('error')}\n{ingest.get('stderr_tail')}")
     results: dict = {"reference": REFERENCE, "work": str(work)}
     steps = {"speed": part_speed, "sampled": part_sampled, "full": part_full, "serving": part_serving}

@@ -100,7 +100,7 @@ struct Quickstart: ParsableCommand {
             print("   user \(data.userIDs[user.user]) (last items \(recent)) -> "
                 + top.map { data.items[$0.item] }.joined(separator: ", "))
         }
-        print(String(format: "Done in %.0f s. Next: behave recommend %@ --user %@ -k 10", Date().timeIntervalSince(start),
-            folder.appendingPathComponent("models/sasrec").path, data.userIDs[0]))
+        print(String(format: "Done in %.0f s. ", Date().timeIntervalSince(start))
+            + "Next: behave recommend \(folder.appendingPathComponent("models/sasrec").path) --user \(data.userIDs[0]) -k 10")
     }
 }

@@ -64,7 +64,7 @@ struct Recommend: ParsableCommand {
         let subject = user.map { "user \($0)" } ?? "the given history"
         print("Top \(rows.count) for \(subject) (\(items.count) items of history, \(package.manifest.config.model.rawValue)):")
         for row in rows {
-            print(String(format: "%3d  %@  %.4f", row.rank, row.item, row.score))
+            print(String(format: "%3d  ", row.rank) + row.item + String(format: "  %.4f", row.score))
         }
     }
 

@@ -25,8 +25,14 @@ struct Train: ParsableCommand {
 
     @OptionGroup var storeOptions: StoreOptions
 
-    @Option(help: "The task: next-item.")
-    var task: String = "next-item"
+    /// What a model learns to predict.
+    enum Task: String, ExpressibleByArgument, CaseIterable {
+        /// The next item a user interacts with.
+        case nextItem = "next-item"
+    }
+
+    @Option(help: "What to learn.")
+    var task: Task = .nextItem
 
     @Option(help: "The model: sasrec, gru4rec or pop.")
     var model: NextItemModelKind = .sasrec
@@ -43,9 +49,6 @@ struct Train: ParsableCommand {
     var json = false
 
     func validate() throws {
-        guard task == "next-item" else {
-            throw ValidationError("--task \(task) is not available; the tasks are: next-item.")
-        }
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1.") }
         _ = try hyperparameters.resolve(model: model)
     }
