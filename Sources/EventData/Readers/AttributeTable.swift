@@ -56,77 +56,47 @@ public enum AttributeTableReader {
             dialect = try Presets.csvDialect(path: path, options: options)
         }
         let defaultID = isRecBole ? (name.hasSuffix(".user") ? "user_id" : "item_id") : nil
-        let parser = DelimitedParser(
-            window: ByteWindow(source: try ByteSource(path: path)), delimiter: dialect.delimiter,
-            quoting: dialect.quoting)
-
-        var names: [String]?
-        var idIndex = 0
+        let reader = try DelimitedTableReader(path: path, dialect: dialect)
+        let names = reader.columns
+        if names.isEmpty { return (AttributeTable(idColumn: idColumn ?? defaultID ?? "", columns: [], rows: []), []) }
+        let idIndex = try resolveID(idColumn ?? defaultID, in: names, path: path)
         var rows: [AttributeRow] = []
         var rejections: [RowRejection] = []
         var firstLineOfID: [String: Int] = [:]
-        while let record = try parser.next() {
-            if record.isBlank { continue }
-            if names == nil {
-                var header = try headerNames(record, dialect: dialect, path: path)
-                if dialect.stripsTypeSuffixes { header = header.map(DelimitedReading.strippingType) }
-                idIndex = try resolveID(idColumn ?? defaultID, in: header, path: path)
-                names = header
-                if dialect.hasHeader { continue }
+        try reader.forEachRow { result in
+            let row: TableRow
+            switch result {
+            case .rejected(let rejection):
+                rejections.append(rejection)
+                return
+            case .row(let parsed): row = parsed
             }
-            guard let names else { continue }
-            if let reason = problem(with: record, columns: names) {
-                rejections.append(reason)
-                continue
-            }
-            let id = ByteText.string(ByteText.trimmed(record.field(idIndex)))
+            let id = row.fields[idIndex].trimmingCharacters(in: .whitespaces)
             guard !id.isEmpty else {
                 rejections.append(
                     RowRejection(
-                        line: record.line, reason: "the id (column '\(names[idIndex])') is empty",
-                        kind: RejectionKind.missingField, raw: record.rawText))
-                continue
+                        line: row.line, reason: "the id (column '\(names[idIndex])') is empty",
+                        kind: RejectionKind.missingField, raw: row.fields.joined(separator: ",")))
+                return
             }
             if let first = firstLineOfID[id] {
                 rejections.append(
                     RowRejection(
-                        line: record.line,
+                        line: row.line,
                         reason: "id '\(id)' already appeared on line \(first); the first row is kept",
-                        kind: RejectionKind.duplicateID, raw: record.rawText))
-                continue
+                        kind: RejectionKind.duplicateID, raw: row.fields.joined(separator: ",")))
+                return
             }
-            firstLineOfID[id] = record.line
+            firstLineOfID[id] = row.line
             var values: [String: String] = [:]
-            for index in names.indices where index != idIndex {
-                let bytes = record.field(index)
-                if !bytes.isEmpty { values[names[index]] = ByteText.string(bytes) }
+            for index in names.indices where index != idIndex && !row.fields[index].isEmpty {
+                values[names[index]] = row.fields[index]
             }
             rows.append(AttributeRow(id: id, values: values))
         }
-        let header = names ?? []
         let table = AttributeTable(
-            idColumn: header.indices.contains(idIndex) ? header[idIndex] : (idColumn ?? defaultID ?? ""),
-            columns: header.indices.filter { $0 != idIndex }.map { header[$0] }, rows: rows)
+            idColumn: names[idIndex], columns: names.indices.filter { $0 != idIndex }.map { names[$0] }, rows: rows)
         return (table, rejections)
-    }
-
-    private static func headerNames(_ record: DelimitedRecord, dialect: Dialect, path: String) throws -> [String] {
-        guard dialect.hasHeader else {
-            return dialect.columnNames ?? (1...max(record.fieldCount, 1)).map { "column\($0)" }
-        }
-        guard !record.hasUnterminatedQuote else {
-            throw EventDataError.unrecognizedFormat(
-                path: path, detail: "line \(record.line): the header has a quote that is never closed")
-        }
-        return try (0..<record.fieldCount).map { index in
-            guard let name = ByteText.validatedString(record.field(index)) else {
-                throw EventDataError.unrecognizedFormat(
-                    path: path,
-                    detail: "line \(record.line): header column \(index + 1) is not valid UTF-8; save the file as UTF-8"
-                )
-            }
-            return name.trimmingCharacters(in: .whitespaces)
-        }
     }
 
     private static func resolveID(_ wanted: String?, in columns: [String], path: String) throws -> Int {
@@ -141,27 +111,5 @@ public enum AttributeTableReader {
             path: path,
             detail: "id column '\(wanted)' is not in the file; \(ColumnName.describe(columns, noun: "column")); "
                 + "name the id column (or its position from 1 to \(columns.count))")
-    }
-
-    private static func problem(with record: DelimitedRecord, columns: [String]) -> RowRejection? {
-        if record.hasUnterminatedQuote {
-            return RowRejection(
-                line: record.line, reason: "a quoted field is never closed (it runs to the end of the file)",
-                kind: RejectionKind.unterminatedQuote, raw: record.rawText)
-        }
-        if record.fieldCount != columns.count {
-            return RowRejection(
-                line: record.line, reason: "expected \(columns.count) columns, found \(record.fieldCount)",
-                kind: RejectionKind.wrongColumnCount, raw: record.rawText)
-        }
-        if !record.isASCII {
-            for index in 0..<record.fieldCount where !ByteText.isValidUTF8(record.field(index)) {
-                return RowRejection(
-                    line: record.line,
-                    reason: "column '\(columns[index])' is not valid UTF-8 (Latin-1 text?); save the file as UTF-8",
-                    kind: RejectionKind.invalidUTF8, raw: record.rawText)
-            }
-        }
-        return nil
     }
 }

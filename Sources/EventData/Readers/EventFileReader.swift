@@ -311,30 +311,12 @@ struct DelimitedReading {
     private func rowMapper(first: DelimitedRecord) throws -> DelimitedRowMapper {
         var names: [String]
         if dialect.hasHeader {
-            names = try headerNames(first)
+            names = try DelimitedTableReader.headerNames(first, path: path)
         } else {
             names = dialect.columnNames ?? (1...max(first.fieldCount, 1)).map { "column\($0)" }
         }
         if dialect.stripsTypeSuffixes { names = names.map(Self.strippingType) }
         return try DelimitedRowMapper(names: names, plan: plan, path: path, hasHeader: dialect.hasHeader)
-    }
-
-    private func headerNames(_ record: DelimitedRecord) throws -> [String] {
-        guard !record.hasUnterminatedQuote else {
-            throw EventDataError.unrecognizedFormat(
-                path: path, detail: "line \(record.line): the header has a quote that is never closed")
-        }
-        var names: [String] = []
-        for index in 0..<record.fieldCount {
-            guard let name = ByteText.validatedString(record.field(index)) else {
-                throw EventDataError.unrecognizedFormat(
-                    path: path,
-                    detail: "line \(record.line): header column \(index + 1) is not valid UTF-8; save the file as UTF-8"
-                )
-            }
-            names.append(name.trimmingCharacters(in: .whitespaces))
-        }
-        return names
     }
 
     /// `user_id:token` -> `user_id`.
