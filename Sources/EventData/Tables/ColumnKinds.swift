@@ -1,0 +1,162 @@
+import Foundation
+
+/// How a table column is read into features.
+public enum ColumnKind: String, Sendable, Codable, CaseIterable {
+    /// Numbers: imputed with the training median, z-scored.
+    case numeric
+    /// true/false, yes/no, t/f, y/n (any case): 0 or 1.
+    case boolean
+    /// Text labels: one-hot over the most frequent training values plus an "other" slot.
+    case categorical
+    /// Month names or abbreviations (`Jan`, `June`, `Sept`): a point on the yearly circle.
+    case month
+    /// Weekday names or abbreviations (`Mon`, `Tuesday`): a point on the weekly circle.
+    case weekday
+    /// Not used (ids, empty columns, or by request).
+    case ignored
+}
+
+/// Parsing of table cells, shared by inference and encoding.
+public enum TableValues {
+    private static let missingWords: Set<String> = ["", "na", "n/a", "nan", "null", "none", "?", "-"]
+    private static let trueWords: Set<String> = ["true", "yes", "t", "y"]
+    private static let falseWords: Set<String> = ["false", "no", "f", "n"]
+    private static let months: [String: Int] = {
+        let names = ["january", "february", "march", "april", "may", "june", "july", "august", "september",
+                     "october", "november", "december"]
+        var table: [String: Int] = [:]
+        for (index, name) in names.enumerated() {
+            table[name] = index
+            table[String(name.prefix(3))] = index
+        }
+        table["sept"] = 8
+        return table
+    }()
+    private static let weekdays: [String: Int] = {
+        let names = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+        var table: [String: Int] = [:]
+        for (index, name) in names.enumerated() {
+            table[name] = index
+            table[String(name.prefix(3))] = index
+        }
+        table["tues"] = 1
+        table["thur"] = 3
+        table["thurs"] = 3
+        return table
+    }()
+
+    /// Whether a cell counts as missing: empty, `NA`, `N/A`, `NaN`, `null`, `None`, `?` or `-`.
+    public static func isMissing(_ cell: String) -> Bool {
+        missingWords.contains(normalized(cell))
+    }
+
+    /// The number in a cell (surrounding spaces allowed), or nil.
+    public static func number(_ cell: String) -> Double? {
+        guard let value = Double(cell.trimmingCharacters(in: .whitespaces)), value.isFinite else { return nil }
+        return value
+    }
+
+    /// The truth value of a cell, or nil.
+    public static func boolean(_ cell: String) -> Bool? {
+        let word = normalized(cell)
+        if trueWords.contains(word) { return true }
+        if falseWords.contains(word) { return false }
+        return nil
+    }
+
+    /// The month of a cell, 0 (January) to 11, or nil.
+    public static func month(_ cell: String) -> Int? { months[normalized(cell)] }
+
+    /// The weekday of a cell, 0 (Monday) to 6, or nil.
+    public static func weekday(_ cell: String) -> Int? { weekdays[normalized(cell)] }
+
+    static func normalized(_ cell: String) -> String {
+        cell.trimmingCharacters(in: .whitespaces).lowercased()
+    }
+}
+
+/// What inference found in one column.
+public struct ColumnProfile: Sendable, Codable, Equatable {
+    public var name: String
+    public var kind: ColumnKind
+    /// Cells counted as missing.
+    public var missing: Int
+    /// Distinct non-missing values.
+    public var distinct: Int
+    /// Why the kind was chosen when it may surprise (an id-like column, integer codes).
+    public var note: String?
+
+    public init(name: String, kind: ColumnKind, missing: Int, distinct: Int, note: String? = nil) {
+        self.name = name
+        self.kind = kind
+        self.missing = missing
+        self.distinct = distinct
+        self.note = note
+    }
+}
+
+/// Infers each column's kind from its cells.
+///
+/// In order: a column whose every cell is missing is ignored; one whose non-missing cells are
+/// all truth words is boolean; all numbers, numeric; all month names, month; all weekday
+/// names, weekday; otherwise categorical, except that text with a different value in every row
+/// (an id) is ignored. Integer columns with few distinct values stay numeric with a note, since
+/// they may be codes (pass them as categorical to one-hot them).
+public enum ColumnKindInference {
+    /// - Parameters:
+    ///   - columns: The column names.
+    ///   - rows: The cells, one array per row with one cell per column.
+    ///   - overrides: Kinds chosen by the user, by column name; they win.
+    public static func profiles(columns: [String], rows: [[String]], overrides: [String: ColumnKind] = [:]) -> [ColumnProfile] {
+        columns.indices.map { index in
+            var missing = 0
+            var distinct = Set<String>()
+            var allBoolean = true
+            var allNumeric = true
+            var allInteger = true
+            var allMonth = true
+            var allWeekday = true
+            for row in rows {
+                let cell = row[index]
+                if TableValues.isMissing(cell) {
+                    missing += 1
+                    continue
+                }
+                distinct.insert(cell)
+                if allBoolean, TableValues.boolean(cell) == nil { allBoolean = false }
+                if allNumeric {
+                    if let number = TableValues.number(cell) {
+                        if number.rounded() != number { allInteger = false }
+                    } else {
+                        allNumeric = false
+                    }
+                }
+                if allMonth, TableValues.month(cell) == nil { allMonth = false }
+                if allWeekday, TableValues.weekday(cell) == nil { allWeekday = false }
+            }
+            let present = rows.count - missing
+            var profile = ColumnProfile(name: columns[index], kind: .categorical, missing: missing, distinct: distinct.count)
+            if let kind = overrides[columns[index]] {
+                profile.kind = kind
+            } else if present == 0 {
+                profile.kind = .ignored
+                profile.note = "every cell is missing"
+            } else if allBoolean {
+                profile.kind = .boolean
+            } else if allNumeric {
+                profile.kind = .numeric
+                if allInteger && distinct.count > 2 && distinct.count <= 20 {
+                    profile.note = "integers with \(distinct.count) values; if they are codes, pass it as categorical"
+                }
+            } else if allMonth {
+                profile.kind = .month
+            } else if allWeekday {
+                profile.kind = .weekday
+            } else if distinct.count == present && present > 20 {
+                profile.kind = .ignored
+                profile.note = "a different text in every row (an id?); pass it as categorical to use it"
+            }
+            return profile
+        }
+    }
+}

@@ -1,0 +1,203 @@
+import Foundation
+
+/// A cell that cannot be encoded with the fitted encoder.
+public struct TableValueError: Error, LocalizedError, Sendable, Equatable {
+    public var column: String
+    public var value: String
+    public var expected: ColumnKind
+
+    public var errorDescription: String? {
+        "column '\(column)': '\(value)' is not \(expected == .numeric ? "a number" : "a \(expected.rawValue) value")"
+    }
+}
+
+/// Turns table rows into feature vectors, with everything learnt from the training rows only:
+/// medians and most frequent values for imputation, means and deviations for z-scores, the
+/// category vocabularies. Codable, so a model directory carries it and prediction applies the
+/// same transform.
+///
+/// Per column kind (see ``ColumnKind``):
+///
+/// | kind | features |
+/// | --- | --- |
+/// | numeric | `(x - mean) / sd` of the value, missing -> training median |
+/// | boolean | 0 or 1, missing -> most frequent |
+/// | categorical | one-hot over up to ``maximumCategories`` training values + `other` (unseen values) |
+/// | month, weekday | `sin`, `cos` of the position on the circle, missing -> most frequent |
+///
+/// plus `name=missing` (0 or 1) for each column that had missing cells in training.
+///
+/// ```swift
+/// let encoder = try TableEncoder.fit(profiles: profiles, rows: trainingRows)
+/// let features = try encoder.encode(row, positions: encoder.positions(in: header).get())
+/// ```
+public struct TableEncoder: Sendable, Codable, Equatable {
+    /// The most one-hot slots a categorical column gets (the most frequent values).
+    public static let maximumCategories = 50
+
+    /// One encoded source column.
+    public struct Column: Sendable, Codable, Equatable {
+        public var name: String
+        public var kind: ColumnKind
+        /// Numeric: the median; boolean, month, weekday: the most frequent value (0/1, index).
+        public var fill: Double
+        /// Categorical: the most frequent value, used for missing cells.
+        public var fillCategory: String?
+        public var mean: Double
+        public var deviation: Double
+        /// Categorical: the known values, in slot order after `other`.
+        public var categories: [String]
+        /// Whether a `missing` indicator feature follows the column's features.
+        public var indicatesMissing: Bool
+
+        /// The features the column produces.
+        public var width: Int {
+            let base: Int
+            switch kind {
+            case .numeric, .boolean: base = 1
+            case .categorical: base = categories.count + 1
+            case .month, .weekday: base = 2
+            case .ignored: base = 0
+            }
+            return base + (indicatesMissing ? 1 : 0)
+        }
+    }
+
+    /// The encoded columns, in the training file's order (ignored columns left out).
+    public let columns: [Column]
+
+    /// The names of the features, in vector order (`age`, `city=Paris`, `city=other`, `month.sin`, `age=missing`).
+    public var featureNames: [String] {
+        columns.flatMap { column -> [String] in
+            var names: [String]
+            switch column.kind {
+            case .numeric, .boolean: names = [column.name]
+            case .categorical: names = column.categories.map { "\(column.name)=\($0)" } + ["\(column.name)=other"]
+            case .month, .weekday: names = ["\(column.name).sin", "\(column.name).cos"]
+            case .ignored: names = []
+            }
+            return names + (column.indicatesMissing ? ["\(column.name)=missing"] : [])
+        }
+    }
+
+    /// The length of every feature vector.
+    public var width: Int { columns.reduce(0) { $0 + $1.width } }
+
+    /// Learns the transform from training rows.
+    ///
+    /// - Parameters:
+    ///   - profiles: One per column of `rows`, in order (from ``ColumnKindInference``).
+    ///   - rows: The training rows' cells.
+    /// - Throws: ``TableValueError`` for a cell that does not parse as its column's kind.
+    public static func fit(profiles: [ColumnProfile], rows: [[String]]) throws(TableValueError) -> TableEncoder {
+        var columns: [Column] = []
+        for (index, profile) in profiles.enumerated() where profile.kind != .ignored {
+            var column = Column(
+                name: profile.name, kind: profile.kind, fill: 0, fillCategory: nil, mean: 0, deviation: 0,
+                categories: [], indicatesMissing: false)
+            var values: [Double] = []
+            var texts: [String: Int] = [:]
+            for row in rows {
+                let cell = row[index]
+                if TableValues.isMissing(cell) {
+                    column.indicatesMissing = true
+                    continue
+                }
+                if profile.kind == .categorical {
+                    texts[cell.trimmingCharacters(in: .whitespaces), default: 0] += 1
+                } else {
+                    values.append(try parse(cell, column: column))
+                }
+            }
+            switch profile.kind {
+            case .numeric:
+                let sorted = values.sorted()
+                column.fill = sorted.isEmpty ? 0 : (sorted[(sorted.count - 1) / 2] + sorted[sorted.count / 2]) / 2
+                let mean = values.isEmpty ? 0 : values.reduce(0, +) / Double(values.count)
+                let variance = values.isEmpty ? 0 : values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(values.count)
+                column.mean = mean
+                column.deviation = variance.squareRoot()
+            case .boolean, .month, .weekday:
+                var counts: [Double: Int] = [:]
+                for value in values { counts[value, default: 0] += 1 }
+                column.fill = counts.max { $0.value != $1.value ? $0.value < $1.value : $0.key > $1.key }?.key ?? 0
+            case .categorical:
+                let ranked = texts.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
+                column.categories = ranked.prefix(maximumCategories).map(\.key)
+                column.fillCategory = ranked.first?.key
+            case .ignored:
+                break
+            }
+            columns.append(column)
+        }
+        return TableEncoder(columns: columns)
+    }
+
+    init(columns: [Column]) {
+        self.columns = columns
+    }
+
+    /// Where each encoded column is in a file with `header`, or the names of those it lacks.
+    public func positions(in header: [String]) -> Result<[Int], MissingColumns> {
+        var index: [String: Int] = [:]
+        for (position, name) in header.enumerated() where index[name] == nil { index[name] = position }
+        let missing = columns.map(\.name).filter { index[$0] == nil }
+        guard missing.isEmpty else { return .failure(MissingColumns(names: missing)) }
+        return .success(columns.map { index[$0.name] ?? 0 })
+    }
+
+    /// Columns a file must have but lacks.
+    public struct MissingColumns: Error, Sendable, Equatable {
+        public var names: [String]
+    }
+
+    /// The feature vector of one row.
+    ///
+    /// Unseen categories go to the column's `other` slot; missing cells are imputed.
+    ///
+    /// - Parameters:
+    ///   - cells: The row's cells.
+    ///   - positions: From ``positions(in:)`` for the row's header.
+    /// - Throws: ``TableValueError`` for a cell that does not parse as its column's kind.
+    public func encode(_ cells: [String], positions: [Int]) throws(TableValueError) -> [Float] {
+        var features: [Float] = []
+        features.reserveCapacity(width)
+        for (column, position) in zip(columns, positions) {
+            let cell = cells[position]
+            let missing = TableValues.isMissing(cell)
+            switch column.kind {
+            case .numeric:
+                let value = missing ? column.fill : try Self.parse(cell, column: column)
+                features.append(column.deviation > 0 ? Float((value - column.mean) / column.deviation) : 0)
+            case .boolean:
+                features.append(Float(missing ? column.fill : try Self.parse(cell, column: column)))
+            case .month, .weekday:
+                let value = missing ? column.fill : try Self.parse(cell, column: column)
+                let angle = 2 * Double.pi * value / (column.kind == .month ? 12 : 7)
+                features.append(Float(sin(angle)))
+                features.append(Float(cos(angle)))
+            case .categorical:
+                let text = missing ? (column.fillCategory ?? "") : cell.trimmingCharacters(in: .whitespaces)
+                let slot = column.categories.firstIndex(of: text) ?? column.categories.count
+                for index in 0...column.categories.count { features.append(index == slot ? 1 : 0) }
+            case .ignored:
+                break
+            }
+            if column.indicatesMissing { features.append(missing ? 1 : 0) }
+        }
+        return features
+    }
+
+    private static func parse(_ cell: String, column: Column) throws(TableValueError) -> Double {
+        let value: Double?
+        switch column.kind {
+        case .numeric: value = TableValues.number(cell)
+        case .boolean: value = TableValues.boolean(cell).map { $0 ? 1 : 0 }
+        case .month: value = TableValues.month(cell).map(Double.init)
+        case .weekday: value = TableValues.weekday(cell).map(Double.init)
+        case .categorical, .ignored: value = 0
+        }
+        guard let value else { throw TableValueError(column: column.name, value: cell, expected: column.kind) }
+        return value
+    }
+}

@@ -1,0 +1,60 @@
+import Foundation
+import Testing
+
+@testable import EventData
+
+@Suite("Table column kinds and encoder")
+struct TableEncoderTests {
+    let columns = ["visits", "weekend", "month", "visitor", "day", "session"]
+    // Given a small table with a missing visit count, a missing visitor type and an id column.
+    var rows: [[String]] {
+        (0..<24).map { i in
+            [i == 3 ? "NA" : "\(i % 4)", i % 2 == 0 ? "TRUE" : "FALSE", ["Feb", "June", "Nov"][i % 3],
+             i == 5 ? "" : (i % 3 == 0 ? "New" : "Returning"), ["Mon", "Tuesday", "sun"][i % 3], "s\(i)"]
+        }
+    }
+
+    @Test func kindsAreInferredAndOverridable() {
+        let profiles = ColumnKindInference.profiles(columns: columns, rows: rows)
+        #expect(profiles.map(\.kind) == [.numeric, .boolean, .month, .categorical, .weekday, .ignored])
+        #expect(profiles[0].missing == 1 && profiles[3].missing == 1)
+        #expect(profiles[5].note?.contains("id") == true)
+        let overridden = ColumnKindInference.profiles(columns: columns, rows: rows, overrides: ["visits": .categorical])
+        #expect(overridden[0].kind == .categorical)
+    }
+
+    @Test func theEncoderImputesScalesAndOneHotsFromTrainingRowsOnly() throws {
+        let profiles = ColumnKindInference.profiles(columns: columns, rows: rows)
+        let encoder = try TableEncoder.fit(profiles: profiles, rows: rows)
+        #expect(encoder.featureNames == [
+            "visits", "visits=missing", "weekend", "month.sin", "month.cos",
+            "visitor=Returning", "visitor=New", "visitor=other", "visitor=missing", "day.sin", "day.cos",
+        ])
+        let positions = try encoder.positions(in: columns).get()
+        // A missing count becomes the training median: 23 counts (six 0s, six 1s, six 2s, five
+        // 3s), the 12th is 1. A visitor type never seen in training goes to "other".
+        let features = try encoder.encode(["", "no", "Feb", "Tourist", "Mon", "x"], positions: positions)
+        let visits = encoder.columns[0]
+        #expect(visits.fill == 1)
+        #expect(abs(features[0] - Float((visits.fill - visits.mean) / visits.deviation)) < 1e-6)
+        #expect(features[1] == 1 && features[2] == 0)
+        #expect(abs(features[3] - Float(sin(2 * Double.pi / 12))) < 1e-6)
+        #expect(Array(features[5...8]) == [0, 0, 1, 0])
+        #expect(features.count == encoder.width)
+    }
+
+    @Test func headersAreMatchedByNameAndBadCellsNamed() throws {
+        let profiles = ColumnKindInference.profiles(columns: columns, rows: rows)
+        let encoder = try TableEncoder.fit(profiles: profiles, rows: rows)
+        // Extra and reordered columns are fine; absent ones are listed.
+        let reordered = ["extra", "day", "visitor", "month", "weekend", "visits"]
+        let positions = try encoder.positions(in: reordered).get()
+        #expect(positions == [5, 4, 3, 2, 1])
+        #expect(encoder.positions(in: ["visits", "day"]) == .failure(.init(names: ["weekend", "month", "visitor"])))
+        #expect(throws: TableValueError(column: "visits", value: "many", expected: .numeric)) {
+            try encoder.encode(["many", "yes", "Feb", "New", "Mon", "s"], positions: try encoder.positions(in: columns).get())
+        }
+        let decoded = try JSONDecoder().decode(TableEncoder.self, from: JSONEncoder().encode(encoder))
+        #expect(decoded == encoder)
+    }
+}
