@@ -27,6 +27,7 @@ let package = Package(
         .library(name: "EventData", targets: ["EventData"]),
         .library(name: "Evaluation", targets: ["Evaluation"]),
         .library(name: "Recommenders", targets: ["Recommenders"]),
+        .library(name: "Classifiers", targets: ["Classifiers"]),
         .executable(name: "behave", targets: ["behave"]),
         .executable(name: "behave-bench", targets: ["BehaviorBench"]),
     ],
@@ -73,10 +74,16 @@ let package = Package(
             exclude: ["README.md"],
             swiftSettings: fastMath
         ),
+        // Binary classifiers (MLP, logistic regression) for tables and user outcomes.
+        .target(
+            name: "Classifiers",
+            dependencies: ["NeuralNet", "TensorEngine", "EventData", "Evaluation"],
+            swiftSettings: fastMath
+        ),
         .executableTarget(
             name: "behave",
             dependencies: [
-                "NeuralNet", "TensorEngine", "Linalg", "EventData", "Evaluation", "Recommenders",
+                "NeuralNet", "TensorEngine", "Linalg", "EventData", "Evaluation", "Recommenders", "Classifiers",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: [.enableUpcomingFeature("ExistentialAny")]

@@ -102,16 +102,21 @@ public struct ClassificationReport: Sendable, Codable, Equatable {
     public var brierScore: Double
     /// Decisions at probability 0.5.
     public var atHalf: ThresholdMetrics
-    /// Decisions at the threshold with the highest F1.
+    /// Decisions at the threshold with the highest F1 on these examples (optimistic on a test
+    /// split; see ``atChosenThreshold``).
     public var atBestF1: ThresholdMetrics
+    /// Decisions at a threshold chosen elsewhere (say, the best F1 on validation), when given.
+    public var atChosenThreshold: ThresholdMetrics?
     public var rocCurve: [ROCPoint]
     public var precisionRecallCurve: [PrecisionRecallPoint]
     /// Ten equal-width bins over `[0, 1]`.
     public var calibration: [CalibrationBin]
 
+    /// - Parameters:
+    ///   - threshold: A decision threshold chosen elsewhere, reported as ``atChosenThreshold``.
     /// - Precondition: the same number of probabilities and labels, at least one, each label 0
     ///   or 1.
-    public init(probabilities: [Double], labels: [Int]) {
+    public init(probabilities: [Double], labels: [Int], threshold: Double? = nil) {
         precondition(
             probabilities.count == labels.count && !labels.isEmpty,
             "ClassificationReport: \(probabilities.count) probabilities for \(labels.count) labels")
@@ -173,6 +178,7 @@ public struct ClassificationReport: Sendable, Codable, Equatable {
         prAUC = positives > 0 ? averagePrecision : nil
         atBestF1 = best
         atHalf = Self.decisions(probabilities: probabilities, labels: labels, threshold: 0.5)
+        atChosenThreshold = threshold.map { Self.decisions(probabilities: probabilities, labels: labels, threshold: $0) }
         rocCurve = Self.thinned(roc)
         precisionRecallCurve = Self.thinned(pr)
         calibration = Self.calibration(probabilities: probabilities, labels: labels, bins: 10)

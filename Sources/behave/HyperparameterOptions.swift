@@ -7,9 +7,9 @@ extension NextItemModelKind: ExpressibleByArgument {}
 extension NextItemLoss: ExpressibleByArgument {}
 extension RankingProtocol: ExpressibleByArgument {}
 
-/// The hyper-parameter flags of `behave train --task next-item`; each overrides the model's
-/// default and the `--config` file.
-struct NextItemOptions: ParsableArguments {
+/// The hyper-parameter flags of `behave train`; each overrides the model's default (and, for
+/// next-item models, the `--config` file).
+struct HyperparameterOptions: ParsableArguments {
     @Option(help: "A YAML or JSON file of hyper-parameters (keys as the flags: max-length, hidden, ...).")
     var config: String?
 
@@ -25,15 +25,15 @@ struct NextItemOptions: ParsableArguments {
     var innerSize: Int?
     @Option(help: "GRU4Rec stacked GRU layers (default 1).")
     var recurrentLayers: Int?
-    @Option(help: "Dropout probability (SASRec 0.2, GRU4Rec 0.3).")
+    @Option(help: "Dropout probability (SASRec 0.2, GRU4Rec 0.3, MLP 0.2).")
     var dropout: Float?
-    @Option(help: "Adam learning rate (default 0.001).")
+    @Option(help: "Adam learning rate (default 0.001; logistic baseline 0.01).")
     var learningRate: Float?
     @Option(help: "L2 penalty on the weights (default 0).")
     var weightDecay: Float?
-    @Option(help: "Training sequences per step (SASRec 128, GRU4Rec 256).")
+    @Option(help: "Training sequences or rows per step (SASRec 128, GRU4Rec 256, MLP 256).")
     var batchSize: Int?
-    @Option(help: "Most passes over the training data (SASRec 200, GRU4Rec 100).")
+    @Option(help: "Most passes over the training data (SASRec 200, GRU4Rec 100, MLP 200).")
     var epochs: Int?
     @Option(help: "Validate every N epochs (SASRec 5, GRU4Rec 1).")
     var evaluateEvery: Int?

@@ -1,0 +1,143 @@
+import Evaluation
+import EventData
+import Foundation
+import NeuralNet
+import TensorEngine
+
+/// Rows of features with binary labels, row-major.
+public struct LabelledFeatures: Sendable {
+    public var features: [Float]
+    public var featureCount: Int
+    public var labels: [Int]
+
+    /// - Precondition: `features.count == featureCount * labels.count`, labels 0 or 1.
+    public init(features: [Float], featureCount: Int, labels: [Int]) {
+        precondition(features.count == featureCount * labels.count, "LabelledFeatures: \(features.count) values for \(labels.count) rows of \(featureCount)")
+        self.features = features
+        self.featureCount = featureCount
+        self.labels = labels
+    }
+
+    public var count: Int { labels.count }
+    public var positives: Int { labels.reduce(0, +) }
+}
+
+/// Builds the network of a tabular classifier: `F -> hidden... -> 1` logit.
+public func makeTabularNetwork(_ config: ClassifierConfig, featureCount: Int, generator: inout RandomGenerator) -> Sequential {
+    var steps: [Sequential.Step] = []
+    var width = featureCount
+    for hidden in config.model == .mlp ? config.hiddenSizes : [] {
+        steps.append(.linear(Linear(inputSize: width, outputSize: hidden, generator: &generator)))
+        steps.append(.relu)
+        if config.dropout > 0 { steps.append(.dropout(Dropout(probability: config.dropout, seed: generator.next()))) }
+        width = hidden
+    }
+    steps.append(.linear(Linear(inputSize: width, outputSize: 1, generator: &generator)))
+    return Sequential(steps)
+}
+
+/// Probabilities of rows `[N, F]` under `network`, in evaluation mode, without gradients.
+public func probabilities(of network: Sequential, features: [Float], featureCount: Int, batchSize: Int = 4096) -> [Double] {
+    network.setTraining(false)
+    defer { network.setTraining(true) }
+    let rows = featureCount == 0 ? 0 : features.count / featureCount
+    var result: [Double] = []
+    result.reserveCapacity(rows)
+    for start in stride(from: 0, to: rows, by: batchSize) {
+        let count = min(batchSize, rows - start)
+        let x = Tensor(shape: [count, featureCount], scalars: Array(features[(start * featureCount)..<((start + count) * featureCount)]))
+        let p = Tensor.withoutGradients { network(x).sigmoid() }
+        result += p.scalars.map(Double.init)
+    }
+    return result
+}
+
+/// One epoch of a classifier's training log.
+public struct ClassifierEpoch: Sendable, Codable, Equatable {
+    public var epoch: Int
+    public var loss: Double
+    public var validationROCAUC: Double
+    public var seconds: Double
+    public var isBest: Bool
+
+    public var logLine: String {
+        "epoch \(epoch)  loss \(String(format: "%.4f", loss))  val roc-auc \(String(format: "%.4f", validationROCAUC))  "
+            + String(format: "%.1fs", seconds) + (isBest ? "  (best)" : "")
+    }
+}
+
+/// Trains a binary classifier with BCE (optionally class-balanced), Adam and early stopping on
+/// validation ROC-AUC, keeping the best epoch's weights.
+public struct BinaryClassifierTrainer {
+    public let config: ClassifierConfig
+
+    public init(config: ClassifierConfig) throws(ClassifierError) {
+        try config.validate()
+        self.config = config
+    }
+
+    /// What training did: the epochs, the kept epoch and why it stopped.
+    public struct Outcome: Sendable {
+        public var history: [ClassifierEpoch]
+        public var bestEpoch: Int
+        public var stopReason: String
+    }
+
+    /// Trains `network` in place; on return it holds the best validation weights.
+    ///
+    /// - Parameter epochEnd: Called after every epoch.
+    public func train(
+        _ network: Sequential, on training: LabelledFeatures, validation: LabelledFeatures,
+        epochEnd: ((ClassifierEpoch) -> Void)? = nil
+    ) -> Outcome {
+        let negatives = training.count - training.positives
+        let weight: Float? = config.balanceClasses && training.positives > 0 && negatives > 0
+            ? Float(negatives) / Float(training.positives) : nil
+        let optimizer = Adam(for: network, learningRate: config.learningRate, weightDecay: config.weightDecay)
+        // Sizes were validated and match the features by construction.
+        guard let batches = try? TabularBatches(
+            features: training.features, featureCount: training.featureCount, labels: training.labels.map(Float.init),
+            batchSize: config.batchSize, shuffle: true, seed: config.seed &+ 3)
+        else { preconditionFailure("BinaryClassifierTrainer: inconsistent training rows") }
+        var history: [ClassifierEpoch] = []
+        var best: (epoch: Int, auc: Double, weights: [String: Tensor])? = nil
+        var stale = 0
+        var stopReason = "ran \(config.epochs) epochs"
+        let start = Date()
+        network.setTraining(true)
+        for epoch in 1...config.epochs {
+            var lossSum = 0.0
+            var steps = 0
+            for batch in batches.batches(epoch: epoch) {
+                let loss = binaryCrossEntropyWithLogits(
+                    logits: network(batch.x).reshaped([-1]), targets: batch.y, positiveWeight: weight)
+                optimizer.step(loss.gradients())
+                lossSum += Double(loss.scalar)
+                steps += 1
+            }
+            let p = probabilities(of: network, features: validation.features, featureCount: validation.featureCount)
+            let auc = ClassificationReport(probabilities: p, labels: validation.labels).rocAUC ?? 0
+            let improved = best.map { auc > $0.auc } ?? true
+            if improved {
+                best = (epoch, auc, network.parameters().reduce(into: [:]) { $0[$1.key] = Tensor(shape: $1.tensor.shape, scalars: $1.tensor.scalars) })
+                stale = 0
+            } else {
+                stale += 1
+            }
+            let record = ClassifierEpoch(
+                epoch: epoch, loss: lossSum / Double(max(steps, 1)), validationROCAUC: auc,
+                seconds: Date().timeIntervalSince(start), isBest: improved)
+            history.append(record)
+            epochEnd?(record)
+            if config.patience > 0, stale >= config.patience {
+                stopReason = "early stop: no better validation ROC-AUC in \(config.patience) epochs after epoch \(best?.epoch ?? 0)"
+                break
+            }
+        }
+        if let best {
+            // The snapshot came from this network, so keys and shapes match.
+            try? network.load(best.weights)
+        }
+        return Outcome(history: history, bestEpoch: best?.epoch ?? 0, stopReason: stopReason)
+    }
+}

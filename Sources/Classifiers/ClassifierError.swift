@@ -1,0 +1,25 @@
+import Foundation
+
+/// What can go wrong training or applying a classifier; each message names the place and the fix.
+public enum ClassifierError: Error, LocalizedError, Equatable, Sendable {
+    /// A configuration value is unusable.
+    case invalidConfig(key: String, detail: String)
+    /// The data cannot train a binary classifier (no label column, one class, too few rows).
+    case badData(path: String, detail: String)
+    /// A model directory is missing, incomplete or corrupted.
+    case badModel(path: String, detail: String)
+    /// A file to score lacks columns the model needs.
+    case missingColumns(path: String, names: [String])
+
+    public var errorDescription: String? {
+        switch self {
+        case .invalidConfig(let key, let detail): return "\(key) \(detail)"
+        case .badData(let path, let detail): return "\(path): \(detail)"
+        case .badModel(let path, let detail): return "\(path): \(detail)"
+        case .missingColumns(let path, let names):
+            return "\(path): the model needs column\(names.count == 1 ? "" : "s") "
+                + names.map { "'\($0)'" }.joined(separator: ", ")
+                + " which the file lacks; add \(names.count == 1 ? "it" : "them") (empty cells are imputed) or score a file with the training columns"
+        }
+    }
+}

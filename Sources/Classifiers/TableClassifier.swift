@@ -1,0 +1,221 @@
+import Evaluation
+import EventData
+import Foundation
+import NeuralNet
+import TensorEngine
+
+/// What `config.json` of a classifier directory holds.
+public struct ClassifierManifest: Sendable, Codable, Equatable {
+    /// Always `"classify"`.
+    public var task: String
+    public var labelColumn: String
+    public var positiveValue: String
+    public var config: ClassifierConfig
+    /// The columns as inferred (or overridden) on the training rows.
+    public var profiles: [ColumnProfile]
+    /// The fitted transform from cells to features.
+    public var encoder: TableEncoder
+    /// The decision threshold: the best validation F1 of the model.
+    public var threshold: Double
+    /// The file trained on and how its rows were used.
+    public var trainedOn: String
+    public var rows: [String: Int]
+    public var bestEpoch: Int
+    public var baselineBestEpoch: Int
+    public var created: String
+
+    public static let task = "classify"
+}
+
+/// Both networks of a classifier directory, saved in one weights file.
+final class ClassifierWeights: Layer {
+    let model: Sequential
+    let baseline: Sequential
+
+    init(model: Sequential, baseline: Sequential) {
+        self.model = model
+        self.baseline = baseline
+    }
+
+    var sublayers: [(name: String, layer: any Layer)] { [("model", model), ("baseline", baseline)] }
+}
+
+/// A binary classifier for any CSV table: the fitted encoder, the model, its logistic-regression
+/// baseline, the decision threshold and the evaluation reports.
+///
+/// A directory holds `config.json` (``ClassifierManifest``), `weights.safetensors` (both
+/// networks), `metrics.json` (split -> `model` / `baseline` -> ``ClassificationReport``) and
+/// `training.log`.
+public struct TableClassifier {
+    public static let metricsFileName = "metrics.json"
+    public static let logFileName = "training.log"
+
+    public var manifest: ClassifierManifest
+    public let model: Sequential
+    public let baseline: Sequential
+    /// Split (`validation`, `test`) -> `model` / `baseline` -> report.
+    public var metrics: [String: [String: ClassificationReport]]
+    /// The training log lines (epochs of both networks).
+    public var log: [String]
+
+    /// Splits `table` (stratified by label), fits the encoder on the training rows, trains the
+    /// model and the baseline with early stopping on validation ROC-AUC, picks the threshold with
+    /// the best validation F1, and evaluates both networks on validation and test.
+    ///
+    /// - Parameters:
+    ///   - overrides: Column kinds chosen by the user.
+    ///   - epochEnd: Called after every epoch with `"model"` or `"baseline"`.
+    /// - Throws: ``ClassifierError`` for a bad configuration or unusable data.
+    public static func train(
+        table: LabelledTable, config: ClassifierConfig, overrides: [String: ColumnKind] = [:],
+        epochEnd: ((String, ClassifierEpoch) -> Void)? = nil
+    ) throws -> TableClassifier {
+        try config.validate()
+        let unknown = overrides.keys.filter { !table.columns.contains($0) }.sorted()
+        guard unknown.isEmpty else {
+            throw ClassifierError.invalidConfig(
+                key: "column kind override", detail: "names " + unknown.map { "'\($0)'" }.joined(separator: ", ")
+                    + " which the table lacks; the columns are " + table.columns.map { "'\($0)'" }.joined(separator: ", "))
+        }
+        let fractions = try SplitFractions(
+            train: 1 - config.validationFraction - config.testFraction, validation: config.validationFraction,
+            test: config.testFraction)
+        let parts = StratifiedSplit(fractions: fractions, seed: config.seed).split(labels: table.labels)
+        let trainingCells = parts.train.map { table.rows[$0] }
+        let profiles = ColumnKindInference.profiles(columns: table.columns, rows: trainingCells, overrides: overrides)
+        let encoder: TableEncoder
+        do {
+            encoder = try TableEncoder.fit(profiles: profiles, rows: trainingCells)
+        } catch {
+            throw ClassifierError.badData(
+                path: table.path, detail: "\(error.localizedDescription); fix the cell or pass the column's kind")
+        }
+        guard encoder.width > 0 else {
+            throw ClassifierError.badData(path: table.path, detail: "no usable feature column besides the label")
+        }
+        let positions = Array(0..<table.columns.count)
+        var skipped: [String] = []
+        func encoded(_ rows: [Int]) -> LabelledFeatures {
+            var features: [Float] = []
+            var labels: [Int] = []
+            for row in rows {
+                do {
+                    features += try encoder.encode(table.rows[row], positions: positions)
+                    labels.append(table.labels[row])
+                } catch {
+                    skipped.append("line \(table.lines[row]): \(error.localizedDescription)")
+                }
+            }
+            return LabelledFeatures(features: features, featureCount: encoder.width, labels: labels)
+        }
+        let training = encoded(parts.train)
+        let validation = encoded(parts.validation)
+        let test = encoded(parts.test)
+        guard validation.positives > 0, validation.positives < validation.count, training.positives > 0 else {
+            throw ClassifierError.badData(
+                path: table.path,
+                detail: "too few rows of the rarer class (\(min(table.labels.reduce(0, +), table.labels.count - table.labels.reduce(0, +)))) to hold some out for validation; add rows")
+        }
+
+        var rng = RandomGenerator(seed: config.seed)
+        let model = makeTabularNetwork(config, featureCount: encoder.width, generator: &rng)
+        let baselineConfig = ClassifierConfig.logisticBaseline(for: config)
+        let baseline = makeTabularNetwork(baselineConfig, featureCount: encoder.width, generator: &rng)
+        var log = skipped.map { "skipped \($0)" }
+        let modelOutcome = try BinaryClassifierTrainer(config: config).train(model, on: training, validation: validation) {
+            epochEnd?("model", $0)
+        }
+        log += modelOutcome.history.map { "model " + $0.logLine } + ["model stopped: \(modelOutcome.stopReason)"]
+        let baselineOutcome = try BinaryClassifierTrainer(config: baselineConfig).train(
+            baseline, on: training, validation: validation
+        ) { epochEnd?("baseline", $0) }
+        log += baselineOutcome.history.map { "baseline " + $0.logLine } + ["baseline stopped: \(baselineOutcome.stopReason)"]
+
+        let validationReport = ClassificationReport(
+            probabilities: probabilities(of: model, features: validation.features, featureCount: encoder.width),
+            labels: validation.labels)
+        var metrics: [String: [String: ClassificationReport]] = [:]
+        for (name, split) in [("validation", validation), ("test", test)] where split.count > 0 {
+            metrics[name] = [
+                "model": ClassificationReport(
+                    probabilities: probabilities(of: model, features: split.features, featureCount: encoder.width),
+                    labels: split.labels, threshold: validationReport.atBestF1.threshold),
+                "baseline": ClassificationReport(
+                    probabilities: probabilities(of: baseline, features: split.features, featureCount: encoder.width),
+                    labels: split.labels),
+            ]
+        }
+        let manifest = ClassifierManifest(
+            task: ClassifierManifest.task, labelColumn: table.labelColumn, positiveValue: table.positiveValue,
+            config: config, profiles: profiles, encoder: encoder, threshold: validationReport.atBestF1.threshold,
+            trainedOn: table.path,
+            rows: ["train": training.count, "validation": validation.count, "test": test.count,
+                   "rejected": table.rejections.count + skipped.count],
+            bestEpoch: modelOutcome.bestEpoch, baselineBestEpoch: baselineOutcome.bestEpoch,
+            created: ISO8601DateFormatter().string(from: Date()))
+        return TableClassifier(manifest: manifest, model: model, baseline: baseline, metrics: metrics, log: log)
+    }
+
+    /// Writes the directory, creating it if needed.
+    public func save(to directory: URL) throws(ClassifierError) {
+        do {
+            try Checkpoint.save(
+                ClassifierWeights(model: model, baseline: baseline), config: manifest, to: directory,
+                metadata: ["task": ClassifierManifest.task])
+        } catch {
+            throw .badModel(path: directory.path, detail: "cannot save the model: \(error.localizedDescription)")
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        let files: [(String, () throws -> Data)] = [
+            (Self.metricsFileName, { try encoder.encode(metrics) }),
+            (Self.logFileName, { Data((log.joined(separator: "\n") + "\n").utf8) }),
+        ]
+        for (name, contents) in files {
+            let url = directory.appendingPathComponent(name)
+            do {
+                try contents().write(to: url, options: .atomic)
+            } catch {
+                throw .badModel(path: url.path, detail: "cannot write: \(error.localizedDescription)")
+            }
+        }
+    }
+
+    /// Reads a directory written by ``save(to:)``.
+    ///
+    /// - Throws: ``ClassifierError/badModel(path:detail:)`` naming the file that is missing,
+    ///   unreadable or corrupted, or a directory of another task.
+    public static func load(from directory: URL) throws(ClassifierError) -> TableClassifier {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw .badModel(path: directory.path, detail: "no model directory here; train one with `behave train --task classify --out \(directory.path)`")
+        }
+        let manifest: ClassifierManifest
+        do {
+            manifest = try Checkpoint.loadConfig(ClassifierManifest.self, from: directory)
+        } catch {
+            throw .badModel(path: directory.path, detail: "\(error.localizedDescription); is this a `behave train --task classify` directory?")
+        }
+        guard manifest.task == ClassifierManifest.task else {
+            throw .badModel(path: directory.path, detail: "holds a '\(manifest.task)' model, not a table classifier")
+        }
+        do {
+            try manifest.config.validate()
+        } catch {
+            throw .badModel(path: directory.appendingPathComponent(Checkpoint.configFileName).path, detail: error.localizedDescription)
+        }
+        var rng = RandomGenerator(seed: 0)
+        let model = makeTabularNetwork(manifest.config, featureCount: manifest.encoder.width, generator: &rng)
+        let baseline = makeTabularNetwork(
+            .logisticBaseline(for: manifest.config), featureCount: manifest.encoder.width, generator: &rng)
+        do {
+            try Checkpoint.loadWeights(into: ClassifierWeights(model: model, baseline: baseline), from: directory)
+        } catch {
+            throw .badModel(path: directory.path, detail: error.localizedDescription)
+        }
+        let metricsURL = directory.appendingPathComponent(metricsFileName)
+        let metrics = (try? JSONDecoder().decode([String: [String: ClassificationReport]].self, from: Data(contentsOf: metricsURL))) ?? [:]
+        return TableClassifier(manifest: manifest, model: model, baseline: baseline, metrics: metrics, log: [])
+    }
+}

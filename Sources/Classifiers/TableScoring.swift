@@ -1,0 +1,113 @@
+import EventData
+import Foundation
+
+/// What scoring a file did.
+public struct ScoringSummary: Sendable, Codable, Equatable {
+    /// Rows written with a probability.
+    public var scored: Int
+    /// Rows written with an error instead (malformed rows, cells that do not parse).
+    public var failed: Int
+    /// Rows decided positive at the threshold.
+    public var positives: Int
+    public var threshold: Double
+    /// Input columns the model does not use (copied through).
+    public var extraColumns: [String]
+}
+
+extension TableClassifier {
+    /// Scores every row of a CSV/TSV file and writes them to `output` as CSV: the input columns,
+    /// then `probability`, `decision` (1 at or above the threshold) and `error`.
+    ///
+    /// Columns are matched by name; extra columns are copied through, missing ones are an
+    /// error. Unseen categories fall into their column's `other` slot and empty cells are
+    /// imputed as in training. A row that cannot be scored (wrong column count, a cell that
+    /// does not parse) is written with empty `probability` and `decision` and the reason in
+    /// `error`, never dropped.
+    ///
+    /// - Parameters:
+    ///   - threshold: The decision threshold; the model's validation-tuned one by default.
+    ///   - progress: Called with the rows done every 100,000 rows or so.
+    /// - Throws: ``ClassifierError/missingColumns(path:names:)``, file errors.
+    public func score(
+        file input: String, to output: String, threshold: Double? = nil, progress: ((Int) -> Void)? = nil
+    ) throws -> ScoringSummary {
+        let reader = try DelimitedTableReader(path: input)
+        let positions: [Int]
+        switch manifest.encoder.positions(in: reader.columns) {
+        case .success(let found): positions = found
+        case .failure(let missing): throw ClassifierError.missingColumns(path: input, names: missing.names)
+        }
+        let used = Set(manifest.encoder.columns.map(\.name) + [manifest.labelColumn])
+        let threshold = threshold ?? manifest.threshold
+        guard FileManager.default.createFile(atPath: output, contents: nil),
+            let handle = FileHandle(forWritingAtPath: output)
+        else {
+            throw ClassifierError.badData(path: output, detail: "cannot create the output file; check the directory exists and is writable")
+        }
+        defer { try? handle.close() }
+        var summary = ScoringSummary(
+            scored: 0, failed: 0, positives: 0, threshold: threshold,
+            extraColumns: reader.columns.filter { !used.contains($0) })
+        var text = CSVText.line(reader.columns + ["probability", "decision", "error"])
+        let width = manifest.encoder.width
+        var pendingFields: [[String]] = []
+        var pendingFeatures: [Float] = []
+        var pendingErrors: [String?] = []
+
+        func flush() throws {
+            let p = probabilities(of: model, features: pendingFeatures, featureCount: width)
+            var next = 0
+            for (index, fields) in pendingFields.enumerated() {
+                if let error = pendingErrors[index] {
+                    text += CSVText.line(fields + ["", "", error])
+                    summary.failed += 1
+                } else {
+                    let probability = p[next]
+                    next += 1
+                    let decision = probability >= threshold
+                    if decision { summary.positives += 1 }
+                    text += CSVText.line(fields + [String(format: "%.6f", probability), decision ? "1" : "0", ""])
+                    summary.scored += 1
+                }
+            }
+            handle.write(Data(text.utf8))
+            text = ""
+            pendingFields.removeAll(keepingCapacity: true)
+            pendingFeatures.removeAll(keepingCapacity: true)
+            pendingErrors.removeAll(keepingCapacity: true)
+            progress?(summary.scored + summary.failed)
+        }
+
+        try reader.forEachRow { line in
+            switch line {
+            case .rejected(let rejection):
+                // The fields of a malformed row are unknown: its raw text goes into the error.
+                pendingFields.append(Array(repeating: "", count: reader.columns.count))
+                pendingErrors.append("line \(rejection.line): \(rejection.reason): \(rejection.raw)")
+            case .row(let row):
+                do {
+                    pendingFeatures += try manifest.encoder.encode(row.fields, positions: positions)
+                    pendingErrors.append(nil)
+                } catch {
+                    pendingErrors.append("line \(row.line): \(error.localizedDescription)")
+                }
+                pendingFields.append(row.fields)
+            }
+            if pendingFields.count >= 8192 { try flush() }
+        }
+        try flush()
+        return summary
+    }
+}
+
+/// RFC 4180 output: fields with a comma, quote or line break are quoted, quotes doubled.
+enum CSVText {
+    static func line(_ fields: [String]) -> String {
+        fields.map(field).joined(separator: ",") + "\n"
+    }
+
+    static func field(_ value: String) -> String {
+        guard value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return value }
+        return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+}
