@@ -102,6 +102,7 @@ let package = Package(
             dependencies: ["behave", "TensorEngine", "EventData", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"]),
+        .testTarget(name: "ClassifiersTests", dependencies: ["Classifiers", "EventData", "Evaluation"]),
         .testTarget(
             name: "RecommendersTests",
             dependencies: ["Recommenders", "EventData", "Evaluation", "NeuralNet", "TensorEngine"]

@@ -1,0 +1,54 @@
+import ArgumentParser
+import Foundation
+import Testing
+
+@testable import behave
+
+@Suite("behave train --task classify / behave predict")
+struct ClassifyCommandTests {
+    @Test("flags that cannot work say what to do", arguments: [
+        (["--task", "classify"], "--task classify needs --data FILE and --label COLUMN."),
+        (["--task", "classify", "--data", "a.csv", "--label", "y", "--model", "sasrec"],
+         "--model sasrec is a next-item model; classifiers are mlp and logistic."),
+        (["--task", "classify", "--data", "a.csv", "--label", "y", "--kind", "x"],
+         "--kind x: write name=kind, e.g. --kind Month=month."),
+        (["--task", "classify", "--data", "a.csv", "--label", "y", "--layers", "64,0"],
+         "--layers 64,0: give positive widths separated by commas, e.g. 128,64."),
+        (["--data", "a.csv"], "--data and --label belong to --task classify; next-item models read the event store (--store)."),
+        (["--model", "mlp"], "--model mlp is a classifier; next-item models are sasrec, gru4rec and pop."),
+    ])
+    func badFlags(arguments: [String], message: String) {
+        #expect { try Train.parse(arguments) } throws: { error in
+            Train.message(for: error) == message
+        }
+    }
+
+    @Test("a kind that does not exist lists the kinds")
+    func unknownKind() {
+        #expect { try Train.parse(["--task", "classify", "--data", "a.csv", "--label", "y", "--kind", "x=date"]) } throws: { error in
+            Train.message(for: error).contains("numeric, boolean, categorical, month, weekday, ignored")
+        }
+    }
+
+    @Test("train, then predict, from the command line")
+    func endToEnd() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("behave-clf-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var lines = ["a,b,color,label"]
+        for row in 0..<120 { lines.append("\(row % 7),\(row % 5),\(["red", "blue"][row % 2]),\(row % 7 > 3 ? "1" : "0")") }
+        let data = directory.appendingPathComponent("t.csv").path
+        try lines.joined(separator: "\n").write(toFile: data, atomically: true, encoding: .utf8)
+        let model = directory.appendingPathComponent("m").path
+        let train = try Train.parse(["--task", "classify", "--data", data, "--label", "label", "--out", model, "--epochs", "3", "--json"])
+        try train.run()
+        let scored = directory.appendingPathComponent("s.csv").path
+        let predict = try Predict.parse([model, "--data", data, "--out", scored])
+        try predict.run()
+        let output = try String(contentsOfFile: scored, encoding: .utf8).split(separator: "\n")
+        #expect(output.count == 121 && output[0] == "a,b,color,label,probability,decision,error")
+        #expect { try Predict.parse([model, "--data", data, "--out", scored, "--threshold", "2"]) } throws: { error in
+            Predict.message(for: error).contains("--threshold must be between 0 and 1")
+        }
+    }
+}
