@@ -1,5 +1,4 @@
 import Evaluation
-import EventData
 import Foundation
 import NeuralNet
 import TensorEngine
@@ -83,22 +82,47 @@ public struct BinaryClassifierTrainer {
         public var stopReason: String
     }
 
-    /// Trains `network` in place; on return it holds the best validation weights.
+    /// Trains a tabular `network` in place; on return it holds the best validation weights.
     ///
     /// - Parameter epochEnd: Called after every epoch.
     public func train(
         _ network: Sequential, on training: LabelledFeatures, validation: LabelledFeatures,
         epochEnd: ((ClassifierEpoch) -> Void)? = nil
     ) -> Outcome {
-        let negatives = training.count - training.positives
-        let weight: Float? = config.balanceClasses && training.positives > 0 && negatives > 0
-            ? Float(negatives) / Float(training.positives) : nil
+        let width = training.featureCount
+        return train(
+            network, trainingLabels: training.labels, validationLabels: validation.labels,
+            logits: { rows in
+                var x = [Float]()
+                x.reserveCapacity(rows.count * width)
+                for row in rows { x += training.features[(row * width)..<((row + 1) * width)] }
+                return network(Tensor(shape: [rows.count, width], scalars: x)).reshaped([-1])
+            },
+            validationProbabilities: {
+                probabilities(of: network, features: validation.features, featureCount: validation.featureCount)
+            },
+            epochEnd: epochEnd)
+    }
+
+    /// Trains any binary model in place; on return it holds the best validation weights.
+    ///
+    /// - Parameters:
+    ///   - network: The model's layer tree (optimized, snapshotted, restored).
+    ///   - trainingLabels: 0/1 per training example.
+    ///   - validationLabels: 0/1 per validation example.
+    ///   - logits: The logits `[n]` of the given training examples, in training mode.
+    ///   - validationProbabilities: Probabilities of every validation example, in order.
+    ///   - epochEnd: Called after every epoch.
+    public func train(
+        _ network: any Layer, trainingLabels: [Int], validationLabels: [Int], logits: ([Int]) -> Tensor,
+        validationProbabilities: () -> [Double], epochEnd: ((ClassifierEpoch) -> Void)? = nil
+    ) -> Outcome {
+        let positives = trainingLabels.reduce(0, +)
+        let negatives = trainingLabels.count - positives
+        let weight: Float? = config.balanceClasses && positives > 0 && negatives > 0
+            ? Float(negatives) / Float(positives) : nil
         let optimizer = Adam(for: network, learningRate: config.learningRate, weightDecay: config.weightDecay)
-        // Sizes were validated and match the features by construction.
-        guard let batches = try? TabularBatches(
-            features: training.features, featureCount: training.featureCount, labels: training.labels.map(Float.init),
-            batchSize: config.batchSize, shuffle: true, seed: config.seed &+ 3)
-        else { preconditionFailure("BinaryClassifierTrainer: inconsistent training rows") }
+        var rng = RandomGenerator(seed: config.seed &+ 3)
         var history: [ClassifierEpoch] = []
         var best: (epoch: Int, auc: Double, weights: [String: Tensor])? = nil
         var stale = 0
@@ -106,17 +130,19 @@ public struct BinaryClassifierTrainer {
         let start = Date()
         network.setTraining(true)
         for epoch in 1...config.epochs {
+            let order = rng.permutation(trainingLabels.count)
             var lossSum = 0.0
             var steps = 0
-            for batch in batches.batches(epoch: epoch) {
-                let loss = binaryCrossEntropyWithLogits(
-                    logits: network(batch.x).reshaped([-1]), targets: batch.y, positiveWeight: weight)
+            for first in stride(from: 0, to: order.count, by: config.batchSize) {
+                let rows = Array(order[first..<min(first + config.batchSize, order.count)])
+                let targets = Tensor(shape: [rows.count], scalars: rows.map { Float(trainingLabels[$0]) })
+                let loss = binaryCrossEntropyWithLogits(logits: logits(rows), targets: targets, positiveWeight: weight)
                 optimizer.step(loss.gradients())
                 lossSum += Double(loss.scalar)
                 steps += 1
             }
-            let p = probabilities(of: network, features: validation.features, featureCount: validation.featureCount)
-            let auc = ClassificationReport(probabilities: p, labels: validation.labels).rocAUC ?? 0
+            let auc = ClassificationReport(probabilities: validationProbabilities(), labels: validationLabels).rocAUC ?? 0
+            network.setTraining(true)
             let improved = best.map { auc > $0.auc } ?? true
             if improved {
                 best = (epoch, auc, network.parameters().reduce(into: [:]) { $0[$1.key] = Tensor(shape: $1.tensor.shape, scalars: $1.tensor.scalars) })
