@@ -29,10 +29,10 @@ public struct ClassifierManifest: Sendable, Codable, Equatable {
 
 /// Both networks of a classifier directory, saved in one weights file.
 final class ClassifierWeights: Layer {
-    let model: Sequential
-    let baseline: Sequential
+    let model: any Layer
+    let baseline: any Layer
 
-    init(model: Sequential, baseline: Sequential) {
+    init(model: any Layer, baseline: any Layer) {
         self.model = model
         self.baseline = baseline
     }

@@ -16,6 +16,12 @@ struct Train: ParsableCommand {
             sampled (among 100 items the user never touched). The directory gets config.json, \
             weights.safetensors, items.json, metrics.json and training.log.
 
+            --task purchase / churn: labels each user of the event store by whether they \
+            purchase (or show no activity) in the --window after a cut-off (default: the last \
+            event minus the window); inputs are only events up to the cut-off. --model mlp reads \
+            the per-user feature table, lstm / gru / cnn the user's last 50 events (type, item, \
+            category, time gap, value). A logistic regression on the feature table is the baseline.
+
             --task classify: learns a binary --label column of any CSV/TSV --data table. Column \
             kinds are inferred (numeric, boolean, categorical, month, weekday; override with \
             --kind name=kind), missing cells imputed, numbers z-scored, categories one-hot, all \
@@ -30,6 +36,7 @@ struct Train: ParsableCommand {
               behave train --model sasrec --config sasrec.yaml
               behave train --task classify --data sessions.csv --label Revenue --out models/intent
               behave train --task classify --data churn.csv --label churned --positive yes --kind plan=categorical
+              behave train --task purchase --window 7d --model gru --out models/purchase-gru
             """
     )
 
@@ -41,17 +48,21 @@ struct Train: ParsableCommand {
         case nextItem = "next-item"
         /// A binary column of a table.
         case classify
+        /// Whether a user purchases in the window after the cut-off (event store).
+        case purchase
+        /// Whether a user is inactive in the window after the cut-off (event store).
+        case churn
     }
 
     /// Every model family, whichever task it belongs to.
     enum Model: String, ExpressibleByArgument, CaseIterable {
-        case sasrec, gru4rec, pop, mlp, logistic
+        case sasrec, gru4rec, pop, mlp, logistic, lstm, gru, cnn
     }
 
     @Option(help: "What to learn.")
     var task: Task = .nextItem
 
-    @Option(help: "The model (next-item: sasrec (default), gru4rec, pop; classify: mlp (default), logistic).")
+    @Option(help: "The model (next-item: sasrec (default), gru4rec, pop; classify: mlp (default), logistic; purchase, churn: mlp (default), lstm, gru, cnn).")
     var model: Model?
 
     @Option(help: "The model directory to write (default: models/<model>).")
@@ -71,7 +82,7 @@ struct Train: ParsableCommand {
     func nextItemModel() throws -> NextItemModelKind {
         guard let model else { return .sasrec }
         guard let kind = NextItemModelKind(rawValue: model.rawValue) else {
-            throw ValidationError("--model \(model.rawValue) is a classifier; next-item models are sasrec, gru4rec and pop.")
+            throw ValidationError("--model \(model.rawValue) does not fit --task next-item; next-item models are sasrec, gru4rec and pop.")
         }
         return kind
     }
@@ -86,6 +97,8 @@ struct Train: ParsableCommand {
             _ = try hyperparameters.resolve(model: try nextItemModel())
         case .classify:
             _ = try classifierConfig()
+        case .purchase, .churn:
+            _ = try outcomeSettings()
         }
     }
 
@@ -94,6 +107,7 @@ struct Train: ParsableCommand {
         switch task {
         case .nextItem: try runNextItem()
         case .classify: try runClassify()
+        case .purchase, .churn: try runOutcome()
         }
     }
 

@@ -26,6 +26,34 @@ struct ClassifyOptions: ParsableArguments {
     @Option(help: "Weigh positives by negatives/positives in the loss: true (default) or false.")
     var balanceClasses: Bool?
 
+    @Option(help: "--task purchase / churn: the label window, like 7d, 12h or 30m.")
+    var window: String = "7d"
+
+    @Option(help: "--task purchase / churn: the cut-off as ISO 8601 (default: the last event minus the window).")
+    var cutoff: String?
+
+    /// The `--window` length.
+    func windowDuration() throws -> Duration {
+        let units: [Character: Int64] = ["d": 86_400, "h": 3_600, "m": 60, "s": 1]
+        guard let unit = window.last, let seconds = units[unit], let count = Int64(window.dropLast()), count > 0 else {
+            throw ValidationError("--window \(window): write a positive number and a unit d, h, m or s, like 7d.")
+        }
+        return .seconds(count * seconds)
+    }
+
+    /// The `--cutoff` in milliseconds since 1970, or nil.
+    func cutoffMilliseconds() throws -> Int64? {
+        guard let cutoff else { return nil }
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        let day = ISO8601DateFormatter()
+        day.formatOptions = [.withFullDate]
+        guard let date = formatter.date(from: cutoff) ?? day.date(from: cutoff) else {
+            throw ValidationError("--cutoff \(cutoff): write an ISO 8601 time like 2024-03-01 or 2024-03-01T12:00:00Z.")
+        }
+        return Int64((date.timeIntervalSince1970 * 1_000).rounded())
+    }
+
     /// The `--kind` overrides by column name.
     func overrides() throws -> [String: ColumnKind] {
         var result: [String: ColumnKind] = [:]
@@ -46,18 +74,55 @@ struct ClassifyOptions: ParsableArguments {
 }
 
 extension Train {
-    /// The classifier configuration from the defaults and the flags.
-    func classifierConfig() throws -> ClassifierConfig {
-        guard classify.data != nil, classify.label != nil else {
-            throw ValidationError("--task classify needs --data FILE and --label COLUMN.")
+    /// The model, configuration, window and cut-off of `--task purchase / churn`.
+    func outcomeSettings() throws -> (OutcomeModelKind, ClassifierConfig, Duration, Int64?) {
+        if classify.data != nil || classify.label != nil {
+            throw ValidationError("--data and --label belong to --task classify; --task \(task.rawValue) reads the event store (--store).")
         }
-        var config = ClassifierConfig.mlp
+        let kind: OutcomeModelKind
         switch model {
-        case nil, .mlp?: config.model = .mlp
-        case .logistic?: config = .logisticBaseline(for: config)
-        case let other?:
-            throw ValidationError("--model \(other.rawValue) is a next-item model; classifiers are mlp and logistic.")
+        case nil: kind = .mlp
+        case let chosen?:
+            guard let outcome = OutcomeModelKind(rawValue: chosen.rawValue) else {
+                throw ValidationError("--model \(chosen.rawValue) does not fit --task \(task.rawValue); use mlp, lstm, gru or cnn.")
+            }
+            kind = outcome
         }
+        var config = try hyperparameterOverrides(ClassifierConfig.mlp)
+        if kind != .mlp && hyperparameters.batchSize == nil { config.batchSize = 128 }
+        return (kind, config, try classify.windowDuration(), try classify.cutoffMilliseconds())
+    }
+
+    func runOutcome() throws {
+        let (kind, config, window, cutoff) = try outcomeSettings()
+        let store = try storeOptions.openExisting()
+        let outcomeTask: OutcomeTask = task == .purchase ? .purchase : .churn
+        let data = try UserOutcomeData.load(from: store, task: outcomeTask, window: window, cutoff: cutoff)
+        let positives = data.examples.reduce(0) { $0 + $1.label }
+        let cut = ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: Double(data.cutoff) / 1_000))
+        FileHandle.standardError.write(Data("""
+            \(ProgressReporter.grouped(data.examples.count)) users with events before \(cut); \
+            \(ProgressReporter.grouped(positives)) \(outcomeTask == .purchase ? "purchase" : "churn") in the next \(classify.window).
+
+            """.utf8))
+        let reporter = ProgressReporter(label: "train", total: nil, unit: "epochs")
+        let classifier = try UserOutcomeClassifier.train(data: data, model: kind, config: config) { name, epoch in
+            reporter.log("\(name) " + epoch.logLine)
+        }
+        let directory = URL(fileURLWithPath: out ?? "models/\(outcomeTask.rawValue)-\(kind.rawValue)")
+        try classifier.save(to: directory)
+        if json {
+            try printJSON(classifier.metrics)
+            return
+        }
+        print("\(outcomeTask.rawValue) within \(classify.window) after \(cut), model \(kind.rawValue):")
+        printClassificationTable(classifier.metrics, threshold: classifier.manifest.threshold)
+        print("Model written to \(directory.path)")
+    }
+
+    /// `config` with the shared hyper-parameter flags applied.
+    func hyperparameterOverrides(_ base: ClassifierConfig) throws -> ClassifierConfig {
+        var config = base
         if let layers = classify.layers {
             let widths = layers.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
             guard !widths.isEmpty, widths.allSatisfy({ ($0 ?? 0) >= 1 }) else {
@@ -74,6 +139,22 @@ extension Train {
         if let seed = hyperparameters.seed { config.seed = seed }
         if let balance = classify.balanceClasses { config.balanceClasses = balance }
         try config.validate()
+        return config
+    }
+
+    /// The classifier configuration from the defaults and the flags.
+    func classifierConfig() throws -> ClassifierConfig {
+        guard classify.data != nil, classify.label != nil else {
+            throw ValidationError("--task classify needs --data FILE and --label COLUMN.")
+        }
+        var config = ClassifierConfig.mlp
+        switch model {
+        case nil, .mlp?: config.model = .mlp
+        case .logistic?: config = .logisticBaseline(for: config)
+        case let other?:
+            throw ValidationError("--model \(other.rawValue) does not fit --task classify; classifiers are mlp and logistic.")
+        }
+        config = try hyperparameterOverrides(config)
         _ = try classify.overrides()
         return config
     }

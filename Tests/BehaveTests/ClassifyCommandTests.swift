@@ -9,13 +9,19 @@ struct ClassifyCommandTests {
     @Test("flags that cannot work say what to do", arguments: [
         (["--task", "classify"], "--task classify needs --data FILE and --label COLUMN."),
         (["--task", "classify", "--data", "a.csv", "--label", "y", "--model", "sasrec"],
-         "--model sasrec is a next-item model; classifiers are mlp and logistic."),
+         "--model sasrec does not fit --task classify; classifiers are mlp and logistic."),
         (["--task", "classify", "--data", "a.csv", "--label", "y", "--kind", "x"],
          "--kind x: write name=kind, e.g. --kind Month=month."),
         (["--task", "classify", "--data", "a.csv", "--label", "y", "--layers", "64,0"],
          "--layers 64,0: give positive widths separated by commas, e.g. 128,64."),
         (["--data", "a.csv"], "--data and --label belong to --task classify; next-item models read the event store (--store)."),
-        (["--model", "mlp"], "--model mlp is a classifier; next-item models are sasrec, gru4rec and pop."),
+        (["--model", "mlp"], "--model mlp does not fit --task next-item; next-item models are sasrec, gru4rec and pop."),
+        (["--task", "purchase", "--window", "7x"], "--window 7x: write a positive number and a unit d, h, m or s, like 7d."),
+        (["--task", "churn", "--cutoff", "yesterday"],
+         "--cutoff yesterday: write an ISO 8601 time like 2024-03-01 or 2024-03-01T12:00:00Z."),
+        (["--task", "purchase", "--model", "sasrec"], "--model sasrec does not fit --task purchase; use mlp, lstm, gru or cnn."),
+        (["--task", "churn", "--data", "a.csv"],
+         "--data and --label belong to --task classify; --task churn reads the event store (--store)."),
     ])
     func badFlags(arguments: [String], message: String) {
         #expect { try Train.parse(arguments) } throws: { error in

@@ -195,7 +195,7 @@ public struct UserFeatureExtractor: Sendable {
     }
 
     /// Known types in funnel order, then the rest alphabetically.
-    static func conventionalOrder(_ types: [EventType]) -> [EventType] {
+    public static func conventionalOrder(_ types: [EventType]) -> [EventType] {
         let known: [EventType] = [.view, .click, .search, .cart, .purchase, .rating]
         let present = Set(types)
         return known.filter(present.contains) + present.subtracting(known).sorted { $0.rawValue < $1.rawValue }

@@ -1,0 +1,172 @@
+import EventData
+import Foundation
+import NeuralNet
+import TensorEngine
+
+/// Right-padded event sequences as model input: per event its type, item and category tokens
+/// (0 = padding, 1 = unknown) and two numbers, the log time gap since the previous event and
+/// the log value.
+public struct EventSequenceBatch: Sendable {
+    /// `[B, T]` each.
+    public var types: IndexTensor
+    public var items: IndexTensor
+    public var categories: IndexTensor
+    /// `[B, T, 2]`: `log(1 + gap seconds) / 10`, `log(1 + max(value, 0)) / 5`; 0 at padding.
+    public var numbers: Tensor
+    /// Real events per row (at least 1).
+    public var lengths: [Int]
+}
+
+/// Turns users' events into ``EventSequenceBatch``es with vocabularies fitted on training users:
+/// every event type, the most frequent items and categories (others share the unknown token).
+public struct EventSequenceEncoder: Sendable, Codable, Equatable {
+    /// The most recent events kept per user.
+    public var maxLength: Int
+    public var eventTypes: [String]
+    /// External item ids with their own token, most frequent first.
+    public var items: [String]
+    public var categories: [String]
+
+    /// The token counts the embedding tables need (padding and unknown included).
+    public var typeTokens: Int { eventTypes.count + 2 }
+    public var itemTokens: Int { items.count + 2 }
+    public var categoryTokens: Int { categories.count + 2 }
+
+    /// Fits the vocabularies on the training users' last `maxLength` events.
+    ///
+    /// - Parameter itemIDs: External ids by the store's dense item index.
+    public static func fit(
+        _ histories: [UserHistory], itemIDs: Vocabulary, maxLength: Int = 50, maxItems: Int = 5_000,
+        maxCategories: Int = 200
+    ) -> EventSequenceEncoder {
+        var types: [String: Int] = [:]
+        var items: [Int: Int] = [:]
+        var categories: [String: Int] = [:]
+        for history in histories {
+            for event in history.events.suffix(maxLength) {
+                types[event.type.rawValue, default: 0] += 1
+                if let item = event.item { items[item, default: 0] += 1 }
+                if let category = event.category { categories[category, default: 0] += 1 }
+            }
+        }
+        func ranked<Key: Comparable>(_ counts: [Key: Int], _ limit: Int) -> [Key] {
+            counts.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(limit).map(\.key)
+        }
+        return EventSequenceEncoder(
+            maxLength: maxLength, eventTypes: ranked(types, 1_000),
+            items: ranked(items, maxItems).map { itemIDs[$0] }, categories: ranked(categories, maxCategories))
+    }
+
+    /// The batch of `histories` (each must have an event), keeping each one's last ``maxLength`` events.
+    ///
+    /// - Parameter itemIDs: External ids by the store's dense item index.
+    public func batch(_ histories: [UserHistory], itemIDs: Vocabulary) -> EventSequenceBatch {
+        let typeIndex = Dictionary(uniqueKeysWithValues: eventTypes.enumerated().map { ($1, $0 + 2) })
+        let itemIndex = Dictionary(uniqueKeysWithValues: items.enumerated().map { ($1, $0 + 2) })
+        let categoryIndex = Dictionary(uniqueKeysWithValues: categories.enumerated().map { ($1, $0 + 2) })
+        let length = maxLength
+        var types = [Int](repeating: 0, count: histories.count * length)
+        var itemTokens = types
+        var categoryTokens = types
+        var numbers = [Float](repeating: 0, count: histories.count * length * 2)
+        var lengths: [Int] = []
+        for (row, history) in histories.enumerated() {
+            let events = history.events.suffix(length)
+            var previous = events.first?.timestamp ?? 0
+            for (column, event) in events.enumerated() {
+                let at = row * length + column
+                types[at] = typeIndex[event.type.rawValue] ?? 1
+                itemTokens[at] = event.item.map { itemIndex[itemIDs[$0]] ?? 1 } ?? 0
+                categoryTokens[at] = event.category.map { categoryIndex[$0] ?? 1 } ?? 0
+                let gap = Double(max(event.timestamp - previous, 0)) / 1_000
+                numbers[at * 2] = Float(log1p(gap) / 10)
+                numbers[at * 2 + 1] = Float(log1p(max(event.value ?? 0, 0)) / 5)
+                previous = event.timestamp
+            }
+            lengths.append(max(events.count, 1))
+        }
+        let shape = [histories.count, length]
+        return EventSequenceBatch(
+            types: IndexTensor(shape: shape, indices: types), items: IndexTensor(shape: shape, indices: itemTokens),
+            categories: IndexTensor(shape: shape, indices: categoryTokens),
+            numbers: Tensor(shape: shape + [2], scalars: numbers), lengths: lengths)
+    }
+}
+
+/// How an ``EventSequenceClassifier`` summarises a sequence.
+public enum SequenceEncoderKind: String, Sendable, Codable, CaseIterable {
+    /// The LSTM's state after the last real event.
+    case lstm
+    /// The GRU's state after the last real event.
+    case gru
+    /// A width-3 convolution, ReLU, and the maximum over real positions.
+    case cnn
+}
+
+/// A binary classifier over event sequences:
+///
+/// ```
+/// x_t = [E_type(type_t), E_item(item_t), E_category(category_t), gap_t, value_t]
+/// h   = LSTM / GRU last state, or max_t ReLU(Conv1D_3(x))_t
+/// logit = W h + b
+/// ```
+public final class EventSequenceClassifier: Layer {
+    let typeEmbedding: Embedding
+    let itemEmbedding: Embedding
+    let categoryEmbedding: Embedding
+    let lstm: LSTM?
+    let gru: GRU?
+    let convolution: Conv1D?
+    let head: Linear
+    public let kind: SequenceEncoderKind
+
+    /// - Parameters:
+    ///   - encoder: The fitted vocabularies (sizes of the embedding tables).
+    ///   - hidden: The width of the summary `h`.
+    public init(kind: SequenceEncoderKind, encoder: EventSequenceEncoder, hidden: Int = 64, generator rng: inout RandomGenerator) {
+        self.kind = kind
+        typeEmbedding = Embedding(count: encoder.typeTokens, dimension: 8, paddingIndex: 0, generator: &rng)
+        itemEmbedding = Embedding(count: encoder.itemTokens, dimension: 16, paddingIndex: 0, generator: &rng)
+        categoryEmbedding = Embedding(count: encoder.categoryTokens, dimension: 8, paddingIndex: 0, generator: &rng)
+        let width = 8 + 16 + 8 + 2
+        lstm = kind == .lstm ? LSTM(inputSize: width, hiddenSize: hidden, generator: &rng) : nil
+        gru = kind == .gru ? GRU(inputSize: width, hiddenSize: hidden, generator: &rng) : nil
+        convolution = kind == .cnn
+            ? Conv1D(inputChannels: width, outputChannels: hidden, kernelSize: 3, padding: 1, generator: &rng) : nil
+        head = Linear(inputSize: hidden, outputSize: 1, generator: &rng)
+    }
+
+    public var sublayers: [(name: String, layer: any Layer)] {
+        var layers: [(name: String, layer: any Layer)] = [
+            ("typeEmbedding", typeEmbedding), ("itemEmbedding", itemEmbedding), ("categoryEmbedding", categoryEmbedding),
+        ]
+        if let lstm { layers.append(("lstm", lstm)) }
+        if let gru { layers.append(("gru", gru)) }
+        if let convolution { layers.append(("convolution", convolution)) }
+        return layers + [("head", head)]
+    }
+
+    /// The logits `[B]` of a batch.
+    public func callAsFunction(_ batch: EventSequenceBatch) -> Tensor {
+        let x = Tensor.concatenate(
+            [typeEmbedding(batch.types), itemEmbedding(batch.items), categoryEmbedding(batch.categories), batch.numbers],
+            axis: 2)  // [B, T, 34]
+        let rows = x.shape[0]
+        let summary: Tensor
+        if let lstm {
+            let hidden = lstm(x, lengths: batch.lengths).hidden  // [1, B, H]
+            summary = hidden.reshaped([rows, -1])
+        } else if let gru {
+            summary = gru(x, lengths: batch.lengths).hidden.reshaped([rows, -1])
+        } else if let convolution {
+            let length = x.shape[1]
+            let padding = Tensor(
+                shape: [rows, length],
+                scalars: batch.lengths.flatMap { real in (0..<length).map { $0 < real ? Float(0) : 1 } })
+            summary = convolution(x.permuted([0, 2, 1])).relu().globalMaxPooled(excluding: padding)
+        } else {
+            preconditionFailure("EventSequenceClassifier: no encoder for \(kind)")
+        }
+        return head(summary).reshaped([-1])
+    }
+}

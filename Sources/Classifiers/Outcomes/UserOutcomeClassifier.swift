@@ -1,0 +1,176 @@
+import Evaluation
+import EventData
+import Foundation
+import NeuralNet
+import TensorEngine
+
+/// The model input of a user-outcome classifier.
+public enum OutcomeModelKind: String, Sendable, Codable, CaseIterable {
+    /// An MLP on the per-user feature table (recency, frequency, counts, sessions, ...).
+    case mlp
+    /// An LSTM over the user's last events.
+    case lstm
+    /// A GRU over the user's last events.
+    case gru
+    /// A 1-D convolution with global max pooling over the user's last events.
+    case cnn
+}
+
+/// What `config.json` of a purchase or churn model directory holds.
+public struct OutcomeManifest: Sendable, Codable, Equatable {
+    /// `purchase` or `churn`.
+    public var task: String
+    public var model: OutcomeModelKind
+    public var config: ClassifierConfig
+    public var cutoff: Int64
+    public var windowMilliseconds: Int64
+    /// The feature table's columns and their training means and deviations (MLP and baseline).
+    public var featureColumns: [String]
+    public var featureMeans: [Double]
+    public var featureDeviations: [Double]
+    /// The vocabularies of the sequence models.
+    public var sequenceEncoder: EventSequenceEncoder?
+    /// The best validation F1 threshold of the model.
+    public var threshold: Double
+    public var users: [String: Int]
+    public var bestEpoch: Int
+    public var created: String
+}
+
+/// A purchase or churn classifier trained on an event store, with a logistic-regression
+/// baseline on the feature table and the evaluation reports of both.
+public struct UserOutcomeClassifier {
+    public var manifest: OutcomeManifest
+    public let model: any Layer
+    public let baseline: Sequential
+    /// Split (`validation`, `test`) -> `model` / `baseline` -> report.
+    public var metrics: [String: [String: ClassificationReport]]
+    public var log: [String]
+
+    /// Splits users (stratified by label), fits features or vocabularies on the training users
+    /// only, trains the model and the baseline with early stopping on validation ROC-AUC, and
+    /// evaluates both.
+    ///
+    /// - Parameter epochEnd: Called after every epoch with `"model"` or `"baseline"`.
+    public static func train(
+        data: UserOutcomeData, model kind: OutcomeModelKind, config: ClassifierConfig,
+        epochEnd: ((String, ClassifierEpoch) -> Void)? = nil
+    ) throws -> UserOutcomeClassifier {
+        try config.validate()
+        let labels = data.examples.map(\.label)
+        let fractions = try SplitFractions(
+            train: 1 - config.validationFraction - config.testFraction, validation: config.validationFraction,
+            test: config.testFraction)
+        let parts = StratifiedSplit(fractions: fractions, seed: config.seed).split(labels: labels)
+        let byPart = [parts.train, parts.validation, parts.test]
+        guard byPart.allSatisfy({ rows in rows.contains { labels[$0] == 1 } && rows.contains { labels[$0] == 0 } }) else {
+            throw ClassifierError.badData(
+                path: "event store", detail: "too few users of the rarer class to split into train, validation and test")
+        }
+
+        // The feature table, z-scored with training statistics (the MLP's input and the baseline's).
+        let extractor = try UserFeatureExtractor(referenceTime: data.cutoff, eventTypes: data.eventTypes)
+        let raw = data.examples.map { extractor.features(for: $0.input) }
+        let scaler = try StandardScaler().fit(parts.train.map { raw[$0] })
+        let scaled = try scaler.transform(raw)
+        func table(_ rows: [Int]) -> LabelledFeatures {
+            LabelledFeatures(
+                features: rows.flatMap { scaled[$0].map(Float.init) }, featureCount: extractor.columns.count,
+                labels: rows.map { labels[$0] })
+        }
+        let (trainTable, validationTable, testTable) = (table(parts.train), table(parts.validation), table(parts.test))
+
+        var rng = RandomGenerator(seed: config.seed)
+        var log: [String] = []
+        let baselineConfig = ClassifierConfig.logisticBaseline(for: config)
+        let baseline = makeTabularNetwork(baselineConfig, featureCount: extractor.columns.count, generator: &rng)
+        let network: any Layer
+        let probabilitiesOf: ([Int]) -> [Double]
+        var sequenceEncoder: EventSequenceEncoder?
+        let outcome: BinaryClassifierTrainer.Outcome
+        switch kind {
+        case .mlp:
+            let mlp = makeTabularNetwork(config, featureCount: extractor.columns.count, generator: &rng)
+            network = mlp
+            outcome = try BinaryClassifierTrainer(config: config).train(mlp, on: trainTable, validation: validationTable) {
+                epochEnd?("model", $0)
+            }
+            probabilitiesOf = { rows in
+                let features = table(rows)
+                return probabilities(of: mlp, features: features.features, featureCount: features.featureCount)
+            }
+        case .lstm, .gru, .cnn:
+            let encoder = EventSequenceEncoder.fit(parts.train.map { data.examples[$0].input }, itemIDs: data.items)
+            sequenceEncoder = encoder
+            let sequenceKind: SequenceEncoderKind = kind == .lstm ? .lstm : kind == .gru ? .gru : .cnn
+            let classifier = EventSequenceClassifier(kind: sequenceKind, encoder: encoder, generator: &rng)
+            network = classifier
+            let batch = { (rows: [Int]) in encoder.batch(rows.map { data.examples[$0].input }, itemIDs: data.items) }
+            let score = { (rows: [Int]) -> [Double] in
+                classifier.setTraining(false)
+                defer { classifier.setTraining(true) }
+                var result: [Double] = []
+                for start in stride(from: 0, to: rows.count, by: 512) {
+                    let chunk = Array(rows[start..<min(start + 512, rows.count)])
+                    let p = Tensor.withoutGradients { classifier(batch(chunk)).sigmoid() }
+                    result += p.scalars.map(Double.init)
+                }
+                return result
+            }
+            outcome = try BinaryClassifierTrainer(config: config).train(
+                classifier, trainingLabels: trainTable.labels, validationLabels: validationTable.labels,
+                logits: { rows in classifier(batch(rows.map { parts.train[$0] })) },
+                validationProbabilities: { score(parts.validation) },
+                epochEnd: { epochEnd?("model", $0) })
+            probabilitiesOf = score
+        }
+        log += outcome.history.map { "model " + $0.logLine } + ["model stopped: \(outcome.stopReason)"]
+        let baselineOutcome = try BinaryClassifierTrainer(config: baselineConfig).train(
+            baseline, on: trainTable, validation: validationTable
+        ) { epochEnd?("baseline", $0) }
+        log += baselineOutcome.history.map { "baseline " + $0.logLine } + ["baseline stopped: \(baselineOutcome.stopReason)"]
+
+        let threshold = ClassificationReport(
+            probabilities: probabilitiesOf(parts.validation), labels: validationTable.labels
+        ).atBestF1.threshold
+        var metrics: [String: [String: ClassificationReport]] = [:]
+        for (name, rows, features) in [("validation", parts.validation, validationTable), ("test", parts.test, testTable)] {
+            metrics[name] = [
+                "model": ClassificationReport(probabilities: probabilitiesOf(rows), labels: features.labels, threshold: threshold),
+                "baseline": ClassificationReport(
+                    probabilities: probabilities(of: baseline, features: features.features, featureCount: features.featureCount),
+                    labels: features.labels),
+            ]
+        }
+        let manifest = OutcomeManifest(
+            task: data.task.rawValue, model: kind, config: config, cutoff: data.cutoff,
+            windowMilliseconds: data.windowMilliseconds, featureColumns: extractor.columns, featureMeans: scaler.means,
+            featureDeviations: scaler.standardDeviations, sequenceEncoder: sequenceEncoder, threshold: threshold,
+            users: ["train": parts.train.count, "validation": parts.validation.count, "test": parts.test.count,
+                    "positive": labels.reduce(0, +)],
+            bestEpoch: outcome.bestEpoch, created: ISO8601DateFormatter().string(from: Date()))
+        return UserOutcomeClassifier(manifest: manifest, model: network, baseline: baseline, metrics: metrics, log: log)
+    }
+
+    /// Writes `config.json`, `weights.safetensors` (model and baseline), `metrics.json` and
+    /// `training.log` into `directory`.
+    public func save(to directory: URL) throws(ClassifierError) {
+        do {
+            try Checkpoint.save(
+                ClassifierWeights(model: model, baseline: baseline), config: manifest, to: directory,
+                metadata: ["task": manifest.task])
+        } catch {
+            throw .badModel(path: directory.path, detail: "cannot save the model: \(error.localizedDescription)")
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        do {
+            try encoder.encode(metrics).write(to: directory.appendingPathComponent(TableClassifier.metricsFileName), options: .atomic)
+            try Data((log.joined(separator: "\n") + "\n").utf8).write(
+                to: directory.appendingPathComponent(TableClassifier.logFileName), options: .atomic)
+        } catch {
+            throw .badModel(path: directory.path, detail: "cannot write the metrics or log: \(error.localizedDescription)")
+        }
+    }
+}
