@@ -47,12 +47,19 @@ public enum TableValues {
 
     /// Whether a cell counts as missing: empty, `NA`, `N/A`, `NaN`, `null`, `None`, `?` or `-`.
     public static func isMissing(_ cell: String) -> Bool {
-        missingWords.contains(normalized(cell))
+        // Every missing word is at most 4 characters; longer cells skip the normalisation.
+        let utf8 = cell.utf8
+        if utf8.isEmpty { return true }
+        if utf8.count > 8 { return false }
+        if let first = utf8.first, first >= UInt8(ascii: "0") && first <= UInt8(ascii: "9") { return false }
+        return missingWords.contains(normalized(cell))
     }
 
     /// The number in a cell (surrounding spaces allowed), or nil.
     public static func number(_ cell: String) -> Double? {
-        guard let value = Double(cell.trimmingCharacters(in: .whitespaces)), value.isFinite else { return nil }
+        guard let value = Double(cell) ?? Double(cell.trimmingCharacters(in: .whitespaces)), value.isFinite else {
+            return nil
+        }
         return value
     }
 
