@@ -44,11 +44,13 @@ final class ClassifierWeights: Layer {
 /// baseline, the decision threshold and the evaluation reports.
 ///
 /// A directory holds `config.json` (``ClassifierManifest``), `weights.safetensors` (both
-/// networks), `metrics.json` (split -> `model` / `baseline` -> ``ClassificationReport``) and
+/// networks), `metrics.json` (split -> `model` / `baseline` -> ``ClassificationReport``),
+/// `split.json` (the file lines of each part, so other tools can train on the same split) and
 /// `training.log`.
 public struct TableClassifier {
     public static let metricsFileName = "metrics.json"
     public static let logFileName = "training.log"
+    public static let splitFileName = "split.json"
 
     public var manifest: ClassifierManifest
     public let model: Sequential
@@ -57,6 +59,8 @@ public struct TableClassifier {
     public var metrics: [String: [String: ClassificationReport]]
     /// The training log lines (epochs of both networks).
     public var log: [String]
+    /// The file lines of the rows in each part (`train`, `validation`, `test`); empty after loading.
+    public var splitLines: [String: [Int]]
 
     /// Splits `table` (stratified by label), fits the encoder on the training rows, trains the
     /// model and the baseline with early stopping on validation ROC-AUC, picks the threshold with
@@ -153,7 +157,12 @@ public struct TableClassifier {
                    "rejected": table.rejections.count + skipped.count],
             bestEpoch: modelOutcome.bestEpoch, baselineBestEpoch: baselineOutcome.bestEpoch,
             created: ISO8601DateFormatter().string(from: Date()))
-        return TableClassifier(manifest: manifest, model: model, baseline: baseline, metrics: metrics, log: log)
+        let splitLines = [
+            "train": parts.train.map { table.lines[$0] }, "validation": parts.validation.map { table.lines[$0] },
+            "test": parts.test.map { table.lines[$0] },
+        ]
+        return TableClassifier(
+            manifest: manifest, model: model, baseline: baseline, metrics: metrics, log: log, splitLines: splitLines)
     }
 
     /// Writes the directory, creating it if needed.
@@ -171,6 +180,7 @@ public struct TableClassifier {
         let files: [(String, () throws -> Data)] = [
             (Self.metricsFileName, { try encoder.encode(metrics) }),
             (Self.logFileName, { Data((log.joined(separator: "\n") + "\n").utf8) }),
+            (Self.splitFileName, { try encoder.encode(splitLines) }),
         ]
         for (name, contents) in files {
             let url = directory.appendingPathComponent(name)
@@ -216,6 +226,6 @@ public struct TableClassifier {
         }
         let metricsURL = directory.appendingPathComponent(metricsFileName)
         let metrics = (try? JSONDecoder().decode([String: [String: ClassificationReport]].self, from: Data(contentsOf: metricsURL))) ?? [:]
-        return TableClassifier(manifest: manifest, model: model, baseline: baseline, metrics: metrics, log: [])
+        return TableClassifier(manifest: manifest, model: model, baseline: baseline, metrics: metrics, log: [], splitLines: [:])
     }
 }
