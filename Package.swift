@@ -62,7 +62,7 @@ let package = Package(
             ],
             swiftSettings: fastMath
         ),
-        // Metrics for task models (ranking now; classification with issue 5).
+        // Metrics for task models: ranking (HR, NDCG, MRR) and binary classification reports.
         .target(name: "Evaluation", dependencies: ["TensorEngine"], swiftSettings: [.enableUpcomingFeature("ExistentialAny")]),
         // Next-item recommenders (popularity, GRU4Rec, SASRec): training, scoring, model packages.
         .target(
@@ -78,6 +78,7 @@ let package = Package(
         .target(
             name: "Classifiers",
             dependencies: ["NeuralNet", "TensorEngine", "EventData", "Evaluation"],
+            exclude: ["README.md"],
             swiftSettings: fastMath
         ),
         .executableTarget(
