@@ -1,6 +1,7 @@
 import Evaluation
 import EventData
 import Foundation
+import TensorEngine
 import Testing
 
 @testable import Recommenders
@@ -180,5 +181,21 @@ struct RandomGeneratorBox {
             users: [LeaveOneOutUser(user: 0, train: [0], validation: nil, test: nil)],
             items: Vocabulary(externalIDs: ["x"]), userIDs: Vocabulary(externalIDs: ["a"]))
         #expect(throws: RecommenderError.self) { try NextItemTrainer(config: .defaults(for: .sasrec), data: data) }
+    }
+}
+
+@Suite struct SASRecServingTests {
+    @Test func theLastPositionShortcutEqualsTheFullForward() throws {
+        var rng = RandomGeneratorBox(seed: 9)
+        var generator = TensorEngine.RandomGenerator(seed: 1)
+        let model = SASRec(itemCount: 30, dimension: 16, maxLength: 12, blocks: 2, heads: 2, dropout: 0.2, generator: &generator)
+        model.setTraining(false)
+        let histories = (0..<5).map { row in (0..<(3 + row * 2)).map { _ in rng.next(30) } }
+        let batch = try SequenceBatcher(maxLength: 12).batch(histories)
+        let fast = Tensor.withoutGradients { model.lastFeatures(batch) }
+        let full = Tensor.withoutGradients { model.features(batch.tokens, lengths: batch.lengths) }
+            .slice(axis: 1, 11..<12).reshaped([5, 16])
+        #expect(fast.shape == [5, 16])
+        for (a, b) in zip(fast.scalars, full.scalars) { #expect(abs(a - b) < 1e-5) }
     }
 }

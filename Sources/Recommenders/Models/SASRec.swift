@@ -81,6 +81,28 @@ public final class SASRec: SequenceRecommender {
         attend(tokens).output
     }
 
+    /// The output after the last position only, `[B, d]`: every block but the last runs over all
+    /// positions (they are the last block's keys and values), the last block only for the final
+    /// query, which sees every position anyway. Equal to the last column of
+    /// ``features(_:lengths:)`` at a fraction of the last block's cost (the serving path).
+    public func lastFeatures(_ batch: SequenceBatch) -> Tensor {
+        let tokens = batch.tokens
+        let (rows, length) = (tokens.shape[0], tokens.shape[1])
+        let keep = Tensor(shape: tokens.shape + [1], scalars: tokens.indices.map { $0 == 0 ? 0 : 1 })
+        var x = embeddingDropout(positions(itemEmbedding(tokens) * Float(dimension).squareRoot())) * keep
+        let last = attentions.count - 1
+        for i in 0..<last {
+            let q = attentionNorms[i](x)
+            x = feedForwardNorms[i](q + attentions[i](query: q, key: x, value: x, causal: true))
+            x = (x + feedForwardDropouts[i](feedForwards[i](x))) * keep
+        }
+        let keepLast = keep.slice(axis: 1, (length - 1)..<length)
+        let q = attentionNorms[last](x.slice(axis: 1, (length - 1)..<length))  // [B, 1, d]
+        var y = feedForwardNorms[last](q + attentions[last](query: q, key: x, value: x))
+        y = (y + feedForwardDropouts[last](feedForwards[last](y))) * keepLast
+        return lastNorm(y).reshaped([rows, dimension])
+    }
+
     /// The outputs `[B, T, d]` and each block's attention weights `[B, heads, T, T]` (which
     /// past items each position looked at), for explanations.
     public func attend(_ tokens: IndexTensor) -> (output: Tensor, weights: [Tensor]) {

@@ -16,13 +16,16 @@ public protocol SequenceRecommender: Layer {
     /// The output vector at every position, `[B, T, hidden]`, for tokens `[B, T]` whose rows
     /// hold `lengths[b]` real items.
     func features(_ tokens: IndexTensor, lengths: [Int]) -> Tensor
+    /// The output vector after the last real item of each history, `[B, hidden]` (what scoring
+    /// needs; models may compute it with less work than ``features(_:lengths:)``).
+    func lastFeatures(_ batch: SequenceBatch) -> Tensor
 }
 
 extension SequenceRecommender {
     /// The number of items the model scores (its item table without the padding row).
     public var itemCount: Int { itemEmbedding.count - 1 }
 
-    /// The output vector after the last real item of each history, `[B, hidden]`.
+    /// The last real position's row of ``features(_:lengths:)``.
     public func lastFeatures(_ batch: SequenceBatch) -> Tensor {
         let all = features(batch.tokens, lengths: batch.lengths)
         let (rows, length, width) = (all.shape[0], all.shape[1], all.shape[2])
