@@ -85,7 +85,7 @@ struct RecommendCommandTests {
         #expect { try Recommend.parse([missing, "--user", "u1", "-k", "0"]) } throws: { error in
             Recommend.message(for: error).contains("-k must be at least 1")
         }
-        #expect { try Train.parse(["--task", "churn"]) } throws: { error in
+        #expect { try Train.parse(["--task", "forecast"]) } throws: { error in
             Train.message(for: error).contains("next-item")
         }
         #expect { try Train.parse(["--model", "bert"]) } throws: { error in
