@@ -20,7 +20,7 @@ public struct TableValueError: Error, LocalizedError, Sendable, Equatable {
 ///
 /// | kind | features |
 /// | --- | --- |
-/// | numeric | `(x - mean) / sd` of the value, missing -> training median |
+/// | numeric | `(x - mean) / sd` of the value (of `log(1 + x)` for a right-skewed column of values >= 0), missing -> training median |
 /// | boolean | 0 or 1, missing -> most frequent |
 /// | categorical | one-hot over up to ``maximumCategories`` training values + `other` (unseen values) |
 /// | month, weekday | `sin`, `cos` of the position on the circle, missing -> most frequent |
@@ -45,6 +45,10 @@ public struct TableEncoder: Sendable, Codable, Equatable {
         public var fillCategory: String?
         public var mean: Double
         public var deviation: Double
+        /// Numeric: whether values go through `log(1 + x)` before the z-score (chosen at fit time
+        /// for columns of non-negative values with skewness above 1, like durations or amounts,
+        /// whose long tail would otherwise squash most rows into a sliver of the scale).
+        public var logTransform: Bool
         /// Categorical: the known values, in slot order after `other`.
         public var categories: [String]
         /// Whether a `missing` indicator feature follows the column's features.
@@ -94,7 +98,7 @@ public struct TableEncoder: Sendable, Codable, Equatable {
         for (index, profile) in profiles.enumerated() where profile.kind != .ignored {
             var column = Column(
                 name: profile.name, kind: profile.kind, fill: 0, fillCategory: nil, mean: 0, deviation: 0,
-                categories: [], indicatesMissing: false)
+                logTransform: false, categories: [], indicatesMissing: false)
             var values: [Double] = []
             var texts: [String: Int] = [:]
             for row in rows {
@@ -113,10 +117,11 @@ public struct TableEncoder: Sendable, Codable, Equatable {
             case .numeric:
                 let sorted = values.sorted()
                 column.fill = sorted.isEmpty ? 0 : (sorted[(sorted.count - 1) / 2] + sorted[sorted.count / 2]) / 2
-                let mean = values.isEmpty ? 0 : values.reduce(0, +) / Double(values.count)
-                let variance = values.isEmpty ? 0 : values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(values.count)
+                column.logTransform = (sorted.first ?? -1) >= 0 && skewness(values) > 1
+                let scaled = column.logTransform ? values.map { log1p($0) } : values
+                let (mean, deviation) = meanAndDeviation(scaled)
                 column.mean = mean
-                column.deviation = variance.squareRoot()
+                column.deviation = deviation
             case .boolean, .month, .weekday:
                 var counts: [Double: Int] = [:]
                 for value in values { counts[value, default: 0] += 1 }
@@ -167,7 +172,8 @@ public struct TableEncoder: Sendable, Codable, Equatable {
             let missing = TableValues.isMissing(cell)
             switch column.kind {
             case .numeric:
-                let value = missing ? column.fill : try Self.parse(cell, column: column)
+                let raw = missing ? column.fill : try Self.parse(cell, column: column)
+                let value = column.logTransform ? log1p(max(raw, 0)) : raw
                 features.append(column.deviation > 0 ? Float((value - column.mean) / column.deviation) : 0)
             case .boolean:
                 features.append(Float(missing ? column.fill : try Self.parse(cell, column: column)))
@@ -186,6 +192,21 @@ public struct TableEncoder: Sendable, Codable, Equatable {
             if column.indicatesMissing { features.append(missing ? 1 : 0) }
         }
         return features
+    }
+
+    private static func meanAndDeviation(_ values: [Double]) -> (Double, Double) {
+        guard !values.isEmpty else { return (0, 0) }
+        let mean = values.reduce(0, +) / Double(values.count)
+        let variance = values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(values.count)
+        return (mean, variance.squareRoot())
+    }
+
+    /// The sample skewness `E[(x - m)^3] / sd^3`, 0 for constant columns.
+    private static func skewness(_ values: [Double]) -> Double {
+        let (mean, deviation) = meanAndDeviation(values)
+        guard deviation > 0 else { return 0 }
+        let third = values.reduce(0) { $0 + pow(($1 - mean) / deviation, 3) } / Double(values.count)
+        return third
     }
 
     private static func parse(_ cell: String, column: Column) throws(TableValueError) -> Double {

@@ -58,3 +58,19 @@ struct TableEncoderTests {
         #expect(decoded == encoder)
     }
 }
+
+@Suite("Table encoder log scaling")
+struct TableEncoderLogScalingTests {
+    @Test func rightSkewedNonNegativeColumnsAreLogScaledOthersNot() throws {
+        // Durations: mostly small with a long tail (skewness well above 1); offsets: symmetric.
+        let durations = (0..<50).map { $0 < 45 ? "\($0 % 5)" : "\(1_000 * ($0 - 44))" }
+        let offsets = (0..<50).map { "\($0 - 25)" }
+        let rows = zip(durations, offsets).map { [$0, $1] }
+        let profiles = ColumnKindInference.profiles(columns: ["duration", "offset"], rows: rows)
+        let encoder = try TableEncoder.fit(profiles: profiles, rows: rows)
+        #expect(encoder.columns.map(\.logTransform) == [true, false])
+        let duration = encoder.columns[0]
+        let features = try encoder.encode(["6000", "0"], positions: [0, 1])
+        #expect(abs(Double(features[0]) - (log1p(6_000) - duration.mean) / duration.deviation) < 1e-5)
+    }
+}
