@@ -52,6 +52,18 @@ struct HyperparameterOptions: ParsableArguments {
     @Option(help: "Random seed (default 42).")
     var seed: UInt64?
 
+    /// The next-item-only flags that were given (for tasks that would ignore them).
+    var nextItemOnlyFlags: [String] {
+        let given: [(String, Bool)] = [
+            ("--config", config != nil), ("--max-length", maxLength != nil), ("--hidden", hidden != nil),
+            ("--blocks", blocks != nil), ("--heads", heads != nil), ("--inner-size", innerSize != nil),
+            ("--recurrent-layers", recurrentLayers != nil), ("--evaluate-every", evaluateEvery != nil),
+            ("--monitor", monitor != nil), ("--loss", loss != nil), ("--negatives", negatives != nil),
+            ("--time-budget", timeBudget != nil), ("--sliding-windows", slidingWindows != nil),
+        ]
+        return given.filter(\.1).map(\.0)
+    }
+
     /// Defaults of `model`, then the config file, then the flags; validated.
     func resolve(model: NextItemModelKind) throws -> NextItemConfig {
         var config = NextItemConfig.defaults(for: model)

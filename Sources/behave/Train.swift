@@ -73,7 +73,7 @@ struct Train: ParsableCommand {
 
     @OptionGroup var hyperparameters: HyperparameterOptions
 
-    @OptionGroup(title: "Classification (--task classify)") var classify: ClassifyOptions
+    @OptionGroup(title: "Classification (--task classify, purchase, churn)") var classify: ClassifyOptions
 
     @Flag(help: "Print the final metrics as JSON.")
     var json = false
@@ -94,11 +94,15 @@ struct Train: ParsableCommand {
             if classify.data != nil || classify.label != nil {
                 throw ValidationError("--data and --label belong to --task classify; next-item models read the event store (--store).")
             }
+            if let flag = classify.givenFlags.first {
+                throw ValidationError("\(flag) applies to --task classify, purchase or churn; remove it.")
+            }
             _ = try hyperparameters.resolve(model: try nextItemModel())
-        case .classify:
-            _ = try classifierConfig()
-        case .purchase, .churn:
-            _ = try outcomeSettings()
+        case .classify, .purchase, .churn:
+            if let flag = hyperparameters.nextItemOnlyFlags.first {
+                throw ValidationError("\(flag) applies to --task next-item only; remove it.")
+            }
+            if task == .classify { _ = try classifierConfig() } else { _ = try outcomeSettings() }
         }
     }
 

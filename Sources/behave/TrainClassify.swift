@@ -26,14 +26,27 @@ struct ClassifyOptions: ParsableArguments {
     @Option(help: "Weigh positives by negatives/positives in the loss: true (default) or false.")
     var balanceClasses: Bool?
 
-    @Option(help: "--task purchase / churn: the label window, like 7d, 12h or 30m.")
-    var window: String = "7d"
+    @Option(help: "--task purchase / churn: the label window, like 7d (default), 12h or 30m.")
+    var window: String?
 
     @Option(help: "--task purchase / churn: the cut-off as ISO 8601 (default: the last event minus the window).")
     var cutoff: String?
 
+    /// The `--window` text, 7d by default.
+    var windowText: String { window ?? "7d" }
+
+    /// The classification-only flags that were given (for the next-item task, which would ignore them).
+    var givenFlags: [String] {
+        let given: [(String, Bool)] = [
+            ("--positive", positive != nil), ("--kind", !kinds.isEmpty), ("--layers", layers != nil),
+            ("--balance-classes", balanceClasses != nil), ("--window", window != nil), ("--cutoff", cutoff != nil),
+        ]
+        return given.filter(\.1).map(\.0)
+    }
+
     /// The `--window` length.
     func windowDuration() throws -> Duration {
+        let window = windowText
         let units: [Character: Int64] = ["d": 86_400, "h": 3_600, "m": 60, "s": 1]
         guard let unit = window.last, let seconds = units[unit], let count = Int64(window.dropLast()), count > 0 else {
             throw ValidationError("--window \(window): write a positive number and a unit d, h, m or s, like 7d.")
@@ -102,7 +115,7 @@ extension Train {
         let cut = ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: Double(data.cutoff) / 1_000))
         FileHandle.standardError.write(Data("""
             \(ProgressReporter.grouped(data.examples.count)) users with events before \(cut); \
-            \(ProgressReporter.grouped(positives)) \(outcomeTask == .purchase ? "purchase" : "churn") in the next \(classify.window).
+            \(ProgressReporter.grouped(positives)) \(outcomeTask == .purchase ? "purchase" : "churn") in the next \(classify.windowText).
 
             """.utf8))
         let reporter = ProgressReporter(label: "train", total: nil, unit: "epochs")
@@ -115,7 +128,7 @@ extension Train {
             try printJSON(classifier.metrics)
             return
         }
-        print("\(outcomeTask.rawValue) within \(classify.window) after \(cut), model \(kind.rawValue):")
+        print("\(outcomeTask.rawValue) within \(classify.windowText) after \(cut), model \(kind.rawValue):")
         printClassificationTable(classifier.metrics, threshold: classifier.manifest.threshold)
         print("Model written to \(directory.path)")
     }

@@ -20,6 +20,9 @@ struct ClassifyCommandTests {
         (["--task", "churn", "--cutoff", "yesterday"],
          "--cutoff yesterday: write an ISO 8601 time like 2024-03-01 or 2024-03-01T12:00:00Z."),
         (["--task", "purchase", "--model", "sasrec"], "--model sasrec does not fit --task purchase; use mlp, lstm, gru or cnn."),
+        (["--task", "classify", "--data", "a.csv", "--label", "y", "--max-length", "50"],
+         "--max-length applies to --task next-item only; remove it."),
+        (["--window", "7d"], "--window applies to --task classify, purchase or churn; remove it."),
         (["--task", "churn", "--data", "a.csv"],
          "--data and --label belong to --task classify; --task churn reads the event store (--store)."),
     ])
