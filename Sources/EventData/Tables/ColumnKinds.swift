@@ -47,12 +47,17 @@ public enum TableValues {
 
     /// Whether a cell counts as missing: empty, `NA`, `N/A`, `NaN`, `null`, `None`, `?` or `-`.
     public static func isMissing(_ cell: String) -> Bool {
-        // Every missing word is at most 4 characters; longer cells skip the normalisation.
+        // Every missing word is at most 4 characters and starts with n, ?, - (or a space before
+        // them); other cells skip the normalisation, which matters when scoring millions of rows.
         let utf8 = cell.utf8
-        if utf8.isEmpty { return true }
+        guard let first = utf8.first else { return true }
         if utf8.count > 8 { return false }
-        if let first = utf8.first, first >= UInt8(ascii: "0") && first <= UInt8(ascii: "9") { return false }
-        return missingWords.contains(normalized(cell))
+        switch first {
+        case UInt8(ascii: "n"), UInt8(ascii: "N"), UInt8(ascii: "?"), UInt8(ascii: "-"), UInt8(ascii: " "), 9:
+            return missingWords.contains(normalized(cell))
+        default:
+            return false
+        }
     }
 
     /// The number in a cell (surrounding spaces allowed), or nil.
@@ -77,8 +82,22 @@ public enum TableValues {
     /// The weekday of a cell, 0 (Monday) to 6, or nil.
     public static func weekday(_ cell: String) -> Int? { weekdays[normalized(cell)] }
 
+    /// The cell without surrounding spaces and tabs.
+    public static func trimmed(_ cell: String) -> String {
+        let utf8 = cell.utf8
+        guard let first = utf8.first, let last = utf8.last else { return cell }
+        let blank: (UInt8) -> Bool = { $0 == 32 || $0 == 9 }
+        guard blank(first) || blank(last) else { return cell }
+        return cell.trimmingCharacters(in: .whitespaces)
+    }
+
+    /// Trimmed and lowercased; ASCII cells (nearly all) without Foundation's Unicode machinery.
     static func normalized(_ cell: String) -> String {
-        cell.trimmingCharacters(in: .whitespaces).lowercased()
+        let text = trimmed(cell)
+        var bytes = Array(text.utf8)
+        guard bytes.allSatisfy({ $0 < 128 }) else { return text.lowercased() }
+        for index in bytes.indices where bytes[index] >= 65 && bytes[index] <= 90 { bytes[index] += 32 }
+        return String(decoding: bytes, as: UTF8.self)
     }
 }
 

@@ -108,7 +108,7 @@ public struct TableEncoder: Sendable, Codable, Equatable {
                     continue
                 }
                 if profile.kind == .categorical {
-                    texts[cell.trimmingCharacters(in: .whitespaces), default: 0] += 1
+                    texts[TableValues.trimmed(cell), default: 0] += 1
                 } else {
                     values.append(try parse(cell, column: column))
                 }
@@ -183,7 +183,7 @@ public struct TableEncoder: Sendable, Codable, Equatable {
                 features.append(Float(sin(angle)))
                 features.append(Float(cos(angle)))
             case .categorical:
-                let text = missing ? (column.fillCategory ?? "") : cell.trimmingCharacters(in: .whitespaces)
+                let text = missing ? (column.fillCategory ?? "") : TableValues.trimmed(cell)
                 let slot = column.categories.firstIndex(of: text) ?? column.categories.count
                 for index in 0...column.categories.count { features.append(index == slot ? 1 : 0) }
             case .ignored:
