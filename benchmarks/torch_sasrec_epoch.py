@@ -14,6 +14,11 @@ Usage:
 
 Prints one JSON line: {"impl": "pytorch", "epoch_seconds": [...], ...}.  Negative sampling
 is timed as part of each step, as it is in BehaviorKit's trainer.
+
+With --evaluate, the trained model is also scored under BehaviorKit's sampled protocol (test
+item of each user with at least 3 items, history = all items before it, the target against
+100 distinct items the user never touched, ties counted against the target) and the JSON gets
+test HR@10 and NDCG@10: a quality reference for the same architecture and training.
 """
 
 from __future__ import annotations
@@ -51,6 +56,38 @@ def read_sequences(path: str) -> tuple[list[list[int]], int]:
     return sequences, len(item_ids)
 
 
+def evaluate(model, sequences, n_items: int, maxlen: int, rng) -> dict:
+    """Test HR@10 / NDCG@10 with 100 sampled never-touched negatives (ties against the target)."""
+    model.eval()
+    hits = 0.0
+    ndcg = 0.0
+    users = 0
+    with torch.no_grad():
+        for items in sequences:
+            if len(items) < 3:
+                continue
+            history, target = items[:-1][-maxlen:], items[-1]
+            touched = set(items)
+            negatives: list[int] = []
+            chosen: set[int] = set()
+            while len(negatives) < 100:
+                t = int(rng.integers(1, n_items + 1))
+                if t not in touched and t not in chosen:
+                    chosen.add(t)
+                    negatives.append(t)
+            seq = torch.zeros(1, maxlen, dtype=torch.long)
+            seq[0, maxlen - len(history):] = torch.tensor(history)
+            last = model.features(seq)[:, -1, :]
+            candidates = torch.tensor([target] + negatives)
+            scores = (model.item_emb(candidates) @ last[0]).numpy()
+            rank = 1 + int((scores[1:] >= scores[0]).sum())
+            users += 1
+            if rank <= 10:
+                hits += 1
+                ndcg += 1 / np.log2(rank + 1)
+    return {"test_hr10": hits / users, "test_ndcg10": ndcg / users, "evaluated_users": users}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", required=True)
@@ -59,12 +96,14 @@ def main() -> int:
     parser.add_argument("--maxlen", type=int, default=200)
     parser.add_argument("--hidden", type=int, default=50)
     parser.add_argument("--batch", type=int, default=128)
+    parser.add_argument("--evaluate", action="store_true")
+    parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
 
     torch.set_num_interop_threads(1)
     torch.set_num_threads(args.threads)
-    torch.manual_seed(1)
-    rng = np.random.default_rng(1)
+    torch.manual_seed(args.seed)
+    rng = np.random.default_rng(args.seed)
 
     sequences, n_items = read_sequences(args.data)
     train = [s[:-2] for s in sequences if len(s) >= 3 and len(s[:-2]) >= 2]
@@ -111,8 +150,11 @@ def main() -> int:
             total += loss.item()
         epoch_seconds.append(time.perf_counter() - start)
         losses.append(total)
-    print(json.dumps({"impl": "pytorch", "version": torch.__version__, "threads": args.threads,
-                      "sequences": len(train), "epoch_seconds": epoch_seconds, "losses": losses}), flush=True)
+    result = {"impl": "pytorch", "version": torch.__version__, "threads": args.threads,
+              "sequences": len(train), "epoch_seconds": epoch_seconds, "losses": losses}
+    if args.evaluate:
+        result.update(evaluate(model, sequences, n_items, args.maxlen, rng))
+    print(json.dumps(result), flush=True)
     return 0
 
 
