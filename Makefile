@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: run test bench bench-ingest bench-next-item deps fixtures clean
+.PHONY: run test bench bench-ingest bench-next-item bench-classify deps fixtures clean
 
 ## Installs the system libraries the build needs (OpenBLAS, SQLite, zlib) with apt-get when absent.
 deps:
@@ -47,6 +47,18 @@ bench-next-item: deps
 	fi
 	$(PYTHON) benchmarks/next_item_bench.py --behave .build/release/behave --bench .build/release/behave-bench \
 		--python $(VENV)/bin/python --data ../shared/data/ml-100k/ml-100k.inter
+
+## Table classification on the UCI shoppers data: MLP vs tuned GBT on the same split, speed, 1M-row scoring.
+bench-classify: deps
+	$(SWIFT) build -c release --product behave
+	$(SWIFT) build -c release --product behave-bench
+	@if ! $(VENV)/bin/python -c "import torch, sklearn" >/dev/null 2>&1; then \
+		echo "Setting up $(VENV) with PyTorch and scikit-learn (about 5 GB, a few minutes)..."; \
+		[ -x $(VENV)/bin/python ] || $(PYTHON) -m venv $(VENV); \
+		$(VENV)/bin/pip install -q torch numpy safetensors scikit-learn; \
+	fi
+	$(PYTHON) benchmarks/classify_bench.py --behave .build/release/behave --bench .build/release/behave-bench \
+		--python $(VENV)/bin/python
 
 ## Regenerates the PyTorch golden files used by the parity tests.
 fixtures:
