@@ -12,9 +12,13 @@ struct StoreOptions: ParsableArguments {
         try SQLiteEventStore(path: store)
     }
 
-    /// Opens a store that must already exist (commands that only read).
-    func openExisting(_ path: String? = nil) throws -> SQLiteEventStore {
-        let path = path ?? store
+    /// Opens the `--store` file, which must already exist (commands that only read).
+    func openExisting() throws -> SQLiteEventStore {
+        try Self.openExisting(path: store)
+    }
+
+    /// Opens a store file that must already exist.
+    static func openExisting(path: String) throws -> SQLiteEventStore {
         guard FileManager.default.fileExists(atPath: path) else {
             throw ValidationError("No event store at \(path). Ingest events first (`behave ingest FILE --store \(path)`) or pass --store PATH.")
         }
