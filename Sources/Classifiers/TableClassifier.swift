@@ -167,29 +167,9 @@ public struct TableClassifier {
 
     /// Writes the directory, creating it if needed.
     public func save(to directory: URL) throws(ClassifierError) {
-        do {
-            try Checkpoint.save(
-                ClassifierWeights(model: model, baseline: baseline), config: manifest, to: directory,
-                metadata: ["task": ClassifierManifest.task])
-        } catch {
-            throw .badModel(path: directory.path, detail: "cannot save the model: \(error.localizedDescription)")
-        }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        let files: [(String, () throws -> Data)] = [
-            (Self.metricsFileName, { try encoder.encode(metrics) }),
-            (Self.logFileName, { Data((log.joined(separator: "\n") + "\n").utf8) }),
-            (Self.splitFileName, { try encoder.encode(splitLines) }),
-        ]
-        for (name, contents) in files {
-            let url = directory.appendingPathComponent(name)
-            do {
-                try contents().write(to: url, options: .atomic)
-            } catch {
-                throw .badModel(path: url.path, detail: "cannot write: \(error.localizedDescription)")
-            }
-        }
+        try saveClassifierDirectory(
+            model: model, baseline: baseline, manifest: manifest, task: ClassifierManifest.task, metrics: metrics,
+            log: log, to: directory, extraFiles: [(Self.splitFileName, { try classifierJSON(splitLines) })])
     }
 
     /// Reads a directory written by ``save(to:)``.
@@ -227,5 +207,33 @@ public struct TableClassifier {
         let metricsURL = directory.appendingPathComponent(metricsFileName)
         let metrics = (try? JSONDecoder().decode([String: [String: ClassificationReport]].self, from: Data(contentsOf: metricsURL))) ?? [:]
         return TableClassifier(manifest: manifest, model: model, baseline: baseline, metrics: metrics, log: [], splitLines: [:])
+    }
+}
+
+/// JSON as classifier directories store it: pretty, sorted keys, non-finite numbers as strings.
+func classifierJSON<Value: Encodable>(_ value: Value) throws -> Data {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+    encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+    return try encoder.encode(value)
+}
+
+/// Writes a classifier directory: the manifest and both networks' weights (``Checkpoint``),
+/// `metrics.json`, `training.log`, and any extra files.
+func saveClassifierDirectory<Manifest: Encodable>(
+    model: any Layer, baseline: any Layer, manifest: Manifest, task: String,
+    metrics: [String: [String: ClassificationReport]], log: [String], to directory: URL,
+    extraFiles: [(name: String, contents: () throws -> Data)] = []
+) throws(ClassifierError) {
+    do {
+        try Checkpoint.save(
+            ClassifierWeights(model: model, baseline: baseline), config: manifest, to: directory, metadata: ["task": task])
+        try Checkpoint.writeFiles(
+            [
+                (TableClassifier.metricsFileName, { try classifierJSON(metrics) }),
+                (TableClassifier.logFileName, { Data((log.joined(separator: "\n") + "\n").utf8) }),
+            ] + extraFiles, to: directory)
+    } catch {
+        throw .badModel(path: directory.path, detail: "cannot save the model: \(error.localizedDescription)")
     }
 }

@@ -75,18 +75,18 @@ public struct NextItemPackage {
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        let files: [(String, () throws -> Data)] = [
-            (Self.itemsFileName, { try encoder.encode(items.externalIDs) }),
-            (Self.metricsFileName, { try encoder.encode(metrics) }),
-            (Self.logFileName, { Data((log.joined(separator: "\n") + (log.isEmpty ? "" : "\n")).utf8) }),
-        ]
-        for (name, contents) in files {
-            let url = directory.appendingPathComponent(name)
-            do {
-                try contents().write(to: url, options: .atomic)
-            } catch {
-                throw .badModel(path: url.path, detail: "cannot write: \(error.localizedDescription)")
+        do {
+            try Checkpoint.writeFiles(
+                [
+                    (Self.itemsFileName, { try encoder.encode(items.externalIDs) }),
+                    (Self.metricsFileName, { try encoder.encode(metrics) }),
+                    (Self.logFileName, { Data((log.joined(separator: "\n") + (log.isEmpty ? "" : "\n")).utf8) }),
+                ], to: directory)
+        } catch {
+            guard case .io(let path, let message) = error else {
+                throw .badModel(path: directory.path, detail: error.localizedDescription)
             }
+            throw .badModel(path: path, detail: "cannot write: \(message)")
         }
     }
 

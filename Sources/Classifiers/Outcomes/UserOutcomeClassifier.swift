@@ -155,22 +155,8 @@ public struct UserOutcomeClassifier {
     /// Writes `config.json`, `weights.safetensors` (model and baseline), `metrics.json` and
     /// `training.log` into `directory`.
     public func save(to directory: URL) throws(ClassifierError) {
-        do {
-            try Checkpoint.save(
-                ClassifierWeights(model: model, baseline: baseline), config: manifest, to: directory,
-                metadata: ["task": manifest.task])
-        } catch {
-            throw .badModel(path: directory.path, detail: "cannot save the model: \(error.localizedDescription)")
-        }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        do {
-            try encoder.encode(metrics).write(to: directory.appendingPathComponent(TableClassifier.metricsFileName), options: .atomic)
-            try Data((log.joined(separator: "\n") + "\n").utf8).write(
-                to: directory.appendingPathComponent(TableClassifier.logFileName), options: .atomic)
-        } catch {
-            throw .badModel(path: directory.path, detail: "cannot write the metrics or log: \(error.localizedDescription)")
-        }
+        try saveClassifierDirectory(
+            model: model, baseline: baseline, manifest: manifest, task: manifest.task, metrics: metrics, log: log,
+            to: directory)
     }
 }

@@ -173,6 +173,25 @@ public enum Checkpoint {
         return (config, model)
     }
 
+    /// Writes files that travel with a checkpoint (metrics, logs, vocabularies) into
+    /// `directory`, each replaced atomically, in order.
+    ///
+    /// - Parameter files: File names and the closures that make their bytes.
+    /// - Throws: ``CheckpointError/io(path:message:)`` naming the first file that could not be
+    ///   encoded or written.
+    public static func writeFiles(
+        _ files: [(name: String, contents: () throws -> Data)], to directory: URL
+    ) throws(CheckpointError) {
+        for (name, contents) in files {
+            let url = directory.appendingPathComponent(name)
+            do {
+                try contents().write(to: url, options: .atomic)
+            } catch {
+                throw .io(path: url.path, message: error.localizedDescription)
+            }
+        }
+    }
+
     // MARK: - Helpers
 
     private static func requireFileURL(_ url: URL) throws(CheckpointError) {
