@@ -8,7 +8,8 @@ struct Simulate: ParsableCommand {
         abstract: "Generate a realistic, seeded behaviour log (CSV or JSON Lines) with ground truth.",
         discussion: """
             Users in taste segments browse a long-tailed catalogue in sessions, move through a \
-            view -> cart -> purchase funnel with prices, follow item-to-item transitions, and \
+            view -> cart -> purchase funnel with prices, go on shopping missions (days of \
+            focused browsing and carting, then a checkout), follow item-to-item transitions, and \
             show daily and weekly seasonality; some churn, and a few bots and fraudulent users \
             are planted. The ground-truth file (JSON) records segments, purchase propensities, \
             churn dates, bot and fraud flags and the item transition table.

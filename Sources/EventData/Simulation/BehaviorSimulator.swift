@@ -12,9 +12,14 @@ import Foundation
 ///   otherwise it follows the user's taste and popularity.
 /// - **Sessions** separated by more than 30 minutes, more of them in the evening and at
 ///   weekends (UTC). A session may start with a search, then items are clicked, viewed
-///   (dwell times) and carted; carted items are bought at checkout. Cart and purchase events
-///   carry the item's price as `value`. Carting and buying grow with the user's latent purchase
-///   propensity and shrink with price.
+///   (dwell times) and carted. Cart and purchase events carry the item's price as `value`.
+/// - **Shopping missions**, the planted purchase intent: a session may start a mission (more
+///   likely for users of high latent propensity, and on a newcomer's first visit); for one to
+///   ten days the user comes back every 6 to 36 hours, browses mostly the mission's category
+///   and carts candidates, then checks out: looks at the candidates again and buys the one
+///   with the best price (sometimes another too). Outside missions carting is rare and a carted
+///   item is only sometimes bought on impulse. So whether a user is mid-mission, and will buy
+///   soon, shows in the order and timing of their latest events more than in their totals.
 /// - **Bots**: views only, of uniformly random items, 20 to 120 per minute, in bursts on some days.
 /// - **Fraudulent users**: regular users plus one to three night-time (01:00-05:00 UTC) bursts
 ///   in which expensive items are viewed, carted and bought within seconds.

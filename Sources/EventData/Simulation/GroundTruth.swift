@@ -47,8 +47,8 @@ public struct GroundTruth: Sendable, Codable, Equatable {
         public var id: String
         /// Segment index; `nil` for bots.
         public var segment: Int?
-        /// Latent purchase propensity in `[0, 1]`: the probability scale of carting and buying
-        /// (0 for bots, which never buy).
+        /// Latent purchase propensity in `[0, 1]`: how often the user starts shopping missions and
+        /// how readily they cart and buy (0 for bots, which never buy).
         public var propensity: Double
         /// The user's mean sessions per day (bots: mean over all days, active or not).
         public var sessionsPerDay: Double

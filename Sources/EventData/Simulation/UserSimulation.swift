@@ -123,6 +123,16 @@ struct UserSimulator {
 
     private enum SessionKind: UInt8 { case regular, fraudBurst, bot }
 
+    /// A shopping mission: research sessions focused on one category for one to ten days, whose
+    /// carted items are bought at the first session after the deadline (the purchase intent
+    /// that only the order of a user's recent events reveals).
+    private struct Mission {
+        var category: Int
+        /// The first session at or after this time is the checkout.
+        var checkout: Int64
+        var candidates: [Int]
+    }
+
     private let world: SimulationWorld
     private let config: SimulationConfig
     private let windowStart: Int64
@@ -130,6 +140,7 @@ struct UserSimulator {
     private let hourTables: [AliasTable]
     private var plan: [(start: Int64, kind: SessionKind)] = []
     private var cart: [Int] = []
+    private var mission: Mission?
 
     init(world: SimulationWorld, config: SimulationConfig) {
         self.world = world
@@ -147,6 +158,7 @@ struct UserSimulator {
         trail.sessions = 0
         trail.fraudSessions.removeAll(keepingCapacity: true)
         trail.events.removeAll(keepingCapacity: true)
+        mission = nil
         drawTraits(&trail, &random)
         planSessions(trail, &random)
         playSessions(&trail, &random)
@@ -248,11 +260,25 @@ struct UserSimulator {
     // MARK: - Sessions
 
     /// Plays the plan in order, pushing a session later when it would start less than
-    /// ``sessionGapMs`` after the previous one ended; nothing happens at or after `limit`.
+    /// ``sessionGapMs`` after the previous one ended; nothing happens at or after `limit`. A user
+    /// on a mission also comes back on their own, 6 to 36 hours after each of its sessions (at
+    /// the latest half a day after its deadline, to check out).
     private mutating func playSessions(_ trail: inout UserTrail, _ random: inout SimulationRandom) {
         var previousEnd: Int64?
-        for (planned, kind) in plan {
-            var start = planned
+        var next = 0
+        var followUp: Int64?
+        while true {
+            var start: Int64
+            let kind: SessionKind
+            if let time = followUp, next == plan.count || time < plan[next].start {
+                (start, kind) = (time, .regular)
+                followUp = nil
+            } else if next < plan.count {
+                (start, kind) = plan[next]
+                next += 1
+            } else {
+                break
+            }
             if let previousEnd, start < previousEnd + Self.sessionGapMs {
                 start = previousEnd + Self.sessionGapMs + Int64(random.unit() * Double(20 * Self.minuteMs))
             }
@@ -262,7 +288,12 @@ struct UserSimulator {
                 time: start, limit: trail.limit, session: Int32(trail.sessions), events: trail.events)
             trail.events = []
             switch kind {
-            case .regular: regularSession(&session, trail, &random)
+            case .regular:
+                shopperSession(&session, trail, &random)
+                followUp = mission.map {
+                    let back = session.lastEnd + Self.sessionGapMs + Int64(random.uniform(6, 36) * Double(Self.hourMs))
+                    return min(back, $0.checkout + Int64(random.uniform(0, 12) * Double(Self.hourMs)))
+                }
             case .fraudBurst:
                 fraudBurst(&session, &random)
                 trail.fraudSessions.append(Int32(trail.sessions))
@@ -273,10 +304,82 @@ struct UserSimulator {
         }
     }
 
-    /// The user's taste: the favourite category a quarter of the time, else the segment's.
+    /// The user's taste: the mission's category 80% of the time during a mission; otherwise the
+    /// favourite category a quarter of the time, else the segment's.
     private func tasteCategory(_ trail: UserTrail, _ random: inout SimulationRandom) -> Int {
+        if let mission, random.chance(0.8) { return mission.category }
         guard let segment = trail.segment, !random.chance(0.25) else { return trail.favouriteCategory }
         return world.segmentCategoryTables[segment].sample(&random)
+    }
+
+    /// Chance that a session outside a mission starts one: `0.01 + 0.3 * propensity`.
+    static func missionStartProbability(propensity: Double) -> Double { 0.01 + 0.3 * propensity }
+
+    /// A regular user's session: outside a mission it may start one (then it is the mission's
+    /// first research session; likelier on the first visit of a user who joined during the
+    /// window); the first session after the mission's deadline is its checkout.
+    private mutating func shopperSession(
+        _ session: inout SessionBuilder, _ trail: UserTrail, _ random: inout SimulationRandom
+    ) {
+        // A newcomer's first visit often has a purpose: that is how they found the shop.
+        let arriving = trail.sessions == 1 && trail.firstActive > windowStart
+        let startProbability =
+            arriving ? min(0.2 + trail.propensity, 0.9) : Self.missionStartProbability(propensity: trail.propensity)
+        if mission == nil, random.chance(startProbability) {
+            let category = tasteCategory(trail, &random)
+            let days = random.uniform(1, 10)
+            mission = Mission(
+                category: category, checkout: session.time + Int64(days * Double(Self.dayMs)), candidates: [])
+        }
+        guard var current = mission else {
+            regularSession(&session, trail, &random)
+            return
+        }
+        if session.time >= current.checkout {
+            checkoutSession(&session, trail, current, &random)
+            mission = nil
+            return
+        }
+        regularSession(&session, trail, &random)
+        current.candidates += cart
+        mission = current
+    }
+
+    /// The end of a mission: the user looks at the carted candidates again and buys one of them;
+    /// with no candidate, finds a popular item of the mission's category.
+    private mutating func checkoutSession(
+        _ session: inout SessionBuilder, _ trail: UserTrail, _ mission: Mission, _ random: inout SimulationRandom
+    ) {
+        let segment = world.segments[trail.segment ?? 0]
+        var candidates = Array(Set(mission.candidates).sorted().prefix(5))
+        if candidates.isEmpty { candidates = [world.popularItem(in: mission.category, &random)] }
+        for item in candidates {
+            let category = world.itemCategory[item]
+            let dwell = Int32(min(max(random.logNormal(median: 150, sigma: 0.7), 10), 3_000))
+            guard session.emit(.view, item: Int32(item), category: category, duration: dwell) else { return }
+            session.advance(deciseconds: dwell, thinkSeconds: random.uniform(1, 4))
+        }
+        // The user settles on the candidate with the best price for its category, and sometimes
+        // takes another one too.
+        let chosen = candidates.max { priceFactor($0, segment) < priceFactor($1, segment) } ?? candidates[0]
+        for item in candidates where item == chosen || random.chance(0.15 * trail.propensity) {
+            if !mission.candidates.contains(item) {
+                let duration = Int32(random.uniform(20, 80))
+                guard
+                    session.emit(
+                        .cart, item: Int32(item), category: world.itemCategory[item], duration: duration,
+                        value: world.itemPriceCents[item])
+                else { return }
+                session.advance(deciseconds: duration, thinkSeconds: random.uniform(1, 4))
+            }
+            let duration = Int32(random.uniform(100, 400))
+            guard
+                session.emit(
+                    .purchase, item: Int32(item), category: world.itemCategory[item], duration: duration,
+                    value: world.itemPriceCents[item])
+            else { return }
+            session.advance(deciseconds: duration, thinkSeconds: random.uniform(1, 3))
+        }
     }
 
     /// `(price / category median)^-elasticity`, kept within [0.2, 3].
@@ -286,7 +389,9 @@ struct UserSimulator {
     }
 
     /// Search, then browse items (planted transitions, taste and popularity), with clicks,
-    /// views and carts; carted items are bought at checkout by propensity and price.
+    /// views and carts. During a mission, items of its category are carted more and the cart
+    /// waits for the mission's checkout; outside one, carting is rarer and a carted item is
+    /// sometimes bought on impulse at the session's end (by propensity and price).
     private mutating func regularSession(
         _ session: inout SessionBuilder, _ trail: UserTrail, _ random: inout SimulationRandom
     ) {
@@ -321,7 +426,8 @@ struct UserSimulator {
             guard session.emit(.view, item: Int32(item), category: category, duration: dwell) else { return }
             session.advance(deciseconds: dwell, thinkSeconds: random.uniform(1, 6))
             let factor = priceFactor(item, segment)
-            let cartProbability = min(segment.cartRate * (0.4 + 1.2 * trail.propensity) * factor, 0.9)
+            let missionFactor = mission.map { world.itemCategory[item] == $0.category ? 3 : 1 } ?? 0.2
+            let cartProbability = min(segment.cartRate * (0.4 + 1.2 * trail.propensity) * factor * missionFactor, 0.9)
             if random.chance(cartProbability) {
                 let duration = Int32(random.uniform(20, 80))
                 guard
@@ -334,8 +440,10 @@ struct UserSimulator {
             }
             current = item
         }
+        // During a mission the cart waits for the checkout session; otherwise an impulse buy.
+        guard mission == nil else { return }
         for item in cart {
-            let buyProbability = min((0.15 + 0.8 * trail.propensity) * priceFactor(item, segment).squareRoot(), 0.95)
+            let buyProbability = min((0.02 + 0.1 * trail.propensity) * priceFactor(item, segment).squareRoot(), 0.95)
             guard random.chance(buyProbability) else { continue }
             let duration = Int32(random.uniform(100, 400))
             guard

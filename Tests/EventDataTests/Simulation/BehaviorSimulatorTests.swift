@@ -224,25 +224,71 @@ struct BehaviorSimulatorTests {
         #expect(Double(weekend) / 2 > 1.1 * Double(weekdays) / 5)
     }
 
-    @Test("users with a higher latent propensity buy more per view")
+    @Test("most purchases are of items carted in an earlier session (a mission's checkout)")
+    func missionsBuyLater() throws {
+        let output = try SimulationFixture.output()
+        var purchases = 0
+        var cartedEarlier = 0
+        for user in output.users(where: { !$0.isBot && !$0.isFraud }) {
+            var carted: [String: String] = [:]  // item -> session of its first cart
+            for event in output.byUser[user.id, default: []] {
+                guard let item = event.itemID, let session = event.sessionID else { continue }
+                if event.type == .cart, carted[item] == nil { carted[item] = session }
+                if event.type == .purchase {
+                    purchases += 1
+                    if let cartSession = carted[item], cartSession != session { cartedEarlier += 1 }
+                }
+            }
+        }
+        #expect(purchases > 50)
+        #expect(Double(cartedEarlier) > 0.5 * Double(purchases), "\(cartedEarlier) of \(purchases)")
+    }
+
+    @Test("users with an open cart at a cut-off buy in the following week far more often than others")
+    func openCartsPredictPurchases() throws {
+        let output = try SimulationFixture.output()
+        let start = Int64(SimulationFixture.config.start.timeIntervalSince1970 * 1_000)
+        let day: Int64 = 86_400_000
+        let cutoff = start + 12 * day
+        var groups: [Bool: (users: Int, buyers: Int)] = [true: (0, 0), false: (0, 0)]
+        for user in output.users(where: { !$0.isBot && !$0.isFraud }) {
+            let events = output.byUser[user.id, default: []]
+            let before = events.filter { $0.timestamp <= cutoff }
+            guard !before.isEmpty else { continue }
+            let lastCart = before.last { $0.type == .cart }?.timestamp ?? .min
+            let lastPurchase = before.last { $0.type == .purchase }?.timestamp ?? .min
+            let open = lastCart > lastPurchase && cutoff - lastCart < 3 * day
+            let buys = events.contains { $0.type == .purchase && $0.timestamp > cutoff && $0.timestamp <= cutoff + 7 * day }
+            groups[open, default: (0, 0)].users += 1
+            if buys { groups[open, default: (0, 0)].buyers += 1 }
+        }
+        let open = groups[true] ?? (0, 0)
+        let rest = groups[false] ?? (0, 0)
+        #expect(open.users >= 20 && rest.users >= 100, "\(groups)")
+        let openRate = Double(open.buyers) / Double(max(open.users, 1))
+        let restRate = Double(rest.buyers) / Double(max(rest.users, 1))
+        #expect(openRate > 0.5 && openRate > 3 * restRate, "open \(open), rest \(rest)")
+    }
+
+    @Test("users with a higher latent propensity buy more per session")
     func propensityDrivesPurchases() throws {
         let output = try SimulationFixture.output()
         let regular = output.users { !$0.isBot && !$0.isFraud }.sorted { $0.propensity < $1.propensity }
-        func purchasesPerView(_ users: ArraySlice<GroundTruth.User>) -> Double {
-            var views = 0
+        func purchasesPerSession(_ users: ArraySlice<GroundTruth.User>) -> Double {
+            var sessions = Set<String>()
             var purchases = 0
             for user in users {
                 for event in output.byUser[user.id, default: []] {
-                    if event.type == .view { views += 1 }
+                    if let session = event.sessionID { sessions.insert(session) }
                     if event.type == .purchase { purchases += 1 }
                 }
             }
-            return Double(purchases) / Double(max(views, 1))
+            return Double(purchases) / Double(max(sessions.count, 1))
         }
         let quarter = regular.count / 4
-        let low = purchasesPerView(regular.prefix(quarter))
-        let high = purchasesPerView(regular.suffix(quarter))
-        #expect(high > 2 * low)
+        let low = purchasesPerSession(regular.prefix(quarter))
+        let high = purchasesPerSession(regular.suffix(quarter))
+        #expect(high > 2 * low, "\(high) vs \(low)")
     }
 
     @Test("fraudulent users buy expensive items in night-time bursts recorded in the ground truth")
@@ -250,7 +296,9 @@ struct BehaviorSimulatorTests {
         let output = try SimulationFixture.output()
         let frauds = output.users { $0.isFraud }
         #expect(frauds.count == 12)
-        let regularValues = output.events.filter { $0.type == .purchase }.compactMap(\.value)
+        let fraudIDs = Set(frauds.map(\.id))
+        let regularValues = output.events.filter { $0.type == .purchase && !fraudIDs.contains($0.userID) }
+            .compactMap(\.value)
         let meanValue = regularValues.reduce(0, +) / Double(regularValues.count)
         for fraud in frauds {
             #expect(!fraud.fraudSessions.isEmpty)
