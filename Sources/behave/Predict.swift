@@ -1,31 +1,45 @@
 import ArgumentParser
 import Classifiers
 import Foundation
+import NeuralNet
 import TensorEngine
 
-/// `behave predict`: scores a table with a trained classifier.
+/// `behave predict`: scores a table, or an event store's users, with a trained classifier.
 struct Predict: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Score the rows of a CSV/TSV table with a classifier from `behave train --task classify`.",
+        abstract: "Score a CSV/TSV table (`--task classify` models) or an event store's users (`--task purchase|churn` models).",
         discussion: """
-            Writes the input columns plus probability, decision (1 at or above the threshold) and \
-            error. Columns are matched by name; extra columns are copied through; a missing \
-            column is an error. Unseen categories count as the column's "other" value and empty \
-            cells are imputed as in training. A row that cannot be scored keeps its place with \
-            the reason in the error column.
+            A table model (--data): writes the input columns plus probability, decision (1 at or \
+            above the threshold) and error. Columns are matched by name; extra columns are \
+            copied through; a missing column is an error. Unseen categories count as the \
+            column's "other" value and empty cells are imputed as in training. A row that cannot \
+            be scored keeps its place with the reason in the error column.
 
-            Example:
+            A purchase or churn model (--store): scores every user with an event at or before \
+            --at (default: the latest stored event), using only those events, and writes \
+            user_id, events, last_event, probability and decision. The probability is for the \
+            model's window after --at (as trained, e.g. a purchase within 7 days). Items the \
+            model never saw share its unknown token.
+
+            Examples:
               behave predict models/intent --data new_sessions.csv --out scored.csv
+              behave predict models/purchase-lstm --store behavior.db --out purchase_scores.csv
             """
     )
 
     @Argument(help: "The model directory.")
     var modelDirectory: String
 
-    @Option(help: "The table to score.")
-    var data: String
+    @Option(help: "The table to score (models from `behave train --task classify`).")
+    var data: String?
 
-    @Option(help: "Where to write the scored rows (CSV).")
+    @Option(help: "The event store whose users to score (models from `behave train --task purchase|churn`).")
+    var store: String?
+
+    @Option(help: "With --store: the scoring time as ISO 8601 (default: the latest stored event).")
+    var at: String?
+
+    @Option(help: "Where to write the scores (CSV).")
     var out: String
 
     @Option(help: "Decision threshold (default: the model's, the best validation F1).")
@@ -39,11 +53,38 @@ struct Predict: ParsableCommand {
             throw ValidationError("--threshold must be between 0 and 1 (got \(threshold)).")
         }
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1.") }
+        guard (data == nil) != (store == nil) else {
+            throw ValidationError("Give --data FILE for a table model or --store FILE for a purchase/churn model (one of them).")
+        }
+        if at != nil && store == nil { throw ValidationError("--at belongs to --store scoring.") }
     }
 
     func run() throws {
         Engine.threadCount = threads
-        let classifier = try TableClassifier.load(from: URL(fileURLWithPath: modelDirectory))
+        let directory = URL(fileURLWithPath: modelDirectory)
+        let task = try ModelDirectoryTask.read(directory)
+        if let data {
+            guard task == nil || task == "classify" else {
+                throw ValidationError("\(modelDirectory) holds a '\(task ?? "")' model, which scores an event store: use --store instead of --data.")
+            }
+            try scoreTable(try TableClassifier.load(from: directory), data: data)
+        } else if let store {
+            guard task == nil || task == "purchase" || task == "churn" else {
+                throw ValidationError("\(modelDirectory) holds a '\(task ?? "")' model, which scores a table: use --data instead of --store.")
+            }
+            let classifier = try UserOutcomeClassifier.load(from: directory)
+            let events = try StoreOptions.openExisting(path: store)
+            let time = try at.map { try parseISOTime($0, option: "--at") }
+            let reporter = ProgressReporter(label: "predict", unit: "users")
+            let summary = try classifier.score(store: events, at: time, to: out, threshold: threshold) { reporter.update($0) }
+            reporter.finish(summary.users)
+            let when = ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: Double(summary.referenceTime) / 1_000))
+            print("Scored \(ProgressReporter.grouped(summary.users)) users of \(store) as of \(when) into \(out) "
+                + "(\(ProgressReporter.grouped(summary.positives)) at or above \(String(format: "%.4f", summary.threshold))).")
+        }
+    }
+
+    private func scoreTable(_ classifier: TableClassifier, data: String) throws {
         let reporter = ProgressReporter(label: "predict", unit: "rows")
         let summary = try classifier.score(file: data, to: out, threshold: threshold) { reporter.update($0) }
         reporter.finish(summary.scored + summary.failed)
@@ -53,5 +94,17 @@ struct Predict: ParsableCommand {
         if !summary.extraColumns.isEmpty {
             print("Copied through, not used by the model: " + summary.extraColumns.joined(separator: ", "))
         }
+    }
+}
+
+/// The `task` a model directory's config.json names, or nil when it names none (the loaders
+/// then report what is wrong with the directory).
+enum ModelDirectoryTask {
+    private struct Header: Decodable { var task: String }
+
+    static func read(_ directory: URL) throws -> String? {
+        let url = directory.appendingPathComponent(Checkpoint.configFileName)
+        guard let data = try? Data(contentsOf: url) else { return nil }
+        return try? JSONDecoder().decode(Header.self, from: data).task
     }
 }

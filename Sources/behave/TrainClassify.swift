@@ -57,14 +57,7 @@ struct ClassifyOptions: ParsableArguments {
     /// The `--cutoff` in milliseconds since 1970, or nil.
     func cutoffMilliseconds() throws -> Int64? {
         guard let cutoff else { return nil }
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        let day = ISO8601DateFormatter()
-        day.formatOptions = [.withFullDate]
-        guard let date = formatter.date(from: cutoff) ?? day.date(from: cutoff) else {
-            throw ValidationError("--cutoff \(cutoff): write an ISO 8601 time like 2024-03-01 or 2024-03-01T12:00:00Z.")
-        }
-        return Int64((date.timeIntervalSince1970 * 1_000).rounded())
+        return try parseISOTime(cutoff, option: "--cutoff")
     }
 
     /// The `--kind` overrides by column name.
@@ -130,7 +123,7 @@ extension Train {
         }
         print("\(outcomeTask.rawValue) within \(classify.windowText) after \(cut), model \(kind.rawValue):")
         printClassificationTable(classifier.metrics, threshold: classifier.manifest.threshold)
-        print("Model written to \(directory.path)")
+        print("Model written to \(directory.path); score users with `behave predict \(directory.path) --store \(storeOptions.store) --out scores.csv`.")
     }
 
     /// `config` with the shared hyper-parameter flags applied.
@@ -221,4 +214,16 @@ func printClassificationTable(_ metrics: [String: [String: ClassificationReport]
         }
     }
     print(String(format: "(baseline = logistic regression on the same features; chosen threshold %.4f = best validation F1 of the model)", threshold))
+}
+
+/// Milliseconds since 1970 of an ISO 8601 date or time given to `option`.
+func parseISOTime(_ text: String, option: String) throws -> Int64 {
+    let formatter = ISO8601DateFormatter()
+    formatter.formatOptions = [.withInternetDateTime]
+    let day = ISO8601DateFormatter()
+    day.formatOptions = [.withFullDate]
+    guard let date = formatter.date(from: text) ?? day.date(from: text) else {
+        throw ValidationError("\(option) \(text): write an ISO 8601 time like 2024-03-01 or 2024-03-01T12:00:00Z.")
+    }
+    return Int64((date.timeIntervalSince1970 * 1_000).rounded())
 }

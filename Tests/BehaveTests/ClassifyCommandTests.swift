@@ -1,4 +1,5 @@
 import ArgumentParser
+import EventData
 import Foundation
 import Testing
 
@@ -58,6 +59,45 @@ struct ClassifyCommandTests {
         #expect(output.count == 121 && output[0] == "a,b,color,label,probability,decision,error")
         #expect { try Predict.parse([model, "--data", data, "--out", scored, "--threshold", "2"]) } throws: { error in
             Predict.message(for: error).contains("--threshold must be between 0 and 1")
+        }
+        #expect { try Predict.parse([model, "--store", "behavior.db", "--out", scored]).run() } throws: { error in
+            Predict.message(for: error).contains("holds a 'classify' model, which scores a table: use --data instead of --store.")
+        }
+    }
+
+    @Test("predict needs exactly one of --data and --store", arguments: [
+        (["m", "--out", "s.csv"], "Give --data FILE for a table model or --store FILE for a purchase/churn model (one of them)."),
+        (["m", "--data", "a.csv", "--store", "b.db", "--out", "s.csv"],
+         "Give --data FILE for a table model or --store FILE for a purchase/churn model (one of them)."),
+        (["m", "--data", "a.csv", "--at", "2024-01-01", "--out", "s.csv"], "--at belongs to --store scoring."),
+    ])
+    func predictSources(arguments: [String], message: String) {
+        #expect { try Predict.parse(arguments) } throws: { error in
+            Predict.message(for: error) == message
+        }
+    }
+
+    @Test("train a purchase model on a store, then score its users from the command line")
+    func storeEndToEnd() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("behave-outcome-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let storePath = directory.appendingPathComponent("shop.db").path
+        let simulator = try BehaviorSimulator(config: SimulationConfig(users: 150, items: 60, days: 21, seed: 9))
+        _ = try SQLiteEventStore(path: storePath).ingest(simulator)
+        let model = directory.appendingPathComponent("purchase").path
+        try Train.parse(["--task", "purchase", "--window", "5d", "--store", storePath, "--out", model, "--epochs", "2", "--json"]).run()
+        let scored = directory.appendingPathComponent("scores.csv").path
+        try Predict.parse([model, "--store", storePath, "--at", "2024-01-15", "--out", scored]).run()
+        let lines = try String(contentsOfFile: scored, encoding: .utf8).split(separator: "\n")
+        #expect(lines.first == "user_id,events,last_event,probability,decision")
+        #expect(lines.count > 50 && lines.count <= 151)
+        #expect(lines.dropFirst().allSatisfy { $0.split(separator: ",")[2] <= "2024-01-15" })
+        #expect { try Predict.parse([model, "--data", scored, "--out", scored]).run() } throws: { error in
+            Predict.message(for: error).contains("holds a 'purchase' model, which scores an event store: use --store instead of --data.")
+        }
+        #expect { try Predict.parse([model, "--store", storePath, "--at", "soon", "--out", scored]).run() } throws: { error in
+            Predict.message(for: error) == "--at soon: write an ISO 8601 time like 2024-03-01 or 2024-03-01T12:00:00Z."
         }
     }
 }

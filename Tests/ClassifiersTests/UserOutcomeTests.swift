@@ -26,6 +26,27 @@ import Testing
         #expect(churn.examples.count == data.examples.count)
     }
 
+    @Test func theSequenceInputCarriesTokensGapValueAndAgeAtTheCutoff() throws {
+        let items = Vocabulary(externalIDs: ["a", "b"])
+        let history = UserHistory(
+            user: 0, userID: "u",
+            events: [
+                StoredEvent(timestamp: 1_000_000, type: .view, item: 0, category: "c", sourceID: 1, line: 1),
+                StoredEvent(timestamp: 1_060_000, type: .cart, item: 1, value: 19, category: "c", sourceID: 1, line: 2),
+            ])
+        let encoder = EventSequenceEncoder.fit([history], itemIDs: items, maxLength: 3)
+        let batch = encoder.batch([history], itemIDs: items, referenceTime: 1_060_000 + 3_600_000)
+        #expect(batch.lengths == [2])
+        #expect(batch.types.indices == [2, 3, 0] || batch.types.indices == [3, 2, 0])
+        #expect(batch.numbers.shape == [1, 3, EventSequenceEncoder.numberCount])
+        let expected: [Float] = [
+            0, 0, Float(log1p(3_660.0) / 10),  // first event: no gap, no value, 61 minutes old
+            Float(log1p(60.0) / 10), Float(log1p(19.0) / 5), Float(log1p(3_600.0) / 10),
+            0, 0, 0,  // padding
+        ]
+        for (got, want) in zip(batch.numbers.scalars, expected) { #expect(abs(got - want) < 1e-6) }
+    }
+
     @Test func everyModelTrainsAndIsReportedBesideTheBaseline() throws {
         let data = try UserOutcomeData.load(from: Self.store, task: .purchase, window: .seconds(7 * 86_400))
         var config = ClassifierConfig.mlp
@@ -55,6 +76,63 @@ import Testing
         for file in ["config.json", "weights.safetensors", "metrics.json", "training.log"] {
             #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent(file).path), "\(file)")
         }
+    }
+
+    @Test func aSavedModelScoresTheSameAfterLoadingAndIgnoresLaterEvents() throws {
+        let data = try UserOutcomeData.load(from: Self.store, task: .purchase, window: .seconds(7 * 86_400))
+        var config = ClassifierConfig.mlp
+        config.epochs = 2
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("outcome-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var full: [UserHistory] = []
+        try Self.store.forEachUserHistory { full.append($0) }
+        let inputs = data.examples.map(\.input)
+        for kind in [OutcomeModelKind.mlp, .gru] {
+            let trained = try UserOutcomeClassifier.train(data: data, model: kind, config: config)
+            try trained.save(to: directory)
+            let loaded = try UserOutcomeClassifier.load(from: directory)
+            #expect(loaded.manifest == trained.manifest)
+            let before = trained.predict(inputs, itemIDs: data.items, at: data.cutoff)
+            #expect(loaded.predict(inputs, itemIDs: data.items, at: data.cutoff) == before, "\(kind)")
+            // The whole histories, events after the cut-off included, score the same as the cut ones.
+            let scoredUsers = Set(inputs.map(\.userID))
+            let wholeHistories = full.filter { scoredUsers.contains($0.userID) }
+            #expect(loaded.predict(wholeHistories, itemIDs: data.items, at: data.cutoff) == before, "\(kind)")
+            #expect(before.count == inputs.count && before.allSatisfy { (0...1).contains($0) })
+        }
+    }
+
+    @Test func scoringAStoreWritesOneRowPerUserActiveByTheScoringTime() throws {
+        let data = try UserOutcomeData.load(from: Self.store, task: .churn, window: .seconds(7 * 86_400))
+        var config = ClassifierConfig.mlp
+        config.epochs = 1
+        let classifier = try UserOutcomeClassifier.train(data: data, model: .mlp, config: config)
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("scores-\(UUID().uuidString).csv").path
+        defer { try? FileManager.default.removeItem(atPath: output) }
+        let summary = try classifier.score(store: Self.store, at: data.cutoff, to: output, threshold: 0.5)
+        let lines = try String(contentsOfFile: output, encoding: .utf8).split(separator: "\n").map(String.init)
+        #expect(lines.first == "user_id,events,last_event,probability,decision")
+        #expect(summary.users == data.examples.count && lines.count == data.examples.count + 1)
+        #expect(summary.positives == lines.dropFirst().filter { $0.hasSuffix(",1") }.count)
+        for line in lines.dropFirst() {
+            let fields = line.split(separator: ",", omittingEmptySubsequences: false)
+            let p = try #require(Double(String(fields[3])))
+            #expect((0...1).contains(p) && (p >= 0.5) == (fields[4] == "1"), "\(line)")
+        }
+        let latest = try classifier.score(store: Self.store, to: output)
+        #expect(latest.users >= summary.users && latest.threshold == classifier.manifest.threshold)
+        #expect { try classifier.score(store: Self.store, at: 0, to: output) } throws: { error in
+            "\(error)".contains("no event at or before the scoring time")
+        }
+    }
+
+    @Test func loadingSomethingElseNamesTheProblem() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("outcome-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        #expect { try UserOutcomeClassifier.load(from: directory) } throws: { "\($0)".contains("no model directory here") }
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try Data(#"{"task": "classify"}"#.utf8).write(to: directory.appendingPathComponent("config.json"))
+        #expect { try UserOutcomeClassifier.load(from: directory) } throws: { "\($0)".contains("config.json") || "\($0)".contains("classify") }
     }
 
     @Test func aWindowLongerThanTheDataIsAClearError() {

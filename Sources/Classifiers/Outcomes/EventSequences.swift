@@ -4,14 +4,15 @@ import NeuralNet
 import TensorEngine
 
 /// Right-padded event sequences as model input: per event its type, item and category tokens
-/// (0 = padding, 1 = unknown) and two numbers, the log time gap since the previous event and
-/// the log value.
+/// (0 = padding, 1 = unknown) and three numbers: the log time gap since the previous event, the
+/// log value, and the log age at the prediction time (how long ago the event happened).
 public struct EventSequenceBatch: Sendable {
     /// `[B, T]` each.
     public var types: IndexTensor
     public var items: IndexTensor
     public var categories: IndexTensor
-    /// `[B, T, 2]`: `log(1 + gap seconds) / 10`, `log(1 + max(value, 0)) / 5`; 0 at padding.
+    /// `[B, T, 3]`: `log(1 + gap seconds) / 10`, `log(1 + max(value, 0)) / 5`,
+    /// `log(1 + age seconds) / 10`; 0 at padding.
     public var numbers: Tensor
     /// Real events per row (at least 1).
     public var lengths: [Int]
@@ -57,10 +58,16 @@ public struct EventSequenceEncoder: Sendable, Codable, Equatable {
             items: ranked(items, maxItems).map { itemIDs[$0] }, categories: ranked(categories, maxCategories))
     }
 
+    /// The number of values per event in ``EventSequenceBatch/numbers``.
+    public static let numberCount = 3
+
     /// The batch of `histories` (each must have an event), keeping each one's last ``maxLength`` events.
     ///
-    /// - Parameter itemIDs: External ids by the store's dense item index.
-    public func batch(_ histories: [UserHistory], itemIDs: Vocabulary) -> EventSequenceBatch {
+    /// - Parameters:
+    ///   - itemIDs: External ids by the store's dense item index.
+    ///   - referenceTime: The prediction time (milliseconds since 1970-01-01 UTC) ages are
+    ///     measured from; events after it count as age 0.
+    public func batch(_ histories: [UserHistory], itemIDs: Vocabulary, referenceTime: Int64) -> EventSequenceBatch {
         let typeIndex = Dictionary(uniqueKeysWithValues: eventTypes.enumerated().map { ($1, $0 + 2) })
         let itemIndex = Dictionary(uniqueKeysWithValues: items.enumerated().map { ($1, $0 + 2) })
         let categoryIndex = Dictionary(uniqueKeysWithValues: categories.enumerated().map { ($1, $0 + 2) })
@@ -68,7 +75,8 @@ public struct EventSequenceEncoder: Sendable, Codable, Equatable {
         var types = [Int](repeating: 0, count: histories.count * length)
         var itemTokens = types
         var categoryTokens = types
-        var numbers = [Float](repeating: 0, count: histories.count * length * 2)
+        let width = Self.numberCount
+        var numbers = [Float](repeating: 0, count: histories.count * length * width)
         var lengths: [Int] = []
         for (row, history) in histories.enumerated() {
             let events = history.events.suffix(length)
@@ -79,8 +87,10 @@ public struct EventSequenceEncoder: Sendable, Codable, Equatable {
                 itemTokens[at] = event.item.map { itemIndex[itemIDs[$0]] ?? 1 } ?? 0
                 categoryTokens[at] = event.category.map { categoryIndex[$0] ?? 1 } ?? 0
                 let gap = Double(max(event.timestamp - previous, 0)) / 1_000
-                numbers[at * 2] = Float(log1p(gap) / 10)
-                numbers[at * 2 + 1] = Float(log1p(max(event.value ?? 0, 0)) / 5)
+                let age = Double(max(referenceTime - event.timestamp, 0)) / 1_000
+                numbers[at * width] = Float(log1p(gap) / 10)
+                numbers[at * width + 1] = Float(log1p(max(event.value ?? 0, 0)) / 5)
+                numbers[at * width + 2] = Float(log1p(age) / 10)
                 previous = event.timestamp
             }
             lengths.append(max(events.count, 1))
@@ -89,7 +99,7 @@ public struct EventSequenceEncoder: Sendable, Codable, Equatable {
         return EventSequenceBatch(
             types: IndexTensor(shape: shape, indices: types), items: IndexTensor(shape: shape, indices: itemTokens),
             categories: IndexTensor(shape: shape, indices: categoryTokens),
-            numbers: Tensor(shape: shape + [2], scalars: numbers), lengths: lengths)
+            numbers: Tensor(shape: shape + [width], scalars: numbers), lengths: lengths)
     }
 }
 
@@ -106,7 +116,7 @@ public enum SequenceEncoderKind: String, Sendable, Codable, CaseIterable {
 /// A binary classifier over event sequences:
 ///
 /// ```
-/// x_t = [E_type(type_t), E_item(item_t), E_category(category_t), gap_t, value_t]
+/// x_t = [E_type(type_t), E_item(item_t), E_category(category_t), gap_t, value_t, age_t]
 /// h   = LSTM / GRU last state, or max_t ReLU(Conv1D_3(x))_t
 /// logit = W h + b
 /// ```
@@ -128,7 +138,7 @@ public final class EventSequenceClassifier: Layer {
         typeEmbedding = Embedding(count: encoder.typeTokens, dimension: 8, paddingIndex: 0, generator: &rng)
         itemEmbedding = Embedding(count: encoder.itemTokens, dimension: 16, paddingIndex: 0, generator: &rng)
         categoryEmbedding = Embedding(count: encoder.categoryTokens, dimension: 8, paddingIndex: 0, generator: &rng)
-        let width = 8 + 16 + 8 + 2
+        let width = 8 + 16 + 8 + EventSequenceEncoder.numberCount
         lstm = kind == .lstm ? LSTM(inputSize: width, hiddenSize: hidden, generator: &rng) : nil
         gru = kind == .gru ? GRU(inputSize: width, hiddenSize: hidden, generator: &rng) : nil
         convolution = kind == .cnn
@@ -150,7 +160,7 @@ public final class EventSequenceClassifier: Layer {
     public func callAsFunction(_ batch: EventSequenceBatch) -> Tensor {
         let x = Tensor.concatenate(
             [typeEmbedding(batch.types), itemEmbedding(batch.items), categoryEmbedding(batch.categories), batch.numbers],
-            axis: 2)  // [B, T, 34]
+            axis: 2)  // [B, T, 35]
         let rows = x.shape[0]
         let summary: Tensor
         if let lstm {

@@ -24,8 +24,12 @@ public struct OutcomeManifest: Sendable, Codable, Equatable {
     public var config: ClassifierConfig
     public var cutoff: Int64
     public var windowMilliseconds: Int64
-    /// The feature table's columns and their training means and deviations (MLP and baseline).
+    /// The feature table's columns, which of them are scaled as `log(1 + x)`, and their
+    /// training means and deviations after that (MLP and baseline).
     public var featureColumns: [String]
+    /// The event types with count and share columns, in column order.
+    public var featureEventTypes: [String]
+    public var featureLogTransform: [Bool]
     public var featureMeans: [Double]
     public var featureDeviations: [Double]
     /// The vocabularies of the sequence models.
@@ -68,9 +72,16 @@ public struct UserOutcomeClassifier {
                 path: "event store", detail: "too few users of the rarer class to split into train, validation and test")
         }
 
-        // The feature table, z-scored with training statistics (the MLP's input and the baseline's).
+        // The feature table (the MLP's input and the baseline's): right-skewed columns as
+        // log(1 + x), then z-scored, both fit on the training users.
         let extractor = try UserFeatureExtractor(referenceTime: data.cutoff, eventTypes: data.eventTypes)
-        let raw = data.examples.map { extractor.features(for: $0.input) }
+        var raw = data.examples.map { extractor.features(for: $0.input) }
+        let logTransform = extractor.columns.indices.map { column in
+            TableEncoder.prefersLogTransform(parts.train.map { raw[$0][column] })
+        }
+        for row in raw.indices {
+            for column in logTransform.indices where logTransform[column] { raw[row][column] = log1p(raw[row][column]) }
+        }
         let scaler = try StandardScaler().fit(parts.train.map { raw[$0] })
         let scaled = try scaler.transform(raw)
         func table(_ rows: [Int]) -> LabelledFeatures {
@@ -102,10 +113,12 @@ public struct UserOutcomeClassifier {
         case .lstm, .gru, .cnn:
             let encoder = EventSequenceEncoder.fit(parts.train.map { data.examples[$0].input }, itemIDs: data.items)
             sequenceEncoder = encoder
-            let sequenceKind: SequenceEncoderKind = kind == .lstm ? .lstm : kind == .gru ? .gru : .cnn
+            guard let sequenceKind = kind.sequenceKind else { preconditionFailure("\(kind) is a sequence model") }
             let classifier = EventSequenceClassifier(kind: sequenceKind, encoder: encoder, generator: &rng)
             network = classifier
-            let batch = { (rows: [Int]) in encoder.batch(rows.map { data.examples[$0].input }, itemIDs: data.items) }
+            let batch = { (rows: [Int]) in
+                encoder.batch(rows.map { data.examples[$0].input }, itemIDs: data.items, referenceTime: data.cutoff)
+            }
             let score = { (rows: [Int]) -> [Double] in
                 classifier.setTraining(false)
                 defer { classifier.setTraining(true) }
@@ -144,7 +157,8 @@ public struct UserOutcomeClassifier {
         }
         let manifest = OutcomeManifest(
             task: data.task.rawValue, model: kind, config: config, cutoff: data.cutoff,
-            windowMilliseconds: data.windowMilliseconds, featureColumns: extractor.columns, featureMeans: scaler.means,
+            windowMilliseconds: data.windowMilliseconds, featureColumns: extractor.columns,
+            featureEventTypes: data.eventTypes.map(\.rawValue), featureLogTransform: logTransform, featureMeans: scaler.means,
             featureDeviations: scaler.standardDeviations, sequenceEncoder: sequenceEncoder, threshold: threshold,
             users: ["train": parts.train.count, "validation": parts.validation.count, "test": parts.test.count,
                     "positive": labels.reduce(0, +)],

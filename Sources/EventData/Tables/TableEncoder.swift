@@ -117,7 +117,7 @@ public struct TableEncoder: Sendable, Codable, Equatable {
             case .numeric:
                 let sorted = values.sorted()
                 column.fill = sorted.isEmpty ? 0 : (sorted[(sorted.count - 1) / 2] + sorted[sorted.count / 2]) / 2
-                column.logTransform = (sorted.first ?? -1) >= 0 && skewness(values) > 1
+                column.logTransform = Self.prefersLogTransform(values)
                 let scaled = column.logTransform ? values.map { log1p($0) } : values
                 let (mean, deviation) = meanAndDeviation(scaled)
                 column.mean = mean
@@ -199,6 +199,12 @@ public struct TableEncoder: Sendable, Codable, Equatable {
         let mean = values.reduce(0, +) / Double(values.count)
         let variance = values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(values.count)
         return (mean, variance.squareRoot())
+    }
+
+    /// Whether a numeric column is better scaled as `log(1 + x)`: all values >= 0 and a
+    /// skewness above 1 (counts, durations, amounts). Fit on training values only.
+    public static func prefersLogTransform(_ values: [Double]) -> Bool {
+        (values.min() ?? -1) >= 0 && skewness(values) > 1
     }
 
     /// The sample skewness `E[(x - m)^3] / sd^3`, 0 for constant columns.
