@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: run test bench bench-ingest bench-next-item bench-classify deps fixtures clean
+.PHONY: run test bench bench-ingest bench-next-item bench-classify bench-outcomes deps fixtures clean
 
 ## Installs the system libraries the build needs (OpenBLAS, SQLite, zlib) with apt-get when absent.
 deps:
@@ -59,6 +59,11 @@ bench-classify: deps
 	fi
 	$(PYTHON) benchmarks/classify_bench.py --behave .build/release/behave --bench .build/release/behave-bench \
 		--python $(VENV)/bin/python
+
+## Purchase prediction on simulated logs: LSTM/GRU/CNN vs the MLP on aggregates vs logistic regression (about 15 minutes).
+bench-outcomes: deps
+	$(SWIFT) build -c release --product behave
+	$(PYTHON) benchmarks/outcome_bench.py --behave .build/release/behave
 
 ## Regenerates the PyTorch golden files used by the parity tests.
 fixtures:

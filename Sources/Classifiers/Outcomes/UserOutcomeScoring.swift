@@ -155,10 +155,9 @@ extension UserOutcomeClassifier {
         var text = CSVText.line(["user_id", "events", "last_event", "probability", "decision"])
         func flush() throws {
             for (history, p) in zip(pending, predict(pending, itemIDs: items, at: at)) {
-                let events = history.events.filter { $0.timestamp <= at }
-                let lastEvent = events.last.map { formatter.string(from: Date(timeIntervalSince1970: Double($0.timestamp) / 1_000)) } ?? ""
+                let lastEvent = history.events.last.map { formatter.string(from: Date(timeIntervalSince1970: Double($0.timestamp) / 1_000)) } ?? ""
                 let decision = p >= threshold
-                text += CSVText.line([history.userID, String(events.count), lastEvent, String(format: "%.6f", p), decision ? "1" : "0"])
+                text += CSVText.line([history.userID, String(history.events.count), lastEvent, String(format: "%.6f", p), decision ? "1" : "0"])
                 summary.users += 1
                 if decision { summary.positives += 1 }
             }
@@ -168,8 +167,10 @@ extension UserOutcomeClassifier {
             progress?(summary.users)
         }
         try store.forEachUserHistory { history in
-            guard let firstEvent = history.events.first, firstEvent.timestamp <= at else { return }
-            pending.append(history)
+            var known = history
+            known.events = history.events.filter { $0.timestamp <= at }
+            guard !known.events.isEmpty else { return }
+            pending.append(known)
             if pending.count == 2_048 { try flush() }
         }
         try flush()
