@@ -18,7 +18,7 @@ and timing of their last events, which per-user totals blur.
 
 The stated margins (means over the seeds, test ROC-AUC): every sequence model named in
 --sequence-bar beats the MLP by at least 0.01, and the MLP beats logistic regression by at
-least 0.002. Standard library only.
+least 0.005. Standard library only.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ sys.path.insert(0, str(HERE))
 from compare import run_child  # noqa: E402
 
 SEQUENCE_MARGIN = 0.01
-MLP_MARGIN = 0.002
+MLP_MARGIN = 0.005
 
 
 def checked(record: dict, what: str) -> dict:

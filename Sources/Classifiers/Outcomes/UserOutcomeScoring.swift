@@ -71,7 +71,8 @@ extension UserOutcomeClassifier {
     }
 
     /// The model's probabilities for users as of `referenceTime`: only events at or before it
-    /// count, and recency and ages are measured from it. Every history must have such an event.
+    /// count, and recency and ages are measured from it (a user without such an event gets the
+    /// score of an empty history; ``score(store:at:to:threshold:progress:)`` leaves such users out).
     ///
     /// - Parameter itemIDs: External item ids by the store's dense item index (items the model
     ///   never saw share its unknown token).
