@@ -124,8 +124,8 @@ struct UserSimulator {
     private enum SessionKind: UInt8 { case regular, fraudBurst, bot }
 
     /// A shopping mission: research sessions focused on one category for one to ten days, whose
-    /// carted items are bought at the first session after the deadline (the purchase intent
-    /// that only the order of a user's recent events reveals).
+    /// carted items are bought at the first session after the deadline (purchase intent that
+    /// shows in the order and timing of a user's recent events more than in their totals).
     private struct Mission {
         var category: Int
         /// The first session at or after this time is the checkout.
