@@ -177,16 +177,9 @@ public struct TableClassifier {
     /// - Throws: ``ClassifierError/badModel(path:detail:)`` naming the file that is missing,
     ///   unreadable or corrupted, or a directory of another task.
     public static func load(from directory: URL) throws(ClassifierError) -> TableClassifier {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw .badModel(path: directory.path, detail: "no model directory here; train one with `behave train --task classify --out \(directory.path)`")
-        }
-        let manifest: ClassifierManifest
-        do {
-            manifest = try Checkpoint.loadConfig(ClassifierManifest.self, from: directory)
-        } catch {
-            throw .badModel(path: directory.path, detail: "\(error.localizedDescription); is this a `behave train --task classify` directory?")
-        }
+        let manifest = try readClassifierManifest(
+            ClassifierManifest.self, from: directory, trainCommand: "behave train --task classify",
+            writtenBy: "behave train --task classify")
         guard manifest.task == ClassifierManifest.task else {
             throw .badModel(path: directory.path, detail: "holds a '\(manifest.task)' model, not a table classifier")
         }
@@ -199,13 +192,7 @@ public struct TableClassifier {
         let model = makeTabularNetwork(manifest.config, featureCount: manifest.encoder.width, generator: &rng)
         let baseline = makeTabularNetwork(
             .logisticBaseline(for: manifest.config), featureCount: manifest.encoder.width, generator: &rng)
-        do {
-            try Checkpoint.loadWeights(into: ClassifierWeights(model: model, baseline: baseline), from: directory)
-        } catch {
-            throw .badModel(path: directory.path, detail: error.localizedDescription)
-        }
-        let metricsURL = directory.appendingPathComponent(metricsFileName)
-        let metrics = (try? JSONDecoder().decode([String: [String: ClassificationReport]].self, from: Data(contentsOf: metricsURL))) ?? [:]
+        let metrics = try readClassifierWeights(model: model, baseline: baseline, from: directory)
         return TableClassifier(manifest: manifest, model: model, baseline: baseline, metrics: metrics, log: [], splitLines: [:])
     }
 }
@@ -236,4 +223,39 @@ func saveClassifierDirectory<Manifest: Encodable>(
     } catch {
         throw .badModel(path: directory.path, detail: "cannot save the model: \(error.localizedDescription)")
     }
+}
+
+/// Reads a classifier directory's `config.json`.
+///
+/// - Parameters:
+///   - trainCommand: A command that writes such directories (suggested when there is none).
+///   - writtenBy: The commands that write them (named when the manifest does not decode).
+/// - Throws: ``ClassifierError/badModel(path:detail:)`` when the directory is missing or the
+///   manifest does not decode.
+func readClassifierManifest<Manifest: Decodable>(
+    _ type: Manifest.Type, from directory: URL, trainCommand: String, writtenBy: String
+) throws(ClassifierError) -> Manifest {
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+        throw .badModel(path: directory.path, detail: "no model directory here; train one with `\(trainCommand) --out \(directory.path)`")
+    }
+    do {
+        return try Checkpoint.loadConfig(Manifest.self, from: directory)
+    } catch {
+        throw .badModel(path: directory.path, detail: "\(error.localizedDescription); is this a `\(writtenBy)` directory?")
+    }
+}
+
+/// Loads both networks' weights from a classifier directory and returns its `metrics.json`
+/// (empty when absent or unreadable: the metrics are a report, not needed to score).
+func readClassifierWeights(
+    model: any Layer, baseline: any Layer, from directory: URL
+) throws(ClassifierError) -> [String: [String: ClassificationReport]] {
+    do {
+        try Checkpoint.loadWeights(into: ClassifierWeights(model: model, baseline: baseline), from: directory)
+    } catch {
+        throw .badModel(path: directory.path, detail: error.localizedDescription)
+    }
+    let url = directory.appendingPathComponent(TableClassifier.metricsFileName)
+    return (try? JSONDecoder().decode([String: [String: ClassificationReport]].self, from: Data(contentsOf: url))) ?? [:]
 }

@@ -62,7 +62,7 @@ struct Predict: ParsableCommand {
     func run() throws {
         Engine.threadCount = threads
         let directory = URL(fileURLWithPath: modelDirectory)
-        let task = try ModelDirectoryTask.read(directory)
+        let task = ModelDirectoryTask.read(directory)
         if let data {
             guard task == nil || task == "classify" else {
                 throw ValidationError("\(modelDirectory) holds a '\(task ?? "")' model, which scores an event store: use --store instead of --data.")
@@ -102,7 +102,7 @@ struct Predict: ParsableCommand {
 enum ModelDirectoryTask {
     private struct Header: Decodable { var task: String }
 
-    static func read(_ directory: URL) throws -> String? {
+    static func read(_ directory: URL) -> String? {
         let url = directory.appendingPathComponent(Checkpoint.configFileName)
         guard let data = try? Data(contentsOf: url) else { return nil }
         return try? JSONDecoder().decode(Header.self, from: data).task

@@ -180,3 +180,26 @@ public final class EventSequenceClassifier: Layer {
         return head(summary).reshaped([-1])
     }
 }
+
+extension EventSequenceClassifier {
+    /// The probabilities of `histories` in inference mode, 512 users at a time.
+    ///
+    /// - Parameters:
+    ///   - encoder: The vocabularies the classifier was built with.
+    ///   - itemIDs: External ids by the store's dense item index.
+    ///   - referenceTime: The prediction time event ages are measured from.
+    public func probabilities(
+        of histories: [UserHistory], encoder: EventSequenceEncoder, itemIDs: Vocabulary, referenceTime: Int64
+    ) -> [Double] {
+        setTraining(false)
+        defer { setTraining(true) }
+        var result: [Double] = []
+        result.reserveCapacity(histories.count)
+        for start in stride(from: 0, to: histories.count, by: 512) {
+            let batch = encoder.batch(
+                Array(histories[start..<min(start + 512, histories.count)]), itemIDs: itemIDs, referenceTime: referenceTime)
+            result += Tensor.withoutGradients { self(batch).sigmoid() }.scalars.map(Double.init)
+        }
+        return result
+    }
+}

@@ -72,18 +72,11 @@ public struct UserOutcomeClassifier {
                 path: "event store", detail: "too few users of the rarer class to split into train, validation and test")
         }
 
-        // The feature table (the MLP's input and the baseline's): right-skewed columns as
-        // log(1 + x), then z-scored, both fit on the training users.
+        // The feature table (the MLP's input and the baseline's), scaled as fit on the training users.
         let extractor = try UserFeatureExtractor(referenceTime: data.cutoff, eventTypes: data.eventTypes)
-        var raw = data.examples.map { extractor.features(for: $0.input) }
-        let logTransform = extractor.columns.indices.map { column in
-            TableEncoder.prefersLogTransform(parts.train.map { raw[$0][column] })
-        }
-        for row in raw.indices {
-            for column in logTransform.indices where logTransform[column] { raw[row][column] = log1p(raw[row][column]) }
-        }
-        let scaler = try StandardScaler().fit(parts.train.map { raw[$0] })
-        let scaled = try scaler.transform(raw)
+        let raw = data.examples.map { extractor.features(for: $0.input) }
+        let scaling = try OutcomeFeatureScaling(fittedOn: parts.train.map { raw[$0] })
+        let scaled = try scaling.apply(raw)
         func table(_ rows: [Int]) -> LabelledFeatures {
             LabelledFeatures(
                 features: rows.flatMap { scaled[$0].map(Float.init) }, featureCount: extractor.columns.count,
@@ -116,23 +109,15 @@ public struct UserOutcomeClassifier {
             guard let sequenceKind = kind.sequenceKind else { preconditionFailure("\(kind) is a sequence model") }
             let classifier = EventSequenceClassifier(kind: sequenceKind, encoder: encoder, generator: &rng)
             network = classifier
-            let batch = { (rows: [Int]) in
-                encoder.batch(rows.map { data.examples[$0].input }, itemIDs: data.items, referenceTime: data.cutoff)
-            }
+            let histories = { (rows: [Int]) in rows.map { data.examples[$0].input } }
             let score = { (rows: [Int]) -> [Double] in
-                classifier.setTraining(false)
-                defer { classifier.setTraining(true) }
-                var result: [Double] = []
-                for start in stride(from: 0, to: rows.count, by: 512) {
-                    let chunk = Array(rows[start..<min(start + 512, rows.count)])
-                    let p = Tensor.withoutGradients { classifier(batch(chunk)).sigmoid() }
-                    result += p.scalars.map(Double.init)
-                }
-                return result
+                classifier.probabilities(of: histories(rows), encoder: encoder, itemIDs: data.items, referenceTime: data.cutoff)
             }
             outcome = try BinaryClassifierTrainer(config: config).train(
                 classifier, trainingLabels: trainTable.labels, validationLabels: validationTable.labels,
-                logits: { rows in classifier(batch(rows.map { parts.train[$0] })) },
+                logits: { rows in
+                    classifier(encoder.batch(histories(rows.map { parts.train[$0] }), itemIDs: data.items, referenceTime: data.cutoff))
+                },
                 validationProbabilities: { score(parts.validation) },
                 epochEnd: { epochEnd?("model", $0) })
             probabilitiesOf = score
@@ -158,8 +143,8 @@ public struct UserOutcomeClassifier {
         let manifest = OutcomeManifest(
             task: data.task.rawValue, model: kind, config: config, cutoff: data.cutoff,
             windowMilliseconds: data.windowMilliseconds, featureColumns: extractor.columns,
-            featureEventTypes: data.eventTypes.map(\.rawValue), featureLogTransform: logTransform, featureMeans: scaler.means,
-            featureDeviations: scaler.standardDeviations, sequenceEncoder: sequenceEncoder, threshold: threshold,
+            featureEventTypes: data.eventTypes.map(\.rawValue), featureLogTransform: scaling.logTransform,
+            featureMeans: scaling.scaler.means, featureDeviations: scaling.scaler.standardDeviations, sequenceEncoder: sequenceEncoder, threshold: threshold,
             users: ["train": parts.train.count, "validation": parts.validation.count, "test": parts.test.count,
                     "positive": labels.reduce(0, +)],
             bestEpoch: outcome.bestEpoch, created: ISO8601DateFormatter().string(from: Date()))
@@ -172,5 +157,41 @@ public struct UserOutcomeClassifier {
         try saveClassifierDirectory(
             model: model, baseline: baseline, manifest: manifest, task: manifest.task, metrics: metrics, log: log,
             to: directory)
+    }
+}
+
+/// How the MLP and the baseline read the feature table: right-skewed non-negative columns as
+/// `log(1 + x)` (the table encoder's rule, ``TableEncoder/prefersLogTransform(_:)``), then
+/// z-scored; both fitted on training users and stored in the manifest.
+struct OutcomeFeatureScaling {
+    var logTransform: [Bool]
+    var scaler: StandardScaler.Fitted
+
+    /// Fits the transform on the training users' raw feature rows.
+    init(fittedOn rows: [[Double]]) throws {
+        let width = rows.first?.count ?? 0
+        let logTransform = (0..<width).map { column in TableEncoder.prefersLogTransform(rows.map { $0[column] }) }
+        self.logTransform = logTransform
+        scaler = try StandardScaler().fit(rows.map { Self.logScaled($0, logTransform) })
+    }
+
+    /// The transform a manifest stores; nil when its lists do not agree.
+    init?(_ manifest: OutcomeManifest) {
+        guard manifest.featureLogTransform.count == manifest.featureColumns.count,
+            manifest.featureMeans.count == manifest.featureColumns.count,
+            let scaler = try? StandardScaler.Fitted(
+                validatingMeans: manifest.featureMeans, standardDeviations: manifest.featureDeviations)
+        else { return nil }
+        logTransform = manifest.featureLogTransform
+        self.scaler = scaler
+    }
+
+    /// Raw feature rows, scaled.
+    func apply(_ rows: [[Double]]) throws -> [[Double]] {
+        try scaler.transform(rows.map { Self.logScaled($0, logTransform) })
+    }
+
+    private static func logScaled(_ row: [Double], _ logTransform: [Bool]) -> [Double] {
+        zip(row, logTransform).map { value, log in log ? log1p(max(value, 0)) : value }
     }
 }

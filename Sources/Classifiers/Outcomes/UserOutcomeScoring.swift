@@ -1,4 +1,3 @@
-import Evaluation
 import EventData
 import Foundation
 import NeuralNet
@@ -21,16 +20,9 @@ extension UserOutcomeClassifier {
     /// - Throws: ``ClassifierError/badModel(path:detail:)`` naming the file that is missing,
     ///   unreadable or corrupted, or a directory of another task.
     public static func load(from directory: URL) throws(ClassifierError) -> UserOutcomeClassifier {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw .badModel(path: directory.path, detail: "no model directory here; train one with `behave train --task purchase --out \(directory.path)`")
-        }
-        let manifest: OutcomeManifest
-        do {
-            manifest = try Checkpoint.loadConfig(OutcomeManifest.self, from: directory)
-        } catch {
-            throw .badModel(path: directory.path, detail: "\(error.localizedDescription); is this a `behave train --task purchase|churn` directory?")
-        }
+        let manifest = try readClassifierManifest(
+            OutcomeManifest.self, from: directory, trainCommand: "behave train --task purchase",
+            writtenBy: "behave train --task purchase|churn")
         let configPath = directory.appendingPathComponent(Checkpoint.configFileName).path
         guard OutcomeTask(rawValue: manifest.task) != nil else {
             throw .badModel(path: directory.path, detail: "holds a '\(manifest.task)' model, not a purchase or churn model")
@@ -41,8 +33,7 @@ extension UserOutcomeClassifier {
             throw .badModel(path: configPath, detail: error.localizedDescription)
         }
         let columns = manifest.featureColumns.count
-        guard manifest.featureLogTransform.count == columns, manifest.featureMeans.count == columns,
-            manifest.featureDeviations.count == columns,
+        guard OutcomeFeatureScaling(manifest) != nil,
             (try? UserFeatureExtractor(referenceTime: 0, eventTypes: manifest.featureEventTypes.map { EventType(rawValue: $0) }))?
                 .columns == manifest.featureColumns
         else {
@@ -60,13 +51,7 @@ extension UserOutcomeClassifier {
             model = EventSequenceClassifier(kind: kind, encoder: encoder, generator: &rng)
         }
         let baseline = makeTabularNetwork(.logisticBaseline(for: manifest.config), featureCount: columns, generator: &rng)
-        do {
-            try Checkpoint.loadWeights(into: ClassifierWeights(model: model, baseline: baseline), from: directory)
-        } catch {
-            throw .badModel(path: directory.path, detail: error.localizedDescription)
-        }
-        let metricsURL = directory.appendingPathComponent(TableClassifier.metricsFileName)
-        let metrics = (try? JSONDecoder().decode([String: [String: ClassificationReport]].self, from: Data(contentsOf: metricsURL))) ?? [:]
+        let metrics = try readClassifierWeights(model: model, baseline: baseline, from: directory)
         return UserOutcomeClassifier(manifest: manifest, model: model, baseline: baseline, metrics: metrics, log: [])
     }
 
@@ -77,47 +62,31 @@ extension UserOutcomeClassifier {
     /// - Parameter itemIDs: External item ids by the store's dense item index (items the model
     ///   never saw share its unknown token).
     public func predict(_ histories: [UserHistory], itemIDs: Vocabulary, at referenceTime: Int64) -> [Double] {
-        let inputs = histories.map { history in
-            var cut = history
-            cut.events = history.events.filter { $0.timestamp <= referenceTime }
-            return cut
+        probabilities(ofKnown: histories.map { $0.known(at: referenceTime) }, itemIDs: itemIDs, at: referenceTime)
+    }
+
+    /// ``predict(_:itemIDs:at:)`` for histories that already end at or before `referenceTime`.
+    private func probabilities(ofKnown histories: [UserHistory], itemIDs: Vocabulary, at referenceTime: Int64) -> [Double] {
+        switch (model, manifest.sequenceEncoder) {
+        case (let classifier as EventSequenceClassifier, let encoder?):
+            return classifier.probabilities(of: histories, encoder: encoder, itemIDs: itemIDs, referenceTime: referenceTime)
+        case (let network as Sequential, nil):
+            let features = featureRows(histories, at: referenceTime)
+            return Classifiers.probabilities(of: network, features: features, featureCount: manifest.featureColumns.count)
+        default:
+            preconditionFailure("UserOutcomeClassifier: a \(manifest.model.rawValue) model without its input encoder")
         }
-        var result: [Double] = []
-        result.reserveCapacity(inputs.count)
-        for start in stride(from: 0, to: inputs.count, by: 512) {
-            let chunk = Array(inputs[start..<min(start + 512, inputs.count)])
-            switch (model, manifest.sequenceEncoder) {
-            case (let classifier as EventSequenceClassifier, let encoder?):
-                classifier.setTraining(false)
-                let batch = encoder.batch(chunk, itemIDs: itemIDs, referenceTime: referenceTime)
-                result += Tensor.withoutGradients { classifier(batch).sigmoid() }.scalars.map(Double.init)
-                classifier.setTraining(true)
-            case (let network as Sequential, nil):
-                let features = featureRows(chunk, at: referenceTime)
-                result += Classifiers.probabilities(of: network, features: features, featureCount: manifest.featureColumns.count)
-            default:
-                preconditionFailure("UserOutcomeClassifier: a \(manifest.model.rawValue) model without its input encoder")
-            }
-        }
-        return result
     }
 
     /// The scaled feature table of `histories` as the MLP and the baseline read it.
     func featureRows(_ histories: [UserHistory], at referenceTime: Int64) -> [Float] {
         guard
             let extractor = try? UserFeatureExtractor(
-                referenceTime: referenceTime, eventTypes: manifest.featureEventTypes.map { EventType(rawValue: $0) })
-        else { preconditionFailure("load(from:) checked the event types") }
-        var rows: [Float] = []
-        rows.reserveCapacity(histories.count * manifest.featureColumns.count)
-        for history in histories {
-            for (column, raw) in extractor.features(for: history).enumerated() {
-                let value = manifest.featureLogTransform[column] ? log1p(max(raw, 0)) : raw
-                let deviation = manifest.featureDeviations[column]
-                rows.append(Float(deviation > 0 ? (value - manifest.featureMeans[column]) / deviation : 0))
-            }
-        }
-        return rows
+                referenceTime: referenceTime, eventTypes: manifest.featureEventTypes.map { EventType(rawValue: $0) }),
+            let scaling = OutcomeFeatureScaling(manifest),
+            let scaled = try? scaling.apply(histories.map { extractor.features(for: $0) })
+        else { preconditionFailure("load(from:) and train checked the feature columns and their scaling") }
+        return scaled.flatMap { $0.map(Float.init) }
     }
 
     /// Scores every user of `store` with an event at or before `referenceTime` and writes
@@ -155,7 +124,7 @@ extension UserOutcomeClassifier {
         var pending: [UserHistory] = []
         var text = CSVText.line(["user_id", "events", "last_event", "probability", "decision"])
         func flush() throws {
-            for (history, p) in zip(pending, predict(pending, itemIDs: items, at: at)) {
+            for (history, p) in zip(pending, probabilities(ofKnown: pending, itemIDs: items, at: at)) {
                 let lastEvent = history.events.last.map { formatter.string(from: Date(timeIntervalSince1970: Double($0.timestamp) / 1_000)) } ?? ""
                 let decision = p >= threshold
                 text += CSVText.line([history.userID, String(history.events.count), lastEvent, String(format: "%.6f", p), decision ? "1" : "0"])
@@ -168,8 +137,7 @@ extension UserOutcomeClassifier {
             progress?(summary.users)
         }
         try store.forEachUserHistory { history in
-            var known = history
-            known.events = history.events.filter { $0.timestamp <= at }
+            let known = history.known(at: at)
             guard !known.events.isEmpty else { return }
             pending.append(known)
             if pending.count == 2_048 { try flush() }
@@ -188,5 +156,14 @@ extension OutcomeModelKind {
         case .cnn: return .cnn
         case .mlp: return nil
         }
+    }
+}
+
+extension UserHistory {
+    /// The history as known at `time`: its events at or before it.
+    func known(at time: Int64) -> UserHistory {
+        var cut = self
+        cut.events = events.filter { $0.timestamp <= time }
+        return cut
     }
 }

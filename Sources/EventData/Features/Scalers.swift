@@ -160,21 +160,33 @@ public struct StandardScaler: Sendable, Hashable {
             self.standardDeviations = standardDeviations
         }
 
+        /// A scaler from statistics stored elsewhere (a model's manifest), checked as decoding checks them.
+        ///
+        /// - Throws: ``EventDataError/invalidOption(name:detail:)`` unless the two lists are equally
+        ///   long, finite, and the deviations >= 0.
+        public init(validatingMeans means: [Double], standardDeviations deviations: [Double]) throws {
+            guard means.count == deviations.count,
+                zip(means, deviations).allSatisfy({ $0.isFinite && $1.isFinite && $1 >= 0 })
+            else {
+                throw EventDataError.invalidOption(name: "StandardScaler", detail: Self.invalidStatistics)
+            }
+            self.init(means: means, standardDeviations: deviations)
+        }
+
+        private static let invalidStatistics =
+            "means and standard deviations must be finite, equally long, with deviations >= 0; refit the scaler and save it again"
+
         public init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             let means = try container.decode([Double].self, forKey: .means)
             let deviations = try container.decode([Double].self, forKey: .standardDeviations)
-            guard means.count == deviations.count,
-                zip(means, deviations).allSatisfy({ $0.isFinite && $1.isFinite && $1 >= 0 })
-            else {
+            do {
+                try self.init(validatingMeans: means, standardDeviations: deviations)
+            } catch {
                 throw DecodingError.dataCorrupted(
                     DecodingError.Context(
-                        codingPath: decoder.codingPath,
-                        debugDescription:
-                            "StandardScaler: means and standard deviations must be finite, equally long, with deviations >= 0; refit the scaler and save it again"
-                    ))
+                        codingPath: decoder.codingPath, debugDescription: "StandardScaler: " + Self.invalidStatistics))
             }
-            self.init(means: means, standardDeviations: deviations)
         }
 
         /// Standardises rows `NF` with the training mean and deviation of each column.

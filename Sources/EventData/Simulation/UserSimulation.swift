@@ -364,22 +364,34 @@ struct UserSimulator {
         let chosen = candidates.max { priceFactor($0, segment) < priceFactor($1, segment) } ?? candidates[0]
         for item in candidates where item == chosen || random.chance(0.15 * trail.propensity) {
             if !mission.candidates.contains(item) {
-                let duration = Int32(random.uniform(20, 80))
-                guard
-                    session.emit(
-                        .cart, item: Int32(item), category: world.itemCategory[item], duration: duration,
-                        value: world.itemPriceCents[item])
-                else { return }
-                session.advance(deciseconds: duration, thinkSeconds: random.uniform(1, 4))
+                guard cartItem(item, &session, &random) else { return }
             }
-            let duration = Int32(random.uniform(100, 400))
-            guard
-                session.emit(
-                    .purchase, item: Int32(item), category: world.itemCategory[item], duration: duration,
-                    value: world.itemPriceCents[item])
-            else { return }
-            session.advance(deciseconds: duration, thinkSeconds: random.uniform(1, 3))
+            guard buyItem(item, &session, &random) else { return }
         }
+    }
+
+    /// Carts `item` at its price (2 to 8 s) and pauses; `false` past the session's limit.
+    private func cartItem(_ item: Int, _ session: inout SessionBuilder, _ random: inout SimulationRandom) -> Bool {
+        let duration = Int32(random.uniform(20, 80))
+        guard
+            session.emit(
+                .cart, item: Int32(item), category: world.itemCategory[item], duration: duration,
+                value: world.itemPriceCents[item])
+        else { return false }
+        session.advance(deciseconds: duration, thinkSeconds: random.uniform(1, 4))
+        return true
+    }
+
+    /// Buys `item` at its price (10 to 40 s) and pauses; `false` past the session's limit.
+    private func buyItem(_ item: Int, _ session: inout SessionBuilder, _ random: inout SimulationRandom) -> Bool {
+        let duration = Int32(random.uniform(100, 400))
+        guard
+            session.emit(
+                .purchase, item: Int32(item), category: world.itemCategory[item], duration: duration,
+                value: world.itemPriceCents[item])
+        else { return false }
+        session.advance(deciseconds: duration, thinkSeconds: random.uniform(1, 3))
+        return true
     }
 
     /// `(price / category median)^-elasticity`, kept within [0.2, 3].
@@ -429,13 +441,7 @@ struct UserSimulator {
             let missionFactor = mission.map { world.itemCategory[item] == $0.category ? 3 : 1 } ?? 0.2
             let cartProbability = min(segment.cartRate * (0.4 + 1.2 * trail.propensity) * factor * missionFactor, 0.9)
             if random.chance(cartProbability) {
-                let duration = Int32(random.uniform(20, 80))
-                guard
-                    session.emit(
-                        .cart, item: Int32(item), category: category, duration: duration,
-                        value: world.itemPriceCents[item])
-                else { return }
-                session.advance(deciseconds: duration, thinkSeconds: random.uniform(1, 4))
+                guard cartItem(item, &session, &random) else { return }
                 cart.append(item)
             }
             current = item
@@ -445,13 +451,7 @@ struct UserSimulator {
         for item in cart {
             let buyProbability = min((0.02 + 0.1 * trail.propensity) * priceFactor(item, segment).squareRoot(), 0.95)
             guard random.chance(buyProbability) else { continue }
-            let duration = Int32(random.uniform(100, 400))
-            guard
-                session.emit(
-                    .purchase, item: Int32(item), category: world.itemCategory[item], duration: duration,
-                    value: world.itemPriceCents[item])
-            else { return }
-            session.advance(deciseconds: duration, thinkSeconds: random.uniform(1, 3))
+            guard buyItem(item, &session, &random) else { return }
         }
     }
 
