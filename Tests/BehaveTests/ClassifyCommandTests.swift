@@ -96,6 +96,10 @@ struct ClassifyCommandTests {
         #expect { try Predict.parse([model, "--data", scored, "--out", scored]).run() } throws: { error in
             Predict.message(for: error).contains("holds a 'purchase' model, which scores an event store: use --store instead of --data.")
         }
+        let missingStore = directory.appendingPathComponent("missing.db").path
+        #expect { try Predict.parse([model, "--store", missingStore, "--out", scored]).run() } throws: { error in
+            Predict.message(for: error).hasPrefix("No event store at \(missingStore).")
+        }
         #expect { try Predict.parse([model, "--store", storePath, "--at", "soon", "--out", scored]).run() } throws: { error in
             Predict.message(for: error) == "--at soon: write an ISO 8601 time like 2024-03-01 or 2024-03-01T12:00:00Z."
         }

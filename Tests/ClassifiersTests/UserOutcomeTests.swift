@@ -124,6 +124,9 @@ import Testing
         #expect { try classifier.score(store: Self.store, at: 0, to: output) } throws: { error in
             "\(error)".contains("no event at or before the scoring time")
         }
+        #expect { try classifier.score(store: Self.store, to: "/nonexistent-directory/scores.csv") } throws: { error in
+            "\(error)".contains("cannot create the output file; check the directory exists and is writable")
+        }
     }
 
     @Test func loadingSomethingElseNamesTheProblem() throws {
