@@ -110,7 +110,9 @@ let package = Package(
         ),
         .testTarget(
             name: "EventDataTests",
-            dependencies: ["EventData", "TensorEngine", "CZlib", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: [
+                "EventData", "TensorEngine", "CZlib", "TestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+            ]
         ),
         .testTarget(
             name: "NeuralNetTests",
