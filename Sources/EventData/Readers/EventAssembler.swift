@@ -1,4 +1,4 @@
-/// The `kind` values of rejections that the readers produce, for counting and tests.
+/// The `kind` values of rejections that the readers and the store produce, for counting and tests.
 public enum RejectionKind {
     /// A field is not valid UTF-8.
     public static let invalidUTF8 = "invalid_utf8"
@@ -18,6 +18,13 @@ public enum RejectionKind {
     public static let badValue = "bad_value"
     /// An attribute table row repeats an id seen on an earlier line.
     public static let duplicateID = "duplicate_id"
+    /// A user, item or session id or an event type holds a control character (U+0000-U+001F,
+    /// U+007F), which ids cannot carry (SQLite cuts text at U+0000, terminals act on the rest).
+    public static let badID = "bad_id"
+    /// The time is outside the plausible range (see ``PlausibilityChecks``).
+    public static let implausibleTime = "implausible_time"
+    /// The value or duration is negative or infinite (see ``PlausibilityChecks``).
+    public static let implausibleValue = "implausible_value"
 }
 
 /// The raw bytes of the mapped fields of one row (`nil`: the row has no value for it).

@@ -23,12 +23,23 @@ public struct StoreDescription: Sendable, Hashable, Codable {
     public var sparsity: Double?
     /// Events per user (nil when there are no users).
     public var interactionsPerUser: Quantiles?
-    /// Rejected rows kept in the store.
+    /// Rejected rows kept in the store (a row rejected again by a re-ingest is kept once, so
+    /// this can be below the sum of the sources' ``SourceRecord/rejected``).
     public var rejects: Int
     /// Rejected rows by kind (`bad_timestamp`, `missing_field`, ...).
     public var rejectsByKind: [String: Int]
     /// Every ingest so far, oldest first.
     public var sources: [SourceRecord]
+
+    /// Ingests that did not complete (they stopped early, or are still running in another
+    /// process) and whose source has not been ingested completely since, oldest first.
+    /// Running the same ingest again finishes one: the events it stored are skipped as
+    /// duplicates.
+    public var interruptedSources: [SourceRecord] {
+        sources.enumerated().filter { index, record in
+            !record.completed && !sources[(index + 1)...].contains { $0.name == record.name && $0.completed }
+        }.map(\.element)
+    }
 
     public init(
         users: Int, items: Int, events: Int, eventsByType: [String: Int], sessions: Int, firstTimestamp: Int64?,
@@ -108,7 +119,8 @@ public struct SourceRecord: Sendable, Hashable, Codable {
     public var stored: Int
     /// Events equal to one already stored.
     public var duplicates: Int
-    /// Rows that could not become events.
+    /// Rows that could not become events (including those an earlier ingest of the same
+    /// source already kept).
     public var rejected: Int
     /// False when the ingest stopped early (an unreadable source, a failed write); the counts
     /// then cover the rows written before the stop.

@@ -8,7 +8,10 @@
 /// An event's identity, used for de-duplication, is (user, timestamp, type, item, value,
 /// session): ingesting an event equal to a stored one in all six adds nothing and counts as a
 /// duplicate, so re-ingesting a file is harmless. Duration, category and properties describe
-/// an event but do not identify it; the first stored copy keeps them.
+/// an event but do not identify it; the first stored copy keeps them. With
+/// ``IngestOptions/keepDuplicateRows`` the second, third, ... identical row of one source are
+/// further copies rather than duplicates. Rejected rows are kept once per source name, line,
+/// kind and raw text, so re-ingesting a file does not keep its rejects twice either.
 ///
 /// ```swift
 /// let store = try SQLiteEventStore(path: "behavior.db")
@@ -23,17 +26,22 @@ public protocol EventStore: AnyObject {
     /// Reads every row of `source` into the store.
     ///
     /// Every row is accounted for: `rowsRead == stored + duplicates + rejected`. Rejected rows
-    /// are kept (see ``rejects(limit:)``) with their line, kind and reason.
+    /// are kept (see ``rejects(limit:)``) with their line, kind and reason. Rows the store
+    /// cannot keep are rejected whatever the options: ids and event types with control
+    /// characters (kind `bad_id`), a category with U+0000 or a NaN value (`bad_value`).
     ///
     /// - Parameters:
     ///   - source: The rows to store.
+    ///   - options: Plausibility checks and whether identical rows are all kept.
     ///   - progress: Called every 50,000 rows or so and once at the end, on the calling thread;
     ///     it must not call back into the store (which is busy writing).
     /// - Returns: The row accounting of this ingest.
     /// - Throws: ``EventDataError`` when the source cannot be read or the store cannot be
     ///   written. Rows stored before the failure stay stored (re-ingesting after the fix adds
     ///   only the rest).
-    func ingest(_ source: any EventSource, progress: ((IngestProgress) -> Void)?) throws -> IngestSummary
+    func ingest(
+        _ source: any EventSource, options: IngestOptions, progress: ((IngestProgress) -> Void)?
+    ) throws -> IngestSummary
 
     /// Stores a user or item attribute table (age, occupation, genres, price, ...).
     ///
@@ -71,9 +79,21 @@ public protocol EventStore: AnyObject {
 }
 
 extension EventStore {
-    /// Reads every row of `source` into the store without progress reports.
+    /// Reads every row of `source` into the store with default options (no plausibility
+    /// checks, identical rows merged) and without progress reports.
     public func ingest(_ source: any EventSource) throws -> IngestSummary {
-        try ingest(source, progress: nil)
+        try ingest(source, options: IngestOptions(), progress: nil)
+    }
+
+    /// Reads every row of `source` into the store with default options (no plausibility
+    /// checks, identical rows merged).
+    public func ingest(_ source: any EventSource, progress: ((IngestProgress) -> Void)?) throws -> IngestSummary {
+        try ingest(source, options: IngestOptions(), progress: progress)
+    }
+
+    /// Reads every row of `source` into the store without progress reports.
+    public func ingest(_ source: any EventSource, options: IngestOptions) throws -> IngestSummary {
+        try ingest(source, options: options, progress: nil)
     }
 }
 
@@ -229,10 +249,18 @@ public struct IngestSummary: Sendable, Hashable, Codable {
     public var rowsRead: Int
     /// Events added to the store.
     public var stored: Int
-    /// Events equal to one already stored (from an earlier ingest or earlier in this source).
+    /// Events equal to one already stored (from an earlier ingest or earlier in this source),
+    /// merged into it.
     public var duplicates: Int
+    /// Of ``duplicates``, the rows identical to an earlier row of this same ingest (exact
+    /// repeats within the source, which a log without event ids may hold on purpose; see
+    /// ``IngestOptions/keepDuplicateRows``). The rest were stored by earlier ingests.
+    public var repeatedRows: Int
     /// Rows that could not become events.
     public var rejected: Int
+    /// Of ``rejected``, the rows whose rejection an earlier ingest of a source with the same
+    /// name already kept (same line, kind and raw text); they are not kept twice.
+    public var knownRejects: Int
     /// Rejected rows by kind (`bad_timestamp`, `missing_field`, ...).
     public var rejectsByKind: [String: Int]
     /// The first few rejected rows, to show what went wrong (all are kept in the store).
@@ -246,14 +274,17 @@ public struct IngestSummary: Sendable, Hashable, Codable {
 
     public init(
         source: String, sourceID: Int64, rowsRead: Int, stored: Int, duplicates: Int, rejected: Int,
-        rejectsByKind: [String: Int], rejectExamples: [RowRejection], newUsers: Int, newItems: Int, seconds: Double
+        rejectsByKind: [String: Int], rejectExamples: [RowRejection], newUsers: Int, newItems: Int, seconds: Double,
+        repeatedRows: Int = 0, knownRejects: Int = 0
     ) {
         self.source = source
         self.sourceID = sourceID
         self.rowsRead = rowsRead
         self.stored = stored
         self.duplicates = duplicates
+        self.repeatedRows = repeatedRows
         self.rejected = rejected
+        self.knownRejects = knownRejects
         self.rejectsByKind = rejectsByKind
         self.rejectExamples = rejectExamples
         self.newUsers = newUsers

@@ -2,39 +2,69 @@ import Foundation
 import GRDB
 import GRDBSQLite
 
+/// How a store file is opened.
+public enum StoreAccess: Sendable, Hashable {
+    /// Read and write: the file is created when missing and its schema brought up to date.
+    case readWrite
+    /// Read only: the file must exist and nothing is written to it, so a store the user may
+    /// read but not write can be described and used. A store written by an older BehaviorKit
+    /// is upgraded first when the file is writable, and refused with an error saying so when
+    /// it is not.
+    case readOnly
+}
+
 /// The embedded event store: one SQLite file (WAL mode) through GRDB.
 ///
 /// The schema is described in ``StoreSchema``; migrations run when the store is opened. One
 /// store object serialises its own database work; several processes may open the same file
 /// (a writer waits up to 10 seconds for another to finish).
 ///
+/// Before opening a file for writing the store looks at it read-only, and refuses, without
+/// changing a byte, a file that is not SQLite or an SQLite database that is not a
+/// BehaviorKit store (opening it for writing would switch it to WAL mode and add tables).
+///
 /// ```swift
 /// let store = try SQLiteEventStore(path: "behavior.db")
 /// let summary = try store.ingest(reader) { progress in print(progress.rowsRead) }
-/// let description = try store.describe()
+/// let description = try SQLiteEventStore(path: "behavior.db", access: .readOnly).describe()
 /// ```
 public final class SQLiteEventStore: EventStore, Sendable {
     /// The database file's path, or `:memory:`.
     public let location: String
     let queue: DatabaseQueue
 
-    /// Opens the store at `path`, creating the file and migrating its schema as needed.
+    /// Opens the store at `path`; with ``StoreAccess/readWrite`` (the default) it creates the
+    /// file and migrates its schema as needed.
     ///
     /// - Throws: ``EventDataError/store(path:detail:)`` naming the path and the fix when the
-    ///   file is not an SQLite database, cannot be created or written (missing directory,
-    ///   read-only location), is in use, or was written by a newer BehaviorKit.
-    public convenience init(path: String) throws {
-        var configuration = Configuration()
-        configuration.journalMode = .wal
-        configuration.busyMode = .timeout(10)
-        configuration.label = "EventStore"
-        let queue: DatabaseQueue
-        do {
-            queue = try DatabaseQueue(path: path, configuration: configuration)
-        } catch {
-            throw Self.storeError(error, path: path)
+    ///   file is not an SQLite database, is another application's database, cannot be created
+    ///   or written (missing directory, read-only location; for ``StoreAccess/readOnly`` only
+    ///   when it needs a schema upgrade), does not exist (``StoreAccess/readOnly``), is in use,
+    ///   or was written by a newer BehaviorKit.
+    public convenience init(path: String, access: StoreAccess = .readWrite) throws {
+        let migrator = StoreSchema.migrator
+        let applied = try StoreFile.inspect(path: path, mustExist: access == .readOnly)
+        if let applied {
+            let unknown = applied.subtracting(migrator.migrations)
+            guard unknown.isEmpty else { throw Self.newerSchema(path: path) }
         }
-        try self.init(queue: queue, location: path)
+        let pending = migrator.migrations.filter { !(applied ?? []).contains($0) }
+        switch access {
+        case .readWrite:
+            let queue = try Self.openQueue(path: path, readonly: false)
+            try self.init(queue: queue, location: path)
+        case .readOnly:
+            if !pending.isEmpty {
+                guard applied?.isEmpty == false else {
+                    throw EventDataError.store(
+                        path: path,
+                        detail: "holds no events yet; ingest some first (`behave ingest FILE --store \(path)`)")
+                }
+                try Self.upgrade(path: path, pending: pending)
+            }
+            let queue = try Self.openQueue(path: path, readonly: true)
+            self.init(opened: queue, location: path)
+        }
     }
 
     /// A fresh store that lives in memory only (for tests and throwaway work).
@@ -48,18 +78,76 @@ public final class SQLiteEventStore: EventStore, Sendable {
         return try SQLiteEventStore(queue: queue, location: ":memory:")
     }
 
+    /// Opens a connection to `path`: WAL mode for writing, or strictly read-only.
+    private static func openQueue(path: String, readonly: Bool) throws -> DatabaseQueue {
+        do {
+            return try makeQueue(path: path, readonly: readonly)
+        } catch {
+            throw storeError(error, path: path)
+        }
+    }
+
+    /// A connection to `path`, throwing GRDB's errors as they are.
+    ///
+    /// A read-only connection to a WAL database creates the `-wal` and `-shm` files when they
+    /// are missing, with the database file's permissions: in a directory the user cannot
+    /// write it fails, and beside a file made read-only it leaves a read-only `-shm` that
+    /// later stops every writer. When there is no `-wal` file no connection has the database
+    /// open, so a read-only connection opens it as immutable instead, creating nothing. (A
+    /// writer starting meanwhile only changes the file when it checkpoints, at the end of its
+    /// ingest; a read overlapping that may fail and is simply run again.)
+    static func makeQueue(path: String, readonly: Bool) throws -> DatabaseQueue {
+        var configuration = Configuration()
+        configuration.readonly = readonly
+        configuration.journalMode = .wal
+        configuration.busyMode = .timeout(10)
+        configuration.label = "EventStore"
+        var target = path
+        if readonly, !FileManager.default.fileExists(atPath: path + "-wal"), sqlite3_compileoption_used("USE_URI") == 1 {
+            target = URL(fileURLWithPath: path).absoluteString + "?immutable=1"
+        }
+        return try DatabaseQueue(path: target, configuration: configuration)
+    }
+
+    /// Applies `pending` migrations to the store at `path` for a read-only open, saying that
+    /// the upgrade needs write access when the file cannot be written.
+    private static func upgrade(path: String, pending: [String]) throws {
+        do {
+            try StoreSchema.migrator.migrate(try makeQueue(path: path, readonly: false))
+        } catch {
+            let denied: [ResultCode] = [.SQLITE_READONLY, .SQLITE_CANTOPEN, .SQLITE_PERM, .SQLITE_AUTH]
+            if let error = error as? DatabaseError, denied.contains(error.resultCode) {
+                throw EventDataError.store(
+                    path: path,
+                    detail: "was written by an older BehaviorKit and needs a schema upgrade (\(pending.joined(separator: ", "))) "
+                        + "before it can be read, which needs write access, but it is read-only; make it writable "
+                        + "for one `behave describe --store \(path)`, or ask its owner to run it")
+            }
+            throw storeError(error, path: path)
+        }
+    }
+
+    /// The error for a store whose schema has migrations this build does not know.
+    private static func newerSchema(path: String) -> EventDataError {
+        EventDataError.store(
+            path: path,
+            detail: "was written by a newer version of BehaviorKit (its schema has migrations this build "
+                + "does not know); upgrade behave, or pass another --store path")
+    }
+
     private init(queue: DatabaseQueue, location: String) throws {
         self.queue = queue
         self.location = location
         let migrator = StoreSchema.migrator
         let superseded = try access { try queue.read { db in try migrator.hasBeenSuperseded(db) } }
-        guard !superseded else {
-            throw EventDataError.store(
-                path: location,
-                detail: "was written by a newer version of BehaviorKit (its schema has migrations this build "
-                    + "does not know); upgrade behave, or pass another --store path")
-        }
+        guard !superseded else { throw Self.newerSchema(path: location) }
         try access { try migrator.migrate(queue) }
+    }
+
+    /// A store on a connection whose schema is known to be current (no migration).
+    private init(opened queue: DatabaseQueue, location: String) {
+        self.queue = queue
+        self.location = location
     }
 
     // MARK: - Vocabularies and attributes
@@ -164,18 +252,29 @@ public final class SQLiteEventStore: EventStore, Sendable {
     public func rejects(limit: Int) throws -> [StoredRejection] {
         try access {
             try queue.read { db in
-                let rows = try Row.fetchAll(
-                    db,
+                // Read through the C API with each text's length: reasons and raw text may hold
+                // U+0000, where GRDB's String decoding would stop.
+                let statement = try db.makeStatement(
                     sql: """
-                        SELECT reject.source_id, source.name, reject.line, reject.reason, reject.kind, reject.raw
-                        FROM reject JOIN source ON source.id = reject.source_id
-                        ORDER BY reject.source_id, reject.line, reject.id LIMIT ?
-                        """,
-                    arguments: [max(0, limit)])
-                return rows.map { row in
-                    StoredRejection(
-                        sourceID: row[0], source: row[1],
-                        rejection: RowRejection(line: row[2], reason: row[3], kind: row[4], raw: row[5]))
+                        SELECT reject.source_id, reject.source_name, reject.line, reject.reason, reject.kind,
+                            reject.raw
+                        FROM reject ORDER BY reject.source_id, reject.line, reject.id LIMIT ?
+                        """)
+                try statement.setArguments([max(0, limit)])
+                let sqlite = statement.sqliteStatement
+                defer { sqlite3_reset(sqlite) }
+                var rejects: [StoredRejection] = []
+                while true {
+                    let code = sqlite3_step(sqlite)
+                    if code == SQLITE_DONE { return rejects }
+                    guard code == SQLITE_ROW else { throw SQLiteCall.error(db, code: code) }
+                    let text = { (column: Int32) in EventRowReader.text(sqlite, column) ?? "" }
+                    rejects.append(
+                        StoredRejection(
+                            sourceID: sqlite3_column_int64(sqlite, 0), source: text(1),
+                            rejection: RowRejection(
+                                line: Int(sqlite3_column_int64(sqlite, 2)), reason: text(3), kind: text(4),
+                                raw: text(5))))
                 }
             }
         }
@@ -185,10 +284,16 @@ public final class SQLiteEventStore: EventStore, Sendable {
 
     /// Runs database work, turning SQLite failures into ``EventDataError/store(path:detail:)``.
     func access<T>(_ work: () throws -> T) throws -> T {
+        try Self.withStoreErrors(path: location, work)
+    }
+
+    /// Runs database work on the store at `path`, turning SQLite failures into
+    /// ``EventDataError/store(path:detail:)``.
+    static func withStoreErrors<T>(path: String, _ work: () throws -> T) throws -> T {
         do {
             return try work()
         } catch {
-            throw Self.storeError(error, path: location)
+            throw storeError(error, path: path)
         }
     }
 

@@ -15,7 +15,7 @@ import GRDBSQLite
 /// are, and fewer, larger batches mean fewer passes over the table (10M time-ordered events:
 /// 77k rows/s with 100k-row batches, 425k rows/s with 1M-row batches). Small first batches
 /// keep the reading and writing threads overlapping on small inputs.
-struct IngestOptions: Sendable {
+struct IngestBatching: Sendable {
     /// Rows in the first batch.
     var firstBatchRows = 100_000
     /// Rows in a batch at most (about 120 MB of pending events).
@@ -28,16 +28,19 @@ extension SQLiteEventStore {
     /// Rejected rows quoted in an ``IngestSummary``.
     static let rejectExampleCount = 10
 
-    /// Reads every row of `source` into the store (see ``EventStore/ingest(_:progress:)``).
+    /// Reads every row of `source` into the store (see ``EventStore/ingest(_:options:progress:)``).
     ///
     /// `progress` runs on the calling thread while the store is busy writing: it must not call
     /// back into this store.
-    public func ingest(_ source: any EventSource, progress: ((IngestProgress) -> Void)?) throws -> IngestSummary {
-        try ingest(source, options: IngestOptions(), progress: progress)
+    public func ingest(
+        _ source: any EventSource, options: IngestOptions, progress: ((IngestProgress) -> Void)?
+    ) throws -> IngestSummary {
+        try ingest(source, options: options, batching: IngestBatching(), progress: progress)
     }
 
     func ingest(
-        _ source: any EventSource, options: IngestOptions, progress: ((IngestProgress) -> Void)?
+        _ source: any EventSource, options: IngestOptions = IngestOptions(), batching: IngestBatching,
+        progress: ((IngestProgress) -> Void)?
     ) throws -> IngestSummary {
         let clock = ContinuousClock()
         let start = clock.now
@@ -48,25 +51,30 @@ extension SQLiteEventStore {
         let sourceName = source.name
         let dictionaries = try access { try queue.write { db in try IngestDictionaries(db, sourceName: sourceName) } }
         let sourceID = dictionaries.sourceID
-        var builder = IngestBatchBuilder(consume dictionaries)
+        var builder = IngestBatchBuilder(consume dictionaries, options: options)
         let channel = IngestChannel(capacity: 1, location: location)
-        let writer = Thread { [queue, location] in
-            let result = Result { try IngestWriter(sourceID: sourceID, location: location).run(queue, channel) }
+        // `unowned`: this function waits for the writer on every path, so the queue outlives
+        // it, and the finished thread (released a little later) does not keep the database
+        // open after the store is gone.
+        let writer = Thread { [unowned queue, location] in
+            let result = Result {
+                try IngestWriter(sourceID: sourceID, sourceName: sourceName, location: location).run(queue, channel)
+            }
             channel.finish(result.mapError { Self.storeError($0, path: location) })
         }
         writer.start()
 
-        var nextProgress = options.progressInterval
-        var batchRows = options.firstBatchRows
+        var nextProgress = batching.progressInterval
+        var batchRows = batching.firstBatchRows
         do {
             try source.forEachRow { row in
                 builder.add(row)
                 if builder.pendingRows >= batchRows {
                     try channel.send(builder.takeBatch(isLast: false))
-                    batchRows = min(options.maxBatchRows, 2 * batchRows)
+                    batchRows = min(batching.maxBatchRows, 2 * batchRows)
                 }
                 if let progress, builder.rowsRead >= nextProgress {
-                    nextProgress += options.progressInterval
+                    nextProgress += batching.progressInterval
                     let written = channel.committed
                     progress(
                         IngestProgress(
@@ -86,7 +94,7 @@ extension SQLiteEventStore {
             source: sourceName, sourceID: sourceID, rowsRead: builder.rowsRead, stored: totals.stored,
             duplicates: totals.duplicates, rejected: totals.rejected, rejectsByKind: builder.rejectsByKind,
             rejectExamples: builder.rejectExamples, newUsers: builder.newUsers, newItems: builder.newItems,
-            seconds: elapsed())
+            seconds: elapsed(), repeatedRows: totals.repeatedRows, knownRejects: totals.knownRejects)
         if let progress {
             progress(
                 IngestProgress(
@@ -132,6 +140,9 @@ struct PendingEvent: Sendable {
     var category: String?
     var properties: String?
     var line: Int
+    /// 1 for an event's first row in the source; 2, 3, ... for identical rows kept with
+    /// ``IngestOptions/keepDuplicateRows`` (stored as `occurrence` `''`, `'2'`, `'3'`, ...).
+    var occurrence: Int = 1
 }
 
 /// A dictionary entry created by the batch that first needed it.
@@ -167,6 +178,12 @@ struct IngestBatchBuilder {
     private var users: [String: Int]
     private var items: [String: Int]
     private var types: [EventType: Int]
+    private let options: IngestOptions
+    /// With ``IngestOptions/keepDuplicateRows``: rows seen so far per event identity, keyed by
+    /// the identity's hash (8 bytes a row instead of the identity itself). Two identities
+    /// sharing a hash (about 1 in 10^13 pairs) would number a row as a repeat: it is still
+    /// stored, and a re-ingest may store it once more.
+    private var occurrences: [Int: Int] = [:]
     private var batch = IngestBatch()
     private(set) var rowsRead = 0
     private(set) var rejectsByKind: [String: Int] = [:]
@@ -174,10 +191,11 @@ struct IngestBatchBuilder {
     private(set) var newUsers = 0
     private(set) var newItems = 0
 
-    init(_ dictionaries: consuming IngestDictionaries) {
+    init(_ dictionaries: consuming IngestDictionaries, options: IngestOptions) {
         users = dictionaries.users
         items = dictionaries.items
         types = dictionaries.types
+        self.options = options
     }
 
     /// Rows in the batch being built.
@@ -190,16 +208,29 @@ struct IngestBatchBuilder {
         case .rejected(let rejection):
             reject(rejection)
         case .event(let event, let line):
-            if let problem = Self.unstorable(event) {
-                reject(RowRejection(line: line, reason: problem, kind: "bad_value", raw: Self.describe(event)))
+            if let problem = Self.unstorable(event) ?? options.plausibility?.violation(in: event) {
+                reject(RowRejection(line: line, reason: problem.reason, kind: problem.kind, raw: Self.describe(event)))
                 return
             }
-            batch.events.append(
-                PendingEvent(
-                    user: userID(event.userID), timestamp: event.timestamp, type: typeID(event.type),
-                    item: event.itemID.flatMap { $0.isEmpty ? nil : itemID($0) } ?? -1, value: event.value,
-                    session: event.sessionID.flatMap { $0.isEmpty ? nil : $0 }, duration: event.duration,
-                    category: event.category, properties: PropertiesJSON.encode(event.properties), line: line))
+            var pending = PendingEvent(
+                user: userID(event.userID), timestamp: event.timestamp, type: typeID(event.type),
+                item: event.itemID.flatMap { $0.isEmpty ? nil : itemID($0) } ?? -1, value: event.value,
+                session: event.sessionID.flatMap { $0.isEmpty ? nil : $0 }, duration: event.duration,
+                category: event.category, properties: PropertiesJSON.encode(event.properties), line: line)
+            if options.keepDuplicateRows {
+                var hasher = Hasher()
+                hasher.combine(pending.user)
+                hasher.combine(pending.timestamp)
+                hasher.combine(pending.type)
+                hasher.combine(pending.item)
+                // SQLite compares -0.0 and 0.0 as equal, so they are one identity.
+                hasher.combine(pending.value.map { $0 == 0 ? 0 : $0.bitPattern })
+                hasher.combine(pending.session)
+                let key = hasher.finalize()
+                pending.occurrence = occurrences[key, default: 0] + 1
+                occurrences[key] = pending.occurrence
+            }
+            batch.events.append(pending)
         }
     }
 
@@ -246,13 +277,57 @@ struct IngestBatchBuilder {
         return (id, true)
     }
 
-    /// Why SQLite could not keep `event` as it is (it stores NaN as NULL), or nil.
-    private static func unstorable(_ event: Event) -> String? {
-        if let value = event.value, value.isNaN { return "value is NaN; give a number or leave the field empty" }
+    /// Why the store cannot keep `event` as it is, as a rejection kind and reason, or nil.
+    ///
+    /// Ids and event types cannot hold control characters: SQLite (through GRDB) cuts text at
+    /// U+0000, so `u<NUL>1` would become `u` and clash with other ids, and the others turn
+    /// terminals and exported files against their readers. A category cannot hold U+0000 for
+    /// the first reason. SQLite stores NaN as NULL, so a NaN value or duration would be lost.
+    static func unstorable(_ event: Event) -> (kind: String, reason: String)? {
+        let ids: [(name: String, text: String?)] = [
+            ("user id", event.userID), ("event type", event.type.rawValue), ("item id", event.itemID),
+            ("session id", event.sessionID),
+        ]
+        for (name, text) in ids {
+            guard let text, let found = firstControlCharacter(in: text, onlyNUL: false) else { continue }
+            return (
+                RejectionKind.badID,
+                "\(name) contains the control character \(codePoint(found.scalar)) at position \(found.position); "
+                    + "clean the id"
+            )
+        }
+        if let category = event.category, let found = firstControlCharacter(in: category, onlyNUL: true) {
+            return (
+                RejectionKind.badValue,
+                "category contains the control character \(codePoint(found.scalar)) at position \(found.position); "
+                    + "remove it"
+            )
+        }
+        if let value = event.value, value.isNaN {
+            return (RejectionKind.badValue, "value is NaN; give a number or leave the field empty")
+        }
         if let duration = event.duration, duration.isNaN {
-            return "duration is NaN; give a number of seconds or leave the field empty"
+            return (RejectionKind.badValue, "duration is NaN; give a number of seconds or leave the field empty")
         }
         return nil
+    }
+
+    /// The first control character of `text` (only U+0000 when `onlyNUL`) and its 1-based
+    /// position in Unicode scalars, or nil.
+    private static func firstControlCharacter(
+        in text: String, onlyNUL: Bool
+    ) -> (scalar: Unicode.Scalar, position: Int)? {
+        for (offset, scalar) in text.unicodeScalars.enumerated() {
+            let isControl = onlyNUL ? scalar.value == 0 : scalar.value < 0x20 || scalar.value == 0x7F
+            if isControl { return (scalar, offset + 1) }
+        }
+        return nil
+    }
+
+    /// `U+0000` for a scalar.
+    private static func codePoint(_ scalar: Unicode.Scalar) -> String {
+        let hex = String(scalar.value, radix: 16, uppercase: true)
+        return "U+" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
     }
 
     /// A readable rendering of an event for a reject record.
@@ -270,6 +345,10 @@ struct IngestTotals: Sendable {
     var stored = 0
     var duplicates = 0
     var rejected = 0
+    /// Duplicates identical to an earlier row of this same ingest.
+    var repeatedRows = 0
+    /// Rejected rows already kept from an earlier ingest of a source of the same name.
+    var knownRejects = 0
 }
 
 /// Batches from the reading thread to the writer thread, and the writer's result back.
@@ -361,6 +440,7 @@ final class IngestChannel: @unchecked Sendable {
 /// Writes batches on the writer thread, one transaction each.
 struct IngestWriter {
     let sourceID: Int64
+    let sourceName: String
     let location: String
 
     /// SQLite settings for bulk loading, restored afterwards:
@@ -405,12 +485,24 @@ struct IngestWriter {
 
     private func writeBatches(_ db: Database, _ channel: IngestChannel) throws -> IngestTotals {
         let insertEvent = try db.cachedStatement(
-            sql: "INSERT OR IGNORE INTO event (\(EventRowReader.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+            sql: """
+                INSERT OR IGNORE INTO event (\(EventRowReader.columns), occurrence)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+        let findEvent = try db.cachedStatement(
+            sql: """
+                SELECT source_id FROM event
+                WHERE user_id = ? AND ts = ? AND type_id = ? AND item_id = ? AND value = ? AND session = ?
+                    AND occurrence = ?
+                """)
         let insertUser = try db.cachedStatement(sql: "INSERT INTO user (id, external) VALUES (?, ?)")
         let insertItem = try db.cachedStatement(sql: "INSERT INTO item (id, external) VALUES (?, ?)")
         let insertType = try db.cachedStatement(sql: "INSERT INTO event_type (id, name) VALUES (?, ?)")
         let insertReject = try db.cachedStatement(
-            sql: "INSERT INTO reject (source_id, line, kind, reason, raw) VALUES (?, ?, ?, ?, ?)")
+            sql: """
+                INSERT OR IGNORE INTO reject (source_id, source_name, line, kind, reason, raw)
+                VALUES (?, ?, ?, ?, ?, ?)
+                """)
         let updateSource = try db.cachedStatement(
             sql: """
                 UPDATE source SET rows_read = rows_read + ?, stored = stored + ?, duplicates = duplicates + ?,
@@ -419,75 +511,188 @@ struct IngestWriter {
         var totals = IngestTotals()
         while let batch = channel.receive() {
             try db.beginTransaction()
-            do {
-                for entry in batch.newUsers { try insertUser.execute(arguments: [entry.id, entry.name]) }
-                for entry in batch.newItems { try insertItem.execute(arguments: [entry.id, entry.name]) }
-                for entry in batch.newTypes { try insertType.execute(arguments: [entry.id, entry.name]) }
-            } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
-                // The dictionaries were read when the ingest started; only another process
-                // ingesting into the same file since then can have taken these ids.
-                throw EventDataError.store(
-                    path: location,
-                    detail: "another ingest wrote to this store at the same time (\(error.message ?? "id clash")); "
-                        + "run one ingest at a time, then ingest this source again (duplicates are skipped)")
-            }
-            let stored = try insert(batch, with: insertEvent, db)
-            for rejection in batch.rejections {
-                try insertReject.execute(
-                    arguments: [sourceID, rejection.line, rejection.kind, rejection.reason, rejection.raw])
-            }
-            let duplicates = batch.events.count - stored
+            for entry in batch.newUsers { try insert(entry, with: insertUser, into: .user, db) }
+            for entry in batch.newItems { try insert(entry, with: insertItem, into: .item, db) }
+            for entry in batch.newTypes { try insert(entry, with: insertType, into: .eventType, db) }
+            let events = try insert(batch, with: insertEvent, finding: findEvent, db)
+            let knownRejects = try insert(batch.rejections, with: insertReject, db)
+            let duplicates = batch.events.count - events.stored
             try updateSource.execute(
-                arguments: [batch.rowsRead, stored, duplicates, batch.rejections.count, batch.isLast, sourceID])
+                arguments: [batch.rowsRead, events.stored, duplicates, batch.rejections.count, batch.isLast, sourceID])
             try db.commit()
             totals.rowsRead += batch.rowsRead
-            totals.stored += stored
+            totals.stored += events.stored
             totals.duplicates += duplicates
+            totals.repeatedRows += events.repeated
             totals.rejected += batch.rejections.count
+            totals.knownRejects += knownRejects
             channel.commit(totals)
         }
         return totals
     }
 
-    /// Inserts the batch's events, returning how many were new (`INSERT OR IGNORE` leaves
-    /// duplicates out and reports no change for them).
-    private func insert(_ batch: IngestBatch, with statement: Statement, _ db: Database) throws -> Int {
+    /// The dictionary tables.
+    enum DictionaryTable {
+        case user, item, eventType
+
+        var table: String {
+            switch self {
+            case .user: return "user"
+            case .item: return "item"
+            case .eventType: return "event_type"
+            }
+        }
+
+        var column: String { self == .eventType ? "name" : "external" }
+
+        var noun: String {
+            switch self {
+            case .user: return "user id"
+            case .item: return "item id"
+            case .eventType: return "event type"
+            }
+        }
+    }
+
+    /// Adds a dictionary entry, explaining a clash with the stored entries.
+    private func insert(_ entry: NewEntry, with statement: Statement, into dictionary: DictionaryTable, _ db: Database)
+        throws
+    {
+        do {
+            try statement.execute(arguments: [entry.id, entry.name])
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
+            let table = dictionary.table
+            let holder = try String.fetchOne(
+                db, sql: "SELECT \(dictionary.column) FROM \(table) WHERE id = ?", arguments: [entry.id])
+            // Another ingest added the same id under the same dense id: nothing to do.
+            if holder == entry.name { return }
+            throw clash(entry, holder: holder, dictionary, error, db)
+        }
+    }
+
+    /// Why `entry` could not be added: another ingest since this one started took its dense id
+    /// (`holder` holds it now) or added the same id under another dense id (the dictionaries
+    /// were read when this ingest started), or SQLite found it equal to a different stored id.
+    private func clash(
+        _ entry: NewEntry, holder: String?, _ dictionary: DictionaryTable, _ error: DatabaseError, _ db: Database
+    ) -> EventDataError {
+        let table = dictionary.table
+        let column = dictionary.column
+        let sqlite = error.message ?? "constraint failed"
+        let owner = try? Row.fetchOne(
+            db, sql: "SELECT id, \(column) FROM \(table) WHERE \(column) = ?", arguments: [entry.name])
+        let ownerID = owner.map { $0[0] as Int }
+        let ownerName = owner.map { $0[1] as String }
+        let concurrent = "another ingest wrote to this store at the same time"
+        let retry = "run one ingest at a time, then ingest this source again (duplicates are skipped)"
+        if let holder {
+            return EventDataError.store(
+                path: location,
+                detail: "\(concurrent): it gave dense id \(entry.id) to \(dictionary.noun) \(holder.debugDescription) "
+                    + "while this ingest meant it for \(entry.name.debugDescription); \(retry)")
+        }
+        if let ownerID, let ownerName, ownerName == entry.name, ownerID != entry.id {
+            return EventDataError.store(
+                path: location,
+                detail: "\(concurrent): it added \(dictionary.noun) \(entry.name.debugDescription) (dense id \(ownerID)) "
+                    + "after this ingest started; \(retry)")
+        }
+        let stored = ownerName.map { " the stored \(dictionary.noun) \($0.debugDescription)" } ?? " a stored one"
+        return EventDataError.store(
+            path: location,
+            detail: "\(dictionary.noun) \(entry.name.debugDescription) clashes with\(stored) (SQLite: \(sqlite)); "
+                + "clean the id in the source and ingest it again")
+    }
+
+    /// Inserts the batch's rejected rows, returning how many were already kept from an
+    /// earlier ingest of a source of the same name (`INSERT OR IGNORE` skips them). Text is
+    /// bound with its length so that it is kept whole even when it holds U+0000.
+    private func insert(_ rejections: [RowRejection], with statement: Statement, _ db: Database) throws -> Int {
         let sqlite = statement.sqliteStatement
         let connection = db.sqliteConnection
+        var known = 0
+        for rejection in rejections {
+            sqlite3_bind_int64(sqlite, 1, sourceID)
+            SQLiteCall.bind(sqlite, 2, text: sourceName)
+            sqlite3_bind_int64(sqlite, 3, Int64(rejection.line))
+            SQLiteCall.bind(sqlite, 4, text: rejection.kind)
+            SQLiteCall.bind(sqlite, 5, text: rejection.reason)
+            SQLiteCall.bind(sqlite, 6, text: rejection.raw)
+            let code = sqlite3_step(sqlite)
+            sqlite3_reset(sqlite)
+            guard code == SQLITE_DONE else { throw SQLiteCall.error(db, code: code) }
+            known += 1 - Int(sqlite3_changes(connection))
+        }
+        return known
+    }
+
+    /// Inserts the batch's events, returning how many were new (`INSERT OR IGNORE` leaves
+    /// duplicates out and reports no change for them) and how many of the duplicates repeat a
+    /// row this same ingest stored (looked up with `find`).
+    private func insert(
+        _ batch: IngestBatch, with statement: Statement, finding find: Statement, _ db: Database
+    ) throws -> (stored: Int, repeated: Int) {
+        let sqlite = statement.sqliteStatement
+        let lookup = find.sqliteStatement
+        let connection = db.sqliteConnection
         var stored = 0
+        var repeated = 0
         for index in batch.insertionOrder() {
             let event = batch.events[index]
-            sqlite3_bind_int64(sqlite, 1, Int64(event.user))
-            sqlite3_bind_int64(sqlite, 2, event.timestamp)
-            sqlite3_bind_int64(sqlite, 3, Int64(event.type))
-            // The primary key cannot hold NULL: an absent item, value or session is ''.
-            if event.item >= 0 {
-                sqlite3_bind_int64(sqlite, 4, Int64(event.item))
-            } else {
-                SQLiteCall.bindEmptyText(sqlite, 4)
-            }
-            if let value = event.value {
-                sqlite3_bind_double(sqlite, 5, value)
-            } else {
-                SQLiteCall.bindEmptyText(sqlite, 5)
-            }
-            if let session = event.session {
-                SQLiteCall.bind(sqlite, 6, text: session)
-            } else {
-                SQLiteCall.bindEmptyText(sqlite, 6)
-            }
+            Self.bindIdentity(event, to: sqlite)
             SQLiteCall.bind(sqlite, 7, optionalDouble: event.duration)
             SQLiteCall.bind(sqlite, 8, optionalText: event.category)
             SQLiteCall.bind(sqlite, 9, optionalText: event.properties)
             sqlite3_bind_int64(sqlite, 10, sourceID)
             sqlite3_bind_int64(sqlite, 11, Int64(event.line))
+            Self.bindOccurrence(event, to: sqlite, at: 12)
             let code = sqlite3_step(sqlite)
             sqlite3_reset(sqlite)
             guard code == SQLITE_DONE else { throw SQLiteCall.error(db, code: code) }
             // 1 when inserted, 0 when ignored as a duplicate.
-            stored += Int(sqlite3_changes(connection))
+            let inserted = Int(sqlite3_changes(connection))
+            stored += inserted
+            guard inserted == 0 else { continue }
+            Self.bindIdentity(event, to: lookup)
+            Self.bindOccurrence(event, to: lookup, at: 7)
+            let found = sqlite3_step(lookup)
+            if found == SQLITE_ROW, sqlite3_column_int64(lookup, 0) == sourceID { repeated += 1 }
+            sqlite3_reset(lookup)
+            guard found == SQLITE_ROW || found == SQLITE_DONE else { throw SQLiteCall.error(db, code: found) }
         }
-        return stored
+        return (stored, repeated)
+    }
+
+    /// Binds the six identity columns (user, time, type, item, value, session) to parameters
+    /// 1 to 6. The primary key cannot hold NULL: an absent item, value or session is ''.
+    private static func bindIdentity(_ event: PendingEvent, to sqlite: SQLiteStatement) {
+        sqlite3_bind_int64(sqlite, 1, Int64(event.user))
+        sqlite3_bind_int64(sqlite, 2, event.timestamp)
+        sqlite3_bind_int64(sqlite, 3, Int64(event.type))
+        if event.item >= 0 {
+            sqlite3_bind_int64(sqlite, 4, Int64(event.item))
+        } else {
+            SQLiteCall.bindEmptyText(sqlite, 4)
+        }
+        if let value = event.value {
+            sqlite3_bind_double(sqlite, 5, value)
+        } else {
+            SQLiteCall.bindEmptyText(sqlite, 5)
+        }
+        if let session = event.session {
+            SQLiteCall.bind(sqlite, 6, text: session)
+        } else {
+            SQLiteCall.bindEmptyText(sqlite, 6)
+        }
+    }
+
+    /// Binds the occurrence: '' for a first row, '2', '3', ... for kept repeats.
+    private static func bindOccurrence(_ event: PendingEvent, to sqlite: SQLiteStatement, at index: Int32) {
+        if event.occurrence > 1 {
+            SQLiteCall.bind(sqlite, index, text: String(event.occurrence))
+        } else {
+            SQLiteCall.bindEmptyText(sqlite, index)
+        }
     }
 }
 

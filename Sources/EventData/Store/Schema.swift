@@ -24,6 +24,17 @@ import GRDB
 ///   (`rows_read = stored + duplicates + rejected` once `completed` is 1).
 /// - `user_attribute`, `item_attribute`: name/value pairs per external id, joinable on
 ///   `user.external` / `item.external`.
+///
+/// ## v2-reject-identity
+/// `reject.source_name` (the source's name, copied from `source`) and a unique index over
+/// `(source_name, line, kind, raw)`: re-ingesting a source keeps its rejected rows once, as it
+/// keeps its events once. The migration first deletes the copies earlier re-ingests stored.
+///
+/// ## v3-event-occurrence
+/// `event.occurrence` joins the primary key: `''` for every event, except that an ingest with
+/// ``IngestOptions/keepDuplicateRows`` stores the second, third, ... row of one source that is
+/// identical in the other six fields with occurrence `'2'`, `'3'`, ... The table is rebuilt
+/// (a primary key cannot be altered), which takes a while on a large store, once.
 enum StoreSchema {
     /// Every migration of the store, in order.
     static var migrator: DatabaseMigrator {
@@ -31,10 +42,67 @@ enum StoreSchema {
         migrator.registerMigration("v1") { db in
             for statement in v1 { try db.execute(sql: statement) }
         }
+        migrator.registerMigration("v2-reject-identity") { db in
+            for statement in v2RejectIdentity { try db.execute(sql: statement) }
+        }
+        migrator.registerMigration("v3-event-occurrence") { db in
+            for statement in v3EventOccurrence { try db.execute(sql: statement) }
+        }
         return migrator
     }
 
-    private static let v1 = [
+    /// The table names of the v1 schema, which tell a BehaviorKit store from another database.
+    static let v1Tables: Set<String> = [
+        "user", "item", "event_type", "source", "event", "reject", "user_attribute", "item_attribute",
+    ]
+
+    private static let v2RejectIdentity = [
+        "ALTER TABLE reject ADD COLUMN source_name TEXT NOT NULL DEFAULT ''",
+        "UPDATE reject SET source_name = coalesce((SELECT name FROM source WHERE source.id = reject.source_id), '')",
+        """
+        DELETE FROM reject WHERE id NOT IN (
+            SELECT min(id) FROM reject GROUP BY source_name, line, kind, raw
+        )
+        """,
+        "CREATE UNIQUE INDEX reject_identity ON reject (source_name, line, kind, raw)",
+    ]
+
+    private static let v3EventOccurrence = [
+        "DROP VIEW IF EXISTS event_view",
+        """
+        CREATE TABLE event_v3 (
+            user_id INTEGER NOT NULL REFERENCES user(id),
+            ts INTEGER NOT NULL,
+            type_id INTEGER NOT NULL REFERENCES event_type(id),
+            item_id INTEGER NOT NULL DEFAULT '',
+            value REAL NOT NULL DEFAULT '',
+            session TEXT NOT NULL DEFAULT '',
+            occurrence TEXT NOT NULL DEFAULT '',
+            duration REAL,
+            category TEXT,
+            properties TEXT,
+            source_id INTEGER NOT NULL REFERENCES source(id),
+            line INTEGER NOT NULL,
+            PRIMARY KEY (user_id, ts, type_id, item_id, value, session, occurrence)
+        ) WITHOUT ROWID
+        """,
+        """
+        INSERT INTO event_v3 (user_id, ts, type_id, item_id, value, session, duration, category, properties,
+                              source_id, line)
+        SELECT user_id, ts, type_id, item_id, value, session, duration, category, properties, source_id, line
+        FROM event
+        """,
+        "DROP TABLE event",
+        "ALTER TABLE event_v3 RENAME TO event",
+        """
+        CREATE VIEW event_view AS
+        SELECT user_id, ts, type_id, nullif(item_id, '') AS item_id, nullif(value, '') AS value,
+               nullif(session, '') AS session, duration, category, properties, source_id, line
+        FROM event
+        """,
+    ]
+
+    static let v1 = [
         """
         CREATE TABLE user (
             id INTEGER PRIMARY KEY,

@@ -283,7 +283,7 @@ struct SQLiteEventStoreTests {
         // When ingested with progress every 100 rows
         let summary = try store.ingest(
             StoreTestSource(rows: storeRows(entries)),
-            options: IngestOptions(firstBatchRows: 16, maxBatchRows: 128, progressInterval: 100)
+            batching: IngestBatching(firstBatchRows: 16, maxBatchRows: 128, progressInterval: 100)
         ) { reports.append($0) }
 
         // Then progress grows to the total and every history is in time order
@@ -311,7 +311,7 @@ struct SQLiteEventStoreTests {
         // When it is ingested
         #expect(throws: failure) {
             _ = try store.ingest(
-                source, options: IngestOptions(firstBatchRows: 64, maxBatchRows: 64, progressInterval: 1_000),
+                source, batching: IngestBatching(firstBatchRows: 64, maxBatchRows: 64, progressInterval: 1_000),
                 progress: nil)
         }
 
