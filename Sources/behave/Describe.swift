@@ -42,7 +42,7 @@ struct Describe: ParsableCommand {
     }
 
     func run() throws {
-        let store = try storeOptions.open()
+        let store = try storeOptions.openForReading()
         let description = try store.describe()
         let sessionizer = try Sessionizer(gap: .seconds(sessionGap * 60))
         var sessionsByGap = 0
@@ -69,6 +69,15 @@ struct Describe: ParsableCommand {
             print("    \(rejection.source) line \(rejection.rejection.line): \(rejection.rejection.reason)")
         }
         print("  sources: \(description.sources.count)")
+        for note in Self.interruptedNotes(description, store: storeOptions.store) { print(note) }
+    }
+
+    /// One line per ingest that did not complete, naming its source and the command that
+    /// finishes it.
+    static func interruptedNotes(_ description: StoreDescription, store: String) -> [String] {
+        description.interruptedSources.map { source in
+            "  interrupted ingest: \(source.name) (started \(date(source.ingestedAt))) stopped after \(ProgressReporter.grouped(source.rowsRead)) rows, or is still running; to finish it, run the same ingest again: `behave ingest \(source.name) --store \(store)` with the same options (rows already stored are skipped as duplicates)."
+        }
     }
 
     static func date(_ milliseconds: Int64) -> String {

@@ -33,7 +33,7 @@ struct Evaluate: ParsableCommand {
     func run() throws {
         Engine.threadCount = max(threads, 1)
         let package = try NextItemPackage.load(from: URL(fileURLWithPath: modelDirectory))
-        let eventStore = try StoreOptions.openExisting(path: store ?? package.manifest.store)
+        let eventStore = try StoreOptions.openForReading(path: store ?? package.manifest.store)
         let data = try NextItemData.load(from: eventStore, catalogue: package.items)
         let evaluation = NextItemEvaluation(itemCount: package.manifest.itemCount)
         var metrics: [String: ProtocolMetrics] = [:]

@@ -42,7 +42,7 @@ struct Features: ParsableCommand {
     }
 
     func run() throws {
-        let store = try storeOptions.open()
+        let store = try storeOptions.openForReading()
         let table = try UserFeatureExtractor.table(
             from: store, referenceTime: referenceTime.flatMap(Self.milliseconds(fromISO8601:)),
             sessionGap: .seconds(sessionGap * 60))

@@ -10,7 +10,18 @@ struct Ingest: ParsableCommand {
             Formats: \(LogFormat.allCases.map(\.rawValue).joined(separator: ", ")); detected from the \
             file name or its first line unless --format is given; .gz files are decompressed. \
             Every row is stored, found to be a duplicate of a stored event, or rejected with its \
-            line and reason (kept in the store: see `behave describe`). Re-ingesting a file adds nothing.
+            line and reason (kept in the store: see `behave describe`). Re-ingesting a file adds nothing, \
+            neither events nor rejected rows; an interrupted ingest is finished by running it again.
+
+            Rows are rejected, and kept with the reason, when an id, item, session or event type holds a \
+            control character (bad_id), when the time is outside --time-range (implausible_time, default \
+            1990-01-01..2100-01-01: earlier or later times are almost always placeholders or unit mistakes), \
+            or when a value is negative (implausible_value; --allow-negative-values keeps refunds).
+
+            Rows identical in user, time, type, item, value and session are one event: later copies count \
+            as duplicates. A log without event ids and with coarse times can hold real repeats (two \
+            identical orders on one day); --keep-duplicate-rows stores every copy within a file, and \
+            re-ingesting the file still adds nothing.
 
             Column mapping, by flags or a schema file (YAML or JSON, same keys):
               behave ingest shop.csv --set user_id=customer --set timestamp=ts --set event_type=action
@@ -41,6 +52,18 @@ struct Ingest: ParsableCommand {
     @Option(help: "An item attribute table (RecBole .item, CSV or TSV with an id column).")
     var itemAttributes: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "Plausible event times as FROM..TO (dates or ISO-8601 times, TO excluded); rows outside are rejected. An empty end has no bound; `..` checks nothing.",
+            valueName: "from..to"))
+    var timeRange = "1990-01-01..2100-01-01"
+
+    @Flag(help: "Store negative values (refunds, returns) instead of rejecting them.")
+    var allowNegativeValues = false
+
+    @Flag(help: "Store every copy of identical rows within a file (real repeats in logs without event ids) instead of merging them.")
+    var keepDuplicateRows = false
+
     @Flag(help: "Print a machine-readable summary (JSON) instead of text.")
     var json = false
 
@@ -52,6 +75,21 @@ struct Ingest: ParsableCommand {
             throw ValidationError("Use --schema or --set, not both: put the settings into the schema file.")
         }
         _ = try readerSchema()
+        _ = try ingestOptions()
+    }
+
+    /// The plausibility checks and row identity from the flags.
+    func ingestOptions() throws -> IngestOptions {
+        let range: (earliest: Int64?, latest: Int64?)
+        do {
+            range = try PlausibilityChecks.parseTimeRange(timeRange, option: "--time-range")
+        } catch let error as EventDataError {
+            throw ValidationError(error.localizedDescription)
+        }
+        return IngestOptions(
+            plausibility: PlausibilityChecks(
+                earliest: range.earliest, latest: range.latest, allowNegativeValues: allowNegativeValues),
+            keepDuplicateRows: keepDuplicateRows)
     }
 
     /// The schema from `--schema`, `--set` and `--format`.
@@ -96,6 +134,7 @@ struct Ingest: ParsableCommand {
     func run() throws {
         let store = try storeOptions.open()
         let schema = try readerSchema()
+        let options = try ingestOptions()
         var report = Report(store: store.location, ingests: [])
         for file in files {
             let reader = try EventFileReader.open(path: file, schema: schema)
@@ -103,7 +142,7 @@ struct Ingest: ParsableCommand {
             let progress = ProgressReporter(label: "ingest \(file)", total: size, unit: "bytes")
             var rows = 0
             let source = ReportingSource(reader: reader) { progress.update(Int($0.bytesRead), detail: "\(ProgressReporter.grouped(rows)) rows") }
-            let summary = try store.ingest(source) { rows = $0.rowsRead }
+            let summary = try store.ingest(source, options: options) { rows = $0.rowsRead }
             progress.finish(size ?? 0, detail: "\(ProgressReporter.grouped(summary.rowsRead)) rows")
             report.ingests.append(summary)
             if !json { printSummary(summary) }
@@ -128,13 +167,32 @@ struct Ingest: ParsableCommand {
     }
 
     private func printSummary(_ summary: IngestSummary) {
+        for line in Self.summaryLines(summary) { print(line) }
+    }
+
+    /// The text report of one ingest, line by line.
+    static func summaryLines(_ summary: IngestSummary) -> [String] {
         let g = ProgressReporter.grouped
-        print("\(summary.source): read \(g(summary.rowsRead)) rows: stored \(g(summary.stored)), duplicates \(g(summary.duplicates)), rejected \(g(summary.rejected)) (\(g(summary.newUsers)) new users, \(g(summary.newItems)) new items, \(String(format: "%.1f", summary.seconds))s).")
+        var lines = ["\(summary.source): read \(g(summary.rowsRead)) rows: stored \(g(summary.stored)), duplicates \(g(summary.duplicates)), rejected \(g(summary.rejected)) (\(g(summary.newUsers)) new users, \(g(summary.newItems)) new items, \(String(format: "%.1f", summary.seconds))s)."]
+        if summary.duplicates > 0 {
+            var parts: [String] = []
+            let earlier = summary.duplicates - summary.repeatedRows
+            if earlier > 0 { parts.append("\(g(earlier)) already stored by an earlier ingest") }
+            if summary.repeatedRows > 0 {
+                let rows = summary.repeatedRows == 1 ? "row" : "rows"
+                parts.append("\(g(summary.repeatedRows)) \(rows) identical to an earlier row of this file, merged as exact duplicates (--keep-duplicate-rows stores every copy)")
+            }
+            lines.append("  duplicates: \(parts.joined(separator: "; ")).")
+        }
         if summary.rejected > 0 {
             let kinds = summary.rejectsByKind.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
-            print("  rejected by kind: \(kinds.joined(separator: ", ")); all rejected rows are kept (behave describe lists them).")
-            for example in summary.rejectExamples.prefix(5) { print("  line \(example.line): \(example.reason)") }
+            lines.append("  rejected by kind: \(kinds.joined(separator: ", ")); all rejected rows are kept (behave describe lists them).")
+            if summary.knownRejects > 0 {
+                lines.append("  \(g(summary.knownRejects)) of the rejected rows were already kept from an earlier ingest of \(summary.source) and are not kept twice.")
+            }
+            for example in summary.rejectExamples.prefix(5) { lines.append("  line \(example.line): \(example.reason)") }
         }
+        return lines
     }
 }
 

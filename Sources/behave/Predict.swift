@@ -73,7 +73,7 @@ struct Predict: ParsableCommand {
                 throw ValidationError("\(modelDirectory) holds a '\(task ?? "")' model, which scores a table: use --data instead of --store.")
             }
             let classifier = try UserOutcomeClassifier.load(from: directory)
-            let events = try StoreOptions.openExisting(path: store)
+            let events = try StoreOptions.openForReading(path: store)
             let time = try at.map { try parseISOTime($0, option: "--at") }
             let reporter = ProgressReporter(label: "predict", unit: "users")
             let summary = try classifier.score(store: events, at: time, to: out, threshold: threshold) { reporter.update($0) }

@@ -81,7 +81,7 @@ struct Recommend: ParsableCommand {
             if case .popularity = package.model { return [] }
             throw ValidationError("Give --user ID (a user of the event store) or --history id,id,...")
         }
-        let eventStore = try StoreOptions.openExisting(path: store ?? package.manifest.store)
+        let eventStore = try StoreOptions.openForReading(path: store ?? package.manifest.store)
         let events = try eventStore.events(forUser: user)
         guard !events.isEmpty else {
             throw RecommenderError.unknownUser(

@@ -12,17 +12,22 @@ struct StoreOptions: ParsableArguments {
         try SQLiteEventStore(path: store)
     }
 
-    /// Opens the `--store` file, which must already exist (commands that only read).
-    func openExisting() throws -> SQLiteEventStore {
-        try Self.openExisting(path: store)
+    /// Opens the `--store` file read-only (commands that only read: a store the user may read
+    /// but not write works, and nothing in the file changes).
+    func openForReading() throws -> SQLiteEventStore {
+        try Self.openForReading(path: store)
     }
 
-    /// Opens a store file that must already exist.
-    static func openExisting(path: String) throws -> SQLiteEventStore {
+    /// Opens a store file that must already exist, read-only.
+    static func openForReading(path: String) throws -> SQLiteEventStore {
+        try requireFile(path)
+        return try SQLiteEventStore(path: path, access: .readOnly)
+    }
+
+    private static func requireFile(_ path: String) throws {
         guard FileManager.default.fileExists(atPath: path) else {
             throw ValidationError("No event store at \(path). Ingest events first (`behave ingest FILE --store \(path)`) or pass --store PATH.")
         }
-        return try SQLiteEventStore(path: path)
     }
 }
 

@@ -118,7 +118,7 @@ struct Train: ParsableCommand {
     private func runNextItem() throws {
         let model = try nextItemModel()
         let config = try hyperparameters.resolve(model: model)
-        let store = try storeOptions.openExisting()
+        let store = try storeOptions.openForReading()
         let data = try NextItemData.load(from: store)
         let directory = URL(fileURLWithPath: out ?? "models/\(model.rawValue)")
         let evaluated = data.validationExamples.count

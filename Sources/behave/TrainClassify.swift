@@ -101,7 +101,7 @@ extension Train {
 
     func runOutcome() throws {
         let (kind, config, window, cutoff) = try outcomeSettings()
-        let store = try storeOptions.openExisting()
+        let store = try storeOptions.openForReading()
         let outcomeTask: OutcomeTask = task == .purchase ? .purchase : .churn
         let data = try UserOutcomeData.load(from: store, task: outcomeTask, window: window, cutoff: cutoff)
         let positives = data.examples.reduce(0) { $0 + $1.label }
