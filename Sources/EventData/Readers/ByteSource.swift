@@ -241,10 +241,17 @@ final class ByteWindow {
     let maximumRecordBytes: Int
     private var checkedBOM = false
 
+    /// Bytes read per call to the source, unless a reader asks for another size.
+    static let defaultChunkSize = 1 << 20
+    /// The longest record held in memory, unless a reader asks for another limit.
+    static let defaultMaximumRecordBytes = 64 << 20
+
     /// - Parameters:
     ///   - chunkSize: bytes read per call to the source.
     ///   - maximumRecordBytes: the longest record (line, or quoted multi-line record) accepted.
-    init(source: ByteSource, chunkSize: Int = 1 << 20, maximumRecordBytes: Int = 64 << 20) {
+    init(
+        source: ByteSource, chunkSize: Int = defaultChunkSize, maximumRecordBytes: Int = defaultMaximumRecordBytes
+    ) {
         self.source = source
         capacity = chunkSize
         base = .allocate(byteCount: chunkSize, alignment: 16)
@@ -255,6 +262,11 @@ final class ByteWindow {
 
     /// Unconsumed bytes.
     var count: Int { end - start }
+
+    /// `maximumRecordBytes` for messages: `64 MiB`, or a byte count below 1 MiB.
+    var limitDescription: String {
+        maximumRecordBytes >= 1 << 20 ? "\(maximumRecordBytes >> 20) MiB" : "\(maximumRecordBytes) bytes"
+    }
 
     /// Keeps the unconsumed bytes, moves them to the front and reads more after them,
     /// growing the buffer when it is already full.
@@ -271,12 +283,10 @@ final class ByteWindow {
         }
         if end == capacity {
             guard capacity < maximumRecordBytes else {
-                let limit =
-                    maximumRecordBytes >= 1 << 20 ? "\(maximumRecordBytes >> 20) MiB" : "\(maximumRecordBytes) bytes"
                 throw EventDataError.unreadable(
                     path: source.path,
-                    reason: "line \(recordStartLine): the record is longer than \(limit) without ending; in CSV a "
-                        + "quoted field that is never closed (a stray \" character) does this")
+                    reason: "line \(recordStartLine): the record is longer than \(limitDescription) without ending; "
+                        + "in CSV a quoted field that is never closed (a stray \" character) does this")
             }
             let grown = UnsafeMutableRawPointer.allocate(
                 byteCount: min(capacity * 2, maximumRecordBytes), alignment: 16)

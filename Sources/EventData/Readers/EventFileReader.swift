@@ -14,7 +14,9 @@ public struct ReadProgress: Sendable, Hashable {
 /// The file is streamed in 1 MiB chunks, so its size does not matter. Every non-blank data
 /// line (or multi-line quoted record) becomes exactly one ``SourceRow``: an event, or a
 /// rejection with its line and reason (kinds in ``RejectionKind``). Headers and blank lines
-/// are not rows. Line numbers are 1-based physical lines.
+/// are not rows. Line numbers are 1-based physical lines. A JSON Lines or user-item line of
+/// 64 MiB or more is rejected (``RejectionKind/recordTooLong``) and reading goes on; a
+/// delimited record that long stops the read (it is nearly always an unclosed quote).
 ///
 /// ```swift
 /// let reader = try EventFileReader.open(path: "events.csv.gz")   // format detected
@@ -46,6 +48,12 @@ public struct EventFileReader: EventSource, Sendable {
 
     /// The path, for summaries and reject records.
     public var name: String { path }
+
+    /// Bytes read from the file at a time.
+    var chunkSize = ByteWindow.defaultChunkSize
+    /// The longest line (JSON Lines, user-item) or record (delimited text) read; a longer
+    /// line is rejected, a longer delimited record stops the read with an error.
+    var maximumRecordBytes = ByteWindow.defaultMaximumRecordBytes
 
     /// Rows between progress reports.
     private static let progressInterval = 16_384
@@ -122,7 +130,7 @@ public struct EventFileReader: EventSource, Sendable {
 
     private func read(progress: (ReadProgress) -> Void, _ body: (SourceRow) throws -> Void) throws {
         let source = try ByteSource(path: path)
-        let window = ByteWindow(source: source)
+        let window = ByteWindow(source: source, chunkSize: chunkSize, maximumRecordBytes: maximumRecordBytes)
         var reporter = ProgressTicker(source: source)
         switch layout {
         case .delimited(let dialect):
@@ -177,7 +185,14 @@ public struct EventFileReader: EventSource, Sendable {
             mapping.keys.map { ($0.value, $0.key.ordinal) }, uniquingKeysWith: { first, _ in first })
         // The field ordinal (or -1) of each member of the current line.
         var memberOrdinals: [Int] = []
-        while let (line, number) = try lines.next() {
+        while let item = try lines.next() {
+            let (line, number): (UnsafeRawBufferPointer, Int)
+            switch item {
+            case .line(let bytes, let lineNumber): (line, number) = (bytes, lineNumber)
+            case .tooLong(let lineNumber, let byteCount, let start):
+                try body(Self.rejectTooLong(line: lineNumber, byteCount: byteCount, start: start, window: window))
+                continue
+            }
             if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
             guard ByteText.isValidUTF8(line) else {
                 try body(
@@ -238,7 +253,14 @@ public struct EventFileReader: EventSource, Sendable {
         let lines = LineReader(window: window)
         var positions: [String: Int64] = [:]
         let type = plan.mapping.constantEventType ?? ColumnMapping.defaultEventType
-        while let (line, number) = try lines.next() {
+        while let item = try lines.next() {
+            let (line, number): (UnsafeRawBufferPointer, Int)
+            switch item {
+            case .line(let bytes, let lineNumber): (line, number) = (bytes, lineNumber)
+            case .tooLong(let lineNumber, let byteCount, let start):
+                try body(Self.rejectTooLong(line: lineNumber, byteCount: byteCount, start: start, window: window))
+                continue
+            }
             // The first two space- or tab-separated tokens, and how many there are.
             var tokens = (UnsafeRawBufferPointer(start: nil, count: 0), UnsafeRawBufferPointer(start: nil, count: 0))
             var tokenCount = 0
@@ -275,6 +297,21 @@ public struct EventFileReader: EventSource, Sendable {
     static func reject(_ line: Int, _ kind: String, _ reason: String, _ raw: UnsafeRawBufferPointer) -> SourceRow {
         .rejected(RowRejection(line: line, reason: reason, kind: kind, raw: ByteText.lossyString(raw)))
     }
+
+    /// The rejection of a line that ``LineReader`` skipped as too long.
+    private static func rejectTooLong(line: Int, byteCount: Int, start: [UInt8], window: ByteWindow) -> SourceRow {
+        start.withUnsafeBytes { raw in
+            reject(
+                line, RejectionKind.recordTooLong,
+                "the line is \(byteCount) bytes long; lines must be shorter than \(window.limitDescription) (a line "
+                    + "is held in memory whole): split the record or keep large values out of the log", raw)
+        }
+    }
+}
+
+extension RejectionKind {
+    /// A line longer than a reader holds in memory (64 MiB).
+    public static let recordTooLong = "record_too_long"
 }
 
 /// Reading a delimited file: header handling, mapping resolution and row conversion.

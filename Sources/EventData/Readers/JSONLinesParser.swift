@@ -1,32 +1,68 @@
 import Foundation
 
 /// Splits a ``ByteWindow`` into lines (without `\n` or `\r\n`), numbered from 1.
+///
+/// A line that does not fit in the window's `maximumRecordBytes` is skipped and reported as
+/// ``Item/tooLong(line:byteCount:start:)``, and reading goes on after it.
 final class LineReader {
     let window: ByteWindow
     private var nextLine = 1
 
+    /// What ``next()`` returns.
+    enum Item {
+        /// A line's bytes (valid until the next call) and its number.
+        case line(UnsafeRawBufferPointer, line: Int)
+        /// A line of `byteCount` bytes (its `\n` excluded) that reached the window's
+        /// limit; `start` holds at most its first 4,000 bytes.
+        case tooLong(line: Int, byteCount: Int, start: [UInt8])
+    }
+
+    /// Bytes of a too-long line kept for its reject record.
+    private static let keptBytes = 4000
+
     init(window: ByteWindow) { self.window = window }
 
-    /// The next line and its number, or `nil` at the end of the data. The bytes stay valid
-    /// until the next call.
+    /// The next line, or `nil` at the end of the data.
     ///
-    /// - Throws: ``EventDataError/unreadable(path:reason:)`` on a read error or a line longer
-    ///   than the window's limit.
-    func next() throws -> (bytes: UnsafeRawBufferPointer, line: Int)? {
+    /// - Throws: ``EventDataError/unreadable(path:reason:)`` on a read error.
+    func next() throws -> Item? {
         while true {
             let start = window.start
             let end = window.end
             if start < end, let found = memchr(window.base + start, 0x0A, end - start) {
                 let newline = UnsafeMutableRawPointer(found) - window.base
                 window.start = newline + 1
-                return (line(from: start, to: newline), advance())
+                return .line(line(from: start, to: newline), line: advance())
             }
             if window.atEnd {
                 guard start < end else { return nil }
                 window.start = end
-                return (line(from: start, to: end), advance())
+                return .line(line(from: start, to: end), line: advance())
             }
+            if end - start >= window.maximumRecordBytes { return try skipLongLine() }
             _ = try window.fill(recordStartLine: nextLine)
+        }
+    }
+
+    /// Skips the rest of a line that fills the whole window, keeping its start.
+    private func skipLongLine() throws -> Item {
+        let kept = Array(
+            UnsafeRawBufferPointer(start: window.base + window.start, count: min(window.count, Self.keptBytes)))
+        var byteCount = window.count
+        window.start = window.end
+        while true {
+            _ = try window.fill(recordStartLine: nextLine)
+            let start = window.start
+            let end = window.end
+            if start < end, let found = memchr(window.base + start, 0x0A, end - start) {
+                let newline = UnsafeMutableRawPointer(found) - window.base
+                byteCount += newline - start
+                window.start = newline + 1
+                return .tooLong(line: advance(), byteCount: byteCount, start: kept)
+            }
+            byteCount += end - start
+            window.start = end
+            if window.atEnd { return .tooLong(line: advance(), byteCount: byteCount, start: kept) }
         }
     }
 
