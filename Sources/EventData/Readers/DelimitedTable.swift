@@ -60,11 +60,12 @@ public final class DelimitedTableReader {
         try self.init(path: path, dialect: dialect)
     }
 
-    init(path: String, dialect: Dialect) throws {
+    /// - Parameter chunkSize: bytes read from the file at a time.
+    init(path: String, dialect: Dialect, chunkSize: Int = ByteWindow.defaultChunkSize) throws {
         self.path = path
         parser = DelimitedParser(
-            window: ByteWindow(source: try ByteSource(path: path)), delimiter: dialect.delimiter,
-            quoting: dialect.quoting)
+            window: ByteWindow(source: try ByteSource(path: path), chunkSize: chunkSize),
+            delimiter: dialect.delimiter, quoting: dialect.quoting)
         var header: DelimitedRecord?
         while let record = try parser.next() {
             if !record.isBlank {
