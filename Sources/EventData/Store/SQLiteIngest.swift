@@ -143,6 +143,9 @@ struct PendingEvent: Sendable {
     /// 1 for an event's first row in the source; 2, 3, ... for identical rows kept with
     /// ``IngestOptions/keepDuplicateRows`` (stored as `occurrence` `''`, `'2'`, `'3'`, ...).
     var occurrence: Int = 1
+    /// Whether an earlier row of this ingest may be identical (false: certainly none is), so
+    /// that the writer looks up where a duplicate came from only when it may be a repeat.
+    var mayRepeat = false
 }
 
 /// A dictionary entry created by the batch that first needed it.
@@ -184,6 +187,9 @@ struct IngestBatchBuilder {
     /// sharing a hash (about 1 in 10^13 pairs) would number a row as a repeat: it is still
     /// stored, and a re-ingest may store it once more.
     private var occurrences: [Int: Int] = [:]
+    /// Without it: the identities read so far, to tell repeats within the source from
+    /// events stored by earlier ingests.
+    private var seen = IdentityFilter()
     private var batch = IngestBatch()
     private(set) var rowsRead = 0
     private(set) var rejectsByKind: [String: Int] = [:]
@@ -217,21 +223,28 @@ struct IngestBatchBuilder {
                 item: event.itemID.flatMap { $0.isEmpty ? nil : itemID($0) } ?? -1, value: event.value,
                 session: event.sessionID.flatMap { $0.isEmpty ? nil : $0 }, duration: event.duration,
                 category: event.category, properties: PropertiesJSON.encode(event.properties), line: line)
+            let key = Self.identityHash(pending)
             if options.keepDuplicateRows {
-                var hasher = Hasher()
-                hasher.combine(pending.user)
-                hasher.combine(pending.timestamp)
-                hasher.combine(pending.type)
-                hasher.combine(pending.item)
-                // SQLite compares -0.0 and 0.0 as equal, so they are one identity.
-                hasher.combine(pending.value.map { $0 == 0 ? 0 : $0.bitPattern })
-                hasher.combine(pending.session)
-                let key = hasher.finalize()
                 pending.occurrence = occurrences[key, default: 0] + 1
                 occurrences[key] = pending.occurrence
+            } else {
+                pending.mayRepeat = seen.insert(key)
             }
             batch.events.append(pending)
         }
+    }
+
+    /// A hash of the event's identity (user, time, type, item, value, session).
+    private static func identityHash(_ event: PendingEvent) -> Int {
+        var hasher = Hasher()
+        hasher.combine(event.user)
+        hasher.combine(event.timestamp)
+        hasher.combine(event.type)
+        hasher.combine(event.item)
+        // SQLite compares -0.0 and 0.0 as equal, so they are one identity.
+        hasher.combine(event.value.map { $0 == 0 ? 0 : $0.bitPattern })
+        hasher.combine(event.session)
+        return hasher.finalize()
     }
 
     /// Hands over the batch built so far and starts a new one.
@@ -336,6 +349,32 @@ struct IngestBatchBuilder {
             event.userID, String(event.timestamp), event.type.rawValue, event.itemID ?? "", event.sessionID ?? "",
             event.value.map { String($0) } ?? "", event.duration.map { String($0) } ?? "", event.category ?? "",
         ].joined(separator: ",")
+    }
+}
+
+/// A Bloom filter of event identity hashes (16 MiB, three probes): about 1% false positives
+/// at 10 million rows, none missed. It spares the writer a lookup for each duplicate of a
+/// re-ingest (half the re-ingest time) while keeping the count of repeats exact.
+struct IdentityFilter {
+    private static let bitCount: UInt64 = 1 << 27
+    private var words: [UInt64] = []
+
+    /// Adds `hash`, returning whether it may have been added before (false: it was not).
+    mutating func insert(_ hash: Int) -> Bool {
+        if words.isEmpty { words = Array(repeating: 0, count: Int(Self.bitCount / 64)) }
+        let bits = UInt64(bitPattern: Int64(hash))
+        let step = (bits >> 27) | 1
+        var present = true
+        for probe in UInt64(0)..<3 {
+            let bit = (bits &+ probe &* step) & (Self.bitCount - 1)
+            let word = Int(bit >> 6)
+            let mask = UInt64(1) << (bit & 63)
+            if words[word] & mask == 0 {
+                present = false
+                words[word] |= mask
+            }
+        }
+        return present
     }
 }
 
@@ -652,7 +691,7 @@ struct IngestWriter {
             // 1 when inserted, 0 when ignored as a duplicate.
             let inserted = Int(sqlite3_changes(connection))
             stored += inserted
-            guard inserted == 0 else { continue }
+            guard inserted == 0, event.mayRepeat else { continue }
             Self.bindIdentity(event, to: lookup)
             Self.bindOccurrence(event, to: lookup, at: 7)
             let found = sqlite3_step(lookup)

@@ -237,6 +237,33 @@ struct StoreCarelessInputTests {
         #expect(try merged.events(forUser: "u").count == 4)
     }
 
+    @Test("repeats within a source are told from events of earlier ingests, across batches")
+    func repeatsAcrossBatches() throws {
+        // Given a source whose identical rows fall into different batches of two rows
+        let store = try SQLiteEventStore.inMemory()
+        let rows = storeRows([
+            .event(storeEvent("u", 1, item: "a")), .event(storeEvent("u", 2, item: "b")),
+            .event(storeEvent("u", 1, item: "a")), .event(storeEvent("v", 3)), .event(storeEvent("u", 1, item: "a")),
+        ])
+        let batching = IngestBatching(firstBatchRows: 2, maxBatchRows: 2, progressInterval: 100)
+
+        // When it is ingested twice
+        let first = try store.ingest(StoreTestSource(rows: rows), batching: batching, progress: nil)
+        let second = try store.ingest(StoreTestSource(rows: rows), batching: batching, progress: nil)
+
+        // Then the first run's duplicates are repeats, the second run's are earlier events
+        #expect(first.stored == 3 && first.duplicates == 2 && first.repeatedRows == 2)
+        #expect(second.stored == 0 && second.duplicates == 5 && second.repeatedRows == 0)
+    }
+
+    @Test("the identity filter never misses an identity it was given")
+    func identityFilter() {
+        var filter = IdentityFilter()
+        let hashes = (0..<10_000).map { ($0 &* 0x9E37_79B9_7F4A_7C15).hashValue }
+        #expect(hashes.filter { filter.insert($0) }.count < 100)
+        #expect(hashes.allSatisfy { filter.insert($0) })
+    }
+
     // MARK: - Interrupted ingests
 
     @Test("an ingest that stopped early is listed until the same source completes")
