@@ -330,6 +330,12 @@ struct IngestBatchBuilder {
     private static func firstControlCharacter(
         in text: String, onlyNUL: Bool
     ) -> (scalar: Unicode.Scalar, position: Int)? {
+        // The fast path scans UTF-8 bytes: the control characters are ASCII, and no byte of a
+        // multi-byte sequence is below 0x80.
+        let hasControl = text.utf8.contains { (byte: UInt8) -> Bool in
+            onlyNUL ? byte == 0 : byte < 0x20 || byte == 0x7F
+        }
+        guard hasControl else { return nil }
         for (offset, scalar) in text.unicodeScalars.enumerated() {
             let isControl = onlyNUL ? scalar.value == 0 : scalar.value < 0x20 || scalar.value == 0x7F
             if isControl { return (scalar, offset + 1) }
@@ -352,28 +358,23 @@ struct IngestBatchBuilder {
     }
 }
 
-/// A Bloom filter of event identity hashes (16 MiB, three probes): about 1% false positives
-/// at 10 million rows, none missed. It spares the writer a lookup for each duplicate of a
-/// re-ingest (half the re-ingest time) while keeping the count of repeats exact.
+/// A Bloom filter of event identity hashes: 16 MiB, three bits in one 64-bit word per hash
+/// (one cache miss), about 1.5% false positives at 10 million rows, none missed. It spares
+/// the writer a lookup for each duplicate of a re-ingest (half the re-ingest time) while
+/// keeping the count of repeats exact.
 struct IdentityFilter {
-    private static let bitCount: UInt64 = 1 << 27
+    private static let wordCount = 1 << 21
     private var words: [UInt64] = []
 
     /// Adds `hash`, returning whether it may have been added before (false: it was not).
     mutating func insert(_ hash: Int) -> Bool {
-        if words.isEmpty { words = Array(repeating: 0, count: Int(Self.bitCount / 64)) }
+        if words.isEmpty { words = Array(repeating: 0, count: Self.wordCount) }
         let bits = UInt64(bitPattern: Int64(hash))
-        let step = (bits >> 27) | 1
-        var present = true
-        for probe in UInt64(0)..<3 {
-            let bit = (bits &+ probe &* step) & (Self.bitCount - 1)
-            let word = Int(bit >> 6)
-            let mask = UInt64(1) << (bit & 63)
-            if words[word] & mask == 0 {
-                present = false
-                words[word] |= mask
-            }
-        }
+        let word = Int(bits & UInt64(Self.wordCount - 1))
+        var mask: UInt64 = 0
+        for shift: UInt64 in [21, 27, 33] { mask |= 1 << (bits >> shift & 63) }
+        let present = words[word] & mask == mask
+        words[word] |= mask
         return present
     }
 }
