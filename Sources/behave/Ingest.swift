@@ -13,10 +13,11 @@ struct Ingest: ParsableCommand {
             line and reason (kept in the store: see `behave describe`). Re-ingesting a file adds nothing, \
             neither events nor rejected rows; an interrupted ingest is finished by running it again.
 
-            Rows are rejected, and kept with the reason, when an id, item, session or event type holds a \
-            control character (bad_id), when the time is outside --time-range (implausible_time, default \
-            1990-01-01..2100-01-01: earlier or later times are almost always placeholders or unit mistakes), \
-            or when a value is negative (implausible_value; --allow-negative-values keeps refunds).
+            Rows are rejected, and kept with the reason, when a user, item or session id or the event type \
+            holds a control character (bad_id), when the time is outside --time-range (implausible_time, \
+            default 1990-01-01..2100-01-01: earlier or later times are almost always placeholders or unit \
+            mistakes), or when a value is negative or infinite or a duration negative (implausible_value; \
+            --allow-negative-values keeps negative values such as refunds).
 
             Rows identical in user, time, type, item, value and session are one event: later copies count \
             as duplicates. A log without event ids and with coarse times can hold real repeats (two \
