@@ -104,6 +104,19 @@ struct StoreFileAccessTests {
         }
     }
 
+    @Test("a read-only store opened while a writer has the file open sees the writer's later ingests")
+    func readOnlyBesideWriter() throws {
+        let directory = try makeStoreTestDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("behavior.db").path
+        let writer = try SQLiteEventStore(path: path)
+        _ = try writer.ingest(StoreTestSource(name: "a.csv", rows: storeRows([.event(storeEvent("u1", 1))])))
+        let reader = try SQLiteEventStore(path: path, access: .readOnly)
+        #expect(try reader.describe().events == 1)
+        _ = try writer.ingest(StoreTestSource(name: "b.csv", rows: storeRows([.event(storeEvent("u2", 2))])))
+        #expect(try reader.describe().events == 2)
+    }
+
     @Test("a read-only open of a missing or empty file says to ingest first")
     func readOnlyNeedsAStore() throws {
         let directory = try makeStoreTestDirectory()
