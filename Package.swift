@@ -23,6 +23,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "TensorEngine", targets: ["TensorEngine"]),
+        .library(name: "FileIO", targets: ["FileIO"]),
         .library(name: "NeuralNet", targets: ["NeuralNet"]),
         .library(name: "EventData", targets: ["EventData"]),
         .library(name: "Evaluation", targets: ["Evaluation"]),
@@ -47,15 +48,17 @@ let package = Package(
         .target(name: "Linalg", dependencies: ["CBLAS"], swiftSettings: fastMath),
         // Tensors, kernels and reverse-mode autodiff. Knows nothing of layers or events.
         .target(name: "TensorEngine", dependencies: ["Linalg"], exclude: ["README.md"], swiftSettings: fastMath),
+        // Writing output files safely (temporary name, then rename) and file errors in plain words.
+        .target(name: "FileIO", swiftSettings: [.enableUpcomingFeature("ExistentialAny")]),
         // Layers, losses, optimizers, schedules and checkpoints on top of the engine.
-        .target(name: "NeuralNet", dependencies: ["TensorEngine"], exclude: ["README.md"], swiftSettings: fastMath),
+        .target(name: "NeuralNet", dependencies: ["TensorEngine", "FileIO"], exclude: ["README.md"], swiftSettings: fastMath),
         // zlib headers and library (Debian: zlib1g-dev), for gzip-compressed logs.
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         // Event logs in, clean events, features and datasets out. Knows nothing of HTTP.
         .target(
             name: "EventData",
             dependencies: [
-                "TensorEngine", "CZlib",
+                "TensorEngine", "CZlib", "FileIO",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Yams", package: "Yams"),
@@ -84,7 +87,7 @@ let package = Package(
         .executableTarget(
             name: "behave",
             dependencies: [
-                "NeuralNet", "TensorEngine", "Linalg", "EventData", "Evaluation", "Recommenders", "Classifiers",
+                "NeuralNet", "TensorEngine", "Linalg", "EventData", "Evaluation", "Recommenders", "Classifiers", "FileIO",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: [.enableUpcomingFeature("ExistentialAny")]
@@ -103,7 +106,8 @@ let package = Package(
             dependencies: ["behave", "TensorEngine", "EventData", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"]),
-        .testTarget(name: "ClassifiersTests", dependencies: ["Classifiers", "EventData", "Evaluation"]),
+        .testTarget(name: "ClassifiersTests", dependencies: ["Classifiers", "EventData", "Evaluation", "NeuralNet"]),
+        .testTarget(name: "FileIOTests", dependencies: ["FileIO"]),
         .testTarget(
             name: "RecommendersTests",
             dependencies: ["Recommenders", "EventData", "Evaluation", "NeuralNet", "TensorEngine"]
