@@ -88,9 +88,9 @@ public struct BinaryClassifierTrainer {
     public func train(
         _ network: Sequential, on training: LabelledFeatures, validation: LabelledFeatures,
         epochEnd: ((ClassifierEpoch) -> Void)? = nil
-    ) -> Outcome {
+    ) throws(ClassifierError) -> Outcome {
         let width = training.featureCount
-        return train(
+        return try train(
             network, trainingLabels: training.labels, validationLabels: validation.labels,
             logits: { rows in
                 var x = [Float]()
@@ -113,10 +113,12 @@ public struct BinaryClassifierTrainer {
     ///   - logits: The logits `[n]` of the given training examples, in training mode.
     ///   - validationProbabilities: Probabilities of every validation example, in order.
     ///   - epochEnd: Called after every epoch.
+    /// - Throws: ``ClassifierError/diverged(_:)`` as soon as a step's loss or the validation
+    ///   probabilities stop being finite numbers (the network is then unusable).
     public func train(
         _ network: any Layer, trainingLabels: [Int], validationLabels: [Int], logits: ([Int]) -> Tensor,
         validationProbabilities: () -> [Double], epochEnd: ((ClassifierEpoch) -> Void)? = nil
-    ) -> Outcome {
+    ) throws(ClassifierError) -> Outcome {
         let positives = trainingLabels.reduce(0, +)
         let negatives = trainingLabels.count - positives
         let weight: Float? = config.balanceClasses && positives > 0 && negatives > 0
@@ -137,11 +139,23 @@ public struct BinaryClassifierTrainer {
                 let rows = Array(order[first..<min(first + config.batchSize, order.count)])
                 let targets = Tensor(shape: [rows.count], scalars: rows.map { Float(trainingLabels[$0]) })
                 let loss = binaryCrossEntropyWithLogits(logits: logits(rows), targets: targets, positiveWeight: weight)
+                let value = Double(loss.scalar)
+                do {
+                    try TrainingDiverged.check(loss: value, epoch: epoch, learningRate: Double(config.learningRate))
+                } catch {
+                    throw .diverged(error)
+                }
                 optimizer.step(loss.gradients())
-                lossSum += Double(loss.scalar)
+                lossSum += value
                 steps += 1
             }
-            let auc = ClassificationReport(probabilities: validationProbabilities(), labels: validationLabels).rocAUC ?? 0
+            let validation = validationProbabilities()
+            do {
+                try TrainingDiverged.check(outputs: validation, epoch: epoch, learningRate: Double(config.learningRate))
+            } catch {
+                throw .diverged(error)
+            }
+            let auc = ClassificationReport(probabilities: validation, labels: validationLabels).rocAUC ?? 0
             network.setTraining(true)
             let improved = best.map { auc > $0.auc } ?? true
             if improved {

@@ -1,4 +1,5 @@
 import Foundation
+import NeuralNet
 
 /// What can go wrong training or applying a classifier; each message names the place and the fix.
 public enum ClassifierError: Error, LocalizedError, Equatable, Sendable {
@@ -10,12 +11,15 @@ public enum ClassifierError: Error, LocalizedError, Equatable, Sendable {
     case badModel(path: String, detail: String)
     /// A file to score lacks columns the model needs.
     case missingColumns(path: String, names: [String])
+    /// Training stopped because the loss or the outputs stopped being finite numbers.
+    case diverged(TrainingDiverged)
 
     public var errorDescription: String? {
         switch self {
         case .invalidConfig(let key, let detail): return "\(key) \(detail)"
         case .badData(let path, let detail): return "\(path): \(detail)"
         case .badModel(let path, let detail): return "\(path): \(detail)"
+        case .diverged(let divergence): return divergence.localizedDescription
         case .missingColumns(let path, let names):
             return "\(path): the model needs column\(names.count == 1 ? "" : "s") "
                 + names.map { "'\($0)'" }.joined(separator: ", ")

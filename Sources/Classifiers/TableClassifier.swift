@@ -97,7 +97,10 @@ public struct TableClassifier {
         guard encoder.width > 0 else {
             throw ClassifierError.badData(path: table.path, detail: "no usable feature column besides the label")
         }
-        let positions = Array(0..<table.columns.count)
+        // The encoder leaves ignored columns out, so its columns are found by name.
+        guard case .success(let positions) = encoder.positions(in: table.columns) else {
+            preconditionFailure("TableClassifier: the encoder was fitted on this table's columns")
+        }
         var skipped: [String] = []
         func encoded(_ rows: [Int]) -> LabelledFeatures {
             var features: [Float] = []
@@ -116,9 +119,16 @@ public struct TableClassifier {
         let validation = encoded(parts.validation)
         let test = encoded(parts.test)
         guard validation.positives > 0, validation.positives < validation.count, training.positives > 0 else {
+            if let first = skipped.first {
+                throw ClassifierError.badData(
+                    path: table.path,
+                    detail: "\(skipped.count) of \(table.rows.count) rows could not be encoded, leaving too few to "
+                        + "train and validate; the first: \(first)")
+            }
+            let positives = table.labels.reduce(0, +)
             throw ClassifierError.badData(
                 path: table.path,
-                detail: "too few rows of the rarer class (\(min(table.labels.reduce(0, +), table.labels.count - table.labels.reduce(0, +)))) to hold some out for validation; add rows")
+                detail: "too few rows of the rarer class (\(min(positives, table.labels.count - positives))) to hold some out for validation; add rows")
         }
 
         var rng = RandomGenerator(seed: config.seed)

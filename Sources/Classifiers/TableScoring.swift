@@ -1,4 +1,5 @@
 import EventData
+import FileIO
 import Foundation
 
 /// What scoring a file did.
@@ -39,12 +40,7 @@ extension TableClassifier {
         }
         let used = Set(manifest.encoder.columns.map(\.name) + [manifest.labelColumn])
         let threshold = threshold ?? manifest.threshold
-        guard FileManager.default.createFile(atPath: output, contents: nil),
-            let handle = FileHandle(forWritingAtPath: output)
-        else {
-            throw ClassifierError.badData(path: output, detail: "cannot create the output file; check the directory exists and is writable")
-        }
-        defer { try? handle.close() }
+        let file = try outputFile(output)
         var summary = ScoringSummary(
             scored: 0, failed: 0, positives: 0, threshold: threshold,
             extraColumns: reader.columns.filter { !used.contains($0) })
@@ -61,6 +57,10 @@ extension TableClassifier {
                 if let error = pendingErrors[index] {
                     text += CSVText.line(fields + ["", "", error])
                     summary.failed += 1
+                } else if !p[next].isFinite {
+                    next += 1
+                    text += CSVText.line(fields + ["", "", Self.nonFiniteScore])
+                    summary.failed += 1
                 } else {
                     let probability = p[next]
                     next += 1
@@ -70,7 +70,7 @@ extension TableClassifier {
                     summary.scored += 1
                 }
             }
-            handle.write(Data(text.utf8))
+            try writeOutput(text, to: file)
             text = ""
             pendingFields.removeAll(keepingCapacity: true)
             pendingFeatures.removeAll(keepingCapacity: true)
@@ -96,7 +96,38 @@ extension TableClassifier {
             if pendingFields.count >= 8192 { try flush() }
         }
         try flush()
+        try commitOutput(file)
         return summary
+    }
+
+    /// The error written for a row whose probability is not a number.
+    static let nonFiniteScore = "the model's output for this row is not a number; check the row for extreme values"
+}
+
+/// The output of a scoring run, written under a temporary name until complete.
+func outputFile(_ path: String) throws(ClassifierError) -> OutputFile {
+    do {
+        return try OutputFile(path: path)
+    } catch {
+        throw .badData(path: path, detail: "cannot write the output: \(error.reason)")
+    }
+}
+
+/// Appends text to a scoring run's output.
+func writeOutput(_ text: String, to file: OutputFile) throws(ClassifierError) {
+    do {
+        try file.write(Data(text.utf8))
+    } catch {
+        throw .badData(path: file.path, detail: "cannot write the output: \(error.reason)")
+    }
+}
+
+/// Moves a complete output into place.
+func commitOutput(_ file: OutputFile) throws(ClassifierError) {
+    do {
+        try file.commit()
+    } catch {
+        throw .badData(path: file.path, detail: "cannot write the output: \(error.reason)")
     }
 }
 
@@ -115,7 +146,10 @@ enum CSVText {
     }
 
     /// A probability in `[0, 1]` with six decimals ("0.305474"), without `String(format:)`'s cost.
+    ///
+    /// - Precondition: `value` is a number (callers report NaN rows as errors instead).
     static func fixed6(_ value: Double) -> String {
+        precondition(!value.isNaN, "CSVText.fixed6: NaN")
         let scaled = Int((min(max(value, 0), 1) * 1_000_000).rounded())
         let fraction = String(scaled % 1_000_000)
         return "\(scaled / 1_000_000)." + String(repeating: "0", count: 6 - fraction.count) + fraction

@@ -85,6 +85,9 @@ public struct CalibrationBin: Sendable, Codable, Equatable {
 /// Curves hold at most ``maximumCurvePoints`` points (evenly chosen among the distinct
 /// thresholds, both ends kept).
 ///
+/// A probability that is not a number (a diverged model's NaN) counts as 0 everywhere, so the
+/// report stays finite and every loop ends; ``nonFiniteCount`` says how many there were.
+///
 /// ```swift
 /// let report = ClassificationReport(probabilities: p, labels: y)
 /// print(report.rocAUC ?? .nan, report.atBestF1.threshold)
@@ -94,6 +97,9 @@ public struct ClassificationReport: Sendable, Codable, Equatable {
 
     public var count: Int
     public var positives: Int
+    /// Probabilities that were not finite numbers (NaN, infinity), scored as 0: 0 for a healthy
+    /// model; nil in reports written before it was counted.
+    public var nonFiniteCount: Int?
     /// Nil when the labels hold only one class (the area is undefined).
     public var rocAUC: Double?
     /// Nil when there is no positive.
@@ -121,6 +127,9 @@ public struct ClassificationReport: Sendable, Codable, Equatable {
             probabilities.count == labels.count && !labels.isEmpty,
             "ClassificationReport: \(probabilities.count) probabilities for \(labels.count) labels")
         precondition(labels.allSatisfy { $0 == 0 || $0 == 1 }, "ClassificationReport: labels must be 0 or 1")
+        let nonFinite = probabilities.reduce(0) { $0 + ($1.isFinite ? 0 : 1) }
+        let probabilities = nonFinite == 0 ? probabilities : probabilities.map { $0.isFinite ? $0 : 0 }
+        nonFiniteCount = nonFinite
         let n = labels.count
         let positives = labels.reduce(0, +)
         let negatives = n - positives

@@ -1,4 +1,5 @@
 import Foundation
+import NeuralNet
 
 /// What can go wrong training, loading or asking a recommender; each message names the place
 /// and the fix.
@@ -15,6 +16,8 @@ public enum RecommenderError: Error, LocalizedError, Equatable, Sendable {
     case emptyHistory(detail: String)
     /// A model directory is missing, incomplete or corrupted.
     case badModel(path: String, detail: String)
+    /// Training stopped because the loss stopped being a finite number.
+    case diverged(TrainingDiverged)
 
     public var errorDescription: String? {
         switch self {
@@ -33,6 +36,8 @@ public enum RecommenderError: Error, LocalizedError, Equatable, Sendable {
             return "empty history: \(detail)"
         case .badModel(let path, let detail):
             return "\(path): \(detail)"
+        case .diverged(let divergence):
+            return divergence.localizedDescription
         }
     }
 }

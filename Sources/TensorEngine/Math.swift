@@ -12,7 +12,9 @@ enum FastMath {
     /// can vectorise a loop that calls it.
     @inline(__always)
     static func exp(_ value: Float) -> Float {
-        let x0 = Swift.min(Swift.max(value, -87.3), 88.3)
+        // NaN fails the first comparison and is clamped too, so the integer conversion below is
+        // always defined; it is restored at the end.
+        let x0: Float = value > -87.3 ? (value < 88.3 ? value : 88.3) : -87.3
         // floor(t) by truncation and a correction: a libm floor call would stop vectorisation.
         let t = x0 * 1.442_695_04 + 0.5
         let truncated = Int32(t)
@@ -30,7 +32,7 @@ enum FastMath {
         y = y * z + x + 1
         let bits = UInt32(bitPattern: n &+ 127) << 23
         // Below the clamp the true value underflows: return exactly 0 (masked softmax entries).
-        return value < -87.3 ? 0 : y * Float(bitPattern: bits)
+        return value < -87.3 ? 0 : value.isNaN ? value : y * Float(bitPattern: bits)
     }
 
     @inline(__always)

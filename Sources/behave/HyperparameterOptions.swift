@@ -21,7 +21,7 @@ struct HyperparameterOptions: ParsableArguments {
     var blocks: Int?
     @Option(help: "SASRec attention heads (default 1).")
     var heads: Int?
-    @Option(help: "SASRec feed-forward width (default = hidden); GRU4Rec GRU width (default 128).")
+    @Option(help: "SASRec feed-forward width (default 50, whatever --hidden is); GRU4Rec GRU width (default 128).")
     var innerSize: Int?
     @Option(help: "GRU4Rec stacked GRU layers (default 1).")
     var recurrentLayers: Int?

@@ -17,9 +17,12 @@ struct Predict: ParsableCommand {
 
             A purchase or churn model (--store): scores every user with an event at or before \
             --at (default: the latest stored event), using only those events, and writes \
-            user_id, events, last_event, probability and decision. The probability is for the \
+            user_id, events, last_event, probability, decision and error. The probability is for the \
             model's window after --at (as trained, e.g. a purchase within 7 days). Items the \
             model never saw share its unknown token.
+
+            The output appears only when scoring has finished (it is written under a temporary \
+            name first), so a failed run leaves no partial file.
 
             Examples:
               behave predict models/intent --data new_sessions.csv --out scored.csv
@@ -63,6 +66,12 @@ struct Predict: ParsableCommand {
         Engine.threadCount = threads
         let directory = URL(fileURLWithPath: modelDirectory)
         let task = ModelDirectoryTask.read(directory)
+        if task == "next-item" {
+            throw ValidationError(
+                "\(modelDirectory) holds a next-item recommender, which ranks items rather than scoring rows: "
+                    + "use `behave recommend \(modelDirectory) --user ID` (or --history id,id,...).")
+        }
+        try checkOutputFile(out, option: "--out")
         if let data {
             guard task == nil || task == "classify" else {
                 throw ValidationError("\(modelDirectory) holds a '\(task ?? "")' model, which scores an event store: use --store instead of --data.")
@@ -77,10 +86,11 @@ struct Predict: ParsableCommand {
             let time = try at.map { try parseISOTime($0, option: "--at") }
             let reporter = ProgressReporter(label: "predict", unit: "users")
             let summary = try classifier.score(store: events, at: time, to: out, threshold: threshold) { reporter.update($0) }
-            reporter.finish(summary.users)
+            reporter.finish(summary.users + summary.failed)
             let when = ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: Double(summary.referenceTime) / 1_000))
             print("Scored \(ProgressReporter.grouped(summary.users)) users of \(store) as of \(when) into \(out) "
-                + "(\(ProgressReporter.grouped(summary.positives)) at or above \(String(format: "%.4f", summary.threshold))).")
+                + "(\(ProgressReporter.grouped(summary.positives)) at or above \(String(format: "%.4f", summary.threshold)))"
+                + (summary.failed > 0 ? "; \(summary.failed) users could not be scored (see the error column)." : "."))
         }
     }
 

@@ -148,7 +148,7 @@ struct Train: ParsableCommand {
         let reporter = ProgressReporter(
             label: "train \(config.model.rawValue)", total: config.model == .pop ? nil : steps * config.epochs,
             unit: "steps")
-        return trainer.train(
+        return try trainer.train(
             progress: { progress in
                 reporter.update(
                     progress.completedSteps,

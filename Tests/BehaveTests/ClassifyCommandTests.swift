@@ -90,7 +90,7 @@ struct ClassifyCommandTests {
         let scored = directory.appendingPathComponent("scores.csv").path
         try Predict.parse([model, "--store", storePath, "--at", "2024-01-15", "--out", scored]).run()
         let lines = try String(contentsOfFile: scored, encoding: .utf8).split(separator: "\n")
-        #expect(lines.first == "user_id,events,last_event,probability,decision")
+        #expect(lines.first == "user_id,events,last_event,probability,decision,error")
         #expect(lines.count > 50 && lines.count <= 151)
         #expect(lines.dropFirst().allSatisfy { $0.split(separator: ",")[2] <= "2024-01-15" })
         #expect { try Predict.parse([model, "--data", scored, "--out", scored]).run() } throws: { error in

@@ -111,9 +111,9 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: output) }
         let summary = try classifier.score(store: Self.store, at: data.cutoff, to: output, threshold: 0.5)
         let lines = try String(contentsOfFile: output, encoding: .utf8).split(separator: "\n").map(String.init)
-        #expect(lines.first == "user_id,events,last_event,probability,decision")
+        #expect(lines.first == "user_id,events,last_event,probability,decision,error")
         #expect(summary.users == data.examples.count && lines.count == data.examples.count + 1)
-        #expect(summary.positives == lines.dropFirst().filter { $0.hasSuffix(",1") }.count)
+        #expect(summary.positives == lines.dropFirst().filter { $0.hasSuffix(",1,") }.count)
         for line in lines.dropFirst() {
             let fields = line.split(separator: ",", omittingEmptySubsequences: false)
             let p = try #require(Double(String(fields[3])))
@@ -125,7 +125,7 @@ import Testing
             "\(error)".contains("no event at or before the scoring time")
         }
         #expect { try classifier.score(store: Self.store, to: "/nonexistent-directory/scores.csv") } throws: { error in
-            "\(error)".contains("cannot create the output file; check the directory exists and is writable")
+            "\(error)".contains("the folder /nonexistent-directory does not exist; create it first")
         }
     }
 

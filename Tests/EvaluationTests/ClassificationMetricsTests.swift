@@ -59,3 +59,25 @@ import Testing
         #expect(report.rocCurve.first?.truePositiveRate == 0 && report.rocCurve.last?.truePositiveRate == 1)
     }
 }
+
+@Suite struct NonFiniteProbabilityTests {
+    @Test func nanProbabilitiesEndTheCurveWalkAndCountAsZero() {
+        let labels = [1, 0, 1, 0, 1, 0]
+        let report = ClassificationReport(probabilities: [.nan, 0.2, 0.9, .nan, 0.7, 0.1], labels: labels, threshold: .nan)
+        let asZero = ClassificationReport(probabilities: [0, 0.2, 0.9, 0, 0.7, 0.1], labels: labels)
+        #expect(report.nonFiniteCount == 2)
+        #expect(asZero.nonFiniteCount == 0)
+        #expect(report.rocAUC == asZero.rocAUC)
+        #expect(report.rocCurve == asZero.rocCurve)
+        #expect(report.calibration == asZero.calibration)
+        #expect(report.logLoss.isFinite)
+        #expect(report.atChosenThreshold?.confusion.truePositives == 0)
+    }
+
+    @Test func anAllNaNSplitStillReports() {
+        let report = ClassificationReport(probabilities: [Double](repeating: .nan, count: 1_000), labels: (0..<1_000).map { $0 % 2 })
+        #expect(report.nonFiniteCount == 1_000)
+        #expect(report.rocAUC == 0.5)
+        #expect(report.rocCurve.count == 2)
+    }
+}

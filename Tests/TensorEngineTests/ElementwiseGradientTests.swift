@@ -90,4 +90,14 @@ struct ElementwiseGradientTests {
         expectClose(Tensor(shape: [3], scalars: [-100, 0, 100]).exp().scalars, [3.720_076e-44, 1, 2.688_117e43],
                     relative: 1e-3)
     }
+
+    @Test("NaN and infinities pass through the nonlinearities without trapping")
+    func nonFiniteInputs() {
+        let x = Tensor(shape: [3], scalars: [.nan, .infinity, -.infinity])
+        let exp = x.exp().scalars
+        #expect(exp[0].isNaN && exp[1] > 1e38 && exp[2] == 0)
+        let sigmoid = x.sigmoid().scalars
+        #expect(sigmoid[0].isNaN && sigmoid[1] == 1 && sigmoid[2] < 1e-30)
+        #expect(x.tanh().scalars[0].isNaN)
+    }
 }

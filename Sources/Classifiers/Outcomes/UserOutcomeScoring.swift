@@ -1,4 +1,5 @@
 import EventData
+import FileIO
 import Foundation
 import NeuralNet
 import TensorEngine
@@ -7,6 +8,8 @@ import TensorEngine
 public struct OutcomeScoringSummary: Sendable, Codable, Equatable {
     /// Users written with a probability (those with an event at or before the scoring time).
     public var users: Int
+    /// Users written with an error instead of a probability (the model's output was not a number).
+    public var failed: Int
     /// Users decided positive at the threshold.
     public var positives: Int
     public var threshold: Double
@@ -111,28 +114,29 @@ extension UserOutcomeClassifier {
         guard at >= first else {
             throw ClassifierError.badData(path: store.location, detail: "no event at or before the scoring time; pick a later --at")
         }
-        guard FileManager.default.createFile(atPath: output, contents: nil),
-            let handle = FileHandle(forWritingAtPath: output)
-        else {
-            throw ClassifierError.badData(path: output, detail: "cannot create the output file; check the directory exists and is writable")
-        }
-        defer { try? handle.close() }
+        let file = try outputFile(output)
         let items = try store.itemIDs()
         let threshold = threshold ?? manifest.threshold
-        var summary = OutcomeScoringSummary(users: 0, positives: 0, threshold: threshold, referenceTime: at)
+        var summary = OutcomeScoringSummary(users: 0, failed: 0, positives: 0, threshold: threshold, referenceTime: at)
         let formatter = ISO8601DateFormatter()
         var pending: [UserHistory] = []
-        var text = CSVText.line(["user_id", "events", "last_event", "probability", "decision"])
+        var text = CSVText.line(["user_id", "events", "last_event", "probability", "decision", "error"])
         func flush() throws {
             for (history, p) in zip(pending, probabilities(ofKnown: pending, itemIDs: items, at: at)) {
                 let lastEvent = history.events.last.map { formatter.string(from: Date(timeIntervalSince1970: Double($0.timestamp) / 1_000)) } ?? ""
-                let decision = p >= threshold
-                text += CSVText.line([history.userID, String(history.events.count), lastEvent, String(format: "%.6f", p), decision ? "1" : "0"])
-                summary.users += 1
-                if decision { summary.positives += 1 }
+                let fields = [history.userID, String(history.events.count), lastEvent]
+                if p.isFinite {
+                    let decision = p >= threshold
+                    text += CSVText.line(fields + [CSVText.fixed6(p), decision ? "1" : "0", ""])
+                    summary.users += 1
+                    if decision { summary.positives += 1 }
+                } else {
+                    text += CSVText.line(fields + ["", "", TableClassifier.nonFiniteScore])
+                    summary.failed += 1
+                }
             }
             pending.removeAll(keepingCapacity: true)
-            try handle.write(contentsOf: Data(text.utf8))
+            try writeOutput(text, to: file)
             text = ""
             progress?(summary.users)
         }
@@ -143,6 +147,7 @@ extension UserOutcomeClassifier {
             if pending.count == 2_048 { try flush() }
         }
         try flush()
+        try commitOutput(file)
         return summary
     }
 }

@@ -110,9 +110,11 @@ public final class NextItemTrainer {
     /// - Parameters:
     ///   - progress: Called after every training step.
     ///   - epochEnd: Called after every epoch (with validation metrics when it was validated).
+    /// - Throws: ``RecommenderError/diverged(_:)`` as soon as a step's loss is not a finite
+    ///   number (the weights are then unusable).
     public func train(
         progress: ((TrainingProgress) -> Void)? = nil, epochEnd: ((EpochRecord) -> Void)? = nil
-    ) -> TrainingOutcome {
+    ) throws(RecommenderError) -> TrainingOutcome {
         let model = NextItemModel.make(config, itemCount: data.itemCount, trainingSequences: data.users.map(\.train))
         guard case .sequence(let network) = model else {
             return finish(model, history: [], bestEpoch: 0, stopReason: "counted", trainSeconds: 0)
@@ -150,8 +152,14 @@ public final class NextItemTrainer {
                 }
                 let loss = self.loss(
                     network, batch: batch, interacted: chosen.map { interacted[$0.user] }, sampler: &sampler)
+                let value = Double(loss.scalar)
+                do {
+                    try TrainingDiverged.check(loss: value, epoch: epoch, learningRate: Double(config.learningRate))
+                } catch {
+                    throw .diverged(error)
+                }
                 optimizer.step(loss.gradients())
-                lossSum += Double(loss.scalar)
+                lossSum += value
                 steps += 1
                 completed += 1
                 sequences += chosen.count

@@ -1,0 +1,80 @@
+import EventData
+import Evaluation
+import Foundation
+import NeuralNet
+import Testing
+
+@testable import Classifiers
+
+/// Careless and hostile input to the table classifier (issue 10): each test failed before its fix.
+@Suite(.serialized) struct ClassifierHostileInputTests {
+    private static var tinyConfig: ClassifierConfig {
+        var config = TableClassifierTests.smallConfig
+        config.epochs = 3
+        return config
+    }
+
+    @Test(.timeLimit(.minutes(1))) func aHugeLearningRateStopsWithDivergenceInsteadOfHanging() throws {
+        let scratch = try Scratch()
+        let table = try LabelledTable.read(path: try scratch.write("s.csv", plantedSessions(rows: 400)), label: "buy")
+        var config = Self.tinyConfig
+        config.learningRate = 1e30
+        config.epochs = 1
+        let error = #expect(throws: ClassifierError.self) { try TableClassifier.train(table: table, config: config) }
+        guard case .diverged(let divergence) = error else {
+            Issue.record("expected a divergence, got \(String(describing: error))")
+            return
+        }
+        #expect(divergence.epoch == 1)
+        #expect(error?.localizedDescription.contains("training diverged") == true)
+        #expect(error?.localizedDescription.contains("lower the learning rate") == true)
+    }
+
+    @Test func anIgnoredColumnBeforeOthersStillTrainsAndScores() throws {
+        let scratch = try Scratch()
+        let path = try scratch.write("s.csv", plantedSessions(rows: 600))
+        let table = try LabelledTable.read(path: path, label: "buy")
+        let classifier = try TableClassifier.train(table: table, config: Self.tinyConfig, overrides: ["duration": .ignored])
+        #expect(!classifier.manifest.encoder.columns.map(\.name).contains("duration"))
+        #expect(classifier.manifest.rows["train"] ?? 0 > 300)
+        let summary = try classifier.score(file: path, to: scratch.url.appendingPathComponent("out.csv").path)
+        #expect(summary.scored == 600 && summary.failed == 0)
+    }
+
+    @Test func aRowThatCannotBeEncodedIsNamedAsTheCause() throws {
+        let scratch = try Scratch()
+        var lines = ["id,amount,buy"]
+        for row in 0..<200 { lines.append("\(row),\(row % 7),\(row % 3 == 0 ? "yes" : "no")") }
+        let table = try LabelledTable.read(path: try scratch.write("t.csv", lines.joined(separator: "\n")), label: "buy")
+        // Every training row fails to encode when the numeric column holds text.
+        var broken = table
+        broken.rows = broken.rows.map { [$0[0], "many"] }
+        let error = #expect(throws: ClassifierError.self) {
+            try TableClassifier.train(table: broken, config: Self.tinyConfig, overrides: ["amount": .numeric])
+        }
+        #expect(error?.localizedDescription.contains("column 'amount': 'many' is not a number") == true)
+        #expect(error?.localizedDescription.contains("rarer class") == false)
+    }
+
+    @Test func nonFiniteProbabilitiesAreReportedPerRowAndTheOutputAppearsOnlyWhenDone() throws {
+        let scratch = try Scratch()
+        let path = try scratch.write("s.csv", plantedSessions(rows: 300))
+        let classifier = try TableClassifier.train(
+            table: try LabelledTable.read(path: path, label: "buy"), config: Self.tinyConfig)
+        for (_, parameter) in classifier.model.parameters() {
+            parameter.withUnsafeMutableScalars { values in
+                for index in values.indices { values[index] = .nan }
+            }
+        }
+        let output = scratch.url.appendingPathComponent("scored.csv").path
+        var seenEarly = false
+        let summary = try classifier.score(file: path, to: output) { _ in
+            seenEarly = seenEarly || FileManager.default.fileExists(atPath: output)
+        }
+        #expect(!seenEarly)
+        #expect(summary.scored == 0 && summary.failed == 300)
+        let rows = try String(contentsOfFile: output, encoding: .utf8).split(separator: "\n")
+        #expect(rows.count == 301)
+        #expect(rows.dropFirst().allSatisfy { $0.hasSuffix(TableClassifier.nonFiniteScore) })
+    }
+}
