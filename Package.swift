@@ -36,6 +36,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.0.0"),
     ],
     targets: [
         // OpenBLAS headers and library, found with pkg-config (Debian: libopenblas-dev).
@@ -51,7 +52,10 @@ let package = Package(
         // Writing output files safely (temporary name, then rename) and file errors in plain words.
         .target(name: "FileIO", swiftSettings: [.enableUpcomingFeature("ExistentialAny")]),
         // Layers, losses, optimizers, schedules and checkpoints on top of the engine.
-        .target(name: "NeuralNet", dependencies: ["TensorEngine", "FileIO"], exclude: ["README.md"], swiftSettings: fastMath),
+        .target(
+            name: "NeuralNet",
+            dependencies: ["TensorEngine", "FileIO", .product(name: "Crypto", package: "swift-crypto")],
+            exclude: ["README.md"], swiftSettings: fastMath),
         // zlib headers and library (Debian: zlib1g-dev), for gzip-compressed logs.
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         // Event logs in, clean events, features and datasets out. Knows nothing of HTTP.
@@ -106,7 +110,7 @@ let package = Package(
             dependencies: ["behave", "TensorEngine", "EventData", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"]),
-        .testTarget(name: "ClassifiersTests", dependencies: ["Classifiers", "EventData", "Evaluation", "NeuralNet"]),
+        .testTarget(name: "ClassifiersTests", dependencies: ["Classifiers", "EventData", "Evaluation", "NeuralNet", "TensorEngine"]),
         .testTarget(name: "FileIOTests", dependencies: ["FileIO"]),
         .testTarget(
             name: "RecommendersTests",

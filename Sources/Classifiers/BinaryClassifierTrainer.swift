@@ -35,6 +35,20 @@ public func makeTabularNetwork(_ config: ClassifierConfig, featureCount: Int, ge
     return Sequential(steps)
 }
 
+/// The parameter shapes ``makeTabularNetwork(_:featureCount:generator:)`` gives, without building.
+public func tabularNetworkShapes(_ config: ClassifierConfig, featureCount: Int) -> ParameterShapes {
+    var shapes = ParameterShapes()
+    var width = featureCount
+    var step = 0
+    for hidden in config.model == .mlp ? config.hiddenSizes : [] {
+        shapes.add(.linear(inputSize: width, outputSize: hidden), under: String(step))
+        step += config.dropout > 0 ? 3 : 2  // linear, relu, dropout
+        width = hidden
+    }
+    shapes.add(.linear(inputSize: width, outputSize: 1), under: String(step))
+    return shapes
+}
+
 /// Probabilities of rows `[N, F]` under `network`, in evaluation mode, without gradients.
 public func probabilities(of network: Sequential, features: [Float], featureCount: Int, batchSize: Int = 4096) -> [Double] {
     network.setTraining(false)

@@ -49,18 +49,24 @@ public struct ClassifierConfig: Sendable, Codable, Equatable {
         return baseline
     }
 
+    /// The widest hidden layer accepted (2^20): far beyond any useful network, small enough that
+    /// a corrupt or hostile value is refused before anything is allocated.
+    public static let maximumWidth = 1 << 20
+
     /// Checks every value, naming the first bad one and the fix.
     public func validate() throws(ClassifierError) {
         func require(_ ok: Bool, _ key: String, _ detail: String) throws(ClassifierError) {
             if !ok { throw .invalidConfig(key: key, detail: detail) }
         }
-        try require(hiddenSizes.allSatisfy { $0 >= 1 }, "--layers", "must be positive widths like 128,64 (got \(hiddenSizes))")
+        try require(
+            hiddenSizes.allSatisfy { (1...Self.maximumWidth).contains($0) } && hiddenSizes.count <= 64, "--layers",
+            "must be up to 64 widths between 1 and \(Self.maximumWidth), like 128,64 (got \(hiddenSizes))")
         try require(model == .logistic || !hiddenSizes.isEmpty, "--layers", "needs at least one hidden layer for an MLP")
         try require((0..<1).contains(dropout), "--dropout", "must be in [0, 1) (got \(dropout))")
         try require(learningRate > 0 && learningRate.isFinite, "--learning-rate", "must be positive (got \(learningRate))")
         try require(weightDecay >= 0, "--weight-decay", "must be 0 or more (got \(weightDecay))")
-        try require(batchSize >= 1, "--batch-size", "must be at least 1 (got \(batchSize))")
-        try require(epochs >= 1, "--epochs", "must be at least 1 (got \(epochs))")
+        try require((1...Self.maximumWidth).contains(batchSize), "--batch-size", "must be between 1 and \(Self.maximumWidth) (got \(batchSize))")
+        try require((1...1_000_000).contains(epochs), "--epochs", "must be between 1 and 1000000 (got \(epochs))")
         try require(patience >= 0, "--patience", "must be 0 (never stop early) or more (got \(patience))")
         try require(
             validationFraction > 0 && testFraction > 0 && validationFraction + testFraction < 0.9,

@@ -198,11 +198,15 @@ public struct TableClassifier {
         } catch {
             throw .badModel(path: directory.appendingPathComponent(Checkpoint.configFileName).path, detail: error.localizedDescription)
         }
+        let width = manifest.encoder.width
+        let baselineConfig = ClassifierConfig.logisticBaseline(for: manifest.config)
+        let weights = try checkClassifierWeights(
+            model: tabularNetworkShapes(manifest.config, featureCount: width),
+            baseline: tabularNetworkShapes(baselineConfig, featureCount: width), in: directory)
         var rng = RandomGenerator(seed: 0)
-        let model = makeTabularNetwork(manifest.config, featureCount: manifest.encoder.width, generator: &rng)
-        let baseline = makeTabularNetwork(
-            .logisticBaseline(for: manifest.config), featureCount: manifest.encoder.width, generator: &rng)
-        let metrics = try readClassifierWeights(model: model, baseline: baseline, from: directory)
+        let model = makeTabularNetwork(manifest.config, featureCount: width, generator: &rng)
+        let baseline = makeTabularNetwork(baselineConfig, featureCount: width, generator: &rng)
+        let metrics = try readClassifierWeights(weights, model: model, baseline: baseline, from: directory)
         return TableClassifier(manifest: manifest, model: model, baseline: baseline, metrics: metrics, log: [], splitLines: [:])
     }
 }
@@ -256,13 +260,28 @@ func readClassifierManifest<Manifest: Decodable>(
     }
 }
 
-/// Loads both networks' weights from a classifier directory and returns its `metrics.json`
-/// (empty when absent or unreadable: the metrics are a report, not needed to score).
+/// Reads a classifier directory's weights file and checks it against the shapes its
+/// `config.json` implies, before either network is built.
+func checkClassifierWeights(
+    model: ParameterShapes, baseline: ParameterShapes, in directory: URL
+) throws(ClassifierError) -> Checkpoint.CheckedWeights {
+    var shapes = ParameterShapes()
+    shapes.add(model, under: "model")
+    shapes.add(baseline, under: "baseline")
+    do {
+        return try Checkpoint.readWeights(expecting: shapes, from: directory)
+    } catch {
+        throw .badModel(path: directory.path, detail: error.localizedDescription)
+    }
+}
+
+/// Loads both networks' checked weights and returns the directory's `metrics.json` (empty when
+/// absent or unreadable: the metrics are a report, not needed to score).
 func readClassifierWeights(
-    model: any Layer, baseline: any Layer, from directory: URL
+    _ weights: Checkpoint.CheckedWeights, model: any Layer, baseline: any Layer, from directory: URL
 ) throws(ClassifierError) -> [String: [String: ClassificationReport]] {
     do {
-        try Checkpoint.loadWeights(into: ClassifierWeights(model: model, baseline: baseline), from: directory)
+        try weights.load(into: ClassifierWeights(model: model, baseline: baseline))
     } catch {
         throw .badModel(path: directory.path, detail: error.localizedDescription)
     }

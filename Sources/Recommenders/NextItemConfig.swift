@@ -125,6 +125,12 @@ public struct NextItemConfig: Sendable, Codable, Equatable {
         }
     }
 
+    /// The largest width or length accepted (2^20): far beyond any useful model, small enough
+    /// that a corrupt or hostile value is refused before anything is allocated.
+    public static let maximumSize = 1 << 20
+    /// The most blocks, heads or stacked layers accepted.
+    public static let maximumCount = 1_024
+
     /// Checks every value, naming the key and the fix of the first bad one.
     ///
     /// - Throws: ``RecommenderError/invalidConfig(key:detail:)``.
@@ -132,28 +138,32 @@ public struct NextItemConfig: Sendable, Codable, Equatable {
         func require(_ ok: Bool, _ key: CodingKeys, _ detail: String) throws(RecommenderError) {
             if !ok { throw .invalidConfig(key: key.rawValue, detail: detail) }
         }
-        try require(maxLength >= 1, .maxLength, "must be at least 1 (got \(maxLength))")
-        try require(hidden >= 1, .hidden, "must be at least 1 (got \(hidden))")
-        try require(epochs >= 1, .epochs, "must be at least 1 (got \(epochs))")
-        try require(batchSize >= 1, .batchSize, "must be at least 1 (got \(batchSize))")
+        func size(_ value: Int, _ key: CodingKeys, maximum: Int = Self.maximumSize) throws(RecommenderError) {
+            try require(
+                (1...maximum).contains(value), key, "must be between 1 and \(maximum) (got \(value))")
+        }
+        try size(maxLength, .maxLength)
+        try size(hidden, .hidden)
+        try size(epochs, .epochs)
+        try size(batchSize, .batchSize)
         try require(evaluateEvery >= 1, .evaluateEvery, "must be at least 1 (got \(evaluateEvery))")
         try require(patience >= 0, .patience, "must be 0 (never stop early) or more (got \(patience))")
         try require((0..<1).contains(dropout), .dropout, "must be in [0, 1) (got \(dropout))")
         try require(weightDecay >= 0, .weightDecay, "must be 0 or more (got \(weightDecay))")
-        try require(negatives >= 1, .negatives, "must be at least 1 (got \(negatives))")
+        try size(negatives, .negatives)
         if let timeBudget {
             try require(timeBudget > 0 && timeBudget.isFinite, .timeBudget, "must be a positive number of seconds (got \(timeBudget))")
         }
         guard model != .pop else { return }
         try require(learningRate > 0 && learningRate.isFinite, .learningRate, "must be positive (got \(learningRate))")
-        try require(innerSize >= 1, .innerSize, "must be at least 1 (got \(innerSize))")
+        try size(innerSize, .innerSize)
         if model == .sasrec {
-            try require(blocks >= 1, .blocks, "must be at least 1 (got \(blocks))")
+            try size(blocks, .blocks, maximum: Self.maximumCount)
             try require(
-                heads >= 1 && hidden % heads == 0, .heads,
+                heads >= 1 && heads <= Self.maximumCount && hidden % heads == 0, .heads,
                 "must be at least 1 and divide hidden = \(hidden) (got \(heads))")
         } else {
-            try require(recurrentLayers >= 1, .recurrentLayers, "must be at least 1 (got \(recurrentLayers))")
+            try size(recurrentLayers, .recurrentLayers, maximum: Self.maximumCount)
         }
     }
 

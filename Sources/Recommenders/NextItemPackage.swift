@@ -125,9 +125,14 @@ public struct NextItemPackage {
             throw .badModel(
                 path: itemsURL.path, detail: "holds \(ids.count) item ids but config.json says \(manifest.itemCount)")
         }
-        let model = NextItemModel.make(manifest.config, itemCount: manifest.itemCount)
+        let model: NextItemModel
         do {
-            try Checkpoint.loadWeights(into: model.layer, from: directory)
+            // The shapes config.json implies are checked against the weights file before a
+            // model of that size is built.
+            let weights = try Checkpoint.readWeights(
+                expecting: NextItemModel.parameterShapes(manifest.config, itemCount: manifest.itemCount), from: directory)
+            model = NextItemModel.make(manifest.config, itemCount: manifest.itemCount)
+            try weights.load(into: model.layer)
         } catch {
             throw .badModel(path: directory.path, detail: error.localizedDescription)
         }

@@ -2,6 +2,7 @@ import EventData
 import Evaluation
 import Foundation
 import NeuralNet
+import TensorEngine
 import Testing
 
 @testable import Classifiers
@@ -76,5 +77,43 @@ import Testing
         let rows = try String(contentsOfFile: output, encoding: .utf8).split(separator: "\n")
         #expect(rows.count == 301)
         #expect(rows.dropFirst().allSatisfy { $0.hasSuffix(TableClassifier.nonFiniteScore) })
+    }
+}
+
+@Suite(.serialized) struct ClassifierModelDirectoryTests {
+    @Test func plannedShapesMatchTheBuiltNetworks() {
+        var rng = RandomGenerator(seed: 1)
+        for (hidden, dropout) in [([32, 16], Float(0.2)), ([7], Float(0))] {
+            var config = ClassifierConfig.mlp
+            config.hiddenSizes = hidden
+            config.dropout = dropout
+            for model in [config, .logisticBaseline(for: config)] {
+                #expect(tabularNetworkShapes(model, featureCount: 9) == ParameterShapes(of: makeTabularNetwork(model, featureCount: 9, generator: &rng)))
+            }
+        }
+        let encoder = EventSequenceEncoder.fit([], itemIDs: Vocabulary(externalIDs: []))
+        for kind in [SequenceEncoderKind.lstm, .gru, .cnn] {
+            #expect(
+                EventSequenceClassifier.parameterShapes(kind: kind, encoder: encoder)
+                    == ParameterShapes(of: EventSequenceClassifier(kind: kind, encoder: encoder, generator: &rng)))
+        }
+    }
+
+    @Test(.timeLimit(.minutes(1))) func anAbsurdLayerWidthInConfigJSONIsRefusedBeforeAllocating() throws {
+        let scratch = try Scratch()
+        let path = try scratch.write("s.csv", plantedSessions(rows: 300))
+        var config = TableClassifierTests.smallConfig
+        config.epochs = 1
+        let directory = scratch.url.appendingPathComponent("model")
+        try TableClassifier.train(table: try LabelledTable.read(path: path, label: "buy"), config: config).save(to: directory)
+        let url = directory.appendingPathComponent("config.json")
+        for (widths, fragment) in [("[1000000000]", "--layers must be up to 64 widths"), ("[1000000, 16]", "expects [1000000]")] {
+            let text = try String(contentsOf: url, encoding: .utf8)
+            let edited = text.replacingOccurrences(
+                of: #""hiddenSizes" : \[[^\]]*\]"#, with: "\"hiddenSizes\" : \(widths)", options: .regularExpression)
+            try edited.write(to: url, atomically: true, encoding: .utf8)
+            let error = #expect(throws: ClassifierError.self) { try TableClassifier.load(from: directory) }
+            #expect(error?.localizedDescription.contains(fragment) == true, "\(String(describing: error))")
+        }
     }
 }

@@ -50,6 +50,20 @@ private final class SequenceModel: Layer {
         [("embedding", embedding), ("attention", attention), ("lstm", lstm), ("head", head)]
     }
 
+    /// The shapes `init` makes, without building.
+    static func parameterShapes(_ config: SequenceConfig) -> ParameterShapes {
+        var shapes = ParameterShapes()
+        shapes.add(.embedding(count: config.vocabularySize, dimension: config.dimension), under: "embedding")
+        shapes.add(.multiHeadAttention(dimension: config.dimension), under: "attention")
+        shapes.add(
+            .recurrentStack(gateCount: 4, inputSize: config.dimension, hiddenSize: config.hiddenSize, layerCount: config.layerCount),
+            under: "lstm")
+        shapes.add(.linear(inputSize: config.hiddenSize, outputSize: config.dimension), under: "head.0")
+        shapes.add(.layerNorm(dimension: config.dimension), under: "head.1")
+        shapes.add(.linear(inputSize: config.dimension, outputSize: config.vocabularySize), under: "head.4")
+        return shapes
+    }
+
     /// `ids [B, T] -> [B, T, vocabularySize]`.
     func callAsFunction(_ ids: IndexTensor) -> Tensor {
         let x = embedding(ids)
@@ -125,8 +139,8 @@ struct CheckpointTests {
         let saved = Self.trainedModel(config)
         try Checkpoint.save(saved, config: config, to: root)
         // When
-        let (loadedConfig, model) = try Checkpoint.load(from: root) { (config: SequenceConfig) in
-            SequenceModel(config, seed: 3)
+        let (loadedConfig, model) = try Checkpoint.load(from: root, shapes: SequenceModel.parameterShapes) {
+            (config: SequenceConfig) in SequenceModel(config, seed: 3)
         }
         model.setTraining(false)
         // Then
@@ -188,7 +202,8 @@ struct CheckpointTests {
         // When read as an ordinary archive
         let archive = try SafeTensorsArchive(contentsOf: url)
         // Then it holds every parameter under its dotted key, and the metadata
-        #expect(archive.metadata == ["format": "pt", "checkpoint_version": "1", "step": "120"])
+        #expect(archive.metadata.filter { $0.key != Checkpoint.checksumKey } == ["format": "pt", "checkpoint_version": "1", "step": "120"])
+        #expect(archive.metadata[Checkpoint.checksumKey]?.count == 64)
         #expect(archive.entries.keys.sorted() == model.parameters().map(\.key).sorted())
         #expect(archive.entries["head.0.weight"]?.shape == [4, 3])
         #expect(archive.entries["lstm.layers.0.hiddenWeight"]?.shape == [12, 3])
@@ -337,7 +352,15 @@ struct CheckpointTests {
         // When the file is not JSON
         try Data("dimension = 4\n".utf8).write(to: URL(fileURLWithPath: configPath))
         let notJSON = detail(loading: SequenceConfig.self)
-        #expect(notJSON?.hasPrefix("the top level is invalid (") == true, "\(notJSON ?? "")")
+        #expect(notJSON?.hasPrefix("is not valid JSON (") == true, "\(notJSON ?? "")")
+
+        // When a number overflows its field, in valid JSON or beyond what JSON numbers hold here
+        try Data(#"{"dimension": 99999999999999999999, "depth": 2}"#.utf8).write(to: URL(fileURLWithPath: configPath))
+        let tooLarge = detail(loading: DeeperConfig.self)
+        #expect(tooLarge?.hasPrefix("holds numbers too large for their fields: \"dimension\"") == true, "\(tooLarge ?? "")")
+        try Data(#"{"dimension": 1e400, "depth": 2}"#.utf8).write(to: URL(fileURLWithPath: configPath))
+        let unrepresentable = detail(loading: DeeperConfig.self)
+        #expect(unrepresentable?.hasPrefix("holds a number out of range (Number 1e400") == true, "\(unrepresentable ?? "")")
     }
 
     @Test func configThatCannotBeEncodedLeavesTheDirectoryUntouched() throws {
@@ -369,18 +392,19 @@ struct CheckpointTests {
         try Checkpoint.save(Self.trainedModel(SequenceConfig(layerCount: 2)), config: SequenceConfig(), to: twoLayers)
         let file = { (directory: URL) in directory.appendingPathComponent("weights.safetensors").path }
         let cases: [(SequenceConfig, URL, CheckpointError, [String])] = [
-            // A parameter the file lacks: the model's first one, in parameter order.
+            // A parameter the file lacks: the first in name order.
             (SequenceConfig(layerCount: 2), oneLayer,
-             .missingTensor(name: "lstm.layers.1.inputWeight", file: file(oneLayer)),
-             ["\"lstm.layers.1.inputWeight\"", "no tensor named"]),
+             .missingTensor(name: "lstm.layers.1.hiddenBias", file: file(oneLayer)),
+             ["\"lstm.layers.1.hiddenBias\"", "no tensor named"]),
             // A tensor the model lacks: the first in name order.
             (SequenceConfig(), twoLayers,
              .unexpectedTensor(name: "lstm.layers.1.hiddenBias", file: file(twoLayers)),
              ["\"lstm.layers.1.hiddenBias\"", "no parameter for"]),
-            // A wider LSTM: 4H x I input weights, after the embedding and attention matched.
+            // A wider LSTM: the head's first linear layer (H inputs) is the first tensor in
+            // name order whose shape differs.
             (SequenceConfig(hiddenSize: 5), oneLayer,
-             .shapeMismatch(name: "lstm.layers.0.inputWeight", expected: [20, 4], found: [12, 4], file: file(oneLayer)),
-             ["\"lstm.layers.0.inputWeight\"", "shape [12, 4]", "expects [20, 4]"]),
+             .shapeMismatch(name: "head.0.weight", expected: [4, 5], found: [4, 3], file: file(oneLayer)),
+             ["\"head.0.weight\"", "shape [4, 3]", "expects [4, 5]"]),
         ]
         for (config, directory, expected, fragments) in cases {
             let model = SequenceModel(config, seed: 4)
@@ -395,5 +419,54 @@ struct CheckpointTests {
             }
             #expect(Self.snapshot(model) == before, "\(expected): nothing is loaded")
         }
+    }
+
+    // MARK: - Damaged and hostile files
+
+    @Test func parameterShapesMatchTheBuiltLayers() {
+        for config in [SequenceConfig(), SequenceConfig(vocabularySize: 11, dimension: 6, hiddenSize: 5, layerCount: 3)] {
+            #expect(SequenceModel.parameterShapes(config) == ParameterShapes(of: SequenceModel(config, seed: 1)))
+        }
+    }
+
+    @Test func absurdSizesInTheConfigAreNamedBeforeAnythingIsBuilt() throws {
+        let root = try Self.makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        try Checkpoint.save(Self.trainedModel(), config: SequenceConfig(), to: root)
+        let hostile = SequenceConfig(dimension: 1_000_000_000, hiddenSize: Int.max / 2, layerCount: 3)
+        let error = #expect(throws: CheckpointError.self) {
+            try Checkpoint.readWeights(expecting: SequenceModel.parameterShapes(hostile), from: root)
+        }
+        guard case .shapeMismatch(let name, _, let found, _) = error else {
+            Issue.record("expected a shape mismatch, got \(String(describing: error))")
+            return
+        }
+        #expect(name == "attention.inputBias" && found == [12])
+    }
+
+    @Test func flippedWeightBytesFailTheChecksum() throws {
+        let root = try Self.makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        try Checkpoint.save(Self.trainedModel(), config: SequenceConfig(), to: root)
+        let url = root.appendingPathComponent(Checkpoint.weightsFileName)
+        var bytes = [UInt8](try Data(contentsOf: url))
+        bytes[bytes.count - 3] ^= 0x40
+        try Data(bytes).write(to: url)
+        let model = SequenceModel(SequenceConfig(), seed: 4)
+        let before = Self.snapshot(model)
+        #expect(Self.loadError(into: model, from: root) == .checksumMismatch(file: url.path))
+        #expect(Self.snapshot(model) == before)
+    }
+
+    @Test func nonFiniteWeightsAreRefused() throws {
+        let root = try Self.makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let model = Self.trainedModel()
+        model.embedding.weight.withUnsafeMutableScalars { $0[5] = .infinity }
+        try Checkpoint.save(model, config: SequenceConfig(), to: root)
+        let error = Self.loadError(into: SequenceModel(SequenceConfig(), seed: 4), from: root)
+        let file = root.appendingPathComponent(Checkpoint.weightsFileName).path
+        #expect(error == .nonFiniteValue(name: "embedding.weight", file: file))
+        #expect(error?.errorDescription?.contains("retrain") == true)
     }
 }

@@ -146,6 +146,25 @@ public final class EventSequenceClassifier: Layer {
         head = Linear(inputSize: hidden, outputSize: 1, generator: &rng)
     }
 
+    /// The parameter shapes ``init(kind:encoder:hidden:generator:)`` makes, without building.
+    public static func parameterShapes(kind: SequenceEncoderKind, encoder: EventSequenceEncoder, hidden: Int = 64) -> ParameterShapes {
+        var shapes = ParameterShapes()
+        shapes.add(.embedding(count: encoder.typeTokens, dimension: 8), under: "typeEmbedding")
+        shapes.add(.embedding(count: encoder.itemTokens, dimension: 16), under: "itemEmbedding")
+        shapes.add(.embedding(count: encoder.categoryTokens, dimension: 8), under: "categoryEmbedding")
+        let width = 8 + 16 + 8 + EventSequenceEncoder.numberCount
+        switch kind {
+        case .lstm:
+            shapes.add(.recurrentStack(gateCount: 4, inputSize: width, hiddenSize: hidden, layerCount: 1), under: "lstm")
+        case .gru:
+            shapes.add(.recurrentStack(gateCount: 3, inputSize: width, hiddenSize: hidden, layerCount: 1), under: "gru")
+        case .cnn:
+            shapes.add(.conv1d(inputChannels: width, outputChannels: hidden, kernelSize: 3), under: "convolution")
+        }
+        shapes.add(.linear(inputSize: hidden, outputSize: 1), under: "head")
+        return shapes
+    }
+
     public var sublayers: [(name: String, layer: any Layer)] {
         var layers: [(name: String, layer: any Layer)] = [
             ("typeEmbedding", typeEmbedding), ("itemEmbedding", itemEmbedding), ("categoryEmbedding", categoryEmbedding),

@@ -42,19 +42,26 @@ extension UserOutcomeClassifier {
         else {
             throw .badModel(path: configPath, detail: "the feature columns, their event types and their scaling do not agree; retrain the model")
         }
-        var rng = RandomGenerator(seed: 0)
-        let model: any Layer
+        let baselineConfig = ClassifierConfig.logisticBaseline(for: manifest.config)
+        let sequence: (kind: SequenceEncoderKind, encoder: EventSequenceEncoder)?
         switch manifest.model {
         case .mlp:
-            model = makeTabularNetwork(manifest.config, featureCount: columns, generator: &rng)
+            sequence = nil
         case .lstm, .gru, .cnn:
             guard let encoder = manifest.sequenceEncoder, let kind = manifest.model.sequenceKind else {
                 throw .badModel(path: configPath, detail: "a \(manifest.model.rawValue) model needs its sequenceEncoder; retrain the model")
             }
-            model = EventSequenceClassifier(kind: kind, encoder: encoder, generator: &rng)
+            sequence = (kind, encoder)
         }
-        let baseline = makeTabularNetwork(.logisticBaseline(for: manifest.config), featureCount: columns, generator: &rng)
-        let metrics = try readClassifierWeights(model: model, baseline: baseline, from: directory)
+        let weights = try checkClassifierWeights(
+            model: sequence.map { EventSequenceClassifier.parameterShapes(kind: $0.kind, encoder: $0.encoder) }
+                ?? tabularNetworkShapes(manifest.config, featureCount: columns),
+            baseline: tabularNetworkShapes(baselineConfig, featureCount: columns), in: directory)
+        var rng = RandomGenerator(seed: 0)
+        let model: any Layer = sequence.map { EventSequenceClassifier(kind: $0.kind, encoder: $0.encoder, generator: &rng) }
+            ?? makeTabularNetwork(manifest.config, featureCount: columns, generator: &rng)
+        let baseline = makeTabularNetwork(baselineConfig, featureCount: columns, generator: &rng)
+        let metrics = try readClassifierWeights(weights, model: model, baseline: baseline, from: directory)
         return UserOutcomeClassifier(manifest: manifest, model: model, baseline: baseline, metrics: metrics, log: [])
     }
 

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import TensorEngine
 
@@ -17,13 +18,19 @@ import TensorEngine
 /// weights computes bit-identical outputs. Only parameters are saved: not optimizer state,
 /// dropout streams or training mode.
 ///
+/// Loading treats both files as untrusted: the weights' SHA-256, recorded in the file's
+/// metadata (`weights_sha256`) when it was saved, must match; every value must be finite; and
+/// ``load(_:from:shapes:build:)`` compares the shapes the configuration implies with the
+/// file's before building anything, so an absurd size in `config.json` is a named error, not
+/// an allocation of gigabytes.
+///
 /// ```swift
 /// try Checkpoint.save(model, config: config, to: directory)
 /// // Later, or in another process:
 /// var rng = RandomGenerator(seed: 0)
-/// let (config, model) = try Checkpoint.load(from: directory) { (config: RankerConfig) in
-///     Ranker(config, generator: &rng)
-/// }
+/// let (config, model) = try Checkpoint.load(
+///     from: directory, shapes: { (config: RankerConfig) in Ranker.parameterShapes(config) }
+/// ) { config in Ranker(config, generator: &rng) }
 /// ```
 ///
 /// ### See Also
@@ -37,8 +44,12 @@ public enum Checkpoint {
     /// later layouts can recognise and convert older files.
     public static let formatVersion = "1"
 
+    /// The metadata key of the weights' SHA-256 (lowercase hex over the data section: every
+    /// tensor's little-endian `F32` values in the file's name order).
+    public static let checksumKey = "weights_sha256"
+
     /// Metadata keys that ``save(_:config:to:metadata:)`` sets itself.
-    private static let reservedMetadataKeys: Set<String> = ["format", "checkpoint_version"]
+    private static let reservedMetadataKeys: Set<String> = ["format", "checkpoint_version", checksumKey]
 
     /// Writes `directory/weights.safetensors` and `directory/config.json`, creating the
     /// directory (and its parents) if needed and replacing an earlier checkpoint there.
@@ -73,6 +84,7 @@ public enum Checkpoint {
         for (key, tensor) in model.parameters() {
             archive.entries[key] = SafeTensorsArchive.Entry(shape: tensor.shape, values: tensor.scalars)
         }
+        archive.metadata[checksumKey] = digest(of: archive.entries)
 
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -110,7 +122,7 @@ public enum Checkpoint {
         do {
             return try JSONDecoder().decode(type, from: data)
         } catch {
-            throw .invalidConfig(path: url.path, detail: describeDecodingFailure(error))
+            throw .invalidConfig(path: url.path, detail: describeDecodingFailure(error, data: data))
         }
     }
 
@@ -134,42 +146,117 @@ public enum Checkpoint {
     ///   ``CheckpointError/unexpectedTensor(name:file:)`` or
     ///   ``CheckpointError/shapeMismatch(name:expected:found:file:)`` when the weights were
     ///   saved from a different architecture or configuration.
+    ///   ``CheckpointError/checksumMismatch(file:)`` or ``CheckpointError/nonFiniteValue(name:file:)``
+    ///   for damaged weights.
     @discardableResult
     public static func loadWeights(into model: any Layer, from directory: URL) throws(CheckpointError) -> [String: String] {
+        let weights = try readWeights(expecting: ParameterShapes(of: model), from: directory)
+        try weights.load(into: model)
+        return weights.metadata
+    }
+
+    /// Reads and checks the weights file of `directory` against the shapes a configuration
+    /// implies, before any model of that configuration is built: every key and every
+    /// dimension must match, the recorded SHA-256 must match the data, and every value must be
+    /// finite. Build the model afterwards and call ``CheckedWeights/load(into:)``.
+    ///
+    /// ```swift
+    /// let weights = try Checkpoint.readWeights(expecting: Ranker.parameterShapes(config), from: directory)
+    /// let model = Ranker(config, generator: &rng)
+    /// try weights.load(into: model)
+    /// ```
+    ///
+    /// - Throws: ``CheckpointError/io(path:message:)``, ``CheckpointError/malformed(path:reason:)``,
+    ///   ``CheckpointError/checksumMismatch(file:)``, ``CheckpointError/nonFiniteValue(name:file:)``,
+    ///   ``CheckpointError/missingTensor(name:file:)``, ``CheckpointError/unexpectedTensor(name:file:)``
+    ///   or ``CheckpointError/shapeMismatch(name:expected:found:file:)`` (the first problem in
+    ///   tensor-name order).
+    public static func readWeights(expecting shapes: ParameterShapes, from directory: URL) throws(CheckpointError) -> CheckedWeights {
         try requireDirectory(directory)
         let url = directory.appendingPathComponent(weightsFileName)
         let archive = try SafeTensorsArchive(contentsOf: url)
-        let values = archive.entries.mapValues { Tensor(shape: $0.shape, scalars: $0.values) }
-        do {
-            try model.load(values)
-        } catch {
-            switch error {
-            case .missingParameter(let key):
-                throw .missingTensor(name: key, file: url.path)
-            case .shapeMismatch(let key, let expected, let found):
-                throw .shapeMismatch(name: key, expected: expected, found: found, file: url.path)
-            case .unexpectedParameter(let key):
-                throw .unexpectedTensor(name: key, file: url.path)
+        if let recorded = archive.metadata[checksumKey], recorded != digest(of: archive.entries) {
+            throw .checksumMismatch(file: url.path)
+        }
+        for (key, entry) in archive.entries.sorted(by: { $0.key < $1.key }) where !entry.values.allSatisfy(\.isFinite) {
+            throw .nonFiniteValue(name: key, file: url.path)
+        }
+        for (key, shape) in shapes.shapes.sorted(by: { $0.key < $1.key }) {
+            guard let entry = archive.entries[key] else { throw .missingTensor(name: key, file: url.path) }
+            guard entry.shape == shape else {
+                throw .shapeMismatch(name: key, expected: shape, found: entry.shape, file: url.path)
             }
         }
-        return archive.metadata
+        if let extra = archive.entries.keys.sorted().first(where: { shapes.shapes[$0] == nil }) {
+            throw .unexpectedTensor(name: extra, file: url.path)
+        }
+        return CheckedWeights(archive: archive, file: url.path)
     }
 
-    /// Reads the configuration, builds the model from it and loads the weights into it.
+    /// A weights file that passed ``readWeights(expecting:from:)``, ready to fill a model.
+    public struct CheckedWeights: Sendable {
+        let archive: SafeTensorsArchive
+        let file: String
+
+        /// The string metadata stored in the file.
+        public var metadata: [String: String] { archive.metadata }
+
+        /// Copies the weights into `model`'s parameters: all or nothing.
+        ///
+        /// - Throws: ``CheckpointError/missingTensor(name:file:)``,
+        ///   ``CheckpointError/unexpectedTensor(name:file:)`` or
+        ///   ``CheckpointError/shapeMismatch(name:expected:found:file:)`` when `model` is not
+        ///   the model the shapes described.
+        public func load(into model: any Layer) throws(CheckpointError) {
+            let values = archive.entries.mapValues { Tensor(shape: $0.shape, scalars: $0.values) }
+            do {
+                try model.load(values)
+            } catch {
+                switch error {
+                case .missingParameter(let key):
+                    throw .missingTensor(name: key, file: file)
+                case .shapeMismatch(let key, let expected, let found):
+                    throw .shapeMismatch(name: key, expected: expected, found: found, file: file)
+                case .unexpectedParameter(let key):
+                    throw .unexpectedTensor(name: key, file: file)
+                }
+            }
+        }
+    }
+
+    /// The SHA-256 of the entries' values as the file stores them, as lowercase hex.
+    static func digest(of entries: [String: SafeTensorsArchive.Entry]) -> String {
+        var hasher = SHA256()
+        for (_, entry) in entries.sorted(by: { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }) {
+            #if _endian(little)
+                entry.values.withUnsafeBytes { hasher.update(bufferPointer: $0) }
+            #else
+                let bytes = entry.values.map(\.bitPattern.littleEndian)
+                bytes.withUnsafeBytes { hasher.update(bufferPointer: $0) }
+            #endif
+        }
+        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// Reads the configuration, checks the weights against the shapes it implies, then builds
+    /// the model and loads the weights into it.
     ///
     /// - Parameters:
     ///   - type: The configuration type the checkpoint was saved with.
     ///   - directory: A file URL of the checkpoint directory.
+    ///   - shapes: The parameter shapes a configuration implies, computed without building.
     ///   - build: Makes a model of the saved architecture from the configuration; its
-    ///     initial weights are then overwritten.
+    ///     initial weights are then overwritten. Called only once the weights match `shapes`.
     /// - Returns: The configuration and the loaded model.
-    /// - Throws: The errors of ``loadConfig(_:from:)`` and ``loadWeights(into:from:)``.
+    /// - Throws: The errors of ``loadConfig(_:from:)`` and ``readWeights(expecting:from:)``.
     public static func load<Config: Decodable, Model: Layer>(
-        _ type: Config.Type = Config.self, from directory: URL, build: (Config) -> Model
+        _ type: Config.Type = Config.self, from directory: URL, shapes: (Config) -> ParameterShapes,
+        build: (Config) -> Model
     ) throws(CheckpointError) -> (config: Config, model: Model) {
         let config = try loadConfig(type, from: directory)
+        let weights = try readWeights(expecting: shapes(config), from: directory)
         let model = build(config)
-        try loadWeights(into: model, from: directory)
+        try weights.load(into: model)
         return (config, model)
     }
 
@@ -234,7 +321,7 @@ public enum Checkpoint {
     }
 
     /// What is wrong with a configuration file, where, and how to fix it.
-    private static func describeDecodingFailure(_ error: any Error) -> String {
+    private static func describeDecodingFailure(_ error: any Error, data: Data) -> String {
         let fix = "fix the file, or load it with the configuration type it was saved from"
         guard let error = error as? DecodingError else {
             return "the configuration cannot be read (\(error)); \(fix)"
@@ -246,12 +333,49 @@ public enum Checkpoint {
             return "\(describe(context.codingPath)) is null but must be of type \(type); \(fix)"
         case .typeMismatch(let type, let context):
             return "\(describe(context.codingPath)) is not of type \(type) (\(clause(context.debugDescription))); \(fix)"
+        case .dataCorrupted(let context) where context.codingPath.isEmpty:
+            return "\(describeUnparsedJSON(data)); \(fix)"
         case .dataCorrupted(let context):
             let underlying = context.underlyingError.map { ": \($0)" } ?? ""
             return "\(describe(context.codingPath)) is invalid (\(clause(context.debugDescription))\(underlying)); \(fix)"
         @unknown default:
             return "the configuration cannot be decoded (\(error)); \(fix)"
         }
+    }
+
+    /// Why JSON that the decoder refused as a whole did not decode. The decoder says "not valid
+    /// JSON" also for valid JSON with a number its field cannot hold, so the text is parsed again
+    /// to tell the two apart and to name the numbers out of range.
+    private static func describeUnparsedJSON(_ data: Data) -> String {
+        let parsed: Any
+        do {
+            parsed = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
+        } catch {
+            let detail = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? "\(error)"
+            if detail.hasPrefix("Number ") {
+                return "holds a number out of range (\(clause(detail)))"
+            }
+            return "is not valid JSON (\(clause(detail)))"
+        }
+        var suspects: [String] = []
+        func visit(_ value: Any, path: [String]) {
+            if let object = value as? [String: Any] {
+                for key in object.keys.sorted() { visit(object[key] as Any, path: path + [key]) }
+            } else if let array = value as? [Any] {
+                for (index, element) in array.enumerated() { visit(element, path: path + [String(index)]) }
+            } else if let number = value as? NSNumber, !(value is Bool) {
+                let double = number.doubleValue
+                if !double.isFinite || abs(double) > Double(Float.greatestFiniteMagnitude) || abs(double) >= 0x1p63 {
+                    suspects.append("\"\(path.joined(separator: "."))\" = \(number)")
+                }
+            }
+        }
+        visit(parsed, path: [])
+        guard suspects.isEmpty else {
+            return "holds numbers too large for their fields: " + suspects.prefix(5).joined(separator: ", ")
+        }
+        return "is valid JSON, but a number does not fit its field (a fraction where a whole number is "
+            + "needed, or a value out of range)"
     }
 
     /// A Foundation message without its final full stop, to embed in a sentence.

@@ -19,6 +19,11 @@ public enum CheckpointError: Error, LocalizedError, Equatable, Sendable {
     case shapeMismatch(name: String, expected: [Int], found: [Int], file: String?)
     /// The checkpoint contains a tensor `name` that the model has no parameter for.
     case unexpectedTensor(name: String, file: String?)
+    /// The weights' SHA-256, recorded in the file when it was saved, does not match its data:
+    /// the file was damaged or edited since.
+    case checksumMismatch(file: String?)
+    /// The tensor `name` holds a NaN or an infinity, which no usable model has.
+    case nonFiniteValue(name: String, file: String?)
     /// The configuration file at `path` is not valid JSON for the configuration type, or the
     /// configuration cannot be written as JSON; `detail` says where, why and how to fix it.
     case invalidConfig(path: String, detail: String)
@@ -147,6 +152,12 @@ public enum CheckpointError: Error, LocalizedError, Equatable, Sendable {
         case let .unexpectedTensor(name, file):
             return "\(checkpointErrorLocation(file)): the checkpoint has a tensor \(checkpointErrorQuoted(name)) that the model has no "
                 + "parameter for; it was saved from a different architecture (or load non-strictly to ignore it)"
+        case let .checksumMismatch(file):
+            return "\(checkpointErrorLocation(file)): the weights do not match the SHA-256 recorded when they were saved; "
+                + "the file was damaged or changed since: copy the model directory again or retrain"
+        case let .nonFiniteValue(name, file):
+            return "\(checkpointErrorLocation(file)): tensor \(checkpointErrorQuoted(name)) holds NaN or infinite values; "
+                + "the model is unusable: retrain it"
         case let .invalidConfig(path, detail):
             return "\(path): \(detail)"
         }

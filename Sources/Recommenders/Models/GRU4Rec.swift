@@ -37,6 +37,18 @@ public final class GRU4Rec: SequenceRecommender {
         self.maxLength = maxLength
     }
 
+    /// The parameter shapes ``init(itemCount:dimension:hiddenSize:layers:maxLength:dropout:generator:)``
+    /// makes, without building.
+    public static func parameterShapes(itemCount: Int, dimension: Int, hiddenSize: Int, layers: Int) -> ParameterShapes {
+        var shapes = ParameterShapes()
+        shapes.add(.embedding(count: itemCount + 1, dimension: dimension), under: "itemEmbedding")
+        shapes.add(
+            .recurrentStack(gateCount: 3, inputSize: dimension, hiddenSize: hiddenSize, layerCount: layers),
+            under: "recurrent")
+        shapes.add(.linear(inputSize: hiddenSize, outputSize: dimension), under: "projection")
+        return shapes
+    }
+
     public var sublayers: [(name: String, layer: any Layer)] {
         [("itemEmbedding", itemEmbedding), ("embeddingDropout", embeddingDropout),
          ("recurrent", recurrent), ("projection", projection)]

@@ -32,6 +32,24 @@ public enum NextItemModel {
         }
     }
 
+    /// The parameter shapes ``make(_:itemCount:trainingSequences:)`` gives, without building:
+    /// what a model directory's weights must hold before a model is built from its
+    /// `config.json`.
+    public static func parameterShapes(_ config: NextItemConfig, itemCount: Int) -> ParameterShapes {
+        switch config.model {
+        case .sasrec:
+            return SASRec.parameterShapes(
+                itemCount: itemCount, dimension: config.hidden, maxLength: config.maxLength, blocks: config.blocks,
+                innerSize: config.innerSize)
+        case .gru4rec:
+            return GRU4Rec.parameterShapes(
+                itemCount: itemCount, dimension: config.hidden, hiddenSize: config.innerSize,
+                layers: config.recurrentLayers)
+        case .pop:
+            return ParameterShapes(["counts": [itemCount]])
+        }
+    }
+
     /// The layer tree holding the weights.
     public var layer: any Layer {
         switch self {

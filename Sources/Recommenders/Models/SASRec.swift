@@ -63,6 +63,26 @@ public final class SASRec: SequenceRecommender {
         }
     }
 
+    /// The parameter shapes ``init(itemCount:dimension:maxLength:blocks:heads:innerSize:dropout:generator:)``
+    /// makes, without building.
+    public static func parameterShapes(
+        itemCount: Int, dimension: Int, maxLength: Int, blocks: Int, innerSize: Int? = nil
+    ) -> ParameterShapes {
+        var shapes = ParameterShapes()
+        shapes.add(.embedding(count: itemCount + 1, dimension: dimension), under: "itemEmbedding")
+        shapes.add(.positionalEmbedding(maxLength: maxLength, dimension: dimension), under: "positions")
+        for i in 0..<max(blocks, 0) {
+            shapes.add(.layerNorm(dimension: dimension), under: "blocks.\(i).attentionNorm")
+            shapes.add(.multiHeadAttention(dimension: dimension), under: "blocks.\(i).attention")
+            shapes.add(.layerNorm(dimension: dimension), under: "blocks.\(i).feedForwardNorm")
+            shapes.add(
+                .pointwiseFeedForward(dimension: dimension, hiddenSize: innerSize ?? dimension),
+                under: "blocks.\(i).feedForward")
+        }
+        shapes.add(.layerNorm(dimension: dimension), under: "lastNorm")
+        return shapes
+    }
+
     public var sublayers: [(name: String, layer: any Layer)] {
         var layers: [(name: String, layer: any Layer)] = [
             ("itemEmbedding", itemEmbedding), ("positions", positions), ("embeddingDropout", embeddingDropout),
