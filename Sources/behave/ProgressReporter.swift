@@ -1,3 +1,4 @@
+import EventData
 import Foundation
 
 /// Shows progress of long work on standard error: a redrawn bar with rate and ETA on a
@@ -66,13 +67,5 @@ final class ProgressReporter {
     }
 
     /// 1234567 -> "1,234,567".
-    static func grouped(_ value: Int) -> String {
-        let digits = String(value.magnitude)
-        var result = ""
-        for (index, character) in digits.enumerated() {
-            if index > 0 && (digits.count - index) % 3 == 0 { result += "," }
-            result.append(character)
-        }
-        return (value < 0 ? "-" : "") + result
-    }
+    static func grouped(_ value: Int) -> String { Grouping.grouped(value) }
 }

@@ -125,10 +125,17 @@ public struct ColumnProfile: Sendable, Codable, Equatable {
 ///
 /// In order: a column whose every cell is missing is ignored; one whose non-missing cells are
 /// all truth words is boolean; all numbers, numeric; all month names, month; all weekday
-/// names, weekday; otherwise categorical, except that text with a different value in every row
-/// (an id) is ignored. Integer columns with few distinct values stay numeric with a note, since
-/// they may be codes (pass them as categorical to one-hot them).
+/// names, weekday; otherwise categorical. Identifiers are ignored, with a note saying so:
+/// non-negative integers with a different value in every row (a customer number is not a
+/// quantity; a real quantity over many rows repeats some value), and
+/// text with a different value in at least ``identifierShare`` of the rows (one-hot slots for
+/// ids are noise). Either needs more than 20 rows. Integer columns with few distinct values
+/// stay numeric with a note, since they may be codes (pass them as categorical to one-hot
+/// them). A kind given by the user always wins.
 public enum ColumnKindInference {
+    /// The share of distinct values from which a text column counts as an identifier.
+    public static let identifierShare = 0.95
+
     /// - Parameters:
     ///   - columns: The column names.
     ///   - rows: The cells, one array per row with one cell per column.
@@ -140,6 +147,7 @@ public enum ColumnKindInference {
             var allBoolean = true
             var allNumeric = true
             var allInteger = true
+            var anyNegative = false
             var allMonth = true
             var allWeekday = true
             for row in rows {
@@ -153,6 +161,7 @@ public enum ColumnKindInference {
                 if allNumeric {
                     if let number = TableValues.number(cell) {
                         if number.rounded() != number { allInteger = false }
+                        if number < 0 { anyNegative = true }
                     } else {
                         allNumeric = false
                     }
@@ -171,18 +180,26 @@ public enum ColumnKindInference {
                 profile.kind = .boolean
             } else if allNumeric {
                 profile.kind = .numeric
-                if allInteger && distinct.count > 2 && distinct.count <= 20 {
+                if allInteger && !anyNegative && distinct.count == present && present > 20 {
+                    profile.kind = .ignored
+                    profile.note = identifierNote(distinct: distinct.count, of: present, override: "numeric")
+                } else if allInteger && distinct.count > 2 && distinct.count <= 20 {
                     profile.note = "integers with \(distinct.count) values; if they are codes, pass it as categorical"
                 }
             } else if allMonth {
                 profile.kind = .month
             } else if allWeekday {
                 profile.kind = .weekday
-            } else if distinct.count == present && present > 20 {
+            } else if present > 20 && Double(distinct.count) >= identifierShare * Double(present) {
                 profile.kind = .ignored
-                profile.note = "a different text in every row (an id?); pass it as categorical to use it"
+                profile.note = identifierNote(distinct: distinct.count, of: present, override: "categorical")
             }
             return profile
         }
+    }
+
+    /// The note of an ignored identifier column: `identifier: 5,634 distinct of 5,634; ...`.
+    private static func identifierNote(distinct: Int, of present: Int, override kind: String) -> String {
+        "identifier: \(Grouping.grouped(distinct)) distinct of \(Grouping.grouped(present)); give it the kind \(kind) to use it"
     }
 }

@@ -5,9 +5,20 @@ public struct TableValueError: Error, LocalizedError, Sendable, Equatable {
     public var column: String
     public var value: String
     public var expected: ColumnKind
+    /// Why a value that parses still cannot be used (too large to scale), or nil when it does
+    /// not parse as `expected`.
+    public var problem: String?
+
+    public init(column: String, value: String, expected: ColumnKind, problem: String? = nil) {
+        self.column = column
+        self.value = value
+        self.expected = expected
+        self.problem = problem
+    }
 
     public var errorDescription: String? {
-        "column '\(column)': '\(value)' is not \(expected == .numeric ? "a number" : "a \(expected.rawValue) value")"
+        if let problem { return "column '\(column)': '\(value)' \(problem)" }
+        return "column '\(column)': '\(value)' is not \(expected == .numeric ? "a number" : "a \(expected.rawValue) value")"
     }
 }
 
@@ -120,6 +131,12 @@ public struct TableEncoder: Sendable, Codable, Equatable {
                 column.logTransform = Self.prefersLogTransform(values)
                 let scaled = column.logTransform ? values.map { log1p($0) } : values
                 let (mean, deviation) = meanAndDeviation(scaled)
+                guard mean.isFinite, deviation.isFinite else {
+                    let largest = values.max { abs($0) < abs($1) } ?? 0
+                    throw TableValueError(
+                        column: profile.name, value: String(largest), expected: .numeric,
+                        problem: "is too large: the column's mean or spread overflows; fix the value or ignore the column")
+                }
                 column.mean = mean
                 column.deviation = deviation
             case .boolean, .month, .weekday:
@@ -174,7 +191,13 @@ public struct TableEncoder: Sendable, Codable, Equatable {
             case .numeric:
                 let raw = missing ? column.fill : try Self.parse(cell, column: column)
                 let value = column.logTransform ? log1p(max(raw, 0)) : raw
-                features.append(column.deviation > 0 ? Float((value - column.mean) / column.deviation) : 0)
+                let feature = column.deviation > 0 ? Float((value - column.mean) / column.deviation) : 0
+                guard feature.isFinite else {
+                    throw TableValueError(
+                        column: column.name, value: cell, expected: .numeric,
+                        problem: "is too far outside the training values to scale; check the value")
+                }
+                features.append(feature)
             case .boolean:
                 features.append(Float(missing ? column.fill : try Self.parse(cell, column: column)))
             case .month, .weekday:

@@ -73,4 +73,32 @@ struct TableEncoderLogScalingTests {
         let features = try encoder.encode(["6000", "0"], positions: [0, 1])
         #expect(abs(Double(features[0]) - (log1p(6_000) - duration.mean) / duration.deviation) < 1e-5)
     }
+
+    @Test func identifierColumnsAreIgnoredWithANoteUnlessOverridden() {
+        let columns = ["customerID", "number", "email", "spend", "count", "offset"]
+        let rows: [[String]] = (0..<40).map { i in
+            ["C-\(9_000 + i)", "\(15_634_602 + 7 * i)", i == 39 ? "a@x" : "u\(i)@x", String(format: "%.2f", Double(i) * 1.5),
+             "\(i % 25)", "\(i - 20)"]
+        }
+        let profiles = ColumnKindInference.profiles(columns: columns, rows: rows)
+        #expect(profiles.map(\.kind) == [.ignored, .ignored, .ignored, .numeric, .numeric, .numeric])
+        #expect(profiles[0].note == "identifier: 40 distinct of 40; give it the kind categorical to use it")
+        #expect(profiles[1].note == "identifier: 40 distinct of 40; give it the kind numeric to use it")
+        #expect(profiles[2].note?.hasPrefix("identifier: 40 distinct of 40") == true)
+        let overridden = ColumnKindInference.profiles(
+            columns: columns, rows: rows, overrides: ["customerID": .categorical, "number": .numeric])
+        #expect(overridden[0].kind == .categorical && overridden[1].kind == .numeric)
+        // Twenty rows are too few to call anything an identifier.
+        #expect(ColumnKindInference.profiles(columns: columns, rows: Array(rows.prefix(20)))[1].kind == .numeric)
+    }
+
+    @Test func valuesTooLargeToScaleNameTheirColumn() throws {
+        let columns = ["amount"]
+        let rows = (0..<10).map { [$0 < 5 ? "1e308" : "-1e308"] }
+        let profiles = ColumnKindInference.profiles(columns: columns, rows: rows)
+        #expect(throws: TableValueError.self) { try TableEncoder.fit(profiles: profiles, rows: rows) }
+        let fitted = try TableEncoder.fit(profiles: profiles, rows: (0..<10).map { [String($0)] })
+        let error = #expect(throws: TableValueError.self) { try fitted.encode(["1e308"], positions: [0]) }
+        #expect(error?.localizedDescription == "column 'amount': '1e308' is too far outside the training values to scale; check the value")
+    }
 }
