@@ -75,7 +75,7 @@ let package = Package(
         .target(
             name: "Recommenders",
             dependencies: [
-                "NeuralNet", "TensorEngine", "EventData", "Evaluation",
+                "NeuralNet", "TensorEngine", "EventData", "Evaluation", "FileIO",
                 .product(name: "Yams", package: "Yams"),
             ],
             exclude: ["README.md"],
@@ -84,7 +84,7 @@ let package = Package(
         // Binary classifiers (MLP, logistic regression) for tables and user outcomes.
         .target(
             name: "Classifiers",
-            dependencies: ["NeuralNet", "TensorEngine", "EventData", "Evaluation"],
+            dependencies: ["NeuralNet", "TensorEngine", "EventData", "Evaluation", "FileIO"],
             exclude: ["README.md"],
             swiftSettings: fastMath
         ),

@@ -1,4 +1,5 @@
 import EventData
+import FileIO
 import Foundation
 import NeuralNet
 import TensorEngine
@@ -11,7 +12,8 @@ public struct NextItemManifest: Sendable, Codable, Equatable {
     public var config: NextItemConfig
     /// The catalogue size (rows of items.json).
     public var itemCount: Int
-    /// The event store trained on, for `behave evaluate` and `behave recommend --user`.
+    /// The event store trained on, as an absolute path (directories written before 0.2 may hold
+    /// the path as typed), for `behave evaluate` and `behave recommend --user`.
     public var store: String
     /// The epoch whose weights were kept, and why training ended.
     public var bestEpoch: Int
@@ -52,10 +54,12 @@ public struct NextItemPackage {
         self.metrics = metrics
     }
 
-    /// The package of a finished training run on `data` from the store at `store`.
+    /// The package of a finished training run on `data` from the store at `store` (recorded as
+    /// an absolute path, so the directory still finds it when copied elsewhere on the machine).
     public init(trained outcome: TrainingOutcome, config: NextItemConfig, data: NextItemData, store: String) {
+        let recorded = store.hasPrefix(":") ? store : URL(fileURLWithPath: store).standardizedFileURL.path
         manifest = NextItemManifest(
-            task: NextItemManifest.task, config: config, itemCount: data.itemCount, store: store,
+            task: NextItemManifest.task, config: config, itemCount: data.itemCount, store: recorded,
             bestEpoch: outcome.bestEpoch, stopReason: outcome.stopReason, trainSeconds: outcome.trainSeconds,
             created: ISO8601DateFormatter().string(from: Date()))
         model = outcome.model
@@ -119,7 +123,7 @@ public struct NextItemPackage {
         do {
             ids = try JSONDecoder().decode([String].self, from: Data(contentsOf: itemsURL))
         } catch {
-            throw .badModel(path: itemsURL.path, detail: "cannot read the item ids (\(error.localizedDescription)); copy the whole model directory")
+            throw .badModel(path: itemsURL.path, detail: "cannot read the item ids (\(FileError.describe(error))); copy the whole model directory")
         }
         guard ids.count == manifest.itemCount, manifest.itemCount > 0 else {
             throw .badModel(

@@ -14,6 +14,6 @@ struct Behave: ParsableCommand {
     static func main() {
         // Before any BLAS work: OpenBLAS 0.3.21 picks SSE3 kernels on CPUs newer than its tables.
         BLAS.relaunchWithFasterKernelsIfNeeded()
-        main(nil)
+        runReportingErrors()
     }
 }

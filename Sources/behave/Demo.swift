@@ -14,16 +14,16 @@ struct Demo: ParsableCommand {
             """
     )
 
-    @Option(help: "Random seed for data, initial weights and shuffling.")
+    @Option(parsing: .unconditional, help: "Random seed for data, initial weights and shuffling.")
     var seed: UInt64 = 42
 
-    @Option(help: "Number of passes over the training data.")
+    @Option(parsing: .unconditional, help: "Number of passes over the training data.")
     var epochs: Int = 12
 
-    @Option(help: "Number of synthetic users.")
+    @Option(parsing: .unconditional, help: "Number of synthetic users.")
     var users: Int = 4096
 
-    @Option(help: "Threads for kernels and BLAS.")
+    @Option(parsing: .unconditional, help: "Threads for kernels and BLAS.")
     var threads: Int = 1
 
     func validate() throws {
@@ -44,7 +44,7 @@ struct Demo: ParsableCommand {
         ])
         let optimizer = Adam(for: model, learningRate: 0.01)
         let batchSize = 128
-        print("Training a 17-32-16-1 MLP on \(split) synthetic users (seed \(seed)):")
+        say("Training a 17-32-16-1 MLP on \(split) synthetic users (seed \(seed)):")
         let start = Date()
         for epoch in 1...epochs {
             let order = rng.permutation(split)
@@ -58,13 +58,13 @@ struct Demo: ParsableCommand {
                 total += loss.scalar
                 batches += 1
             }
-            print(String(format: "  epoch %2d  loss %.4f", epoch, total / Float(batches)))
+            say(String(format: "  epoch %2d  loss %.4f", epoch, total / Float(batches)))
         }
         let (x, y) = data.batch(Array(split..<users))
         let probabilities = Tensor.withoutGradients { model(x).reshaped([-1]).sigmoid() }
         let correct = zip(probabilities.scalars, y.scalars).filter { ($0 >= 0.5) == ($1 == 1) }.count
         let accuracy = Double(correct) / Double(users - split)
-        print(String(format: "Held-out accuracy %.3f on %d users (%.1fs).", accuracy, users - split,
+        say(String(format: "Held-out accuracy %.3f on %d users (%.1fs).", accuracy, users - split,
                      Date().timeIntervalSince(start)))
     }
 }

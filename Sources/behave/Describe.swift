@@ -10,10 +10,10 @@ struct Describe: ParsableCommand {
 
     @OptionGroup var storeOptions: StoreOptions
 
-    @Option(help: "How many rejected rows to list.")
+    @Option(parsing: .unconditional, help: "How many rejected rows to list.")
     var rejects: Int = 5
 
-    @Option(help: "Inactivity gap, in minutes, that splits events into sessions when they carry no session id.")
+    @Option(parsing: .unconditional, help: "Inactivity gap, in minutes, that splits events into sessions when they carry no session id.")
     var sessionGap: Int = 30
 
     @Flag(help: "Print the summary as JSON.")

@@ -24,7 +24,7 @@ struct Evaluate: ParsableCommand {
     @Option(help: "Event store to evaluate on (default: the one the model was trained on).")
     var store: String?
 
-    @Option(help: "Threads for matrix products.")
+    @Option(parsing: .unconditional, help: "Threads for matrix products.")
     var threads: Int = 2
 
     @Flag(help: "Print the metrics as JSON (split -> protocol -> metric).")
@@ -33,7 +33,7 @@ struct Evaluate: ParsableCommand {
     func run() throws {
         Engine.threadCount = max(threads, 1)
         let package = try NextItemPackage.load(from: URL(fileURLWithPath: modelDirectory))
-        let eventStore = try StoreOptions.openForReading(path: store ?? package.manifest.store)
+        let eventStore = try modelStore(option: store, recorded: package.manifest.store, modelDirectory: modelDirectory)
         let data = try NextItemData.load(from: eventStore, catalogue: package.items)
         let evaluation = NextItemEvaluation(itemCount: package.manifest.itemCount)
         var metrics: [String: ProtocolMetrics] = [:]
@@ -45,7 +45,7 @@ struct Evaluate: ParsableCommand {
             return
         }
         let users = data.testExamples.count
-        print("\(package.manifest.config.model.rawValue) from \(modelDirectory) on \(eventStore.location): "
+        say("\(package.manifest.config.model.rawValue) from \(modelDirectory) on \(eventStore.location): "
             + "\(ProgressReporter.grouped(users)) users with validation and test items")
         printRankingTable(metrics)
     }

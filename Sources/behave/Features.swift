@@ -25,7 +25,7 @@ struct Features: ParsableCommand {
     @Option(help: "Reference time for recency, ISO-8601 (default: the latest stored event).")
     var referenceTime: String?
 
-    @Option(help: "Inactivity gap that starts a new session, in minutes.")
+    @Option(parsing: .unconditional, help: "Inactivity gap that starts a new session, in minutes.")
     var sessionGap: Int = 30
 
     @Option(help: "Stored user attributes to append as columns, comma-separated.")
@@ -42,6 +42,7 @@ struct Features: ParsableCommand {
     }
 
     func run() throws {
+        try checkOutputFile(out, option: "--out")
         let store = try storeOptions.openForReading()
         let table = try UserFeatureExtractor.table(
             from: store, referenceTime: referenceTime.flatMap(Self.milliseconds(fromISO8601:)),
@@ -52,7 +53,7 @@ struct Features: ParsableCommand {
         } else {
             try table.writeCSV(to: out, attributes: try store.attributes(kind: .user), attributeColumns: columns)
         }
-        print("Wrote \(table.rows.count) users x \(table.columns.count) features to \(out).")
+        say("Wrote \(table.rows.count) users x \(table.columns.count) features to \(out).")
     }
 
     static func milliseconds(fromISO8601 text: String) -> Int64? {

@@ -13,43 +13,43 @@ struct HyperparameterOptions: ParsableArguments {
     @Option(help: "A YAML or JSON file of hyper-parameters (keys as the flags: max-length, hidden, ...).")
     var config: String?
 
-    @Option(help: "Longest history read (SASRec default 200, GRU4Rec 50).")
+    @Option(parsing: .unconditional, help: "Longest history read (SASRec default 200, GRU4Rec 50).")
     var maxLength: Int?
-    @Option(help: "Embedding and output width (SASRec 50, GRU4Rec 64).")
+    @Option(parsing: .unconditional, help: "Embedding and output width (SASRec 50, GRU4Rec 64).")
     var hidden: Int?
-    @Option(help: "SASRec self-attention blocks (default 2).")
+    @Option(parsing: .unconditional, help: "SASRec self-attention blocks (default 2).")
     var blocks: Int?
-    @Option(help: "SASRec attention heads (default 1).")
+    @Option(parsing: .unconditional, help: "SASRec attention heads (default 1).")
     var heads: Int?
-    @Option(help: "SASRec feed-forward width (default 50, whatever --hidden is); GRU4Rec GRU width (default 128).")
+    @Option(parsing: .unconditional, help: "SASRec feed-forward width (default 50, whatever --hidden is); GRU4Rec GRU width (default 128).")
     var innerSize: Int?
-    @Option(help: "GRU4Rec stacked GRU layers (default 1).")
+    @Option(parsing: .unconditional, help: "GRU4Rec stacked GRU layers (default 1).")
     var recurrentLayers: Int?
-    @Option(help: "Dropout probability (SASRec 0.2, GRU4Rec 0.3, MLP 0.2).")
+    @Option(parsing: .unconditional, help: "Dropout probability (SASRec 0.2, GRU4Rec 0.3, MLP 0.2).")
     var dropout: Float?
-    @Option(help: "Adam learning rate (default 0.001; logistic baseline 0.01).")
+    @Option(parsing: .unconditional, help: "Adam learning rate (default 0.001; logistic baseline 0.01).")
     var learningRate: Float?
-    @Option(help: "L2 penalty on the weights (default 0; classifiers 0.003, logistic baseline 0.0001).")
+    @Option(parsing: .unconditional, help: "L2 penalty on the weights (default 0; classifiers 0.003, logistic baseline 0.0001).")
     var weightDecay: Float?
-    @Option(help: "Training sequences or rows per step (SASRec 128, GRU4Rec 256, MLP 256).")
+    @Option(parsing: .unconditional, help: "Training sequences or rows per step (SASRec 128, GRU4Rec 256, MLP 256).")
     var batchSize: Int?
-    @Option(help: "Most passes over the training data (SASRec 200, GRU4Rec 100, MLP 200).")
+    @Option(parsing: .unconditional, help: "Most passes over the training data (SASRec 200, GRU4Rec 100, MLP 200).")
     var epochs: Int?
-    @Option(help: "Validate every N epochs (SASRec 5, GRU4Rec 1).")
+    @Option(parsing: .unconditional, help: "Validate every N epochs (SASRec 5, GRU4Rec 1).")
     var evaluateEvery: Int?
-    @Option(help: "Stop after N validations without improvement; 0 never stops early (default 10).")
+    @Option(parsing: .unconditional, help: "Stop after N validations without improvement; 0 never stops early (default 10).")
     var patience: Int?
     @Option(help: "Protocol whose validation NDCG@10 picks the checkpoint: full or sampled.")
     var monitor: RankingProtocol?
     @Option(help: "Loss: bce (one sampled negative), ce (full softmax), sampled-ce.")
     var loss: NextItemLoss?
-    @Option(help: "Negatives per position for --loss sampled-ce (default 100).")
+    @Option(parsing: .unconditional, help: "Negatives per position for --loss sampled-ce (default 100).")
     var negatives: Int?
-    @Option(help: "Stop training after this many seconds of training steps.")
+    @Option(parsing: .unconditional, help: "Stop training after this many seconds of training steps.")
     var timeBudget: Double?
     @Option(help: "Cut long histories into windows so every position trains: true or false.")
     var slidingWindows: Bool?
-    @Option(help: "Random seed (default 42).")
+    @Option(parsing: .unconditional, help: "Random seed (default 42).")
     var seed: UInt64?
 
     /// The next-item-only flags that were given (for tasks that would ignore them).
@@ -100,15 +100,15 @@ struct HyperparameterOptions: ParsableArguments {
 /// Prints split -> protocol -> metric as a table, one row per split and protocol.
 func printRankingTable(_ metrics: [String: ProtocolMetrics]) {
     let columns = ["hr@5", "hr@10", "hr@20", "ndcg@5", "ndcg@10", "ndcg@20", "mrr@10"]
-    print("split       protocol  " + columns.map { $0.padding(toLength: 8, withPad: " ", startingAt: 0) }.joined(separator: " "))
+    say("split       protocol  " + columns.map { $0.padding(toLength: 8, withPad: " ", startingAt: 0) }.joined(separator: " "))
     for split in ["validation", "test"] {
         guard let byProtocol = metrics[split] else { continue }
         for name in byProtocol.keys.sorted() {
             let values = byProtocol[name] ?? [:]
             let cells = columns.map { String(format: "%-8.4f", values[$0] ?? 0) }
-            print(split.padding(toLength: 12, withPad: " ", startingAt: 0)
+            say(split.padding(toLength: 12, withPad: " ", startingAt: 0)
                 + name.padding(toLength: 10, withPad: " ", startingAt: 0) + cells.joined(separator: " "))
         }
     }
-    print("(full = target ranked among all items; sampled = among 100 items the user never touched)")
+    say("(full = target ranked among all items; sampled = among 100 items the user never touched)")
 }

@@ -45,10 +45,10 @@ struct Predict: ParsableCommand {
     @Option(help: "Where to write the scores (CSV).")
     var out: String
 
-    @Option(help: "Decision threshold (default: the model's, the best validation F1).")
+    @Option(parsing: .unconditional, help: "Decision threshold (default: the model's, the best validation F1).")
     var threshold: Double?
 
-    @Option(help: "Threads for matrix products.")
+    @Option(parsing: .unconditional, help: "Threads for matrix products.")
     var threads: Int = 1
 
     func validate() throws {
@@ -88,7 +88,7 @@ struct Predict: ParsableCommand {
             let summary = try classifier.score(store: events, at: time, to: out, threshold: threshold) { reporter.update($0) }
             reporter.finish(summary.users + summary.failed)
             let when = ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: Double(summary.referenceTime) / 1_000))
-            print("Scored \(ProgressReporter.grouped(summary.users)) users of \(store) as of \(when) into \(out) "
+            say("Scored \(ProgressReporter.grouped(summary.users)) users of \(store) as of \(when) into \(out) "
                 + "(\(ProgressReporter.grouped(summary.positives)) at or above \(String(format: "%.4f", summary.threshold)))"
                 + (summary.failed > 0 ? "; \(summary.failed) users could not be scored (see the error column)." : "."))
         }
@@ -98,11 +98,11 @@ struct Predict: ParsableCommand {
         let reporter = ProgressReporter(label: "predict", unit: "rows")
         let summary = try classifier.score(file: data, to: out, threshold: threshold) { reporter.update($0) }
         reporter.finish(summary.scored + summary.failed)
-        print("Scored \(ProgressReporter.grouped(summary.scored)) rows of \(data) into \(out) "
+        say("Scored \(ProgressReporter.grouped(summary.scored)) rows of \(data) into \(out) "
             + "(\(ProgressReporter.grouped(summary.positives)) at or above \(String(format: "%.4f", summary.threshold)))"
             + (summary.failed > 0 ? "; \(summary.failed) rows could not be scored (see the error column)." : "."))
         if !summary.extraColumns.isEmpty {
-            print("Copied through, not used by the model: " + summary.extraColumns.joined(separator: ", "))
+            say("Copied through, not used by the model: " + summary.extraColumns.joined(separator: ", "))
         }
     }
 }

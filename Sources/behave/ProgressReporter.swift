@@ -16,7 +16,7 @@ final class ProgressReporter {
     ///   - total: The expected count when known (enables the bar and ETA).
     ///   - unit: What is counted ("rows").
     init(label: String, total: Int? = nil, unit: String) {
-        self.label = label
+        self.label = TerminalText.escaped(label)
         self.total = total
         self.unit = unit
         interactive = isatty(STDERR_FILENO) == 1
@@ -28,16 +28,17 @@ final class ProgressReporter {
         let minimumGap: TimeInterval = interactive ? 0.1 : 5
         guard now.timeIntervalSince(lastDraw) >= minimumGap else { return }
         lastDraw = now
-        write(line(done: done, now: now) + (detail.map { ", " + $0 } ?? ""), final: false)
+        write(line(done: done, now: now) + (detail.map { ", " + TerminalText.escaped($0) } ?? ""), final: false)
     }
 
     /// Reports the end of the work.
     func finish(_ done: Int, detail: String? = nil) {
-        write(line(done: done, now: Date()) + (detail.map { ", " + $0 } ?? ""), final: true)
+        write(line(done: done, now: Date()) + (detail.map { ", " + TerminalText.escaped($0) } ?? ""), final: true)
     }
 
     /// Writes a whole line (an epoch summary) above the bar, which is redrawn on the next update.
     func log(_ text: String) {
+        let text = TerminalText.escaped(text)
         let output = interactive ? "\r\u{1B}[K" + text + "\n" : text + "\n"
         FileHandle.standardError.write(Data(output.utf8))
         lastDraw = .distantPast

@@ -21,19 +21,19 @@ struct Quickstart: ParsableCommand {
     @Option(help: "Directory for the log, the store and the models.")
     var dir: String = "quickstart"
 
-    @Option(help: "Simulated users.")
+    @Option(parsing: .unconditional, help: "Simulated users.")
     var users: Int = 2_000
 
-    @Option(help: "Simulated catalogue size.")
+    @Option(parsing: .unconditional, help: "Simulated catalogue size.")
     var items: Int = 500
 
-    @Option(help: "Seconds of SASRec training.")
+    @Option(parsing: .unconditional, help: "Seconds of SASRec training.")
     var timeBudget: Double = 30
 
-    @Option(help: "Random seed for the simulation and training.")
+    @Option(parsing: .unconditional, help: "Random seed for the simulation and training.")
     var seed: UInt64 = 42
 
-    @Option(help: "Threads for matrix products.")
+    @Option(parsing: .unconditional, help: "Threads for matrix products.")
     var threads: Int = 2
 
     func validate() throws {
@@ -51,19 +51,19 @@ struct Quickstart: ParsableCommand {
         let logPath = folder.appendingPathComponent("shop.csv").path
         let storePath = folder.appendingPathComponent("behavior.db").path
 
-        print("1. Simulating \(users) shoppers over \(items) items -> \(logPath)")
+        say("1. Simulating \(users) shoppers over \(items) items -> \(logPath)")
         let simulation = SimulationConfig(users: users, items: items, days: 30, seed: seed)
         let summary = try BehaviorSimulator(config: simulation).write(
             eventsTo: logPath, format: .csv, groundTruthTo: folder.appendingPathComponent("shop.truth.json").path)
-        print("   \(ProgressReporter.grouped(summary.events)) events, \(summary.sessions) sessions")
+        say("   \(ProgressReporter.grouped(summary.events)) events, \(summary.sessions) sessions")
 
-        print("2. Ingesting into \(storePath)")
+        say("2. Ingesting into \(storePath)")
         let store = try SQLiteEventStore(path: storePath)
         let ingest = try store.ingest(try EventFileReader.open(path: logPath, schema: ReaderSchema()))
-        print("   \(ProgressReporter.grouped(ingest.stored)) stored, \(ProgressReporter.grouped(ingest.duplicates)) already there, \(ingest.rejected) rejected")
+        say("   \(ProgressReporter.grouped(ingest.stored)) stored, \(ProgressReporter.grouped(ingest.duplicates)) already there, \(ingest.rejected) rejected")
 
         let data = try NextItemData.load(from: store)
-        print("3. Training on \(ProgressReporter.grouped(data.users.count)) users' sequences (leave-one-out by time)")
+        say("3. Training on \(ProgressReporter.grouped(data.users.count)) users' sequences (leave-one-out by time)")
         var results: [(NextItemModelKind, TrainingOutcome)] = []
         for kind in [NextItemModelKind.pop, .sasrec] {
             var config = NextItemConfig.defaults(for: kind)
@@ -81,26 +81,26 @@ struct Quickstart: ParsableCommand {
             results.append((kind, outcome))
         }
 
-        print("4. Validation metrics (each user's second-to-last item):")
-        print("   model    full ndcg@10  full hr@10  sampled ndcg@10  sampled hr@10")
+        say("4. Validation metrics (each user's second-to-last item):")
+        say("   model    full ndcg@10  full hr@10  sampled ndcg@10  sampled hr@10")
         for (kind, outcome) in results {
             let full = outcome.metrics["validation"]?["full"] ?? [:]
             let sampled = outcome.metrics["validation"]?["sampled"] ?? [:]
-            print("   " + kind.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0) + String(
+            say("   " + kind.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0) + String(
                 format: "%-13.4f %-11.4f %-16.4f %.4f", full["ndcg@10"] ?? 0, full["hr@10"] ?? 0,
                 sampled["ndcg@10"] ?? 0, sampled["hr@10"] ?? 0))
         }
 
         guard let sasrec = results.last?.1 else { return }
-        print("5. SASRec's next items for three users (items they already saw left out):")
+        say("5. SASRec's next items for three users (items they already saw left out):")
         for user in data.users.filter({ $0.test != nil }).prefix(3) {
             let history = user.train + [user.validation?.target, user.test?.target].compactMap { $0 }
             let top = sasrec.model.recommend(after: history, count: 5, excluding: Set(history))
             let recent = history.suffix(3).map { data.items[$0] }.joined(separator: ", ")
-            print("   user \(data.userIDs[user.user]) (last items \(recent)) -> "
+            say("   user \(data.userIDs[user.user]) (last items \(recent)) -> "
                 + top.map { data.items[$0.item] }.joined(separator: ", "))
         }
-        print(String(format: "Done in %.0f s. ", Date().timeIntervalSince(start))
+        say(String(format: "Done in %.0f s. ", Date().timeIntervalSince(start))
             + "Next: behave recommend \(folder.appendingPathComponent("models/sasrec").path) --user \(data.userIDs[0]) -k 10")
     }
 }

@@ -27,7 +27,7 @@ struct Recommend: ParsableCommand {
     @Option(help: "Item ids, oldest first, separated by commas.")
     var history: String?
 
-    @Option(name: .customShort("k"), help: "How many items to recommend.")
+    @Option(name: .customShort("k"), parsing: .unconditional, help: "How many items to recommend.")
     var count: Int = 10
 
     @Flag(help: "Leave out items already in the history.")
@@ -62,9 +62,9 @@ struct Recommend: ParsableCommand {
             return
         }
         let subject = user.map { "user \($0)" } ?? "the given history"
-        print("Top \(rows.count) for \(subject) (\(items.count) items of history, \(package.manifest.config.model.rawValue)):")
+        say("Top \(rows.count) for \(subject) (\(items.count) items of history, \(package.manifest.config.model.rawValue)):")
         for row in rows {
-            print(String(format: "%3d  ", row.rank) + row.item + String(format: "  %.4f", row.score))
+            say(String(format: "%3d  ", row.rank) + row.item + String(format: "  %.4f", row.score))
         }
     }
 
@@ -81,7 +81,7 @@ struct Recommend: ParsableCommand {
             if case .popularity = package.model { return [] }
             throw ValidationError("Give --user ID (a user of the event store) or --history id,id,...")
         }
-        let eventStore = try StoreOptions.openForReading(path: store ?? package.manifest.store)
+        let eventStore = try modelStore(option: store, recorded: package.manifest.store, modelDirectory: modelDirectory)
         let events = try eventStore.events(forUser: user)
         guard !events.isEmpty else {
             throw RecommenderError.unknownUser(
@@ -91,8 +91,8 @@ struct Recommend: ParsableCommand {
         let ids = events.compactMap { $0.item.map { storeItems[$0] } }
         let known = ids.compactMap { package.items.index(of: $0) }
         if known.count < ids.count {
-            FileHandle.standardError.write(Data(
-                "note: \(ids.count - known.count) of the user's \(ids.count) item events name items the model was not trained on; they are left out.\n".utf8))
+            note(
+                "note: \(ids.count - known.count) of the user's \(ids.count) item events name items the model was not trained on; they are left out.")
         }
         if known.isEmpty, case .sequence = package.model {
             throw RecommenderError.emptyHistory(

@@ -24,28 +24,28 @@ struct Simulate: ParsableCommand {
         case csv, jsonl
     }
 
-    @Option(help: "Number of users to simulate (ignored when --events is given).")
+    @Option(parsing: .unconditional, help: "Number of users to simulate (ignored when --events is given).")
     var users: Int = 1_000
 
-    @Option(help: "Exact number of events to write; users are added until it is reached.")
+    @Option(parsing: .unconditional, help: "Exact number of events to write; users are added until it is reached.")
     var events: Int?
 
-    @Option(help: "Catalogue size.")
+    @Option(parsing: .unconditional, help: "Catalogue size.")
     var items: Int = 1_000
 
-    @Option(help: "Length of the simulated period in days.")
+    @Option(parsing: .unconditional, help: "Length of the simulated period in days.")
     var days: Int = 30
 
-    @Option(help: "Random seed: the same seed and options give byte-identical output.")
+    @Option(parsing: .unconditional, help: "Random seed: the same seed and options give byte-identical output.")
     var seed: UInt64 = 42
 
-    @Option(help: "Fraction of users that are bots.")
+    @Option(parsing: .unconditional, help: "Fraction of users that are bots.")
     var botFraction: Double = 0.01
 
-    @Option(help: "Fraction of users that are fraudulent.")
+    @Option(parsing: .unconditional, help: "Fraction of users that are fraudulent.")
     var fraudFraction: Double = 0.005
 
-    @Option(help: "Fraction of users that stop being active partway.")
+    @Option(parsing: .unconditional, help: "Fraction of users that stop being active partway.")
     var churnFraction: Double = 0.2
 
     @Option(help: "Event file to write.")
@@ -86,6 +86,8 @@ struct Simulate: ParsableCommand {
     }
 
     func run() throws {
+        try checkOutputFile(out, option: "--out")
+        try checkOutputFile(resolvedGroundTruth, option: "--ground-truth")
         let simulator = try BehaviorSimulator(config: config)
         let progress = ProgressReporter(label: "simulate", total: events, unit: "events")
         let summary = try simulator.write(
@@ -95,12 +97,12 @@ struct Simulate: ParsableCommand {
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            print(String(decoding: try encoder.encode(summary), as: UTF8.self))
+            say(String(decoding: try encoder.encode(summary), as: UTF8.self))
         } else {
             let types = summary.eventsByType.sorted { $0.key < $1.key }.map { "\($0.key) \(ProgressReporter.grouped($0.value))" }
-            print("Wrote \(ProgressReporter.grouped(summary.events)) events to \(out) (\(types.joined(separator: ", "))).")
-            print("\(summary.users) users (\(summary.bots) bots, \(summary.frauds) fraudulent, \(summary.churners) churners), \(summary.items) items, \(summary.sessions) sessions.")
-            print("Ground truth: \(resolvedGroundTruth)")
+            say("Wrote \(ProgressReporter.grouped(summary.events)) events to \(out) (\(types.joined(separator: ", "))).")
+            say("\(summary.users) users (\(summary.bots) bots, \(summary.frauds) fraudulent, \(summary.churners) churners), \(summary.items) items, \(summary.sessions) sessions.")
+            say("Ground truth: \(resolvedGroundTruth)")
         }
     }
 }

@@ -31,6 +31,19 @@ struct StoreOptions: ParsableArguments {
     }
 }
 
+/// The event store a model directory reads: `--store` when given, otherwise the one the model
+/// recorded at training; says on standard error which one when it is the recorded one.
+func modelStore(option: String?, recorded: String, modelDirectory: String) throws -> SQLiteEventStore {
+    if let option { return try StoreOptions.openForReading(path: option) }
+    guard FileManager.default.fileExists(atPath: recorded) else {
+        throw ValidationError(
+            "\(modelDirectory) was trained on the event store \(recorded), which is not there (moved, or the model "
+                + "was copied from elsewhere); pass --store PATH.")
+    }
+    note("Using the event store the model was trained on: \(recorded) (pass --store to use another).")
+    return try StoreOptions.openForReading(path: recorded)
+}
+
 /// Prints a value as pretty JSON with sorted keys (for `--json`).
 func printJSON<Value: Encodable>(_ value: Value) throws {
     let encoder = JSONEncoder()

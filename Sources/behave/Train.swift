@@ -68,7 +68,7 @@ struct Train: ParsableCommand {
     @Option(help: "The model directory to write (default: models/<model>).")
     var out: String?
 
-    @Option(help: "Threads for matrix products.")
+    @Option(parsing: .unconditional, help: "Threads for matrix products.")
     var threads: Int = 2
 
     @OptionGroup var hyperparameters: HyperparameterOptions
@@ -118,16 +118,17 @@ struct Train: ParsableCommand {
     private func runNextItem() throws {
         let model = try nextItemModel()
         let config = try hyperparameters.resolve(model: model)
+        let directory = URL(fileURLWithPath: out ?? "models/\(model.rawValue)")
+        try checkOutputDirectory(directory.path, option: "--out")
         let store = try storeOptions.openForReading()
         let data = try NextItemData.load(from: store)
-        let directory = URL(fileURLWithPath: out ?? "models/\(model.rawValue)")
         let evaluated = data.validationExamples.count
-        FileHandle.standardError.write(Data("""
+        note("""
             Training \(model.rawValue) on \(ProgressReporter.grouped(data.users.count)) users and \
             \(ProgressReporter.grouped(data.itemCount)) items from \(store.location) \
             (\(ProgressReporter.grouped(evaluated)) users with validation and test items).
 
-            """.utf8))
+            """)
         let outcome = try Self.train(config: config, data: data)
         let package = NextItemPackage(trained: outcome, config: config, data: data, store: store.location)
         try package.save(to: directory, log: outcome.logLines)
@@ -135,10 +136,10 @@ struct Train: ParsableCommand {
             try printJSON(outcome.metrics)
             return
         }
-        print("\(model.rawValue): \(outcome.stopReason); kept epoch \(outcome.bestEpoch), "
+        say("\(model.rawValue): \(outcome.stopReason); kept epoch \(outcome.bestEpoch), "
             + String(format: "%.1f s of training.", outcome.trainSeconds))
         printRankingTable(outcome.metrics)
-        print("Model written to \(directory.path)")
+        say("Model written to \(directory.path)")
     }
 
     /// Trains with a progress bar and one log line per epoch on standard error.

@@ -26,7 +26,7 @@ struct ClassifyOptions: ParsableArguments {
     @Option(help: "Weigh positives by negatives/positives in the loss: true (default) or false.")
     var balanceClasses: Bool?
 
-    @Option(help: "--task purchase / churn: the label window, like 7d (default), 12h or 30m.")
+    @Option(parsing: .unconditional, help: "--task purchase / churn: the label window, like 7d (default), 12h or 30m.")
     var window: String?
 
     @Option(help: "--task purchase / churn: the cut-off as ISO 8601 (default: the last event minus the window).")
@@ -51,7 +51,11 @@ struct ClassifyOptions: ParsableArguments {
         guard let unit = window.last, let seconds = units[unit], let count = Int64(window.dropLast()), count > 0 else {
             throw ValidationError("--window \(window): write a positive number and a unit d, h, m or s, like 7d.")
         }
-        return .seconds(count * seconds)
+        let (total, overflow) = count.multipliedReportingOverflow(by: seconds)
+        guard !overflow, Duration.seconds(total) <= UserOutcomeData.longestWindow else {
+            throw ValidationError("--window \(window): at most 100 years (36500d); label windows are usually days or weeks.")
+        }
+        return .seconds(total)
     }
 
     /// The `--cutoff` in milliseconds since 1970, or nil.
@@ -101,29 +105,30 @@ extension Train {
 
     func runOutcome() throws {
         let (kind, config, window, cutoff) = try outcomeSettings()
-        let store = try storeOptions.openForReading()
         let outcomeTask: OutcomeTask = task == .purchase ? .purchase : .churn
+        let directory = URL(fileURLWithPath: out ?? "models/\(outcomeTask.rawValue)-\(kind.rawValue)")
+        try checkOutputDirectory(directory.path, option: "--out")
+        let store = try storeOptions.openForReading()
         let data = try UserOutcomeData.load(from: store, task: outcomeTask, window: window, cutoff: cutoff)
         let positives = data.examples.reduce(0) { $0 + $1.label }
         let cut = ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: Double(data.cutoff) / 1_000))
-        FileHandle.standardError.write(Data("""
+        note("""
             \(ProgressReporter.grouped(data.examples.count)) users with events before \(cut); \
             \(ProgressReporter.grouped(positives)) \(outcomeTask == .purchase ? "purchase" : "churn") in the next \(classify.windowText).
 
-            """.utf8))
+            """)
         let reporter = ProgressReporter(label: "train", total: nil, unit: "epochs")
         let classifier = try UserOutcomeClassifier.train(data: data, model: kind, config: config) { name, epoch in
             reporter.log("\(name) " + epoch.logLine)
         }
-        let directory = URL(fileURLWithPath: out ?? "models/\(outcomeTask.rawValue)-\(kind.rawValue)")
         try classifier.save(to: directory)
         if json {
             try printJSON(classifier.metrics)
             return
         }
-        print("\(outcomeTask.rawValue) within \(classify.windowText) after \(cut), model \(kind.rawValue):")
+        say("\(outcomeTask.rawValue) within \(classify.windowText) after \(cut), model \(kind.rawValue):")
         printClassificationTable(classifier.metrics, threshold: classifier.manifest.threshold)
-        print("Model written to \(directory.path); score users with `behave predict \(directory.path) --store \(storeOptions.store) --out scores.csv`.")
+        say("Model written to \(directory.path); score users with `behave predict \(directory.path) --store \(storeOptions.store) --out scores.csv`.")
     }
 
     /// `config` with the shared hyper-parameter flags applied.
@@ -168,52 +173,53 @@ extension Train {
     func runClassify() throws {
         let config = try classifierConfig()
         guard let data = classify.data, let label = classify.label else { return }
+        let directory = URL(fileURLWithPath: out ?? "models/classifier")
+        try checkOutputDirectory(directory.path, option: "--out")
         let table = try LabelledTable.read(path: data, label: label, positive: classify.positive)
         let positives = table.labels.reduce(0, +)
-        FileHandle.standardError.write(Data("""
+        note("""
             Read \(ProgressReporter.grouped(table.rows.count)) rows of \(data) (\(ProgressReporter.grouped(positives)) \
             with \(label) = \(table.positiveValue)), \(table.rejections.count) rejected.
 
-            """.utf8))
+            """)
         for rejection in table.rejections.prefix(5) {
-            FileHandle.standardError.write(Data("  line \(rejection.line): \(rejection.reason)\n".utf8))
+            note("  line \(rejection.line): \(rejection.reason)")
         }
         let reporter = ProgressReporter(label: "train", total: nil, unit: "epochs")
         let classifier = try TableClassifier.train(table: table, config: config, overrides: try classify.overrides()) {
             name, epoch in reporter.log("\(name) " + epoch.logLine)
         }
-        let directory = URL(fileURLWithPath: out ?? "models/classifier")
         try classifier.save(to: directory)
         if json {
             try printJSON(classifier.metrics)
             return
         }
-        print("Columns (inferred on the training rows; override with --kind name=kind):")
+        say("Columns (inferred on the training rows; override with --kind name=kind):")
         for profile in classifier.manifest.profiles {
             let note = profile.note.map { "  (\($0))" } ?? ""
-            print("  \(profile.name.padding(toLength: 24, withPad: " ", startingAt: 0)) \(profile.kind.rawValue.padding(toLength: 12, withPad: " ", startingAt: 0)) missing \(profile.missing), distinct \(profile.distinct)\(note)")
+            say("  \(profile.name.padding(toLength: 24, withPad: " ", startingAt: 0)) \(profile.kind.rawValue.padding(toLength: 12, withPad: " ", startingAt: 0)) missing \(profile.missing), distinct \(profile.distinct)\(note)")
         }
         let rows = classifier.manifest.rows
-        print("Rows: train \(rows["train"] ?? 0), validation \(rows["validation"] ?? 0), test \(rows["test"] ?? 0), rejected \(rows["rejected"] ?? 0); \(classifier.manifest.encoder.width) features.")
+        say("Rows: train \(rows["train"] ?? 0), validation \(rows["validation"] ?? 0), test \(rows["test"] ?? 0), rejected \(rows["rejected"] ?? 0); \(classifier.manifest.encoder.width) features.")
         printClassificationTable(classifier.metrics, threshold: classifier.manifest.threshold)
-        print("Model written to \(directory.path)")
+        say("Model written to \(directory.path)")
     }
 }
 
 /// Prints split x network rows of the main classification metrics.
 func printClassificationTable(_ metrics: [String: [String: ClassificationReport]], threshold: Double) {
-    print("split       network   roc-auc  pr-auc   log-loss brier    acc@0.5  f1@0.5   f1@chosen")
+    say("split       network   roc-auc  pr-auc   log-loss brier    acc@0.5  f1@0.5   f1@chosen")
     for split in ["validation", "test"] {
         for network in ["model", "baseline"] {
             guard let report = metrics[split]?[network] else { continue }
             let chosen = report.atChosenThreshold.map { String(format: "%.4f", $0.f1) } ?? "-"
-            print(split.padding(toLength: 12, withPad: " ", startingAt: 0)
+            say(split.padding(toLength: 12, withPad: " ", startingAt: 0)
                 + network.padding(toLength: 10, withPad: " ", startingAt: 0)
                 + String(format: "%-8.4f %-8.4f %-8.4f %-8.4f %-8.4f %-8.4f ", report.rocAUC ?? .nan, report.prAUC ?? .nan,
                     report.logLoss, report.brierScore, report.atHalf.accuracy, report.atHalf.f1) + chosen)
         }
     }
-    print(String(format: "(baseline = logistic regression on the same features; chosen threshold %.4f = best validation F1 of the model)", threshold))
+    say(String(format: "(baseline = logistic regression on the same features; chosen threshold %.4f = best validation F1 of the model)", threshold))
 }
 
 /// Milliseconds since 1970 of an ISO 8601 date or time given to `option`.

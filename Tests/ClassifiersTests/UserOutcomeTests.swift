@@ -140,7 +140,24 @@ import Testing
 
     @Test func aWindowLongerThanTheDataIsAClearError() {
         #expect { try UserOutcomeData.load(from: Self.store, task: .purchase, window: .seconds(90 * 86_400)) } throws: { error in
-            error.localizedDescription.contains("shorter --window")
+            error.localizedDescription.contains("no more than the 90-day window") && error.localizedDescription.contains("shorter window")
         }
+    }
+
+    @Test func cutOffsAndWindowsOutsideTheDataSayWhy() throws {
+        let week = Duration.seconds(7 * 86_400)
+        let early = Int64(-5_364_662_400_000)  // 1800-01-01
+        let error = #expect(throws: ClassifierError.self) {
+            try UserOutcomeData.load(from: Self.store, task: .purchase, window: week, cutoff: early)
+        }
+        #expect(error?.localizedDescription.contains("the cut-off 1800-01-01T00:00:00Z is at or before the first event") == true)
+        let late = #expect(throws: ClassifierError.self) {
+            try UserOutcomeData.load(from: Self.store, task: .purchase, window: week, cutoff: Int64.max / 2)
+        }
+        #expect(late?.localizedDescription.contains("at or after the last event") == true)
+        let huge = #expect(throws: ClassifierError.self) {
+            try UserOutcomeData.load(from: Self.store, task: .purchase, window: .seconds(1_000_000_000_000 * 86_400))
+        }
+        #expect(huge?.localizedDescription.contains("at most 100 years") == true)
     }
 }

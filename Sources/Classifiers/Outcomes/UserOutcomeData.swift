@@ -23,27 +23,46 @@ public struct UserOutcomeData: Sendable {
     /// External item ids by the store's dense item index.
     public var items: Vocabulary
 
+    /// The longest label window accepted (100 years).
+    public static let longestWindow = Duration.seconds(100 * 365 * 86_400)
+
     /// Reads and labels every user.
     ///
     /// - Parameters:
-    ///   - window: The label window's length.
+    ///   - window: The label window's length, at most ``longestWindow``.
     ///   - cutoff: The prediction time; by default the store's last event minus the window, so
-    ///     every window is fully observed.
-    /// - Throws: ``ClassifierError/badData(path:detail:)`` when the store is empty or the labels
-    ///   have one class; store errors.
+    ///     every window is fully observed. A given one must fall between the first and the last
+    ///     event.
+    /// - Throws: ``ClassifierError/invalidConfig(key:detail:)`` for a window out of range;
+    ///   ``ClassifierError/badData(path:detail:)`` when the store is empty, the cut-off leaves no
+    ///   history or no window, or the labels have one class; store errors.
     public static func load(
         from store: any EventStore, task: OutcomeTask, window: Duration, cutoff: Int64? = nil
     ) throws -> UserOutcomeData {
+        guard window > .zero, window <= Self.longestWindow else {
+            throw ClassifierError.invalidConfig(
+                key: "window", detail: "must be positive and at most 100 years (got \(window.components.seconds / 86_400) days)")
+        }
         let description = try store.describe()
         let milliseconds = window.components.seconds * 1_000 + window.components.attoseconds / 1_000_000_000_000_000
         guard let last = description.lastTimestamp, let first = description.firstTimestamp else {
             throw ClassifierError.badData(path: store.location, detail: "the event store is empty; ingest events first")
         }
         let cut = cutoff ?? (last - milliseconds)
-        guard cut > first else {
+        let day = { (time: Int64) in ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: Double(time) / 1_000)) }
+        if cutoff != nil, cut <= first || cut >= last {
             throw ClassifierError.badData(
                 path: store.location,
-                detail: "the events span less than the \(milliseconds / 86_400_000)-day window, so no user has history before the cut-off; use a shorter --window")
+                detail: "the cut-off \(day(cut)) is \(cut <= first ? "at or before the first" : "at or after the last") event; "
+                    + "pick one between \(day(first)) and \(day(last)) so that users have history before it and events after it")
+        }
+        guard cut > first else {
+            let span = Double(last - first) / 86_400_000
+            throw ClassifierError.badData(
+                path: store.location,
+                detail: "the events span \(String(format: "%.1f", span)) days, no more than the "
+                    + "\(String(format: "%g", Double(milliseconds) / 86_400_000))-day window, so no user has history before the cut-off; "
+                    + "use a shorter window")
         }
         let label: any WindowLabel
         switch task {

@@ -1,3 +1,4 @@
+import FileIO
 import Foundation
 
 /// A numeric table with one row per user: what ``UserFeatureExtractor/table(from:referenceTime:eventTypes:sessionGap:)``
@@ -59,7 +60,7 @@ public struct FeatureTable: Sendable, Hashable {
         do {
             handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
         } catch {
-            throw EventDataError.unwritable(path: path, reason: error.localizedDescription)
+            throw EventDataError.unwritable(path: path, reason: FileError.describe(error))
         }
         defer { try? handle.close() }
 
@@ -69,7 +70,7 @@ public struct FeatureTable: Sendable, Hashable {
             do {
                 try handle.write(contentsOf: buffer)
             } catch {
-                throw EventDataError.unwritable(path: path, reason: error.localizedDescription)
+                throw EventDataError.unwritable(path: path, reason: FileError.describe(error))
             }
             buffer.removeAll(keepingCapacity: true)
         }
@@ -108,7 +109,7 @@ public struct FeatureTable: Sendable, Hashable {
         do {
             try handle.synchronize()
         } catch {
-            throw EventDataError.unwritable(path: path, reason: error.localizedDescription)
+            throw EventDataError.unwritable(path: path, reason: FileError.describe(error))
         }
     }
 

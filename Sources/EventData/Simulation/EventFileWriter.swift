@@ -1,3 +1,4 @@
+import FileIO
 import Foundation
 
 /// Writes events to a CSV or JSON Lines file, streaming through a 1 MiB buffer.
@@ -60,7 +61,7 @@ public final class EventFileWriter {
         do {
             handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
         } catch {
-            throw EventDataError.unwritable(path: path, reason: error.localizedDescription)
+            throw EventDataError.unwritable(path: path, reason: FileError.describe(error))
         }
         buffer.reserveCapacity(Self.flushThreshold + 4096)
         if format == .csv {
@@ -99,7 +100,7 @@ public final class EventFileWriter {
         do {
             try handle?.close()
         } catch {
-            throw EventDataError.unwritable(path: path, reason: error.localizedDescription)
+            throw EventDataError.unwritable(path: path, reason: FileError.describe(error))
         }
         handle = nil
     }
@@ -260,7 +261,7 @@ public final class EventFileWriter {
         do {
             try handle.write(contentsOf: buffer)
         } catch {
-            throw EventDataError.unwritable(path: path, reason: error.localizedDescription)
+            throw EventDataError.unwritable(path: path, reason: FileError.describe(error))
         }
         buffer.removeAll(keepingCapacity: true)
     }

@@ -1,3 +1,4 @@
+import FileIO
 import Foundation
 
 /// What the simulator planted, for checking models and filters against it.
@@ -98,7 +99,7 @@ public struct GroundTruth: Sendable, Codable, Equatable {
         do {
             try encoder.encode(self).write(to: URL(fileURLWithPath: path))
         } catch {
-            throw EventDataError.unwritable(path: path, reason: error.localizedDescription)
+            throw EventDataError.unwritable(path: path, reason: FileError.describe(error))
         }
     }
 
@@ -111,7 +112,7 @@ public struct GroundTruth: Sendable, Codable, Equatable {
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))
         } catch {
-            throw EventDataError.unreadable(path: path, reason: error.localizedDescription)
+            throw EventDataError.unreadable(path: path, reason: FileError.describe(error))
         }
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase

@@ -1,4 +1,5 @@
 import Crypto
+import FileIO
 import Foundation
 import TensorEngine
 
@@ -89,13 +90,13 @@ public enum Checkpoint {
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         } catch {
-            throw .io(path: directory.path, message: error.localizedDescription)
+            throw .io(path: directory.path, message: FileError.describe(error))
         }
         try archive.write(to: directory.appendingPathComponent(weightsFileName))
         do {
             try configData.write(to: configURL, options: .atomic)
         } catch {
-            throw .io(path: configURL.path, message: error.localizedDescription)
+            throw .io(path: configURL.path, message: FileError.describe(error))
         }
     }
 
@@ -117,7 +118,7 @@ public enum Checkpoint {
         do {
             data = try Data(contentsOf: url)
         } catch {
-            throw .io(path: url.path, message: error.localizedDescription)
+            throw .io(path: url.path, message: FileError.describe(error))
         }
         do {
             return try JSONDecoder().decode(type, from: data)
@@ -274,7 +275,7 @@ public enum Checkpoint {
             do {
                 try contents().write(to: url, options: .atomic)
             } catch {
-                throw .io(path: url.path, message: error.localizedDescription)
+                throw .io(path: url.path, message: FileError.describe(error))
             }
         }
     }

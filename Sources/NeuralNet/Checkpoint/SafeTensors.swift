@@ -1,3 +1,4 @@
+import FileIO
 import Foundation
 
 /// A named collection of float tensors in the safetensors format.
@@ -71,7 +72,7 @@ public struct SafeTensorsArchive: Sendable, Equatable {
         do {
             data = try Data(contentsOf: url)
         } catch {
-            throw .io(path: url.path, message: error.localizedDescription)
+            throw .io(path: url.path, message: FileError.describe(error))
         }
         try self.init(data: data, path: url.path)
     }
@@ -184,7 +185,7 @@ public struct SafeTensorsArchive: Sendable, Equatable {
         do {
             try encoded().write(to: url, options: .atomic)
         } catch {
-            throw .io(path: url.path, message: error.localizedDescription)
+            throw .io(path: url.path, message: FileError.describe(error))
         }
     }
 

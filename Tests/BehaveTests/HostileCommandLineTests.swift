@@ -1,0 +1,106 @@
+import ArgumentParser
+import EventData
+import Foundation
+import Recommenders
+import Testing
+
+@testable import behave
+
+/// A temporary directory with an event store of 30 users cycling through 10 items.
+private func smallShop() throws -> URL {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("behave-hostile-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    var lines = ["user_id,timestamp,event_type,item_id"]
+    for user in 0..<30 {
+        for step in 0..<6 { lines.append("u\(user),\(1_000 + step),view,i\((user + step) % 10)") }
+    }
+    let log = directory.appendingPathComponent("log.csv").path
+    try lines.joined(separator: "\n").write(toFile: log, atomically: true, encoding: .utf8)
+    let store = try SQLiteEventStore(path: directory.appendingPathComponent("behavior.db").path)
+    _ = try store.ingest(try EventFileReader.open(path: log, schema: ReaderSchema()))
+    return directory
+}
+
+/// Careless and hostile use of the command line (issue 10): each test failed before its fix.
+@Suite("behave: careless and hostile command lines", .serialized)
+struct HostileCommandLineTests {
+    @Test func negativeNumbersGetARangeErrorNotMissingValue() throws {
+        let cases: [(any ParsableCommand.Type, [String], String)] = [
+            (Train.self, ["--hidden", "-1"], "hidden must be between 1 and 1048576 (got -1)"),
+            (Train.self, ["--epochs", "-5"], "epochs must be between 1"),
+            (Recommend.self, ["m", "--history", "a", "-k", "-3"], "-k must be at least 1 (got -3)"),
+            (Train.self, ["--task", "purchase", "--window", "-7d"], "--window -7d: write a positive number"),
+            (Train.self, ["--task", "purchase", "--window", "1000000000000d"], "--window 1000000000000d: at most 100 years"),
+        ]
+        for (command, arguments, fragment) in cases {
+            do {
+                _ = try command.parse(arguments)
+                Issue.record("\(arguments) should fail")
+            } catch {
+                let message = command.message(for: error)
+                #expect(message.contains(fragment), "\(arguments): \(message)")
+                #expect(!message.contains("Missing value"), "\(arguments): \(message)")
+            }
+        }
+    }
+
+    @Test func anOutputPathThatIsAFileFailsBeforeTraining() throws {
+        let directory = try smallShop()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("taken").path
+        try Data("x".utf8).write(to: URL(fileURLWithPath: file))
+        let start = Date()
+        let command = try Train.parse([
+            "--store", directory.appendingPathComponent("behavior.db").path, "--out", file, "--epochs", "200",
+        ])
+        #expect { try command.run() } throws: { error in
+            Train.message(for: error).contains("--out \(file): this is a file, not a folder")
+        }
+        #expect(Date().timeIntervalSince(start) < 5, "refused before training")
+    }
+
+    @Test func modelsRecordAnAbsoluteStoreAndSayWhichStoreTheyRead() throws {
+        let directory = try smallShop()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        // The store as typed relative to the working directory (without changing it: other
+        // suites run at the same time).
+        let depth = FileManager.default.currentDirectoryPath.split(separator: "/").count
+        let relative = String(repeating: "../", count: depth) + directory.path.dropFirst()
+        let model = directory.appendingPathComponent("model").path
+        try Train.parse(["--store", relative + "/behavior.db", "--model", "pop", "--out", model]).run()
+        let package = try NextItemPackage.load(from: URL(fileURLWithPath: model))
+        #expect(package.manifest.store == directory.appendingPathComponent("behavior.db").standardizedFileURL.path)
+        // Moved stores are named, with the way out.
+        let moved = directory.appendingPathComponent("moved.db").path
+        try FileManager.default.moveItem(atPath: directory.appendingPathComponent("behavior.db").path, toPath: moved)
+        #expect { try Evaluate.parse([model]).run() } throws: { error in
+            Evaluate.message(for: error).contains("which is not there") && Evaluate.message(for: error).contains("--store PATH")
+        }
+        try Evaluate.parse([model, "--store", moved]).run()
+    }
+
+    @Test func predictOnANextItemModelPointsToRecommend() throws {
+        let directory = try smallShop()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let model = directory.appendingPathComponent("model").path
+        try Train.parse(["--store", directory.appendingPathComponent("behavior.db").path, "--model", "pop", "--out", model]).run()
+        #expect {
+            try Predict.parse([model, "--data", "x.csv", "--out", directory.appendingPathComponent("o.csv").path]).run()
+        } throws: { error in
+            Predict.message(for: error).contains("holds a next-item recommender") && Predict.message(for: error).contains("behave recommend")
+        }
+    }
+
+    @Test func controlCharactersAreEscapedForTheTerminal() {
+        #expect(TerminalText.escaped("plain id 42") == "plain id 42")
+        #expect(TerminalText.escaped("u\u{1B}[31mred\u{07}") == "u\\u{1B}[31mred\\u{7}")
+        #expect(TerminalText.escaped("a\tb\nc\rd\u{7F}\u{9B}") == "a\tb\nc\\u{D}d\\u{7F}\\u{9B}")
+    }
+
+    @Test func foundationFileErrorsReadAsWords() {
+        let error = CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: "/root/x"])
+        let shown = Behave.plain(error).localizedDescription
+        #expect(shown == "/root/x: permission denied")
+        #expect(!Behave.plain(CocoaError(.fileWriteUnknown)).localizedDescription.contains("NSCocoaErrorDomain error"))
+    }
+}
