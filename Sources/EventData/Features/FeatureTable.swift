@@ -29,7 +29,8 @@ public struct FeatureTable: Sendable, Hashable {
     /// a quote, a carriage return or a line feed. An attribute a user lacks is an empty field.
     ///
     /// - Parameters:
-    ///   - path: The file to create (or truncate).
+    ///   - path: The file to create or replace (written under a temporary name and moved into
+    ///     place when complete, so a failed write leaves no partial table).
     ///   - attributes: Attribute values by user id and then attribute name (as
     ///     ``EventStore/attributes(kind:)`` returns them for `.user`).
     ///   - attributeColumns: The attribute names to append as columns, in order.
@@ -52,25 +53,20 @@ public struct FeatureTable: Sendable, Hashable {
                 path: path,
                 reason: "the table has \(userIDs.count) user ids for \(rows.count) rows; give one user id per row")
         }
-        guard FileManager.default.createFile(atPath: path, contents: nil) else {
-            throw EventDataError.unwritable(
-                path: path, reason: "the file cannot be created; check that its folder exists and is writable")
-        }
-        let handle: FileHandle
+        let file: OutputFile
         do {
-            handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+            file = try OutputFile(path: path)
         } catch {
-            throw EventDataError.unwritable(path: path, reason: FileError.describe(error))
+            throw EventDataError.unwritable(path: path, reason: error.reason)
         }
-        defer { try? handle.close() }
 
         var buffer: [UInt8] = []
         buffer.reserveCapacity(1 << 20)
         func flush() throws {
             do {
-                try handle.write(contentsOf: buffer)
+                try file.write(Data(buffer))
             } catch {
-                throw EventDataError.unwritable(path: path, reason: FileError.describe(error))
+                throw EventDataError.unwritable(path: path, reason: error.reason)
             }
             buffer.removeAll(keepingCapacity: true)
         }
@@ -107,9 +103,9 @@ public struct FeatureTable: Sendable, Hashable {
         }
         try flush()
         do {
-            try handle.synchronize()
+            try file.commit()
         } catch {
-            throw EventDataError.unwritable(path: path, reason: FileError.describe(error))
+            throw EventDataError.unwritable(path: path, reason: error.reason)
         }
     }
 

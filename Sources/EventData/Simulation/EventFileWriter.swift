@@ -40,12 +40,13 @@ public final class EventFileWriter {
     /// Events written so far (including those still in the buffer).
     public private(set) var eventsWritten = 0
 
-    private var handle: FileHandle?
+    private var file: OutputFile?
     private var buffer: [UInt8] = []
     private static let flushThreshold = 1 << 20
     private let jsonKeys: [[UInt8]]
 
-    /// Creates (or truncates) the file at `path` and, for CSV, writes the header.
+    /// Starts the file at `path` (under a temporary name until ``finish()``, so an interrupted
+    /// run leaves no partial log) and, for CSV, writes the header.
     ///
     /// - Throws: ``EventDataError/unwritable(path:reason:)`` when the file cannot be created.
     public init(path: String, format: Format) throws {
@@ -54,14 +55,10 @@ public final class EventFileWriter {
         jsonKeys = Self.columns.enumerated().map { index, name in
             Array(((index == 0 ? "{\"" : ",\"") + name + "\":").utf8)
         }
-        guard FileManager.default.createFile(atPath: path, contents: nil) else {
-            throw EventDataError.unwritable(
-                path: path, reason: "the file cannot be created; check that its folder exists and is writable")
-        }
         do {
-            handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+            file = try OutputFile(path: path)
         } catch {
-            throw EventDataError.unwritable(path: path, reason: FileError.describe(error))
+            throw EventDataError.unwritable(path: path, reason: error.reason)
         }
         buffer.reserveCapacity(Self.flushThreshold + 4096)
         if format == .csv {
@@ -69,8 +66,6 @@ public final class EventFileWriter {
             buffer.append(UInt8(ascii: "\n"))
         }
     }
-
-    deinit { try? handle?.close() }
 
     /// Appends one event.
     ///
@@ -92,17 +87,17 @@ public final class EventFileWriter {
             category: event.category.map(prepare))
     }
 
-    /// Writes what is buffered and closes the file. Further writes fail.
+    /// Writes what is buffered and moves the complete file to ``path``. Further writes fail.
     ///
     /// - Throws: ``EventDataError/unwritable(path:reason:)`` when the file cannot be written.
     public func finish() throws {
         try flush()
         do {
-            try handle?.close()
+            try file?.commit()
         } catch {
-            throw EventDataError.unwritable(path: path, reason: FileError.describe(error))
+            throw EventDataError.unwritable(path: path, reason: error.reason)
         }
-        handle = nil
+        file = nil
     }
 
     // MARK: - Fast path (the simulator formats each id once, not once per event)
@@ -165,7 +160,7 @@ public final class EventFileWriter {
         user: Text, timestamp: Int64, type: Text, item: Text?, session: Text?, value: Number, duration: Number,
         category: Text?
     ) throws {
-        guard handle != nil else {
+        guard file != nil else {
             throw EventDataError.unwritable(path: path, reason: "the writer was already finished")
         }
         switch format {
@@ -255,13 +250,13 @@ public final class EventFileWriter {
 
     private func flush() throws {
         guard !buffer.isEmpty else { return }
-        guard let handle else {
+        guard let file else {
             throw EventDataError.unwritable(path: path, reason: "the writer was already finished")
         }
         do {
-            try handle.write(contentsOf: buffer)
+            try file.write(Data(buffer))
         } catch {
-            throw EventDataError.unwritable(path: path, reason: FileError.describe(error))
+            throw EventDataError.unwritable(path: path, reason: error.reason)
         }
         buffer.removeAll(keepingCapacity: true)
     }

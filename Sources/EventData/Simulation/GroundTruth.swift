@@ -97,7 +97,7 @@ public struct GroundTruth: Sendable, Codable, Equatable {
         encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.dateEncodingStrategy = .millisecondsSince1970
         do {
-            try encoder.encode(self).write(to: URL(fileURLWithPath: path))
+            try encoder.encode(self).write(to: URL(fileURLWithPath: path), options: .atomic)
         } catch {
             throw EventDataError.unwritable(path: path, reason: FileError.describe(error))
         }

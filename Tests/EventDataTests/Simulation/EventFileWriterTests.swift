@@ -90,10 +90,10 @@ struct EventFileWriterTests {
 
     @Test("a file in a missing folder cannot be created, and the error names it")
     func missingFolder() {
-        let path = "/nonexistent-folder-\(UUID().uuidString)/events.csv"
+        let folder = "/nonexistent-folder-\(UUID().uuidString)"
+        let path = folder + "/events.csv"
         #expect(
-            throws: EventDataError.unwritable(
-                path: path, reason: "the file cannot be created; check that its folder exists and is writable")
+            throws: EventDataError.unwritable(path: path, reason: "the folder \(folder) does not exist; create it first")
         ) {
             try EventFileWriter(path: path, format: .csv)
         }
