@@ -41,8 +41,8 @@ func note(_ text: String) {
     FileHandle.standardError.write(Data((TerminalText.escaped(text) + "\n").utf8))
 }
 
-/// An error from Foundation, in plain words with its path.
-struct PlainFileError: LocalizedError {
+/// An error message without ArgumentParser's usage line.
+struct PlainError: LocalizedError {
     let errorDescription: String?
 }
 
@@ -50,21 +50,31 @@ extension Behave {
     /// Parses and runs a command; errors are printed as ArgumentParser would, but with
     /// Foundation's error codes translated into words and control characters escaped.
     static func runReportingErrors(_ arguments: [String]? = nil) -> Never {
+        var command: any ParsableCommand
         do {
-            var command = try parseAsRoot(arguments)
-            try command.run()
-            Foundation.exit(ExitCode.success.rawValue)
+            command = try parseAsRoot(arguments)
         } catch {
-            let shown = plain(error)
-            let code = exitCode(for: shown)
-            let message = TerminalText.escaped(fullMessage(for: shown))
-            if code == .success {
-                print(message)
-            } else {
-                FileHandle.standardError.write(Data((message + "\n").utf8))
-            }
-            Foundation.exit(code.rawValue)
+            report(error)
         }
+        do {
+            try command.run()
+        } catch {
+            // A problem found while running is about the data, not the command's usage.
+            report(error is ValidationError ? PlainError(errorDescription: "\(error)") : plain(error))
+        }
+        Foundation.exit(ExitCode.success.rawValue)
+    }
+
+    /// Prints `error` (or help, or a version) where ArgumentParser would, and exits.
+    private static func report(_ error: any Error) -> Never {
+        let code = exitCode(for: error)
+        let message = TerminalText.escaped(fullMessage(for: error))
+        if code == .success {
+            print(message)
+        } else {
+            FileHandle.standardError.write(Data((message + "\n").utf8))
+        }
+        Foundation.exit(code.rawValue)
     }
 
     /// `error`, or for Foundation's file errors a plain-words version naming the file.
@@ -73,6 +83,6 @@ extension Behave {
         let path = (error as NSError).userInfo[NSFilePathErrorKey] as? String
             ?? ((error as NSError).userInfo[NSURLErrorKey] as? URL)?.path
         let reason = FileError.describe(error)
-        return PlainFileError(errorDescription: path.map { "\($0): \(reason)" } ?? reason)
+        return PlainError(errorDescription: path.map { "\($0): \(reason)" } ?? reason)
     }
 }

@@ -1,25 +1,9 @@
 import ArgumentParser
-import EventData
 import Foundation
 import Recommenders
 import Testing
 
 @testable import behave
-
-/// A temporary directory with an event store of 30 users cycling through 10 items.
-private func smallShop() throws -> URL {
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("behave-hostile-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    var lines = ["user_id,timestamp,event_type,item_id"]
-    for user in 0..<30 {
-        for step in 0..<6 { lines.append("u\(user),\(1_000 + step),view,i\((user + step) % 10)") }
-    }
-    let log = directory.appendingPathComponent("log.csv").path
-    try lines.joined(separator: "\n").write(toFile: log, atomically: true, encoding: .utf8)
-    let store = try SQLiteEventStore(path: directory.appendingPathComponent("behavior.db").path)
-    _ = try store.ingest(try EventFileReader.open(path: log, schema: ReaderSchema()))
-    return directory
-}
 
 /// Careless and hostile use of the command line (issue 10): each test failed before its fix.
 @Suite("behave: careless and hostile command lines", .serialized)
@@ -45,7 +29,7 @@ struct HostileCommandLineTests {
     }
 
     @Test func anOutputPathThatIsAFileFailsBeforeTraining() throws {
-        let directory = try smallShop()
+        let directory = try shopDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let file = directory.appendingPathComponent("taken").path
         try Data("x".utf8).write(to: URL(fileURLWithPath: file))
@@ -60,7 +44,7 @@ struct HostileCommandLineTests {
     }
 
     @Test func modelsRecordAnAbsoluteStoreAndSayWhichStoreTheyRead() throws {
-        let directory = try smallShop()
+        let directory = try shopDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         // The store as typed relative to the working directory (without changing it: other
         // suites run at the same time).
@@ -80,7 +64,7 @@ struct HostileCommandLineTests {
     }
 
     @Test func predictOnANextItemModelPointsToRecommend() throws {
-        let directory = try smallShop()
+        let directory = try shopDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let model = directory.appendingPathComponent("model").path
         try Train.parse(["--store", directory.appendingPathComponent("behavior.db").path, "--model", "pop", "--out", model]).run()

@@ -7,7 +7,7 @@ import Testing
 @testable import behave
 
 /// A temporary directory with an event store of 40 users cycling through 12 items.
-private func shopDirectory() throws -> URL {
+func shopDirectory() throws -> URL {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("behave-rec-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     var lines = ["user_id,timestamp,event_type,item_id"]
