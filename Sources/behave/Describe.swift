@@ -52,24 +52,24 @@ struct Describe: ParsableCommand {
             return
         }
         let g = ProgressReporter.grouped
-        print("Event store \(store.location)")
-        print("  users \(g(description.users)), items \(g(description.items)), events \(g(description.events))")
-        print("  sessions: \(g(sessionsByGap)) (source session ids, and \(sessionGap)-minute gaps elsewhere); \(g(description.sessions)) distinct source session ids")
+        say("Event store \(store.location)")
+        say("  users \(g(description.users)), items \(g(description.items)), events \(g(description.events))")
+        say("  sessions: \(g(sessionsByGap)) (source session ids, and \(sessionGap)-minute gaps elsewhere); \(g(description.sessions)) distinct source session ids")
         let types = description.eventsByType.sorted { $0.value > $1.value }.map { "\($0.key) \(g($0.value))" }
-        if !types.isEmpty { print("  events by type: \(types.joined(separator: ", "))") }
+        if !types.isEmpty { say("  events by type: \(types.joined(separator: ", "))") }
         if let first = description.firstTimestamp, let last = description.lastTimestamp {
-            print("  from \(Self.date(first)) to \(Self.date(last))")
+            say("  from \(Self.date(first)) to \(Self.date(last))")
         }
-        if let sparsity = description.sparsity { print(String(format: "  sparsity %.4f", sparsity)) }
+        if let sparsity = description.sparsity { say(String(format: "  sparsity %.4f", sparsity)) }
         if let q = description.interactionsPerUser {
-            print("  events per user: min \(Self.number(q.min)), p25 \(Self.number(q.p25)), median \(Self.number(q.median)), p75 \(Self.number(q.p75)), p90 \(Self.number(q.p90)), max \(Self.number(q.max))")
+            say("  events per user: min \(Self.number(q.min)), p25 \(Self.number(q.p25)), median \(Self.number(q.median)), p75 \(Self.number(q.p75)), p90 \(Self.number(q.p90)), max \(Self.number(q.max))")
         }
-        print("  rejected rows \(g(description.rejects))" + (description.rejectsByKind.isEmpty ? "" : " (" + description.rejectsByKind.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + ")"))
+        say("  rejected rows \(g(description.rejects))" + (description.rejectsByKind.isEmpty ? "" : " (" + description.rejectsByKind.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + ")"))
         for rejection in try store.rejects(limit: rejects) {
-            print("    \(rejection.source) line \(rejection.rejection.line): \(rejection.rejection.reason)")
+            say("    \(rejection.source) line \(rejection.rejection.line): \(rejection.rejection.reason)")
         }
-        print("  sources: \(description.sources.count)")
-        for note in Self.interruptedNotes(description, store: storeOptions.store) { print(note) }
+        say("  sources: \(description.sources.count)")
+        for note in Self.interruptedNotes(description, store: storeOptions.store) { say(note) }
     }
 
     /// One line per ingest that did not complete, naming its source and the command that

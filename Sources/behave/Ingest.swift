@@ -161,14 +161,14 @@ struct Ingest: ParsableCommand {
         let (table, rejections) = try AttributeTableReader.read(path: path)
         _ = try store.ingestAttributes(table.rows, kind: kind)
         if !json {
-            print("\(path): \(table.rows.count) \(kind.rawValue) attribute rows (\(table.columns.joined(separator: ", "))), \(rejections.count) rejected.")
-            for rejection in rejections.prefix(5) { print("  line \(rejection.line): \(rejection.reason)") }
+            say("\(path): \(table.rows.count) \(kind.rawValue) attribute rows (\(table.columns.joined(separator: ", "))), \(rejections.count) rejected.")
+            for rejection in rejections.prefix(5) { say("  line \(rejection.line): \(rejection.reason)") }
         }
         return AttributeReport(file: path, rows: table.rows.count, rejected: rejections.count, rejections: Array(rejections.prefix(20)))
     }
 
     private func printSummary(_ summary: IngestSummary) {
-        for line in Self.summaryLines(summary) { print(line) }
+        for line in Self.summaryLines(summary) { say(line) }
     }
 
     /// The text report of one ingest, line by line.

@@ -59,7 +59,9 @@ struct Quickstart: ParsableCommand {
 
         say("2. Ingesting into \(storePath)")
         let store = try SQLiteEventStore(path: storePath)
-        let ingest = try store.ingest(try EventFileReader.open(path: logPath, schema: ReaderSchema()))
+        let ingest = try store.ingest(
+            try EventFileReader.open(path: logPath, schema: ReaderSchema()), options: IngestOptions(plausibility: .standard),
+            progress: nil)
         say("   \(ProgressReporter.grouped(ingest.stored)) stored, \(ProgressReporter.grouped(ingest.duplicates)) already there, \(ingest.rejected) rejected")
 
         let data = try NextItemData.load(from: store)
