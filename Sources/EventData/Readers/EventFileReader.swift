@@ -185,14 +185,7 @@ public struct EventFileReader: EventSource, Sendable {
             mapping.keys.map { ($0.value, $0.key.ordinal) }, uniquingKeysWith: { first, _ in first })
         // The field ordinal (or -1) of each member of the current line.
         var memberOrdinals: [Int] = []
-        while let item = try lines.next() {
-            let (line, number): (UnsafeRawBufferPointer, Int)
-            switch item {
-            case .line(let bytes, let lineNumber): (line, number) = (bytes, lineNumber)
-            case .tooLong(let lineNumber, let byteCount, let start):
-                try body(Self.rejectTooLong(line: lineNumber, byteCount: byteCount, start: start, window: window))
-                continue
-            }
+        while let (line, number) = try Self.nextLine(lines, window: window, body) {
             if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
             guard ByteText.isValidUTF8(line) else {
                 try body(
@@ -253,14 +246,7 @@ public struct EventFileReader: EventSource, Sendable {
         let lines = LineReader(window: window)
         var positions: [String: Int64] = [:]
         let type = plan.mapping.constantEventType ?? ColumnMapping.defaultEventType
-        while let item = try lines.next() {
-            let (line, number): (UnsafeRawBufferPointer, Int)
-            switch item {
-            case .line(let bytes, let lineNumber): (line, number) = (bytes, lineNumber)
-            case .tooLong(let lineNumber, let byteCount, let start):
-                try body(Self.rejectTooLong(line: lineNumber, byteCount: byteCount, start: start, window: window))
-                continue
-            }
+        while let (line, number) = try Self.nextLine(lines, window: window, body) {
             // The first two space- or tab-separated tokens, and how many there are.
             var tokens = (UnsafeRawBufferPointer(start: nil, count: 0), UnsafeRawBufferPointer(start: nil, count: 0))
             var tokenCount = 0
@@ -299,6 +285,22 @@ public struct EventFileReader: EventSource, Sendable {
     }
 
     /// The rejection of a line that ``LineReader`` skipped as too long.
+    /// The next line and its number; lines too long to hold are passed to `body` as rejections
+    /// on the way.
+    private static func nextLine(
+        _ lines: LineReader, window: ByteWindow, _ body: (SourceRow) throws -> Void
+    ) throws -> (UnsafeRawBufferPointer, Int)? {
+        while let item = try lines.next() {
+            switch item {
+            case .line(let bytes, let lineNumber):
+                return (bytes, lineNumber)
+            case .tooLong(let lineNumber, let byteCount, let start):
+                try body(rejectTooLong(line: lineNumber, byteCount: byteCount, start: start, window: window))
+            }
+        }
+        return nil
+    }
+
     private static func rejectTooLong(line: Int, byteCount: Int, start: [UInt8], window: ByteWindow) -> SourceRow {
         start.withUnsafeBytes { raw in
             reject(
