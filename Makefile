@@ -4,7 +4,9 @@ PYTHON ?= python3
 VENV ?= .venv
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: run test bench bench-ingest bench-next-item bench-classify bench-outcomes deps fixtures clean
+SWIFT_SOURCES := Sources Tests benchmarks/Swift fuzz/Sources fuzz/Package.swift Package.swift
+
+.PHONY: run test lint format bench bench-ingest bench-next-item bench-classify bench-outcomes deps fixtures clean
 
 ## Installs the system libraries the build needs (OpenBLAS, SQLite, zlib) with apt-get when absent.
 deps:
@@ -21,6 +23,14 @@ run: deps
 ## The test suite (debug build, Swift Testing).
 test: deps
 	$(SWIFT) test
+
+## Style check with the toolchain's swift-format and the repo's .swift-format (CI runs it).
+lint:
+	$(SWIFT) format lint --strict --recursive $(SWIFT_SOURCES)
+
+## Rewrites the Swift sources in the repo's style.
+format:
+	$(SWIFT) format format --in-place --recursive $(SWIFT_SOURCES)
 
 ## Side-by-side benchmarks against PyTorch (sets up a PyTorch virtualenv when absent).
 bench: deps

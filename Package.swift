@@ -70,7 +70,9 @@ let package = Package(
             swiftSettings: fastMath
         ),
         // Metrics for task models: ranking (HR, NDCG, MRR) and binary classification reports.
-        .target(name: "Evaluation", dependencies: ["TensorEngine"], swiftSettings: [.enableUpcomingFeature("ExistentialAny")]),
+        .target(
+            name: "Evaluation", dependencies: ["TensorEngine"],
+            swiftSettings: [.enableUpcomingFeature("ExistentialAny")]),
         // Next-item recommenders (popularity, GRU4Rec, SASRec): training, scoring, model packages.
         .target(
             name: "Recommenders",
@@ -91,7 +93,8 @@ let package = Package(
         .executableTarget(
             name: "behave",
             dependencies: [
-                "NeuralNet", "TensorEngine", "Linalg", "EventData", "Evaluation", "Recommenders", "Classifiers", "FileIO",
+                "NeuralNet", "TensorEngine", "Linalg", "EventData", "Evaluation", "Recommenders", "Classifiers",
+                "FileIO",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: [.enableUpcomingFeature("ExistentialAny")]
@@ -107,10 +110,15 @@ let package = Package(
         .testTarget(name: "TensorEngineTests", dependencies: ["TensorEngine", "TestSupport"]),
         .testTarget(
             name: "BehaveTests",
-            dependencies: ["behave", "TensorEngine", "EventData", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: [
+                "behave", "TensorEngine", "EventData",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
         ),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"]),
-        .testTarget(name: "ClassifiersTests", dependencies: ["Classifiers", "EventData", "Evaluation", "NeuralNet", "TensorEngine"]),
+        .testTarget(
+            name: "ClassifiersTests",
+            dependencies: ["Classifiers", "EventData", "Evaluation", "NeuralNet", "TensorEngine"]),
         .testTarget(name: "FileIOTests", dependencies: ["FileIO"]),
         .testTarget(
             name: "RecommendersTests",

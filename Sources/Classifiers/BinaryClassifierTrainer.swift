@@ -11,7 +11,9 @@ public struct LabelledFeatures: Sendable {
 
     /// - Precondition: `features.count == featureCount * labels.count`, labels 0 or 1.
     public init(features: [Float], featureCount: Int, labels: [Int]) {
-        precondition(features.count == featureCount * labels.count, "LabelledFeatures: \(features.count) values for \(labels.count) rows of \(featureCount)")
+        precondition(
+            features.count == featureCount * labels.count,
+            "LabelledFeatures: \(features.count) values for \(labels.count) rows of \(featureCount)")
         self.features = features
         self.featureCount = featureCount
         self.labels = labels
@@ -22,7 +24,9 @@ public struct LabelledFeatures: Sendable {
 }
 
 /// Builds the network of a tabular classifier: `F -> hidden... -> 1` logit.
-public func makeTabularNetwork(_ config: ClassifierConfig, featureCount: Int, generator: inout RandomGenerator) -> Sequential {
+public func makeTabularNetwork(_ config: ClassifierConfig, featureCount: Int, generator: inout RandomGenerator)
+    -> Sequential
+{
     var steps: [Sequential.Step] = []
     var width = featureCount
     for hidden in config.model == .mlp ? config.hiddenSizes : [] {
@@ -50,7 +54,9 @@ public func tabularNetworkShapes(_ config: ClassifierConfig, featureCount: Int) 
 }
 
 /// Probabilities of rows `[N, F]` under `network`, in evaluation mode, without gradients.
-public func probabilities(of network: Sequential, features: [Float], featureCount: Int, batchSize: Int = 4096) -> [Double] {
+public func probabilities(of network: Sequential, features: [Float], featureCount: Int, batchSize: Int = 4096)
+    -> [Double]
+{
     network.setTraining(false)
     defer { network.setTraining(true) }
     let rows = featureCount == 0 ? 0 : features.count / featureCount
@@ -58,7 +64,9 @@ public func probabilities(of network: Sequential, features: [Float], featureCoun
     result.reserveCapacity(rows)
     for start in stride(from: 0, to: rows, by: batchSize) {
         let count = min(batchSize, rows - start)
-        let x = Tensor(shape: [count, featureCount], scalars: Array(features[(start * featureCount)..<((start + count) * featureCount)]))
+        let x = Tensor(
+            shape: [count, featureCount],
+            scalars: Array(features[(start * featureCount)..<((start + count) * featureCount)]))
         let p = Tensor.withoutGradients { network(x).sigmoid() }
         result += p.scalars.map(Double.init)
     }
@@ -135,7 +143,8 @@ public struct BinaryClassifierTrainer {
     ) throws(ClassifierError) -> Outcome {
         let positives = trainingLabels.reduce(0, +)
         let negatives = trainingLabels.count - positives
-        let weight: Float? = config.balanceClasses && positives > 0 && negatives > 0
+        let weight: Float? =
+            config.balanceClasses && positives > 0 && negatives > 0
             ? Float(negatives) / Float(positives) : nil
         let optimizer = Adam(for: network, learningRate: config.learningRate, weightDecay: config.weightDecay)
         var rng = RandomGenerator(seed: config.seed &+ 3)
@@ -173,7 +182,12 @@ public struct BinaryClassifierTrainer {
             network.setTraining(true)
             let improved = best.map { auc > $0.auc } ?? true
             if improved {
-                best = (epoch, auc, network.parameters().reduce(into: [:]) { $0[$1.key] = Tensor(shape: $1.tensor.shape, scalars: $1.tensor.scalars) })
+                best = (
+                    epoch, auc,
+                    network.parameters().reduce(into: [:]) {
+                        $0[$1.key] = Tensor(shape: $1.tensor.shape, scalars: $1.tensor.scalars)
+                    }
+                )
                 stale = 0
             } else {
                 stale += 1
@@ -184,7 +198,8 @@ public struct BinaryClassifierTrainer {
             history.append(record)
             epochEnd?(record)
             if config.patience > 0, stale >= config.patience {
-                stopReason = "early stop: no better validation ROC-AUC in \(config.patience) epochs after epoch \(best?.epoch ?? 0)"
+                stopReason =
+                    "early stop: no better validation ROC-AUC in \(config.patience) epochs after epoch \(best?.epoch ?? 0)"
                 break
             }
         }

@@ -61,11 +61,15 @@ public struct ClassifierConfig: Sendable, Codable, Equatable {
         try require(
             hiddenSizes.allSatisfy { (1...Self.maximumWidth).contains($0) } && hiddenSizes.count <= 64, "--layers",
             "must be up to 64 widths between 1 and \(Self.maximumWidth), like 128,64 (got \(hiddenSizes))")
-        try require(model == .logistic || !hiddenSizes.isEmpty, "--layers", "needs at least one hidden layer for an MLP")
+        try require(
+            model == .logistic || !hiddenSizes.isEmpty, "--layers", "needs at least one hidden layer for an MLP")
         try require((0..<1).contains(dropout), "--dropout", "must be in [0, 1) (got \(dropout))")
-        try require(learningRate > 0 && learningRate.isFinite, "--learning-rate", "must be positive (got \(learningRate))")
+        try require(
+            learningRate > 0 && learningRate.isFinite, "--learning-rate", "must be positive (got \(learningRate))")
         try require(weightDecay >= 0, "--weight-decay", "must be 0 or more (got \(weightDecay))")
-        try require((1...Self.maximumWidth).contains(batchSize), "--batch-size", "must be between 1 and \(Self.maximumWidth) (got \(batchSize))")
+        try require(
+            (1...Self.maximumWidth).contains(batchSize), "--batch-size",
+            "must be between 1 and \(Self.maximumWidth) (got \(batchSize))")
         try require((1...1_000_000).contains(epochs), "--epochs", "must be between 1 and 1000000 (got \(epochs))")
         try require(patience >= 0, "--patience", "must be 0 (never stop early) or more (got \(patience))")
         try require(

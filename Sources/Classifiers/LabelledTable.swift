@@ -35,7 +35,8 @@ public struct LabelledTable: Sendable {
         guard let labelIndex = reader.columns.firstIndex(of: label) else {
             throw ClassifierError.badData(
                 path: path,
-                detail: "no column '\(label)'; the columns are " + reader.columns.map { "'\($0)'" }.joined(separator: ", ")
+                detail: "no column '\(label)'; the columns are "
+                    + reader.columns.map { "'\($0)'" }.joined(separator: ", ")
                     + "; pass one of them as --label")
         }
         var cells: [[String]] = []
@@ -76,9 +77,11 @@ public struct LabelledTable: Sendable {
             guard distinct.count == 2 else {
                 throw ClassifierError.badData(
                     path: path,
-                    detail: "the label '\(label)' has \(distinct.count) distinct value\(distinct.count == 1 ? "" : "s") ("
+                    detail:
+                        "the label '\(label)' has \(distinct.count) distinct value\(distinct.count == 1 ? "" : "s") ("
                         + distinct.sorted().prefix(10).map { "'\($0)'" }.joined(separator: ", ")
-                        + "); a binary classifier needs exactly two, or --positive VALUE to count one value against all others")
+                        + "); a binary classifier needs exactly two, or --positive VALUE to count one value against all others"
+                )
             }
             if let truth = distinct.first(where: { TableValues.boolean($0) == true }),
                 distinct.allSatisfy({ TableValues.boolean($0) != nil })
@@ -96,7 +99,8 @@ public struct LabelledTable: Sendable {
         let labels = rawLabels.map { $0 == positiveValue ? 1 : 0 }
         let positives = labels.reduce(0, +)
         guard positives > 0, positives < labels.count else {
-            throw ClassifierError.badData(path: path, detail: "every usable row has the same label; both classes are needed")
+            throw ClassifierError.badData(
+                path: path, detail: "every usable row has the same label; both classes are needed")
         }
         var columns = reader.columns
         columns.remove(at: labelIndex)

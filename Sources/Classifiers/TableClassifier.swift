@@ -78,8 +78,10 @@ public struct TableClassifier {
         let unknown = overrides.keys.filter { !table.columns.contains($0) }.sorted()
         guard unknown.isEmpty else {
             throw ClassifierError.invalidConfig(
-                key: "column kind override", detail: "names " + unknown.map { "'\($0)'" }.joined(separator: ", ")
-                    + " which the table lacks; the columns are " + table.columns.map { "'\($0)'" }.joined(separator: ", "))
+                key: "column kind override",
+                detail: "names " + unknown.map { "'\($0)'" }.joined(separator: ", ")
+                    + " which the table lacks; the columns are "
+                    + table.columns.map { "'\($0)'" }.joined(separator: ", "))
         }
         let fractions = try SplitFractions(
             train: 1 - config.validationFraction - config.testFraction, validation: config.validationFraction,
@@ -128,7 +130,9 @@ public struct TableClassifier {
             let positives = table.labels.reduce(0, +)
             throw ClassifierError.badData(
                 path: table.path,
-                detail: "too few rows of the rarer class (\(min(positives, table.labels.count - positives))) to hold some out for validation; add rows")
+                detail:
+                    "too few rows of the rarer class (\(min(positives, table.labels.count - positives))) to hold some out for validation; add rows"
+            )
         }
 
         var rng = RandomGenerator(seed: config.seed)
@@ -136,14 +140,19 @@ public struct TableClassifier {
         let baselineConfig = ClassifierConfig.logisticBaseline(for: config)
         let baseline = makeTabularNetwork(baselineConfig, featureCount: encoder.width, generator: &rng)
         var log = skipped.map { "skipped \($0)" }
-        let modelOutcome = try BinaryClassifierTrainer(config: config).train(model, on: training, validation: validation) {
+        let modelOutcome = try BinaryClassifierTrainer(config: config).train(
+            model, on: training, validation: validation
+        ) {
             epochEnd?("model", $0)
         }
         log += modelOutcome.history.map { "model " + $0.logLine } + ["model stopped: \(modelOutcome.stopReason)"]
         let baselineOutcome = try BinaryClassifierTrainer(config: baselineConfig).train(
             baseline, on: training, validation: validation
         ) { epochEnd?("baseline", $0) }
-        log += baselineOutcome.history.map { "baseline " + $0.logLine } + ["baseline stopped: \(baselineOutcome.stopReason)"]
+        log +=
+            baselineOutcome.history.map { "baseline " + $0.logLine } + [
+                "baseline stopped: \(baselineOutcome.stopReason)"
+            ]
 
         let validationReport = ClassificationReport(
             probabilities: probabilities(of: model, features: validation.features, featureCount: encoder.width),
@@ -163,8 +172,10 @@ public struct TableClassifier {
             task: ClassifierManifest.task, labelColumn: table.labelColumn, positiveValue: table.positiveValue,
             config: config, profiles: profiles, encoder: encoder, threshold: validationReport.atBestF1.threshold,
             trainedOn: table.path,
-            rows: ["train": training.count, "validation": validation.count, "test": test.count,
-                   "rejected": table.rejections.count + skipped.count],
+            rows: [
+                "train": training.count, "validation": validation.count, "test": test.count,
+                "rejected": table.rejections.count + skipped.count,
+            ],
             bestEpoch: modelOutcome.bestEpoch, baselineBestEpoch: baselineOutcome.bestEpoch,
             created: ISO8601DateFormatter().string(from: Date()))
         let splitLines = [
@@ -196,7 +207,9 @@ public struct TableClassifier {
         do {
             try manifest.config.validate()
         } catch {
-            throw .badModel(path: directory.appendingPathComponent(Checkpoint.configFileName).path, detail: error.localizedDescription)
+            throw .badModel(
+                path: directory.appendingPathComponent(Checkpoint.configFileName).path,
+                detail: error.localizedDescription)
         }
         let width = manifest.encoder.width
         let baselineConfig = ClassifierConfig.logisticBaseline(for: manifest.config)
@@ -207,7 +220,8 @@ public struct TableClassifier {
         let model = makeTabularNetwork(manifest.config, featureCount: width, generator: &rng)
         let baseline = makeTabularNetwork(baselineConfig, featureCount: width, generator: &rng)
         let metrics = try readClassifierWeights(weights, model: model, baseline: baseline, from: directory)
-        return TableClassifier(manifest: manifest, model: model, baseline: baseline, metrics: metrics, log: [], splitLines: [:])
+        return TableClassifier(
+            manifest: manifest, model: model, baseline: baseline, metrics: metrics, log: [], splitLines: [:])
     }
 }
 
@@ -215,7 +229,8 @@ public struct TableClassifier {
 func classifierJSON<Value: Encodable>(_ value: Value) throws -> Data {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-    encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+    encoder.nonConformingFloatEncodingStrategy = .convertToString(
+        positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
     return try encoder.encode(value)
 }
 
@@ -228,7 +243,8 @@ func saveClassifierDirectory<Manifest: Encodable>(
 ) throws(ClassifierError) {
     do {
         try Checkpoint.save(
-            ClassifierWeights(model: model, baseline: baseline), config: manifest, to: directory, metadata: ["task": task])
+            ClassifierWeights(model: model, baseline: baseline), config: manifest, to: directory,
+            metadata: ["task": task])
         try Checkpoint.writeFiles(
             [
                 (TableClassifier.metricsFileName, { try classifierJSON(metrics) }),
@@ -250,13 +266,17 @@ func readClassifierManifest<Manifest: Decodable>(
     _ type: Manifest.Type, from directory: URL, trainCommand: String, writtenBy: String
 ) throws(ClassifierError) -> Manifest {
     var isDirectory: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
-        throw .badModel(path: directory.path, detail: "no model directory here; train one with `\(trainCommand) --out \(directory.path)`")
+    guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue
+    else {
+        throw .badModel(
+            path: directory.path,
+            detail: "no model directory here; train one with `\(trainCommand) --out \(directory.path)`")
     }
     do {
         return try Checkpoint.loadConfig(Manifest.self, from: directory)
     } catch {
-        throw .badModel(path: directory.path, detail: "\(error.localizedDescription); is this a `\(writtenBy)` directory?")
+        throw .badModel(
+            path: directory.path, detail: "\(error.localizedDescription); is this a `\(writtenBy)` directory?")
     }
 }
 
@@ -286,5 +306,6 @@ func readClassifierWeights(
         throw .badModel(path: directory.path, detail: error.localizedDescription)
     }
     let url = directory.appendingPathComponent(TableClassifier.metricsFileName)
-    return (try? JSONDecoder().decode([String: [String: ClassificationReport]].self, from: Data(contentsOf: url))) ?? [:]
+    return (try? JSONDecoder().decode([String: [String: ClassificationReport]].self, from: Data(contentsOf: url)))
+        ?? [:]
 }

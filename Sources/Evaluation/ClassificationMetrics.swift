@@ -155,7 +155,8 @@ public struct ClassificationReport: Sendable, Codable, Equatable {
         var pr: [PrecisionRecallPoint] = []
         var best = ThresholdMetrics(
             threshold: aboveAll,
-            confusion: ConfusionMatrix(truePositives: 0, falsePositives: 0, trueNegatives: negatives, falseNegatives: positives))
+            confusion: ConfusionMatrix(
+                truePositives: 0, falsePositives: 0, trueNegatives: negatives, falseNegatives: positives))
         var tp = 0
         var fp = 0
         var area = 0.0
@@ -177,7 +178,8 @@ public struct ClassificationReport: Sendable, Codable, Equatable {
             let metrics = ThresholdMetrics(
                 threshold: threshold,
                 confusion: ConfusionMatrix(
-                    truePositives: tp, falsePositives: fp, trueNegatives: negatives - fp, falseNegatives: positives - tp))
+                    truePositives: tp, falsePositives: fp, trueNegatives: negatives - fp, falseNegatives: positives - tp
+                ))
             pr.append(PrecisionRecallPoint(threshold: threshold, precision: metrics.precision, recall: metrics.recall))
             averagePrecision += (metrics.recall - previousRecall) * metrics.precision
             previousRecall = metrics.recall
@@ -187,7 +189,9 @@ public struct ClassificationReport: Sendable, Codable, Equatable {
         prAUC = positives > 0 ? averagePrecision : nil
         atBestF1 = best
         atHalf = Self.decisions(probabilities: probabilities, labels: labels, threshold: 0.5)
-        atChosenThreshold = threshold.map { Self.decisions(probabilities: probabilities, labels: labels, threshold: $0) }
+        atChosenThreshold = threshold.map {
+            Self.decisions(probabilities: probabilities, labels: labels, threshold: $0)
+        }
         rocCurve = Self.thinned(roc)
         precisionRecallCurve = Self.thinned(pr)
         calibration = Self.calibration(probabilities: probabilities, labels: labels, bins: 10)

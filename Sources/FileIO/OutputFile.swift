@@ -28,7 +28,8 @@ public final class OutputFile {
         try OutputLocation.checkFile(path)
         self.path = path
         let url = URL(fileURLWithPath: path)
-        temporaryPath = url.deletingLastPathComponent()
+        temporaryPath =
+            url.deletingLastPathComponent()
             .appendingPathComponent(".\(url.lastPathComponent).partial-\(getpid())").path
         guard FileManager.default.createFile(atPath: temporaryPath, contents: nil),
             let handle = FileHandle(forWritingAtPath: temporaryPath)
@@ -121,7 +122,8 @@ public enum OutputLocation {
             url = parent
         }
         guard isDirectory.boolValue else {
-            let detail = url.path == URL(fileURLWithPath: path).standardizedFileURL.path
+            let detail =
+                url.path == URL(fileURLWithPath: path).standardizedFileURL.path
                 ? "this is a file, not a folder; choose another path or remove the file"
                 : "\(url.path) is a file, so no folder can be made inside it"
             throw FileError(path: path, reason: detail)

@@ -27,7 +27,9 @@ public enum BLAS {
         if m == 0 || n == 0 { return }
         if k == 0 {
             // BLAS leaves C untouched for k == 0 only when beta == 1; be explicit.
-            if beta == 0 { c.update(repeating: 0, count: m * n) } else if beta != 1 {
+            if beta == 0 {
+                c.update(repeating: 0, count: m * n)
+            } else if beta != 1 {
                 for i in 0..<(m * n) { c[i] *= beta }
             }
             return

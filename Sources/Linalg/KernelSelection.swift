@@ -37,11 +37,14 @@ extension BLAS {
     public static func relaunchWithFasterKernelsIfNeeded() {
         #if os(Linux)
             guard getenv("OPENBLAS_CORETYPE") == nil, let preferred = preferredCoreType else { return }
-            let generic: Set<String> = ["Prescott", "Core2", "Penryn", "Dunnington", "Nehalem", "Katmai", "Coppermine", "Northwood", "Banias", "Atom", "unknown"]
+            let generic: Set<String> = [
+                "Prescott", "Core2", "Penryn", "Dunnington", "Nehalem", "Katmai", "Coppermine", "Northwood", "Banias",
+                "Atom", "unknown",
+            ]
             guard generic.contains(coreName) else { return }
             setenv("OPENBLAS_CORETYPE", preferred, 1)
             execv("/proc/self/exe", CommandLine.unsafeArgv)
-            // execv returns only on failure: carry on with the kernels we have.
+        // execv returns only on failure: carry on with the kernels we have.
         #endif
     }
 

@@ -152,7 +152,9 @@ public struct NextItemConfig: Sendable, Codable, Equatable {
         try require(weightDecay >= 0, .weightDecay, "must be 0 or more (got \(weightDecay))")
         try size(negatives, .negatives)
         if let timeBudget {
-            try require(timeBudget > 0 && timeBudget.isFinite, .timeBudget, "must be a positive number of seconds (got \(timeBudget))")
+            try require(
+                timeBudget > 0 && timeBudget.isFinite, .timeBudget,
+                "must be a positive number of seconds (got \(timeBudget))")
         }
         guard model != .pop else { return }
         try require(learningRate > 0 && learningRate.isFinite, .learningRate, "must be positive (got \(learningRate))")
@@ -190,11 +192,13 @@ public struct NextItemConfig: Sendable, Codable, Equatable {
         let known = Set(Self.keys)
         if let unknown = mapping.keys.sorted().first(where: { !known.contains($0) }) {
             throw .invalidConfig(
-                key: "\(source): \(unknown)", detail: "is not an option; valid keys: \(Self.keys.joined(separator: ", "))")
+                key: "\(source): \(unknown)",
+                detail: "is not an option; valid keys: \(Self.keys.joined(separator: ", "))")
         }
         if let model = mapping["model"] as? String, model != self.model.rawValue {
             throw .invalidConfig(
-                key: "\(source): model", detail: "says '\(model)' but '\(self.model.rawValue)' was chosen; pass --model \(model)")
+                key: "\(source): model",
+                detail: "says '\(model)' but '\(self.model.rawValue)' was chosen; pass --model \(model)")
         }
         // Merge: encode self, overlay the file's values, decode; a bad type names its key.
         var merged: [String: Any] = [:]

@@ -47,7 +47,8 @@ public struct NextItemPackage {
     /// Split -> protocol -> metric.
     public var metrics: [String: ProtocolMetrics]
 
-    public init(manifest: NextItemManifest, model: NextItemModel, items: Vocabulary, metrics: [String: ProtocolMetrics]) {
+    public init(manifest: NextItemManifest, model: NextItemModel, items: Vocabulary, metrics: [String: ProtocolMetrics])
+    {
         self.manifest = manifest
         self.model = model
         self.items = items
@@ -100,30 +101,39 @@ public struct NextItemPackage {
     ///   or a file is missing, unreadable, corrupted, or from another task or configuration.
     public static func load(from directory: URL) throws(RecommenderError) -> NextItemPackage {
         var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+        guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue
+        else {
             throw .badModel(
-                path: directory.path, detail: "no model directory here; train one with `behave train --out \(directory.path)`")
+                path: directory.path,
+                detail: "no model directory here; train one with `behave train --out \(directory.path)`")
         }
         let manifest: NextItemManifest
         do {
             manifest = try Checkpoint.loadConfig(NextItemManifest.self, from: directory)
         } catch {
-            throw .badModel(path: directory.path, detail: "\(error.localizedDescription); is this a `behave train` model directory?")
+            throw .badModel(
+                path: directory.path, detail: "\(error.localizedDescription); is this a `behave train` model directory?"
+            )
         }
         guard manifest.task == NextItemManifest.task else {
-            throw .badModel(path: directory.path, detail: "holds a '\(manifest.task)' model, not a next-item recommender")
+            throw .badModel(
+                path: directory.path, detail: "holds a '\(manifest.task)' model, not a next-item recommender")
         }
         do {
             try manifest.config.validate()
         } catch {
-            throw .badModel(path: directory.appendingPathComponent(Checkpoint.configFileName).path, detail: error.localizedDescription)
+            throw .badModel(
+                path: directory.appendingPathComponent(Checkpoint.configFileName).path,
+                detail: error.localizedDescription)
         }
         let itemsURL = directory.appendingPathComponent(itemsFileName)
         let ids: [String]
         do {
             ids = try JSONDecoder().decode([String].self, from: Data(contentsOf: itemsURL))
         } catch {
-            throw .badModel(path: itemsURL.path, detail: "cannot read the item ids (\(FileError.describe(error))); copy the whole model directory")
+            throw .badModel(
+                path: itemsURL.path,
+                detail: "cannot read the item ids (\(FileError.describe(error))); copy the whole model directory")
         }
         guard ids.count == manifest.itemCount, manifest.itemCount > 0 else {
             throw .badModel(
@@ -134,14 +144,16 @@ public struct NextItemPackage {
             // The shapes config.json implies are checked against the weights file before a
             // model of that size is built.
             let weights = try Checkpoint.readWeights(
-                expecting: NextItemModel.parameterShapes(manifest.config, itemCount: manifest.itemCount), from: directory)
+                expecting: NextItemModel.parameterShapes(manifest.config, itemCount: manifest.itemCount),
+                from: directory)
             model = NextItemModel.make(manifest.config, itemCount: manifest.itemCount)
             try weights.load(into: model.layer)
         } catch {
             throw .badModel(path: directory.path, detail: error.localizedDescription)
         }
         let metricsURL = directory.appendingPathComponent(metricsFileName)
-        let metrics = (try? JSONDecoder().decode([String: ProtocolMetrics].self, from: Data(contentsOf: metricsURL))) ?? [:]
+        let metrics =
+            (try? JSONDecoder().decode([String: ProtocolMetrics].self, from: Data(contentsOf: metricsURL))) ?? [:]
         return NextItemPackage(manifest: manifest, model: model, items: Vocabulary(externalIDs: ids), metrics: metrics)
     }
 
@@ -167,7 +179,8 @@ public struct NextItemPackage {
         -> [(id: String, score: Float)]
     {
         if history.isEmpty, case .sequence = model {
-            throw .emptyHistory(detail: "a sequence model needs at least one item the user interacted with; pass --history id,id,...")
+            throw .emptyHistory(
+                detail: "a sequence model needs at least one item the user interacted with; pass --history id,id,...")
         }
         return model.recommend(after: history, count: count, excluding: excludeSeen ? Set(history) : [])
             .map { (items[$0.item], $0.score) }

@@ -159,7 +159,9 @@ extension Tensor {
             }
             return .whole([(a, da), (b, db)])
         case .addMatmul(let addend, let a, let b, let tb):
-            guard case .whole(let products) = backward(.matmul(a, b, transposeA: false, transposeB: tb), output: y, gradient: g)
+            guard
+                case .whole(let products) = backward(
+                    .matmul(a, b, transposeA: false, transposeB: tb), output: y, gradient: g)
             else { preconditionFailure("addMatmul: the matmul rule gives whole gradients") }
             return .whole([(addend, g)] + products)
         case .sum(let x, let axis):
@@ -184,10 +186,11 @@ extension Tensor {
             return .whole([(x, g.permuted(inverse))])
         case .concat(let parts, let axis):
             var start = 0
-            return .whole(parts.map { part in
-                defer { start += part.shape[axis] }
-                return (part, g.slice(axis: axis, start..<(start + part.shape[axis])))
-            })
+            return .whole(
+                parts.map { part in
+                    defer { start += part.shape[axis] }
+                    return (part, g.slice(axis: axis, start..<(start + part.shape[axis])))
+                })
         case .slice(let x, let axis, let start):
             // Added into the slice's region of the input's gradient by the driver, so cutting
             // a tensor into T pieces costs O(size), not T dense zero-padded gradients.
@@ -232,8 +235,14 @@ extension Tensor {
             let (dOutput, dCell) = lstmHiddenStateBackward(cell: cell, activations: activations, g: g)
             return .partial(region: (gates, dOutput, axis: 1, start: 3 * cell.shape[1]), whole: [(cell, dCell)])
         case .im2col(let x, let kernelSize, let stride, let padding, let dilation):
-            return .whole([(x, col2im(g, inputShape: x.shape, kernelSize: kernelSize, stride: stride,
-                               padding: padding, dilation: dilation))])
+            return .whole([
+                (
+                    x,
+                    col2im(
+                        g, inputShape: x.shape, kernelSize: kernelSize, stride: stride,
+                        padding: padding, dilation: dilation)
+                )
+            ])
         }
     }
 

@@ -91,7 +91,8 @@ enum FastMath {
         var acc = SIMD16<Float>()
         var i = 0
         while i + 16 <= n {
-            acc += UnsafeRawPointer(a + i).loadUnaligned(as: SIMD16<Float>.self)
+            acc +=
+                UnsafeRawPointer(a + i).loadUnaligned(as: SIMD16<Float>.self)
                 * UnsafeRawPointer(b + i).loadUnaligned(as: SIMD16<Float>.self)
             i += 16
         }

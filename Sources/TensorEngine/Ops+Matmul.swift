@@ -22,14 +22,16 @@ extension Tensor {
         let batchB = Array(other.shape.dropLast(2))
         precondition(
             batchA == batchB,
-            "matmul: batch axes differ: \(shape) and \(other.shape) (transposeA: \(transposeA), transposeB: \(transposeB))")
+            "matmul: batch axes differ: \(shape) and \(other.shape) (transposeA: \(transposeA), transposeB: \(transposeB))"
+        )
         let m = transposeA ? shape[rank - 1] : shape[rank - 2]
         let k = transposeA ? shape[rank - 2] : shape[rank - 1]
         let kb = transposeB ? other.shape[other.rank - 1] : other.shape[other.rank - 2]
         let n = transposeB ? other.shape[other.rank - 2] : other.shape[other.rank - 1]
         precondition(
             k == kb,
-            "matmul: inner dimensions differ: \(shape) x \(other.shape) (transposeA: \(transposeA), transposeB: \(transposeB)) gives \(k) vs \(kb)")
+            "matmul: inner dimensions differ: \(shape) x \(other.shape) (transposeA: \(transposeA), transposeB: \(transposeB)) gives \(k) vs \(kb)"
+        )
         _ = Engine.blasConfigured
         let batch = batchA.reduce(1, *)
         let out = TensorStorage(uninitializedCount: batch * m * n)
@@ -55,7 +57,8 @@ extension Tensor {
     /// `addend + self x op(other)` for matrices, with the sum done inside BLAS (`beta = 1`)
     /// instead of a separate pass: `[M, K] x [K, N]` (or `[N, K]` transposed) plus `[M, N]`.
     public func matmul(_ other: Tensor, transposeB: Bool = false, adding addend: Tensor) -> Tensor {
-        precondition(rank == 2 && other.rank == 2, "matmul(adding:): operands must be matrices, got \(shape) and \(other.shape)")
+        precondition(
+            rank == 2 && other.rank == 2, "matmul(adding:): operands must be matrices, got \(shape) and \(other.shape)")
         let (m, k) = (shape[0], shape[1])
         let kb = transposeB ? other.shape[1] : other.shape[0]
         let n = transposeB ? other.shape[0] : other.shape[1]

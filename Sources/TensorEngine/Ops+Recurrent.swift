@@ -100,8 +100,10 @@ extension Tensor {
                 for j in 0..<hidden { cellRow[j] = grad[j] * f[j] }
             }
         }
-        return (Tensor(shape: [batch, 3 * hidden], storage: dGates, op: nil),
-                Tensor(shape: previousCell.shape, storage: dCell, op: nil))
+        return (
+            Tensor(shape: [batch, 3 * hidden], storage: dGates, op: nil),
+            Tensor(shape: previousCell.shape, storage: dCell, op: nil)
+        )
     }
 
     /// Gradients of ``lstmHiddenState(gates:cell:)`` from the activations the forward pass
@@ -124,7 +126,9 @@ extension Tensor {
                 for j in 0..<hidden { cellRow[j] = grad[j] * s[j] * (1 - t[j] * t[j]) }
             }
         }
-        return (Tensor(shape: [batch, hidden], storage: dOutput, op: nil),
-                Tensor(shape: cell.shape, storage: dCell, op: nil))
+        return (
+            Tensor(shape: [batch, hidden], storage: dOutput, op: nil),
+            Tensor(shape: cell.shape, storage: dCell, op: nil)
+        )
     }
 }

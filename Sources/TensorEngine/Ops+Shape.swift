@@ -146,7 +146,8 @@ extension Tensor {
         let a = ShapeMath.axis(axis, rank: rank, op: "indexSelect")
         let (outer, n, inner) = ShapeMath.around(shape, axis: a)
         for i in indices.indices {
-            precondition(i >= 0 && i < n, "indexSelect: index \(i) out of range 0..<\(n) for axis \(a) of shape \(shape)")
+            precondition(
+                i >= 0 && i < n, "indexSelect: index \(i) out of range 0..<\(n) for axis \(a) of shape \(shape)")
         }
         let m = indices.count
         let out = TensorStorage(uninitializedCount: outer * m * inner)

@@ -8,7 +8,10 @@ struct Behave: ParsableCommand {
         commandName: "behave",
         abstract: "Deep learning on user-behaviour data.",
         version: "0.1.0",
-        subcommands: [Simulate.self, Ingest.self, Describe.self, Features.self, Train.self, Evaluate.self, Recommend.self, Predict.self, Quickstart.self, Demo.self]
+        subcommands: [
+            Simulate.self, Ingest.self, Describe.self, Features.self, Train.self, Evaluate.self, Recommend.self,
+            Predict.self, Quickstart.self, Demo.self,
+        ]
     )
 
     static func main() {

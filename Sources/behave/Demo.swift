@@ -64,8 +64,10 @@ struct Demo: ParsableCommand {
         let probabilities = Tensor.withoutGradients { model(x).reshaped([-1]).sigmoid() }
         let correct = zip(probabilities.scalars, y.scalars).filter { ($0 >= 0.5) == ($1 == 1) }.count
         let accuracy = Double(correct) / Double(users - split)
-        say(String(format: "Held-out accuracy %.3f on %d users (%.1fs).", accuracy, users - split,
-                     Date().timeIntervalSince(start)))
+        say(
+            String(
+                format: "Held-out accuracy %.3f on %d users (%.1fs).", accuracy, users - split,
+                Date().timeIntervalSince(start)))
     }
 }
 
@@ -96,6 +98,9 @@ struct SyntheticPurchases {
         var x = [Float]()
         x.reserveCapacity(rows.count * Self.featureCount)
         for r in rows { x.append(contentsOf: features[(r * Self.featureCount)..<((r + 1) * Self.featureCount)]) }
-        return (Tensor(shape: [rows.count, Self.featureCount], scalars: x), Tensor(shape: [rows.count], scalars: rows.map { labels[$0] }))
+        return (
+            Tensor(shape: [rows.count, Self.featureCount], scalars: x),
+            Tensor(shape: [rows.count], scalars: rows.map { labels[$0] })
+        )
     }
 }

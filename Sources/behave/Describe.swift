@@ -13,7 +13,9 @@ struct Describe: ParsableCommand {
     @Option(parsing: .unconditional, help: "How many rejected rows to list.")
     var rejects: Int = 5
 
-    @Option(parsing: .unconditional, help: "Inactivity gap, in minutes, that splits events into sessions when they carry no session id.")
+    @Option(
+        parsing: .unconditional,
+        help: "Inactivity gap, in minutes, that splits events into sessions when they carry no session id.")
     var sessionGap: Int = 30
 
     @Flag(help: "Print the summary as JSON.")
@@ -37,7 +39,9 @@ struct Describe: ParsableCommand {
         guard rejects >= 0 else { throw ValidationError("--rejects must be 0 or more.") }
         guard sessionGap >= 1 else { throw ValidationError("--session-gap must be at least 1 minute.") }
         guard FileManager.default.fileExists(atPath: storeOptions.store) else {
-            throw ValidationError("\(storeOptions.store): no event store here; run `behave ingest FILE --store \(storeOptions.store)` first, or pass --store.")
+            throw ValidationError(
+                "\(storeOptions.store): no event store here; run `behave ingest FILE --store \(storeOptions.store)` first, or pass --store."
+            )
         }
     }
 
@@ -54,7 +58,9 @@ struct Describe: ParsableCommand {
         let g = ProgressReporter.grouped
         say("Event store \(store.location)")
         say("  users \(g(description.users)), items \(g(description.items)), events \(g(description.events))")
-        say("  sessions: \(g(sessionsByGap)) (source session ids, and \(sessionGap)-minute gaps elsewhere); \(g(description.sessions)) distinct source session ids")
+        say(
+            "  sessions: \(g(sessionsByGap)) (source session ids, and \(sessionGap)-minute gaps elsewhere); \(g(description.sessions)) distinct source session ids"
+        )
         let types = description.eventsByType.sorted { $0.value > $1.value }.map { "\($0.key) \(g($0.value))" }
         if !types.isEmpty { say("  events by type: \(types.joined(separator: ", "))") }
         if let first = description.firstTimestamp, let last = description.lastTimestamp {
@@ -62,9 +68,17 @@ struct Describe: ParsableCommand {
         }
         if let sparsity = description.sparsity { say(String(format: "  sparsity %.4f", sparsity)) }
         if let q = description.interactionsPerUser {
-            say("  events per user: min \(Self.number(q.min)), p25 \(Self.number(q.p25)), median \(Self.number(q.median)), p75 \(Self.number(q.p75)), p90 \(Self.number(q.p90)), max \(Self.number(q.max))")
+            say(
+                "  events per user: min \(Self.number(q.min)), p25 \(Self.number(q.p25)), median \(Self.number(q.median)), p75 \(Self.number(q.p75)), p90 \(Self.number(q.p90)), max \(Self.number(q.max))"
+            )
         }
-        say("  rejected rows \(g(description.rejects))" + (description.rejectsByKind.isEmpty ? "" : " (" + description.rejectsByKind.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + ")"))
+        say(
+            "  rejected rows \(g(description.rejects))"
+                + (description.rejectsByKind.isEmpty
+                    ? ""
+                    : " ("
+                        + description.rejectsByKind.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(
+                            separator: ", ") + ")"))
         for rejection in try store.rejects(limit: rejects) {
             say("    \(rejection.source) line \(rejection.rejection.line): \(rejection.rejection.reason)")
         }

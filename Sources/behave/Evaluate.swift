@@ -45,8 +45,9 @@ struct Evaluate: ParsableCommand {
             return
         }
         let users = data.testExamples.count
-        say("\(package.manifest.config.model.rawValue) from \(modelDirectory) on \(eventStore.location): "
-            + "\(ProgressReporter.grouped(users)) users with validation and test items")
+        say(
+            "\(package.manifest.config.model.rawValue) from \(modelDirectory) on \(eventStore.location): "
+                + "\(ProgressReporter.grouped(users)) users with validation and test items")
         printRankingTable(metrics)
     }
 }

@@ -34,10 +34,13 @@ struct Features: ParsableCommand {
     func validate() throws {
         guard sessionGap >= 1 else { throw ValidationError("--session-gap must be at least 1 minute.") }
         if let referenceTime, Self.milliseconds(fromISO8601: referenceTime) == nil {
-            throw ValidationError("--reference-time \(referenceTime): write an ISO-8601 time such as 2024-03-01T00:00:00Z.")
+            throw ValidationError(
+                "--reference-time \(referenceTime): write an ISO-8601 time such as 2024-03-01T00:00:00Z.")
         }
         guard FileManager.default.fileExists(atPath: storeOptions.store) else {
-            throw ValidationError("\(storeOptions.store): no event store here; run `behave ingest FILE --store \(storeOptions.store)` first, or pass --store.")
+            throw ValidationError(
+                "\(storeOptions.store): no event store here; run `behave ingest FILE --store \(storeOptions.store)` first, or pass --store."
+            )
         }
     }
 

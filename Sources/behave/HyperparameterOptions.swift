@@ -21,7 +21,9 @@ struct HyperparameterOptions: ParsableArguments {
     var blocks: Int?
     @Option(parsing: .unconditional, help: "SASRec attention heads (default 1).")
     var heads: Int?
-    @Option(parsing: .unconditional, help: "SASRec feed-forward width (default 50, whatever --hidden is); GRU4Rec GRU width (default 128).")
+    @Option(
+        parsing: .unconditional,
+        help: "SASRec feed-forward width (default 50, whatever --hidden is); GRU4Rec GRU width (default 128).")
     var innerSize: Int?
     @Option(parsing: .unconditional, help: "GRU4Rec stacked GRU layers (default 1).")
     var recurrentLayers: Int?
@@ -29,7 +31,9 @@ struct HyperparameterOptions: ParsableArguments {
     var dropout: Float?
     @Option(parsing: .unconditional, help: "Adam learning rate (default 0.001; logistic baseline 0.01).")
     var learningRate: Float?
-    @Option(parsing: .unconditional, help: "L2 penalty on the weights (default 0; classifiers 0.003, logistic baseline 0.0001).")
+    @Option(
+        parsing: .unconditional,
+        help: "L2 penalty on the weights (default 0; classifiers 0.003, logistic baseline 0.0001).")
     var weightDecay: Float?
     @Option(parsing: .unconditional, help: "Training sequences or rows per step (SASRec 128, GRU4Rec 256, MLP 256).")
     var batchSize: Int?
@@ -37,7 +41,9 @@ struct HyperparameterOptions: ParsableArguments {
     var epochs: Int?
     @Option(parsing: .unconditional, help: "Validate every N epochs (SASRec 5, GRU4Rec 1).")
     var evaluateEvery: Int?
-    @Option(parsing: .unconditional, help: "Stop after N validations without improvement; 0 never stops early (default 10).")
+    @Option(
+        parsing: .unconditional, help: "Stop after N validations without improvement; 0 never stops early (default 10)."
+    )
     var patience: Int?
     @Option(help: "Protocol whose validation NDCG@10 picks the checkpoint: full or sampled.")
     var monitor: RankingProtocol?
@@ -100,14 +106,17 @@ struct HyperparameterOptions: ParsableArguments {
 /// Prints split -> protocol -> metric as a table, one row per split and protocol.
 func printRankingTable(_ metrics: [String: ProtocolMetrics]) {
     let columns = ["hr@5", "hr@10", "hr@20", "ndcg@5", "ndcg@10", "ndcg@20", "mrr@10"]
-    say("split       protocol  " + columns.map { $0.padding(toLength: 8, withPad: " ", startingAt: 0) }.joined(separator: " "))
+    say(
+        "split       protocol  "
+            + columns.map { $0.padding(toLength: 8, withPad: " ", startingAt: 0) }.joined(separator: " "))
     for split in ["validation", "test"] {
         guard let byProtocol = metrics[split] else { continue }
         for name in byProtocol.keys.sorted() {
             let values = byProtocol[name] ?? [:]
             let cells = columns.map { String(format: "%-8.4f", values[$0] ?? 0) }
-            say(split.padding(toLength: 12, withPad: " ", startingAt: 0)
-                + name.padding(toLength: 10, withPad: " ", startingAt: 0) + cells.joined(separator: " "))
+            say(
+                split.padding(toLength: 12, withPad: " ", startingAt: 0)
+                    + name.padding(toLength: 10, withPad: " ", startingAt: 0) + cells.joined(separator: " "))
         }
     }
     say("(full = target ranked among all items; sampled = among 100 items the user never touched)")

@@ -62,7 +62,10 @@ struct Ingest: ParsableCommand {
     @Flag(help: "Store negative values (refunds, returns) instead of rejecting them.")
     var allowNegativeValues = false
 
-    @Flag(help: "Store every copy of identical rows within a file (real repeats in logs without event ids) instead of merging them.")
+    @Flag(
+        help:
+            "Store every copy of identical rows within a file (real repeats in logs without event ids) instead of merging them."
+    )
     var keepDuplicateRows = false
 
     @Flag(help: "Print a machine-readable summary (JSON) instead of text.")
@@ -142,7 +145,9 @@ struct Ingest: ParsableCommand {
             let size = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? nil
             let progress = ProgressReporter(label: "ingest \(file)", total: size, unit: "bytes")
             var rows = 0
-            let source = ReportingSource(reader: reader) { progress.update(Int($0.bytesRead), detail: "\(ProgressReporter.grouped(rows)) rows") }
+            let source = ReportingSource(reader: reader) {
+                progress.update(Int($0.bytesRead), detail: "\(ProgressReporter.grouped(rows)) rows")
+            }
             let summary = try store.ingest(source, options: options) { rows = $0.rowsRead }
             progress.finish(size ?? 0, detail: "\(ProgressReporter.grouped(summary.rowsRead)) rows")
             report.ingests.append(summary)
@@ -157,14 +162,19 @@ struct Ingest: ParsableCommand {
         if json { try printJSON(report) }
     }
 
-    private func ingestAttributes(_ path: String, kind: EntityKind, into store: SQLiteEventStore) throws -> AttributeReport {
+    private func ingestAttributes(_ path: String, kind: EntityKind, into store: SQLiteEventStore) throws
+        -> AttributeReport
+    {
         let (table, rejections) = try AttributeTableReader.read(path: path)
         _ = try store.ingestAttributes(table.rows, kind: kind)
         if !json {
-            say("\(path): \(table.rows.count) \(kind.rawValue) attribute rows (\(table.columns.joined(separator: ", "))), \(rejections.count) rejected.")
+            say(
+                "\(path): \(table.rows.count) \(kind.rawValue) attribute rows (\(table.columns.joined(separator: ", "))), \(rejections.count) rejected."
+            )
             for rejection in rejections.prefix(5) { say("  line \(rejection.line): \(rejection.reason)") }
         }
-        return AttributeReport(file: path, rows: table.rows.count, rejected: rejections.count, rejections: Array(rejections.prefix(20)))
+        return AttributeReport(
+            file: path, rows: table.rows.count, rejected: rejections.count, rejections: Array(rejections.prefix(20)))
     }
 
     private func printSummary(_ summary: IngestSummary) {
@@ -174,24 +184,34 @@ struct Ingest: ParsableCommand {
     /// The text report of one ingest, line by line.
     static func summaryLines(_ summary: IngestSummary) -> [String] {
         let g = ProgressReporter.grouped
-        var lines = ["\(summary.source): read \(g(summary.rowsRead)) rows: stored \(g(summary.stored)), duplicates \(g(summary.duplicates)), rejected \(g(summary.rejected)) (\(g(summary.newUsers)) new users, \(g(summary.newItems)) new items, \(String(format: "%.1f", summary.seconds))s)."]
+        var lines = [
+            "\(summary.source): read \(g(summary.rowsRead)) rows: stored \(g(summary.stored)), duplicates \(g(summary.duplicates)), rejected \(g(summary.rejected)) (\(g(summary.newUsers)) new users, \(g(summary.newItems)) new items, \(String(format: "%.1f", summary.seconds))s)."
+        ]
         if summary.duplicates > 0 {
             var parts: [String] = []
             let earlier = summary.duplicates - summary.repeatedRows
             if earlier > 0 { parts.append("\(g(earlier)) already stored by an earlier ingest") }
             if summary.repeatedRows > 0 {
                 let rows = summary.repeatedRows == 1 ? "row" : "rows"
-                parts.append("\(g(summary.repeatedRows)) \(rows) identical to an earlier row of this file, merged as exact duplicates (--keep-duplicate-rows stores every copy)")
+                parts.append(
+                    "\(g(summary.repeatedRows)) \(rows) identical to an earlier row of this file, merged as exact duplicates (--keep-duplicate-rows stores every copy)"
+                )
             }
             lines.append("  duplicates: \(parts.joined(separator: "; ")).")
         }
         if summary.rejected > 0 {
             let kinds = summary.rejectsByKind.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
-            lines.append("  rejected by kind: \(kinds.joined(separator: ", ")); all rejected rows are kept (behave describe lists them).")
+            lines.append(
+                "  rejected by kind: \(kinds.joined(separator: ", ")); all rejected rows are kept (behave describe lists them)."
+            )
             if summary.knownRejects > 0 {
-                lines.append("  \(g(summary.knownRejects)) of the rejected rows were already kept from an earlier ingest of \(summary.source) and are not kept twice.")
+                lines.append(
+                    "  \(g(summary.knownRejects)) of the rejected rows were already kept from an earlier ingest of \(summary.source) and are not kept twice."
+                )
             }
-            for example in summary.rejectExamples.prefix(5) { lines.append("  line \(example.line): \(example.reason)") }
+            for example in summary.rejectExamples.prefix(5) {
+                lines.append("  line \(example.line): \(example.reason)")
+            }
         }
         return lines
     }

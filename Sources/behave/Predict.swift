@@ -7,7 +7,8 @@ import TensorEngine
 /// `behave predict`: scores a table, or an event store's users, with a trained classifier.
 struct Predict: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Score a CSV/TSV table (`--task classify` models) or an event store's users (`--task purchase|churn` models).",
+        abstract:
+            "Score a CSV/TSV table (`--task classify` models) or an event store's users (`--task purchase|churn` models).",
         discussion: """
             A table model (--data): writes the input columns plus probability, decision (1 at or \
             above the threshold) and error. Columns are matched by name; extra columns are \
@@ -57,7 +58,8 @@ struct Predict: ParsableCommand {
         }
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1.") }
         guard (data == nil) != (store == nil) else {
-            throw ValidationError("Give --data FILE for a table model or --store FILE for a purchase/churn model (one of them).")
+            throw ValidationError(
+                "Give --data FILE for a table model or --store FILE for a purchase/churn model (one of them).")
         }
         if at != nil && store == nil { throw ValidationError("--at belongs to --store scoring.") }
     }
@@ -74,23 +76,32 @@ struct Predict: ParsableCommand {
         try checkOutputFile(out, option: "--out")
         if let data {
             guard task == nil || task == "classify" else {
-                throw ValidationError("\(modelDirectory) holds a '\(task ?? "")' model, which scores an event store: use --store instead of --data.")
+                throw ValidationError(
+                    "\(modelDirectory) holds a '\(task ?? "")' model, which scores an event store: use --store instead of --data."
+                )
             }
             try scoreTable(try TableClassifier.load(from: directory), data: data)
         } else if let store {
             guard task == nil || task == "purchase" || task == "churn" else {
-                throw ValidationError("\(modelDirectory) holds a '\(task ?? "")' model, which scores a table: use --data instead of --store.")
+                throw ValidationError(
+                    "\(modelDirectory) holds a '\(task ?? "")' model, which scores a table: use --data instead of --store."
+                )
             }
             let classifier = try UserOutcomeClassifier.load(from: directory)
             let events = try StoreOptions.openForReading(path: store)
             let time = try at.map { try parseISOTime($0, option: "--at") }
             let reporter = ProgressReporter(label: "predict", unit: "users")
-            let summary = try classifier.score(store: events, at: time, to: out, threshold: threshold) { reporter.update($0) }
+            let summary = try classifier.score(store: events, at: time, to: out, threshold: threshold) {
+                reporter.update($0)
+            }
             reporter.finish(summary.users + summary.failed)
-            let when = ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: Double(summary.referenceTime) / 1_000))
-            say("Scored \(ProgressReporter.grouped(summary.users)) users of \(store) as of \(when) into \(out) "
-                + "(\(ProgressReporter.grouped(summary.positives)) at or above \(String(format: "%.4f", summary.threshold)))"
-                + (summary.failed > 0 ? "; \(summary.failed) users could not be scored (see the error column)." : "."))
+            let when = ISO8601DateFormatter().string(
+                from: Date(timeIntervalSince1970: Double(summary.referenceTime) / 1_000))
+            say(
+                "Scored \(ProgressReporter.grouped(summary.users)) users of \(store) as of \(when) into \(out) "
+                    + "(\(ProgressReporter.grouped(summary.positives)) at or above \(String(format: "%.4f", summary.threshold)))"
+                    + (summary.failed > 0
+                        ? "; \(summary.failed) users could not be scored (see the error column)." : "."))
         }
     }
 
@@ -98,9 +109,10 @@ struct Predict: ParsableCommand {
         let reporter = ProgressReporter(label: "predict", unit: "rows")
         let summary = try classifier.score(file: data, to: out, threshold: threshold) { reporter.update($0) }
         reporter.finish(summary.scored + summary.failed)
-        say("Scored \(ProgressReporter.grouped(summary.scored)) rows of \(data) into \(out) "
-            + "(\(ProgressReporter.grouped(summary.positives)) at or above \(String(format: "%.4f", summary.threshold)))"
-            + (summary.failed > 0 ? "; \(summary.failed) rows could not be scored (see the error column)." : "."))
+        say(
+            "Scored \(ProgressReporter.grouped(summary.scored)) rows of \(data) into \(out) "
+                + "(\(ProgressReporter.grouped(summary.positives)) at or above \(String(format: "%.4f", summary.threshold)))"
+                + (summary.failed > 0 ? "; \(summary.failed) rows could not be scored (see the error column)." : "."))
         if !summary.extraColumns.isEmpty {
             say("Copied through, not used by the model: " + summary.extraColumns.joined(separator: ", "))
         }

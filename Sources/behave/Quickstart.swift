@@ -60,9 +60,12 @@ struct Quickstart: ParsableCommand {
         say("2. Ingesting into \(storePath)")
         let store = try SQLiteEventStore(path: storePath)
         let ingest = try store.ingest(
-            try EventFileReader.open(path: logPath, schema: ReaderSchema()), options: IngestOptions(plausibility: .standard),
+            try EventFileReader.open(path: logPath, schema: ReaderSchema()),
+            options: IngestOptions(plausibility: .standard),
             progress: nil)
-        say("   \(ProgressReporter.grouped(ingest.stored)) stored, \(ProgressReporter.grouped(ingest.duplicates)) already there, \(ingest.rejected) rejected")
+        say(
+            "   \(ProgressReporter.grouped(ingest.stored)) stored, \(ProgressReporter.grouped(ingest.duplicates)) already there, \(ingest.rejected) rejected"
+        )
 
         let data = try NextItemData.load(from: store)
         say("3. Training on \(ProgressReporter.grouped(data.users.count)) users' sequences (leave-one-out by time)")
@@ -88,9 +91,11 @@ struct Quickstart: ParsableCommand {
         for (kind, outcome) in results {
             let full = outcome.metrics["validation"]?["full"] ?? [:]
             let sampled = outcome.metrics["validation"]?["sampled"] ?? [:]
-            say("   " + kind.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0) + String(
-                format: "%-13.4f %-11.4f %-16.4f %.4f", full["ndcg@10"] ?? 0, full["hr@10"] ?? 0,
-                sampled["ndcg@10"] ?? 0, sampled["hr@10"] ?? 0))
+            say(
+                "   " + kind.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)
+                    + String(
+                        format: "%-13.4f %-11.4f %-16.4f %.4f", full["ndcg@10"] ?? 0, full["hr@10"] ?? 0,
+                        sampled["ndcg@10"] ?? 0, sampled["hr@10"] ?? 0))
         }
 
         guard let sasrec = results.last?.1 else { return }
@@ -99,10 +104,13 @@ struct Quickstart: ParsableCommand {
             let history = user.train + [user.validation?.target, user.test?.target].compactMap { $0 }
             let top = sasrec.model.recommend(after: history, count: 5, excluding: Set(history))
             let recent = history.suffix(3).map { data.items[$0] }.joined(separator: ", ")
-            say("   user \(data.userIDs[user.user]) (last items \(recent)) -> "
-                + top.map { data.items[$0.item] }.joined(separator: ", "))
+            say(
+                "   user \(data.userIDs[user.user]) (last items \(recent)) -> "
+                    + top.map { data.items[$0.item] }.joined(separator: ", "))
         }
-        say(String(format: "Done in %.0f s. ", Date().timeIntervalSince(start))
-            + "Next: behave recommend \(folder.appendingPathComponent("models/sasrec").path) --user \(data.userIDs[0]) -k 10")
+        say(
+            String(format: "Done in %.0f s. ", Date().timeIntervalSince(start))
+                + "Next: behave recommend \(folder.appendingPathComponent("models/sasrec").path) --user \(data.userIDs[0]) -k 10"
+        )
     }
 }

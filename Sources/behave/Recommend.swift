@@ -56,13 +56,17 @@ struct Recommend: ParsableCommand {
         let package = try NextItemPackage.load(from: URL(fileURLWithPath: modelDirectory))
         let items = try historyItems(package)
         let top = try package.recommend(after: items, count: count, excludeSeen: excludeSeen)
-        let rows = top.enumerated().map { Recommendation(rank: $0.offset + 1, item: $0.element.id, score: $0.element.score) }
+        let rows = top.enumerated().map {
+            Recommendation(rank: $0.offset + 1, item: $0.element.id, score: $0.element.score)
+        }
         if json {
             try printJSON(rows)
             return
         }
         let subject = user.map { "user \($0)" } ?? "the given history"
-        say("Top \(rows.count) for \(subject) (\(items.count) items of history, \(package.manifest.config.model.rawValue)):")
+        say(
+            "Top \(rows.count) for \(subject) (\(items.count) items of history, \(package.manifest.config.model.rawValue)):"
+        )
         for row in rows {
             say(String(format: "%3d  ", row.rank) + row.item + String(format: "  %.4f", row.score))
         }
@@ -71,7 +75,9 @@ struct Recommend: ParsableCommand {
     /// The history as model item indexes.
     private func historyItems(_ package: NextItemPackage) throws -> [Int] {
         if let history {
-            let ids = history.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            let ids = history.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter {
+                !$0.isEmpty
+            }
             guard !ids.isEmpty else {
                 throw ValidationError("--history is empty; give item ids separated by commas, e.g. --history 242,302.")
             }
@@ -92,7 +98,8 @@ struct Recommend: ParsableCommand {
         let known = ids.compactMap { package.items.index(of: $0) }
         if known.count < ids.count {
             note(
-                "note: \(ids.count - known.count) of the user's \(ids.count) item events name items the model was not trained on; they are left out.")
+                "note: \(ids.count - known.count) of the user's \(ids.count) item events name items the model was not trained on; they are left out."
+            )
         }
         if known.isEmpty, case .sequence = package.model {
             throw RecommenderError.emptyHistory(

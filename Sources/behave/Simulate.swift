@@ -73,7 +73,9 @@ struct Simulate: ParsableCommand {
 
     var resolvedGroundTruth: String {
         if let groundTruth { return groundTruth }
-        let base = out.hasSuffix(".csv") || out.hasSuffix(".jsonl") ? String(out[..<(out.lastIndex(of: ".") ?? out.endIndex)]) : out
+        let base =
+            out.hasSuffix(".csv") || out.hasSuffix(".jsonl")
+            ? String(out[..<(out.lastIndex(of: ".") ?? out.endIndex)]) : out
         return base + ".truth.json"
     }
 
@@ -99,9 +101,15 @@ struct Simulate: ParsableCommand {
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             say(String(decoding: try encoder.encode(summary), as: UTF8.self))
         } else {
-            let types = summary.eventsByType.sorted { $0.key < $1.key }.map { "\($0.key) \(ProgressReporter.grouped($0.value))" }
-            say("Wrote \(ProgressReporter.grouped(summary.events)) events to \(out) (\(types.joined(separator: ", "))).")
-            say("\(summary.users) users (\(summary.bots) bots, \(summary.frauds) fraudulent, \(summary.churners) churners), \(summary.items) items, \(summary.sessions) sessions.")
+            let types = summary.eventsByType.sorted { $0.key < $1.key }.map {
+                "\($0.key) \(ProgressReporter.grouped($0.value))"
+            }
+            say(
+                "Wrote \(ProgressReporter.grouped(summary.events)) events to \(out) (\(types.joined(separator: ", ")))."
+            )
+            say(
+                "\(summary.users) users (\(summary.bots) bots, \(summary.frauds) fraudulent, \(summary.churners) churners), \(summary.items) items, \(summary.sessions) sessions."
+            )
             say("Ground truth: \(resolvedGroundTruth)")
         }
     }

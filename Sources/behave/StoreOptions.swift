@@ -26,7 +26,9 @@ struct StoreOptions: ParsableArguments {
 
     private static func requireFile(_ path: String) throws {
         guard FileManager.default.fileExists(atPath: path) else {
-            throw ValidationError("No event store at \(path). Ingest events first (`behave ingest FILE --store \(path)`) or pass --store PATH.")
+            throw ValidationError(
+                "No event store at \(path). Ingest events first (`behave ingest FILE --store \(path)`) or pass --store PATH."
+            )
         }
     }
 }

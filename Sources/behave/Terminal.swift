@@ -80,7 +80,8 @@ extension Behave {
     /// `error`, or for Foundation's file errors a plain-words version naming the file.
     static func plain(_ error: any Error) -> any Error {
         guard error is CocoaError || (error as NSError).domain == NSPOSIXErrorDomain else { return error }
-        let path = (error as NSError).userInfo[NSFilePathErrorKey] as? String
+        let path =
+            (error as NSError).userInfo[NSFilePathErrorKey] as? String
             ?? ((error as NSError).userInfo[NSURLErrorKey] as? URL)?.path
         let reason = FileError.describe(error)
         return PlainError(errorDescription: path.map { "\($0): \(reason)" } ?? reason)

@@ -62,7 +62,10 @@ struct Train: ParsableCommand {
     @Option(help: "What to learn.")
     var task: Task = .nextItem
 
-    @Option(help: "The model (next-item: sasrec (default), gru4rec, pop; classify: mlp (default), logistic; purchase, churn: mlp (default), lstm, gru, cnn).")
+    @Option(
+        help:
+            "The model (next-item: sasrec (default), gru4rec, pop; classify: mlp (default), logistic; purchase, churn: mlp (default), lstm, gru, cnn)."
+    )
     var model: Model?
 
     @Option(help: "The model directory to write (default: models/<model>).")
@@ -82,7 +85,9 @@ struct Train: ParsableCommand {
     func nextItemModel() throws -> NextItemModelKind {
         guard let model else { return .sasrec }
         guard let kind = NextItemModelKind(rawValue: model.rawValue) else {
-            throw ValidationError("--model \(model.rawValue) does not fit --task next-item; next-item models are sasrec, gru4rec and pop.")
+            throw ValidationError(
+                "--model \(model.rawValue) does not fit --task next-item; next-item models are sasrec, gru4rec and pop."
+            )
         }
         return kind
     }
@@ -92,7 +97,8 @@ struct Train: ParsableCommand {
         switch task {
         case .nextItem:
             if classify.data != nil || classify.label != nil {
-                throw ValidationError("--data and --label belong to --task classify; next-item models read the event store (--store).")
+                throw ValidationError(
+                    "--data and --label belong to --task classify; next-item models read the event store (--store).")
             }
             if let flag = classify.givenFlags.first {
                 throw ValidationError("\(flag) applies to --task classify, purchase or churn; remove it.")
@@ -123,7 +129,8 @@ struct Train: ParsableCommand {
         let store = try storeOptions.openForReading()
         let data = try NextItemData.load(from: store)
         let evaluated = data.validationExamples.count
-        note("""
+        note(
+            """
             Training \(model.rawValue) on \(ProgressReporter.grouped(data.users.count)) users and \
             \(ProgressReporter.grouped(data.itemCount)) items from \(store.location) \
             (\(ProgressReporter.grouped(evaluated)) users with validation and test items).
@@ -136,8 +143,9 @@ struct Train: ParsableCommand {
             try printJSON(outcome.metrics)
             return
         }
-        say("\(model.rawValue): \(outcome.stopReason); kept epoch \(outcome.bestEpoch), "
-            + String(format: "%.1f s of training.", outcome.trainSeconds))
+        say(
+            "\(model.rawValue): \(outcome.stopReason); kept epoch \(outcome.bestEpoch), "
+                + String(format: "%.1f s of training.", outcome.trainSeconds))
         printRankingTable(outcome.metrics)
         say("Model written to \(directory.path)")
     }

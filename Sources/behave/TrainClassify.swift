@@ -1,7 +1,7 @@
 import ArgumentParser
 import Classifiers
-import EventData
 import Evaluation
+import EventData
 import Foundation
 
 extension ColumnKind: ExpressibleByArgument {}
@@ -17,7 +17,9 @@ struct ClassifyOptions: ParsableArguments {
     @Option(help: "The label value that counts as positive (default: true/yes for truth words, 1 for 0/1).")
     var positive: String?
 
-    @Option(name: .customLong("kind"), help: "A column's kind, name=numeric|boolean|categorical|month|weekday|ignored (repeatable).")
+    @Option(
+        name: .customLong("kind"),
+        help: "A column's kind, name=numeric|boolean|categorical|month|weekday|ignored (repeatable).")
     var kinds: [String] = []
 
     @Option(help: "MLP hidden layer widths, input side first (default 128,64).")
@@ -53,7 +55,8 @@ struct ClassifyOptions: ParsableArguments {
         }
         let (total, overflow) = count.multipliedReportingOverflow(by: seconds)
         guard !overflow, Duration.seconds(total) <= UserOutcomeData.longestWindow else {
-            throw ValidationError("--window \(window): at most 100 years (36500d); label windows are usually days or weeks.")
+            throw ValidationError(
+                "--window \(window): at most 100 years (36500d); label windows are usually days or weeks.")
         }
         return .seconds(total)
     }
@@ -87,14 +90,17 @@ extension Train {
     /// The model, configuration, window and cut-off of `--task purchase / churn`.
     func outcomeSettings() throws -> (OutcomeModelKind, ClassifierConfig, Duration, Int64?) {
         if classify.data != nil || classify.label != nil {
-            throw ValidationError("--data and --label belong to --task classify; --task \(task.rawValue) reads the event store (--store).")
+            throw ValidationError(
+                "--data and --label belong to --task classify; --task \(task.rawValue) reads the event store (--store)."
+            )
         }
         let kind: OutcomeModelKind
         switch model {
         case nil: kind = .mlp
         case let chosen?:
             guard let outcome = OutcomeModelKind(rawValue: chosen.rawValue) else {
-                throw ValidationError("--model \(chosen.rawValue) does not fit --task \(task.rawValue); use mlp, lstm, gru or cnn.")
+                throw ValidationError(
+                    "--model \(chosen.rawValue) does not fit --task \(task.rawValue); use mlp, lstm, gru or cnn.")
             }
             kind = outcome
         }
@@ -112,7 +118,8 @@ extension Train {
         let data = try UserOutcomeData.load(from: store, task: outcomeTask, window: window, cutoff: cutoff)
         let positives = data.examples.reduce(0) { $0 + $1.label }
         let cut = ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: Double(data.cutoff) / 1_000))
-        note("""
+        note(
+            """
             \(ProgressReporter.grouped(data.examples.count)) users with events before \(cut); \
             \(ProgressReporter.grouped(positives)) \(outcomeTask == .purchase ? "purchase" : "churn") in the next \(classify.windowText).
 
@@ -128,7 +135,9 @@ extension Train {
         }
         say("\(outcomeTask.rawValue) within \(classify.windowText) after \(cut), model \(kind.rawValue):")
         printClassificationTable(classifier.metrics, threshold: classifier.manifest.threshold)
-        say("Model written to \(directory.path); score users with `behave predict \(directory.path) --store \(storeOptions.store) --out scores.csv`.")
+        say(
+            "Model written to \(directory.path); score users with `behave predict \(directory.path) --store \(storeOptions.store) --out scores.csv`."
+        )
     }
 
     /// `config` with the shared hyper-parameter flags applied.
@@ -163,7 +172,8 @@ extension Train {
         case nil, .mlp?: config.model = .mlp
         case .logistic?: config = .logisticBaseline(for: config)
         case let other?:
-            throw ValidationError("--model \(other.rawValue) does not fit --task classify; classifiers are mlp and logistic.")
+            throw ValidationError(
+                "--model \(other.rawValue) does not fit --task classify; classifiers are mlp and logistic.")
         }
         config = try hyperparameterOverrides(config)
         _ = try classify.overrides()
@@ -177,7 +187,8 @@ extension Train {
         try checkOutputDirectory(directory.path, option: "--out")
         let table = try LabelledTable.read(path: data, label: label, positive: classify.positive)
         let positives = table.labels.reduce(0, +)
-        note("""
+        note(
+            """
             Read \(ProgressReporter.grouped(table.rows.count)) rows of \(data) (\(ProgressReporter.grouped(positives)) \
             with \(label) = \(table.positiveValue)), \(table.rejections.count) rejected.
 
@@ -197,10 +208,14 @@ extension Train {
         say("Columns (inferred on the training rows; override with --kind name=kind):")
         for profile in classifier.manifest.profiles {
             let note = profile.note.map { "  (\($0))" } ?? ""
-            say("  \(profile.name.padding(toLength: 24, withPad: " ", startingAt: 0)) \(profile.kind.rawValue.padding(toLength: 12, withPad: " ", startingAt: 0)) missing \(profile.missing), distinct \(profile.distinct)\(note)")
+            say(
+                "  \(profile.name.padding(toLength: 24, withPad: " ", startingAt: 0)) \(profile.kind.rawValue.padding(toLength: 12, withPad: " ", startingAt: 0)) missing \(profile.missing), distinct \(profile.distinct)\(note)"
+            )
         }
         let rows = classifier.manifest.rows
-        say("Rows: train \(rows["train"] ?? 0), validation \(rows["validation"] ?? 0), test \(rows["test"] ?? 0), rejected \(rows["rejected"] ?? 0); \(classifier.manifest.encoder.width) features.")
+        say(
+            "Rows: train \(rows["train"] ?? 0), validation \(rows["validation"] ?? 0), test \(rows["test"] ?? 0), rejected \(rows["rejected"] ?? 0); \(classifier.manifest.encoder.width) features."
+        )
         printClassificationTable(classifier.metrics, threshold: classifier.manifest.threshold)
         say("Model written to \(directory.path)")
     }
@@ -213,13 +228,20 @@ func printClassificationTable(_ metrics: [String: [String: ClassificationReport]
         for network in ["model", "baseline"] {
             guard let report = metrics[split]?[network] else { continue }
             let chosen = report.atChosenThreshold.map { String(format: "%.4f", $0.f1) } ?? "-"
-            say(split.padding(toLength: 12, withPad: " ", startingAt: 0)
-                + network.padding(toLength: 10, withPad: " ", startingAt: 0)
-                + String(format: "%-8.4f %-8.4f %-8.4f %-8.4f %-8.4f %-8.4f ", report.rocAUC ?? .nan, report.prAUC ?? .nan,
-                    report.logLoss, report.brierScore, report.atHalf.accuracy, report.atHalf.f1) + chosen)
+            say(
+                split.padding(toLength: 12, withPad: " ", startingAt: 0)
+                    + network.padding(toLength: 10, withPad: " ", startingAt: 0)
+                    + String(
+                        format: "%-8.4f %-8.4f %-8.4f %-8.4f %-8.4f %-8.4f ", report.rocAUC ?? .nan,
+                        report.prAUC ?? .nan,
+                        report.logLoss, report.brierScore, report.atHalf.accuracy, report.atHalf.f1) + chosen)
         }
     }
-    say(String(format: "(baseline = logistic regression on the same features; chosen threshold %.4f = best validation F1 of the model)", threshold))
+    say(
+        String(
+            format:
+                "(baseline = logistic regression on the same features; chosen threshold %.4f = best validation F1 of the model)",
+            threshold))
 }
 
 /// Milliseconds since 1970 of an ISO 8601 date or time given to `option`.

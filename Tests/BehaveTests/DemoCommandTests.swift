@@ -1,6 +1,6 @@
 import ArgumentParser
-import Testing
 import TensorEngine
+import Testing
 
 @testable import behave
 
@@ -13,11 +13,13 @@ struct DemoCommandTests {
         #expect(demo.epochs == 12)
     }
 
-    @Test("bad flags give errors that say what to do", arguments: [
-        (["--epochs", "0"], "--epochs must be at least 1."),
-        (["--users", "10"], "--users must be at least 64."),
-        (["--threads", "0"], "--threads must be at least 1."),
-    ])
+    @Test(
+        "bad flags give errors that say what to do",
+        arguments: [
+            (["--epochs", "0"], "--epochs must be at least 1."),
+            (["--users", "10"], "--users must be at least 64."),
+            (["--threads", "0"], "--threads must be at least 1."),
+        ])
     func badFlags(arguments: [String], message: String) {
         #expect {
             try Demo.parse(arguments)

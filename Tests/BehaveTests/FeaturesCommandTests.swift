@@ -15,12 +15,12 @@ struct FeaturesCommandTests {
         let store = folder.appendingPathComponent("behavior.db").path
         let out = folder.appendingPathComponent("features.csv").path
         try """
-            user_id,timestamp,event_type,item_id,value
-            a,1700000000000,view,i1,
-            a,1700000060000,purchase,i1,5
-            b,1700000000000,view,i2,
+        user_id,timestamp,event_type,item_id,value
+        a,1700000000000,view,i1,
+        a,1700000060000,purchase,i1,5
+        b,1700000000000,view,i2,
 
-            """.write(toFile: log, atomically: true, encoding: .utf8)
+        """.write(toFile: log, atomically: true, encoding: .utf8)
         try Ingest.parse([log, "--store", store, "--json"]).run()
         try Features.parse(["--store", store, "--out", out]).run()
         let lines = try String(contentsOfFile: out, encoding: .utf8).split(separator: "\n")

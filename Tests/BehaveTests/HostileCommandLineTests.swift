@@ -14,7 +14,10 @@ struct HostileCommandLineTests {
             (Train.self, ["--epochs", "-5"], "epochs must be between 1"),
             (Recommend.self, ["m", "--history", "a", "-k", "-3"], "-k must be at least 1 (got -3)"),
             (Train.self, ["--task", "purchase", "--window", "-7d"], "--window -7d: write a positive number"),
-            (Train.self, ["--task", "purchase", "--window", "1000000000000d"], "--window 1000000000000d: at most 100 years"),
+            (
+                Train.self, ["--task", "purchase", "--window", "1000000000000d"],
+                "--window 1000000000000d: at most 100 years"
+            ),
         ]
         for (command, arguments, fragment) in cases {
             do {
@@ -58,7 +61,8 @@ struct HostileCommandLineTests {
         let moved = directory.appendingPathComponent("moved.db").path
         try FileManager.default.moveItem(atPath: directory.appendingPathComponent("behavior.db").path, toPath: moved)
         #expect { try Evaluate.parse([model]).run() } throws: { error in
-            Evaluate.message(for: error).contains("which is not there") && Evaluate.message(for: error).contains("--store PATH")
+            Evaluate.message(for: error).contains("which is not there")
+                && Evaluate.message(for: error).contains("--store PATH")
         }
         try Evaluate.parse([model, "--store", moved]).run()
     }
@@ -67,11 +71,14 @@ struct HostileCommandLineTests {
         let directory = try shopDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let model = directory.appendingPathComponent("model").path
-        try Train.parse(["--store", directory.appendingPathComponent("behavior.db").path, "--model", "pop", "--out", model]).run()
+        try Train.parse([
+            "--store", directory.appendingPathComponent("behavior.db").path, "--model", "pop", "--out", model,
+        ]).run()
         #expect {
             try Predict.parse([model, "--data", "x.csv", "--out", directory.appendingPathComponent("o.csv").path]).run()
         } throws: { error in
-            Predict.message(for: error).contains("holds a next-item recommender") && Predict.message(for: error).contains("behave recommend")
+            Predict.message(for: error).contains("holds a next-item recommender")
+                && Predict.message(for: error).contains("behave recommend")
         }
     }
 

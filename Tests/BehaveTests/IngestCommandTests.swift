@@ -56,7 +56,9 @@ struct IngestCommandTests {
             _ = try Describe.parse(["--store", "/nonexistent/behavior.db"])
             Issue.record("expected a validation error")
         } catch {
-            #expect(Describe.message(for: error).contains("run `behave ingest FILE --store /nonexistent/behavior.db` first"))
+            #expect(
+                Describe.message(for: error).contains("run `behave ingest FILE --store /nonexistent/behavior.db` first")
+            )
         }
     }
 

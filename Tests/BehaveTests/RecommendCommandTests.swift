@@ -38,7 +38,8 @@ struct RecommendCommandTests {
             #expect(FileManager.default.fileExists(atPath: model + "/" + file), "\(file)")
         }
         let metrics = try JSONDecoder().decode(
-            [String: [String: [String: Double]]].self, from: Data(contentsOf: URL(fileURLWithPath: model + "/metrics.json")))
+            [String: [String: [String: Double]]].self,
+            from: Data(contentsOf: URL(fileURLWithPath: model + "/metrics.json")))
         #expect(metrics["test"]?["full"]?["ndcg@10"] != nil && metrics["test"]?["sampled"]?["hr@20"] != nil)
         #expect(metrics["validation"]?["full"]?["mrr@5"] != nil)
 
@@ -49,8 +50,10 @@ struct RecommendCommandTests {
         let byHistory = try Recommend.parse([model, "--history", "i1, i2", "--json"])
         try byHistory.run()
 
-        #expect(throws: RecommenderError.unknownUser(
-            id: "nobody", detail: "no events in \(store); check the id or pass --history id,id,...")) {
+        #expect(
+            throws: RecommenderError.unknownUser(
+                id: "nobody", detail: "no events in \(store); check the id or pass --history id,id,...")
+        ) {
             let command = try Recommend.parse([model, "--user", "nobody"])
             try command.run()
         }

@@ -1,5 +1,5 @@
-import EventData
 import Evaluation
+import EventData
 import Foundation
 import NeuralNet
 import TensorEngine
@@ -35,7 +35,8 @@ import Testing
         let scratch = try Scratch()
         let path = try scratch.write("s.csv", plantedSessions(rows: 600))
         let table = try LabelledTable.read(path: path, label: "buy")
-        let classifier = try TableClassifier.train(table: table, config: Self.tinyConfig, overrides: ["duration": .ignored])
+        let classifier = try TableClassifier.train(
+            table: table, config: Self.tinyConfig, overrides: ["duration": .ignored])
         #expect(!classifier.manifest.encoder.columns.map(\.name).contains("duration"))
         #expect(classifier.manifest.rows["train"] ?? 0 > 300)
         let summary = try classifier.score(file: path, to: scratch.url.appendingPathComponent("out.csv").path)
@@ -46,7 +47,8 @@ import Testing
         let scratch = try Scratch()
         var lines = ["id,amount,buy"]
         for row in 0..<200 { lines.append("\(row),\(row % 7),\(row % 3 == 0 ? "yes" : "no")") }
-        let table = try LabelledTable.read(path: try scratch.write("t.csv", lines.joined(separator: "\n")), label: "buy")
+        let table = try LabelledTable.read(
+            path: try scratch.write("t.csv", lines.joined(separator: "\n")), label: "buy")
         // Every training row fails to encode when the numeric column holds text.
         var broken = table
         broken.rows = broken.rows.map { [$0[0], "many"] }
@@ -88,7 +90,9 @@ import Testing
             config.hiddenSizes = hidden
             config.dropout = dropout
             for model in [config, .logisticBaseline(for: config)] {
-                #expect(tabularNetworkShapes(model, featureCount: 9) == ParameterShapes(of: makeTabularNetwork(model, featureCount: 9, generator: &rng)))
+                #expect(
+                    tabularNetworkShapes(model, featureCount: 9)
+                        == ParameterShapes(of: makeTabularNetwork(model, featureCount: 9, generator: &rng)))
             }
         }
         let encoder = EventSequenceEncoder.fit([], itemIDs: Vocabulary(externalIDs: []))
@@ -105,9 +109,12 @@ import Testing
         var config = TableClassifierTests.smallConfig
         config.epochs = 1
         let directory = scratch.url.appendingPathComponent("model")
-        try TableClassifier.train(table: try LabelledTable.read(path: path, label: "buy"), config: config).save(to: directory)
+        try TableClassifier.train(table: try LabelledTable.read(path: path, label: "buy"), config: config).save(
+            to: directory)
         let url = directory.appendingPathComponent("config.json")
-        for (widths, fragment) in [("[1000000000]", "--layers must be up to 64 widths"), ("[1000000, 16]", "expects [1000000]")] {
+        for (widths, fragment) in [
+            ("[1000000000]", "--layers must be up to 64 widths"), ("[1000000, 16]", "expects [1000000]"),
+        ] {
             let text = try String(contentsOf: url, encoding: .utf8)
             let edited = text.replacingOccurrences(
                 of: #""hiddenSizes" : \[[^\]]*\]"#, with: "\"hiddenSizes\" : \(widths)", options: .regularExpression)

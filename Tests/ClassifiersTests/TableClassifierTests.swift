@@ -1,5 +1,5 @@
-import EventData
 import Evaluation
+import EventData
 import Foundation
 import Testing
 
@@ -39,7 +39,9 @@ func plantedSessions(rows: Int, seed: UInt64 = 3) -> String {
         let buys = (duration > 5 && value > 5) || (month == "Nov" && visitor == "New")
         let noisy = uniform() < 0.05 ? !buys : buys
         let cell = row % 50 == 7 ? "" : String(format: "%.3f", duration)
-        lines.append("\(cell),\(String(format: "%.3f", value)),\(month),\(visitor),\(uniform() < 0.5 ? "TRUE" : "FALSE"),\(noisy ? "yes" : "no")")
+        lines.append(
+            "\(cell),\(String(format: "%.3f", value)),\(month),\(visitor),\(uniform() < 0.5 ? "TRUE" : "FALSE"),\(noisy ? "yes" : "no")"
+        )
     }
     return lines.joined(separator: "\n") + "\n"
 }
@@ -97,7 +99,8 @@ func plantedSessions(rows: Int, seed: UInt64 = 3) -> String {
         let classifier = try TableClassifier.train(table: table, config: config)
         let input = try scratch.write(
             "new.csv",
-            "visitor,id,duration,value,month,weekend\nTourist,1,3,9,Nov,no\nNew,2,,1,Dec,TRUE\nNew,3,lots,1,Dec,TRUE\nNew,4\n")
+            "visitor,id,duration,value,month,weekend\nTourist,1,3,9,Nov,no\nNew,2,,1,Dec,TRUE\nNew,3,lots,1,Dec,TRUE\nNew,4\n"
+        )
         let out = scratch.url.appendingPathComponent("scored.csv").path
         let summary = try classifier.score(file: input, to: out, threshold: 0.5)
         #expect(summary.scored == 2 && summary.failed == 2 && summary.extraColumns == ["id"])
@@ -134,7 +137,8 @@ func plantedSessions(rows: Int, seed: UInt64 = 3) -> String {
         #expect(throws: ClassifierError.self) { try LabelledTable.read(path: oneClass, label: "y") }
         #expect(throws: ClassifierError.self) {
             try TableClassifier.train(
-                table: try LabelledTable.read(path: try scratch.write("e.csv", plantedSessions(rows: 100)), label: "buy"),
+                table: try LabelledTable.read(
+                    path: try scratch.write("e.csv", plantedSessions(rows: 100)), label: "buy"),
                 config: Self.smallConfig, overrides: ["nope": .numeric])
         }
     }

@@ -1,5 +1,5 @@
-import EventData
 import Evaluation
+import EventData
 import Foundation
 import Testing
 
@@ -107,7 +107,8 @@ import Testing
         var config = ClassifierConfig.mlp
         config.epochs = 1
         let classifier = try UserOutcomeClassifier.train(data: data, model: .mlp, config: config)
-        let output = FileManager.default.temporaryDirectory.appendingPathComponent("scores-\(UUID().uuidString).csv").path
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("scores-\(UUID().uuidString).csv")
+            .path
         defer { try? FileManager.default.removeItem(atPath: output) }
         let summary = try classifier.score(store: Self.store, at: data.cutoff, to: output, threshold: 0.5)
         let lines = try String(contentsOfFile: output, encoding: .utf8).split(separator: "\n").map(String.init)
@@ -132,15 +133,21 @@ import Testing
     @Test func loadingSomethingElseNamesTheProblem() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("outcome-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
-        #expect { try UserOutcomeClassifier.load(from: directory) } throws: { "\($0)".contains("no model directory here") }
+        #expect { try UserOutcomeClassifier.load(from: directory) } throws: {
+            "\($0)".contains("no model directory here")
+        }
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         try Data(#"{"task": "classify"}"#.utf8).write(to: directory.appendingPathComponent("config.json"))
-        #expect { try UserOutcomeClassifier.load(from: directory) } throws: { "\($0)".contains("config.json") || "\($0)".contains("classify") }
+        #expect { try UserOutcomeClassifier.load(from: directory) } throws: {
+            "\($0)".contains("config.json") || "\($0)".contains("classify")
+        }
     }
 
     @Test func aWindowLongerThanTheDataIsAClearError() {
-        #expect { try UserOutcomeData.load(from: Self.store, task: .purchase, window: .seconds(90 * 86_400)) } throws: { error in
-            error.localizedDescription.contains("no more than the 90-day window") && error.localizedDescription.contains("shorter window")
+        #expect { try UserOutcomeData.load(from: Self.store, task: .purchase, window: .seconds(90 * 86_400)) } throws: {
+            error in
+            error.localizedDescription.contains("no more than the 90-day window")
+                && error.localizedDescription.contains("shorter window")
         }
     }
 
@@ -150,7 +157,9 @@ import Testing
         let error = #expect(throws: ClassifierError.self) {
             try UserOutcomeData.load(from: Self.store, task: .purchase, window: week, cutoff: early)
         }
-        #expect(error?.localizedDescription.contains("the cut-off 1800-01-01T00:00:00Z is at or before the first event") == true)
+        #expect(
+            error?.localizedDescription.contains("the cut-off 1800-01-01T00:00:00Z is at or before the first event")
+                == true)
         let late = #expect(throws: ClassifierError.self) {
             try UserOutcomeData.load(from: Self.store, task: .purchase, window: week, cutoff: Int64.max / 2)
         }

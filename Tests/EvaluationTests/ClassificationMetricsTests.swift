@@ -22,7 +22,9 @@ import Testing
 
     @Test func thresholdsGiveConfusionMatricesAndTheBestF1() {
         let report = ClassificationReport(probabilities: probabilities, labels: labels)
-        #expect(report.atHalf.confusion == ConfusionMatrix(truePositives: 1, falsePositives: 0, trueNegatives: 2, falseNegatives: 1))
+        #expect(
+            report.atHalf.confusion
+                == ConfusionMatrix(truePositives: 1, falsePositives: 0, trueNegatives: 2, falseNegatives: 1))
         #expect(report.atHalf.accuracy == 0.75 && report.atHalf.precision == 1 && report.atHalf.recall == 0.5)
         // At 0.35 both positives are found with one false positive: F1 = 2 * (2/3 * 1) / (5/3) = 0.8.
         #expect(report.atBestF1.threshold == 0.35)
@@ -63,7 +65,8 @@ import Testing
 @Suite struct NonFiniteProbabilityTests {
     @Test func nanProbabilitiesEndTheCurveWalkAndCountAsZero() {
         let labels = [1, 0, 1, 0, 1, 0]
-        let report = ClassificationReport(probabilities: [.nan, 0.2, 0.9, .nan, 0.7, 0.1], labels: labels, threshold: .nan)
+        let report = ClassificationReport(
+            probabilities: [.nan, 0.2, 0.9, .nan, 0.7, 0.1], labels: labels, threshold: .nan)
         let asZero = ClassificationReport(probabilities: [0, 0.2, 0.9, 0, 0.7, 0.1], labels: labels)
         #expect(report.nonFiniteCount == 2)
         #expect(asZero.nonFiniteCount == 0)
@@ -75,7 +78,8 @@ import Testing
     }
 
     @Test func anAllNaNSplitStillReports() {
-        let report = ClassificationReport(probabilities: [Double](repeating: .nan, count: 1_000), labels: (0..<1_000).map { $0 % 2 })
+        let report = ClassificationReport(
+            probabilities: [Double](repeating: .nan, count: 1_000), labels: (0..<1_000).map { $0 % 2 })
         #expect(report.nonFiniteCount == 1_000)
         #expect(report.rocAUC == 0.5)
         #expect(report.rocCurve.count == 2)

@@ -25,7 +25,8 @@ struct LeaveOneOutEvaluatorTests {
         // Touched items score highest: if any were sampled as negatives, the target would drop.
         let example = [RankingExample(history: [0, 1], target: 2, touched: [0, 1, 2])]
         let scores: [Float] = [9, 9, 1, 0, 0, 0, 0, 0]
-        let evaluator = LeaveOneOutEvaluator(protocol: .sampled, itemCount: 8, cutoffs: [1], sampledCandidates: 3, seed: 5)
+        let evaluator = LeaveOneOutEvaluator(
+            protocol: .sampled, itemCount: 8, cutoffs: [1], sampledCandidates: 3, seed: 5)
         let first = evaluator.evaluate(example) { _ in scores }
         #expect(first.values["hr@1"] == 1)
         #expect(first == evaluator.evaluate(example) { _ in scores })

@@ -32,8 +32,9 @@ func checkGradientsInPlace(
             numeric[i] = Float((objective(at: h) - objective(at: -h)) / (2 * Double(h)))
             leaf.withUnsafeMutableScalars { $0[i] = original }
         }
-        expectClose(analytic, numeric, relative: relative, absolute: absolute,
-                    "gradient of leaf \(position) (shape \(leaf.shape))", sourceLocation: sourceLocation)
+        expectClose(
+            analytic, numeric, relative: relative, absolute: absolute,
+            "gradient of leaf \(position) (shape \(leaf.shape))", sourceLocation: sourceLocation)
     }
 }
 
@@ -53,10 +54,12 @@ struct MultiHeadAttentionTests {
     @Test func matchesPyTorchWithCausalAndPaddingMasks() throws {
         // Given nn.MultiheadAttention(8, 2 heads, batch_first) with random biases, x [2, 5, 8],
         // a causal mask and the last two keys of sequence 1 padded
-        let parity = try TorchParity("attention", names: [
-            "in_proj_weight": "inputWeight", "in_proj_bias": "inputBias",
-            "out_proj.weight": "output.weight", "out_proj.bias": "output.bias",
-        ])
+        let parity = try TorchParity(
+            "attention",
+            names: [
+                "in_proj_weight": "inputWeight", "in_proj_bias": "inputBias",
+                "out_proj.weight": "output.weight", "out_proj.bias": "output.bias",
+            ])
         var rng = RandomGenerator(seed: 1)
         let attention = MultiHeadAttention(dimension: 8, headCount: 2, generator: &rng)
         try parity.load(into: attention)

@@ -167,8 +167,9 @@ struct LayerNormLayerTests {
         let y = norm(x)
         // Then y = (x - 2.5) / sqrt(1.25 + 1e-5)
         let scale = 1 / (1.25 + 1e-5 as Float).squareRoot()
-        expectClose(y, Tensor(shape: [1, 4], scalars: [-1.5 * scale, -0.5 * scale, 0.5 * scale, 1.5 * scale]),
-                    relative: 1e-6, absolute: 1e-6)
+        expectClose(
+            y, Tensor(shape: [1, 4], scalars: [-1.5 * scale, -0.5 * scale, 0.5 * scale, 1.5 * scale]),
+            relative: 1e-6, absolute: 1e-6)
         #expect(norm.parameters().map(\.key) == ["weight", "bias"])
         #expect(norm.weight.scalars == [1, 1, 1, 1] && norm.bias.scalars == [0, 0, 0, 0])
     }
@@ -227,7 +228,9 @@ struct SequentialTests {
         // Given Sequential(Sequential(Linear), Linear)
         var rng = RandomGenerator(seed: 32)
         let inner = Sequential([.linear(Linear(inputSize: 2, outputSize: 3, generator: &rng)), .relu])
-        let outer = Sequential([.layer(inner, { inner($0) }), .linear(Linear(inputSize: 3, outputSize: 1, generator: &rng))])
+        let outer = Sequential([
+            .layer(inner, { inner($0) }), .linear(Linear(inputSize: 3, outputSize: 1, generator: &rng)),
+        ])
         // Then
         #expect(outer.parameters().map(\.key) == ["0.0.weight", "0.0.bias", "1.weight", "1.bias"])
     }
@@ -431,11 +434,15 @@ struct LayerLoadTests {
 
     @Test(arguments: [
         (["weight": weight], LayerError.missingParameter(key: "bias"), "'bias' is missing"),
-        (["weight": Tensor.zeros([3, 2]), "bias": bias],
-         LayerError.shapeMismatch(key: "weight", expected: [2, 3], found: [3, 2]),
-         "'weight': expected shape [2, 3], got [3, 2]"),
-        (["weight": weight, "bias": bias, "scale": Tensor.ones([2])],
-         LayerError.unexpectedParameter(key: "scale"), "'scale' matches no parameter"),
+        (
+            ["weight": Tensor.zeros([3, 2]), "bias": bias],
+            LayerError.shapeMismatch(key: "weight", expected: [2, 3], found: [3, 2]),
+            "'weight': expected shape [2, 3], got [3, 2]"
+        ),
+        (
+            ["weight": weight, "bias": bias, "scale": Tensor.ones([2])],
+            LayerError.unexpectedParameter(key: "scale"), "'scale' matches no parameter"
+        ),
     ])
     func misfittingValuesThrowNamingTheKeyAndLoadNothing(
         values: [String: Tensor], expected: LayerError, fragment: String

@@ -31,7 +31,8 @@ private final class SequenceModel: Layer {
 
     init(_ config: SequenceConfig, seed: UInt64) {
         var rng = RandomGenerator(seed: seed)
-        embedding = Embedding(count: config.vocabularySize, dimension: config.dimension, paddingIndex: 0, generator: &rng)
+        embedding = Embedding(
+            count: config.vocabularySize, dimension: config.dimension, paddingIndex: 0, generator: &rng)
         attention = MultiHeadAttention(
             dimension: config.dimension, headCount: config.headCount, dropout: config.dropout, generator: &rng)
         lstm = LSTM(
@@ -56,7 +57,8 @@ private final class SequenceModel: Layer {
         shapes.add(.embedding(count: config.vocabularySize, dimension: config.dimension), under: "embedding")
         shapes.add(.multiHeadAttention(dimension: config.dimension), under: "attention")
         shapes.add(
-            .recurrentStack(gateCount: 4, inputSize: config.dimension, hiddenSize: config.hiddenSize, layerCount: config.layerCount),
+            .recurrentStack(
+                gateCount: 4, inputSize: config.dimension, hiddenSize: config.hiddenSize, layerCount: config.layerCount),
             under: "lstm")
         shapes.add(.linear(inputSize: config.hiddenSize, outputSize: config.dimension), under: "head.0")
         shapes.add(.layerNorm(dimension: config.dimension), under: "head.1")
@@ -158,18 +160,19 @@ struct CheckpointTests {
         try Checkpoint.save(Self.trainedModel(), config: config, to: root)
         // Then
         let text = try String(contentsOf: root.appendingPathComponent("config.json"), encoding: .utf8)
-        #expect(text == """
-            {
-              "dimension" : 4,
-              "dropout" : 0.5,
-              "headCount" : 2,
-              "hiddenSize" : 3,
-              "layerCount" : 1,
-              "name" : "tiny/ranker",
-              "vocabularySize" : 9
-            }
+        #expect(
+            text == """
+                {
+                  "dimension" : 4,
+                  "dropout" : 0.5,
+                  "headCount" : 2,
+                  "hiddenSize" : 3,
+                  "layerCount" : 1,
+                  "name" : "tiny/ranker",
+                  "vocabularySize" : 9
+                }
 
-            """)
+                """)
         #expect(try Checkpoint.loadConfig(SequenceConfig.self, from: root) == config)
     }
 
@@ -202,13 +205,17 @@ struct CheckpointTests {
         // When read as an ordinary archive
         let archive = try SafeTensorsArchive(contentsOf: url)
         // Then it holds every parameter under its dotted key, and the metadata
-        #expect(archive.metadata.filter { $0.key != Checkpoint.checksumKey } == ["format": "pt", "checkpoint_version": "1", "step": "120"])
+        #expect(
+            archive.metadata.filter { $0.key != Checkpoint.checksumKey } == [
+                "format": "pt", "checkpoint_version": "1", "step": "120",
+            ])
         #expect(archive.metadata[Checkpoint.checksumKey]?.count == 64)
         #expect(archive.entries.keys.sorted() == model.parameters().map(\.key).sorted())
         #expect(archive.entries["head.0.weight"]?.shape == [4, 3])
         #expect(archive.entries["lstm.layers.0.hiddenWeight"]?.shape == [12, 3])
         for (key, tensor) in model.parameters() {
-            #expect(archive.entries[key] == SafeTensorsArchive.Entry(shape: tensor.shape, values: tensor.scalars), "\(key)")
+            #expect(
+                archive.entries[key] == SafeTensorsArchive.Entry(shape: tensor.shape, values: tensor.scalars), "\(key)")
         }
         // And its header, read with a general JSON parser as PyTorch's reader would, lists
         // F32 tensors that tile an 8-byte-aligned data section
@@ -272,11 +279,14 @@ struct CheckpointTests {
 
     @Test func nonFileURLsAreRejected() throws {
         let url = try #require(URL(string: "https://example.com/checkpoints/run-1"))
-        #expect(throws: CheckpointError.io(path: url.absoluteString, message: "checkpoints can only be stored at file URLs")) {
+        #expect(
+            throws: CheckpointError.io(path: url.absoluteString, message: "checkpoints can only be stored at file URLs")
+        ) {
             try Checkpoint.save(Self.trainedModel(), config: SequenceConfig(), to: url)
         }
-        #expect(Self.loadError(into: Self.trainedModel(), from: url)
-            == .io(path: url.absoluteString, message: "checkpoints can only be stored at file URLs"))
+        #expect(
+            Self.loadError(into: Self.trainedModel(), from: url)
+                == .io(path: url.absoluteString, message: "checkpoints can only be stored at file URLs"))
     }
 
     @Test func truncatedOrCorruptedWeightsAreMalformedAndLoadNothing() throws {
@@ -291,15 +301,24 @@ struct CheckpointTests {
         corruptHeader[8] = UInt8(ascii: "[")
         let cases: [(String, Data, (CheckpointError.Malformation) -> Bool)] = [
             ("shorter than the length prefix", valid.prefix(5), { $0 == .fileTooShort(byteCount: 5) }),
-            ("cut inside the header", valid.prefix(8 + headerLength / 2), {
-                if case .headerLengthExceedsFile = $0 { true } else { false }
-            }),
-            ("cut inside the data", valid.prefix(valid.count - 10), {
-                if case .offsetsOutOfRange = $0 { true } else { false }
-            }),
-            ("header not JSON", corruptHeader, {
-                if case .invalidHeaderJSON = $0 { true } else { false }
-            }),
+            (
+                "cut inside the header", valid.prefix(8 + headerLength / 2),
+                {
+                    if case .headerLengthExceedsFile = $0 { true } else { false }
+                }
+            ),
+            (
+                "cut inside the data", valid.prefix(valid.count - 10),
+                {
+                    if case .offsetsOutOfRange = $0 { true } else { false }
+                }
+            ),
+            (
+                "header not JSON", corruptHeader,
+                {
+                    if case .invalidHeaderJSON = $0 { true } else { false }
+                }
+            ),
         ]
         let model = SequenceModel(SequenceConfig(), seed: 9)
         let before = Self.snapshot(model)
@@ -357,10 +376,12 @@ struct CheckpointTests {
         // When a number overflows its field, in valid JSON or beyond what JSON numbers hold here
         try Data(#"{"dimension": 99999999999999999999, "depth": 2}"#.utf8).write(to: URL(fileURLWithPath: configPath))
         let tooLarge = detail(loading: DeeperConfig.self)
-        #expect(tooLarge?.hasPrefix("holds numbers too large for their fields: \"dimension\"") == true, "\(tooLarge ?? "")")
+        #expect(
+            tooLarge?.hasPrefix("holds numbers too large for their fields: \"dimension\"") == true, "\(tooLarge ?? "")")
         try Data(#"{"dimension": 1e400, "depth": 2}"#.utf8).write(to: URL(fileURLWithPath: configPath))
         let unrepresentable = detail(loading: DeeperConfig.self)
-        #expect(unrepresentable?.hasPrefix("holds a number out of range (Number 1e400") == true, "\(unrepresentable ?? "")")
+        #expect(
+            unrepresentable?.hasPrefix("holds a number out of range (Number 1e400") == true, "\(unrepresentable ?? "")")
     }
 
     @Test func configThatCannotBeEncodedLeavesTheDirectoryUntouched() throws {
@@ -393,18 +414,24 @@ struct CheckpointTests {
         let file = { (directory: URL) in directory.appendingPathComponent("weights.safetensors").path }
         let cases: [(SequenceConfig, URL, CheckpointError, [String])] = [
             // A parameter the file lacks: the first in name order.
-            (SequenceConfig(layerCount: 2), oneLayer,
-             .missingTensor(name: "lstm.layers.1.hiddenBias", file: file(oneLayer)),
-             ["\"lstm.layers.1.hiddenBias\"", "no tensor named"]),
+            (
+                SequenceConfig(layerCount: 2), oneLayer,
+                .missingTensor(name: "lstm.layers.1.hiddenBias", file: file(oneLayer)),
+                ["\"lstm.layers.1.hiddenBias\"", "no tensor named"]
+            ),
             // A tensor the model lacks: the first in name order.
-            (SequenceConfig(), twoLayers,
-             .unexpectedTensor(name: "lstm.layers.1.hiddenBias", file: file(twoLayers)),
-             ["\"lstm.layers.1.hiddenBias\"", "no parameter for"]),
+            (
+                SequenceConfig(), twoLayers,
+                .unexpectedTensor(name: "lstm.layers.1.hiddenBias", file: file(twoLayers)),
+                ["\"lstm.layers.1.hiddenBias\"", "no parameter for"]
+            ),
             // A wider LSTM: the head's first linear layer (H inputs) is the first tensor in
             // name order whose shape differs.
-            (SequenceConfig(hiddenSize: 5), oneLayer,
-             .shapeMismatch(name: "head.0.weight", expected: [4, 5], found: [4, 3], file: file(oneLayer)),
-             ["\"head.0.weight\"", "shape [4, 3]", "expects [4, 5]"]),
+            (
+                SequenceConfig(hiddenSize: 5), oneLayer,
+                .shapeMismatch(name: "head.0.weight", expected: [4, 5], found: [4, 3], file: file(oneLayer)),
+                ["\"head.0.weight\"", "shape [4, 3]", "expects [4, 5]"]
+            ),
         ]
         for (config, directory, expected, fragments) in cases {
             let model = SequenceModel(config, seed: 4)
@@ -424,7 +451,9 @@ struct CheckpointTests {
     // MARK: - Damaged and hostile files
 
     @Test func parameterShapesMatchTheBuiltLayers() {
-        for config in [SequenceConfig(), SequenceConfig(vocabularySize: 11, dimension: 6, hiddenSize: 5, layerCount: 3)] {
+        for config in [
+            SequenceConfig(), SequenceConfig(vocabularySize: 11, dimension: 6, hiddenSize: 5, layerCount: 3),
+        ] {
             #expect(SequenceModel.parameterShapes(config) == ParameterShapes(of: SequenceModel(config, seed: 1)))
         }
     }

@@ -36,15 +36,17 @@ struct TorchParity {
     ) throws {
         var loss = Tensor(0)
         for (name, output) in outputs {
-            expectClose(output, try fixture("output.\(name)"), relative: relative, absolute: absolute,
-                        "\(fixture.name) output.\(name)", sourceLocation: sourceLocation)
+            expectClose(
+                output, try fixture("output.\(name)"), relative: relative, absolute: absolute,
+                "\(fixture.name) output.\(name)", sourceLocation: sourceLocation)
             loss = loss + (output * (try fixture("upstream.\(name)"))).sum()
         }
         let gradients = loss.gradients()
         for (name, input) in inputs {
             let gradient = try #require(gradients[input], "no gradient reached input \(name)")
-            expectClose(gradient, try fixture("grad.input.\(name)"), relative: relative, absolute: absolute,
-                        "\(fixture.name) grad.input.\(name)", sourceLocation: sourceLocation)
+            expectClose(
+                gradient, try fixture("grad.input.\(name)"), relative: relative, absolute: absolute,
+                "\(fixture.name) grad.input.\(name)", sourceLocation: sourceLocation)
         }
         let parameters = Dictionary(uniqueKeysWithValues: layer.parameters().map { ($0.key, $0.tensor) })
         let expected = fixture.tensors.keys.filter { $0.hasPrefix("grad.param.") }
@@ -54,8 +56,9 @@ struct TorchParity {
             let ourKey = names[torchName] ?? torchName
             let parameter = try #require(parameters[ourKey], "\(fixture.name): no parameter \(ourKey)")
             let gradient = try #require(gradients[parameter], "no gradient reached parameter \(ourKey)")
-            expectClose(gradient, try fixture(key), relative: relative, absolute: absolute,
-                        "\(fixture.name) \(key)", sourceLocation: sourceLocation)
+            expectClose(
+                gradient, try fixture(key), relative: relative, absolute: absolute,
+                "\(fixture.name) \(key)", sourceLocation: sourceLocation)
         }
     }
 }

@@ -6,8 +6,10 @@ import Testing
 /// PyTorch's state_dict names for layer `l` of `nn.LSTM` / `nn.GRU`, with ours.
 private func parameterNames(layerCount: Int) -> [(pytorch: String, ours: String)] {
     (0..<layerCount).flatMap { l in
-        [("weight_ih_l\(l)", "layers.\(l).inputWeight"), ("weight_hh_l\(l)", "layers.\(l).hiddenWeight"),
-         ("bias_ih_l\(l)", "layers.\(l).inputBias"), ("bias_hh_l\(l)", "layers.\(l).hiddenBias")]
+        [
+            ("weight_ih_l\(l)", "layers.\(l).inputWeight"), ("weight_hh_l\(l)", "layers.\(l).hiddenWeight"),
+            ("bias_ih_l\(l)", "layers.\(l).inputBias"), ("bias_hh_l\(l)", "layers.\(l).hiddenBias"),
+        ]
     }
 }
 
@@ -76,7 +78,8 @@ struct RecurrentTests {
 
         // When the loss is sum(y * up_y) + sum(h_n * up_h) + sum(c_n * up_c)
         let result = lstm(x)
-        let loss = try (result.output * fixture("upstream.y")).sum()
+        let loss =
+            try (result.output * fixture("upstream.y")).sum()
             + (result.hidden * fixture("upstream.h_n")).sum()
             + (result.cell * fixture("upstream.c_n")).sum()
         let grads = loss.gradients()
@@ -115,7 +118,8 @@ struct RecurrentTests {
         let expectedKeys = parameterNames(layerCount: 2).map(\.ours)
         #expect(lstm.parameters().map(\.key) == expectedKeys)
         #expect(gru.parameters().map(\.key) == expectedKeys)
-        #expect(lstm.parameters().map(\.tensor.shape) == [[12, 5], [12, 3], [12], [12], [12, 3], [12, 3], [12], [12]])
+        #expect(
+            lstm.parameters().map(\.tensor.shape) == [[12, 5], [12, 3], [12], [12], [12, 3], [12, 3], [12], [12]])
         #expect(gru.parameters().map(\.tensor.shape) == [[9, 5], [9, 3], [9], [9], [9, 3], [9, 3], [9], [9]])
         // U(-1/sqrt(H), 1/sqrt(H)) for every tensor.
         let bound = 1 / Float(3).squareRoot()
@@ -184,8 +188,10 @@ struct RecurrentTests {
             let padding = 5 - length
             let row = { (y: Tensor) in y.slice(axis: 0, b..<(b + 1)) }
             if padding > 0 {
-                expectClose(row(lstmResult.output).slice(axis: 1, length..<5), .zeros([1, padding, 4]), "LSTM padding \(b)")
-                expectClose(row(gruResult.output).slice(axis: 1, length..<5), .zeros([1, padding, 4]), "GRU padding \(b)")
+                expectClose(
+                    row(lstmResult.output).slice(axis: 1, length..<5), .zeros([1, padding, 4]), "LSTM padding \(b)")
+                expectClose(
+                    row(gruResult.output).slice(axis: 1, length..<5), .zeros([1, padding, 4]), "GRU padding \(b)")
             }
             guard length > 0 else {
                 // No real step: the final state is the (zero) initial state.

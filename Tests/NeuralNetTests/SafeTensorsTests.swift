@@ -87,13 +87,15 @@ extension SafeTensorsTests {
                 entries: ["b": .init(shape: [2], values: [1, 2]), "a": .init(shape: [1], values: [-1])],
                 metadata: ["format": "pt"])
             let bytes = [UInt8](archive.encoded())
-            let expectedHeader = #"{"__metadata__":{"format":"pt"},"#
+            let expectedHeader =
+                #"{"__metadata__":{"format":"pt"},"#
                 + #""a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"#
                 + #""b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}}"#
             let padding = (8 - expectedHeader.utf8.count % 8) % 8
-            let expected = Array(makeFile(
-                header: expectedHeader + String(repeating: " ", count: padding),
-                data: float32([-1, 1, 2])))
+            let expected = Array(
+                makeFile(
+                    header: expectedHeader + String(repeating: " ", count: padding),
+                    data: float32([-1, 1, 2])))
             #expect(bytes == expected)
             #expect((bytes.count - 12) % 8 == 0)
         }
@@ -153,16 +155,18 @@ extension SafeTensorsTests {
             let url = directory.appendingPathComponent("bad.safetensors")
 
             let mismatched = SafeTensorsArchive(entries: ["w": .init(shape: [2, 2], values: [1, 2, 3])])
-            #expect(throws: CheckpointError.malformed(
-                path: url.path, reason: .valueCountMismatch(tensor: "w", shape: [2, 2], valueCount: 3))
+            #expect(
+                throws: CheckpointError.malformed(
+                    path: url.path, reason: .valueCountMismatch(tensor: "w", shape: [2, 2], valueCount: 3))
             ) {
                 try mismatched.write(to: url)
             }
             #expect(!FileManager.default.fileExists(atPath: url.path))
 
             let negative = SafeTensorsArchive(entries: ["w": .init(shape: [-1], values: [])])
-            #expect(throws: CheckpointError.malformed(
-                path: nil, reason: .invalidDimension(tensor: "w", index: 0, value: "-1"))
+            #expect(
+                throws: CheckpointError.malformed(
+                    path: nil, reason: .invalidDimension(tensor: "w", index: 0, value: "-1"))
             ) {
                 try negative.validate()
             }
@@ -183,7 +187,8 @@ extension SafeTensorsTests {
     struct HandBuiltFileTests {
         @Test func decodesAByteExactFloat32File() throws {
             // Two tensors, listed out of offset order, header padded with spaces like PyTorch's.
-            var header = "{" + entryJSON("w", "F32", [2, 2], 4, 20) + ","
+            var header =
+                "{" + entryJSON("w", "F32", [2, 2], 4, 20) + ","
                 + entryJSON("b", "F32", [1], 0, 4) + ","
                 + #""__metadata__":{"format":"pt","step":"10"}}"#
             header += String(repeating: " ", count: (8 - header.utf8.count % 8) % 8)
@@ -256,14 +261,16 @@ extension SafeTensorsTests {
             data += [Int8(-128), 127].flatMap { littleEndian($0) }  // 44..<46
             data += [UInt8(0), 255]  // 46..<48
             data += [UInt8(1), 0, 2]  // 48..<51: any non-zero byte is true, as in PyTorch
-            let header = "{" + [
-                entryJSON("i64", "I64", [2, 2], 0, 32),
-                entryJSON("i32", "I32", [2], 32, 40),
-                entryJSON("i16", "I16", [2], 40, 44),
-                entryJSON("i8", "I8", [2], 44, 46),
-                entryJSON("u8", "U8", [2], 46, 48),
-                entryJSON("mask", "BOOL", [3], 48, 51),
-            ].joined(separator: ",") + "}"
+            let header =
+                "{"
+                + [
+                    entryJSON("i64", "I64", [2, 2], 0, 32),
+                    entryJSON("i32", "I32", [2], 32, 40),
+                    entryJSON("i16", "I16", [2], 40, 44),
+                    entryJSON("i8", "I8", [2], 44, 46),
+                    entryJSON("u8", "U8", [2], 46, 48),
+                    entryJSON("mask", "BOOL", [3], 48, 51),
+                ].joined(separator: ",") + "}"
             let archive = try SafeTensorsArchive(data: makeFile(header: header, data: data))
             // Integers above 2^24 are rounded to the nearest Float.
             #expect(archive.entries["i64"] == .init(shape: [2, 2], values: [-3, 0, 123_456_792, 9.223372e18]))
@@ -275,12 +282,14 @@ extension SafeTensorsTests {
         }
 
         @Test func acceptsZeroSizeTensorsBetweenOthers() throws {
-            let header = "{" + [
-                entryJSON("a", "F32", [1], 0, 4),
-                entryJSON("empty", "F16", [0, 4], 4, 4),
-                entryJSON("also.empty", "I64", [0], 4, 4),
-                entryJSON("b", "F32", [], 4, 8),
-            ].joined(separator: ",") + "}"
+            let header =
+                "{"
+                + [
+                    entryJSON("a", "F32", [1], 0, 4),
+                    entryJSON("empty", "F16", [0, 4], 4, 4),
+                    entryJSON("also.empty", "I64", [0], 4, 4),
+                    entryJSON("b", "F32", [], 4, 8),
+                ].joined(separator: ",") + "}"
             let archive = try SafeTensorsArchive(data: makeFile(header: header, data: float32([1, 2])))
             #expect(archive.entries["empty"] == .init(shape: [0, 4], values: []))
             #expect(archive.entries["also.empty"] == .init(shape: [0], values: []))
@@ -307,7 +316,8 @@ extension SafeTensorsTests {
         @Test func headerLengthLargerThanFile() throws {
             let file = makeFile(header: String(repeating: " ", count: 64), declaredLength: 120)
             let error = #expect(throws: CheckpointError.self) { try SafeTensorsArchive(data: file) }
-            #expect(error == .malformed(path: nil, reason: .headerLengthExceedsFile(headerLength: 120, availableBytes: 64)))
+            #expect(
+                error == .malformed(path: nil, reason: .headerLengthExceedsFile(headerLength: 120, availableBytes: 64)))
             let message = try #require(error?.errorDescription)
             #expect(message.contains("header says 120 bytes but the file has only 64 after the length prefix"))
             #expect(message.contains("truncated or not a safetensors file"))
@@ -364,7 +374,8 @@ extension SafeTensorsTests {
                 Issue.record("expected invalidField for dtype")
                 return
             }
-            let badShape = makeFile(header: #"{"w":{"dtype":"F32","shape":4,"data_offsets":[0,4]}}"#, data: [0, 0, 0, 0])
+            let badShape = makeFile(
+                header: #"{"w":{"dtype":"F32","shape":4,"data_offsets":[0,4]}}"#, data: [0, 0, 0, 0])
             guard case .invalidField(tensor: "w", field: "shape", _) = malformation(of: badShape) else {
                 Issue.record("expected invalidField for shape")
                 return
@@ -380,7 +391,8 @@ extension SafeTensorsTests {
         }
 
         @Test func unsupportedDType() {
-            let file = makeFile(header: "{" + entryJSON("w", "C64", [1], 0, 8) + "}", data: Array(repeating: 0, count: 8))
+            let file = makeFile(
+                header: "{" + entryJSON("w", "C64", [1], 0, 8) + "}", data: Array(repeating: 0, count: 8))
             #expect(throws: CheckpointError.unsupportedDType(name: "w", dtype: "C64", path: nil)) {
                 try SafeTensorsArchive(data: file)
             }
@@ -396,36 +408,44 @@ extension SafeTensorsTests {
         ])
         func invalidShapeDimension(shape: String, index: Int, value: String) {
             let file = makeFile(header: #"{"w":{"dtype":"F32","shape":"# + shape + #","data_offsets":[0,4]}}"#)
-            #expect(throws: CheckpointError.malformed(
-                path: nil, reason: .invalidDimension(tensor: "w", index: index, value: value))
+            #expect(
+                throws: CheckpointError.malformed(
+                    path: nil, reason: .invalidDimension(tensor: "w", index: index, value: value))
             ) {
                 try SafeTensorsArchive(data: file)
             }
         }
 
         @Test func shapeWhoseSizeOverflows() {
-            let file = makeFile(header: "{" + entryJSON("w", "F32", [1 << 31, 1 << 31, 4], 0, 4) + "}", data: [0, 0, 0, 0])
+            let file = makeFile(
+                header: "{" + entryJSON("w", "F32", [1 << 31, 1 << 31, 4], 0, 4) + "}", data: [0, 0, 0, 0])
             #expect(malformation(of: file) == .elementCountOverflow(tensor: "w", shape: [1 << 31, 1 << 31, 4]))
         }
 
         @Test func offsetsOutOfRange() {
-            let file = makeFile(header: "{" + entryJSON("w", "F32", [4], 0, 16) + "}", data: Array(repeating: 0, count: 8))
-            #expect(throws: CheckpointError.malformed(
-                path: nil, reason: .offsetsOutOfRange(tensor: "w", begin: 0, end: 16, dataByteCount: 8))
+            let file = makeFile(
+                header: "{" + entryJSON("w", "F32", [4], 0, 16) + "}", data: Array(repeating: 0, count: 8))
+            #expect(
+                throws: CheckpointError.malformed(
+                    path: nil, reason: .offsetsOutOfRange(tensor: "w", begin: 0, end: 16, dataByteCount: 8))
             ) {
                 try SafeTensorsArchive(data: file)
             }
         }
 
         @Test func offsetsBeginAfterEnd() {
-            let file = makeFile(header: "{" + entryJSON("w", "F32", [2], 8, 0) + "}", data: Array(repeating: 0, count: 8))
+            let file = makeFile(
+                header: "{" + entryJSON("w", "F32", [2], 8, 0) + "}", data: Array(repeating: 0, count: 8))
             #expect(malformation(of: file) == .offsetsReversed(tensor: "w", begin: 8, end: 0))
         }
 
         @Test func byteLengthDoesNotMatchShape() {
-            let file = makeFile(header: "{" + entryJSON("w", "F32", [3], 0, 8) + "}", data: Array(repeating: 0, count: 8))
-            #expect(throws: CheckpointError.malformed(
-                path: nil, reason: .byteCountMismatch(tensor: "w", dtype: "F32", shape: [3], expected: 12, actual: 8))
+            let file = makeFile(
+                header: "{" + entryJSON("w", "F32", [3], 0, 8) + "}", data: Array(repeating: 0, count: 8))
+            #expect(
+                throws: CheckpointError.malformed(
+                    path: nil,
+                    reason: .byteCountMismatch(tensor: "w", dtype: "F32", shape: [3], expected: 12, actual: 8))
             ) {
                 try SafeTensorsArchive(data: file)
             }
@@ -437,12 +457,14 @@ extension SafeTensorsTests {
             #expect(malformation(of: file) == .overlappingData(tensor: "b", other: "a"))
 
             let sameRegion = "{" + entryJSON("a", "F32", [1], 0, 4) + "," + entryJSON("b", "F32", [1], 0, 4) + "}"
-            #expect(malformation(of: makeFile(header: sameRegion, data: [0, 0, 0, 0]))
-                == .overlappingData(tensor: "b", other: "a"))
+            #expect(
+                malformation(of: makeFile(header: sameRegion, data: [0, 0, 0, 0]))
+                    == .overlappingData(tensor: "b", other: "a"))
 
             let emptyInside = "{" + entryJSON("a", "F32", [2], 0, 8) + "," + entryJSON("e", "F32", [0], 4, 4) + "}"
-            #expect(malformation(of: makeFile(header: emptyInside, data: Array(repeating: 0, count: 8)))
-                == .overlappingData(tensor: "e", other: "a"))
+            #expect(
+                malformation(of: makeFile(header: emptyInside, data: Array(repeating: 0, count: 8)))
+                    == .overlappingData(tensor: "e", other: "a"))
         }
 
         @Test func nonContiguousRegions() {
@@ -450,7 +472,8 @@ extension SafeTensorsTests {
             let file = makeFile(header: header, data: Array(repeating: 0, count: 12))
             #expect(malformation(of: file) == .gapInData(tensor: "b", expectedOffset: 4, actualOffset: 8))
 
-            let leadingGap = makeFile(header: "{" + entryJSON("a", "F32", [1], 4, 8) + "}", data: Array(repeating: 0, count: 8))
+            let leadingGap = makeFile(
+                header: "{" + entryJSON("a", "F32", [1], 4, 8) + "}", data: Array(repeating: 0, count: 8))
             #expect(malformation(of: leadingGap) == .gapInData(tensor: "a", expectedOffset: 0, actualOffset: 4))
 
             let trailing = makeFile(header: oneFloat, data: Array(repeating: 0, count: 7))
@@ -461,9 +484,11 @@ extension SafeTensorsTests {
             let header = "{" + entryJSON("w", "F32", [1], 0, 4) + "," + entryJSON("w", "F32", [1], 0, 4) + "}"
             #expect(malformation(of: makeFile(header: header, data: [0, 0, 0, 0])) == .duplicateKey("w"))
             // Canonically equivalent names would collide in a Swift dictionary, so they count as duplicates.
-            let composed = "{" + entryJSON("\u{E9}", "F32", [1], 0, 4) + "," + entryJSON("e\u{301}", "F32", [1], 4, 8) + "}"
-            #expect(malformation(of: makeFile(header: composed, data: Array(repeating: 0, count: 8)))
-                == .duplicateKey("e\u{301}"))
+            let composed =
+                "{" + entryJSON("\u{E9}", "F32", [1], 0, 4) + "," + entryJSON("e\u{301}", "F32", [1], 4, 8) + "}"
+            #expect(
+                malformation(of: makeFile(header: composed, data: Array(repeating: 0, count: 8)))
+                    == .duplicateKey("e\u{301}"))
         }
 
         @Test func metadataThatIsNotStrings() {
@@ -486,8 +511,10 @@ extension SafeTensorsTests {
             let truncated = directory.appendingPathComponent("model.safetensors")
             try makeFile(header: String(repeating: " ", count: 64), declaredLength: 120).write(to: truncated)
             let error = #expect(throws: CheckpointError.self) { try SafeTensorsArchive(contentsOf: truncated) }
-            #expect(error == .malformed(
-                path: truncated.path, reason: .headerLengthExceedsFile(headerLength: 120, availableBytes: 64)))
+            #expect(
+                error
+                    == .malformed(
+                        path: truncated.path, reason: .headerLengthExceedsFile(headerLength: 120, availableBytes: 64)))
             #expect(error?.errorDescription?.hasPrefix(truncated.path + ": header says 120 bytes") == true)
 
             let complex = directory.appendingPathComponent("complex.safetensors")
@@ -532,12 +559,25 @@ extension SafeTensorsTests {
     struct ErrorMessageTests {
         @Test func everyCaseSaysWhereWhatAndHowToFix() throws {
             let cases: [(CheckpointError, [String])] = [
-                (.io(path: "/tmp/x.safetensors", message: "No such file"), ["/tmp/x.safetensors: No such file", "check that the path"]),
-                (.missingTensor(name: "encoder.weight", file: "m.safetensors"), ["m.safetensors:", "\"encoder.weight\"", "same model architecture"]),
-                (.shapeMismatch(name: "w", expected: [4, 5], found: [5, 4], file: "m.safetensors"), ["[5, 4]", "expects [4, 5]", "different configuration"]),
+                (
+                    .io(path: "/tmp/x.safetensors", message: "No such file"),
+                    ["/tmp/x.safetensors: No such file", "check that the path"]
+                ),
+                (
+                    .missingTensor(name: "encoder.weight", file: "m.safetensors"),
+                    ["m.safetensors:", "\"encoder.weight\"", "same model architecture"]
+                ),
+                (
+                    .shapeMismatch(name: "w", expected: [4, 5], found: [5, 4], file: "m.safetensors"),
+                    ["[5, 4]", "expects [4, 5]", "different configuration"]
+                ),
                 (.unexpectedTensor(name: "extra", file: nil), ["safetensors data:", "\"extra\"", "non-strictly"]),
                 (.unsupportedDType(name: "w", dtype: "C64", path: "m.safetensors"), ["\"C64\"", "tensor.float()"]),
-                (.malformed(path: "m.safetensors", reason: .gapInData(tensor: "b", expectedOffset: 4, actualOffset: 8)), ["m.safetensors: data bytes 4..<8", "\"b\""]),
+                (
+                    .malformed(
+                        path: "m.safetensors", reason: .gapInData(tensor: "b", expectedOffset: 4, actualOffset: 8)),
+                    ["m.safetensors: data bytes 4..<8", "\"b\""]
+                ),
             ]
             for (error, fragments) in cases {
                 let message = try #require(error.errorDescription)

@@ -18,7 +18,8 @@ import Testing
                 config.blocks = blocks
                 config.recurrentLayers = layers
                 let model = NextItemModel.make(config, itemCount: 13, trainingSequences: [[1, 2, 3]])
-                #expect(NextItemModel.parameterShapes(config, itemCount: 13) == ParameterShapes(of: model.layer), "\(kind)")
+                #expect(
+                    NextItemModel.parameterShapes(config, itemCount: 13) == ParameterShapes(of: model.layer), "\(kind)")
             }
         }
     }
@@ -37,7 +38,10 @@ import Testing
         for (key, value, fragment) in [
             ("hidden", 1_000_000_000, "hidden must be between 1 and 1048576"),
             ("max-length", 1 << 20, "\"positions.weight\" has shape [12, 16] but the model expects [1048576, 16]"),
-            ("inner-size", 1 << 20, "\"blocks.0.feedForward.inner.bias\" has shape [16] but the model expects [1048576]"),
+            (
+                "inner-size", 1 << 20,
+                "\"blocks.0.feedForward.inner.bias\" has shape [16] but the model expects [1048576]"
+            ),
             ("blocks", 1_000, "no tensor named \"blocks.1.attention.inputBias\""),
         ] as [(String, Int, String)] {
             let (directory, _) = try NextItemPackageTests().savedModel(.sasrec)

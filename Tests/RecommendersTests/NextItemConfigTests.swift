@@ -42,7 +42,10 @@ import Testing
     @Test func validationNamesTheBadKey() {
         var config = NextItemConfig.defaults(for: .sasrec)
         config.heads = 3
-        #expect(throws: RecommenderError.invalidConfig(key: "heads", detail: "must be at least 1 and divide hidden = 50 (got 3)")) {
+        #expect(
+            throws: RecommenderError.invalidConfig(
+                key: "heads", detail: "must be at least 1 and divide hidden = 50 (got 3)")
+        ) {
             try config.validate()
         }
         config = .defaults(for: .gru4rec)

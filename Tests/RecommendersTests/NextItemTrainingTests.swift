@@ -46,8 +46,10 @@ import Testing
 
     @Test func slidingWindowsTrainEveryPairOnce() throws {
         let data = NextItemData(
-            users: [LeaveOneOutUser(user: 0, train: [0, 1, 2, 3, 4], validation: nil, test: nil),
-                    LeaveOneOutUser(user: 1, train: [5], validation: nil, test: nil)],
+            users: [
+                LeaveOneOutUser(user: 0, train: [0, 1, 2, 3, 4], validation: nil, test: nil),
+                LeaveOneOutUser(user: 1, train: [5], validation: nil, test: nil),
+            ],
             items: Vocabulary(externalIDs: (0..<6).map { "i\($0)" }), userIDs: Vocabulary(externalIDs: ["a", "b"]))
         var config = NextItemConfig.defaults(for: .sasrec)
         config.maxLength = 2
@@ -138,7 +140,13 @@ struct RandomGeneratorBox {
         let first = try NextItemTrainer(config: config, data: Self.data).train()
         let second = try NextItemTrainer(config: config, data: Self.data).train()
         #expect(first.metrics == second.metrics)
-        #expect(first.history == second.history.map { var r = $0; r.trainSeconds = first.history[$0.epoch - 1].trainSeconds; return r })
+        #expect(
+            first.history
+                == second.history.map {
+                    var r = $0
+                    r.trainSeconds = first.history[$0.epoch - 1].trainSeconds
+                    return r
+                })
     }
 
     @Test func everyLossTrains() throws {
@@ -188,7 +196,8 @@ struct RandomGeneratorBox {
     @Test func theLastPositionShortcutEqualsTheFullForward() throws {
         var rng = RandomGeneratorBox(seed: 9)
         var generator = TensorEngine.RandomGenerator(seed: 1)
-        let model = SASRec(itemCount: 30, dimension: 16, maxLength: 12, blocks: 2, heads: 2, dropout: 0.2, generator: &generator)
+        let model = SASRec(
+            itemCount: 30, dimension: 16, maxLength: 12, blocks: 2, heads: 2, dropout: 0.2, generator: &generator)
         model.setTraining(false)
         let histories = (0..<5).map { row in (0..<(3 + row * 2)).map { _ in rng.next(30) } }
         let batch = try SequenceBatcher(maxLength: 12).batch(histories)

@@ -1,7 +1,7 @@
+import TestSupport
 import Testing
 
 @testable import TensorEngine
-import TestSupport
 
 @Suite("Autodiff driver")
 struct AutodiffTests {

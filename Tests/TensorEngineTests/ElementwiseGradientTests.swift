@@ -1,7 +1,7 @@
+import TestSupport
 import Testing
 
 @testable import TensorEngine
-import TestSupport
 
 @Suite("Elementwise ops: values and gradients")
 struct ElementwiseGradientTests {
@@ -87,8 +87,9 @@ struct ElementwiseGradientTests {
         expectClose(x.tanh().scalars, [-0.964_027_6, -0.462_117_16, 0, 0.462_117_16, 0.964_027_6])
         expectClose(x.gelu().scalars, [-0.045_500_26, -0.154_268_72, 0, 0.345_731_3, 1.954_499_7])
         expectClose(x.exp().scalars, [0.135_335_28, 0.606_530_66, 1, 1.648_721_3, 7.389_056])
-        expectClose(Tensor(shape: [3], scalars: [-100, 0, 100]).exp().scalars, [3.720_076e-44, 1, 2.688_117e43],
-                    relative: 1e-3)
+        expectClose(
+            Tensor(shape: [3], scalars: [-100, 0, 100]).exp().scalars, [3.720_076e-44, 1, 2.688_117e43],
+            relative: 1e-3)
     }
 
     @Test("NaN and infinities pass through the nonlinearities without trapping")

@@ -1,7 +1,7 @@
+import TestSupport
 import Testing
 
 @testable import TensorEngine
-import TestSupport
 
 @Suite("Matmul and fused neural-network ops")
 struct MatmulAndNeuralOpTests {
@@ -10,7 +10,8 @@ struct MatmulAndNeuralOpTests {
         let a = Tensor(shape: [2, 3], scalars: [1, 2, 3, 4, 5, 6])
         let b = Tensor(shape: [3, 2], scalars: [7, 8, 9, 10, 11, 12])
         #expect(a.matmul(b).scalars == [58, 64, 139, 154])
-        #expect(a.transposed().matmul(b.transposed(), transposeA: true, transposeB: true).scalars == [58, 64, 139, 154])
+        #expect(
+            a.transposed().matmul(b.transposed(), transposeA: true, transposeB: true).scalars == [58, 64, 139, 154])
         #expect(a.matmul(a, transposeB: true).scalars == [14, 32, 32, 77])
         #expect(a.matmul(a, transposeA: true).shape == [3, 3])
     }

@@ -1,7 +1,7 @@
+import TestSupport
 import Testing
 
 @testable import TensorEngine
-import TestSupport
 
 @Suite("Reductions, shapes and indexing")
 struct ReductionAndShapeTests {

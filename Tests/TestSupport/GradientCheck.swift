@@ -1,5 +1,5 @@
-import Testing
 import TensorEngine
+import Testing
 
 /// Expects `actual` to equal `expected` in shape and, elementwise, within tolerance.
 public func expectClose(
@@ -8,8 +8,9 @@ public func expectClose(
 ) {
     #expect(actual.shape == expected.shape, "shape \(comment)", sourceLocation: sourceLocation)
     guard actual.shape == expected.shape else { return }
-    expectClose(actual.scalars, expected.scalars, relative: relative, absolute: absolute, comment,
-                sourceLocation: sourceLocation)
+    expectClose(
+        actual.scalars, expected.scalars, relative: relative, absolute: absolute, comment,
+        sourceLocation: sourceLocation)
 }
 
 /// Expects two arrays to agree elementwise within `absolute + relative * |expected|`.

@@ -35,8 +35,10 @@ struct BenchmarkMain {
         guard let caseName else { fail("--case is required (one of: \(names))") }
         Engine.threadCount = threads
 
-        var result: [String: Any] = ["impl": "behaviorkit", "case": caseName, "threads": threads,
-                                     "version": "BehaviorKit 0.1.0, \(BLAS.libraryDescription), core \(BLAS.coreName)"]
+        var result: [String: Any] = [
+            "impl": "behaviorkit", "case": caseName, "threads": threads,
+            "version": "BehaviorKit 0.1.0, \(BLAS.libraryDescription), core \(BLAS.coreName)",
+        ]
         if let run = throughput[caseName] {
             let runs = run()
             result["unit"] = "steps/s"
@@ -54,7 +56,8 @@ struct BenchmarkMain {
             fail("unknown case '\(caseName)' (one of: \(names))")
         }
         guard let data = try? JSONSerialization.data(withJSONObject: result, options: [.sortedKeys]),
-              let line = String(data: data, encoding: .utf8) else { fail("could not encode the result") }
+            let line = String(data: data, encoding: .utf8)
+        else { fail("could not encode the result") }
         print(line)
     }
 

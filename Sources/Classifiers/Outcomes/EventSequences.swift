@@ -133,7 +133,9 @@ public final class EventSequenceClassifier: Layer {
     /// - Parameters:
     ///   - encoder: The fitted vocabularies (sizes of the embedding tables).
     ///   - hidden: The width of the summary `h`.
-    public init(kind: SequenceEncoderKind, encoder: EventSequenceEncoder, hidden: Int = 64, generator rng: inout RandomGenerator) {
+    public init(
+        kind: SequenceEncoderKind, encoder: EventSequenceEncoder, hidden: Int = 64, generator rng: inout RandomGenerator
+    ) {
         self.kind = kind
         typeEmbedding = Embedding(count: encoder.typeTokens, dimension: 8, paddingIndex: 0, generator: &rng)
         itemEmbedding = Embedding(count: encoder.itemTokens, dimension: 16, paddingIndex: 0, generator: &rng)
@@ -141,13 +143,16 @@ public final class EventSequenceClassifier: Layer {
         let width = 8 + 16 + 8 + EventSequenceEncoder.numberCount
         lstm = kind == .lstm ? LSTM(inputSize: width, hiddenSize: hidden, generator: &rng) : nil
         gru = kind == .gru ? GRU(inputSize: width, hiddenSize: hidden, generator: &rng) : nil
-        convolution = kind == .cnn
+        convolution =
+            kind == .cnn
             ? Conv1D(inputChannels: width, outputChannels: hidden, kernelSize: 3, padding: 1, generator: &rng) : nil
         head = Linear(inputSize: hidden, outputSize: 1, generator: &rng)
     }
 
     /// The parameter shapes ``init(kind:encoder:hidden:generator:)`` makes, without building.
-    public static func parameterShapes(kind: SequenceEncoderKind, encoder: EventSequenceEncoder, hidden: Int = 64) -> ParameterShapes {
+    public static func parameterShapes(kind: SequenceEncoderKind, encoder: EventSequenceEncoder, hidden: Int = 64)
+        -> ParameterShapes
+    {
         var shapes = ParameterShapes()
         shapes.add(.embedding(count: encoder.typeTokens, dimension: 8), under: "typeEmbedding")
         shapes.add(.embedding(count: encoder.itemTokens, dimension: 16), under: "itemEmbedding")
@@ -155,7 +160,8 @@ public final class EventSequenceClassifier: Layer {
         let width = 8 + 16 + 8 + EventSequenceEncoder.numberCount
         switch kind {
         case .lstm:
-            shapes.add(.recurrentStack(gateCount: 4, inputSize: width, hiddenSize: hidden, layerCount: 1), under: "lstm")
+            shapes.add(
+                .recurrentStack(gateCount: 4, inputSize: width, hiddenSize: hidden, layerCount: 1), under: "lstm")
         case .gru:
             shapes.add(.recurrentStack(gateCount: 3, inputSize: width, hiddenSize: hidden, layerCount: 1), under: "gru")
         case .cnn:
@@ -167,7 +173,8 @@ public final class EventSequenceClassifier: Layer {
 
     public var sublayers: [(name: String, layer: any Layer)] {
         var layers: [(name: String, layer: any Layer)] = [
-            ("typeEmbedding", typeEmbedding), ("itemEmbedding", itemEmbedding), ("categoryEmbedding", categoryEmbedding),
+            ("typeEmbedding", typeEmbedding), ("itemEmbedding", itemEmbedding),
+            ("categoryEmbedding", categoryEmbedding),
         ]
         if let lstm { layers.append(("lstm", lstm)) }
         if let gru { layers.append(("gru", gru)) }
@@ -178,7 +185,10 @@ public final class EventSequenceClassifier: Layer {
     /// The logits `[B]` of a batch.
     public func callAsFunction(_ batch: EventSequenceBatch) -> Tensor {
         let x = Tensor.concatenate(
-            [typeEmbedding(batch.types), itemEmbedding(batch.items), categoryEmbedding(batch.categories), batch.numbers],
+            [
+                typeEmbedding(batch.types), itemEmbedding(batch.items), categoryEmbedding(batch.categories),
+                batch.numbers,
+            ],
             axis: 2)  // [B, T, 35]
         let rows = x.shape[0]
         let summary: Tensor
@@ -216,7 +226,8 @@ extension EventSequenceClassifier {
         result.reserveCapacity(histories.count)
         for start in stride(from: 0, to: histories.count, by: 512) {
             let batch = encoder.batch(
-                Array(histories[start..<min(start + 512, histories.count)]), itemIDs: itemIDs, referenceTime: referenceTime)
+                Array(histories[start..<min(start + 512, histories.count)]), itemIDs: itemIDs,
+                referenceTime: referenceTime)
             result += Tensor.withoutGradients { self(batch).sigmoid() }.scalars.map(Double.init)
         }
         return result

@@ -67,9 +67,11 @@ public struct UserOutcomeClassifier {
             test: config.testFraction)
         let parts = StratifiedSplit(fractions: fractions, seed: config.seed).split(labels: labels)
         let byPart = [parts.train, parts.validation, parts.test]
-        guard byPart.allSatisfy({ rows in rows.contains { labels[$0] == 1 } && rows.contains { labels[$0] == 0 } }) else {
+        guard byPart.allSatisfy({ rows in rows.contains { labels[$0] == 1 } && rows.contains { labels[$0] == 0 } })
+        else {
             throw ClassifierError.badData(
-                path: "event store", detail: "too few users of the rarer class to split into train, validation and test")
+                path: "event store", detail: "too few users of the rarer class to split into train, validation and test"
+            )
         }
 
         // The feature table (the MLP's input and the baseline's), scaled as fit on the training users.
@@ -96,7 +98,9 @@ public struct UserOutcomeClassifier {
         case .mlp:
             let mlp = makeTabularNetwork(config, featureCount: extractor.columns.count, generator: &rng)
             network = mlp
-            outcome = try BinaryClassifierTrainer(config: config).train(mlp, on: trainTable, validation: validationTable) {
+            outcome = try BinaryClassifierTrainer(config: config).train(
+                mlp, on: trainTable, validation: validationTable
+            ) {
                 epochEnd?("model", $0)
             }
             probabilitiesOf = { rows in
@@ -111,12 +115,15 @@ public struct UserOutcomeClassifier {
             network = classifier
             let histories = { (rows: [Int]) in rows.map { data.examples[$0].input } }
             let score = { (rows: [Int]) -> [Double] in
-                classifier.probabilities(of: histories(rows), encoder: encoder, itemIDs: data.items, referenceTime: data.cutoff)
+                classifier.probabilities(
+                    of: histories(rows), encoder: encoder, itemIDs: data.items, referenceTime: data.cutoff)
             }
             outcome = try BinaryClassifierTrainer(config: config).train(
                 classifier, trainingLabels: trainTable.labels, validationLabels: validationTable.labels,
                 logits: { rows in
-                    classifier(encoder.batch(histories(rows.map { parts.train[$0] }), itemIDs: data.items, referenceTime: data.cutoff))
+                    classifier(
+                        encoder.batch(
+                            histories(rows.map { parts.train[$0] }), itemIDs: data.items, referenceTime: data.cutoff))
                 },
                 validationProbabilities: { score(parts.validation) },
                 epochEnd: { epochEnd?("model", $0) })
@@ -126,17 +133,24 @@ public struct UserOutcomeClassifier {
         let baselineOutcome = try BinaryClassifierTrainer(config: baselineConfig).train(
             baseline, on: trainTable, validation: validationTable
         ) { epochEnd?("baseline", $0) }
-        log += baselineOutcome.history.map { "baseline " + $0.logLine } + ["baseline stopped: \(baselineOutcome.stopReason)"]
+        log +=
+            baselineOutcome.history.map { "baseline " + $0.logLine } + [
+                "baseline stopped: \(baselineOutcome.stopReason)"
+            ]
 
         let threshold = ClassificationReport(
             probabilities: probabilitiesOf(parts.validation), labels: validationTable.labels
         ).atBestF1.threshold
         var metrics: [String: [String: ClassificationReport]] = [:]
-        for (name, rows, features) in [("validation", parts.validation, validationTable), ("test", parts.test, testTable)] {
+        for (name, rows, features) in [
+            ("validation", parts.validation, validationTable), ("test", parts.test, testTable),
+        ] {
             metrics[name] = [
-                "model": ClassificationReport(probabilities: probabilitiesOf(rows), labels: features.labels, threshold: threshold),
+                "model": ClassificationReport(
+                    probabilities: probabilitiesOf(rows), labels: features.labels, threshold: threshold),
                 "baseline": ClassificationReport(
-                    probabilities: probabilities(of: baseline, features: features.features, featureCount: features.featureCount),
+                    probabilities: probabilities(
+                        of: baseline, features: features.features, featureCount: features.featureCount),
                     labels: features.labels),
             ]
         }
@@ -144,9 +158,12 @@ public struct UserOutcomeClassifier {
             task: data.task.rawValue, model: kind, config: config, cutoff: data.cutoff,
             windowMilliseconds: data.windowMilliseconds, featureColumns: extractor.columns,
             featureEventTypes: data.eventTypes.map(\.rawValue), featureLogTransform: scaling.logTransform,
-            featureMeans: scaling.scaler.means, featureDeviations: scaling.scaler.standardDeviations, sequenceEncoder: sequenceEncoder, threshold: threshold,
-            users: ["train": parts.train.count, "validation": parts.validation.count, "test": parts.test.count,
-                    "positive": labels.reduce(0, +)],
+            featureMeans: scaling.scaler.means, featureDeviations: scaling.scaler.standardDeviations,
+            sequenceEncoder: sequenceEncoder, threshold: threshold,
+            users: [
+                "train": parts.train.count, "validation": parts.validation.count, "test": parts.test.count,
+                "positive": labels.reduce(0, +),
+            ],
             bestEpoch: outcome.bestEpoch, created: ISO8601DateFormatter().string(from: Date()))
         return UserOutcomeClassifier(manifest: manifest, model: network, baseline: baseline, metrics: metrics, log: log)
     }

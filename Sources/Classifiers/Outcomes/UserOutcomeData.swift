@@ -41,7 +41,8 @@ public struct UserOutcomeData: Sendable {
     ) throws -> UserOutcomeData {
         guard window > .zero, window <= Self.longestWindow else {
             throw ClassifierError.invalidConfig(
-                key: "window", detail: "must be positive and at most 100 years (got \(window.components.seconds / 86_400) days)")
+                key: "window",
+                detail: "must be positive and at most 100 years (got \(window.components.seconds / 86_400) days)")
         }
         let description = try store.describe()
         let milliseconds = window.components.seconds * 1_000 + window.components.attoseconds / 1_000_000_000_000_000
@@ -49,12 +50,16 @@ public struct UserOutcomeData: Sendable {
             throw ClassifierError.badData(path: store.location, detail: "the event store is empty; ingest events first")
         }
         let cut = cutoff ?? (last - milliseconds)
-        let day = { (time: Int64) in ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: Double(time) / 1_000)) }
+        let day = { (time: Int64) in
+            ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: Double(time) / 1_000))
+        }
         if cutoff != nil, cut <= first || cut >= last {
             throw ClassifierError.badData(
                 path: store.location,
-                detail: "the cut-off \(day(cut)) is \(cut <= first ? "at or before the first" : "at or after the last") event; "
-                    + "pick one between \(day(first)) and \(day(last)) so that users have history before it and events after it")
+                detail:
+                    "the cut-off \(day(cut)) is \(cut <= first ? "at or before the first" : "at or after the last") event; "
+                    + "pick one between \(day(first)) and \(day(last)) so that users have history before it and events after it"
+            )
         }
         guard cut > first else {
             let span = Double(last - first) / 86_400_000
@@ -77,9 +82,12 @@ public struct UserOutcomeData: Sendable {
         guard positives > 0, positives < examples.count else {
             throw ClassifierError.badData(
                 path: store.location,
-                detail: "all \(examples.count) users have the same \(task.rawValue) label in the window; try another --window or --cutoff")
+                detail:
+                    "all \(examples.count) users have the same \(task.rawValue) label in the window; try another --window or --cutoff"
+            )
         }
-        let types = UserFeatureExtractor.conventionalOrder(description.eventsByType.keys.map { EventType(rawValue: $0) })
+        let types = UserFeatureExtractor.conventionalOrder(
+            description.eventsByType.keys.map { EventType(rawValue: $0) })
         return UserOutcomeData(
             task: task, cutoff: cut, windowMilliseconds: milliseconds, examples: examples, eventTypes: types,
             items: try store.itemIDs())

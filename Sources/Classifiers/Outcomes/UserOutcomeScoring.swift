@@ -28,7 +28,8 @@ extension UserOutcomeClassifier {
             writtenBy: "behave train --task purchase|churn")
         let configPath = directory.appendingPathComponent(Checkpoint.configFileName).path
         guard OutcomeTask(rawValue: manifest.task) != nil else {
-            throw .badModel(path: directory.path, detail: "holds a '\(manifest.task)' model, not a purchase or churn model")
+            throw .badModel(
+                path: directory.path, detail: "holds a '\(manifest.task)' model, not a purchase or churn model")
         }
         do {
             try manifest.config.validate()
@@ -37,10 +38,13 @@ extension UserOutcomeClassifier {
         }
         let columns = manifest.featureColumns.count
         guard OutcomeFeatureScaling(manifest) != nil,
-            (try? UserFeatureExtractor(referenceTime: 0, eventTypes: manifest.featureEventTypes.map { EventType(rawValue: $0) }))?
+            (try? UserFeatureExtractor(
+                referenceTime: 0, eventTypes: manifest.featureEventTypes.map { EventType(rawValue: $0) }))?
                 .columns == manifest.featureColumns
         else {
-            throw .badModel(path: configPath, detail: "the feature columns, their event types and their scaling do not agree; retrain the model")
+            throw .badModel(
+                path: configPath,
+                detail: "the feature columns, their event types and their scaling do not agree; retrain the model")
         }
         let baselineConfig = ClassifierConfig.logisticBaseline(for: manifest.config)
         let sequence: (kind: SequenceEncoderKind, encoder: EventSequenceEncoder)?
@@ -49,7 +53,9 @@ extension UserOutcomeClassifier {
             sequence = nil
         case .lstm, .gru, .cnn:
             guard let encoder = manifest.sequenceEncoder, let kind = manifest.model.sequenceKind else {
-                throw .badModel(path: configPath, detail: "a \(manifest.model.rawValue) model needs its sequenceEncoder; retrain the model")
+                throw .badModel(
+                    path: configPath,
+                    detail: "a \(manifest.model.rawValue) model needs its sequenceEncoder; retrain the model")
             }
             sequence = (kind, encoder)
         }
@@ -58,7 +64,8 @@ extension UserOutcomeClassifier {
                 ?? tabularNetworkShapes(manifest.config, featureCount: columns),
             baseline: tabularNetworkShapes(baselineConfig, featureCount: columns), in: directory)
         var rng = RandomGenerator(seed: 0)
-        let model: any Layer = sequence.map { EventSequenceClassifier(kind: $0.kind, encoder: $0.encoder, generator: &rng) }
+        let model: any Layer =
+            sequence.map { EventSequenceClassifier(kind: $0.kind, encoder: $0.encoder, generator: &rng) }
             ?? makeTabularNetwork(manifest.config, featureCount: columns, generator: &rng)
         let baseline = makeTabularNetwork(baselineConfig, featureCount: columns, generator: &rng)
         let metrics = try readClassifierWeights(weights, model: model, baseline: baseline, from: directory)
@@ -76,13 +83,17 @@ extension UserOutcomeClassifier {
     }
 
     /// ``predict(_:itemIDs:at:)`` for histories that already end at or before `referenceTime`.
-    private func probabilities(ofKnown histories: [UserHistory], itemIDs: Vocabulary, at referenceTime: Int64) -> [Double] {
+    private func probabilities(ofKnown histories: [UserHistory], itemIDs: Vocabulary, at referenceTime: Int64)
+        -> [Double]
+    {
         switch (model, manifest.sequenceEncoder) {
         case (let classifier as EventSequenceClassifier, let encoder?):
-            return classifier.probabilities(of: histories, encoder: encoder, itemIDs: itemIDs, referenceTime: referenceTime)
+            return classifier.probabilities(
+                of: histories, encoder: encoder, itemIDs: itemIDs, referenceTime: referenceTime)
         case (let network as Sequential, nil):
             let features = featureRows(histories, at: referenceTime)
-            return Classifiers.probabilities(of: network, features: features, featureCount: manifest.featureColumns.count)
+            return Classifiers.probabilities(
+                of: network, features: features, featureCount: manifest.featureColumns.count)
         default:
             preconditionFailure("UserOutcomeClassifier: a \(manifest.model.rawValue) model without its input encoder")
         }
@@ -119,7 +130,8 @@ extension UserOutcomeClassifier {
         }
         let at = referenceTime ?? last
         guard at >= first else {
-            throw ClassifierError.badData(path: store.location, detail: "no event at or before the scoring time; pick a later --at")
+            throw ClassifierError.badData(
+                path: store.location, detail: "no event at or before the scoring time; pick a later --at")
         }
         let file = try outputFile(output)
         let items = try store.itemIDs()
@@ -130,7 +142,10 @@ extension UserOutcomeClassifier {
         var text = CSVText.line(["user_id", "events", "last_event", "probability", "decision", "error"])
         func flush() throws {
             for (history, p) in zip(pending, probabilities(ofKnown: pending, itemIDs: items, at: at)) {
-                let lastEvent = history.events.last.map { formatter.string(from: Date(timeIntervalSince1970: Double($0.timestamp) / 1_000)) } ?? ""
+                let lastEvent =
+                    history.events.last.map {
+                        formatter.string(from: Date(timeIntervalSince1970: Double($0.timestamp) / 1_000))
+                    } ?? ""
                 let fields = [history.userID, String(history.events.count), lastEvent]
                 if p.isFinite {
                     let decision = p >= threshold

@@ -58,7 +58,8 @@ public struct TabularBatches: Sendable, Sequence {
         if let bad = rows.firstIndex(where: { $0.count != width }) {
             throw EventDataError.invalidOption(
                 name: "TabularBatches.features",
-                detail: "row \(bad) has \(rows[bad].count) values but row 0 has \(width); give every row the same columns.")
+                detail:
+                    "row \(bad) has \(rows[bad].count) values but row 0 has \(width); give every row the same columns.")
         }
         try self.init(
             features: rows.flatMap { $0 }, featureCount: width, labels: labels, batchSize: batchSize,
@@ -81,7 +82,9 @@ public struct TabularBatches: Sendable, Sequence {
         guard featureCount >= 0, features.count == featureCount * labels.count else {
             throw EventDataError.invalidOption(
                 name: "TabularBatches.features",
-                detail: "\(features.count) values do not make \(labels.count) rows (one per label) of \(featureCount) columns; give featureCount × labels.count values.")
+                detail:
+                    "\(features.count) values do not make \(labels.count) rows (one per label) of \(featureCount) columns; give featureCount × labels.count values."
+            )
         }
         self.features = features
         self.featureCount = featureCount

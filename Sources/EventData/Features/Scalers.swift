@@ -226,7 +226,8 @@ enum ColumnwiseScaling {
             guard row.count == width else {
                 throw EventDataError.invalidOption(
                     name: context,
-                    detail: "row \(index) has \(row.count) values but row 0 has \(width); give every row the same columns")
+                    detail:
+                        "row \(index) has \(row.count) values but row 0 has \(width); give every row the same columns")
             }
             for (column, value) in row.enumerated() { columns[column].append(value) }
         }
@@ -245,7 +246,8 @@ enum ColumnwiseScaling {
             guard !present.isEmpty else {
                 throw EventDataError.invalidOption(
                     name: context,
-                    detail: "column \(column) has no values (only NaN or none); drop the column or fill its missing values")
+                    detail:
+                        "column \(column) has no values (only NaN or none); drop the column or fill its missing values")
             }
             return present
         }
@@ -258,7 +260,9 @@ enum ColumnwiseScaling {
             guard row.count == width else {
                 throw EventDataError.invalidOption(
                     name: context,
-                    detail: "row \(index) has \(row.count) values but the scaler was fitted on \(width) columns; pass the same columns as in training")
+                    detail:
+                        "row \(index) has \(row.count) values but the scaler was fitted on \(width) columns; pass the same columns as in training"
+                )
             }
             try checkFinite(row, row: index, context: context)
             return row.enumerated().map { scale($0, $1) }
@@ -271,7 +275,9 @@ enum ColumnwiseScaling {
         guard columns.count == width else {
             throw EventDataError.invalidOption(
                 name: context,
-                detail: "got \(columns.count) columns but the scaler was fitted on \(width); pass the same columns as in training")
+                detail:
+                    "got \(columns.count) columns but the scaler was fitted on \(width); pass the same columns as in training"
+            )
         }
         return try columns.enumerated().map { column, values in
             try checkFinite(values, column: column, context: context)

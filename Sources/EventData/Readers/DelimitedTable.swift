@@ -147,7 +147,8 @@ public final class DelimitedTableReader {
             guard let name = ByteText.validatedString(record.field(index)) else {
                 throw EventDataError.unrecognizedFormat(
                     path: path,
-                    detail: "line \(record.line): header column \(index + 1) is not valid UTF-8; save the file as UTF-8")
+                    detail: "line \(record.line): header column \(index + 1) is not valid UTF-8; save the file as UTF-8"
+                )
             }
             names.append(name.trimmingCharacters(in: .whitespaces))
         }

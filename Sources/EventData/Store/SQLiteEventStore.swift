@@ -103,7 +103,8 @@ public final class SQLiteEventStore: EventStore, Sendable {
         configuration.busyMode = .timeout(10)
         configuration.label = "EventStore"
         var target = path
-        if readonly, !FileManager.default.fileExists(atPath: path + "-wal"), sqlite3_compileoption_used("USE_URI") == 1 {
+        if readonly, !FileManager.default.fileExists(atPath: path + "-wal"), sqlite3_compileoption_used("USE_URI") == 1
+        {
             target = URL(fileURLWithPath: path).absoluteString + "?immutable=1"
         }
         return try DatabaseQueue(path: target, configuration: configuration)
@@ -119,7 +120,8 @@ public final class SQLiteEventStore: EventStore, Sendable {
             if let error = error as? DatabaseError, denied.contains(error.resultCode) {
                 throw EventDataError.store(
                     path: path,
-                    detail: "was written by an older BehaviorKit and needs a schema upgrade (\(pending.joined(separator: ", "))) "
+                    detail:
+                        "was written by an older BehaviorKit and needs a schema upgrade (\(pending.joined(separator: ", "))) "
                         + "before it can be read, which needs write access, but it is read-only; make it writable "
                         + "for one `behave describe --store \(path)`, or ask its owner to run it")
             }

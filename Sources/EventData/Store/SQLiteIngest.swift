@@ -634,7 +634,8 @@ struct IngestWriter {
         if let ownerID, let ownerName, ownerName == entry.name, ownerID != entry.id {
             return EventDataError.store(
                 path: location,
-                detail: "\(concurrent): it added \(dictionary.noun) \(entry.name.debugDescription) (dense id \(ownerID)) "
+                detail:
+                    "\(concurrent): it added \(dictionary.noun) \(entry.name.debugDescription) (dense id \(ownerID)) "
                     + "after this ingest started; \(retry)")
         }
         let stored = ownerName.map { " the stored \(dictionary.noun) \($0.debugDescription)" } ?? " a stored one"

@@ -22,8 +22,10 @@ public enum TableValues {
     private static let trueWords: Set<String> = ["true", "yes", "t", "y"]
     private static let falseWords: Set<String> = ["false", "no", "f", "n"]
     private static let months: [String: Int] = {
-        let names = ["january", "february", "march", "april", "may", "june", "july", "august", "september",
-                     "october", "november", "december"]
+        let names = [
+            "january", "february", "march", "april", "may", "june", "july", "august", "september",
+            "october", "november", "december",
+        ]
         var table: [String: Int] = [:]
         for (index, name) in names.enumerated() {
             table[name] = index
@@ -140,7 +142,9 @@ public enum ColumnKindInference {
     ///   - columns: The column names.
     ///   - rows: The cells, one array per row with one cell per column.
     ///   - overrides: Kinds chosen by the user, by column name; they win.
-    public static func profiles(columns: [String], rows: [[String]], overrides: [String: ColumnKind] = [:]) -> [ColumnProfile] {
+    public static func profiles(columns: [String], rows: [[String]], overrides: [String: ColumnKind] = [:])
+        -> [ColumnProfile]
+    {
         columns.indices.map { index in
             var missing = 0
             var distinct = Set<String>()
@@ -170,7 +174,8 @@ public enum ColumnKindInference {
                 if allWeekday, TableValues.weekday(cell) == nil { allWeekday = false }
             }
             let present = rows.count - missing
-            var profile = ColumnProfile(name: columns[index], kind: .categorical, missing: missing, distinct: distinct.count)
+            var profile = ColumnProfile(
+                name: columns[index], kind: .categorical, missing: missing, distinct: distinct.count)
             if let kind = overrides[columns[index]] {
                 profile.kind = kind
             } else if present == 0 {

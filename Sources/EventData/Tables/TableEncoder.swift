@@ -18,7 +18,8 @@ public struct TableValueError: Error, LocalizedError, Sendable, Equatable {
 
     public var errorDescription: String? {
         if let problem { return "column '\(column)': '\(value)' \(problem)" }
-        return "column '\(column)': '\(value)' is not \(expected == .numeric ? "a number" : "a \(expected.rawValue) value")"
+        return
+            "column '\(column)': '\(value)' is not \(expected == .numeric ? "a number" : "a \(expected.rawValue) value")"
     }
 }
 
@@ -135,7 +136,8 @@ public struct TableEncoder: Sendable, Codable, Equatable {
                     let largest = values.max { abs($0) < abs($1) } ?? 0
                     throw TableValueError(
                         column: profile.name, value: String(largest), expected: .numeric,
-                        problem: "is too large: the column's mean or spread overflows; fix the value or ignore the column")
+                        problem:
+                            "is too large: the column's mean or spread overflows; fix the value or ignore the column")
                 }
                 column.mean = mean
                 column.deviation = deviation

@@ -74,7 +74,8 @@ public enum Checkpoint {
         _ model: any Layer, config: Config, to directory: URL, metadata: [String: String] = [:]
     ) throws(CheckpointError) {
         let reserved = metadata.keys.filter(reservedMetadataKeys.contains).sorted()
-        precondition(reserved.isEmpty, "Checkpoint.save: metadata keys \(reserved) are reserved for the checkpoint format")
+        precondition(
+            reserved.isEmpty, "Checkpoint.save: metadata keys \(reserved) are reserved for the checkpoint format")
         try requireFileURL(directory)
         let configURL = directory.appendingPathComponent(configFileName)
         let configData = try encode(config, path: configURL.path)
@@ -150,7 +151,9 @@ public enum Checkpoint {
     ///   ``CheckpointError/checksumMismatch(file:)`` or ``CheckpointError/nonFiniteValue(name:file:)``
     ///   for damaged weights.
     @discardableResult
-    public static func loadWeights(into model: any Layer, from directory: URL) throws(CheckpointError) -> [String: String] {
+    public static func loadWeights(into model: any Layer, from directory: URL) throws(CheckpointError) -> [String:
+        String]
+    {
         let weights = try readWeights(expecting: ParameterShapes(of: model), from: directory)
         try weights.load(into: model)
         return weights.metadata
@@ -172,7 +175,9 @@ public enum Checkpoint {
     ///   ``CheckpointError/missingTensor(name:file:)``, ``CheckpointError/unexpectedTensor(name:file:)``
     ///   or ``CheckpointError/shapeMismatch(name:expected:found:file:)`` (the first problem in
     ///   tensor-name order).
-    public static func readWeights(expecting shapes: ParameterShapes, from directory: URL) throws(CheckpointError) -> CheckedWeights {
+    public static func readWeights(expecting shapes: ParameterShapes, from directory: URL) throws(CheckpointError)
+        -> CheckedWeights
+    {
         try requireDirectory(directory)
         let url = directory.appendingPathComponent(weightsFileName)
         let archive = try SafeTensorsArchive(contentsOf: url)
@@ -333,12 +338,14 @@ public enum Checkpoint {
         case .valueNotFound(let type, let context):
             return "\(describe(context.codingPath)) is null but must be of type \(type); \(fix)"
         case .typeMismatch(let type, let context):
-            return "\(describe(context.codingPath)) is not of type \(type) (\(clause(context.debugDescription))); \(fix)"
+            return
+                "\(describe(context.codingPath)) is not of type \(type) (\(clause(context.debugDescription))); \(fix)"
         case .dataCorrupted(let context) where context.codingPath.isEmpty:
             return "\(describeUnparsedJSON(data)); \(fix)"
         case .dataCorrupted(let context):
             let underlying = context.underlyingError.map { ": \($0)" } ?? ""
-            return "\(describe(context.codingPath)) is invalid (\(clause(context.debugDescription))\(underlying)); \(fix)"
+            return
+                "\(describe(context.codingPath)) is invalid (\(clause(context.debugDescription))\(underlying)); \(fix)"
         @unknown default:
             return "the configuration cannot be decoded (\(error)); \(fix)"
         }

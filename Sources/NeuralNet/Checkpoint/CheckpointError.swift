@@ -77,56 +77,67 @@ public enum CheckpointError: Error, LocalizedError, Equatable, Sendable {
         public var description: String {
             let corrupt = "the file is corrupt or was not written by a conforming safetensors writer"
             switch self {
-            case let .fileTooShort(byteCount):
+            case .fileTooShort(let byteCount):
                 return "the file has only \(byteCount) bytes, fewer than the 8-byte header length prefix; "
                     + "the file is truncated or not a safetensors file"
-            case let .headerLengthExceedsFile(headerLength, availableBytes):
-                return "header says \(headerLength) bytes but the file has only \(availableBytes) after the length prefix; "
+            case .headerLengthExceedsFile(let headerLength, let availableBytes):
+                return
+                    "header says \(headerLength) bytes but the file has only \(availableBytes) after the length prefix; "
                     + "the file is truncated or not a safetensors file"
-            case let .invalidHeaderJSON(detail):
+            case .invalidHeaderJSON(let detail):
                 return "the header is not valid JSON (\(detail)); the file is corrupt or not a safetensors file"
-            case let .headerNotObject(found):
+            case .headerNotObject(let found):
                 return "the header is \(found), not a JSON object mapping tensor names to entries; "
                     + "the file is corrupt or not a safetensors file"
-            case let .duplicateKey(key):
+            case .duplicateKey(let key):
                 return "the header lists the key \(checkpointErrorQuoted(key)) more than once; \(corrupt)"
-            case let .invalidMetadata(detail):
+            case .invalidMetadata(let detail):
                 return "\"__metadata__\" must be an object whose values are all strings, but \(detail); "
                     + "re-save the file with string-only metadata"
-            case let .entryNotObject(tensor, found):
+            case .entryNotObject(let tensor, let found):
                 return "the entry for tensor \(checkpointErrorQuoted(tensor)) is \(found), not an object with "
                     + "\"dtype\", \"shape\" and \"data_offsets\"; \(corrupt)"
-            case let .missingField(tensor, field):
-                return "tensor \(checkpointErrorQuoted(tensor)) has no \(checkpointErrorQuoted(field)) field; every entry needs "
+            case .missingField(let tensor, let field):
+                return
+                    "tensor \(checkpointErrorQuoted(tensor)) has no \(checkpointErrorQuoted(field)) field; every entry needs "
                     + "\"dtype\", \"shape\" and \"data_offsets\"; \(corrupt)"
-            case let .invalidField(tensor, field, detail):
-                return "tensor \(checkpointErrorQuoted(tensor)) has an invalid \(checkpointErrorQuoted(field)): \(detail); \(corrupt)"
-            case let .invalidDimension(tensor, index, value):
-                return "dimension \(index) of tensor \(checkpointErrorQuoted(tensor)) is \(value), but dimensions must be "
+            case .invalidField(let tensor, let field, let detail):
+                return
+                    "tensor \(checkpointErrorQuoted(tensor)) has an invalid \(checkpointErrorQuoted(field)): \(detail); \(corrupt)"
+            case .invalidDimension(let tensor, let index, let value):
+                return
+                    "dimension \(index) of tensor \(checkpointErrorQuoted(tensor)) is \(value), but dimensions must be "
                     + "non-negative integers; fix the shape (or the header, if this came from a file)"
-            case let .elementCountOverflow(tensor, shape):
-                return "tensor \(checkpointErrorQuoted(tensor)) has shape \(shape), whose size in bytes overflows; \(corrupt)"
-            case let .offsetsReversed(tensor, begin, end):
-                return "tensor \(checkpointErrorQuoted(tensor)) has data_offsets [\(begin), \(end)], which begin after they end; \(corrupt)"
-            case let .offsetsOutOfRange(tensor, begin, end, dataByteCount):
-                return "tensor \(checkpointErrorQuoted(tensor)) has data_offsets [\(begin), \(end)] but the data section has only "
+            case .elementCountOverflow(let tensor, let shape):
+                return
+                    "tensor \(checkpointErrorQuoted(tensor)) has shape \(shape), whose size in bytes overflows; \(corrupt)"
+            case .offsetsReversed(let tensor, let begin, let end):
+                return
+                    "tensor \(checkpointErrorQuoted(tensor)) has data_offsets [\(begin), \(end)], which begin after they end; \(corrupt)"
+            case .offsetsOutOfRange(let tensor, let begin, let end, let dataByteCount):
+                return
+                    "tensor \(checkpointErrorQuoted(tensor)) has data_offsets [\(begin), \(end)] but the data section has only "
                     + "\(dataByteCount) bytes; the file is truncated or corrupt"
-            case let .byteCountMismatch(tensor, dtype, shape, expected, actual):
-                return "tensor \(checkpointErrorQuoted(tensor)) is \(dtype) with shape \(shape), which needs \(expected) bytes, "
+            case .byteCountMismatch(let tensor, let dtype, let shape, let expected, let actual):
+                return
+                    "tensor \(checkpointErrorQuoted(tensor)) is \(dtype) with shape \(shape), which needs \(expected) bytes, "
                     + "but its data_offsets span \(actual) bytes; \(corrupt)"
-            case let .overlappingData(tensor, other):
-                return "the data of tensors \(checkpointErrorQuoted(other)) and \(checkpointErrorQuoted(tensor)) overlap; \(corrupt)"
-            case let .gapInData(tensor, expectedOffset, actualOffset):
-                return "data bytes \(expectedOffset)..<\(actualOffset), just before tensor \(checkpointErrorQuoted(tensor)), "
+            case .overlappingData(let tensor, let other):
+                return
+                    "the data of tensors \(checkpointErrorQuoted(other)) and \(checkpointErrorQuoted(tensor)) overlap; \(corrupt)"
+            case .gapInData(let tensor, let expectedOffset, let actualOffset):
+                return
+                    "data bytes \(expectedOffset)..<\(actualOffset), just before tensor \(checkpointErrorQuoted(tensor)), "
                     + "belong to no tensor (tensor data must be contiguous); \(corrupt)"
-            case let .unreferencedTrailingBytes(count):
+            case .unreferencedTrailingBytes(let count):
                 return "the last \(count) bytes of the data section belong to no tensor; \(corrupt)"
-            case let .valueCountMismatch(tensor, shape, valueCount):
+            case .valueCountMismatch(let tensor, let shape, let valueCount):
                 return "tensor \(checkpointErrorQuoted(tensor)) has shape \(shape) but \(valueCount) values; "
                     + "make values.count equal the product of the shape (1 for shape [])"
-            case let .reservedName(name):
-                return "\(checkpointErrorQuoted(name)) is reserved for file metadata and cannot name a tensor; rename the tensor"
-            case let .other(detail):
+            case .reservedName(let name):
+                return
+                    "\(checkpointErrorQuoted(name)) is reserved for file metadata and cannot name a tensor; rename the tensor"
+            case .other(let detail):
                 return detail
             }
         }
@@ -135,30 +146,36 @@ public enum CheckpointError: Error, LocalizedError, Equatable, Sendable {
     /// What is wrong, where, and how to fix it.
     public var errorDescription: String? {
         switch self {
-        case let .io(path, message):
+        case .io(let path, let message):
             return "\(path): \(message); check that the path exists and that you may read or write it"
-        case let .malformed(path, reason):
+        case .malformed(let path, let reason):
             return "\(checkpointErrorLocation(path)): \(reason.description)"
-        case let .unsupportedDType(name, dtype, path):
-            return "\(checkpointErrorLocation(path)): tensor \(checkpointErrorQuoted(name)) has dtype \(checkpointErrorQuoted(dtype)), which cannot be "
+        case .unsupportedDType(let name, let dtype, let path):
+            return
+                "\(checkpointErrorLocation(path)): tensor \(checkpointErrorQuoted(name)) has dtype \(checkpointErrorQuoted(dtype)), which cannot be "
                 + "converted to Float; supported dtypes are F32, F64, F16, BF16, I64, I32, I16, I8, "
                 + "U64, U32, U16, U8 and BOOL; convert the tensor (for example with tensor.float()) and re-save"
-        case let .missingTensor(name, file):
-            return "\(checkpointErrorLocation(file)): the checkpoint has no tensor named \(checkpointErrorQuoted(name)); check that it was "
+        case .missingTensor(let name, let file):
+            return
+                "\(checkpointErrorLocation(file)): the checkpoint has no tensor named \(checkpointErrorQuoted(name)); check that it was "
                 + "saved from the same model architecture and that parameter names match"
-        case let .shapeMismatch(name, expected, found, file):
-            return "\(checkpointErrorLocation(file)): tensor \(checkpointErrorQuoted(name)) has shape \(found) but the model expects "
+        case .shapeMismatch(let name, let expected, let found, let file):
+            return
+                "\(checkpointErrorLocation(file)): tensor \(checkpointErrorQuoted(name)) has shape \(found) but the model expects "
                 + "\(expected); the checkpoint was saved from a model with a different configuration"
-        case let .unexpectedTensor(name, file):
-            return "\(checkpointErrorLocation(file)): the checkpoint has a tensor \(checkpointErrorQuoted(name)) that the model has no "
+        case .unexpectedTensor(let name, let file):
+            return
+                "\(checkpointErrorLocation(file)): the checkpoint has a tensor \(checkpointErrorQuoted(name)) that the model has no "
                 + "parameter for; it was saved from a different architecture (or load non-strictly to ignore it)"
-        case let .checksumMismatch(file):
-            return "\(checkpointErrorLocation(file)): the weights do not match the SHA-256 recorded when they were saved; "
+        case .checksumMismatch(let file):
+            return
+                "\(checkpointErrorLocation(file)): the weights do not match the SHA-256 recorded when they were saved; "
                 + "the file was damaged or changed since: copy the model directory again or retrain"
-        case let .nonFiniteValue(name, file):
-            return "\(checkpointErrorLocation(file)): tensor \(checkpointErrorQuoted(name)) holds NaN or infinite values; "
+        case .nonFiniteValue(let name, let file):
+            return
+                "\(checkpointErrorLocation(file)): tensor \(checkpointErrorQuoted(name)) holds NaN or infinite values; "
                 + "the model is unusable: retrain it"
-        case let .invalidConfig(path, detail):
+        case .invalidConfig(let path, let detail):
             return "\(path): \(detail)"
         }
     }

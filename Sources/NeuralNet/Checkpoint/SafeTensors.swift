@@ -155,14 +155,14 @@ public struct SafeTensorsArchive: Sendable, Equatable {
                 let target = UnsafeMutableRawBufferPointer(
                     rebasing: output[offset..<(offset + values.count * MemoryLayout<Float>.size)])
                 #if _endian(little)
-                values.withUnsafeBytes { target.copyMemory(from: $0) }
+                    values.withUnsafeBytes { target.copyMemory(from: $0) }
                 #else
-                for (index, value) in values.enumerated() {
-                    target.storeBytes(
-                        of: value.bitPattern.littleEndian,
-                        toByteOffset: index * MemoryLayout<Float>.size,
-                        as: UInt32.self)
-                }
+                    for (index, value) in values.enumerated() {
+                        target.storeBytes(
+                            of: value.bitPattern.littleEndian,
+                            toByteOffset: index * MemoryLayout<Float>.size,
+                            as: UInt32.self)
+                    }
                 #endif
                 offset += target.count
             }
@@ -216,9 +216,18 @@ private let safeTensorsMetadataKey = "__metadata__"
 
 /// The element types that can be decoded, named as in safetensors headers.
 private enum SafeTensorsDType: String {
-    case f64 = "F64", f32 = "F32", f16 = "F16", bf16 = "BF16"
-    case i64 = "I64", i32 = "I32", i16 = "I16", i8 = "I8"
-    case u64 = "U64", u32 = "U32", u16 = "U16", u8 = "U8"
+    case f64 = "F64"
+    case f32 = "F32"
+    case f16 = "F16"
+    case bf16 = "BF16"
+    case i64 = "I64"
+    case i32 = "I32"
+    case i16 = "I16"
+    case i8 = "I8"
+    case u64 = "U64"
+    case u32 = "U32"
+    case u16 = "U16"
+    case u8 = "U8"
     case bool = "BOOL"
 
     /// Bytes per element.
@@ -328,8 +337,10 @@ private func decodeMetadata(_ value: HeaderJSONValue, path: String?) throws(Chec
         var metadata: [String: String] = [:]
         for (key, value) in members {
             guard case .string(let text) = value else {
-                throw .malformed(path: path, reason: .invalidMetadata(
-                    detail: "the value of \"\(key)\" is \(value.kindDescription)"))
+                throw .malformed(
+                    path: path,
+                    reason: .invalidMetadata(
+                        detail: "the value of \"\(key)\" is \(value.kindDescription)"))
             }
             metadata[key] = text
         }
@@ -361,24 +372,26 @@ private func decodeLayout(
     let offsetsValue = try field("data_offsets")
 
     guard case .string(let dtypeName) = dtypeValue else {
-        throw malformed(.invalidField(
-            tensor: name, field: "dtype",
-            detail: "expected a string such as \"F32\" but found \(dtypeValue.kindDescription)"))
+        throw malformed(
+            .invalidField(
+                tensor: name, field: "dtype",
+                detail: "expected a string such as \"F32\" but found \(dtypeValue.kindDescription)"))
     }
     guard let dtype = SafeTensorsDType(rawValue: dtypeName) else {
         throw .unsupportedDType(name: name, dtype: dtypeName, path: path)
     }
 
     guard case .array(let dimensions) = shapeValue else {
-        throw malformed(.invalidField(
-            tensor: name, field: "shape",
-            detail: "expected an array of non-negative integers but found \(shapeValue.kindDescription)"))
+        throw malformed(
+            .invalidField(
+                tensor: name, field: "shape",
+                detail: "expected an array of non-negative integers but found \(shapeValue.kindDescription)"))
     }
     var shape: [Int] = []
     shape.reserveCapacity(dimensions.count)
     for (index, dimension) in dimensions.enumerated() {
         guard case .number(let number) = dimension,
-              let size = number.nonNegativeInteger, size <= UInt64(Int.max)
+            let size = number.nonNegativeInteger, size <= UInt64(Int.max)
         else {
             throw malformed(.invalidDimension(tensor: name, index: index, value: dimension.briefDescription))
         }
@@ -386,12 +399,13 @@ private func decodeLayout(
     }
 
     guard case .array(let offsets) = offsetsValue, offsets.count == 2,
-          case .number(let beginNumber) = offsets[0], let begin = beginNumber.nonNegativeInteger,
-          case .number(let endNumber) = offsets[1], let end = endNumber.nonNegativeInteger
+        case .number(let beginNumber) = offsets[0], let begin = beginNumber.nonNegativeInteger,
+        case .number(let endNumber) = offsets[1], let end = endNumber.nonNegativeInteger
     else {
-        throw malformed(.invalidField(
-            tensor: name, field: "data_offsets",
-            detail: "expected two non-negative integers [begin, end] but found \(offsetsValue.briefDescription)"))
+        throw malformed(
+            .invalidField(
+                tensor: name, field: "data_offsets",
+                detail: "expected two non-negative integers [begin, end] but found \(offsetsValue.briefDescription)"))
     }
     guard begin <= end else {
         throw malformed(.offsetsReversed(tensor: name, begin: begin, end: end))
@@ -405,8 +419,9 @@ private func decodeLayout(
     }
     let byteCount = count * dtype.byteSize
     guard UInt64(byteCount) == end - begin else {
-        throw malformed(.byteCountMismatch(
-            tensor: name, dtype: dtypeName, shape: shape, expected: byteCount, actual: end - begin))
+        throw malformed(
+            .byteCountMismatch(
+                tensor: name, dtype: dtypeName, shape: shape, expected: byteCount, actual: end - begin))
     }
     return SafeTensorsLayout(
         name: name, dtype: dtype, shape: shape, elementCount: count, begin: Int(begin), end: Int(end))
@@ -432,14 +447,14 @@ private func decodeValues(of layout: SafeTensorsLayout, from region: UnsafeRawBu
     switch layout.dtype {
     case .f32:
         #if _endian(little)
-        return [Float](unsafeUninitializedCapacity: count) { buffer, initializedCount in
-            if count > 0 {
-                UnsafeMutableRawBufferPointer(buffer).copyMemory(from: region)
+            return [Float](unsafeUninitializedCapacity: count) { buffer, initializedCount in
+                if count > 0 {
+                    UnsafeMutableRawBufferPointer(buffer).copyMemory(from: region)
+                }
+                initializedCount = count
             }
-            initializedCount = count
-        }
         #else
-        return convertElements(region, count: count, as: UInt32.self) { Float(bitPattern: $0) }
+            return convertElements(region, count: count, as: UInt32.self) { Float(bitPattern: $0) }
         #endif
     case .f64:
         return convertElements(region, count: count, as: UInt64.self) { Float(Double(bitPattern: $0)) }
@@ -639,7 +654,8 @@ private struct HeaderJSONParser {
         guard let byte = peek() else {
             return .syntax("the header ends \(context)")
         }
-        let shown = (0x21...0x7E).contains(byte)
+        let shown =
+            (0x21...0x7E).contains(byte)
             ? "'\(Character(Unicode.Scalar(byte)))'"
             : "byte 0x\(String(byte, radix: 16, uppercase: true))"
         return .syntax("unexpected \(shown) at header byte \(position) \(context)")
@@ -651,9 +667,15 @@ private struct HeaderJSONParser {
         case UInt8(ascii: "{"): return try parseObject()
         case UInt8(ascii: "["): return try parseArray()
         case UInt8(ascii: "\""): return .string(try parseString())
-        case UInt8(ascii: "t"): try expectLiteral("true"); return .bool(true)
-        case UInt8(ascii: "f"): try expectLiteral("false"); return .bool(false)
-        case UInt8(ascii: "n"): try expectLiteral("null"); return .null
+        case UInt8(ascii: "t"):
+            try expectLiteral("true")
+            return .bool(true)
+        case UInt8(ascii: "f"):
+            try expectLiteral("false")
+            return .bool(false)
+        case UInt8(ascii: "n"):
+            try expectLiteral("null")
+            return .null
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number(try parseNumber())
         default: throw unexpected("where a value should start")
         }
@@ -690,7 +712,9 @@ private struct HeaderJSONParser {
             skipWhitespace()
             switch peek() {
             case UInt8(ascii: ","): position += 1
-            case UInt8(ascii: "}"): position += 1; return .object(members)
+            case UInt8(ascii: "}"):
+                position += 1
+                return .object(members)
             default: throw unexpected("where ',' or '}' should follow an object member")
             }
         }
@@ -711,7 +735,9 @@ private struct HeaderJSONParser {
             skipWhitespace()
             switch peek() {
             case UInt8(ascii: ","): position += 1
-            case UInt8(ascii: "]"): position += 1; return .array(elements)
+            case UInt8(ascii: "]"):
+                position += 1
+                return .array(elements)
             default: throw unexpected("where ',' or ']' should follow an array element")
             }
         }

@@ -123,7 +123,9 @@ public final class MultiHeadAttention: Layer {
             "MultiHeadAttention: key \(key.shape) and value \(value.shape) must both be [\(query.shape[0]), Tk, \(e)]")
         let (batch, queryLength, keyLength) = (query.shape[0], query.shape[1], key.shape[1])
 
-        let q: Tensor, k: Tensor, v: Tensor
+        let q: Tensor
+        let k: Tensor
+        let v: Tensor
         if query.isIdentical(to: key) && key.isIdentical(to: value) {
             let projected = query.matmul(inputWeight, transposeB: true) + inputBias  // [B, T, 3E]
             let parts = projected.split(sizes: [e, e, e], axis: 2)

@@ -33,7 +33,8 @@ public enum Initializer: Sendable, Equatable {
             let a = gain * (6 / Float(fanIn + fanOut)).squareRoot()
             tensor = .uniform(shape, in: -a...a, generator: &generator)
         case .xavierNormal(let gain):
-            tensor = .normal(shape, standardDeviation: gain * (2 / Float(fanIn + fanOut)).squareRoot(), generator: &generator)
+            tensor = .normal(
+                shape, standardDeviation: gain * (2 / Float(fanIn + fanOut)).squareRoot(), generator: &generator)
         case .kaimingUniform(let gain):
             let a = gain * (3 / Float(fanIn)).squareRoot()
             tensor = .uniform(shape, in: -a...a, generator: &generator)

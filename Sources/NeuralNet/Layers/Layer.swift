@@ -83,7 +83,8 @@ public enum LayerError: Error, Equatable, Sendable, CustomStringConvertible {
         case .missingParameter(let key):
             return "parameter '\(key)' is missing; the weights were saved from a different model configuration"
         case .shapeMismatch(let key, let expected, let found):
-            return "parameter '\(key)': expected shape \(expected), got \(found); check the model configuration matches the weights"
+            return
+                "parameter '\(key)': expected shape \(expected), got \(found); check the model configuration matches the weights"
         case .unexpectedParameter(let key):
             return "value '\(key)' matches no parameter of this model; the weights were saved from a different model"
         }

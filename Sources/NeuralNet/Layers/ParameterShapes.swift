@@ -81,7 +81,9 @@ public struct ParameterShapes: Sendable, Equatable, CustomStringConvertible {
 
     /// ``LSTM`` (4 gates) or ``GRU`` (3 gates): per layer `inputWeight [gH, I]`,
     /// `hiddenWeight [gH, H]`, `inputBias [gH]`, `hiddenBias [gH]`.
-    public static func recurrentStack(gateCount: Int, inputSize: Int, hiddenSize: Int, layerCount: Int) -> ParameterShapes {
+    public static func recurrentStack(gateCount: Int, inputSize: Int, hiddenSize: Int, layerCount: Int)
+        -> ParameterShapes
+    {
         let gates = scaled(hiddenSize, by: gateCount)
         var shapes = ParameterShapes()
         for layer in 0..<max(layerCount, 0) {
@@ -96,7 +98,9 @@ public struct ParameterShapes: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// ``Conv1D``: `weight [out, in, kernel]`, `bias [out]`.
-    public static func conv1d(inputChannels: Int, outputChannels: Int, kernelSize: Int, bias: Bool = true) -> ParameterShapes {
+    public static func conv1d(inputChannels: Int, outputChannels: Int, kernelSize: Int, bias: Bool = true)
+        -> ParameterShapes
+    {
         var shapes = ["weight": [outputChannels, inputChannels, kernelSize]]
         if bias { shapes["bias"] = [outputChannels] }
         return ParameterShapes(shapes)

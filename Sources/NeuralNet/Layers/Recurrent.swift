@@ -41,8 +41,10 @@ public final class LSTMCell: Layer {
     }
 
     public var ownParameters: [(name: String, tensor: Tensor)] {
-        [("inputWeight", inputWeight), ("hiddenWeight", hiddenWeight),
-         ("inputBias", inputBias), ("hiddenBias", hiddenBias)]
+        [
+            ("inputWeight", inputWeight), ("hiddenWeight", hiddenWeight),
+            ("inputBias", inputBias), ("hiddenBias", hiddenBias),
+        ]
     }
 
     /// `I`, the width of each input step.
@@ -121,8 +123,10 @@ public final class GRUCell: Layer {
     }
 
     public var ownParameters: [(name: String, tensor: Tensor)] {
-        [("inputWeight", inputWeight), ("hiddenWeight", hiddenWeight),
-         ("inputBias", inputBias), ("hiddenBias", hiddenBias)]
+        [
+            ("inputWeight", inputWeight), ("hiddenWeight", hiddenWeight),
+            ("inputBias", inputBias), ("hiddenBias", hiddenBias),
+        ]
     }
 
     /// `I`, the width of each input step.
@@ -226,8 +230,9 @@ public final class LSTM: RecurrentStack<LSTMCell> {
     ///   - initialState: `[L, B, H]` hidden and cell states; zeros when nil.
     /// - Returns: The output sequence and the final states.
     public func callAsFunction(_ x: Tensor, lengths: [Int]? = nil, initialState: LSTMState? = nil) -> LSTMResult {
-        let run = run(x, lengths: lengths, initialState: initialState.map { [$0.hidden, $0.cell] } ?? [],
-                      stateCount: 2, name: "LSTM")
+        let run = run(
+            x, lengths: lengths, initialState: initialState.map { [$0.hidden, $0.cell] } ?? [],
+            stateCount: 2, name: "LSTM")
         return LSTMResult(output: run.output, hidden: run.finalState[0], cell: run.finalState[1])
     }
 }
@@ -308,7 +313,8 @@ public class RecurrentStack<Cell: RecurrentCell>: Layer {
     ) {
         precondition(
             inputSize > 0 && hiddenSize > 0 && layerCount > 0,
-            "\(Self.self): inputSize \(inputSize), hiddenSize \(hiddenSize) and layerCount \(layerCount) must be positive")
+            "\(Self.self): inputSize \(inputSize), hiddenSize \(hiddenSize) and layerCount \(layerCount) must be positive"
+        )
         layers = (0..<layerCount).map { l in
             Cell(inputSize: l == 0 ? inputSize : hiddenSize, hiddenSize: hiddenSize, generator: &generator)
         }
@@ -401,7 +407,8 @@ private func runRecurrentStack(
     for (l, layer) in layers.enumerated() {
         let projected = layer.project(sequence)  // [T, B, G*H]
         let width = projected.shape[2]
-        var state: [Tensor] = initialState.isEmpty
+        var state: [Tensor] =
+            initialState.isEmpty
             ? [Tensor](repeating: Tensor.zeros([batch, hiddenSize]), count: stateCount)
             : initialState.map { $0.slice(axis: 0, l..<(l + 1)).reshaped([batch, hiddenSize]) }
         var outputs: [Tensor] = []

@@ -122,7 +122,8 @@ public final class ParameterOptimizer<Rule: UpdateRule>: Optimizer {
             guard let gradient = gradients[parameter] else { continue }
             precondition(
                 gradient.shape == parameter.shape,
-                "\(Rule.self): gradient \(gradient.shape) for parameter '\(slots[index].key)' of shape \(parameter.shape)")
+                "\(Rule.self): gradient \(gradient.shape) for parameter '\(slots[index].key)' of shape \(parameter.shape)"
+            )
             slots[index].updates += 1
             // Moved out and back so the state's buffers stay uniquely referenced (no copy).
             var state = slots[index].state.take() ?? rule.makeState(count: parameter.count)

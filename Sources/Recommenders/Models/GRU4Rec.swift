@@ -39,7 +39,8 @@ public final class GRU4Rec: SequenceRecommender {
 
     /// The parameter shapes ``init(itemCount:dimension:hiddenSize:layers:maxLength:dropout:generator:)``
     /// makes, without building.
-    public static func parameterShapes(itemCount: Int, dimension: Int, hiddenSize: Int, layers: Int) -> ParameterShapes {
+    public static func parameterShapes(itemCount: Int, dimension: Int, hiddenSize: Int, layers: Int) -> ParameterShapes
+    {
         var shapes = ParameterShapes()
         shapes.add(.embedding(count: itemCount + 1, dimension: dimension), under: "itemEmbedding")
         shapes.add(
@@ -50,8 +51,10 @@ public final class GRU4Rec: SequenceRecommender {
     }
 
     public var sublayers: [(name: String, layer: any Layer)] {
-        [("itemEmbedding", itemEmbedding), ("embeddingDropout", embeddingDropout),
-         ("recurrent", recurrent), ("projection", projection)]
+        [
+            ("itemEmbedding", itemEmbedding), ("embeddingDropout", embeddingDropout),
+            ("recurrent", recurrent), ("projection", projection),
+        ]
     }
 
     public func features(_ tokens: IndexTensor, lengths: [Int]) -> Tensor {

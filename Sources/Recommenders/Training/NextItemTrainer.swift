@@ -192,11 +192,13 @@ public final class NextItemTrainer {
             history.append(record)
             epochEnd?(record)
             if outOfTime {
-                stopReason = "time budget of \(String(format: "%g", config.timeBudget ?? 0)) s reached in epoch \(epoch)"
+                stopReason =
+                    "time budget of \(String(format: "%g", config.timeBudget ?? 0)) s reached in epoch \(epoch)"
                 break epochs
             }
             if config.patience > 0, stale >= config.patience {
-                stopReason = "early stop: no better validation \(config.monitor.rawValue) ndcg@10 "
+                stopReason =
+                    "early stop: no better validation \(config.monitor.rawValue) ndcg@10 "
                     + "in \(config.patience) validations after epoch \(best?.epoch ?? 0)"
                 break epochs
             }
@@ -205,7 +207,8 @@ public final class NextItemTrainer {
             // The snapshot was taken from this very model, so its keys and shapes match.
             try? network.load(best.weights)
         }
-        return finish(model, history: history, bestEpoch: best?.epoch ?? 0, stopReason: stopReason, trainSeconds: trainSeconds)
+        return finish(
+            model, history: history, bestEpoch: best?.epoch ?? 0, stopReason: stopReason, trainSeconds: trainSeconds)
     }
 
     private func finish(
@@ -280,11 +283,13 @@ public final class NextItemTrainer {
                 candidates += drawn.map(SequenceBatcher.token(forItem:))
                 candidates += repeatElement(SequenceBatcher.paddingToken, count: config.negatives - drawn.count)
             }
-            let candidateVectors = items(IndexTensor(shape: [positions.count, config.negatives + 1], indices: candidates))
+            let candidateVectors = items(
+                IndexTensor(shape: [positions.count, config.negatives + 1], indices: candidates))
             let logits = candidateVectors.matmul(real.reshaped([positions.count, width, 1]))
                 .reshaped([positions.count, config.negatives + 1])
             return softmaxCrossEntropy(
-                logits: logits, targets: IndexTensor(shape: [positions.count], indices: Array(repeating: 0, count: positions.count)))
+                logits: logits,
+                targets: IndexTensor(shape: [positions.count], indices: Array(repeating: 0, count: positions.count)))
         }
     }
 

@@ -73,7 +73,9 @@ struct TabularBatchesTests {
         #expect(throws: EventDataError.self) {
             try TabularBatches(features: [], labels: [0, 1], batchSize: 2)
         }
-        #expect((try? TabularBatches(features: [], featureCount: 4, labels: [], batchSize: 2))?.batches(epoch: 0).count == 0)
+        #expect(
+            (try? TabularBatches(features: [], featureCount: 4, labels: [], batchSize: 2))?.batches(epoch: 0).count == 0
+        )
     }
 }
 
@@ -84,9 +86,9 @@ struct SequenceBatcherTests {
         let batcher = try SequenceBatcher(maxLength: 4)
         let batch = try batcher.batch([[0, 5], [1, 2, 3, 4, 5, 6], []])
         #expect(batch.tokens.shape == [3, 4])
-        #expect(batch.tokens.indices == [0, 0, 1, 6, /**/ 4, 5, 6, 7, /**/ 0, 0, 0, 0])
+        #expect(batch.tokens.indices == [0, 0, 1, 6] + [4, 5, 6, 7] + [0, 0, 0, 0])
         #expect(batch.mask.shape == [3, 4])
-        #expect(batch.mask.scalars == [0, 0, 1, 1, /**/ 1, 1, 1, 1, /**/ 0, 0, 0, 0])
+        #expect(batch.mask.scalars == [0, 0, 1, 1] + [1, 1, 1, 1] + [0, 0, 0, 0])
         #expect(batch.lengths == [2, 4, 0])
     }
 
@@ -94,8 +96,8 @@ struct SequenceBatcherTests {
     func rightPadding() throws {
         let batcher = try SequenceBatcher(maxLength: 3, padding: .right)
         let batch = try batcher.batch([[7], [1, 2, 3, 4]])
-        #expect(batch.tokens.indices == [8, 0, 0, /**/ 3, 4, 5])
-        #expect(batch.mask.scalars == [1, 0, 0, /**/ 1, 1, 1])
+        #expect(batch.tokens.indices == [8, 0, 0] + [3, 4, 5])
+        #expect(batch.mask.scalars == [1, 0, 0] + [1, 1, 1])
     }
 
     @Test("token and item conversions")
@@ -109,9 +111,9 @@ struct SequenceBatcherTests {
     func nextItemPairs() throws {
         let left = try SequenceBatcher(maxLength: 3).nextItemPairs([[10, 11, 12], [1, 2, 3, 4, 5], [9]])
         #expect(left.input.shape == [3, 3] && left.target.shape == [3, 3] && left.mask.shape == [3, 3])
-        #expect(left.input.indices == [0, 11, 12, /**/ 3, 4, 5, /**/ 0, 0, 0])
-        #expect(left.target.indices == [0, 12, 13, /**/ 4, 5, 6, /**/ 0, 0, 0])
-        #expect(left.mask.scalars == [0, 1, 1, /**/ 1, 1, 1, /**/ 0, 0, 0])
+        #expect(left.input.indices == [0, 11, 12] + [3, 4, 5] + [0, 0, 0])
+        #expect(left.target.indices == [0, 12, 13] + [4, 5, 6] + [0, 0, 0])
+        #expect(left.mask.scalars == [0, 1, 1] + [1, 1, 1] + [0, 0, 0])
         #expect(left.lengths == [2, 3, 0])
 
         let right = try SequenceBatcher(maxLength: 3, padding: .right).nextItemPairs([[10, 11, 12]])

@@ -69,29 +69,40 @@ struct EncoderScalerTests {
     }
 
     @Test func minMaxRejectsBadInputWithMessages() throws {
-        #expect(throws: EventDataError.invalidOption(
-            name: "MinMaxScaler.fit", detail: "there are no rows to fit on; pass the training rows")) {
+        #expect(
+            throws: EventDataError.invalidOption(
+                name: "MinMaxScaler.fit", detail: "there are no rows to fit on; pass the training rows")
+        ) {
             try MinMaxScaler().fit([])
         }
-        #expect(throws: EventDataError.invalidOption(
-            name: "MinMaxScaler.fit",
-            detail: "row 1 has 1 values but row 0 has 2; give every row the same columns")) {
+        #expect(
+            throws: EventDataError.invalidOption(
+                name: "MinMaxScaler.fit",
+                detail: "row 1 has 1 values but row 0 has 2; give every row the same columns")
+        ) {
             try MinMaxScaler().fit([[1, 2], [3]])
         }
-        #expect(throws: EventDataError.invalidOption(
-            name: "MinMaxScaler.fit",
-            detail: "column 0 has no values (only NaN or none); drop the column or fill its missing values")) {
+        #expect(
+            throws: EventDataError.invalidOption(
+                name: "MinMaxScaler.fit",
+                detail: "column 0 has no values (only NaN or none); drop the column or fill its missing values")
+        ) {
             try MinMaxScaler().fit([[.nan], [.nan]])
         }
         let scaler = try MinMaxScaler().fit([[0, 0], [1, 1]])
-        #expect(throws: EventDataError.invalidOption(
-            name: "MinMaxScaler.transform",
-            detail: "row 0 has 3 values but the scaler was fitted on 2 columns; pass the same columns as in training")) {
+        #expect(
+            throws: EventDataError.invalidOption(
+                name: "MinMaxScaler.transform",
+                detail:
+                    "row 0 has 3 values but the scaler was fitted on 2 columns; pass the same columns as in training")
+        ) {
             try scaler.transform([[1, 2, 3]])
         }
-        #expect(throws: EventDataError.invalidOption(
-            name: "MinMaxScaler.transform",
-            detail: "row 1, column 1 is infinite; replace it with a finite value or NaN (missing)")) {
+        #expect(
+            throws: EventDataError.invalidOption(
+                name: "MinMaxScaler.transform",
+                detail: "row 1, column 1 is infinite; replace it with a finite value or NaN (missing)")
+        ) {
             try scaler.transform([[0, 0], [0, .infinity]])
         }
     }
@@ -149,9 +160,11 @@ struct EncoderScalerTests {
 
     @Test func standardScalerRejectsWrongColumnCountAndCorruptParameters() throws {
         let scaler = try StandardScaler().fit([[1, 2]])
-        #expect(throws: EventDataError.invalidOption(
-            name: "StandardScaler.transform",
-            detail: "got 1 columns but the scaler was fitted on 2; pass the same columns as in training")) {
+        #expect(
+            throws: EventDataError.invalidOption(
+                name: "StandardScaler.transform",
+                detail: "got 1 columns but the scaler was fitted on 2; pass the same columns as in training")
+        ) {
             try scaler.transform(columns: [[1]])
         }
         let json = Data(#"{"means":[0],"standardDeviations":[-1]}"#.utf8)
@@ -176,8 +189,10 @@ struct EncoderScalerTests {
         let decoded = try Self.roundTrip(encoder)
         #expect(decoded == encoder)
         #expect(decoded.transform("b") == [0, 1])
-        #expect(throws: EventDataError.invalidOption(
-            name: "OneHotEncoder.fit", detail: "there are no values to fit on; pass the training column")) {
+        #expect(
+            throws: EventDataError.invalidOption(
+                name: "OneHotEncoder.fit", detail: "there are no values to fit on; pass the training column")
+        ) {
             try OneHotEncoder().fit([String]())
         }
         let json = Data(#"{"categories":["a","a"]}"#.utf8)
@@ -226,8 +241,10 @@ struct EncoderScalerTests {
         #expect(throws: EventDataError.invalidOption(name: "minimumCount", detail: "is 0; use 1 or more")) {
             try VocabularyEncoder(minimumCount: 0)
         }
-        #expect(throws: EventDataError.invalidOption(
-            name: "maximumSize", detail: "is -1; use 0 or more, or nil for no limit")) {
+        #expect(
+            throws: EventDataError.invalidOption(
+                name: "maximumSize", detail: "is -1; use 0 or more, or nil for no limit")
+        ) {
             try VocabularyEncoder(maximumSize: -1)
         }
         let json = Data(#"{"tokens":["a","b"],"counts":[1]}"#.utf8)

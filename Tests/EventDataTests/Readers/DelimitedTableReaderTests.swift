@@ -20,10 +20,11 @@ struct DelimitedTableReaderTests {
         let path = try files.write("t.csv", "\u{FEFF}a, b ,c\r\n1,\"x, y\",\r\n\r\n2,\"say \"\"hi\"\"\",3\r\n")
         let reader = try DelimitedTableReader(path: path)
         #expect(reader.columns == ["a", "b", "c"])
-        #expect(try lines(reader) == [
-            .row(TableRow(line: 2, fields: ["1", "x, y", ""])),
-            .row(TableRow(line: 4, fields: ["2", "say \"hi\"", "3"])),
-        ])
+        #expect(
+            try lines(reader) == [
+                .row(TableRow(line: 2, fields: ["1", "x, y", ""])),
+                .row(TableRow(line: 4, fields: ["2", "say \"hi\"", "3"])),
+            ])
     }
 
     @Test("bad rows are rejected with their line and reason, the rest still read")

@@ -258,7 +258,9 @@ struct BehaviorSimulatorTests {
             let lastCart = before.last { $0.type == .cart }?.timestamp ?? .min
             let lastPurchase = before.last { $0.type == .purchase }?.timestamp ?? .min
             let open = lastCart > lastPurchase && cutoff - lastCart < 3 * day
-            let buys = events.contains { $0.type == .purchase && $0.timestamp > cutoff && $0.timestamp <= cutoff + 7 * day }
+            let buys = events.contains {
+                $0.type == .purchase && $0.timestamp > cutoff && $0.timestamp <= cutoff + 7 * day
+            }
             groups[open, default: (0, 0)].users += 1
             if buys { groups[open, default: (0, 0)].buyers += 1 }
         }

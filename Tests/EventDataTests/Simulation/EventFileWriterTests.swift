@@ -93,7 +93,8 @@ struct EventFileWriterTests {
         let folder = "/nonexistent-folder-\(UUID().uuidString)"
         let path = folder + "/events.csv"
         #expect(
-            throws: EventDataError.unwritable(path: path, reason: "the folder \(folder) does not exist; create it first")
+            throws: EventDataError.unwritable(
+                path: path, reason: "the folder \(folder) does not exist; create it first")
         ) {
             try EventFileWriter(path: path, format: .csv)
         }

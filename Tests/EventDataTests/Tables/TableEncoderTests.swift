@@ -9,8 +9,10 @@ struct TableEncoderTests {
     // Given a small table with a missing visit count, a missing visitor type and an id column.
     var rows: [[String]] {
         (0..<24).map { i in
-            [i == 3 ? "NA" : "\(i % 4)", i % 2 == 0 ? "TRUE" : "FALSE", ["Feb", "June", "Nov"][i % 3],
-             i == 5 ? "" : (i % 3 == 0 ? "New" : "Returning"), ["Mon", "Tuesday", "sun"][i % 3], "s\(i)"]
+            [
+                i == 3 ? "NA" : "\(i % 4)", i % 2 == 0 ? "TRUE" : "FALSE", ["Feb", "June", "Nov"][i % 3],
+                i == 5 ? "" : (i % 3 == 0 ? "New" : "Returning"), ["Mon", "Tuesday", "sun"][i % 3], "s\(i)",
+            ]
         }
     }
 
@@ -26,10 +28,11 @@ struct TableEncoderTests {
     @Test func theEncoderImputesScalesAndOneHotsFromTrainingRowsOnly() throws {
         let profiles = ColumnKindInference.profiles(columns: columns, rows: rows)
         let encoder = try TableEncoder.fit(profiles: profiles, rows: rows)
-        #expect(encoder.featureNames == [
-            "visits", "visits=missing", "weekend", "month.sin", "month.cos",
-            "visitor=Returning", "visitor=New", "visitor=other", "visitor=missing", "day.sin", "day.cos",
-        ])
+        #expect(
+            encoder.featureNames == [
+                "visits", "visits=missing", "weekend", "month.sin", "month.cos",
+                "visitor=Returning", "visitor=New", "visitor=other", "visitor=missing", "day.sin", "day.cos",
+            ])
         let positions = try encoder.positions(in: columns).get()
         // A missing count becomes the training median: 23 counts (six 0s, six 1s, six 2s, five
         // 3s), the 12th is 1. A visitor type never seen in training goes to "other".
@@ -52,7 +55,8 @@ struct TableEncoderTests {
         #expect(positions == [5, 4, 3, 2, 1])
         #expect(encoder.positions(in: ["visits", "day"]) == .failure(.init(names: ["weekend", "month", "visitor"])))
         #expect(throws: TableValueError(column: "visits", value: "many", expected: .numeric)) {
-            try encoder.encode(["many", "yes", "Feb", "New", "Mon", "s"], positions: try encoder.positions(in: columns).get())
+            try encoder.encode(
+                ["many", "yes", "Feb", "New", "Mon", "s"], positions: try encoder.positions(in: columns).get())
         }
         let decoded = try JSONDecoder().decode(TableEncoder.self, from: JSONEncoder().encode(encoder))
         #expect(decoded == encoder)
@@ -77,8 +81,11 @@ struct TableEncoderLogScalingTests {
     @Test func identifierColumnsAreIgnoredWithANoteUnlessOverridden() {
         let columns = ["customerID", "number", "email", "spend", "count", "offset"]
         let rows: [[String]] = (0..<40).map { i in
-            ["C-\(9_000 + i)", "\(15_634_602 + 7 * i)", i == 39 ? "a@x" : "u\(i)@x", String(format: "%.2f", Double(i) * 1.5),
-             "\(i % 25)", "\(i - 20)"]
+            [
+                "C-\(9_000 + i)", "\(15_634_602 + 7 * i)", i == 39 ? "a@x" : "u\(i)@x",
+                String(format: "%.2f", Double(i) * 1.5),
+                "\(i % 25)", "\(i - 20)",
+            ]
         }
         let profiles = ColumnKindInference.profiles(columns: columns, rows: rows)
         #expect(profiles.map(\.kind) == [.ignored, .ignored, .ignored, .numeric, .numeric, .numeric])
@@ -99,6 +106,8 @@ struct TableEncoderLogScalingTests {
         #expect(throws: TableValueError.self) { try TableEncoder.fit(profiles: profiles, rows: rows) }
         let fitted = try TableEncoder.fit(profiles: profiles, rows: (0..<10).map { [String($0)] })
         let error = #expect(throws: TableValueError.self) { try fitted.encode(["1e308"], positions: [0]) }
-        #expect(error?.localizedDescription == "column 'amount': '1e308' is too far outside the training values to scale; check the value")
+        #expect(
+            error?.localizedDescription
+                == "column 'amount': '1e308' is too far outside the training values to scale; check the value")
     }
 }
