@@ -22,10 +22,12 @@ let package = Package(
     name: "BehaviorKit",
     platforms: [.macOS(.v15)],
     products: [
+        .library(name: "Randomness", targets: ["Randomness"]),
         .library(name: "TensorEngine", targets: ["TensorEngine"]),
         .library(name: "FileIO", targets: ["FileIO"]),
         .library(name: "NeuralNet", targets: ["NeuralNet"]),
         .library(name: "EventData", targets: ["EventData"]),
+        .library(name: "Datasets", targets: ["Datasets"]),
         .library(name: "Evaluation", targets: ["Evaluation"]),
         .library(name: "Recommenders", targets: ["Recommenders"]),
         .library(name: "Classifiers", targets: ["Classifiers"]),
@@ -47,8 +49,13 @@ let package = Package(
         ),
         // The only module that calls BLAS; Accelerate can stand in here on macOS.
         .target(name: "Linalg", dependencies: ["CBLAS"], swiftSettings: fastMath),
+        // The seeded random generator the engine and the event pipeline share.
+        .target(name: "Randomness", swiftSettings: fastMath),
         // Tensors, kernels and reverse-mode autodiff. Knows nothing of layers or events.
-        .target(name: "TensorEngine", dependencies: ["Linalg"], exclude: ["README.md"], swiftSettings: fastMath),
+        .target(
+            name: "TensorEngine", dependencies: ["Linalg", "Randomness"], exclude: ["README.md"],
+            swiftSettings: fastMath
+        ),
         // Writing output files safely (temporary name, then rename) and file errors in plain words.
         .target(name: "FileIO", swiftSettings: [.enableUpcomingFeature("ExistentialAny")]),
         // Layers, losses, optimizers, schedules and checkpoints on top of the engine.
@@ -58,26 +65,28 @@ let package = Package(
             exclude: ["README.md"], swiftSettings: fastMath),
         // zlib headers and library (Debian: zlib1g-dev), for gzip-compressed logs.
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
-        // Event logs in, clean events, features and datasets out. Knows nothing of HTTP.
+        // Event logs in, clean events, features, splits and labels out. Knows nothing of tensors or HTTP.
         .target(
             name: "EventData",
             dependencies: [
-                "TensorEngine", "CZlib", "FileIO",
+                "Randomness", "CZlib", "FileIO",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: fastMath
         ),
+        // Tensor batches of event data for training: padded sequences, negatives, table rows.
+        .target(name: "Datasets", dependencies: ["EventData", "TensorEngine", "Randomness"], swiftSettings: fastMath),
         // Metrics for task models: ranking (HR, NDCG, MRR) and binary classification reports.
         .target(
-            name: "Evaluation", dependencies: ["TensorEngine"],
+            name: "Evaluation", dependencies: ["Randomness"],
             swiftSettings: [.enableUpcomingFeature("ExistentialAny")]),
         // Next-item recommenders (popularity, GRU4Rec, SASRec): training, scoring, model packages.
         .target(
             name: "Recommenders",
             dependencies: [
-                "NeuralNet", "TensorEngine", "EventData", "Evaluation", "FileIO",
+                "NeuralNet", "TensorEngine", "Randomness", "EventData", "Datasets", "Evaluation", "FileIO",
                 .product(name: "Yams", package: "Yams"),
             ],
             exclude: ["README.md"],
@@ -86,27 +95,32 @@ let package = Package(
         // Binary classifiers (MLP, logistic regression) for tables and user outcomes.
         .target(
             name: "Classifiers",
-            dependencies: ["NeuralNet", "TensorEngine", "EventData", "Evaluation", "FileIO"],
+            dependencies: [
+                "NeuralNet", "TensorEngine", "Randomness", "EventData", "Datasets", "Evaluation", "FileIO",
+            ],
             exclude: ["README.md"],
             swiftSettings: fastMath
         ),
         .executableTarget(
             name: "behave",
             dependencies: [
-                "NeuralNet", "TensorEngine", "Linalg", "EventData", "Evaluation", "Recommenders", "Classifiers",
-                "FileIO",
+                "NeuralNet", "TensorEngine", "Randomness", "Linalg", "EventData", "Evaluation", "Recommenders",
+                "Classifiers", "FileIO",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: [.enableUpcomingFeature("ExistentialAny")]
         ),
         .executableTarget(
             name: "BehaviorBench",
-            dependencies: ["NeuralNet", "TensorEngine", "Linalg", "EventData", "Evaluation", "Recommenders"],
+            dependencies: [
+                "NeuralNet", "TensorEngine", "Randomness", "Linalg", "EventData", "Datasets", "Evaluation",
+                "Recommenders",
+            ],
             path: "benchmarks/Swift",
             swiftSettings: fastMath
         ),
         // Shared test helpers: tolerance comparisons and finite-difference gradient checks.
-        .target(name: "TestSupport", dependencies: ["TensorEngine"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["TensorEngine", "Randomness"], path: "Tests/TestSupport"),
         .testTarget(name: "TensorEngineTests", dependencies: ["TensorEngine", "TestSupport"]),
         .testTarget(
             name: "BehaveTests",
@@ -118,16 +132,19 @@ let package = Package(
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"]),
         .testTarget(
             name: "ClassifiersTests",
-            dependencies: ["Classifiers", "EventData", "Evaluation", "NeuralNet", "TensorEngine"]),
+            dependencies: ["Classifiers", "EventData", "Evaluation", "NeuralNet", "TensorEngine", "Randomness"]),
         .testTarget(name: "FileIOTests", dependencies: ["FileIO"]),
         .testTarget(
             name: "RecommendersTests",
-            dependencies: ["Recommenders", "EventData", "Evaluation", "NeuralNet", "TensorEngine"]
+            dependencies: [
+                "Recommenders", "EventData", "Datasets", "Evaluation", "NeuralNet", "TensorEngine", "Randomness",
+            ]
         ),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "EventData", "TensorEngine"]),
         .testTarget(
             name: "EventDataTests",
             dependencies: [
-                "EventData", "TensorEngine", "CZlib", "TestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+                "EventData", "Randomness", "CZlib", "TestSupport", .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
         .testTarget(

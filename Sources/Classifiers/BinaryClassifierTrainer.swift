@@ -1,6 +1,7 @@
 import Evaluation
 import Foundation
 import NeuralNet
+import Randomness
 import TensorEngine
 
 /// Rows of features with binary labels, row-major.

@@ -2,6 +2,7 @@ import Evaluation
 import EventData
 import Foundation
 import NeuralNet
+import Randomness
 import TensorEngine
 
 /// What `config.json` of a classifier directory holds.

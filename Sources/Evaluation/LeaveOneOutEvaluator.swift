@@ -1,4 +1,4 @@
-import TensorEngine
+import Randomness
 
 /// How a held-out target is ranked.
 public enum RankingProtocol: String, Sendable, Codable, CaseIterable {
@@ -96,22 +96,4 @@ public struct LeaveOneOutEvaluator: Sendable {
         }
         return order
     }
-}
-
-/// Most-popular-items baseline: every user gets the same scores, the items' training counts.
-public struct PopularityBaseline: Sendable, Codable, Equatable {
-    /// Training interactions per item.
-    public let counts: [Float]
-
-    /// Counts every item occurrence in `sequences` (ids in `0..<itemCount`; others ignored).
-    public init(sequences: [[Int]], itemCount: Int) {
-        var counts = [Float](repeating: 0, count: itemCount)
-        for sequence in sequences {
-            for item in sequence where (0..<itemCount).contains(item) { counts[item] += 1 }
-        }
-        self.counts = counts
-    }
-
-    /// The same scores for any history.
-    public func scores(after history: [Int]) -> [Float] { counts }
 }

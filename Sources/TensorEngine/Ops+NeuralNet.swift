@@ -1,3 +1,5 @@
+import Randomness
+
 // Primitives fused for numerical stability or speed: softmax, log-softmax, normalisation,
 // dropout and the im2col step of 1-D convolution.
 

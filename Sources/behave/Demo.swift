@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import NeuralNet
+import Randomness
 import TensorEngine
 
 /// Trains a small purchase-propensity MLP on synthetic data and prints its loss falling.

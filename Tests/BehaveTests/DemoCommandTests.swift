@@ -1,4 +1,5 @@
 import ArgumentParser
+import Randomness
 import TensorEngine
 import Testing
 

@@ -34,10 +34,4 @@ struct LeaveOneOutEvaluatorTests {
         let losing = evaluator.evaluate(example) { _ in [9, 9, 1, 5, 5, 5, 5, 5] }
         #expect(losing.values["mrr@1"] == 0)
     }
-
-    @Test("popularity scores are the training counts")
-    func popularity() {
-        let baseline = PopularityBaseline(sequences: [[0, 1, 1], [1, 2]], itemCount: 4)
-        #expect(baseline.scores(after: [3]) == [1, 3, 1, 0])
-    }
 }

@@ -1,4 +1,5 @@
 import NeuralNet
+import Randomness
 import TensorEngine
 import TestSupport
 import Testing

@@ -1,5 +1,6 @@
 import Foundation
 import NeuralNet
+import Randomness
 import TensorEngine
 import TestSupport
 import Testing

@@ -1,6 +1,8 @@
+import Datasets
 import Evaluation
 import EventData
 import Foundation
+import Randomness
 import TensorEngine
 import Testing
 
@@ -195,7 +197,7 @@ struct RandomGeneratorBox {
 @Suite struct SASRecServingTests {
     @Test func theLastPositionShortcutEqualsTheFullForward() throws {
         var rng = RandomGeneratorBox(seed: 9)
-        var generator = TensorEngine.RandomGenerator(seed: 1)
+        var generator = Randomness.RandomGenerator(seed: 1)
         let model = SASRec(
             itemCount: 30, dimension: 16, maxLength: 12, blocks: 2, heads: 2, dropout: 0.2, generator: &generator)
         model.setTraining(false)

@@ -1,5 +1,6 @@
 import EventData
 import Foundation
+import Randomness
 import TensorEngine
 
 /// Events given in memory.

@@ -1,4 +1,4 @@
-import TensorEngine
+import Randomness
 
 /// Seeded mutations of byte strings, for fuzz tests of parsers.
 ///

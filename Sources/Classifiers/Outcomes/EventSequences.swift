@@ -1,6 +1,8 @@
+import Datasets
 import EventData
 import Foundation
 import NeuralNet
+import Randomness
 import TensorEngine
 
 /// Right-padded event sequences as model input: per event its type, item and category tokens

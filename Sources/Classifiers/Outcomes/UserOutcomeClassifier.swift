@@ -2,6 +2,7 @@ import Evaluation
 import EventData
 import Foundation
 import NeuralNet
+import Randomness
 import TensorEngine
 
 /// The model input of a user-outcome classifier.

@@ -2,6 +2,7 @@ import EventData
 import FileIO
 import Foundation
 import NeuralNet
+import Randomness
 import TensorEngine
 
 /// What scoring an event store's users did.

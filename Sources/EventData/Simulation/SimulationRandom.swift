@@ -1,5 +1,5 @@
 import Foundation
-import TensorEngine
+import Randomness
 
 /// The simulator's random source: TensorEngine's seeded generator plus the distributions the
 /// simulator draws from.

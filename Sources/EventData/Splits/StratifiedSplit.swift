@@ -1,4 +1,4 @@
-import TensorEngine
+import Randomness
 
 /// A seeded random split of tabular rows that keeps each class's share the same in every part.
 ///

@@ -1,6 +1,7 @@
 import Crypto
 import FileIO
 import Foundation
+import Randomness
 import TensorEngine
 
 /// Saves a model's weights and configuration to a directory, and loads them back.

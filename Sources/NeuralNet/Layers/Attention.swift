@@ -1,3 +1,4 @@
+import Randomness
 import TensorEngine
 
 /// Multi-head scaled dot-product attention, numerically matching PyTorch's

@@ -1,3 +1,4 @@
+import Randomness
 import TensorEngine
 
 /// A 1-D convolution over the length axis, matching PyTorch's `nn.Conv1d` (which computes a

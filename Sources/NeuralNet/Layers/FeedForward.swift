@@ -1,3 +1,4 @@
+import Randomness
 import TensorEngine
 
 /// The position-wise feed-forward block of a Transformer (SASRec's "point-wise FFN"): the same

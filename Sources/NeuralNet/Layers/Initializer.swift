@@ -1,3 +1,4 @@
+import Randomness
 import TensorEngine
 
 /// How a parameter tensor is filled before training.

@@ -1,3 +1,4 @@
+import Randomness
 import TensorEngine
 
 /// A fully connected layer: `y = x W^T + b`.

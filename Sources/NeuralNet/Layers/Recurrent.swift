@@ -1,3 +1,4 @@
+import Randomness
 import TensorEngine
 
 // Multi-layer LSTM and GRU, batch first, numerically matching PyTorch's `nn.LSTM` and

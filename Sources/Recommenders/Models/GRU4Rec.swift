@@ -1,5 +1,7 @@
+import Datasets
 import EventData
 import NeuralNet
+import Randomness
 import TensorEngine
 
 /// GRU4Rec (Hidasi et al., ICLR 2016) as RecBole builds it for next-item prediction:

@@ -1,4 +1,5 @@
 import NeuralNet
+import Randomness
 import TensorEngine
 
 /// A next-item model of any kind, built from a ``NextItemConfig``.

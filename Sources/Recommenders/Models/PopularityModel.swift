@@ -1,4 +1,3 @@
-import Evaluation
 import NeuralNet
 import TensorEngine
 
@@ -8,10 +7,13 @@ public final class PopularityModel: Layer {
     /// `[itemCount]`.
     public let counts: Tensor
 
-    /// Counts every item occurrence of `sequences` (dense ids `0..<itemCount`).
+    /// Counts every item occurrence of `sequences` (dense ids `0..<itemCount`; others ignored).
     public init(sequences: [[Int]], itemCount: Int) {
-        let baseline = PopularityBaseline(sequences: sequences, itemCount: itemCount)
-        counts = Tensor(shape: [itemCount], scalars: baseline.counts)
+        var counts = [Float](repeating: 0, count: itemCount)
+        for sequence in sequences {
+            for item in sequence where (0..<itemCount).contains(item) { counts[item] += 1 }
+        }
+        self.counts = Tensor(shape: [itemCount], scalars: counts)
     }
 
     public var ownParameters: [(name: String, tensor: Tensor)] { [("counts", counts)] }

@@ -1,5 +1,7 @@
+import Datasets
 import EventData
 import NeuralNet
+import Randomness
 import TensorEngine
 
 /// SASRec, self-attentive sequential recommendation (Kang & McAuley, ICDM 2018), built like

@@ -1,3 +1,4 @@
+import Datasets
 import EventData
 import NeuralNet
 import TensorEngine

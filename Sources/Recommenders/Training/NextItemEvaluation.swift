@@ -1,5 +1,6 @@
 import Evaluation
 import EventData
+import Randomness
 import TensorEngine
 
 /// Ranking metrics of one split, by protocol (`full`, `sampled`) and then metric (`ndcg@10`).

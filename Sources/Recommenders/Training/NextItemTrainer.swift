@@ -1,7 +1,9 @@
+import Datasets
 import Evaluation
 import EventData
 import Foundation
 import NeuralNet
+import Randomness
 import TensorEngine
 
 /// Where training is, reported after every step.

@@ -1,3 +1,5 @@
+import EventData
+import Randomness
 import TensorEngine
 
 /// One mini-batch of a tabular dataset.

@@ -1,3 +1,4 @@
+import Datasets
 import TensorEngine
 import Testing
 

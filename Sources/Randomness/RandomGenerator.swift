@@ -1,3 +1,5 @@
+import Randomness
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
@@ -10,9 +12,14 @@
 /// started from the same seed is reproducible bit for bit on the same machine. It is a value
 /// type: copy it to fork a stream, pass it `inout` to draw from it.
 ///
+/// It lives in its own module so that the tensor engine (initial weights, dropout masks) and
+/// the event pipeline (simulation, splits) draw from the same generator without the pipeline
+/// depending on the engine.
+///
 /// ```swift
 /// var rng = RandomGenerator(seed: 42)
-/// let w = Tensor.normal([64, 17], standardDeviation: 0.1, generator: &rng)
+/// let order = rng.permutation(10)
+/// let w = Tensor.normal([64, 17], standardDeviation: 0.1, generator: &rng)  // TensorEngine
 /// ```
 public struct RandomGenerator: RandomNumberGenerator, Sendable {
     private var state: (UInt64, UInt64, UInt64, UInt64)
@@ -74,39 +81,6 @@ public struct RandomGenerator: RandomNumberGenerator, Sendable {
             values.swapAt(i, nextInt(below: i + 1))
         }
         return values
-    }
-}
-
-extension Tensor {
-    /// Values drawn uniformly from `range`.
-    public static func uniform(
-        _ shape: [Int], in range: ClosedRange<Float> = 0...1, generator: inout RandomGenerator,
-        requiresGradient: Bool = false
-    ) -> Tensor {
-        let n = shape.reduce(1, *)
-        let width = range.upperBound - range.lowerBound
-        var values = [Float](repeating: 0, count: n)
-        for i in 0..<n { values[i] = range.lowerBound + width * generator.nextUniform() }
-        return Tensor(shape: shape, scalars: values, requiresGradient: requiresGradient)
-    }
-
-    /// Values drawn from a normal distribution.
-    public static func normal(
-        _ shape: [Int], mean: Float = 0, standardDeviation: Float = 1, generator: inout RandomGenerator,
-        requiresGradient: Bool = false
-    ) -> Tensor {
-        let n = shape.reduce(1, *)
-        var values = [Float](repeating: 0, count: n)
-        for i in 0..<n { values[i] = mean + standardDeviation * generator.nextNormal() }
-        return Tensor(shape: shape, scalars: values, requiresGradient: requiresGradient)
-    }
-
-    /// Ones with probability `p`, zeros otherwise.
-    public static func bernoulli(_ shape: [Int], probability p: Float, generator: inout RandomGenerator) -> Tensor {
-        let n = shape.reduce(1, *)
-        var values = [Float](repeating: 0, count: n)
-        for i in 0..<n { values[i] = generator.nextBernoulli(p) ? 1 : 0 }
-        return Tensor(shape: shape, scalars: values)
     }
 }
 

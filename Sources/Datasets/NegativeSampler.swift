@@ -1,3 +1,5 @@
+import EventData
+import Randomness
 import TensorEngine
 
 /// Draws negative items for training and evaluating recommenders: items a user never

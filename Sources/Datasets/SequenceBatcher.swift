@@ -1,3 +1,5 @@
+import EventData
+import Randomness
 import TensorEngine
 
 /// Which side of a short sequence the padding goes on.
