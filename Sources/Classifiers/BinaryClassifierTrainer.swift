@@ -54,12 +54,10 @@ public func tabularNetworkShapes(_ config: ClassifierConfig, featureCount: Int) 
     return shapes
 }
 
-/// Probabilities of rows `[N, F]` under `network`, in evaluation mode, without gradients.
+/// Probabilities of rows `[N, F]` under `network`, without gradients.
 public func probabilities(of network: Sequential, features: [Float], featureCount: Int, batchSize: Int = 4096)
     -> [Double]
 {
-    network.setTraining(false)
-    defer { network.setTraining(true) }
     let rows = featureCount == 0 ? 0 : features.count / featureCount
     var result: [Double] = []
     result.reserveCapacity(rows)
@@ -74,22 +72,20 @@ public func probabilities(of network: Sequential, features: [Float], featureCoun
     return result
 }
 
-/// One epoch of a classifier's training log.
-public struct ClassifierEpoch: Sendable, Codable, Equatable {
-    public var epoch: Int
-    public var loss: Double
-    public var validationROCAUC: Double
-    public var seconds: Double
-    public var isBest: Bool
+/// One epoch of a classifier's training: its validation score is the ROC-AUC.
+public typealias ClassifierEpoch = EpochRecord<Double>
 
+extension EpochRecord where Report == Double {
+    /// `epoch 3  loss 0.4123  val roc-auc 0.9012  1.2s  (best)`.
     public var logLine: String {
-        "epoch \(epoch)  loss \(String(format: "%.4f", loss))  val roc-auc \(String(format: "%.4f", validationROCAUC))  "
-            + String(format: "%.1fs", seconds) + (isBest ? "  (best)" : "")
+        "epoch \(epoch)  loss \(String(format: "%.4f", loss))  val roc-auc "
+            + String(format: "%.4f", validation?.score ?? .nan) + "  " + String(format: "%.1fs", trainSeconds)
+            + (isBest ? "  (best)" : "")
     }
 }
 
 /// Trains a binary classifier with BCE (optionally class-balanced), Adam and early stopping on
-/// validation ROC-AUC, keeping the best epoch's weights.
+/// validation ROC-AUC, keeping the best epoch's weights, through the shared ``TrainingLoop``.
 public struct BinaryClassifierTrainer {
     public let config: ClassifierConfig
 
@@ -98,12 +94,9 @@ public struct BinaryClassifierTrainer {
         self.config = config
     }
 
-    /// What training did: the epochs, the kept epoch and why it stopped.
-    public struct Outcome: Sendable {
-        public var history: [ClassifierEpoch]
-        public var bestEpoch: Int
-        public var stopReason: String
-    }
+    /// What training did: the epochs (validation score: ROC-AUC), the kept epoch and why it
+    /// stopped.
+    public typealias Outcome = TrainingHistory<Double>
 
     /// Trains a tabular `network` in place; on return it holds the best validation weights.
     ///
@@ -127,7 +120,8 @@ public struct BinaryClassifierTrainer {
             epochEnd: epochEnd)
     }
 
-    /// Trains any binary model in place; on return it holds the best validation weights.
+    /// Trains any binary model in place; on return it holds the best validation weights, in
+    /// inference mode.
     ///
     /// - Parameters:
     ///   - network: The model's layer tree (optimized, snapshotted, restored).
@@ -147,67 +141,29 @@ public struct BinaryClassifierTrainer {
         let weight: Float? =
             config.balanceClasses && positives > 0 && negatives > 0
             ? Float(negatives) / Float(positives) : nil
-        let optimizer = Adam(for: network, learningRate: config.learningRate, weightDecay: config.weightDecay)
-        var rng = RandomGenerator(seed: config.seed &+ 3)
-        var history: [ClassifierEpoch] = []
-        var best: (epoch: Int, auc: Double, weights: [String: Tensor])? = nil
-        var stale = 0
-        var stopReason = "ran \(config.epochs) epochs"
-        let start = Date()
-        network.setTraining(true)
-        for epoch in 1...config.epochs {
-            let order = rng.permutation(trainingLabels.count)
-            var lossSum = 0.0
-            var steps = 0
-            for first in stride(from: 0, to: order.count, by: config.batchSize) {
-                let rows = Array(order[first..<min(first + config.batchSize, order.count)])
-                let targets = Tensor(shape: [rows.count], scalars: rows.map { Float(trainingLabels[$0]) })
-                let loss = binaryCrossEntropyWithLogits(logits: logits(rows), targets: targets, positiveWeight: weight)
-                let value = Double(loss.scalar)
-                do {
-                    try TrainingDiverged.check(loss: value, epoch: epoch, learningRate: Double(config.learningRate))
-                } catch {
-                    throw .diverged(error)
-                }
-                optimizer.step(loss.gradients())
-                lossSum += value
-                steps += 1
-            }
-            let validation = validationProbabilities()
-            do {
-                try TrainingDiverged.check(outputs: validation, epoch: epoch, learningRate: Double(config.learningRate))
-            } catch {
-                throw .diverged(error)
-            }
-            let auc = ClassificationReport(probabilities: validation, labels: validationLabels).rocAUC ?? 0
-            network.setTraining(true)
-            let improved = best.map { auc > $0.auc } ?? true
-            if improved {
-                best = (
-                    epoch, auc,
-                    network.parameters().reduce(into: [:]) {
-                        $0[$1.key] = Tensor(shape: $1.tensor.shape, scalars: $1.tensor.scalars)
-                    }
-                )
-                stale = 0
-            } else {
-                stale += 1
-            }
-            let record = ClassifierEpoch(
-                epoch: epoch, loss: lossSum / Double(max(steps, 1)), validationROCAUC: auc,
-                seconds: Date().timeIntervalSince(start), isBest: improved)
-            history.append(record)
-            epochEnd?(record)
-            if config.patience > 0, stale >= config.patience {
-                stopReason =
-                    "early stop: no better validation ROC-AUC in \(config.patience) epochs after epoch \(best?.epoch ?? 0)"
-                break
-            }
+        let learningRate = Double(config.learningRate)
+        let loop = TrainingLoop(
+            schedule: TrainingSchedule(
+                epochs: config.epochs, batchSize: config.batchSize, patience: config.patience,
+                minimumImprovement: config.minimumImprovement, shuffleSeed: config.seed &+ 3))
+        do {
+            return try loop.run(
+                network,
+                optimizer: Adam(for: network, learningRate: config.learningRate, weightDecay: config.weightDecay),
+                exampleCount: trainingLabels.count,
+                loss: { rows in
+                    let targets = Tensor(shape: [rows.count], scalars: rows.map { Float(trainingLabels[$0]) })
+                    return binaryCrossEntropyWithLogits(logits: logits(rows), targets: targets, positiveWeight: weight)
+                },
+                validate: { epoch throws(TrainingDiverged) in
+                    let probabilities = validationProbabilities()
+                    try TrainingDiverged.check(outputs: probabilities, epoch: epoch, learningRate: learningRate)
+                    let auc = ClassificationReport(probabilities: probabilities, labels: validationLabels).rocAUC ?? 0
+                    return Validation(score: auc, report: auc)
+                },
+                epochEnd: epochEnd)
+        } catch {
+            throw .diverged(error)
         }
-        if let best {
-            // The snapshot came from this network, so keys and shapes match.
-            try? network.load(best.weights)
-        }
-        return Outcome(history: history, bestEpoch: best?.epoch ?? 0, stopReason: stopReason)
     }
 }

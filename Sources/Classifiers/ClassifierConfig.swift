@@ -21,6 +21,9 @@ public struct ClassifierConfig: Sendable, Codable, Equatable {
     public var epochs: Int
     /// Stop after this many epochs without a better validation ROC-AUC; 0 never stops early.
     public var patience: Int
+    /// The relative ROC-AUC gain that resets the patience (see
+    /// ``TrainingSchedule/minimumImprovement``); 0 counts any gain.
+    public var minimumImprovement: Double
     /// Weigh positives by `negatives / positives` in the loss (for rare positives).
     public var balanceClasses: Bool
     /// Shares of the rows held out for validation and test (stratified by label).
@@ -35,7 +38,8 @@ public struct ClassifierConfig: Sendable, Codable, Equatable {
     /// 0.01; see benchmarks/README.md.)
     public static let mlp = ClassifierConfig(
         model: .mlp, hiddenSizes: [128, 64], dropout: 0.2, learningRate: 0.001, weightDecay: 0.003, batchSize: 256,
-        epochs: 200, patience: 10, balanceClasses: true, validationFraction: 0.15, testFraction: 0.15, seed: 42)
+        epochs: 200, patience: 10, minimumImprovement: 0, balanceClasses: true, validationFraction: 0.15,
+        testFraction: 0.15, seed: 42)
 
     /// The logistic-regression baseline trained beside a model with `config`: the same data
     /// handling, learning rate 0.01 and an L2 penalty of 0.0001.
@@ -73,8 +77,42 @@ public struct ClassifierConfig: Sendable, Codable, Equatable {
         try require((1...1_000_000).contains(epochs), "--epochs", "must be between 1 and 1000000 (got \(epochs))")
         try require(patience >= 0, "--patience", "must be 0 (never stop early) or more (got \(patience))")
         try require(
+            minimumImprovement >= 0 && minimumImprovement < 1, "--minimum-improvement",
+            "must be in [0, 1) (got \(minimumImprovement))")
+        try require(
             validationFraction > 0 && testFraction > 0 && validationFraction + testFraction < 0.9,
             "--validation-fraction/--test-fraction",
             "must each be positive and leave at least 10% for training (got \(validationFraction), \(testFraction))")
+    }
+}
+
+extension ClassifierConfig {
+    enum CodingKeys: String, CodingKey {
+        case model, hiddenSizes, dropout, learningRate, weightDecay, batchSize, epochs, patience, minimumImprovement
+        case balanceClasses, validationFraction, testFraction, seed
+    }
+
+    /// Decodes a configuration; keys it lacks (written before they existed) take the values
+    /// of ``mlp``.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        var config = ClassifierConfig.mlp
+        func take<Value: Decodable>(_ key: CodingKeys, _ path: WritableKeyPath<ClassifierConfig, Value>) throws {
+            if let value = try container.decodeIfPresent(Value.self, forKey: key) { config[keyPath: path] = value }
+        }
+        try take(.model, \.model)
+        try take(.hiddenSizes, \.hiddenSizes)
+        try take(.dropout, \.dropout)
+        try take(.learningRate, \.learningRate)
+        try take(.weightDecay, \.weightDecay)
+        try take(.batchSize, \.batchSize)
+        try take(.epochs, \.epochs)
+        try take(.patience, \.patience)
+        try take(.minimumImprovement, \.minimumImprovement)
+        try take(.balanceClasses, \.balanceClasses)
+        try take(.validationFraction, \.validationFraction)
+        try take(.testFraction, \.testFraction)
+        try take(.seed, \.seed)
+        self = config
     }
 }

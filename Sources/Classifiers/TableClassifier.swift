@@ -146,12 +146,12 @@ public struct TableClassifier {
         ) {
             epochEnd?("model", $0)
         }
-        log += modelOutcome.history.map { "model " + $0.logLine } + ["model stopped: \(modelOutcome.stopReason)"]
+        log += modelOutcome.epochs.map { "model " + $0.logLine } + ["model stopped: \(modelOutcome.stopReason)"]
         let baselineOutcome = try BinaryClassifierTrainer(config: baselineConfig).train(
             baseline, on: training, validation: validation
         ) { epochEnd?("baseline", $0) }
         log +=
-            baselineOutcome.history.map { "baseline " + $0.logLine } + [
+            baselineOutcome.epochs.map { "baseline " + $0.logLine } + [
                 "baseline stopped: \(baselineOutcome.stopReason)"
             ]
 

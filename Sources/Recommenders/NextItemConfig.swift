@@ -66,6 +66,9 @@ public struct NextItemConfig: Sendable, Codable, Equatable {
     public var evaluateEvery: Int
     /// Stop after this many validations without a better validation NDCG@10; 0 never stops early.
     public var patience: Int
+    /// The relative NDCG@10 gain that resets the patience (see
+    /// ``TrainingSchedule/minimumImprovement``); 0 counts any gain.
+    public var minimumImprovement: Double
     /// The protocol whose validation NDCG@10 picks the best checkpoint and drives early stopping.
     public var monitor: RankingProtocol
     /// Sampled negatives per position for ``NextItemLoss/sampledCE``.
@@ -88,6 +91,7 @@ public struct NextItemConfig: Sendable, Codable, Equatable {
         case weightDecay = "weight-decay"
         case batchSize = "batch-size"
         case evaluateEvery = "evaluate-every"
+        case minimumImprovement = "minimum-improvement"
         case timeBudget = "time-budget"
         case slidingWindows = "sliding-windows"
     }
@@ -108,19 +112,20 @@ public struct NextItemConfig: Sendable, Codable, Equatable {
             return NextItemConfig(
                 model: .sasrec, loss: .bce, maxLength: 200, hidden: 50, blocks: 2, heads: 1, innerSize: 50,
                 recurrentLayers: 1, dropout: 0.2, learningRate: 0.001, weightDecay: 0, batchSize: 128, epochs: 200,
-                evaluateEvery: 5, patience: 10, monitor: .sampled, negatives: 100, timeBudget: nil,
+                evaluateEvery: 5, patience: 10, minimumImprovement: 0, monitor: .sampled, negatives: 100,
+                timeBudget: nil,
                 slidingWindows: false, seed: 42)
         case .gru4rec:
             return NextItemConfig(
                 model: .gru4rec, loss: .ce, maxLength: 50, hidden: 64, blocks: 1, heads: 1, innerSize: 128,
                 recurrentLayers: 1, dropout: 0.3, learningRate: 0.001, weightDecay: 0, batchSize: 256, epochs: 100,
-                evaluateEvery: 1, patience: 10, monitor: .full, negatives: 100, timeBudget: nil,
+                evaluateEvery: 1, patience: 10, minimumImprovement: 0, monitor: .full, negatives: 100, timeBudget: nil,
                 slidingWindows: true, seed: 42)
         case .pop:
             return NextItemConfig(
                 model: .pop, loss: .ce, maxLength: 1, hidden: 1, blocks: 0, heads: 1, innerSize: 1,
                 recurrentLayers: 1, dropout: 0, learningRate: 0, weightDecay: 0, batchSize: 1, epochs: 1,
-                evaluateEvery: 1, patience: 0, monitor: .full, negatives: 1, timeBudget: nil,
+                evaluateEvery: 1, patience: 0, minimumImprovement: 0, monitor: .full, negatives: 1, timeBudget: nil,
                 slidingWindows: false, seed: 42)
         }
     }
@@ -148,6 +153,9 @@ public struct NextItemConfig: Sendable, Codable, Equatable {
         try size(batchSize, .batchSize)
         try require(evaluateEvery >= 1, .evaluateEvery, "must be at least 1 (got \(evaluateEvery))")
         try require(patience >= 0, .patience, "must be 0 (never stop early) or more (got \(patience))")
+        try require(
+            minimumImprovement >= 0 && minimumImprovement < 1, .minimumImprovement,
+            "must be in [0, 1) (got \(minimumImprovement))")
         try require((0..<1).contains(dropout), .dropout, "must be in [0, 1) (got \(dropout))")
         try require(weightDecay >= 0, .weightDecay, "must be 0 or more (got \(weightDecay))")
         try size(negatives, .negatives)
@@ -221,5 +229,38 @@ public struct NextItemConfig: Sendable, Codable, Equatable {
         } catch {
             throw .invalidConfig(key: source, detail: "\(error)")
         }
+    }
+}
+
+extension NextItemConfig {
+    /// Decodes a configuration; keys it lacks (written before they existed) take the chosen
+    /// model's defaults (``defaults(for:)``).
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        var config = NextItemConfig.defaults(for: try container.decode(NextItemModelKind.self, forKey: .model))
+        func take<Value: Decodable>(_ key: CodingKeys, _ path: WritableKeyPath<NextItemConfig, Value>) throws {
+            if let value = try container.decodeIfPresent(Value.self, forKey: key) { config[keyPath: path] = value }
+        }
+        try take(.loss, \.loss)
+        try take(.maxLength, \.maxLength)
+        try take(.hidden, \.hidden)
+        try take(.blocks, \.blocks)
+        try take(.heads, \.heads)
+        try take(.innerSize, \.innerSize)
+        try take(.recurrentLayers, \.recurrentLayers)
+        try take(.dropout, \.dropout)
+        try take(.learningRate, \.learningRate)
+        try take(.weightDecay, \.weightDecay)
+        try take(.batchSize, \.batchSize)
+        try take(.epochs, \.epochs)
+        try take(.evaluateEvery, \.evaluateEvery)
+        try take(.patience, \.patience)
+        try take(.minimumImprovement, \.minimumImprovement)
+        try take(.monitor, \.monitor)
+        try take(.negatives, \.negatives)
+        config.timeBudget = try container.decodeIfPresent(Double.self, forKey: .timeBudget)
+        try take(.slidingWindows, \.slidingWindows)
+        try take(.seed, \.seed)
+        self = config
     }
 }

@@ -61,7 +61,8 @@ public struct NextItemPackage {
         let recorded = store.hasPrefix(":") ? store : URL(fileURLWithPath: store).standardizedFileURL.path
         manifest = NextItemManifest(
             task: NextItemManifest.task, config: config, itemCount: data.itemCount, store: recorded,
-            bestEpoch: outcome.bestEpoch, stopReason: outcome.stopReason, trainSeconds: outcome.trainSeconds,
+            bestEpoch: outcome.bestEpoch, stopReason: outcome.history.stopReason.description,
+            trainSeconds: outcome.trainSeconds,
             created: ISO8601DateFormatter().string(from: Date()))
         model = outcome.model
         items = data.items

@@ -43,32 +43,33 @@ struct Demo: ParsableCommand {
             .linear(Linear(inputSize: 32, outputSize: 16, generator: &rng)), .relu,
             .linear(Linear(inputSize: 16, outputSize: 1, generator: &rng)),
         ])
-        let optimizer = Adam(for: model, learningRate: 0.01)
-        let batchSize = 128
         say("Training a 17-32-16-1 MLP on \(split) synthetic users (seed \(seed)):")
         let start = Date()
-        for epoch in 1...epochs {
-            let order = rng.permutation(split)
-            var total: Float = 0
-            var batches = 0
-            for first in stride(from: 0, to: split, by: batchSize) {
-                let rows = Array(order[first..<min(first + batchSize, split)])
+        let heldOut = data.batch(Array(split..<users))
+        let loop = TrainingLoop(
+            schedule: TrainingSchedule(epochs: epochs, batchSize: 128, patience: 0, shuffleSeed: seed &+ 1))
+        let history = try loop.run(
+            model, optimizer: Adam(for: model, learningRate: 0.01), exampleCount: split,
+            loss: { rows in
                 let (x, y) = data.batch(rows)
-                let loss = binaryCrossEntropyWithLogits(logits: model(x).reshaped([-1]), targets: y)
-                optimizer.step(loss.gradients())
-                total += loss.scalar
-                batches += 1
-            }
-            say(String(format: "  epoch %2d  loss %.4f", epoch, total / Float(batches)))
-        }
-        let (x, y) = data.batch(Array(split..<users))
-        let probabilities = Tensor.withoutGradients { model(x).reshaped([-1]).sigmoid() }
-        let correct = zip(probabilities.scalars, y.scalars).filter { ($0 >= 0.5) == ($1 == 1) }.count
-        let accuracy = Double(correct) / Double(users - split)
+                return binaryCrossEntropyWithLogits(logits: model(x).reshaped([-1]), targets: y)
+            },
+            validate: { _ in
+                let probabilities = Tensor.withoutGradients { model(heldOut.0).reshaped([-1]).sigmoid() }
+                let correct = zip(probabilities.scalars, heldOut.1.scalars).filter { ($0 >= 0.5) == ($1 == 1) }.count
+                let accuracy = Double(correct) / Double(users - split)
+                return Validation(score: accuracy, report: accuracy)
+            },
+            epochEnd: { record in
+                say(
+                    String(
+                        format: "  epoch %2d  loss %.4f  held-out accuracy %.3f", record.epoch, record.loss,
+                        record.validation?.score ?? 0))
+            })
         say(
             String(
-                format: "Held-out accuracy %.3f on %d users (%.1fs).", accuracy, users - split,
-                Date().timeIntervalSince(start)))
+                format: "Kept epoch %d: held-out accuracy %.3f on %d users (%.1fs).", history.bestEpoch,
+                history.best?.score ?? 0, users - split, Date().timeIntervalSince(start)))
     }
 }
 

@@ -144,8 +144,10 @@ struct Train: ParsableCommand {
             return
         }
         say(
-            "\(model.rawValue): \(outcome.stopReason); kept epoch \(outcome.bestEpoch), "
-                + String(format: "%.1f s of training.", outcome.trainSeconds))
+            "\(model.rawValue): \(outcome.history.stopReason); kept epoch \(outcome.bestEpoch), "
+                + String(
+                    format: "reached after %.1f s of %.1f s of training.", outcome.history.secondsToBest,
+                    outcome.trainSeconds))
         printRankingTable(outcome.metrics)
         say("Model written to \(directory.path)")
     }
@@ -162,7 +164,7 @@ struct Train: ParsableCommand {
                 reporter.update(
                     progress.completedSteps,
                     detail: "epoch \(progress.epoch), loss \(String(format: "%.4f", progress.loss)), "
-                        + "\(Int(progress.sequencesPerSecond)) seq/s")
+                        + "\(Int(progress.examplesPerSecond)) seq/s")
             },
             epochEnd: { record in reporter.log(record.logLine) })
     }

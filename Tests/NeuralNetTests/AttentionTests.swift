@@ -196,6 +196,7 @@ struct MultiHeadAttentionTests {
         let dropped = tinyAttention(dropout: 0.5)
         let x = randomInput([2, 5, 4], seed: 31)
         // When / Then: training mode drops weights; evaluation mode is exact
+        dropped.setTraining(true)
         #expect(dropped(x).scalars != plain(x).scalars)
         dropped.setTraining(false)
         #expect(dropped.attentionDropout.isTraining == false)
@@ -272,6 +273,8 @@ struct PointwiseFeedForwardTests {
         let x = randomInput([2, 3, 4], seed: 56)
         let exact = ffn.outer(ffn.inner(x).relu())
         // When / Then
+        #expect(ffn(x).scalars == exact.scalars, "a new layer is in inference mode")
+        ffn.setTraining(true)
         #expect(ffn(x).scalars != exact.scalars)
         ffn.setTraining(false)
         #expect(ffn(x).scalars == exact.scalars)

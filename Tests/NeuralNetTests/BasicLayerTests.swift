@@ -272,6 +272,7 @@ struct DropoutLayerTests {
         // Given p = 0.3 over 10,000 elements away from zero
         let p: Float = 0.3
         let dropout = Dropout(probability: p, seed: 43)
+        dropout.setTraining(true)
         let x = randomInputAwayFromZero([100, 100], seed: 44)
         // When
         let y = dropout(x)
@@ -285,6 +286,7 @@ struct DropoutLayerTests {
     @Test func gradientIsTheSameMaskScaled() throws {
         // Given p = 0.5: dy/dx = mask / (1 - p)
         let dropout = Dropout(probability: 0.5, seed: 45)
+        dropout.setTraining(true)
         let x = randomInputAwayFromZero([8, 8], seed: 46)
         // When
         let y = dropout(x)
@@ -297,6 +299,8 @@ struct DropoutLayerTests {
         // Given two layers with the same seed
         let a = Dropout(probability: 0.5, seed: 47)
         let b = Dropout(probability: 0.5, seed: 47)
+        a.setTraining(true)
+        b.setTraining(true)
         let x = randomInputAwayFromZero([10, 10], seed: 48)
         // When
         let first = a(x).scalars
@@ -307,8 +311,15 @@ struct DropoutLayerTests {
 
     @Test func zeroProbabilityIsTheIdentityInTraining() {
         let dropout = Dropout(probability: 0, seed: 49)
+        dropout.setTraining(true)
         let x = randomInput([3, 3], seed: 50)
-        #expect(dropout.isTraining)
+        #expect(dropout(x).scalars == x.scalars)
+    }
+
+    @Test func aNewLayerIsInInferenceMode() {
+        let dropout = Dropout(probability: 0.5, seed: 49)
+        let x = randomInput([3, 3], seed: 50)
+        #expect(!dropout.isTraining)
         #expect(dropout(x).scalars == x.scalars)
     }
 

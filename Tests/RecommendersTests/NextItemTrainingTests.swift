@@ -118,7 +118,7 @@ struct RandomGeneratorBox {
         let popNDCG = pop.metrics["test"]?["full"]?["ndcg@10"] ?? 1
         #expect(popNDCG < 0.35)
         for kind in [NextItemModelKind.sasrec, .gru4rec] {
-            var records: [EpochRecord] = []
+            var records: [NextItemEpoch] = []
             let outcome = try NextItemTrainer(config: Self.smallConfig(kind), data: Self.data)
                 .train(epochEnd: { records.append($0) })
             let ndcg = outcome.metrics["test"]?["full"]?["ndcg@10"] ?? 0
@@ -143,10 +143,10 @@ struct RandomGeneratorBox {
         let second = try NextItemTrainer(config: config, data: Self.data).train()
         #expect(first.metrics == second.metrics)
         #expect(
-            first.history
-                == second.history.map {
+            first.history.epochs
+                == second.history.epochs.map {
                     var r = $0
-                    r.trainSeconds = first.history[$0.epoch - 1].trainSeconds
+                    r.trainSeconds = first.history.epochs[$0.epoch - 1].trainSeconds
                     return r
                 })
     }
@@ -159,7 +159,7 @@ struct RandomGeneratorBox {
             config.epochs = 2
             config.evaluateEvery = 2
             let outcome = try NextItemTrainer(config: config, data: Self.data).train()
-            #expect(outcome.history.allSatisfy { $0.loss.isFinite && $0.loss > 0 }, "\(loss)")
+            #expect(outcome.history.epochs.allSatisfy { $0.loss.isFinite && $0.loss > 0 }, "\(loss)")
         }
     }
 
@@ -168,9 +168,9 @@ struct RandomGeneratorBox {
         config.epochs = 1_000
         config.timeBudget = 0.5
         let outcome = try NextItemTrainer(config: config, data: Self.data).train()
-        #expect(outcome.history.count < 1_000)
-        #expect(outcome.stopReason.contains("time budget"))
-        #expect(outcome.history.last?.validation != nil)
+        #expect(outcome.history.epochs.count < 1_000)
+        #expect(outcome.history.stopReason == .timeBudget(seconds: 0.5, epoch: outcome.history.epochs.count))
+        #expect(outcome.history.epochs.last?.validation != nil)
     }
 
     @Test func earlyStoppingKeepsTheBestEpoch() throws {
@@ -180,9 +180,9 @@ struct RandomGeneratorBox {
         config.evaluateEvery = 1
         config.patience = 2
         let outcome = try NextItemTrainer(config: config, data: Self.data).train()
-        #expect(outcome.history.count < 40)
-        #expect(outcome.stopReason.contains("early stop"))
-        let best = outcome.history.filter(\.isBest).last
+        #expect(outcome.history.epochs.count < 40)
+        #expect(outcome.history.stopReason == .converged(patience: 2, minimumImprovement: 0))
+        let best = outcome.history.epochs.filter(\.isBest).last
         #expect(best?.epoch == outcome.bestEpoch)
     }
 

@@ -37,6 +37,7 @@ enum Cases {
     static func sasrec() -> [Double] {
         var rng = RandomGenerator(seed: 0)
         let model = SASRec(itemCount: 1700, dimension: 64, maxLength: 200, generator: &rng)
+        model.setTraining(true)
         let full = randomSequences(batch: 128, length: 200, itemCount: 1700, minimumLength: 10, generator: &rng)
         let inputs = full.map { Array($0.dropLast()) }
         let targets = full.map { Array($0.dropFirst()) }

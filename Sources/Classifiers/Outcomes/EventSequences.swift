@@ -213,7 +213,7 @@ public final class EventSequenceClassifier: Layer {
 }
 
 extension EventSequenceClassifier {
-    /// The probabilities of `histories` in inference mode, 512 users at a time.
+    /// The probabilities of `histories`, 512 users at a time.
     ///
     /// - Parameters:
     ///   - encoder: The vocabularies the classifier was built with.
@@ -222,8 +222,6 @@ extension EventSequenceClassifier {
     public func probabilities(
         of histories: [UserHistory], encoder: EventSequenceEncoder, itemIDs: Vocabulary, referenceTime: Int64
     ) -> [Double] {
-        setTraining(false)
-        defer { setTraining(true) }
         var result: [Double] = []
         result.reserveCapacity(histories.count)
         for start in stride(from: 0, to: histories.count, by: 512) {

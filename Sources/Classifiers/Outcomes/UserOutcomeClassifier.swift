@@ -130,12 +130,12 @@ public struct UserOutcomeClassifier {
                 epochEnd: { epochEnd?("model", $0) })
             probabilitiesOf = score
         }
-        log += outcome.history.map { "model " + $0.logLine } + ["model stopped: \(outcome.stopReason)"]
+        log += outcome.epochs.map { "model " + $0.logLine } + ["model stopped: \(outcome.stopReason)"]
         let baselineOutcome = try BinaryClassifierTrainer(config: baselineConfig).train(
             baseline, on: trainTable, validation: validationTable
         ) { epochEnd?("baseline", $0) }
         log +=
-            baselineOutcome.history.map { "baseline " + $0.logLine } + [
+            baselineOutcome.epochs.map { "baseline " + $0.logLine } + [
                 "baseline stopped: \(baselineOutcome.stopReason)"
             ]
 

@@ -99,12 +99,13 @@ public final class LayerNorm: Layer {
     }
 }
 
-/// Inverted dropout, active only in training mode (see ``Layer/setTraining(_:)``).
+/// Inverted dropout, active only in training mode (see ``Layer/setTraining(_:)``), which
+/// ``TrainingLoop`` turns on for its steps: a built or loaded model is in inference mode.
 public final class Dropout: Layer {
     /// The probability of zeroing an element.
     public let probability: Float
     /// Whether dropout is applied (training) or the layer is the identity (evaluation).
-    public private(set) var isTraining = true
+    public private(set) var isTraining = false
     private var generator: RandomGenerator
 
     /// - Parameters:

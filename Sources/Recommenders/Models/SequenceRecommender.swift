@@ -40,10 +40,9 @@ extension SequenceRecommender {
     }
 
     /// Scores of items `0..<itemCount` after each history (dense item ids, oldest first),
-    /// without gradients, in evaluation mode; histories run in chunks of `batchSize`.
+    /// without gradients; histories run in chunks of `batchSize`. The model is in inference
+    /// mode unless a training loop is running it.
     public func scores(after histories: [[Int]], batchSize: Int = 128) -> [[Float]] {
-        setTraining(false)
-        defer { setTraining(true) }
         var result: [[Float]] = []
         result.reserveCapacity(histories.count)
         // A batcher with a positive length cannot fail; item ids are checked by the callers.

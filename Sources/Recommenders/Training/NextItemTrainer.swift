@@ -6,39 +6,15 @@ import NeuralNet
 import Randomness
 import TensorEngine
 
-/// Where training is, reported after every step.
-public struct TrainingProgress: Sendable {
-    /// 1-based epoch.
-    public var epoch: Int
-    /// Steps finished in this epoch, and steps per epoch.
-    public var step: Int
-    public var stepsPerEpoch: Int
-    /// Steps finished since training began.
-    public var completedSteps: Int
-    /// The mean training loss of this epoch so far.
-    public var loss: Double
-    /// Training sequences per second of training time.
-    public var sequencesPerSecond: Double
-}
+/// One epoch of a next-item model's training; validated epochs carry the metrics by protocol.
+public typealias NextItemEpoch = EpochRecord<ProtocolMetrics>
 
-/// One epoch of the training log.
-public struct EpochRecord: Sendable, Codable, Equatable {
-    /// 1-based epoch.
-    public var epoch: Int
-    /// The mean training loss over the epoch's steps.
-    public var loss: Double
-    /// Training time so far (steps only, not validation), in seconds.
-    public var trainSeconds: Double
-    /// Validation metrics by protocol, when this epoch was validated.
-    public var validation: ProtocolMetrics?
-    /// Whether this epoch's weights are the best so far (and kept).
-    public var isBest: Bool
-
+extension EpochRecord where Report == ProtocolMetrics {
     /// One line of the training log, e.g.
     /// `epoch 5  loss 0.6931  12.3s  val full ndcg@10 0.0412 hr@10 0.0901 | sampled ... (best)`.
     public var logLine: String {
         var line = "epoch \(epoch)  loss \(String(format: "%.4f", loss))  \(String(format: "%.1f", trainSeconds))s"
-        if let validation {
+        if let validation = validation?.report {
             let parts = validation.keys.sorted().map { name in
                 let values = validation[name] ?? [:]
                 return "\(name) ndcg@10 \(String(format: "%.4f", values["ndcg@10"] ?? 0)) "
@@ -52,21 +28,22 @@ public struct EpochRecord: Sendable, Codable, Equatable {
 
 /// What training produced.
 public struct TrainingOutcome {
-    /// The model with the best validation weights loaded.
+    /// The model with the best validation weights loaded, in inference mode.
     public let model: NextItemModel
-    /// One record per epoch.
-    public let history: [EpochRecord]
-    /// The epoch whose weights were kept (0 when nothing was trained, as for popularity).
-    public let bestEpoch: Int
-    /// Why training ended.
-    public let stopReason: String
-    /// Time spent in training steps, in seconds.
-    public let trainSeconds: Double
+    /// The epochs, the kept epoch, why training stopped and how long it took.
+    public let history: TrainingHistory<ProtocolMetrics>
     /// Metrics of the kept weights: split (`validation`, `test`) -> protocol -> metric.
     public let metrics: [String: ProtocolMetrics]
 
+    /// The epoch whose weights were kept (0 when nothing was trained, as for popularity).
+    public var bestEpoch: Int { history.bestEpoch }
+    /// Time spent in training steps, in seconds.
+    public var trainSeconds: Double { history.trainSeconds }
+
     /// The lines of `training.log`: one per epoch, then why training stopped.
-    public var logLines: [String] { history.map(\.logLine) + ["stopped: \(stopReason); kept epoch \(bestEpoch)"] }
+    public var logLines: [String] {
+        history.epochs.map(\.logLine) + ["stopped: \(history.stopReason); kept epoch \(bestEpoch)"]
+    }
 }
 
 /// Trains a next-item model on a leave-one-out split and keeps the weights with the best
@@ -115,114 +92,58 @@ public final class NextItemTrainer {
     /// - Throws: ``RecommenderError/diverged(_:)`` as soon as a step's loss is not a finite
     ///   number (the weights are then unusable).
     public func train(
-        progress: ((TrainingProgress) -> Void)? = nil, epochEnd: ((EpochRecord) -> Void)? = nil
+        progress: ((StepProgress) -> Void)? = nil, epochEnd: ((NextItemEpoch) -> Void)? = nil
     ) throws(RecommenderError) -> TrainingOutcome {
         let model = NextItemModel.make(config, itemCount: data.itemCount, trainingSequences: data.users.map(\.train))
         guard case .sequence(let network) = model else {
-            return finish(model, history: [], bestEpoch: 0, stopReason: "counted", trainSeconds: 0)
+            let counted = TrainingHistory<ProtocolMetrics>(
+                epochs: [], bestEpoch: 0, stopReason: .nothingToTrain, trainSeconds: 0, secondsToBest: 0)
+            return finish(model, history: counted)
         }
         let rows = trainingRows()
         let interacted = data.users.map { Set($0.train) }
-        let stepsPerEpoch = (rows.count + config.batchSize - 1) / config.batchSize
-        let optimizer = Adam(
-            for: network, learningRate: config.learningRate, beta2: config.model == .sasrec ? 0.98 : 0.999,
-            weightDecay: config.weightDecay)
-        var rng = RandomGenerator(seed: config.seed &+ 1)
         // Item ids and lengths come from the store and are valid by construction.
         guard let batcher = try? SequenceBatcher(maxLength: config.maxLength, padding: network.padding),
             var sampler = try? NegativeSampler(itemCount: data.itemCount, seed: config.seed &+ 2)
         else { preconditionFailure("NextItemTrainer: validated sizes were rejected") }
-
-        var history: [EpochRecord] = []
-        var best: (epoch: Int, ndcg: Double, weights: [String: Tensor])? = nil
-        var stale = 0
-        var trainSeconds = 0.0
-        var completed = 0
-        var sequences = 0
-        var stopReason = "ran \(config.epochs) epochs"
-        network.setTraining(true)
-        epochs: for epoch in 1...config.epochs {
-            let order = rng.permutation(rows.count)
-            var lossSum = 0.0
-            var steps = 0
-            var outOfTime = false
-            for first in stride(from: 0, to: order.count, by: config.batchSize) {
-                let start = Date()
-                let chosen = order[first..<min(first + config.batchSize, order.count)].map { rows[$0] }
-                guard let batch = try? batcher.nextItemPairs(chosen.map(\.items)) else {
-                    preconditionFailure("NextItemTrainer: store item ids must be dense indexes")
-                }
-                let loss = self.loss(
-                    network, batch: batch, interacted: chosen.map { interacted[$0.user] }, sampler: &sampler)
-                let value = Double(loss.scalar)
-                do {
-                    try TrainingDiverged.check(loss: value, epoch: epoch, learningRate: Double(config.learningRate))
-                } catch {
-                    throw .diverged(error)
-                }
-                optimizer.step(loss.gradients())
-                lossSum += value
-                steps += 1
-                completed += 1
-                sequences += chosen.count
-                trainSeconds += Date().timeIntervalSince(start)
-                progress?(
-                    TrainingProgress(
-                        epoch: epoch, step: steps, stepsPerEpoch: stepsPerEpoch, completedSteps: completed,
-                        loss: lossSum / Double(steps), sequencesPerSecond: Double(sequences) / max(trainSeconds, 1e-9)))
-                if let budget = config.timeBudget, trainSeconds >= budget {
-                    outOfTime = true
-                    break
-                }
-            }
-            var record = EpochRecord(
-                epoch: epoch, loss: lossSum / Double(max(steps, 1)), trainSeconds: trainSeconds, validation: nil,
-                isBest: false)
-            let last = epoch == config.epochs || outOfTime
-            if epoch % config.evaluateEvery == 0 || last {
-                let validation = evaluate(model, on: .validation)
-                record.validation = validation
-                let ndcg = validation[config.monitor.rawValue]?["ndcg@10"] ?? 0
-                if best.map({ ndcg > $0.ndcg }) ?? true {
-                    best = (epoch, ndcg, snapshot(network))
-                    record.isBest = true
-                    stale = 0
-                } else {
-                    stale += 1
-                }
-            }
-            history.append(record)
-            epochEnd?(record)
-            if outOfTime {
-                stopReason =
-                    "time budget of \(String(format: "%g", config.timeBudget ?? 0)) s reached in epoch \(epoch)"
-                break epochs
-            }
-            if config.patience > 0, stale >= config.patience {
-                stopReason =
-                    "early stop: no better validation \(config.monitor.rawValue) ndcg@10 "
-                    + "in \(config.patience) validations after epoch \(best?.epoch ?? 0)"
-                break epochs
-            }
+        let loop = TrainingLoop(
+            schedule: TrainingSchedule(
+                epochs: config.epochs, batchSize: config.batchSize, validateEvery: config.evaluateEvery,
+                patience: config.patience, minimumImprovement: config.minimumImprovement,
+                timeBudget: config.timeBudget, shuffleSeed: config.seed &+ 1))
+        let history: TrainingHistory<ProtocolMetrics>
+        do {
+            history = try loop.run(
+                network,
+                optimizer: Adam(
+                    for: network, learningRate: config.learningRate, beta2: config.model == .sasrec ? 0.98 : 0.999,
+                    weightDecay: config.weightDecay),
+                exampleCount: rows.count,
+                loss: { indexes in
+                    let chosen = indexes.map { rows[$0] }
+                    guard let batch = try? batcher.nextItemPairs(chosen.map(\.items)) else {
+                        preconditionFailure("NextItemTrainer: store item ids must be dense indexes")
+                    }
+                    return self.loss(
+                        network, batch: batch, interacted: chosen.map { interacted[$0.user] }, sampler: &sampler)
+                },
+                validate: { _ in
+                    let metrics = evaluate(model, on: .validation)
+                    return Validation(score: metrics[config.monitor.rawValue]?["ndcg@10"] ?? 0, report: metrics)
+                },
+                progress: progress, epochEnd: epochEnd)
+        } catch {
+            throw .diverged(error)
         }
-        if let best {
-            // The snapshot was taken from this very model, so its keys and shapes match.
-            try? network.load(best.weights)
-        }
-        return finish(
-            model, history: history, bestEpoch: best?.epoch ?? 0, stopReason: stopReason, trainSeconds: trainSeconds)
+        return finish(model, history: history)
     }
 
-    private func finish(
-        _ model: NextItemModel, history: [EpochRecord], bestEpoch: Int, stopReason: String, trainSeconds: Double
-    ) -> TrainingOutcome {
+    private func finish(_ model: NextItemModel, history: TrainingHistory<ProtocolMetrics>) -> TrainingOutcome {
         let metrics = [
             SplitPart.validation.rawValue: evaluate(model, on: .validation),
             SplitPart.test.rawValue: evaluate(model, on: .test),
         ]
-        return TrainingOutcome(
-            model: model, history: history, bestEpoch: bestEpoch, stopReason: stopReason, trainSeconds: trainSeconds,
-            metrics: metrics)
+        return TrainingOutcome(model: model, history: history, metrics: metrics)
     }
 
     /// A training sequence and the user (index into ``NextItemData/users``) it came from.
@@ -293,11 +214,5 @@ public final class NextItemTrainer {
                 logits: logits,
                 targets: IndexTensor(shape: [positions.count], indices: Array(repeating: 0, count: positions.count)))
         }
-    }
-
-    private func snapshot(_ layer: any Layer) -> [String: Tensor] {
-        var copy: [String: Tensor] = [:]
-        for (key, tensor) in layer.parameters() { copy[key] = Tensor(shape: tensor.shape, scalars: tensor.scalars) }
-        return copy
     }
 }
