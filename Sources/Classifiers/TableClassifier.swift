@@ -57,7 +57,7 @@ public struct TableClassifier {
     public let model: Sequential
     public let baseline: Sequential
     /// Split (`validation`, `test`) -> `model` / `baseline` -> report.
-    public var metrics: [String: [String: ClassificationReport]]
+    public var metrics: SplitReports<ClassifierReports>
     /// The training log lines (epochs of both networks).
     public var log: [String]
     /// The file lines of the rows in each part (`train`, `validation`, `test`); empty after loading.
@@ -158,16 +158,15 @@ public struct TableClassifier {
         let validationReport = ClassificationReport(
             probabilities: probabilities(of: model, features: validation.features, featureCount: encoder.width),
             labels: validation.labels)
-        var metrics: [String: [String: ClassificationReport]] = [:]
-        for (name, split) in [("validation", validation), ("test", test)] where split.count > 0 {
-            metrics[name] = [
-                "model": ClassificationReport(
+        var metrics = SplitReports<ClassifierReports>()
+        for (name, split) in [(EvaluationSplit.validation, validation), (.test, test)] where split.count > 0 {
+            metrics[name] = ClassifierReports(
+                model: ClassificationReport(
                     probabilities: probabilities(of: model, features: split.features, featureCount: encoder.width),
                     labels: split.labels, threshold: validationReport.atBestF1.threshold),
-                "baseline": ClassificationReport(
+                baseline: ClassificationReport(
                     probabilities: probabilities(of: baseline, features: split.features, featureCount: encoder.width),
-                    labels: split.labels),
-            ]
+                    labels: split.labels))
         }
         let manifest = ClassifierManifest(
             task: ClassifierManifest.task, labelColumn: table.labelColumn, positiveValue: table.positiveValue,
@@ -239,7 +238,7 @@ func classifierJSON<Value: Encodable>(_ value: Value) throws -> Data {
 /// `metrics.json`, `training.log`, and any extra files.
 func saveClassifierDirectory<Manifest: Encodable>(
     model: any Layer, baseline: any Layer, manifest: Manifest, task: String,
-    metrics: [String: [String: ClassificationReport]], log: [String], to directory: URL,
+    metrics: SplitReports<ClassifierReports>, log: [String], to directory: URL,
     extraFiles: [(name: String, contents: () throws -> Data)] = []
 ) throws(ClassifierError) {
     do {
@@ -300,13 +299,13 @@ func checkClassifierWeights(
 /// absent or unreadable: the metrics are a report, not needed to score).
 func readClassifierWeights(
     _ weights: Checkpoint.CheckedWeights, model: any Layer, baseline: any Layer, from directory: URL
-) throws(ClassifierError) -> [String: [String: ClassificationReport]] {
+) throws(ClassifierError) -> SplitReports<ClassifierReports> {
     do {
         try weights.load(into: ClassifierWeights(model: model, baseline: baseline))
     } catch {
         throw .badModel(path: directory.path, detail: error.localizedDescription)
     }
     let url = directory.appendingPathComponent(TableClassifier.metricsFileName)
-    return (try? JSONDecoder().decode([String: [String: ClassificationReport]].self, from: Data(contentsOf: url)))
-        ?? [:]
+    return (try? JSONDecoder().decode(SplitReports<ClassifierReports>.self, from: Data(contentsOf: url)))
+        ?? SplitReports()
 }

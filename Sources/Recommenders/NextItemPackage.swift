@@ -1,3 +1,4 @@
+import Evaluation
 import EventData
 import FileIO
 import Foundation
@@ -45,10 +46,11 @@ public struct NextItemPackage {
     /// External item ids by model item index.
     public var items: Vocabulary
     /// Split -> protocol -> metric.
-    public var metrics: [String: ProtocolMetrics]
+    public var metrics: SplitReports<ProtocolReports>
 
-    public init(manifest: NextItemManifest, model: NextItemModel, items: Vocabulary, metrics: [String: ProtocolMetrics])
-    {
+    public init(
+        manifest: NextItemManifest, model: NextItemModel, items: Vocabulary, metrics: SplitReports<ProtocolReports>
+    ) {
         self.manifest = manifest
         self.model = model
         self.items = items
@@ -154,8 +156,22 @@ public struct NextItemPackage {
         }
         let metricsURL = directory.appendingPathComponent(metricsFileName)
         let metrics =
-            (try? JSONDecoder().decode([String: ProtocolMetrics].self, from: Data(contentsOf: metricsURL))) ?? [:]
+            (try? JSONDecoder().decode(SplitReports<ProtocolReports>.self, from: Data(contentsOf: metricsURL)))
+            ?? SplitReports()
         return NextItemPackage(manifest: manifest, model: model, items: Vocabulary(externalIDs: ids), metrics: metrics)
+    }
+
+    /// The model's validation and test metrics on `store`'s users, split leave-one-out as
+    /// training did (items the model does not know are left out of the histories).
+    ///
+    /// - Throws: Store errors; ``RecommenderError/notEnoughData(detail:)`` when no user has
+    ///   validation and test items.
+    public func evaluate(on store: any EventStore) throws -> SplitReports<ProtocolReports> {
+        let data = try NextItemData.load(from: store, catalogue: items)
+        let evaluation = NextItemEvaluation(itemCount: manifest.itemCount)
+        return SplitReports(
+            validation: evaluation.evaluate(data.examples(for: .validation)) { model.scores(after: $0) },
+            test: evaluation.evaluate(data.examples(for: .test)) { model.scores(after: $0) })
     }
 
     /// Model item indexes of external ids, in order.

@@ -34,20 +34,12 @@ struct Evaluate: ParsableCommand {
         Engine.threadCount = max(threads, 1)
         let package = try NextItemPackage.load(from: URL(fileURLWithPath: modelDirectory))
         let eventStore = try modelStore(option: store, recorded: package.manifest.store, modelDirectory: modelDirectory)
-        let data = try NextItemData.load(from: eventStore, catalogue: package.items)
-        let evaluation = NextItemEvaluation(itemCount: package.manifest.itemCount)
-        var metrics: [String: ProtocolMetrics] = [:]
-        for part in [SplitPart.validation, .test] {
-            metrics[part.rawValue] = evaluation.evaluate(data.examples(for: part)) { package.model.scores(after: $0) }
-        }
+        let metrics = try package.evaluate(on: eventStore)
         if json {
             try printJSON(metrics)
             return
         }
-        let users = data.testExamples.count
-        say(
-            "\(package.manifest.config.model.rawValue) from \(modelDirectory) on \(eventStore.location): "
-                + "\(ProgressReporter.grouped(users)) users with validation and test items")
+        say("\(package.manifest.config.model.rawValue) from \(modelDirectory) on \(eventStore.location):")
         printRankingTable(metrics)
     }
 }

@@ -104,19 +104,20 @@ struct HyperparameterOptions: ParsableArguments {
 }
 
 /// Prints split -> protocol -> metric as a table, one row per split and protocol.
-func printRankingTable(_ metrics: [String: ProtocolMetrics]) {
+func printRankingTable(_ metrics: SplitReports<ProtocolReports>) {
     let columns = ["hr@5", "hr@10", "hr@20", "ndcg@5", "ndcg@10", "ndcg@20", "mrr@10"]
     say(
         "split       protocol  "
             + columns.map { $0.padding(toLength: 8, withPad: " ", startingAt: 0) }.joined(separator: " "))
-    for split in ["validation", "test"] {
-        guard let byProtocol = metrics[split] else { continue }
-        for name in byProtocol.keys.sorted() {
-            let values = byProtocol[name] ?? [:]
+    for split in EvaluationSplit.allCases {
+        guard let reports = metrics[split] else { continue }
+        for rankingProtocol in RankingProtocol.allCases {
+            let values = reports[rankingProtocol].values
             let cells = columns.map { String(format: "%-8.4f", values[$0] ?? 0) }
             say(
-                split.padding(toLength: 12, withPad: " ", startingAt: 0)
-                    + name.padding(toLength: 10, withPad: " ", startingAt: 0) + cells.joined(separator: " "))
+                split.rawValue.padding(toLength: 12, withPad: " ", startingAt: 0)
+                    + rankingProtocol.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)
+                    + cells.joined(separator: " "))
         }
     }
     say("(full = target ranked among all items; sampled = among 100 items the user never touched)")

@@ -89,13 +89,13 @@ struct Quickstart: ParsableCommand {
         say("4. Validation metrics (each user's second-to-last item):")
         say("   model    full ndcg@10  full hr@10  sampled ndcg@10  sampled hr@10")
         for (kind, outcome) in results {
-            let full = outcome.metrics["validation"]?["full"] ?? [:]
-            let sampled = outcome.metrics["validation"]?["sampled"] ?? [:]
+            guard let validation = outcome.metrics.validation else { continue }
             say(
                 "   " + kind.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)
                     + String(
-                        format: "%-13.4f %-11.4f %-16.4f %.4f", full["ndcg@10"] ?? 0, full["hr@10"] ?? 0,
-                        sampled["ndcg@10"] ?? 0, sampled["hr@10"] ?? 0))
+                        format: "%-13.4f %-11.4f %-16.4f %.4f", validation.full.ndcg(at: 10) ?? 0,
+                        validation.full.hitRate(at: 10) ?? 0, validation.sampled.ndcg(at: 10) ?? 0,
+                        validation.sampled.hitRate(at: 10) ?? 0))
         }
 
         guard let sasrec = results.last?.1 else { return }

@@ -222,14 +222,14 @@ extension Train {
 }
 
 /// Prints split x network rows of the main classification metrics.
-func printClassificationTable(_ metrics: [String: [String: ClassificationReport]], threshold: Double) {
+func printClassificationTable(_ metrics: SplitReports<ClassifierReports>, threshold: Double) {
     say("split       network   roc-auc  pr-auc   log-loss brier    acc@0.5  f1@0.5   f1@chosen")
-    for split in ["validation", "test"] {
-        for network in ["model", "baseline"] {
-            guard let report = metrics[split]?[network] else { continue }
+    for split in EvaluationSplit.allCases {
+        guard let reports = metrics[split] else { continue }
+        for (network, report) in [("model", reports.model), ("baseline", reports.baseline)] {
             let chosen = report.atChosenThreshold.map { String(format: "%.4f", $0.f1) } ?? "-"
             say(
-                split.padding(toLength: 12, withPad: " ", startingAt: 0)
+                split.rawValue.padding(toLength: 12, withPad: " ", startingAt: 0)
                     + network.padding(toLength: 10, withPad: " ", startingAt: 0)
                     + String(
                         format: "%-8.4f %-8.4f %-8.4f %-8.4f %-8.4f %-8.4f ", report.rocAUC ?? .nan,

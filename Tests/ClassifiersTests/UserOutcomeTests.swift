@@ -54,10 +54,10 @@ import Testing
         config.hiddenSizes = [16]
         for kind in OutcomeModelKind.allCases {
             let classifier = try UserOutcomeClassifier.train(data: data, model: kind, config: config)
-            for split in ["validation", "test"] {
-                let model = try #require(classifier.metrics[split]?["model"])
+            for split in EvaluationSplit.allCases {
+                let model = try #require(classifier.metrics[split]?.model)
                 #expect(model.rocAUC != nil && model.atChosenThreshold != nil, "\(kind) \(split)")
-                #expect(classifier.metrics[split]?["baseline"]?.rocAUC != nil)
+                #expect(classifier.metrics[split]?.baseline.rocAUC != nil)
             }
             #expect((classifier.manifest.sequenceEncoder == nil) == (kind == .mlp))
         }

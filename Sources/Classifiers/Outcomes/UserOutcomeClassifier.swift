@@ -49,7 +49,7 @@ public struct UserOutcomeClassifier {
     public let model: any Layer
     public let baseline: Sequential
     /// Split (`validation`, `test`) -> `model` / `baseline` -> report.
-    public var metrics: [String: [String: ClassificationReport]]
+    public var metrics: SplitReports<ClassifierReports>
     public var log: [String]
 
     /// Splits users (stratified by label), fits features or vocabularies on the training users
@@ -142,18 +142,17 @@ public struct UserOutcomeClassifier {
         let threshold = ClassificationReport(
             probabilities: probabilitiesOf(parts.validation), labels: validationTable.labels
         ).atBestF1.threshold
-        var metrics: [String: [String: ClassificationReport]] = [:]
+        var metrics = SplitReports<ClassifierReports>()
         for (name, rows, features) in [
-            ("validation", parts.validation, validationTable), ("test", parts.test, testTable),
+            (EvaluationSplit.validation, parts.validation, validationTable), (.test, parts.test, testTable),
         ] {
-            metrics[name] = [
-                "model": ClassificationReport(
+            metrics[name] = ClassifierReports(
+                model: ClassificationReport(
                     probabilities: probabilitiesOf(rows), labels: features.labels, threshold: threshold),
-                "baseline": ClassificationReport(
+                baseline: ClassificationReport(
                     probabilities: probabilities(
                         of: baseline, features: features.features, featureCount: features.featureCount),
-                    labels: features.labels),
-            ]
+                    labels: features.labels))
         }
         let manifest = OutcomeManifest(
             task: data.task.rawValue, model: kind, config: config, cutoff: data.cutoff,

@@ -3,9 +3,6 @@ import EventData
 import Randomness
 import TensorEngine
 
-/// Ranking metrics of one split, by protocol (`full`, `sampled`) and then metric (`ndcg@10`).
-public typealias ProtocolMetrics = [String: [String: Double]]
-
 /// Leave-one-out ranking evaluation of any next-item scorer under both protocols at once.
 ///
 /// Each history is scored once; the full protocol ranks the target among all items, the
@@ -28,10 +25,10 @@ public struct NextItemEvaluation: Sendable {
         self.batchSize = batchSize
     }
 
-    /// Metrics of `examples` by protocol name.
+    /// Metrics of `examples` under both protocols.
     ///
     /// - Parameter scores: Scores of every item after each history of a batch.
-    public func evaluate(_ examples: [RankingExample], scores: ([[Int]]) -> [[Float]]) -> ProtocolMetrics {
+    public func evaluate(_ examples: [RankingExample], scores: ([[Int]]) -> [[Float]]) -> ProtocolReports {
         var metrics = evaluators.map { RankingMetrics(cutoffs: $0.cutoffs) }
         var generators = evaluators.map { RandomGenerator(seed: $0.seed) }
         for start in stride(from: 0, to: examples.count, by: batchSize) {
@@ -44,10 +41,11 @@ public struct NextItemEvaluation: Sendable {
                 }
             }
         }
-        var result: ProtocolMetrics = [:]
+        var reports: [RankingProtocol: RankingReport] = [:]
         for (evaluator, values) in zip(evaluators, metrics) {
-            result[evaluator.rankingProtocol.rawValue] = values.values
+            reports[evaluator.rankingProtocol] = RankingReport(values)
         }
-        return result
+        let empty = RankingReport(values: [:])
+        return ProtocolReports(full: reports[.full] ?? empty, sampled: reports[.sampled] ?? empty)
     }
 }

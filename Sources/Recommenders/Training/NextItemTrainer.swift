@@ -7,18 +7,18 @@ import Randomness
 import TensorEngine
 
 /// One epoch of a next-item model's training; validated epochs carry the metrics by protocol.
-public typealias NextItemEpoch = EpochRecord<ProtocolMetrics>
+public typealias NextItemEpoch = EpochRecord<ProtocolReports>
 
-extension EpochRecord where Report == ProtocolMetrics {
+extension EpochRecord where Report == ProtocolReports {
     /// One line of the training log, e.g.
     /// `epoch 5  loss 0.6931  12.3s  val full ndcg@10 0.0412 hr@10 0.0901 | sampled ... (best)`.
     public var logLine: String {
         var line = "epoch \(epoch)  loss \(String(format: "%.4f", loss))  \(String(format: "%.1f", trainSeconds))s"
         if let validation = validation?.report {
-            let parts = validation.keys.sorted().map { name in
-                let values = validation[name] ?? [:]
-                return "\(name) ndcg@10 \(String(format: "%.4f", values["ndcg@10"] ?? 0)) "
-                    + "hr@10 \(String(format: "%.4f", values["hr@10"] ?? 0))"
+            let parts = RankingProtocol.allCases.map { name in
+                let report = validation[name]
+                return "\(name.rawValue) ndcg@10 \(String(format: "%.4f", report.ndcg(at: 10) ?? 0)) "
+                    + "hr@10 \(String(format: "%.4f", report.hitRate(at: 10) ?? 0))"
             }
             line += "  val " + parts.joined(separator: " | ")
         }
@@ -31,9 +31,9 @@ public struct TrainingOutcome {
     /// The model with the best validation weights loaded, in inference mode.
     public let model: NextItemModel
     /// The epochs, the kept epoch, why training stopped and how long it took.
-    public let history: TrainingHistory<ProtocolMetrics>
-    /// Metrics of the kept weights: split (`validation`, `test`) -> protocol -> metric.
-    public let metrics: [String: ProtocolMetrics]
+    public let history: TrainingHistory<ProtocolReports>
+    /// Metrics of the kept weights by split and protocol (`metrics.test?.full.ndcg(at: 10)`).
+    public let metrics: SplitReports<ProtocolReports>
 
     /// The epoch whose weights were kept (0 when nothing was trained, as for popularity).
     public var bestEpoch: Int { history.bestEpoch }
@@ -58,7 +58,7 @@ public struct TrainingOutcome {
 /// let data = try NextItemData.load(from: store)
 /// let trainer = try NextItemTrainer(config: .defaults(for: .sasrec), data: data)
 /// let outcome = trainer.train { progress in print(progress.loss) }
-/// print(outcome.metrics["test"]?["full"]?["ndcg@10"] ?? 0)
+/// print(outcome.metrics.test?.full.ndcg(at: 10) ?? 0)
 /// ```
 public final class NextItemTrainer {
     public let config: NextItemConfig
@@ -80,7 +80,7 @@ public final class NextItemTrainer {
     }
 
     /// Validation or test metrics of `model` under both protocols.
-    public func evaluate(_ model: NextItemModel, on part: SplitPart) -> ProtocolMetrics {
+    public func evaluate(_ model: NextItemModel, on part: SplitPart) -> ProtocolReports {
         evaluation.evaluate(data.examples(for: part)) { model.scores(after: $0) }
     }
 
@@ -96,7 +96,7 @@ public final class NextItemTrainer {
     ) throws(RecommenderError) -> TrainingOutcome {
         let model = NextItemModel.make(config, itemCount: data.itemCount, trainingSequences: data.users.map(\.train))
         guard case .sequence(let network) = model else {
-            let counted = TrainingHistory<ProtocolMetrics>(
+            let counted = TrainingHistory<ProtocolReports>(
                 epochs: [], bestEpoch: 0, stopReason: .nothingToTrain, trainSeconds: 0, secondsToBest: 0)
             return finish(model, history: counted)
         }
@@ -111,7 +111,7 @@ public final class NextItemTrainer {
                 epochs: config.epochs, batchSize: config.batchSize, validateEvery: config.evaluateEvery,
                 patience: config.patience, minimumImprovement: config.minimumImprovement,
                 timeBudget: config.timeBudget, shuffleSeed: config.seed &+ 1))
-        let history: TrainingHistory<ProtocolMetrics>
+        let history: TrainingHistory<ProtocolReports>
         do {
             history = try loop.run(
                 network,
@@ -129,7 +129,7 @@ public final class NextItemTrainer {
                 },
                 validate: { _ in
                     let metrics = evaluate(model, on: .validation)
-                    return Validation(score: metrics[config.monitor.rawValue]?["ndcg@10"] ?? 0, report: metrics)
+                    return Validation(score: metrics[config.monitor].ndcg(at: 10) ?? 0, report: metrics)
                 },
                 progress: progress, epochEnd: epochEnd)
         } catch {
@@ -138,11 +138,8 @@ public final class NextItemTrainer {
         return finish(model, history: history)
     }
 
-    private func finish(_ model: NextItemModel, history: TrainingHistory<ProtocolMetrics>) -> TrainingOutcome {
-        let metrics = [
-            SplitPart.validation.rawValue: evaluate(model, on: .validation),
-            SplitPart.test.rawValue: evaluate(model, on: .test),
-        ]
+    private func finish(_ model: NextItemModel, history: TrainingHistory<ProtocolReports>) -> TrainingOutcome {
+        let metrics = SplitReports(validation: evaluate(model, on: .validation), test: evaluate(model, on: .test))
         return TrainingOutcome(model: model, history: history, metrics: metrics)
     }
 
