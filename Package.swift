@@ -25,6 +25,7 @@ let package = Package(
         .library(name: "Randomness", targets: ["Randomness"]),
         .library(name: "TensorEngine", targets: ["TensorEngine"]),
         .library(name: "FileIO", targets: ["FileIO"]),
+        .library(name: "Configuration", targets: ["Configuration"]),
         .library(name: "NeuralNet", targets: ["NeuralNet"]),
         .library(name: "EventData", targets: ["EventData"]),
         .library(name: "Datasets", targets: ["Datasets"]),
@@ -49,6 +50,8 @@ let package = Package(
         ),
         // The only module that calls BLAS; Accelerate can stand in here on macOS.
         .target(name: "Linalg", dependencies: ["CBLAS"], swiftSettings: fastMath),
+        // Configuration errors every library shares: which parameter, what value, what is allowed.
+        .target(name: "Configuration", swiftSettings: [.enableUpcomingFeature("ExistentialAny")]),
         // The seeded random generator the engine and the event pipeline share.
         .target(name: "Randomness", swiftSettings: fastMath),
         // Tensors, kernels and reverse-mode autodiff. Knows nothing of layers or events.
@@ -69,7 +72,7 @@ let package = Package(
         .target(
             name: "EventData",
             dependencies: [
-                "Randomness", "CZlib", "FileIO",
+                "Randomness", "CZlib", "FileIO", "Configuration",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Yams", package: "Yams"),
@@ -87,7 +90,7 @@ let package = Package(
             name: "Recommenders",
             dependencies: [
                 "NeuralNet", "TensorEngine", "Randomness", "EventData", "Datasets", "Evaluation", "FileIO",
-                .product(name: "Yams", package: "Yams"),
+                "Configuration", .product(name: "Yams", package: "Yams"),
             ],
             exclude: ["README.md"],
             swiftSettings: fastMath
@@ -97,6 +100,7 @@ let package = Package(
             name: "Classifiers",
             dependencies: [
                 "NeuralNet", "TensorEngine", "Randomness", "EventData", "Datasets", "Evaluation", "FileIO",
+                "Configuration",
             ],
             exclude: ["README.md"],
             swiftSettings: fastMath

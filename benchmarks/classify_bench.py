@@ -8,7 +8,7 @@ Usage (from the repository root, after `swift build -c release`):
 
 Parts:
 
-* ``quality``  per seed: `behave train --task classify` (MLP 128-64 and logistic regression on
+* ``quality``  per seed: `behave train classify` (MLP 128-64 and logistic regression on
                a stratified 70/15/15 split), then `gbt_baseline.py` (scikit-learn
                HistGradientBoosting, 48 settings tuned on validation ROC-AUC) on the same rows
                (`split.json`); test ROC-AUC of all three.
@@ -37,7 +37,7 @@ def quality(args, work: Path) -> dict:
     runs = []
     for seed in args.seeds:
         out = work / f"mlp-seed{seed}"
-        record = run_child([args.behave, "train", "--task", "classify", "--data", args.data, "--label", args.label,
+        record = run_child([args.behave, "train", "classify", "--data", args.data, "--label", args.label,
                             "--seed", str(seed), "--out", str(out)], 3600)
         if record.get("exit_code") != 0:
             raise SystemExit(f"behave train failed: {record.get('error')}\n{record.get('stderr_tail')}")

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A tuned gradient-boosted-trees baseline on the exact split BehaviorKit used.
 
-Reads a CSV/TSV table and a `split.json` written by `behave train --task classify` (file lines
+Reads a CSV/TSV table and a `split.json` written by `behave train classify` (file lines
 of the train, validation and test rows), fits scikit-learn's HistGradientBoostingClassifier
 for every setting of a small grid on the training rows, keeps the setting with the best
 validation ROC-AUC, and prints one JSON line with its test ROC-AUC.

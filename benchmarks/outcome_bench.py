@@ -7,7 +7,7 @@ Usage (from the repository root, after `swift build -c release --product behave`
     python3 benchmarks/outcome_bench.py [--seeds 1,2,3] [--models mlp,lstm,gru,cnn]
 
 Steps: `behave simulate` (20,000 users over 60 days, simulation seed 5), `behave ingest` into a
-fresh store, then for every training seed and model `behave train --task purchase --window 7d`
+fresh store, then for every training seed and model `behave train purchase --window 7d`
 (cut-off: the last event minus 7 days; inputs only from before it). Every run also trains the
 logistic-regression baseline on the feature table, so each row has its own baseline number.
 
@@ -68,7 +68,7 @@ def main() -> int:
     for seed in seeds:
         for model in models:
             out = work / f"{model}-seed{seed}"
-            record = checked(run_child([args.behave, "train", "--task", "purchase", "--window", "7d", "--model", model,
+            record = checked(run_child([args.behave, "train", "purchase", "--window", "7d", "--model", model,
                                         "--store", str(store), "--seed", str(seed), "--threads", str(args.threads),
                                         "--out", str(out)], 3600), f"behave train --model {model}")
             metrics = json.loads((out / "metrics.json").read_text())

@@ -90,7 +90,11 @@ public struct BinaryClassifierTrainer {
     public let config: ClassifierConfig
 
     public init(config: ClassifierConfig) throws(ClassifierError) {
-        try config.validate()
+        do {
+            try config.validate()
+        } catch {
+            throw .invalidParameter(error)
+        }
         self.config = config
     }
 
@@ -145,7 +149,8 @@ public struct BinaryClassifierTrainer {
         let loop = TrainingLoop(
             schedule: TrainingSchedule(
                 epochs: config.epochs, batchSize: config.batchSize, patience: config.patience,
-                minimumImprovement: config.minimumImprovement, shuffleSeed: config.seed &+ 3))
+                minimumImprovement: config.minimumImprovement, timeBudget: config.timeBudget,
+                shuffleSeed: config.seed &+ 3))
         do {
             return try loop.run(
                 network,

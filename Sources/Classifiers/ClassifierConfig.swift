@@ -1,3 +1,4 @@
+import Configuration
 import Foundation
 
 /// The model family of a tabular classifier.
@@ -24,6 +25,8 @@ public struct ClassifierConfig: Sendable, Codable, Equatable {
     /// The relative ROC-AUC gain that resets the patience (see
     /// ``TrainingSchedule/minimumImprovement``); 0 counts any gain.
     public var minimumImprovement: Double
+    /// The most seconds of training steps, or nil for no limit.
+    public var timeBudget: Double?
     /// Weigh positives by `negatives / positives` in the loss (for rare positives).
     public var balanceClasses: Bool
     /// Shares of the rows held out for validation and test (stratified by label).
@@ -38,8 +41,8 @@ public struct ClassifierConfig: Sendable, Codable, Equatable {
     /// 0.01; see benchmarks/README.md.)
     public static let mlp = ClassifierConfig(
         model: .mlp, hiddenSizes: [128, 64], dropout: 0.2, learningRate: 0.001, weightDecay: 0.003, batchSize: 256,
-        epochs: 200, patience: 10, minimumImprovement: 0, balanceClasses: true, validationFraction: 0.15,
-        testFraction: 0.15, seed: 42)
+        epochs: 200, patience: 10, minimumImprovement: 0, timeBudget: nil, balanceClasses: true,
+        validationFraction: 0.15, testFraction: 0.15, seed: 42)
 
     /// The logistic-regression baseline trained beside a model with `config`: the same data
     /// handling, learning rate 0.01 and an L2 penalty of 0.0001.
@@ -57,39 +60,112 @@ public struct ClassifierConfig: Sendable, Codable, Equatable {
     /// a corrupt or hostile value is refused before anything is allocated.
     public static let maximumWidth = 1 << 20
 
-    /// Checks every value, naming the first bad one and the fix.
-    public func validate() throws(ClassifierError) {
-        func require(_ ok: Bool, _ key: String, _ detail: String) throws(ClassifierError) {
-            if !ok { throw .invalidConfig(key: key, detail: detail) }
+    /// Checks every value.
+    ///
+    /// - Throws: ``InvalidParameter`` naming the first bad key (as in ``keys``), its value and
+    ///   what it accepts.
+    public func validate() throws(InvalidParameter) {
+        try InvalidParameter.require(
+            hiddenSizes.allSatisfy { (1...Self.maximumWidth).contains($0) } && hiddenSizes.count <= 64,
+            "hidden-layers", hiddenSizes.map(String.init).joined(separator: ","),
+            allowed: "up to 64 widths between 1 and \(Self.maximumWidth), like 128,64")
+        try InvalidParameter.require(
+            model == .logistic || !hiddenSizes.isEmpty, "hidden-layers", "none",
+            allowed: "at least one width for an MLP")
+        try InvalidParameter.require((0..<1).contains(dropout), "dropout", dropout, allowed: "in [0, 1)")
+        try InvalidParameter.require(
+            learningRate > 0 && learningRate.isFinite, "learning-rate", learningRate, allowed: "a positive number")
+        try InvalidParameter.require(weightDecay >= 0, "weight-decay", weightDecay, allowed: "0 or more")
+        try InvalidParameter.require("batch-size", batchSize, in: 1...Self.maximumWidth)
+        try InvalidParameter.require("epochs", epochs, in: 1...1_000_000)
+        try InvalidParameter.require(patience >= 0, "patience", patience, allowed: "0 (never stop early) or more")
+        try InvalidParameter.require(
+            minimumImprovement >= 0 && minimumImprovement < 1, "minimum-improvement", minimumImprovement,
+            allowed: "in [0, 1)")
+        if let timeBudget {
+            try InvalidParameter.require(
+                timeBudget > 0 && timeBudget.isFinite, "time-budget", timeBudget,
+                allowed: "a positive number of seconds")
         }
-        try require(
-            hiddenSizes.allSatisfy { (1...Self.maximumWidth).contains($0) } && hiddenSizes.count <= 64, "--layers",
-            "must be up to 64 widths between 1 and \(Self.maximumWidth), like 128,64 (got \(hiddenSizes))")
-        try require(
-            model == .logistic || !hiddenSizes.isEmpty, "--layers", "needs at least one hidden layer for an MLP")
-        try require((0..<1).contains(dropout), "--dropout", "must be in [0, 1) (got \(dropout))")
-        try require(
-            learningRate > 0 && learningRate.isFinite, "--learning-rate", "must be positive (got \(learningRate))")
-        try require(weightDecay >= 0, "--weight-decay", "must be 0 or more (got \(weightDecay))")
-        try require(
-            (1...Self.maximumWidth).contains(batchSize), "--batch-size",
-            "must be between 1 and \(Self.maximumWidth) (got \(batchSize))")
-        try require((1...1_000_000).contains(epochs), "--epochs", "must be between 1 and 1000000 (got \(epochs))")
-        try require(patience >= 0, "--patience", "must be 0 (never stop early) or more (got \(patience))")
-        try require(
-            minimumImprovement >= 0 && minimumImprovement < 1, "--minimum-improvement",
-            "must be in [0, 1) (got \(minimumImprovement))")
-        try require(
+        try InvalidParameter.require(
             validationFraction > 0 && testFraction > 0 && validationFraction + testFraction < 0.9,
-            "--validation-fraction/--test-fraction",
-            "must each be positive and leave at least 10% for training (got \(validationFraction), \(testFraction))")
+            "validation-fraction", "\(validationFraction) with test-fraction \(testFraction)",
+            allowed: "positive, with test-fraction positive too, leaving at least 10% for training")
+    }
+
+    /// The keys ``applying(settings:)`` takes (the command line's flag names).
+    public static let keys = [
+        "model", "hidden-layers", "dropout", "learning-rate", "weight-decay", "batch-size", "epochs", "patience",
+        "minimum-improvement", "time-budget", "balance-classes", "validation-fraction", "test-fraction", "seed",
+    ]
+
+    /// This configuration with settings applied by key (``keys``); values as YAML or JSON
+    /// would give them, `hidden-layers` as a list of widths or text like `128,64`.
+    ///
+    /// - Throws: ``InvalidParameter`` for an unknown key or a value of the wrong type.
+    public func applying(settings: [String: Any]) throws(InvalidParameter) -> ClassifierConfig {
+        var config = self
+        for (key, value) in settings.sorted(by: { $0.key < $1.key }) {
+            func number() throws(InvalidParameter) -> Double {
+                if let number = value as? Double { return number }
+                if let number = value as? Int { return Double(number) }
+                if let text = value as? String, let number = Double(text) { return number }
+                throw InvalidParameter(key, value: "\(value)", allowed: "a number")
+            }
+            func whole() throws(InvalidParameter) -> Int {
+                let found = try number()
+                guard found.rounded() == found, abs(found) < 0x1p62 else {
+                    throw InvalidParameter(key, value: "\(value)", allowed: "a whole number")
+                }
+                return Int(found)
+            }
+            switch key {
+            case "model":
+                guard let model = ClassifierModelKind(rawValue: "\(value)") else {
+                    throw InvalidParameter(
+                        key, value: "\(value)",
+                        allowed: ClassifierModelKind.allCases.map(\.rawValue).joined(separator: " or "))
+                }
+                config.model = model
+            case "hidden-layers":
+                let parts = (value as? [Any])?.map { "\($0)" } ?? "\(value)".split(separator: ",").map(String.init)
+                let widths = parts.compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+                guard widths.count == parts.count, !widths.isEmpty else {
+                    throw InvalidParameter(key, value: "\(value)", allowed: "widths separated by commas, like 128,64")
+                }
+                config.hiddenSizes = widths
+            case "dropout": config.dropout = Float(try number())
+            case "learning-rate": config.learningRate = Float(try number())
+            case "weight-decay": config.weightDecay = Float(try number())
+            case "batch-size": config.batchSize = try whole()
+            case "epochs": config.epochs = try whole()
+            case "patience": config.patience = try whole()
+            case "minimum-improvement": config.minimumImprovement = try number()
+            case "time-budget": config.timeBudget = try number()
+            case "balance-classes":
+                guard let flag = value as? Bool else {
+                    throw InvalidParameter(key, value: "\(value)", allowed: "true or false")
+                }
+                config.balanceClasses = flag
+            case "validation-fraction": config.validationFraction = try number()
+            case "test-fraction": config.testFraction = try number()
+            case "seed":
+                let seed = try whole()
+                guard seed >= 0 else { throw InvalidParameter(key, value: "\(value)", allowed: "0 or more") }
+                config.seed = UInt64(seed)
+            default:
+                throw InvalidParameter(
+                    key, value: "\(value)", allowed: "one of the keys " + Self.keys.joined(separator: ", "))
+            }
+        }
+        return config
     }
 }
 
 extension ClassifierConfig {
     enum CodingKeys: String, CodingKey {
         case model, hiddenSizes, dropout, learningRate, weightDecay, batchSize, epochs, patience, minimumImprovement
-        case balanceClasses, validationFraction, testFraction, seed
+        case timeBudget, balanceClasses, validationFraction, testFraction, seed
     }
 
     /// Decodes a configuration; keys it lacks (written before they existed) take the values
@@ -109,6 +185,7 @@ extension ClassifierConfig {
         try take(.epochs, \.epochs)
         try take(.patience, \.patience)
         try take(.minimumImprovement, \.minimumImprovement)
+        config.timeBudget = try container.decodeIfPresent(Double.self, forKey: .timeBudget)
         try take(.balanceClasses, \.balanceClasses)
         try take(.validationFraction, \.validationFraction)
         try take(.testFraction, \.testFraction)

@@ -1,10 +1,11 @@
+import Configuration
 import Foundation
 import NeuralNet
 
 /// What can go wrong training or applying a classifier; each message names the place and the fix.
 public enum ClassifierError: Error, LocalizedError, Equatable, Sendable {
     /// A configuration value is unusable.
-    case invalidConfig(key: String, detail: String)
+    case invalidParameter(InvalidParameter)
     /// The data cannot train a binary classifier (no label column, one class, too few rows).
     case badData(path: String, detail: String)
     /// A model directory is missing, incomplete or corrupted.
@@ -16,7 +17,7 @@ public enum ClassifierError: Error, LocalizedError, Equatable, Sendable {
 
     public var errorDescription: String? {
         switch self {
-        case .invalidConfig(let key, let detail): return "\(key) \(detail)"
+        case .invalidParameter(let problem): return problem.description
         case .badData(let path, let detail): return "\(path): \(detail)"
         case .badModel(let path, let detail): return "\(path): \(detail)"
         case .diverged(let divergence): return divergence.localizedDescription

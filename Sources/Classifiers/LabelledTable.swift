@@ -37,7 +37,7 @@ public struct LabelledTable: Sendable {
                 path: path,
                 detail: "no column '\(label)'; the columns are "
                     + reader.columns.map { "'\($0)'" }.joined(separator: ", ")
-                    + "; pass one of them as --label")
+                    + "; choose one of them as the label")
         }
         var cells: [[String]] = []
         var rawLabels: [String] = []
@@ -69,7 +69,7 @@ public struct LabelledTable: Sendable {
             guard distinct.contains(positive) else {
                 throw ClassifierError.badData(
                     path: path,
-                    detail: "--positive '\(positive)' never occurs in '\(label)'; its values are "
+                    detail: "the positive value '\(positive)' never occurs in '\(label)'; its values are "
                         + distinct.sorted().prefix(10).map { "'\($0)'" }.joined(separator: ", "))
             }
             positiveValue = positive
@@ -80,7 +80,7 @@ public struct LabelledTable: Sendable {
                     detail:
                         "the label '\(label)' has \(distinct.count) distinct value\(distinct.count == 1 ? "" : "s") ("
                         + distinct.sorted().prefix(10).map { "'\($0)'" }.joined(separator: ", ")
-                        + "); a binary classifier needs exactly two, or --positive VALUE to count one value against all others"
+                        + "); a binary classifier needs exactly two, or a positive value to count against all others"
                 )
             }
             if let truth = distinct.first(where: { TableValues.boolean($0) == true }),
@@ -93,7 +93,7 @@ public struct LabelledTable: Sendable {
                 throw ClassifierError.badData(
                     path: path,
                     detail: "cannot tell which of " + distinct.sorted().map { "'\($0)'" }.joined(separator: " and ")
-                        + " is the positive class; pass --positive VALUE")
+                        + " is the positive class; name the positive value")
             }
         }
         let labels = rawLabels.map { $0 == positiveValue ? 1 : 0 }

@@ -1,3 +1,4 @@
+import Configuration
 import Evaluation
 import EventData
 import Foundation
@@ -75,14 +76,17 @@ public struct TableClassifier {
         table: LabelledTable, config: ClassifierConfig, overrides: [String: ColumnKind] = [:],
         epochEnd: ((String, ClassifierEpoch) -> Void)? = nil
     ) throws -> TableClassifier {
-        try config.validate()
+        do {
+            try config.validate()
+        } catch {
+            throw ClassifierError.invalidParameter(error)
+        }
         let unknown = overrides.keys.filter { !table.columns.contains($0) }.sorted()
         guard unknown.isEmpty else {
-            throw ClassifierError.invalidConfig(
-                key: "column kind override",
-                detail: "names " + unknown.map { "'\($0)'" }.joined(separator: ", ")
-                    + " which the table lacks; the columns are "
-                    + table.columns.map { "'\($0)'" }.joined(separator: ", "))
+            throw ClassifierError.invalidParameter(
+                InvalidParameter(
+                    "kind", value: unknown.joined(separator: ", "),
+                    allowed: "given for the table's columns: " + table.columns.joined(separator: ", ")))
         }
         let fractions = try SplitFractions(
             train: 1 - config.validationFraction - config.testFraction, validation: config.validationFraction,
@@ -199,8 +203,7 @@ public struct TableClassifier {
     ///   unreadable or corrupted, or a directory of another task.
     public static func load(from directory: URL) throws(ClassifierError) -> TableClassifier {
         let manifest = try readClassifierManifest(
-            ClassifierManifest.self, from: directory, trainCommand: "behave train --task classify",
-            writtenBy: "behave train --task classify")
+            ClassifierManifest.self, from: directory, kind: "table classifier")
         guard manifest.task == ClassifierManifest.task else {
             throw .badModel(path: directory.path, detail: "holds a '\(manifest.task)' model, not a table classifier")
         }
@@ -257,26 +260,24 @@ func saveClassifierDirectory<Manifest: Encodable>(
 
 /// Reads a classifier directory's `config.json`.
 ///
-/// - Parameters:
-///   - trainCommand: A command that writes such directories (suggested when there is none).
-///   - writtenBy: The commands that write them (named when the manifest does not decode).
+/// - Parameter kind: What such directories hold ("table classifier"), for messages.
 /// - Throws: ``ClassifierError/badModel(path:detail:)`` when the directory is missing or the
 ///   manifest does not decode.
 func readClassifierManifest<Manifest: Decodable>(
-    _ type: Manifest.Type, from directory: URL, trainCommand: String, writtenBy: String
+    _ type: Manifest.Type, from directory: URL, kind: String
 ) throws(ClassifierError) -> Manifest {
     var isDirectory: ObjCBool = false
     guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue
     else {
         throw .badModel(
             path: directory.path,
-            detail: "no model directory here; train one with `\(trainCommand) --out \(directory.path)`")
+            detail: "no model directory here; train a \(kind) into it first")
     }
     do {
         return try Checkpoint.loadConfig(Manifest.self, from: directory)
     } catch {
         throw .badModel(
-            path: directory.path, detail: "\(error.localizedDescription); is this a `\(writtenBy)` directory?")
+            path: directory.path, detail: "\(error.localizedDescription); is this a \(kind)'s directory?")
     }
 }
 

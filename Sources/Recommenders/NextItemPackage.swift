@@ -108,7 +108,7 @@ public struct NextItemPackage {
         else {
             throw .badModel(
                 path: directory.path,
-                detail: "no model directory here; train one with `behave train --out \(directory.path)`")
+                detail: "no model directory here; train a next-item model into it first")
         }
         let manifest: NextItemManifest
         do {
@@ -196,10 +196,44 @@ public struct NextItemPackage {
         -> [(id: String, score: Float)]
     {
         if history.isEmpty, case .sequence = model {
-            throw .emptyHistory(
-                detail: "a sequence model needs at least one item the user interacted with; pass --history id,id,...")
+            throw .emptyHistory(detail: "a sequence model needs at least one item the user interacted with")
         }
         return model.recommend(after: history, count: count, excluding: excludeSeen ? Set(history) : [])
             .map { (items[$0.item], $0.score) }
+    }
+
+    /// What ``recommend(forUser:in:count:excludeSeen:)`` found.
+    public struct UserRecommendations: Sendable {
+        /// The best items, best first, as external ids with scores.
+        public var items: [(id: String, score: Float)]
+        /// The user's item events the model knows, in time order (their history).
+        public var history: [String]
+        /// The user's item events on items the model was not trained on (left out).
+        public var unknownItemEvents: Int
+    }
+
+    /// The `count` best items for a user of `store`, after all of their item events the model
+    /// knows, in time order.
+    ///
+    /// - Throws: ``RecommenderError/unknownUser(id:detail:)`` when the store has no event of the
+    ///   user; ``RecommenderError/emptyHistory(detail:)`` when a sequence model knows none of
+    ///   their items; store errors.
+    public func recommend(
+        forUser userID: String, in store: any EventStore, count: Int, excludeSeen: Bool
+    ) throws -> UserRecommendations {
+        let events = try store.events(forUser: userID)
+        guard !events.isEmpty else {
+            throw RecommenderError.unknownUser(id: userID, detail: "no events in \(store.location)")
+        }
+        let storeItems = try store.itemIDs()
+        let ids = events.compactMap { $0.item.map { storeItems[$0] } }
+        let known = ids.compactMap { items.index(of: $0) }
+        if known.isEmpty, case .sequence = model {
+            throw RecommenderError.emptyHistory(
+                detail: "user '\(userID)' has no item event the model knows; retrain after ingesting their items")
+        }
+        return UserRecommendations(
+            items: try recommend(after: known, count: count, excludeSeen: excludeSeen),
+            history: known.map { items[$0] }, unknownItemEvents: ids.count - known.count)
     }
 }

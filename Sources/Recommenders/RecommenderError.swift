@@ -1,11 +1,14 @@
+import Configuration
 import Foundation
 import NeuralNet
 
 /// What can go wrong training, loading or asking a recommender; each message names the place
 /// and the fix.
 public enum RecommenderError: Error, LocalizedError, Equatable, Sendable {
-    /// A configuration value (`key`, possibly prefixed by its file) is unusable.
-    case invalidConfig(key: String, detail: String)
+    /// A configuration value is unusable.
+    case invalidParameter(InvalidParameter)
+    /// A configuration file cannot be used; `detail` names the key when one is at fault.
+    case invalidConfigFile(path: String, detail: String)
     /// The event store has too little data to train or evaluate.
     case notEnoughData(detail: String)
     /// A user id the model or store does not know.
@@ -21,8 +24,10 @@ public enum RecommenderError: Error, LocalizedError, Equatable, Sendable {
 
     public var errorDescription: String? {
         switch self {
-        case .invalidConfig(let key, let detail):
-            return "\(key) \(detail)"
+        case .invalidParameter(let problem):
+            return problem.description
+        case .invalidConfigFile(let path, let detail):
+            return "\(path): \(detail)"
         case .notEnoughData(let detail):
             return "not enough data: \(detail)"
         case .unknownUser(let id, let detail):

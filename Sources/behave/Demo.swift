@@ -24,17 +24,15 @@ struct Demo: ParsableCommand {
     @Option(parsing: .unconditional, help: "Number of synthetic users.")
     var users: Int = 4096
 
-    @Option(parsing: .unconditional, help: "Threads for kernels and BLAS.")
-    var threads: Int = 1
+    @OptionGroup var threads: ThreadOptions
 
     func validate() throws {
         guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1.") }
         guard users >= 64 else { throw ValidationError("--users must be at least 64.") }
-        guard threads >= 1 else { throw ValidationError("--threads must be at least 1.") }
     }
 
     func run() throws {
-        Engine.threadCount = threads
+        threads.apply()
         var rng = RandomGenerator(seed: seed)
         let data = SyntheticPurchases(users: users, generator: &rng)
         let split = users * 4 / 5

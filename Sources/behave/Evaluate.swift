@@ -24,14 +24,13 @@ struct Evaluate: ParsableCommand {
     @Option(help: "Event store to evaluate on (default: the one the model was trained on).")
     var store: String?
 
-    @Option(parsing: .unconditional, help: "Threads for matrix products.")
-    var threads: Int = 2
+    @OptionGroup var threads: ThreadOptions
 
     @Flag(help: "Print the metrics as JSON (split -> protocol -> metric).")
     var json = false
 
     func run() throws {
-        Engine.threadCount = max(threads, 1)
+        threads.apply()
         let package = try NextItemPackage.load(from: URL(fileURLWithPath: modelDirectory))
         let eventStore = try modelStore(option: store, recorded: package.manifest.store, modelDirectory: modelDirectory)
         let metrics = try package.evaluate(on: eventStore)

@@ -22,8 +22,8 @@ struct Features: ParsableCommand {
     @Option(help: "CSV file to write.")
     var out: String = "features.csv"
 
-    @Option(help: "Reference time for recency, ISO-8601 (default: the latest stored event).")
-    var referenceTime: String?
+    @Option(help: "The time features are computed as of, ISO 8601 (default: the latest stored event).")
+    var at: String?
 
     @Option(parsing: .unconditional, help: "Inactivity gap that starts a new session, in minutes.")
     var sessionGap: Int = 30
@@ -31,12 +31,19 @@ struct Features: ParsableCommand {
     @Option(help: "Stored user attributes to append as columns, comma-separated.")
     var attributes: String?
 
+    @Flag(help: "Print a summary as JSON.")
+    var json = false
+
+    /// What was written.
+    struct Summary: Encodable {
+        var file: String
+        var users: Int
+        var columns: [String]
+    }
+
     func validate() throws {
         guard sessionGap >= 1 else { throw ValidationError("--session-gap must be at least 1 minute.") }
-        if let referenceTime, Self.milliseconds(fromISO8601: referenceTime) == nil {
-            throw ValidationError(
-                "--reference-time \(referenceTime): write an ISO-8601 time such as 2024-03-01T00:00:00Z.")
-        }
+        if let at { _ = try parseISOTime(at, option: "--at") }
         guard FileManager.default.fileExists(atPath: storeOptions.store) else {
             throw ValidationError(
                 "\(storeOptions.store): no event store here; run `behave ingest FILE --store \(storeOptions.store)` first, or pass --store."
@@ -48,7 +55,7 @@ struct Features: ParsableCommand {
         try checkOutputFile(out, option: "--out")
         let store = try storeOptions.openForReading()
         let table = try UserFeatureExtractor.table(
-            from: store, referenceTime: referenceTime.flatMap(Self.milliseconds(fromISO8601:)),
+            from: store, referenceTime: try at.map { try parseISOTime($0, option: "--at") },
             sessionGap: .seconds(sessionGap * 60))
         let columns = attributes.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? []
         if columns.isEmpty {
@@ -56,10 +63,10 @@ struct Features: ParsableCommand {
         } else {
             try table.writeCSV(to: out, attributes: try store.attributes(kind: .user), attributeColumns: columns)
         }
-        say("Wrote \(table.rows.count) users x \(table.columns.count) features to \(out).")
-    }
-
-    static func milliseconds(fromISO8601 text: String) -> Int64? {
-        ISO8601DateFormatter().date(from: text).map { Int64(($0.timeIntervalSince1970 * 1000).rounded()) }
+        if json {
+            try printJSON(Summary(file: out, users: table.rows.count, columns: table.columns + columns))
+            return
+        }
+        say("Wrote \(table.rows.count) users x \(table.columns.count + columns.count) columns of features to \(out).")
     }
 }

@@ -212,6 +212,12 @@ struct Ingest: ParsableCommand {
             for example in summary.rejectExamples.prefix(5) {
                 lines.append("  line \(example.line): \(example.reason)")
             }
+            if summary.rejectsByKind[RejectionKind.implausibleTime] != nil {
+                lines.append("  times outside the plausible range: fix them, or widen it with --time-range FROM..TO.")
+            }
+            if summary.rejectsByKind[RejectionKind.implausibleValue] != nil {
+                lines.append("  implausible values: fix them; --allow-negative-values keeps refunds and returns.")
+            }
         }
         return lines
     }

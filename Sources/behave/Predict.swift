@@ -8,7 +8,7 @@ import TensorEngine
 struct Predict: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract:
-            "Score a CSV/TSV table (`--task classify` models) or an event store's users (`--task purchase|churn` models).",
+            "Score a CSV/TSV table (`train classify` models) or an event store's users (`behave train purchase|churn` models).",
         discussion: """
             A table model (--data): writes the input columns plus probability, decision (1 at or \
             above the threshold) and error. Columns are matched by name; extra columns are \
@@ -34,10 +34,10 @@ struct Predict: ParsableCommand {
     @Argument(help: "The model directory.")
     var modelDirectory: String
 
-    @Option(help: "The table to score (models from `behave train --task classify`).")
+    @Option(help: "The table to score (models from `behave train classify`).")
     var data: String?
 
-    @Option(help: "The event store whose users to score (models from `behave train --task purchase|churn`).")
+    @Option(help: "The event store whose users to score (models from `behave train purchase|churn`).")
     var store: String?
 
     @Option(help: "With --store: the scoring time as ISO 8601 (default: the latest stored event).")
@@ -49,14 +49,15 @@ struct Predict: ParsableCommand {
     @Option(parsing: .unconditional, help: "Decision threshold (default: the model's, the best validation F1).")
     var threshold: Double?
 
-    @Option(parsing: .unconditional, help: "Threads for matrix products.")
-    var threads: Int = 1
+    @OptionGroup var threads: ThreadOptions
+
+    @Flag(help: "Print a summary of the run as JSON.")
+    var json = false
 
     func validate() throws {
         if let threshold, !(0...1).contains(threshold) {
             throw ValidationError("--threshold must be between 0 and 1 (got \(threshold)).")
         }
-        guard threads >= 1 else { throw ValidationError("--threads must be at least 1.") }
         guard (data == nil) != (store == nil) else {
             throw ValidationError(
                 "Give --data FILE for a table model or --store FILE for a purchase/churn model (one of them).")
@@ -65,7 +66,7 @@ struct Predict: ParsableCommand {
     }
 
     func run() throws {
-        Engine.threadCount = threads
+        threads.apply()
         let directory = URL(fileURLWithPath: modelDirectory)
         let task = ModelDirectoryTask.read(directory)
         if task == "next-item" {
@@ -95,6 +96,10 @@ struct Predict: ParsableCommand {
                 reporter.update($0)
             }
             reporter.finish(summary.users + summary.failed)
+            if json {
+                try printJSON(summary)
+                return
+            }
             let when = ISO8601DateFormatter().string(
                 from: Date(timeIntervalSince1970: Double(summary.referenceTime) / 1_000))
             say(
@@ -109,6 +114,10 @@ struct Predict: ParsableCommand {
         let reporter = ProgressReporter(label: "predict", unit: "rows")
         let summary = try classifier.score(file: data, to: out, threshold: threshold) { reporter.update($0) }
         reporter.finish(summary.scored + summary.failed)
+        if json {
+            try printJSON(summary)
+            return
+        }
         say(
             "Scored \(ProgressReporter.grouped(summary.scored)) rows of \(data) into \(out) "
                 + "(\(ProgressReporter.grouped(summary.positives)) at or above \(String(format: "%.4f", summary.threshold)))"

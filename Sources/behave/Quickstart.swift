@@ -33,18 +33,16 @@ struct Quickstart: ParsableCommand {
     @Option(parsing: .unconditional, help: "Random seed for the simulation and training.")
     var seed: UInt64 = 42
 
-    @Option(parsing: .unconditional, help: "Threads for matrix products.")
-    var threads: Int = 2
+    @OptionGroup var threads: ThreadOptions
 
     func validate() throws {
-        guard users >= 50 else { throw ValidationError("--users must be at least 50.") }
-        guard items >= 20 else { throw ValidationError("--items must be at least 20.") }
-        guard timeBudget > 0 else { throw ValidationError("--time-budget must be positive.") }
-        guard threads >= 1 else { throw ValidationError("--threads must be at least 1.") }
+        guard users >= 50 else { throw ValidationError("--users must be at least 50 (got \(users)).") }
+        guard items >= 20 else { throw ValidationError("--items must be at least 20 (got \(items)).") }
+        guard timeBudget > 0 else { throw ValidationError("--time-budget must be positive (got \(timeBudget)).") }
     }
 
     func run() throws {
-        Engine.threadCount = threads
+        threads.apply()
         let start = Date()
         let folder = URL(fileURLWithPath: dir)
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -61,52 +59,51 @@ struct Quickstart: ParsableCommand {
         let store = try SQLiteEventStore(path: storePath)
         let ingest = try store.ingest(
             try EventFileReader.open(path: logPath, schema: ReaderSchema()),
-            options: IngestOptions(plausibility: .standard),
-            progress: nil)
+            options: IngestOptions(plausibility: .standard), progress: nil)
         say(
-            "   \(ProgressReporter.grouped(ingest.stored)) stored, \(ProgressReporter.grouped(ingest.duplicates)) already there, \(ingest.rejected) rejected"
-        )
+            "   \(ProgressReporter.grouped(ingest.stored)) stored, \(ProgressReporter.grouped(ingest.duplicates)) "
+                + "already there, \(ingest.rejected) rejected")
 
         let data = try NextItemData.load(from: store)
         say("3. Training on \(ProgressReporter.grouped(data.users.count)) users' sequences (leave-one-out by time)")
-        var results: [(NextItemModelKind, TrainingOutcome)] = []
+        var packages: [NextItemPackage] = []
         for kind in [NextItemModelKind.pop, .sasrec] {
             var config = NextItemConfig.defaults(for: kind)
             config.seed = seed
-            if kind == .sasrec {
-                config.maxLength = 50
+            if case .sasrec(var sasrec) = config.architecture {
+                // Short histories and a time budget: a quick look, not the benchmark setting.
+                sasrec.maxLength = 50
+                config.architecture = .sasrec(sasrec)
                 config.evaluateEvery = 2
                 config.monitor = .full
                 config.timeBudget = timeBudget
             }
-            let outcome = try Train.train(config: config, data: data)
-            let directory = folder.appendingPathComponent("models/\(kind.rawValue)")
+            let outcome = try trainReportingProgress(config: config, data: data)
             let package = NextItemPackage(trained: outcome, config: config, data: data, store: storePath)
-            try package.save(to: directory, log: outcome.logLines)
-            results.append((kind, outcome))
+            try package.save(to: folder.appendingPathComponent("models/\(kind.rawValue)"), log: outcome.logLines)
+            packages.append(package)
         }
 
         say("4. Validation metrics (each user's second-to-last item):")
         say("   model    full ndcg@10  full hr@10  sampled ndcg@10  sampled hr@10")
-        for (kind, outcome) in results {
-            guard let validation = outcome.metrics.validation else { continue }
+        for package in packages {
+            guard let validation = package.metrics.validation else { continue }
             say(
-                "   " + kind.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)
+                "   " + package.manifest.config.model.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)
                     + String(
                         format: "%-13.4f %-11.4f %-16.4f %.4f", validation.full.ndcg(at: 10) ?? 0,
                         validation.full.hitRate(at: 10) ?? 0, validation.sampled.ndcg(at: 10) ?? 0,
                         validation.sampled.hitRate(at: 10) ?? 0))
         }
 
-        guard let sasrec = results.last?.1 else { return }
+        guard let sasrec = packages.last else { return }
         say("5. SASRec's next items for three users (items they already saw left out):")
         for user in data.users.filter({ $0.test != nil }).prefix(3) {
-            let history = user.train + [user.validation?.target, user.test?.target].compactMap { $0 }
-            let top = sasrec.model.recommend(after: history, count: 5, excluding: Set(history))
-            let recent = history.suffix(3).map { data.items[$0] }.joined(separator: ", ")
+            let id = data.userIDs[user.user]
+            let found = try sasrec.recommend(forUser: id, in: store, count: 5, excludeSeen: true)
             say(
-                "   user \(data.userIDs[user.user]) (last items \(recent)) -> "
-                    + top.map { data.items[$0.item] }.joined(separator: ", "))
+                "   user \(id) (last items \(found.history.suffix(3).joined(separator: ", "))) -> "
+                    + found.items.map(\.id).joined(separator: ", "))
         }
         say(
             String(format: "Done in %.0f s. ", Date().timeIntervalSince(start))

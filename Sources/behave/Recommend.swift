@@ -54,8 +54,35 @@ struct Recommend: ParsableCommand {
 
     func run() throws {
         let package = try NextItemPackage.load(from: URL(fileURLWithPath: modelDirectory))
-        let items = try historyItems(package)
-        let top = try package.recommend(after: items, count: count, excludeSeen: excludeSeen)
+        let top: [(id: String, score: Float)]
+        let historyLength: Int
+        if let history {
+            let ids = history.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter {
+                !$0.isEmpty
+            }
+            guard !ids.isEmpty else {
+                throw ValidationError("--history is empty; give item ids separated by commas, e.g. --history 242,302.")
+            }
+            let indexes = try package.itemIndexes(of: ids)
+            top = try package.recommend(after: indexes, count: count, excludeSeen: excludeSeen)
+            historyLength = indexes.count
+        } else if let user {
+            let eventStore = try modelStore(
+                option: store, recorded: package.manifest.store, modelDirectory: modelDirectory)
+            let found = try package.recommend(forUser: user, in: eventStore, count: count, excludeSeen: excludeSeen)
+            if found.unknownItemEvents > 0 {
+                note(
+                    "note: \(found.unknownItemEvents) of the user's \(found.unknownItemEvents + found.history.count) item "
+                        + "events name items the model was not trained on; they are left out.")
+            }
+            top = found.items
+            historyLength = found.history.count
+        } else if case .popularity = package.model {
+            top = try package.recommend(after: [], count: count, excludeSeen: false)
+            historyLength = 0
+        } else {
+            throw ValidationError("Give --user ID (a user of the event store) or --history id,id,...")
+        }
         let rows = top.enumerated().map {
             Recommendation(rank: $0.offset + 1, item: $0.element.id, score: $0.element.score)
         }
@@ -65,46 +92,10 @@ struct Recommend: ParsableCommand {
         }
         let subject = user.map { "user \($0)" } ?? "the given history"
         say(
-            "Top \(rows.count) for \(subject) (\(items.count) items of history, \(package.manifest.config.model.rawValue)):"
-        )
+            "Top \(rows.count) for \(subject) (\(historyLength) items of history, "
+                + "\(package.manifest.config.model.rawValue)):")
         for row in rows {
             say(String(format: "%3d  ", row.rank) + row.item + String(format: "  %.4f", row.score))
         }
-    }
-
-    /// The history as model item indexes.
-    private func historyItems(_ package: NextItemPackage) throws -> [Int] {
-        if let history {
-            let ids = history.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter {
-                !$0.isEmpty
-            }
-            guard !ids.isEmpty else {
-                throw ValidationError("--history is empty; give item ids separated by commas, e.g. --history 242,302.")
-            }
-            return try package.itemIndexes(of: ids)
-        }
-        guard let user else {
-            if case .popularity = package.model { return [] }
-            throw ValidationError("Give --user ID (a user of the event store) or --history id,id,...")
-        }
-        let eventStore = try modelStore(option: store, recorded: package.manifest.store, modelDirectory: modelDirectory)
-        let events = try eventStore.events(forUser: user)
-        guard !events.isEmpty else {
-            throw RecommenderError.unknownUser(
-                id: user, detail: "no events in \(eventStore.location); check the id or pass --history id,id,...")
-        }
-        let storeItems = try eventStore.itemIDs()
-        let ids = events.compactMap { $0.item.map { storeItems[$0] } }
-        let known = ids.compactMap { package.items.index(of: $0) }
-        if known.count < ids.count {
-            note(
-                "note: \(ids.count - known.count) of the user's \(ids.count) item events name items the model was not trained on; they are left out."
-            )
-        }
-        if known.isEmpty, case .sequence = package.model {
-            throw RecommenderError.emptyHistory(
-                detail: "user '\(user)' has no item event the model knows; retrain after ingesting, or pass --history")
-        }
-        return known
     }
 }

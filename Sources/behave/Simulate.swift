@@ -82,8 +82,8 @@ struct Simulate: ParsableCommand {
     func validate() throws {
         do {
             try config.validate()
-        } catch let error as EventDataError {
-            throw ValidationError(error.localizedDescription)
+        } catch {
+            throw flagError(error)
         }
     }
 

@@ -19,7 +19,7 @@ struct DemoCommandTests {
         arguments: [
             (["--epochs", "0"], "--epochs must be at least 1."),
             (["--users", "10"], "--users must be at least 64."),
-            (["--threads", "0"], "--threads must be at least 1."),
+            (["--threads", "0"], "--threads must be at least 1 (got 0)."),
         ])
     func badFlags(arguments: [String], message: String) {
         #expect {

@@ -33,7 +33,7 @@ struct FeaturesCommandTests {
     func badOptions() {
         for (arguments, fragment) in [
             (["--session-gap", "0"], "--session-gap must be at least 1 minute."),
-            (["--reference-time", "soon"], "--reference-time soon: write an ISO-8601 time"),
+            (["--at", "soon"], "--at soon: write an ISO 8601 time"),
         ] {
             do {
                 _ = try Features.parse(arguments)

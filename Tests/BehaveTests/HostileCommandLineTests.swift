@@ -10,12 +10,12 @@ import Testing
 struct HostileCommandLineTests {
     @Test func negativeNumbersGetARangeErrorNotMissingValue() throws {
         let cases: [(any ParsableCommand.Type, [String], String)] = [
-            (Train.self, ["--hidden", "-1"], "hidden must be between 1 and 1048576 (got -1)"),
-            (Train.self, ["--epochs", "-5"], "epochs must be between 1"),
+            (TrainNextItem.self, ["--hidden", "-1"], "--hidden -1: must be between 1 and 1048576."),
+            (TrainNextItem.self, ["--epochs", "-5"], "--epochs -5: must be between 1"),
             (Recommend.self, ["m", "--history", "a", "-k", "-3"], "-k must be at least 1 (got -3)"),
-            (Train.self, ["--task", "purchase", "--window", "-7d"], "--window -7d: write a positive number"),
+            (TrainPurchase.self, ["--window", "-7d"], "--window -7d: write a positive number"),
             (
-                Train.self, ["--task", "purchase", "--window", "1000000000000d"],
+                TrainPurchase.self, ["--window", "1000000000000d"],
                 "--window 1000000000000d: at most 100 years"
             ),
         ]
@@ -37,11 +37,11 @@ struct HostileCommandLineTests {
         let file = directory.appendingPathComponent("taken").path
         try Data("x".utf8).write(to: URL(fileURLWithPath: file))
         let start = Date()
-        let command = try Train.parse([
+        let command = try TrainNextItem.parse([
             "--store", directory.appendingPathComponent("behavior.db").path, "--out", file, "--epochs", "200",
         ])
         #expect { try command.run() } throws: { error in
-            Train.message(for: error).contains("--out \(file): this is a file, not a folder")
+            TrainNextItem.message(for: error).contains("--out \(file): this is a file, not a folder")
         }
         #expect(Date().timeIntervalSince(start) < 5, "refused before training")
     }
@@ -54,7 +54,7 @@ struct HostileCommandLineTests {
         let depth = FileManager.default.currentDirectoryPath.split(separator: "/").count
         let relative = String(repeating: "../", count: depth) + directory.path.dropFirst()
         let model = directory.appendingPathComponent("model").path
-        try Train.parse(["--store", relative + "/behavior.db", "--model", "pop", "--out", model]).run()
+        try TrainNextItem.parse(["--store", relative + "/behavior.db", "--model", "pop", "--out", model]).run()
         let package = try NextItemPackage.load(from: URL(fileURLWithPath: model))
         #expect(package.manifest.store == directory.appendingPathComponent("behavior.db").standardizedFileURL.path)
         // Moved stores are named, with the way out.
@@ -71,7 +71,7 @@ struct HostileCommandLineTests {
         let directory = try shopDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let model = directory.appendingPathComponent("model").path
-        try Train.parse([
+        try TrainNextItem.parse([
             "--store", directory.appendingPathComponent("behavior.db").path, "--model", "pop", "--out", model,
         ]).run()
         #expect {

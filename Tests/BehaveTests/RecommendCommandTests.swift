@@ -29,11 +29,10 @@ struct RecommendCommandTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         let store = directory.appendingPathComponent("behavior.db").path
         let model = directory.appendingPathComponent("model").path
-        let train = try Train.parse([
+        try TrainNextItem.parse([
             "--store", store, "--model", "sasrec", "--out", model, "--epochs", "2", "--hidden", "8",
-            "--max-length", "6", "--blocks", "1", "--inner-size", "8", "--threads", "1", "--json",
-        ])
-        try train.run()
+            "--max-length", "6", "--blocks", "1", "--feed-forward-size", "8", "--threads", "1", "--json",
+        ]).run()
         for file in ["config.json", "weights.safetensors", "items.json", "metrics.json", "training.log"] {
             #expect(FileManager.default.fileExists(atPath: model + "/" + file), "\(file)")
         }
@@ -52,7 +51,7 @@ struct RecommendCommandTests {
 
         #expect(
             throws: RecommenderError.unknownUser(
-                id: "nobody", detail: "no events in \(store); check the id or pass --history id,id,...")
+                id: "nobody", detail: "no events in \(store)")
         ) {
             let command = try Recommend.parse([model, "--user", "nobody"])
             try command.run()
@@ -88,25 +87,18 @@ struct RecommendCommandTests {
         #expect { try Recommend.parse([missing, "--user", "u1", "-k", "0"]) } throws: { error in
             Recommend.message(for: error).contains("-k must be at least 1")
         }
-        #expect { try Train.parse(["--task", "forecast"]) } throws: { error in
-            Train.message(for: error).contains("next-item")
-        }
-        #expect { try Train.parse(["--model", "bert"]) } throws: { error in
-            Train.message(for: error).contains("--model")
-        }
-        #expect { try Train.parse(["--heads", "7"]) } throws: { error in
-            Train.message(for: error).contains("heads")
-        }
+        #expect(parseFailure(["train", "forecast"])?.contains("Unexpected argument 'forecast'") == true)
+        #expect(parseFailure(["train", "next-item", "--model", "bert"])?.contains("--model") == true)
+        #expect(
+            parseFailure(["train", "next-item", "--heads", "7"])?.contains(
+                "--heads 7: must be at least 1 and a divisor of hidden (50)") == true)
         let config = directory.appendingPathComponent("bad.yaml").path
         try "epochs: 3\nbogus: 1\n".write(toFile: config, atomically: true, encoding: .utf8)
-        #expect { try Train.parse(["--config", config]) } throws: { error in
-            Train.message(for: error).contains("bogus")
-        }
+        #expect(parseFailure(["train", "next-item", "--config", config])?.contains("bogus") == true)
         #expect {
-            let command = try Train.parse(["--store", directory.appendingPathComponent("none.db").path])
-            try command.run()
+            try TrainNextItem.parse(["--store", directory.appendingPathComponent("none.db").path]).run()
         } throws: { error in
-            Train.message(for: error).contains("No event store")
+            TrainNextItem.message(for: error).contains("No event store")
         }
     }
 }

@@ -8,8 +8,8 @@ struct SimulateCommandTests {
     @Test("bad options name the flag and the valid range")
     func badOptions() {
         for (arguments, message) in [
-            (["--users", "0"], "--users: must be at least 1 (got 0)."),
-            (["--bot-fraction", "2"], "--bot-fraction: must be between 0 and 1 (got 2.0)."),
+            (["--users", "0"], "--users 0: must be at least 1."),
+            (["--bot-fraction", "2"], "--bot-fraction 2.0: must be between 0.0 and 1.0."),
         ] {
             #expect(throws: (any Error).self) { try Simulate.parse(arguments) }
             do {

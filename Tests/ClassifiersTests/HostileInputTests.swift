@@ -114,7 +114,8 @@ import Testing
             to: directory)
         let url = directory.appendingPathComponent("config.json")
         for (widths, fragment) in [
-            ("[1000000000]", "--layers must be up to 64 widths"), ("[1000000, 16]", "expects [1000000]"),
+            ("[1000000000]", "hidden-layers is 1000000000; it must be up to 64 widths"),
+            ("[1000000, 16]", "expects [1000000]"),
         ] {
             let text = try String(contentsOf: url, encoding: .utf8)
             let edited = text.replacingOccurrences(

@@ -129,7 +129,7 @@ func plantedSessions(rows: Int, seed: UInt64 = 3) -> String {
         }
         let twoWords = try scratch.write("c.csv", "x,y\n1,gold\n2,silver\n,\n")
         #expect { try LabelledTable.read(path: twoWords, label: "y") } throws: { error in
-            error.localizedDescription.contains("--positive")
+            error.localizedDescription.contains("name the positive value")
         }
         let table = try LabelledTable.read(path: twoWords, label: "y", positive: "gold")
         #expect(table.labels == [1, 0] && table.rejections.map(\.line) == [4])

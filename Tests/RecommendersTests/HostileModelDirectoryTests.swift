@@ -11,12 +11,19 @@ import Testing
         for kind in NextItemModelKind.allCases {
             for (hidden, blocks, layers) in [(8, 1, 1), (12, 3, 2)] {
                 var config = NextItemConfig.defaults(for: kind)
-                config.hidden = hidden
-                config.heads = 2
-                config.innerSize = hidden + 5
-                config.maxLength = 7
-                config.blocks = blocks
-                config.recurrentLayers = layers
+                switch kind {
+                case .sasrec:
+                    config.architecture = .sasrec(
+                        SASRecConfig(
+                            maxLength: 7, hidden: hidden, blocks: blocks, heads: 2, feedForwardSize: hidden + 5,
+                            dropout: 0.1))
+                case .gru4rec:
+                    config.architecture = .gru4rec(
+                        GRU4RecConfig(maxLength: 7, hidden: hidden, stateSize: hidden + 5, layers: layers, dropout: 0.1)
+                    )
+                case .pop:
+                    break
+                }
                 let model = NextItemModel.make(config, itemCount: 13, trainingSequences: [[1, 2, 3]])
                 #expect(
                     NextItemModel.parameterShapes(config, itemCount: 13) == ParameterShapes(of: model.layer), "\(kind)")
@@ -36,10 +43,10 @@ import Testing
 
     @Test(.timeLimit(.minutes(1))) func absurdSizesInConfigJSONAreRefusedBeforeAllocating() throws {
         for (key, value, fragment) in [
-            ("hidden", 1_000_000_000, "hidden must be between 1 and 1048576"),
+            ("hidden", 1_000_000_000, "hidden is 1000000000; it must be between 1 and 1048576"),
             ("max-length", 1 << 20, "\"positions.weight\" has shape [12, 16] but the model expects [1048576, 16]"),
             (
-                "inner-size", 1 << 20,
+                "feed-forward-size", 1 << 20,
                 "\"blocks.0.feedForward.inner.bias\" has shape [16] but the model expects [1048576]"
             ),
             ("blocks", 1_000, "no tensor named \"blocks.1.attention.inputBias\""),

@@ -53,8 +53,7 @@ import Testing
                 LeaveOneOutUser(user: 1, train: [5], validation: nil, test: nil),
             ],
             items: Vocabulary(externalIDs: (0..<6).map { "i\($0)" }), userIDs: Vocabulary(externalIDs: ["a", "b"]))
-        var config = NextItemConfig.defaults(for: .sasrec)
-        config.maxLength = 2
+        var config = try NextItemConfig.defaults(for: .sasrec).applying(settings: ["max-length": 2])
         config.slidingWindows = true
         let windows = try NextItemTrainer(config: config, data: data).trainingRows()
         #expect(windows.map(\.items) == [[2, 3, 4], [0, 1, 2]])
@@ -91,11 +90,18 @@ struct RandomGeneratorBox {
 @Suite(.serialized) struct NextItemTrainingTests {
     static func smallConfig(_ kind: NextItemModelKind) -> NextItemConfig {
         var config = NextItemConfig.defaults(for: kind)
-        config.maxLength = 12
-        config.hidden = 16
-        config.innerSize = kind == .sasrec ? 16 : 32
-        config.blocks = 1
-        config.dropout = 0.1
+        switch kind {
+        case .sasrec:
+            config.architecture = .sasrec(
+                SASRecConfig(maxLength: 12, hidden: 16, blocks: 1, heads: 1, feedForwardSize: 16, dropout: 0.1))
+        case .gru4rec:
+            config.architecture = .gru4rec(
+                GRU4RecConfig(maxLength: 12, hidden: 16, stateSize: 32, layers: 1, dropout: 0.1))
+        case .pop:
+            break
+        }
+        config.loss = kind == .sasrec ? .bce : .ce
+        config.minimumImprovement = 0
         config.learningRate = 0.01
         config.batchSize = 32
         config.epochs = 12

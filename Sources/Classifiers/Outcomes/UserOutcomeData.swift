@@ -1,3 +1,4 @@
+import Configuration
 import EventData
 import Foundation
 
@@ -33,16 +34,17 @@ public struct UserOutcomeData: Sendable {
     ///   - cutoff: The prediction time; by default the store's last event minus the window, so
     ///     every window is fully observed. A given one must fall between the first and the last
     ///     event.
-    /// - Throws: ``ClassifierError/invalidConfig(key:detail:)`` for a window out of range;
+    /// - Throws: ``ClassifierError/invalidParameter(_:)`` for a window out of range;
     ///   ``ClassifierError/badData(path:detail:)`` when the store is empty, the cut-off leaves no
     ///   history or no window, or the labels have one class; store errors.
     public static func load(
         from store: any EventStore, task: OutcomeTask, window: Duration, cutoff: Int64? = nil
     ) throws -> UserOutcomeData {
         guard window > .zero, window <= Self.longestWindow else {
-            throw ClassifierError.invalidConfig(
-                key: "window",
-                detail: "must be positive and at most 100 years (got \(window.components.seconds / 86_400) days)")
+            throw ClassifierError.invalidParameter(
+                InvalidParameter(
+                    "window", value: "\(window.components.seconds / 86_400) days",
+                    allowed: "positive and at most 100 years"))
         }
         let description = try store.describe()
         let milliseconds = window.components.seconds * 1_000 + window.components.attoseconds / 1_000_000_000_000_000
@@ -83,7 +85,7 @@ public struct UserOutcomeData: Sendable {
             throw ClassifierError.badData(
                 path: store.location,
                 detail:
-                    "all \(examples.count) users have the same \(task.rawValue) label in the window; try another --window or --cutoff"
+                    "all \(examples.count) users have the same \(task.rawValue) label in the window; try another window or cut-off"
             )
         }
         let types = UserFeatureExtractor.conventionalOrder(

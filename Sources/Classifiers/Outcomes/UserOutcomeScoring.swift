@@ -25,8 +25,7 @@ extension UserOutcomeClassifier {
     ///   unreadable or corrupted, or a directory of another task.
     public static func load(from directory: URL) throws(ClassifierError) -> UserOutcomeClassifier {
         let manifest = try readClassifierManifest(
-            OutcomeManifest.self, from: directory, trainCommand: "behave train --task purchase",
-            writtenBy: "behave train --task purchase|churn")
+            OutcomeManifest.self, from: directory, kind: "purchase or churn model")
         let configPath = directory.appendingPathComponent(Checkpoint.configFileName).path
         guard OutcomeTask(rawValue: manifest.task) != nil else {
             throw .badModel(
@@ -132,7 +131,7 @@ extension UserOutcomeClassifier {
         let at = referenceTime ?? last
         guard at >= first else {
             throw ClassifierError.badData(
-                path: store.location, detail: "no event at or before the scoring time; pick a later --at")
+                path: store.location, detail: "no event at or before the scoring time; pick a later scoring time")
         }
         let file = try outputFile(output)
         let items = try store.itemIDs()

@@ -1,3 +1,4 @@
+import Configuration
 import Foundation
 
 /// What the behaviour simulator generates: population, catalogue, time window and the planted
@@ -78,55 +79,39 @@ public struct SimulationConfig: Sendable, Codable, Equatable {
 
     /// Checks that the configuration can work.
     ///
-    /// - Throws: ``EventDataError/invalidOption(name:detail:)`` naming the `behave simulate`
-    ///   flag that sets the offending field (`--users`, `--bot-fraction`, ...) and the valid range.
-    public func validate() throws {
-        func fail(_ name: String, _ detail: String) -> EventDataError {
-            EventDataError.invalidOption(name: name, detail: detail)
-        }
-        if targetEvents == nil {
-            guard users >= 1 else { throw fail("--users", "must be at least 1 (got \(users)).") }
-        }
+    /// - Throws: ``InvalidParameter`` naming the offending setting by its key (`users`,
+    ///   `bot-fraction`, ...; `behave simulate` uses them as flags), its value and the valid range.
+    public func validate() throws(InvalidParameter) {
         if let target = targetEvents {
-            guard target >= 1 else { throw fail("--events", "must be at least 1 (got \(target)).") }
+            try InvalidParameter.require(target >= 1, "events", target, allowed: "at least 1")
+        } else {
+            try InvalidParameter.require(users >= 1, "users", users, allowed: "at least 1")
         }
-        guard (1...64).contains(successorsPerItem) else {
-            throw fail("--successors", "must be between 1 and 64 (got \(successorsPerItem)).")
-        }
-        guard items > successorsPerItem, items <= 100_000_000 else {
-            throw fail(
-                "--items",
-                "must be between \(successorsPerItem + 1) (one more than the successors per item) "
-                    + "and 100000000 (got \(items)).")
-        }
-        guard (1...items).contains(categories), categories <= 100_000 else {
-            throw fail(
-                "--categories", "must be between 1 and the number of items, at most 100000 (got \(categories)).")
-        }
-        guard (1...36_500).contains(days) else {
-            throw fail("--days", "must be between 1 and 36500 (got \(days)).")
-        }
+        try InvalidParameter.require("successors", successorsPerItem, in: 1...64)
+        try InvalidParameter.require(
+            items > successorsPerItem && items <= 100_000_000, "items", items,
+            allowed: "between \(successorsPerItem + 1) (one more than the successors per item) and 100000000")
+        try InvalidParameter.require(
+            (1...items).contains(categories) && categories <= 100_000, "categories", categories,
+            allowed: "between 1 and the number of items, at most 100000")
+        try InvalidParameter.require("days", days, in: 1...36_500)
         let startSeconds = start.timeIntervalSince1970
-        guard startSeconds.isFinite, (0...253_402_300_799).contains(startSeconds) else {
-            throw fail("--start", "must be a date between 1970-01-01 and 9999-12-31 UTC.")
-        }
-        guard (1...1_000).contains(segments) else {
-            throw fail("--segments", "must be between 1 and 1000 (got \(segments)).")
-        }
+        try InvalidParameter.require(
+            startSeconds.isFinite && (0...253_402_300_799).contains(startSeconds), "start", start,
+            allowed: "a date between 1970-01-01 and 9999-12-31 UTC")
+        try InvalidParameter.require("segments", segments, in: 1...1_000)
         for (name, value) in [
-            ("--bot-fraction", botFraction), ("--fraud-fraction", fraudFraction), ("--churn-fraction", churnFraction),
-            ("--transition-probability", transitionProbability),
+            ("bot-fraction", botFraction), ("fraud-fraction", fraudFraction), ("churn-fraction", churnFraction),
+            ("transition-probability", transitionProbability),
         ] {
-            guard (0...1).contains(value) else { throw fail(name, "must be between 0 and 1 (got \(value)).") }
+            try InvalidParameter.require(name, value, in: 0...1)
         }
         let roles = botFraction + fraudFraction + churnFraction
-        guard roles <= 1 else {
-            throw fail(
-                "--bot-fraction",
-                "with --fraud-fraction and --churn-fraction adds up to \(roles); the three must add up to at most 1.")
-        }
-        guard popularityExponent.isFinite, (0...10).contains(popularityExponent) else {
-            throw fail("--popularity-exponent", "must be between 0 and 10 (got \(popularityExponent)).")
-        }
+        try InvalidParameter.require(
+            roles <= 1, "bot-fraction", "\(botFraction) (with fraud-fraction and churn-fraction: \(roles))",
+            allowed: "at most 1 together with fraud-fraction and churn-fraction")
+        try InvalidParameter.require(
+            popularityExponent.isFinite && (0...10).contains(popularityExponent), "popularity-exponent",
+            popularityExponent, allowed: "between 0 and 10")
     }
 }

@@ -75,14 +75,14 @@ public struct PlausibilityChecks: Sendable, Hashable, Codable {
             return (
                 RejectionKind.implausibleTime,
                 "timestamp \(Self.format(event.timestamp)) is before \(Self.format(earliest)), the earliest plausible "
-                    + "time; fix the time or its unit, or widen the range with --time-range"
+                    + "time; fix the time or its unit, or widen the time range"
             )
         }
         if let latest, event.timestamp >= latest {
             return (
                 RejectionKind.implausibleTime,
                 "timestamp \(Self.format(event.timestamp)) is not before \(Self.format(latest)), the end of the "
-                    + "plausible times; fix the time or its unit, or widen the range with --time-range"
+                    + "plausible times; fix the time or its unit, or widen the time range"
             )
         }
         if let value = event.value {
@@ -93,7 +93,7 @@ public struct PlausibilityChecks: Sendable, Hashable, Codable {
                 return (
                     RejectionKind.implausibleValue,
                     "value \(value) is negative, usually a sign error or a wrong column; fix it, or keep "
-                        + "negative values (refunds) with --allow-negative-values"
+                        + "negative values (refunds) by allowing them"
                 )
             }
         }

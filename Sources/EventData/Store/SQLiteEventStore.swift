@@ -58,7 +58,7 @@ public final class SQLiteEventStore: EventStore, Sendable {
                 guard applied?.isEmpty == false else {
                     throw EventDataError.store(
                         path: path,
-                        detail: "holds no events yet; ingest some first (`behave ingest FILE --store \(path)`)")
+                        detail: "holds no events yet; ingest events into it first")
                 }
                 try Self.upgrade(path: path, pending: pending)
             }
@@ -123,7 +123,7 @@ public final class SQLiteEventStore: EventStore, Sendable {
                     detail:
                         "was written by an older BehaviorKit and needs a schema upgrade (\(pending.joined(separator: ", "))) "
                         + "before it can be read, which needs write access, but it is read-only; make it writable "
-                        + "for one `behave describe --store \(path)`, or ask its owner to run it")
+                        + "for one read (any command that opens it), or ask its owner to open it once")
             }
             throw storeError(error, path: path)
         }
@@ -134,7 +134,7 @@ public final class SQLiteEventStore: EventStore, Sendable {
         EventDataError.store(
             path: path,
             detail: "was written by a newer version of BehaviorKit (its schema has migrations this build "
-                + "does not know); upgrade behave, or pass another --store path")
+                + "does not know); upgrade behave, or use another store path")
     }
 
     private init(queue: DatabaseQueue, location: String) throws {
@@ -308,25 +308,25 @@ public final class SQLiteEventStore: EventStore, Sendable {
         let detail: String
         switch error.resultCode {
         case .SQLITE_NOTADB:
-            detail = "is not an SQLite database; pass another --store path, or move this file away"
+            detail = "is not an SQLite database; use another store path, or move this file away"
         case .SQLITE_CANTOPEN:
             detail =
-                "cannot be opened or created (missing directory or no permission); pass a --store path in a "
+                "cannot be opened or created (missing directory or no permission); use a store path in a "
                 + "writable directory"
         case .SQLITE_READONLY, .SQLITE_PERM, .SQLITE_AUTH:
-            detail = "is read-only; fix its permissions or pass a --store path in a writable directory"
+            detail = "is read-only; fix its permissions or use a store path in a writable directory"
         case .SQLITE_BUSY, .SQLITE_LOCKED:
             detail = "is in use by another process; wait for it to finish and retry"
         case .SQLITE_FULL:
-            detail = "the disk is full; free some space or pass a --store path on another disk"
+            detail = "the disk is full; free some space or use a store path on another disk"
         case .SQLITE_CORRUPT:
-            detail = "is damaged (\(error.message ?? "corrupt")); ingest the sources again into a new --store path"
+            detail = "is damaged (\(error.message ?? "corrupt")); ingest the sources again into a new store"
         case .SQLITE_IOERR:
-            detail = "input/output error (\(error.message ?? "I/O")); check the disk, or pass another --store path"
+            detail = "input/output error (\(error.message ?? "I/O")); check the disk, or use another store path"
         default:
             detail =
                 "SQLite error \(error.resultCode.rawValue): \(error.message ?? "unknown"); if it persists, "
-                + "ingest the sources again into a new --store path"
+                + "ingest the sources again into a new store"
         }
         return EventDataError.store(path: path, detail: detail)
     }

@@ -18,7 +18,7 @@ enum StoreFile {
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             guard !mustExist else {
                 throw EventDataError.store(
-                    path: path, detail: "does not exist; ingest events first (`behave ingest FILE --store \(path)`)")
+                    path: path, detail: "does not exist; ingest events into it first")
             }
             return nil
         }
@@ -27,7 +27,7 @@ enum StoreFile {
         }
         guard let handle = FileHandle(forReadingAtPath: path) else {
             throw EventDataError.store(
-                path: path, detail: "cannot be read (no permission); fix its permissions or pass another --store path")
+                path: path, detail: "cannot be read (no permission); fix its permissions or use another store path")
         }
         let header = (try? handle.read(upToCount: sqliteHeader.count)) ?? nil
         try? handle.close()
@@ -35,7 +35,7 @@ enum StoreFile {
         guard Array(header) == sqliteHeader else {
             throw EventDataError.store(
                 path: path,
-                detail: "is not an SQLite database (it was left unchanged); pass another --store path, or move "
+                detail: "is not an SQLite database (it was left unchanged); use another store path, or move "
                     + "this file away")
         }
         return try readMigrations(path: path)
@@ -62,7 +62,7 @@ enum StoreFile {
             throw EventDataError.store(
                 path: path,
                 detail: "is an SQLite database but not a BehaviorKit event store (its tables: \(listed)); it was "
-                    + "left unchanged; pass another --store path")
+                    + "left unchanged; use another store path")
         }
         return migrations
     }

@@ -15,20 +15,20 @@ public enum NextItemModel {
         _ config: NextItemConfig, itemCount: Int, trainingSequences: [[Int]] = []
     ) -> NextItemModel {
         var rng = RandomGenerator(seed: config.seed)
-        switch config.model {
-        case .sasrec:
+        switch config.architecture {
+        case .sasrec(let sasrec):
             return .sequence(
                 SASRec(
-                    itemCount: itemCount, dimension: config.hidden, maxLength: config.maxLength,
-                    blocks: config.blocks, heads: config.heads, innerSize: config.innerSize,
-                    dropout: config.dropout, generator: &rng))
-        case .gru4rec:
+                    itemCount: itemCount, dimension: sasrec.hidden, maxLength: sasrec.maxLength,
+                    blocks: sasrec.blocks, heads: sasrec.heads, innerSize: sasrec.feedForwardSize,
+                    dropout: sasrec.dropout, generator: &rng))
+        case .gru4rec(let gru4rec):
             return .sequence(
                 GRU4Rec(
-                    itemCount: itemCount, dimension: config.hidden, hiddenSize: config.innerSize,
-                    layers: config.recurrentLayers, maxLength: config.maxLength, dropout: config.dropout,
+                    itemCount: itemCount, dimension: gru4rec.hidden, hiddenSize: gru4rec.stateSize,
+                    layers: gru4rec.layers, maxLength: gru4rec.maxLength, dropout: gru4rec.dropout,
                     generator: &rng))
-        case .pop:
+        case .popularity:
             return .popularity(PopularityModel(sequences: trainingSequences, itemCount: itemCount))
         }
     }
@@ -37,16 +37,15 @@ public enum NextItemModel {
     /// what a model directory's weights must hold before a model is built from its
     /// `config.json`.
     public static func parameterShapes(_ config: NextItemConfig, itemCount: Int) -> ParameterShapes {
-        switch config.model {
-        case .sasrec:
+        switch config.architecture {
+        case .sasrec(let sasrec):
             return SASRec.parameterShapes(
-                itemCount: itemCount, dimension: config.hidden, maxLength: config.maxLength, blocks: config.blocks,
-                innerSize: config.innerSize)
-        case .gru4rec:
+                itemCount: itemCount, dimension: sasrec.hidden, maxLength: sasrec.maxLength, blocks: sasrec.blocks,
+                innerSize: sasrec.feedForwardSize)
+        case .gru4rec(let gru4rec):
             return GRU4Rec.parameterShapes(
-                itemCount: itemCount, dimension: config.hidden, hiddenSize: config.innerSize,
-                layers: config.recurrentLayers)
-        case .pop:
+                itemCount: itemCount, dimension: gru4rec.hidden, hiddenSize: gru4rec.stateSize, layers: gru4rec.layers)
+        case .popularity:
             return ParameterShapes(["counts": [itemCount]])
         }
     }

@@ -1,3 +1,4 @@
+import Configuration
 import Datasets
 import Evaluation
 import EventData
@@ -65,10 +66,14 @@ public final class NextItemTrainer {
     public let data: NextItemData
     private let evaluation: NextItemEvaluation
 
-    /// - Throws: ``RecommenderError/invalidConfig(key:detail:)`` for a bad configuration, or
+    /// - Throws: ``RecommenderError/invalidParameter(_:)`` for a bad configuration, or
     ///   ``RecommenderError/notEnoughData(detail:)`` when no user has two items to learn from.
     public init(config: NextItemConfig, data: NextItemData) throws(RecommenderError) {
-        try config.validate()
+        do {
+            try config.validate()
+        } catch {
+            throw .invalidParameter(error)
+        }
         if config.model != .pop, !data.users.contains(where: { $0.train.count >= 2 }) {
             throw .notEnoughData(
                 detail: "no user has two training items in a row to learn a next item from "

@@ -1,3 +1,4 @@
+import Configuration
 import Foundation
 import Testing
 
@@ -433,26 +434,26 @@ struct BehaviorSimulatorTests {
     // MARK: - Configuration
 
     @Test(
-        "invalid configurations name the flag to fix",
+        "invalid configurations name the setting to fix",
         arguments: [
-            (SimulationConfig(users: 0), "--users"),
-            (SimulationConfig(targetEvents: 0), "--events"),
-            (SimulationConfig(items: 3), "--items"),
-            (SimulationConfig(items: 10, categories: 11), "--categories"),
-            (SimulationConfig(days: 0), "--days"),
-            (SimulationConfig(botFraction: 1.5), "--bot-fraction"),
-            (SimulationConfig(botFraction: 0.5, fraudFraction: 0.3, churnFraction: 0.3), "--bot-fraction"),
-            (SimulationConfig(churnFraction: .nan), "--churn-fraction"),
-            (SimulationConfig(segments: 0), "--segments"),
-            (SimulationConfig(transitionProbability: -0.1), "--transition-probability"),
-            (SimulationConfig(start: Date(timeIntervalSince1970: -10)), "--start"),
+            (SimulationConfig(users: 0), "users"),
+            (SimulationConfig(targetEvents: 0), "events"),
+            (SimulationConfig(items: 3), "items"),
+            (SimulationConfig(items: 10, categories: 11), "categories"),
+            (SimulationConfig(days: 0), "days"),
+            (SimulationConfig(botFraction: 1.5), "bot-fraction"),
+            (SimulationConfig(botFraction: 0.5, fraudFraction: 0.3, churnFraction: 0.3), "bot-fraction"),
+            (SimulationConfig(churnFraction: .nan), "churn-fraction"),
+            (SimulationConfig(segments: 0), "segments"),
+            (SimulationConfig(transitionProbability: -0.1), "transition-probability"),
+            (SimulationConfig(start: Date(timeIntervalSince1970: -10)), "start"),
         ])
-    func invalidConfiguration(config: SimulationConfig, flag: String) {
+    func invalidConfiguration(config: SimulationConfig, parameter: String) {
         #expect {
             try BehaviorSimulator(config: config)
         } throws: { error in
-            guard case .invalidOption(let name, _) = error as? EventDataError else { return false }
-            return name == flag && error.localizedDescription.hasPrefix(flag)
+            guard let problem = error as? InvalidParameter else { return false }
+            return problem.parameter == parameter && error.localizedDescription.hasPrefix(parameter + " is ")
         }
     }
 

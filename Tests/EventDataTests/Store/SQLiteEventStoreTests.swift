@@ -398,7 +398,8 @@ struct SQLiteEventStoreTests {
             _ = try SQLiteEventStore(path: path)
         } throws: { error in
             guard case .store(let errorPath, let detail) = error as? EventDataError else { return false }
-            return errorPath == path && detail.contains("not an SQLite database") && detail.contains("--store")
+            return errorPath == path && detail.contains("not an SQLite database")
+                && detail.contains("another store path")
         }
     }
 

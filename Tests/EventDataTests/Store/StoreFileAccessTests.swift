@@ -129,7 +129,7 @@ struct StoreFileAccessTests {
                 _ = try SQLiteEventStore(path: path, access: .readOnly)
             } throws: { error in
                 guard case .store(_, let detail) = error as? EventDataError else { return false }
-                return detail.contains(fragment) && detail.contains("behave ingest FILE --store \(path)")
+                return detail.contains(fragment) && detail.contains("ingest events into it first")
             }
         }
         #expect(!FileManager.default.fileExists(atPath: missing))

@@ -1,0 +1,78 @@
+import ArgumentParser
+import Configuration
+import Foundation
+import TensorEngine
+
+/// `--threads`, the same in every command that multiplies matrices.
+struct ThreadOptions: ParsableArguments {
+    @Option(parsing: .unconditional, help: "Threads for matrix products.")
+    var threads: Int = 2
+
+    func validate() throws {
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1 (got \(threads)).") }
+    }
+
+    /// Sets the engine's thread count.
+    func apply() {
+        Engine.threadCount = threads
+    }
+}
+
+/// The flags of the shared training loop, for every model that trains. Only the flags given
+/// override the model's defaults; each one is a configuration key of the same name.
+struct TrainingOptions: ParsableArguments {
+    @Option(parsing: .unconditional, help: "The most passes over the training data.")
+    var epochs: Int?
+    @Option(parsing: .unconditional, help: "Training examples per step.")
+    var batchSize: Int?
+    @Option(parsing: .unconditional, help: "Adam's learning rate.")
+    var learningRate: Double?
+    @Option(parsing: .unconditional, help: "L2 penalty on the weights.")
+    var weightDecay: Double?
+    @Option(parsing: .unconditional, help: "Dropout probability.")
+    var dropout: Double?
+    @Option(
+        parsing: .unconditional,
+        help: "Stop after this many validations without a sufficient gain; 0 never stops early.")
+    var patience: Int?
+    @Option(
+        parsing: .unconditional,
+        help: "The relative validation gain that counts as progress for --patience (0.01: 1%; 0: any gain).")
+    var minimumImprovement: Double?
+    @Option(parsing: .unconditional, help: "Stop after this many seconds of training steps.")
+    var timeBudget: Double?
+    @Option(parsing: .unconditional, help: "Seeds the split, initial weights, shuffling and dropout.")
+    var seed: Int?
+
+    /// The given flags by configuration key.
+    var settings: [String: Any] {
+        var settings: [String: Any] = [:]
+        settings["epochs"] = epochs
+        settings["batch-size"] = batchSize
+        settings["learning-rate"] = learningRate
+        settings["weight-decay"] = weightDecay
+        settings["dropout"] = dropout
+        settings["patience"] = patience
+        settings["minimum-improvement"] = minimumImprovement
+        settings["time-budget"] = timeBudget
+        settings["seed"] = seed
+        return settings
+    }
+}
+
+/// A library's complaint about a setting, in the command line's words: the key is the flag.
+func flagError(_ problem: InvalidParameter) -> ValidationError {
+    ValidationError("--\(problem.parameter) \(problem.value): must be \(problem.allowed).")
+}
+
+/// Milliseconds since 1970 of an ISO 8601 date or time given to `option`.
+func parseISOTime(_ text: String, option: String) throws -> Int64 {
+    let formatter = ISO8601DateFormatter()
+    formatter.formatOptions = [.withInternetDateTime]
+    let day = ISO8601DateFormatter()
+    day.formatOptions = [.withFullDate]
+    guard let date = formatter.date(from: text) ?? day.date(from: text) else {
+        throw ValidationError("\(option) \(text): write an ISO 8601 time like 2024-03-01 or 2024-03-01T12:00:00Z.")
+    }
+    return Int64((date.timeIntervalSince1970 * 1_000).rounded())
+}
