@@ -13,6 +13,14 @@ public protocol EventSource {
     ///   through `body` as ``SourceRow/rejected(_:)`` instead. Errors thrown by `body` are
     ///   rethrown as they are.
     func forEachRow(_ body: (SourceRow) throws -> Void) throws
+
+    /// Whether the events' timestamps only order each user's events (a list of user-item pairs
+    /// without times gets positions 0, 1, 2, ...), so checks on plausible times do not apply.
+    var timesAreOrderOnly: Bool { get }
+}
+
+extension EventSource {
+    public var timesAreOrderOnly: Bool { false }
 }
 
 /// One input row: an event, or the reason it could not become one.

@@ -229,6 +229,7 @@ private struct ReportingSource: EventSource {
     let report: (ReadProgress) -> Void
 
     var name: String { reader.name }
+    var timesAreOrderOnly: Bool { reader.timesAreOrderOnly }
 
     func forEachRow(_ body: (SourceRow) throws -> Void) throws {
         try reader.forEachRow(progress: report, body)

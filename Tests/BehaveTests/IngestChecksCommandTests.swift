@@ -62,6 +62,18 @@ struct IngestChecksCommandTests {
         #expect(narrow.rejectsByKind == ["implausible_time": 1, "implausible_value": 1])
     }
 
+    @Test("a user-item list without times ingests: its positions are an order, not times to check")
+    func userItemListsPassTheTimeChecks() throws {
+        let folder = try Folder()
+        try "1 10\n1 11\n2 10\n2 12\n1 13\n".write(toFile: folder.path("pairs.txt"), atomically: true, encoding: .utf8)
+        try Ingest.parse([
+            folder.path("pairs.txt"), "--format", "user-item", "--store", folder.path("pairs.db"), "--json",
+        ])
+        .run()
+        let stored = try SQLiteEventStore(path: folder.path("pairs.db")).describe()
+        #expect(stored.events == 5 && stored.rejects == 0)
+    }
+
     @Test("bad --time-range values name the flag and the form to use")
     func badTimeRange() {
         for (value, fragment) in [

@@ -49,6 +49,12 @@ public struct EventFileReader: EventSource, Sendable {
     /// The path, for summaries and reject records.
     public var name: String { path }
 
+    /// True for user-item lists: their events' times are positions in each user's list.
+    public var timesAreOrderOnly: Bool {
+        if case .userItem = layout { return true }
+        return false
+    }
+
     /// Bytes read from the file at a time.
     var chunkSize = ByteWindow.defaultChunkSize
     /// The longest line (JSON Lines, user-item) or record (delimited text) read; a longer

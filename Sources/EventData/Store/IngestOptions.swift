@@ -58,6 +58,14 @@ public struct PlausibilityChecks: Sendable, Hashable, Codable {
     /// Times from 1990-01-01 to 2100-01-01, no negative values.
     public static let standard = PlausibilityChecks()
 
+    /// These checks without the time range (for sources whose times are only an order).
+    public var ignoringTimes: PlausibilityChecks {
+        var checks = self
+        checks.earliest = nil
+        checks.latest = nil
+        return checks
+    }
+
     /// Checks with the given bounds; by default the standard ones.
     public init(
         earliest: Int64? = PlausibilityChecks.standardEarliest, latest: Int64? = PlausibilityChecks.standardLatest,

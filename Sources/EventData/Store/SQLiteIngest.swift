@@ -51,7 +51,10 @@ extension SQLiteEventStore {
         let sourceName = source.name
         let dictionaries = try access { try queue.write { db in try IngestDictionaries(db, sourceName: sourceName) } }
         let sourceID = dictionaries.sourceID
-        var builder = IngestBatchBuilder(consume dictionaries, options: options)
+        var checked = options
+        // Positions standing in for times are not times: only their order means anything.
+        if source.timesAreOrderOnly { checked.plausibility = options.plausibility?.ignoringTimes }
+        var builder = IngestBatchBuilder(consume dictionaries, options: checked)
         let channel = IngestChannel(capacity: 1, location: location)
         // `unowned`: this function waits for the writer on every path, so the queue outlives
         // it, and the finished thread (released a little later) does not keep the database
