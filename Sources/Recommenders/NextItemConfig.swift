@@ -38,8 +38,9 @@ public enum NextItemPreset: String, Sendable, Codable, CaseIterable {
 
 /// SASRec's architecture (pmixer/SASRec.pytorch's layout).
 public struct SASRecConfig: Sendable, Codable, Equatable {
-    /// The longest history read; longer ones keep their most recent items.
-    public var maxLength: Int
+    /// The longest history read; longer ones keep their most recent items. Nil fits it to the
+    /// data when training starts (see ``NextItemConfig/fitted(to:)``).
+    public var maxLength: Int?
     /// The width of item embeddings, of every block and of the output.
     public var hidden: Int
     /// Self-attention blocks.
@@ -55,7 +56,15 @@ public struct SASRecConfig: Sendable, Codable, Equatable {
     public static let paper = SASRecConfig(
         maxLength: 200, hidden: 50, blocks: 2, heads: 1, feedForwardSize: nil, dropout: 0.2)
 
-    public init(maxLength: Int, hidden: Int, blocks: Int, heads: Int, feedForwardSize: Int?, dropout: Float) {
+    /// The paper's architecture with the length fitted to the data: 200 on MovieLens, 50 on
+    /// Amazon-like logs of short histories (the lengths the paper chose for each).
+    public static let fittedPaper = SASRecConfig(
+        maxLength: nil, hidden: 50, blocks: 2, heads: 1, feedForwardSize: nil, dropout: 0.2)
+
+    /// The longest length a fitted configuration takes (the paper's for MovieLens).
+    public static let longestFittedLength = 200
+
+    public init(maxLength: Int?, hidden: Int, blocks: Int, heads: Int, feedForwardSize: Int?, dropout: Float) {
         self.maxLength = maxLength
         self.hidden = hidden
         self.blocks = blocks
@@ -68,7 +77,9 @@ public struct SASRecConfig: Sendable, Codable, Equatable {
     public static let keys = ["max-length", "hidden", "blocks", "heads", "feed-forward-size", "dropout"]
 
     func validate() throws(InvalidParameter) {
-        try InvalidParameter.require("max-length", maxLength, in: 1...NextItemConfig.maximumSize)
+        if let maxLength {
+            try InvalidParameter.require("max-length", maxLength, in: 1...NextItemConfig.maximumSize)
+        }
         try InvalidParameter.require("hidden", hidden, in: 1...NextItemConfig.maximumSize)
         try InvalidParameter.require("blocks", blocks, in: 1...NextItemConfig.maximumCount)
         try InvalidParameter.require(
@@ -132,10 +143,11 @@ public enum NextItemArchitecture: Sendable, Equatable {
         }
     }
 
-    /// The longest history the model reads (1 for popularity, which reads none).
+    /// The longest history the model reads (1 for popularity, which reads none; for a SASRec
+    /// length not yet fitted to data, the longest it would be fitted to).
     public var maxLength: Int {
         switch self {
-        case .sasrec(let config): return config.maxLength
+        case .sasrec(let config): return config.maxLength ?? SASRecConfig.longestFittedLength
         case .gru4rec(let config): return config.maxLength
         case .popularity: return 1
         }
@@ -218,8 +230,9 @@ public struct NextItemConfig: Sendable, Equatable {
 
     /// The configuration a model trains with unless told otherwise.
     ///
-    /// - ``NextItemPreset/recommended`` (the default): SASRec in the paper's architecture with
-    ///   sampled softmax over 20 negatives, 200 epochs at most, validation every 5 epochs,
+    /// - ``NextItemPreset/recommended`` (the default): SASRec in the paper's architecture, its
+    ///   length fitted to the data (``fitted(to:)``), with sampled softmax over 20 negatives,
+    ///   200 epochs at most, validation every 5 epochs,
     ///   stopping once NDCG@10 gains less than 1% in 10 validations: the best sampled-protocol
     ///   scores measured here, and full-ranking NDCG@10 above RecBole's. GRU4Rec as
     ///   RecBole trains it, with the same early stopping.
@@ -233,7 +246,8 @@ public struct NextItemConfig: Sendable, Equatable {
         switch model {
         case .sasrec:
             return NextItemConfig(
-                architecture: .sasrec(.paper), loss: recommended ? .sampledCE : .bce, negatives: 20,
+                architecture: .sasrec(recommended ? .fittedPaper : .paper), loss: recommended ? .sampledCE : .bce,
+                negatives: 20,
                 learningRate: 0.001, weightDecay: 0, batchSize: 128, epochs: 200, evaluateEvery: 5, patience: 10,
                 minimumImprovement: recommended ? 0.01 : 0, monitor: .sampled, timeBudget: nil,
                 slidingWindows: false, seed: 42)
@@ -249,6 +263,21 @@ public struct NextItemConfig: Sendable, Equatable {
                 epochs: 1, evaluateEvery: 1, patience: 0, minimumImprovement: 0, monitor: .full, timeBudget: nil,
                 slidingWindows: false, seed: 42)
         }
+    }
+
+    /// This configuration with what is left to the data decided: a SASRec length of nil becomes
+    /// the 99th percentile of the users' training history lengths, rounded up to a multiple of
+    /// 10, between 10 and ``SASRecConfig/longestFittedLength``. (MovieLens-100K: 200; the
+    /// SASRec paper's Amazon Video data: 50, as the paper chose by hand.)
+    public func fitted(to data: NextItemData) -> NextItemConfig {
+        guard case .sasrec(var sasrec) = architecture, sasrec.maxLength == nil else { return self }
+        let lengths = data.users.map(\.train.count).sorted()
+        let percentile = lengths.isEmpty ? 0 : lengths[min(lengths.count - 1, lengths.count * 99 / 100)]
+        let rounded = (percentile + 9) / 10 * 10
+        sasrec.maxLength = min(max(rounded, 10), SASRecConfig.longestFittedLength)
+        var config = self
+        config.architecture = .sasrec(sasrec)
+        return config
     }
 
     /// Checks every value.
@@ -428,7 +457,7 @@ extension NextItemConfig: Codable {
         try container.encode(model, forKey: Key("model"))
         switch architecture {
         case .sasrec(let sasrec):
-            try container.encode(sasrec.maxLength, forKey: Key("max-length"))
+            try container.encodeIfPresent(sasrec.maxLength, forKey: Key("max-length"))
             try container.encode(sasrec.hidden, forKey: Key("hidden"))
             try container.encode(sasrec.blocks, forKey: Key("blocks"))
             try container.encode(sasrec.heads, forKey: Key("heads"))

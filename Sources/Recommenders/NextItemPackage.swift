@@ -1,3 +1,4 @@
+import Configuration
 import Evaluation
 import EventData
 import FileIO
@@ -58,11 +59,12 @@ public struct NextItemPackage {
     }
 
     /// The package of a finished training run on `data` from the store at `store` (recorded as
-    /// an absolute path, so the directory still finds it when copied elsewhere on the machine).
-    public init(trained outcome: TrainingOutcome, config: NextItemConfig, data: NextItemData, store: String) {
+    /// an absolute path, so the directory still finds it when copied elsewhere on the machine),
+    /// with the configuration the run trained with.
+    public init(trained outcome: TrainingOutcome, data: NextItemData, store: String) {
         let recorded = store.hasPrefix(":") ? store : URL(fileURLWithPath: store).standardizedFileURL.path
         manifest = NextItemManifest(
-            task: NextItemManifest.task, config: config, itemCount: data.itemCount, store: recorded,
+            task: NextItemManifest.task, config: outcome.config, itemCount: data.itemCount, store: recorded,
             bestEpoch: outcome.bestEpoch, stopReason: outcome.history.stopReason.description,
             trainSeconds: outcome.trainSeconds,
             created: ISO8601DateFormatter().string(from: Date()))
@@ -124,6 +126,9 @@ public struct NextItemPackage {
         }
         do {
             try manifest.config.validate()
+            if case .sasrec(let sasrec) = manifest.config.architecture, sasrec.maxLength == nil {
+                throw InvalidParameter("max-length", value: "missing", allowed: "the length the model was trained with")
+            }
         } catch {
             throw .badModel(
                 path: directory.appendingPathComponent(Checkpoint.configFileName).path,

@@ -79,7 +79,7 @@ struct Quickstart: ParsableCommand {
                 config.timeBudget = timeBudget
             }
             let outcome = try trainReportingProgress(config: config, data: data)
-            let package = NextItemPackage(trained: outcome, config: config, data: data, store: storePath)
+            let package = NextItemPackage(trained: outcome, data: data, store: storePath)
             try package.save(to: folder.appendingPathComponent("models/\(kind.rawValue)"), log: outcome.logLines)
             packages.append(package)
         }

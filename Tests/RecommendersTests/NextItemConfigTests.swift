@@ -1,4 +1,5 @@
 import Configuration
+import EventData
 import Foundation
 import Testing
 
@@ -13,7 +14,7 @@ import Testing
         }
         let recommended = NextItemConfig.defaults(for: .sasrec)
         let paper = NextItemConfig.defaults(for: .sasrec, preset: .paper)
-        #expect(recommended.architecture == .sasrec(.paper) && paper.architecture == .sasrec(.paper))
+        #expect(recommended.architecture == .sasrec(.fittedPaper) && paper.architecture == .sasrec(.paper))
         #expect(recommended.loss == .sampledCE && recommended.negatives == 20 && recommended.minimumImprovement > 0)
         #expect(paper.loss == .bce && paper.minimumImprovement == 0 && paper.epochs == 200)
         #expect(NextItemConfig.defaults(for: .gru4rec).architecture == .gru4rec(.recBole))
@@ -86,5 +87,26 @@ import Testing
                 == .gru4rec(GRU4RecConfig(maxLength: 50, hidden: 64, stateSize: 128, layers: 2, dropout: 0.3)))
         let again = try JSONDecoder().decode(NextItemConfig.self, from: JSONEncoder().encode(decoded))
         #expect(again == decoded)
+    }
+
+    @Test func anUnsetSASRecLengthIsFittedToTheUsersHistories() {
+        func data(lengths: [Int]) -> NextItemData {
+            NextItemData(
+                users: lengths.enumerated().map { user, length in
+                    LeaveOneOutUser(user: user, train: Array(repeating: 0, count: length), validation: nil, test: nil)
+                },
+                items: Vocabulary(externalIDs: ["i0"]),
+                userIDs: Vocabulary(externalIDs: lengths.indices.map { "u\($0)" }))
+        }
+        let config = NextItemConfig.defaults(for: .sasrec)
+        // The 99th percentile of 200 users (lengths 1...200) is 199 -> 200; of short ones, 43 -> 50.
+        #expect(config.fitted(to: data(lengths: Array(1...200))).maxLength == 200)
+        #expect(
+            config.fitted(to: data(lengths: Array(repeating: 5, count: 150) + Array(repeating: 43, count: 50)))
+                .maxLength == 50)
+        #expect(config.fitted(to: data(lengths: [2, 3])).maxLength == 10)
+        #expect(config.fitted(to: data(lengths: Array(repeating: 5_000, count: 10))).maxLength == 200)
+        let set = try? config.applying(settings: ["max-length": 30])
+        #expect(set?.fitted(to: data(lengths: Array(1...200))).maxLength == 30, "a length given is kept")
     }
 }

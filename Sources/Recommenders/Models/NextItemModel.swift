@@ -19,7 +19,7 @@ public enum NextItemModel {
         case .sasrec(let sasrec):
             return .sequence(
                 SASRec(
-                    itemCount: itemCount, dimension: sasrec.hidden, maxLength: sasrec.maxLength,
+                    itemCount: itemCount, dimension: sasrec.hidden, maxLength: config.maxLength,
                     blocks: sasrec.blocks, heads: sasrec.heads, innerSize: sasrec.feedForwardSize,
                     dropout: sasrec.dropout, generator: &rng))
         case .gru4rec(let gru4rec):
@@ -40,7 +40,7 @@ public enum NextItemModel {
         switch config.architecture {
         case .sasrec(let sasrec):
             return SASRec.parameterShapes(
-                itemCount: itemCount, dimension: sasrec.hidden, maxLength: sasrec.maxLength, blocks: sasrec.blocks,
+                itemCount: itemCount, dimension: sasrec.hidden, maxLength: config.maxLength, blocks: sasrec.blocks,
                 innerSize: sasrec.feedForwardSize)
         case .gru4rec(let gru4rec):
             return GRU4Rec.parameterShapes(

@@ -31,6 +31,8 @@ extension EpochRecord where Report == ProtocolReports {
 public struct TrainingOutcome {
     /// The model with the best validation weights loaded, in inference mode.
     public let model: NextItemModel
+    /// The configuration it trained with, fitted to the data (``NextItemConfig/fitted(to:)``).
+    public let config: NextItemConfig
     /// The epochs, the kept epoch, why training stopped and how long it took.
     public let history: TrainingHistory<ProtocolReports>
     /// Metrics of the kept weights by split and protocol (`metrics.test?.full.ndcg(at: 10)`).
@@ -62,6 +64,7 @@ public struct TrainingOutcome {
 /// print(outcome.metrics.test?.full.ndcg(at: 10) ?? 0)
 /// ```
 public final class NextItemTrainer {
+    /// The configuration, fitted to the data (``NextItemConfig/fitted(to:)``).
     public let config: NextItemConfig
     public let data: NextItemData
     private let evaluation: NextItemEvaluation
@@ -79,7 +82,7 @@ public final class NextItemTrainer {
                 detail: "no user has two training items in a row to learn a next item from "
                     + "(users need at least 4 item events: 2 to train, 1 validation, 1 test)")
         }
-        self.config = config
+        self.config = config.fitted(to: data)
         self.data = data
         evaluation = NextItemEvaluation(itemCount: data.itemCount)
     }
@@ -145,7 +148,7 @@ public final class NextItemTrainer {
 
     private func finish(_ model: NextItemModel, history: TrainingHistory<ProtocolReports>) -> TrainingOutcome {
         let metrics = SplitReports(validation: evaluate(model, on: .validation), test: evaluate(model, on: .test))
-        return TrainingOutcome(model: model, history: history, metrics: metrics)
+        return TrainingOutcome(model: model, config: config, history: history, metrics: metrics)
     }
 
     /// A training sequence and the user (index into ``NextItemData/users``) it came from.

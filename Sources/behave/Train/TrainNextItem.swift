@@ -23,9 +23,10 @@ struct TrainNextItem: ParsableCommand {
             gets config.json, weights.safetensors, items.json, metrics.json and training.log.
 
             Without flags SASRec trains with the best setting measured (--preset recommended: \
-            the paper's architecture, sampled softmax over 20 negatives, early stopping once \
-            validation NDCG@10 gains less than 1% in 10 validations); --preset paper gives the \
-            paper's own (BCE with one negative, 200 epochs). Every key of a --config YAML file is \
+            the paper's architecture with the history length fitted to the data, sampled softmax \
+            over 20 negatives, early stopping once validation NDCG@10 gains less than 1% in 10 \
+            validations); --preset paper gives the paper's own (length 200, BCE with one \
+            negative, 200 epochs). Every key of a --config YAML file is \
             also a flag; flags win over the file, the file over the preset.
 
             Examples:
@@ -70,7 +71,10 @@ struct TrainNextItem: ParsableCommand {
         help: "Cut long histories into windows so that every position trains (default: on for GRU4Rec).")
     var slidingWindows: Bool?
 
-    @Option(parsing: .unconditional, help: "The longest history read (SASRec 200, GRU4Rec 50).")
+    @Option(
+        parsing: .unconditional,
+        help: "The longest history read (SASRec: the 99th percentile of the users' histories, at most 200; GRU4Rec 50)."
+    )
     var maxLength: Int?
     @Option(parsing: .unconditional, help: "Item embedding and output width (SASRec 50, GRU4Rec 64).")
     var hidden: Int?
@@ -137,7 +141,7 @@ struct TrainNextItem: ParsableCommand {
                 + "\(ProgressReporter.grouped(data.itemCount)) items from \(store.location) "
                 + "(\(ProgressReporter.grouped(data.validationExamples.count)) users with validation and test items).")
         let outcome = try trainReportingProgress(config: config, data: data)
-        let package = NextItemPackage(trained: outcome, config: config, data: data, store: store.location)
+        let package = NextItemPackage(trained: outcome, data: data, store: store.location)
         try package.save(to: directory, log: outcome.logLines)
         if json {
             try printJSON(outcome.metrics)
