@@ -84,6 +84,37 @@ extension EpochRecord where Report == Double {
     }
 }
 
+extension TrainingHistory where Report == Double {
+    /// The training log's lines for the network called `name`: one per epoch, then why it stopped.
+    public func logLines(_ name: String) -> [String] {
+        epochs.map { "\(name) " + $0.logLine } + ["\(name) stopped: \(stopReason)"]
+    }
+}
+
+/// The reports of a model and its logistic baseline on the validation and test examples, the
+/// model's decisions taken at the threshold with the best validation F1 (returned too).
+///
+/// - Parameters:
+///   - labels: The 0/1 labels of each split; a split without examples gets no report.
+///   - model: The model's probabilities on a split, in label order.
+///   - baseline: The baseline's probabilities on a split.
+func modelAndBaselineReports(
+    labels: SplitReports<[Int]>, model: (EvaluationSplit) -> [Double], baseline: (EvaluationSplit) -> [Double]
+) -> (reports: SplitReports<ClassifierReports>, threshold: Double) {
+    let validationLabels = labels.validation ?? []
+    let threshold =
+        validationLabels.isEmpty
+        ? 0.5 : ClassificationReport(probabilities: model(.validation), labels: validationLabels).atBestF1.threshold
+    var reports = SplitReports<ClassifierReports>()
+    for split in EvaluationSplit.allCases {
+        guard let splitLabels = labels[split], !splitLabels.isEmpty else { continue }
+        reports[split] = ClassifierReports(
+            model: ClassificationReport(probabilities: model(split), labels: splitLabels, threshold: threshold),
+            baseline: ClassificationReport(probabilities: baseline(split), labels: splitLabels))
+    }
+    return (reports, threshold)
+}
+
 /// Trains a binary classifier with BCE (optionally class-balanced), Adam and early stopping on
 /// validation ROC-AUC, keeping the best epoch's weights, through the shared ``TrainingLoop``.
 public struct BinaryClassifierTrainer {

@@ -150,31 +150,22 @@ public struct TableClassifier {
         ) {
             epochEnd?("model", $0)
         }
-        log += modelOutcome.epochs.map { "model " + $0.logLine } + ["model stopped: \(modelOutcome.stopReason)"]
         let baselineOutcome = try BinaryClassifierTrainer(config: baselineConfig).train(
             baseline, on: training, validation: validation
         ) { epochEnd?("baseline", $0) }
-        log +=
-            baselineOutcome.epochs.map { "baseline " + $0.logLine } + [
-                "baseline stopped: \(baselineOutcome.stopReason)"
-            ]
-
-        let validationReport = ClassificationReport(
-            probabilities: probabilities(of: model, features: validation.features, featureCount: encoder.width),
-            labels: validation.labels)
-        var metrics = SplitReports<ClassifierReports>()
-        for (name, split) in [(EvaluationSplit.validation, validation), (.test, test)] where split.count > 0 {
-            metrics[name] = ClassifierReports(
-                model: ClassificationReport(
-                    probabilities: probabilities(of: model, features: split.features, featureCount: encoder.width),
-                    labels: split.labels, threshold: validationReport.atBestF1.threshold),
-                baseline: ClassificationReport(
-                    probabilities: probabilities(of: baseline, features: split.features, featureCount: encoder.width),
-                    labels: split.labels))
-        }
+        log += modelOutcome.logLines("model") + baselineOutcome.logLines("baseline")
+        let splits = SplitReports(validation: validation, test: test)
+        let (metrics, threshold) = modelAndBaselineReports(
+            labels: SplitReports(validation: validation.labels, test: test.labels),
+            model: { split in
+                probabilities(of: model, features: splits[split]?.features ?? [], featureCount: encoder.width)
+            },
+            baseline: { split in
+                probabilities(of: baseline, features: splits[split]?.features ?? [], featureCount: encoder.width)
+            })
         let manifest = ClassifierManifest(
             task: ClassifierManifest.task, labelColumn: table.labelColumn, positiveValue: table.positiveValue,
-            config: config, profiles: profiles, encoder: encoder, threshold: validationReport.atBestF1.threshold,
+            config: config, profiles: profiles, encoder: encoder, threshold: threshold,
             trainedOn: table.path,
             rows: [
                 "train": training.count, "validation": validation.count, "test": test.count,

@@ -46,17 +46,12 @@ struct TrainingOptions: ParsableArguments {
 
     /// The given flags by configuration key.
     var settings: [String: Any] {
-        var settings: [String: Any] = [:]
-        settings["epochs"] = epochs
-        settings["batch-size"] = batchSize
-        settings["learning-rate"] = learningRate
-        settings["weight-decay"] = weightDecay
-        settings["dropout"] = dropout
-        settings["patience"] = patience
-        settings["minimum-improvement"] = minimumImprovement
-        settings["time-budget"] = timeBudget
-        settings["seed"] = seed
-        return settings
+        let given: [String: Any?] = [
+            "epochs": epochs, "batch-size": batchSize, "learning-rate": learningRate, "weight-decay": weightDecay,
+            "dropout": dropout, "patience": patience, "minimum-improvement": minimumImprovement,
+            "time-budget": timeBudget, "seed": seed,
+        ]
+        return given.compactMapValues { $0 }
     }
 }
 

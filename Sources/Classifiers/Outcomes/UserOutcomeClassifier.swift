@@ -88,7 +88,6 @@ public struct UserOutcomeClassifier {
         let (trainTable, validationTable, testTable) = (table(parts.train), table(parts.validation), table(parts.test))
 
         var rng = RandomGenerator(seed: config.seed)
-        var log: [String] = []
         let baselineConfig = ClassifierConfig.logisticBaseline(for: config)
         let baseline = makeTabularNetwork(baselineConfig, featureCount: extractor.columns.count, generator: &rng)
         let network: any Layer
@@ -130,30 +129,20 @@ public struct UserOutcomeClassifier {
                 epochEnd: { epochEnd?("model", $0) })
             probabilitiesOf = score
         }
-        log += outcome.epochs.map { "model " + $0.logLine } + ["model stopped: \(outcome.stopReason)"]
         let baselineOutcome = try BinaryClassifierTrainer(config: baselineConfig).train(
             baseline, on: trainTable, validation: validationTable
         ) { epochEnd?("baseline", $0) }
-        log +=
-            baselineOutcome.epochs.map { "baseline " + $0.logLine } + [
-                "baseline stopped: \(baselineOutcome.stopReason)"
-            ]
-
-        let threshold = ClassificationReport(
-            probabilities: probabilitiesOf(parts.validation), labels: validationTable.labels
-        ).atBestF1.threshold
-        var metrics = SplitReports<ClassifierReports>()
-        for (name, rows, features) in [
-            (EvaluationSplit.validation, parts.validation, validationTable), (.test, parts.test, testTable),
-        ] {
-            metrics[name] = ClassifierReports(
-                model: ClassificationReport(
-                    probabilities: probabilitiesOf(rows), labels: features.labels, threshold: threshold),
-                baseline: ClassificationReport(
-                    probabilities: probabilities(
-                        of: baseline, features: features.features, featureCount: features.featureCount),
-                    labels: features.labels))
-        }
+        let log = outcome.logLines("model") + baselineOutcome.logLines("baseline")
+        let rows = SplitReports(validation: parts.validation, test: parts.test)
+        let tables = SplitReports(validation: validationTable, test: testTable)
+        let (metrics, threshold) = modelAndBaselineReports(
+            labels: SplitReports(validation: validationTable.labels, test: testTable.labels),
+            model: { split in probabilitiesOf(rows[split] ?? []) },
+            baseline: { split in
+                let table = tables[split]
+                return probabilities(
+                    of: baseline, features: table?.features ?? [], featureCount: extractor.columns.count)
+            })
         let manifest = OutcomeManifest(
             task: data.task.rawValue, model: kind, config: config, cutoff: data.cutoff,
             windowMilliseconds: data.windowMilliseconds, featureColumns: extractor.columns,

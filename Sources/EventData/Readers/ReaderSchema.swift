@@ -184,19 +184,16 @@ private struct SchemaFile: Decodable {
     init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: Key.self)
         for key in container.allKeys {
+            func text() throws -> String { try container.decode(Scalar.self, forKey: key).text }
             switch key.stringValue {
             case "format":
-                schema.format = try ReaderSchema.format(
-                    container.decode(Scalar.self, forKey: key).text, option: "format")
+                schema.format = try ReaderSchema.format(text(), option: "format")
             case "delimiter":
-                schema.dialect.delimiter = try DialectOptions.parseDelimiter(
-                    container.decode(Scalar.self, forKey: key).text, option: "delimiter")
+                schema.dialect.delimiter = try DialectOptions.parseDelimiter(text(), option: "delimiter")
             case "header":
-                schema.dialect.hasHeader = try ReaderSchema.bool(
-                    container.decode(Scalar.self, forKey: key).text, option: "header")
+                schema.dialect.hasHeader = try ReaderSchema.bool(text(), option: "header")
             case "quoting":
-                schema.dialect.quoting = try ReaderSchema.bool(
-                    container.decode(Scalar.self, forKey: key).text, option: "quoting")
+                schema.dialect.quoting = try ReaderSchema.bool(text(), option: "quoting")
             case "names":
                 schema.dialect.columnNames = try container.decode([Scalar].self, forKey: key).map(\.text)
             case "columns":
@@ -209,11 +206,9 @@ private struct SchemaFile: Decodable {
                     schema.mapping.columns[field] = column.text
                 }
             case "constant_event_type":
-                schema.mapping.constantEventType = try ReaderSchema.eventType(
-                    container.decode(Scalar.self, forKey: key).text, option: "constant_event_type")
+                schema.mapping.constantEventType = try ReaderSchema.eventType(text(), option: "constant_event_type")
             case "timestamp_unit":
-                schema.mapping.timestampUnit = try ReaderSchema.unit(
-                    container.decode(Scalar.self, forKey: key).text, option: "timestamp_unit")
+                schema.mapping.timestampUnit = try ReaderSchema.unit(text(), option: "timestamp_unit")
             default:
                 let hint = EventField(parsing: key.stringValue) != nil ? " (put column mappings under 'columns')" : ""
                 throw EventDataError.invalidOption(

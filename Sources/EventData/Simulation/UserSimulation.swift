@@ -372,25 +372,28 @@ struct UserSimulator {
 
     /// Carts `item` at its price (2 to 8 s) and pauses; `false` past the session's limit.
     private func cartItem(_ item: Int, _ session: inout SessionBuilder, _ random: inout SimulationRandom) -> Bool {
-        let duration = Int32(random.uniform(20, 80))
-        guard
-            session.emit(
-                .cart, item: Int32(item), category: world.itemCategory[item], duration: duration,
-                value: world.itemPriceCents[item])
-        else { return false }
-        session.advance(deciseconds: duration, thinkSeconds: random.uniform(1, 4))
-        return true
+        priced(.cart, item, deciseconds: 20...80, thinkSeconds: 1...4, &session, &random)
     }
 
     /// Buys `item` at its price (10 to 40 s) and pauses; `false` past the session's limit.
     private func buyItem(_ item: Int, _ session: inout SessionBuilder, _ random: inout SimulationRandom) -> Bool {
-        let duration = Int32(random.uniform(100, 400))
+        priced(.purchase, item, deciseconds: 100...400, thinkSeconds: 1...3, &session, &random)
+    }
+
+    /// An event on `item` at its price lasting a uniform time in `deciseconds`, then a pause;
+    /// `false` past the session's limit.
+    private func priced(
+        _ type: SimulatedEvent.Kind, _ item: Int, deciseconds: ClosedRange<Double>, thinkSeconds: ClosedRange<Double>,
+        _ session: inout SessionBuilder, _ random: inout SimulationRandom
+    ) -> Bool {
+        let duration = Int32(random.uniform(deciseconds.lowerBound, deciseconds.upperBound))
         guard
             session.emit(
-                .purchase, item: Int32(item), category: world.itemCategory[item], duration: duration,
+                type, item: Int32(item), category: world.itemCategory[item], duration: duration,
                 value: world.itemPriceCents[item])
         else { return false }
-        session.advance(deciseconds: duration, thinkSeconds: random.uniform(1, 3))
+        session.advance(
+            deciseconds: duration, thinkSeconds: random.uniform(thinkSeconds.lowerBound, thinkSeconds.upperBound))
         return true
     }
 

@@ -79,19 +79,17 @@ public struct PlausibilityChecks: Sendable, Hashable, Codable {
     /// Why `event` is implausible, as a rejection kind and a reason naming the fix, or nil
     /// when it passes every check.
     public func violation(in event: Event) -> (kind: String, reason: String)? {
-        if let earliest, event.timestamp < earliest {
-            return (
+        func time(_ problem: String) -> (kind: String, reason: String) {
+            (
                 RejectionKind.implausibleTime,
-                "timestamp \(Self.format(event.timestamp)) is before \(Self.format(earliest)), the earliest plausible "
-                    + "time; fix the time or its unit, or widen the time range"
+                "timestamp \(Self.format(event.timestamp)) \(problem); fix the time or its unit, or widen the time range"
             )
         }
+        if let earliest, event.timestamp < earliest {
+            return time("is before \(Self.format(earliest)), the earliest plausible time")
+        }
         if let latest, event.timestamp >= latest {
-            return (
-                RejectionKind.implausibleTime,
-                "timestamp \(Self.format(event.timestamp)) is not before \(Self.format(latest)), the end of the "
-                    + "plausible times; fix the time or its unit, or widen the time range"
-            )
+            return time("is not before \(Self.format(latest)), the end of the plausible times")
         }
         if let value = event.value {
             if !value.isFinite {

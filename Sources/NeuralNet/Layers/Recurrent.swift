@@ -21,14 +21,8 @@ import TensorEngine
 /// ### See Also
 /// ``LSTM``, ``GRUCell``
 public final class LSTMCell: Layer {
-    /// `[4H, I]`: the input weights of the gates `i, f, g, o`, stacked by rows.
-    public let inputWeight: Tensor
-    /// `[4H, H]`: the recurrent weights of the gates, stacked by rows.
-    public let hiddenWeight: Tensor
-    /// `[4H]`: added to the input projection.
-    public let inputBias: Tensor
-    /// `[4H]`: added to the recurrent projection.
-    public let hiddenBias: Tensor
+    /// The gates `i, f, g, o`, stacked by rows.
+    public let gates: GateWeights
 
     /// Creates a layer initialised like PyTorch: every tensor from `U(-1/sqrt(H), 1/sqrt(H))`.
     ///
@@ -37,21 +31,8 @@ public final class LSTMCell: Layer {
     ///   - hiddenSize: `H`, the width of the hidden and cell states.
     ///   - generator: Draws the initial weights.
     public init(inputSize: Int, hiddenSize: Int, generator: inout RandomGenerator) {
-        (inputWeight, hiddenWeight, inputBias, hiddenBias) = makeRecurrentParameters(
-            gateCount: 4, inputSize: inputSize, hiddenSize: hiddenSize, generator: &generator)
+        gates = GateWeights(gateCount: 4, inputSize: inputSize, hiddenSize: hiddenSize, generator: &generator)
     }
-
-    public var ownParameters: [(name: String, tensor: Tensor)] {
-        [
-            ("inputWeight", inputWeight), ("hiddenWeight", hiddenWeight),
-            ("inputBias", inputBias), ("hiddenBias", hiddenBias),
-        ]
-    }
-
-    /// `I`, the width of each input step.
-    public var inputSize: Int { inputWeight.shape[1] }
-    /// `H`, the width of the hidden and cell states.
-    public var hiddenSize: Int { hiddenWeight.shape[1] }
 
     /// One time step.
     ///
@@ -103,14 +84,9 @@ public final class LSTMCell: Layer {
 /// ### See Also
 /// ``GRU``, ``LSTMCell``
 public final class GRUCell: Layer {
-    /// `[3H, I]`: the input weights of `r, z, n`, stacked by rows.
-    public let inputWeight: Tensor
-    /// `[3H, H]`: the recurrent weights of `r, z, n`, stacked by rows.
-    public let hiddenWeight: Tensor
-    /// `[3H]`: added to the input projection.
-    public let inputBias: Tensor
-    /// `[3H]`: added to the recurrent projection (inside the reset gate's product for `n`).
-    public let hiddenBias: Tensor
+    /// The gates `r, z, n`, stacked by rows (the recurrent bias of `n` sits inside the reset
+    /// gate's product).
+    public let gates: GateWeights
 
     /// Creates a layer initialised like PyTorch: every tensor from `U(-1/sqrt(H), 1/sqrt(H))`.
     ///
@@ -119,21 +95,8 @@ public final class GRUCell: Layer {
     ///   - hiddenSize: `H`, the width of the hidden state.
     ///   - generator: Draws the initial weights.
     public init(inputSize: Int, hiddenSize: Int, generator: inout RandomGenerator) {
-        (inputWeight, hiddenWeight, inputBias, hiddenBias) = makeRecurrentParameters(
-            gateCount: 3, inputSize: inputSize, hiddenSize: hiddenSize, generator: &generator)
+        gates = GateWeights(gateCount: 3, inputSize: inputSize, hiddenSize: hiddenSize, generator: &generator)
     }
-
-    public var ownParameters: [(name: String, tensor: Tensor)] {
-        [
-            ("inputWeight", inputWeight), ("hiddenWeight", hiddenWeight),
-            ("inputBias", inputBias), ("hiddenBias", hiddenBias),
-        ]
-    }
-
-    /// `I`, the width of each input step.
-    public var inputSize: Int { inputWeight.shape[1] }
-    /// `H`, the width of the hidden state.
-    public var hiddenSize: Int { hiddenWeight.shape[1] }
 
     /// One time step.
     ///
@@ -281,12 +244,34 @@ public final class GRU: RecurrentStack<GRUCell> {
 public protocol RecurrentCell: Layer {
     /// Creates a layer initialised like PyTorch.
     init(inputSize: Int, hiddenSize: Int, generator: inout RandomGenerator)
-    /// `I`, the width of each input step.
-    var inputSize: Int { get }
-    /// `H`, the width of the hidden state.
-    var hiddenSize: Int { get }
+    /// The gates' weights and biases.
+    var gates: GateWeights { get }
     /// The layer split into its input projection and its step.
     func makeRecurrence() -> Recurrence
+}
+
+extension RecurrentCell {
+    /// `[gH, I]`: the gates' input weights, stacked by rows.
+    public var inputWeight: Tensor { gates.inputWeight }
+    /// `[gH, H]`: the gates' recurrent weights, stacked by rows.
+    public var hiddenWeight: Tensor { gates.hiddenWeight }
+    /// `[gH]`: added to the input projection.
+    public var inputBias: Tensor { gates.inputBias }
+    /// `[gH]`: added to the recurrent projection.
+    public var hiddenBias: Tensor { gates.hiddenBias }
+
+    /// PyTorch's four tensors, under the names checkpoints use.
+    public var ownParameters: [(name: String, tensor: Tensor)] {
+        [
+            ("inputWeight", inputWeight), ("hiddenWeight", hiddenWeight),
+            ("inputBias", inputBias), ("hiddenBias", hiddenBias),
+        ]
+    }
+
+    /// `I`, the width of each input step.
+    public var inputSize: Int { inputWeight.shape[1] }
+    /// `H`, the width of the hidden state.
+    public var hiddenSize: Int { hiddenWeight.shape[1] }
 }
 
 extension LSTMCell: RecurrentCell {}
@@ -342,21 +327,31 @@ public class RecurrentStack<Cell: RecurrentCell>: Layer {
 
 /// PyTorch's recurrent parameters for `G` gates: `[G*H, I]`, `[G*H, H]`, `[G*H]`, `[G*H]`,
 /// all from `U(-1/sqrt(H), 1/sqrt(H))`, drawn in that order.
-private func makeRecurrentParameters(
-    gateCount: Int, inputSize: Int, hiddenSize: Int, generator: inout RandomGenerator
-) -> (Tensor, Tensor, Tensor, Tensor) {
-    precondition(
-        inputSize > 0 && hiddenSize > 0,
-        "recurrent cell: inputSize \(inputSize) and hiddenSize \(hiddenSize) must be positive")
-    let bound = 1 / Float(hiddenSize).squareRoot()
-    let initializer = Initializer.uniform(-bound...bound)
-    let rows = gateCount * hiddenSize
-    return (
-        initializer.make([rows, inputSize], generator: &generator),
-        initializer.make([rows, hiddenSize], generator: &generator),
-        initializer.make([rows], generator: &generator),
-        initializer.make([rows], generator: &generator)
-    )
+/// The four tensors of a gated recurrent cell with `g` gates, laid out as PyTorch's
+/// `weight_ih`, `weight_hh`, `bias_ih`, `bias_hh`.
+public struct GateWeights: Sendable {
+    /// `[gH, I]`.
+    public let inputWeight: Tensor
+    /// `[gH, H]`.
+    public let hiddenWeight: Tensor
+    /// `[gH]`.
+    public let inputBias: Tensor
+    /// `[gH]`.
+    public let hiddenBias: Tensor
+
+    /// Every tensor drawn from `U(-1/sqrt(H), 1/sqrt(H))`, as PyTorch initialises them.
+    init(gateCount: Int, inputSize: Int, hiddenSize: Int, generator: inout RandomGenerator) {
+        precondition(
+            inputSize > 0 && hiddenSize > 0,
+            "recurrent cell: inputSize \(inputSize) and hiddenSize \(hiddenSize) must be positive")
+        let bound = 1 / Float(hiddenSize).squareRoot()
+        let initializer = Initializer.uniform(-bound...bound)
+        let rows = gateCount * hiddenSize
+        inputWeight = initializer.make([rows, inputSize], generator: &generator)
+        hiddenWeight = initializer.make([rows, hiddenSize], generator: &generator)
+        inputBias = initializer.make([rows], generator: &generator)
+        hiddenBias = initializer.make([rows], generator: &generator)
+    }
 }
 
 /// A recurrent layer split into its parallel and its sequential part.

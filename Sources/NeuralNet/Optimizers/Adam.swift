@@ -142,8 +142,23 @@ public typealias Adam = ParameterOptimizer<AdamRule>
 /// Adam with decoupled weight decay (see ``AdamWRule``).
 public typealias AdamW = ParameterOptimizer<AdamWRule>
 
-extension ParameterOptimizer where Rule == AdamRule {
-    /// Creates Adam for every parameter of `layer`, with PyTorch's defaults.
+/// An Adam-style rule built from the same four numbers (``AdamRule``, ``AdamWRule``).
+public protocol AdamStyleRule: UpdateRule {
+    init(beta1: Float, beta2: Float, epsilon: Float, weightDecay: Float)
+    /// PyTorch's default weight decay for the rule (0 for Adam, 0.01 for AdamW).
+    static var defaultWeightDecay: Float { get }
+}
+
+extension AdamRule: AdamStyleRule {
+    public static var defaultWeightDecay: Float { 0 }
+}
+
+extension AdamWRule: AdamStyleRule {
+    public static var defaultWeightDecay: Float { 0.01 }
+}
+
+extension ParameterOptimizer where Rule: AdamStyleRule {
+    /// Creates Adam or AdamW for every parameter of `layer`, with PyTorch's defaults.
     ///
     /// - Parameters:
     ///   - layer: The model.
@@ -151,36 +166,16 @@ extension ParameterOptimizer where Rule == AdamRule {
     ///   - beta1: Decay of the first-moment estimate.
     ///   - beta2: Decay of the second-moment estimate.
     ///   - epsilon: Added to the denominator.
-    ///   - weightDecay: L2 coefficient added to the gradient as `λ p`.
+    ///   - weightDecay: Adam: L2 coefficient added to the gradient as `λ p` (default 0). AdamW:
+    ///     each step multiplies parameters by `1 - learningRate * weightDecay` (default 0.01).
     ///   - schedule: Optionally, where the learning rate comes from at each step.
     public convenience init(
         for layer: any Layer, learningRate: Float, beta1: Float = 0.9, beta2: Float = 0.999,
-        epsilon: Float = 1e-8, weightDecay: Float = 0, schedule: (any LearningRateSchedule)? = nil
+        epsilon: Float = 1e-8, weightDecay: Float = Rule.defaultWeightDecay,
+        schedule: (any LearningRateSchedule)? = nil
     ) {
         self.init(
-            for: layer, rule: AdamRule(beta1: beta1, beta2: beta2, epsilon: epsilon, weightDecay: weightDecay),
-            learningRate: learningRate, schedule: schedule)
-    }
-}
-
-extension ParameterOptimizer where Rule == AdamWRule {
-    /// Creates AdamW for every parameter of `layer`, with PyTorch's defaults
-    /// (`weightDecay` 0.01).
-    ///
-    /// - Parameters:
-    ///   - layer: The model.
-    ///   - learningRate: The step size.
-    ///   - beta1: Decay of the first-moment estimate.
-    ///   - beta2: Decay of the second-moment estimate.
-    ///   - epsilon: Added to the denominator.
-    ///   - weightDecay: Each step multiplies parameters by `1 - learningRate * weightDecay`.
-    ///   - schedule: Optionally, where the learning rate comes from at each step.
-    public convenience init(
-        for layer: any Layer, learningRate: Float, beta1: Float = 0.9, beta2: Float = 0.999,
-        epsilon: Float = 1e-8, weightDecay: Float = 0.01, schedule: (any LearningRateSchedule)? = nil
-    ) {
-        self.init(
-            for: layer, rule: AdamWRule(beta1: beta1, beta2: beta2, epsilon: epsilon, weightDecay: weightDecay),
+            for: layer, rule: Rule(beta1: beta1, beta2: beta2, epsilon: epsilon, weightDecay: weightDecay),
             learningRate: learningRate, schedule: schedule)
     }
 }

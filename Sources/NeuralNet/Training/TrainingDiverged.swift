@@ -17,17 +17,11 @@ public struct TrainingDiverged: Error, LocalizedError, Sendable, Equatable {
         case validationOutputs = "validation outputs"
     }
 
-    public var quantity: Quantity
+    public let quantity: Quantity
     /// The epoch (from 1) in which it happened.
-    public var epoch: Int
+    public let epoch: Int
     /// The optimizer's learning rate, which is almost always the cause.
-    public var learningRate: Double
-
-    public init(quantity: Quantity, epoch: Int, learningRate: Double) {
-        self.quantity = quantity
-        self.epoch = epoch
-        self.learningRate = learningRate
-    }
+    public let learningRate: Double
 
     public var errorDescription: String? {
         "training diverged (\(quantity.rawValue) NaN or infinite at epoch \(epoch)); lower the learning rate "

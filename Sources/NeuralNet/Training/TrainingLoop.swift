@@ -117,15 +117,9 @@ public struct TrainingHistory<Report: Sendable>: Sendable {
     /// Seconds of training steps until the kept epoch ended: the time to the final quality.
     public var secondsToBest: Double
 
-    public init(
-        epochs: [EpochRecord<Report>], bestEpoch: Int, stopReason: StopReason, trainSeconds: Double,
-        secondsToBest: Double
-    ) {
-        self.epochs = epochs
-        self.bestEpoch = bestEpoch
-        self.stopReason = stopReason
-        self.trainSeconds = trainSeconds
-        self.secondsToBest = secondsToBest
+    /// The history of a model with nothing to train (popularity counts, say).
+    public static var nothingTrained: TrainingHistory {
+        TrainingHistory(epochs: [], bestEpoch: 0, stopReason: .nothingToTrain, trainSeconds: 0, secondsToBest: 0)
     }
 
     /// The kept epoch's validation.

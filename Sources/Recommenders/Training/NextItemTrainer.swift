@@ -104,9 +104,7 @@ public final class NextItemTrainer {
     ) throws(RecommenderError) -> TrainingOutcome {
         let model = NextItemModel.make(config, itemCount: data.itemCount, trainingSequences: data.users.map(\.train))
         guard case .sequence(let network) = model else {
-            let counted = TrainingHistory<ProtocolReports>(
-                epochs: [], bestEpoch: 0, stopReason: .nothingToTrain, trainSeconds: 0, secondsToBest: 0)
-            return finish(model, history: counted)
+            return finish(model, history: .nothingTrained)
         }
         let rows = trainingRows()
         let interacted = data.users.map { Set($0.train) }

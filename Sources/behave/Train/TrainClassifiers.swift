@@ -9,7 +9,28 @@ extension ColumnKind: ExpressibleByArgument {}
 extension ClassifierModelKind: ExpressibleByArgument {}
 extension OutcomeModelKind: ExpressibleByArgument {}
 
-/// The flags every binary classifier shares.
+/// What every binary classifier's training run shares: the output, threads, JSON and the
+/// model and training flags.
+struct ClassifierRunOptions: ParsableArguments {
+    @Option(help: "The model directory to write (default: models/<task>, or models/<task>-<model>).")
+    var out: String?
+
+    @OptionGroup var threads: ThreadOptions
+
+    @Flag(help: "Print the final metrics as JSON.")
+    var json = false
+
+    @OptionGroup(title: "Model") var classifier: ClassifierOptions
+
+    @OptionGroup(title: "Training") var training: TrainingOptions
+
+    /// `base` with the flags applied; validated.
+    func config(_ base: ClassifierConfig) throws -> ClassifierConfig {
+        try classifier.config(base, training: training)
+    }
+}
+
+/// The model flags every binary classifier shares.
 struct ClassifierOptions: ParsableArguments {
     @Option(help: "MLP hidden layer widths, input side first (default 128,64).")
     var hiddenLayers: String?
@@ -69,17 +90,7 @@ struct TrainClassify: ParsableCommand {
     @Option(help: "The model: mlp or logistic.")
     var model: ClassifierModelKind = .mlp
 
-    @Option(help: "The model directory to write (default: models/classifier).")
-    var out: String?
-
-    @OptionGroup var threads: ThreadOptions
-
-    @Flag(help: "Print the final metrics as JSON.")
-    var json = false
-
-    @OptionGroup(title: "Model") var classifier: ClassifierOptions
-
-    @OptionGroup(title: "Training") var training: TrainingOptions
+    @OptionGroup var common: ClassifierRunOptions
 
     /// The `--kind` overrides by column name.
     func overrides() throws -> [String: ColumnKind] {
@@ -100,7 +111,7 @@ struct TrainClassify: ParsableCommand {
     }
 
     func resolvedConfig() throws -> ClassifierConfig {
-        try classifier.config(model == .logistic ? .logisticBaseline(for: .mlp) : .mlp, training: training)
+        try common.config(model == .logistic ? .logisticBaseline(for: .mlp) : .mlp)
     }
 
     func validate() throws {
@@ -109,9 +120,9 @@ struct TrainClassify: ParsableCommand {
     }
 
     func run() throws {
-        threads.apply()
+        common.threads.apply()
         let config = try resolvedConfig()
-        let directory = URL(fileURLWithPath: out ?? "models/classifier")
+        let directory = URL(fileURLWithPath: common.out ?? "models/classify")
         try checkOutputDirectory(directory.path, option: "--out")
         let table = try LabelledTable.read(path: data, label: label, positive: positive)
         let positives = table.labels.reduce(0, +)
@@ -126,7 +137,7 @@ struct TrainClassify: ParsableCommand {
             name, epoch in reporter.log("\(name) " + epoch.logLine)
         }
         try trained.save(to: directory)
-        if json {
+        if common.json {
             try printJSON(trained.metrics)
             return
         }
@@ -160,17 +171,7 @@ struct OutcomeOptions: ParsableArguments {
     @Option(help: "The model: mlp (the feature table), lstm, gru or cnn (the last 50 events).")
     var model: OutcomeModelKind = .mlp
 
-    @Option(help: "The model directory to write (default: models/<task>-<model>).")
-    var out: String?
-
-    @OptionGroup var threads: ThreadOptions
-
-    @Flag(help: "Print the final metrics as JSON.")
-    var json = false
-
-    @OptionGroup(title: "Model") var classifier: ClassifierOptions
-
-    @OptionGroup(title: "Training") var training: TrainingOptions
+    @OptionGroup var common: ClassifierRunOptions
 
     /// The `--window` length.
     func windowDuration() throws -> Duration {
@@ -189,7 +190,7 @@ struct OutcomeOptions: ParsableArguments {
     func resolvedConfig() throws -> ClassifierConfig {
         var base = ClassifierConfig.mlp
         if model != .mlp { base.batchSize = 128 }
-        return try classifier.config(base, training: training)
+        return try common.config(base)
     }
 
     func validate() throws {
@@ -200,9 +201,9 @@ struct OutcomeOptions: ParsableArguments {
 
     /// Trains and reports `task`.
     func run(_ task: OutcomeTask) throws {
-        threads.apply()
+        common.threads.apply()
         let config = try resolvedConfig()
-        let directory = URL(fileURLWithPath: out ?? "models/\(task.rawValue)-\(model.rawValue)")
+        let directory = URL(fileURLWithPath: common.out ?? "models/\(task.rawValue)-\(model.rawValue)")
         try checkOutputDirectory(directory.path, option: "--out")
         let store = try storeOptions.openForReading()
         let cutoff = try at.map { try parseISOTime($0, option: "--at") }
@@ -217,7 +218,7 @@ struct OutcomeOptions: ParsableArguments {
             reporter.log("\(name) " + epoch.logLine)
         }
         try trained.save(to: directory)
-        if json {
+        if common.json {
             try printJSON(trained.metrics)
             return
         }

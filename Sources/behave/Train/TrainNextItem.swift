@@ -91,20 +91,13 @@ struct TrainNextItem: ParsableCommand {
 
     /// The flags given, by configuration key.
     var settings: [String: Any] {
-        var settings = training.settings
-        settings["loss"] = loss?.rawValue
-        settings["negatives"] = negatives
-        settings["monitor"] = monitor?.rawValue
-        settings["evaluate-every"] = evaluateEvery
-        settings["sliding-windows"] = slidingWindows
-        settings["max-length"] = maxLength
-        settings["hidden"] = hidden
-        settings["blocks"] = blocks
-        settings["heads"] = heads
-        settings["feed-forward-size"] = feedForwardSize
-        settings["state-size"] = stateSize
-        settings["layers"] = layers
-        return settings
+        let given: [String: Any?] = [
+            "loss": loss?.rawValue, "negatives": negatives, "monitor": monitor?.rawValue,
+            "evaluate-every": evaluateEvery, "sliding-windows": slidingWindows, "max-length": maxLength,
+            "hidden": hidden, "blocks": blocks, "heads": heads, "feed-forward-size": feedForwardSize,
+            "state-size": stateSize, "layers": layers,
+        ]
+        return training.settings.merging(given.compactMapValues { $0 }) { $1 }
     }
 
     /// The preset, then the --config file, then the flags; validated.
