@@ -6,7 +6,7 @@ SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
 SWIFT_SOURCES := Sources Tests benchmarks/Swift fuzz/Sources fuzz/Package.swift Package.swift
 
-.PHONY: run test lint format bench bench-ingest bench-next-item bench-classify bench-outcomes deps fixtures clean
+.PHONY: run test lint format bench bench-ingest bench-next-item bench-video bench-classify bench-outcomes deps fixtures clean
 
 ## Installs the system libraries the build needs (OpenBLAS, SQLite, zlib) with apt-get when absent.
 deps:
@@ -57,6 +57,12 @@ bench-next-item: deps
 	fi
 	$(PYTHON) benchmarks/next_item_bench.py --behave .build/release/behave --bench .build/release/behave-bench \
 		--python $(VENV)/bin/python --data ../shared/data/ml-100k/ml-100k.inter
+
+## Next-item defaults on the SASRec paper's Amazon Video data (VIDEO=path to kang205/SASRec's data/Video.txt).
+VIDEO ?= ../shared/data/Video.txt
+bench-video: deps
+	$(SWIFT) build -c release --product behave
+	$(PYTHON) benchmarks/video_bench.py --behave .build/release/behave --data $(VIDEO)
 
 ## Table classification on the UCI shoppers data: MLP vs tuned GBT on the same split, speed, 1M-row scoring.
 bench-classify: deps
