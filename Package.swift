@@ -56,6 +56,9 @@ let package = Package(
             name: "TensorEngine", dependencies: ["Linalg", "Randomness"], exclude: ["README.md"],
             swiftSettings: fastMath
         ),
+        // The one JSON reader (a strict, fast scanner over bytes) and the JSON string writer.
+        // Standard library only; NeuralNet (safetensors headers) and EventData (JSON Lines) build on it.
+        .target(name: "JSONScanning", exclude: ["README.md"], swiftSettings: fastMath),
         // Writing output files safely (temporary name, then rename) and file errors in plain words.
         .target(name: "FileIO", swiftSettings: [.enableUpcomingFeature("ExistentialAny")]),
         // Layers, losses, optimizers, schedules and checkpoints on top of the engine.
@@ -134,6 +137,7 @@ let package = Package(
             name: "ClassifiersTests",
             dependencies: ["Classifiers", "EventData", "Evaluation", "NeuralNet", "TensorEngine", "Randomness"]),
         .testTarget(name: "FileIOTests", dependencies: ["FileIO"]),
+        .testTarget(name: "JSONScanningTests", dependencies: ["JSONScanning", "Randomness", "TestSupport"]),
         .testTarget(
             name: "RecommendersTests",
             dependencies: [
