@@ -64,7 +64,9 @@ let package = Package(
         // Layers, losses, optimizers, schedules and checkpoints on top of the engine.
         .target(
             name: "NeuralNet",
-            dependencies: ["TensorEngine", "FileIO", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                "TensorEngine", "FileIO", "JSONScanning", .product(name: "Crypto", package: "swift-crypto"),
+            ],
             exclude: ["README.md"], swiftSettings: fastMath),
         // zlib headers and library (Debian: zlib1g-dev), for gzip-compressed logs.
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
