@@ -59,12 +59,17 @@ let package = Package(
             name: "TensorEngine", dependencies: ["Linalg", "Randomness"], exclude: ["README.md"],
             swiftSettings: fastMath
         ),
+        // The one JSON reader (a strict, fast scanner over bytes) and the JSON string writer.
+        // Standard library only; NeuralNet (safetensors headers) and EventData (JSON Lines) build on it.
+        .target(name: "JSONScanning", exclude: ["README.md"], swiftSettings: fastMath),
         // Writing output files safely (temporary name, then rename) and file errors in plain words.
         .target(name: "FileIO", swiftSettings: [.enableUpcomingFeature("ExistentialAny")]),
         // Layers, losses, optimizers, schedules and checkpoints on top of the engine.
         .target(
             name: "NeuralNet",
-            dependencies: ["TensorEngine", "FileIO", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                "TensorEngine", "FileIO", "JSONScanning", .product(name: "Crypto", package: "swift-crypto"),
+            ],
             exclude: ["README.md"], swiftSettings: fastMath),
         // zlib headers and library (Debian: zlib1g-dev), for gzip-compressed logs.
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
@@ -72,7 +77,7 @@ let package = Package(
         .target(
             name: "EventData",
             dependencies: [
-                "Randomness", "CZlib", "FileIO", "Configuration",
+                "Randomness", "CZlib", "FileIO", "Configuration", "JSONScanning",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Yams", package: "Yams"),
@@ -138,6 +143,7 @@ let package = Package(
             name: "ClassifiersTests",
             dependencies: ["Classifiers", "EventData", "Evaluation", "NeuralNet", "TensorEngine", "Randomness"]),
         .testTarget(name: "FileIOTests", dependencies: ["FileIO"]),
+        .testTarget(name: "JSONScanningTests", dependencies: ["JSONScanning", "Randomness", "TestSupport"]),
         .testTarget(
             name: "RecommendersTests",
             dependencies: [

@@ -170,35 +170,3 @@ enum ByteText {
         return value
     }
 }
-
-/// An append-only buffer in manually managed memory, for per-record scratch data that
-/// records point into without copying. Its owner calls `deallocate()`.
-struct GrowableBuffer<Element: BitwiseCopyable> {
-    private(set) var base: UnsafeMutablePointer<Element>
-    private(set) var count = 0
-    private var capacity: Int
-
-    init(capacity: Int) {
-        self.capacity = max(capacity, 1)
-        base = .allocate(capacity: self.capacity)
-    }
-
-    @inline(__always)
-    mutating func append(_ element: Element) {
-        if count == capacity { grow() }
-        (base + count).initialize(to: element)
-        count += 1
-    }
-
-    mutating func removeAll() { count = 0 }
-
-    func deallocate() { base.deallocate() }
-
-    private mutating func grow() {
-        let grown = UnsafeMutablePointer<Element>.allocate(capacity: capacity * 2)
-        grown.initialize(from: base, count: count)
-        base.deallocate()
-        base = grown
-        capacity *= 2
-    }
-}

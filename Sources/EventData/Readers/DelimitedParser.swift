@@ -1,3 +1,5 @@
+import JSONScanning
+
 /// Where one field's bytes are: in the input window, or (after unescaping) in the scratch buffer.
 struct FieldSpan {
     var start: Int

@@ -6,7 +6,8 @@ public enum RejectionKind {
     public static let wrongColumnCount = "wrong_column_count"
     /// A quoted field is still open at the end of the file.
     public static let unterminatedQuote = "unterminated_quote"
-    /// A JSON Lines line is not one well-formed JSON object.
+    /// A JSON Lines line is not one well-formed JSON object, or it names a key twice (at any
+    /// depth, or at the top level in two Unicode forms), which readers would resolve differently.
     public static let badJSON = "bad_json"
     /// The timestamp cannot be read in the expected unit.
     public static let badTimestamp = "bad_timestamp"

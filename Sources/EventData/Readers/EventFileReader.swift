@@ -1,4 +1,5 @@
 import Foundation
+import JSONScanning
 
 /// How far a read has come, for progress bars.
 public struct ReadProgress: Sendable, Hashable {
@@ -178,9 +179,18 @@ public struct EventFileReader: EventSource, Sendable {
 
     // MARK: - JSON Lines
 
+    /// How many objects and arrays may be open at once in a JSON Lines record.
+    static let maximumJSONDepth = 128
+
+    /// A scanner for JSON Lines records: it records a record's members, and keeps what an
+    /// object or array member holds as its text only.
+    static func recordScanner() -> JSONScanner {
+        JSONScanner(maximumDepth: maximumJSONDepth, recordedDepth: 1)
+    }
+
     private func readJSONLines(window: ByteWindow, mapping: JSONMapping, _ body: (SourceRow) throws -> Void) throws {
         let lines = LineReader(window: window)
-        var scanner = JSONObjectScanner()
+        var scanner = Self.recordScanner()
         defer { scanner.deallocate() }
         // For each distinct key: the field it feeds (ordinal), or -1 for a property.
         var keys = KeyTable<Int>()
@@ -193,35 +203,31 @@ public struct EventFileReader: EventSource, Sendable {
         var memberOrdinals: [Int] = []
         while let (line, number) = try Self.nextLine(lines, window: window, body) {
             if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
-            guard ByteText.isValidUTF8(line) else {
-                try body(
-                    Self.reject(
-                        number, RejectionKind.invalidUTF8, "the line is not valid UTF-8; save the file as UTF-8", line))
-                continue
-            }
-            if let problem = scanner.scan(line) {
-                try body(Self.reject(number, RejectionKind.badJSON, "not a JSON object: \(problem)", line))
+            let record: JSONValue
+            switch Self.scanRecord(line, with: &scanner) {
+            case .success(let object): record = object
+            case .failure(let problem):
+                try body(Self.reject(number, problem.kind, problem.reason, line))
                 continue
             }
             var values = FieldValues()
             var nestedField: EventField?
-            let members = UnsafeBufferPointer(start: scanner.members.base, count: scanner.members.count)
             memberOrdinals.removeAll(keepingCapacity: true)
-            for member in members {
-                let key = scanner.bytes(member.key, in: line)
+            for (key, value) in record.members {
+                let keyBytes = key.bytes
                 let ordinal: Int
-                if let known = keys.value(for: key) {
+                if let known = keys.value(for: keyBytes) {
                     ordinal = known
                 } else {
-                    ordinal = fieldsByKey[ByteText.string(key)] ?? -1
-                    keys.insert(ordinal, for: key)
+                    ordinal = fieldsByKey[ByteText.string(keyBytes)] ?? -1
+                    keys.insert(ordinal, for: keyBytes)
                 }
                 memberOrdinals.append(ordinal)
                 guard ordinal >= 0 else { continue }
-                switch member.kind {
+                switch value.kind {
                 case .null: values[ordinal] = nil
-                case .nested: nestedField = EventField.allCases[ordinal]
-                case .string, .number, .boolean: values[ordinal] = scanner.bytes(member.value, in: line)
+                case .object, .array: nestedField = EventField.allCases[ordinal]
+                case .string, .number, .boolean: values[ordinal] = value.bytes
                 }
             }
             if let nestedField {
@@ -234,16 +240,61 @@ public struct EventFileReader: EventSource, Sendable {
             }
             let row = assembler.assemble(line: number, values: values, raw: line) {
                 var properties: [String: String] = [:]
-                for (member, ordinal) in zip(members, memberOrdinals) where ordinal < 0 && member.kind != .null {
-                    let value = scanner.bytes(member.value, in: line)
-                    if !value.isEmpty {
-                        properties[ByteText.string(scanner.bytes(member.key, in: line))] = ByteText.string(value)
-                    }
+                for ((key, value), ordinal) in zip(record.members, memberOrdinals)
+                where ordinal < 0 && value.kind != .null {
+                    let bytes = value.bytes
+                    if !bytes.isEmpty { properties[key.string] = ByteText.string(bytes) }
                 }
                 return properties
             }
             try body(row)
         }
+    }
+
+    /// Why a JSON Lines line is not a record: the rejection's kind and reason.
+    struct RecordProblem: Error {
+        var kind: String
+        var reason: String
+    }
+
+    /// Scans `line` as one JSON Lines record: a JSON object (strictly, see ``JSONScanner``)
+    /// that names no key twice. Keys are compared as bytes at every depth by the scanner, and
+    /// the object's own keys also as Swift strings, which become property names: `"caf\u00e9"`
+    /// and `"cafe\u0301"` are one name there.
+    static func scanRecord(
+        _ line: UnsafeRawBufferPointer, with scanner: inout JSONScanner
+    ) -> Result<JSONValue, RecordProblem> {
+        let document: JSONDocument
+        do throws(JSONScanError) {
+            document = try scanner.scan(line)
+        } catch {
+            switch error.problem {
+            case .invalidUTF8:
+                return .failure(
+                    RecordProblem(
+                        kind: RejectionKind.invalidUTF8, reason: "the line is not valid UTF-8; save the file as UTF-8"))
+            case .duplicateKey(let key):
+                return .failure(badJSON("the key '\(key)' is repeated at character \(error.offset + 1)"))
+            case .syntax(let words):
+                let place = error.isAtEnd ? "at the end of the line" : "at character \(error.offset + 1)"
+                return .failure(badJSON("\(words) \(place)"))
+            }
+        }
+        let record = document.root
+        guard record.kind == .object else {
+            return .failure(badJSON("expected a JSON object ('{') at character \(document.rootOffset + 1)"))
+        }
+        if document.containsNonASCII {
+            var names = Set<String>()
+            for (key, _) in record.members where !names.insert(key.string).inserted {
+                return .failure(badJSON("the key '\(key.string)' is repeated (in another Unicode form)"))
+            }
+        }
+        return .success(record)
+    }
+
+    private static func badJSON(_ problem: String) -> RecordProblem {
+        RecordProblem(kind: RejectionKind.badJSON, reason: "not a JSON object: \(problem)")
     }
 
     // MARK: - user-item text
@@ -449,14 +500,12 @@ struct JSONMapping: Sendable, Hashable {
     /// - Throws: ``EventDataError/badMapping(path:detail:)`` naming the key and the keys seen.
     init(path: String, mapping: ColumnMapping) throws {
         var seen: [String] = []
-        var scanner = JSONObjectScanner()
+        var scanner = EventFileReader.recordScanner()
         defer { scanner.deallocate() }
         for line in try Sniffer.firstLines(path: path, count: Self.sampleLines) {
             let known = line.withUnsafeBytes { bytes -> [String]? in
-                guard ByteText.isValidUTF8(bytes), scanner.scan(bytes) == nil else { return nil }
-                return (0..<scanner.members.count).map {
-                    ByteText.string(scanner.bytes(scanner.members.base[$0].key, in: bytes))
-                }
+                guard case .success(let record) = EventFileReader.scanRecord(bytes, with: &scanner) else { return nil }
+                return record.members.map { $0.key.string }
             }
             for key in known ?? [] where !seen.contains(key) { seen.append(key) }
         }

@@ -1,5 +1,6 @@
 import FileIO
 import Foundation
+import JSONScanning
 
 /// Writes events to a CSV or JSON Lines file, streaming through a 1 MiB buffer.
 ///
@@ -134,23 +135,8 @@ public final class EventFileWriter {
             bytes.append(UInt8(ascii: "\""))
             return Text(bytes: bytes)
         case .jsonl:
-            var bytes: [UInt8] = [UInt8(ascii: "\"")]
-            for byte in text.utf8 {
-                switch byte {
-                case UInt8(ascii: "\""): bytes.append(contentsOf: "\\\"".utf8)
-                case UInt8(ascii: "\\"): bytes.append(contentsOf: "\\\\".utf8)
-                case UInt8(ascii: "\n"): bytes.append(contentsOf: "\\n".utf8)
-                case UInt8(ascii: "\r"): bytes.append(contentsOf: "\\r".utf8)
-                case UInt8(ascii: "\t"): bytes.append(contentsOf: "\\t".utf8)
-                case 0..<0x20:
-                    let hex = Array("0123456789abcdef".utf8)
-                    bytes.append(contentsOf: "\\u00".utf8)
-                    bytes.append(hex[Int(byte >> 4)])
-                    bytes.append(hex[Int(byte & 0xF)])
-                default: bytes.append(byte)
-                }
-            }
-            bytes.append(UInt8(ascii: "\""))
+            var bytes: [UInt8] = []
+            JSONStringLiteral.append(text, to: &bytes)
             return Text(bytes: bytes)
         }
     }

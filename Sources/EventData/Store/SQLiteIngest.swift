@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import GRDBSQLite
+import JSONScanning
 
 // Ingest runs on two threads so that parsing and writing overlap: the calling thread reads the
 // source and turns rows into batches of dense-id events (dictionary lookups, property JSON),
@@ -746,33 +747,14 @@ enum PropertiesJSON {
     /// The JSON text, or nil when there are no properties.
     static func encode(_ properties: [String: String]) -> String? {
         guard !properties.isEmpty else { return nil }
-        var json = "{"
+        var json: [UInt8] = [UInt8(ascii: "{")]
         for (position, entry) in properties.sorted(by: { $0.key < $1.key }).enumerated() {
-            if position > 0 { json += "," }
-            appendQuoted(entry.key, to: &json)
-            json += ":"
-            appendQuoted(entry.value, to: &json)
+            if position > 0 { json.append(UInt8(ascii: ",")) }
+            JSONStringLiteral.append(entry.key, to: &json)
+            json.append(UInt8(ascii: ":"))
+            JSONStringLiteral.append(entry.value, to: &json)
         }
-        json += "}"
-        return json
-    }
-
-    private static func appendQuoted(_ text: String, to json: inout String) {
-        json += "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": json += "\\\""
-            case "\\": json += "\\\\"
-            case "\n": json += "\\n"
-            case "\r": json += "\\r"
-            case "\t": json += "\\t"
-            case _ where scalar.value < 0x20:
-                json +=
-                    "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count)
-                    + String(scalar.value, radix: 16)
-            default: json.unicodeScalars.append(scalar)
-            }
-        }
-        json += "\""
+        json.append(UInt8(ascii: "}"))
+        return String(decoding: json, as: UTF8.self)
     }
 }

@@ -63,6 +63,28 @@ struct JSONLinesReaderTests {
         #expect(rows.map(\.line) == Array(1...10))
     }
 
+    @Test("a line that names a key twice, in any object or in two Unicode forms, is rejected as bad_json")
+    func duplicateKeys() throws {
+        let path = try files.write(
+            "duplicates.jsonl",
+            #"""
+            {"user_id": "u1", "timestamp": 1, "user_id": "u2"}
+            {"user_id": "u3", "timestamp": 3, "meta": {"a": 1, "a": 2}}
+            {"user_id": "u4", "timestamp": 4, "caf\u00e9": 1, "cafe\u0301": 2}
+            {"user_id": "u5", "timestamp": 5, "a": 1, "\u0061": 2}
+            {"user_id": "u6", "timestamp": 6, "meta": {"a": 1}, "tags": [{"a": 1}, {"a": 2}], "café": 1, "a": 0}
+            """#)
+        let rows = try files.rows(path)
+        #expect(rows.map { $0.rejection?.kind } == ["bad_json", "bad_json", "bad_json", "bad_json", nil])
+        #expect(rows[0].rejection?.reason == "not a JSON object: the key 'user_id' is repeated at character 35")
+        #expect(rows[1].rejection?.reason == "not a JSON object: the key 'a' is repeated at character 52")
+        #expect(
+            rows[2].rejection?.reason
+                == "not a JSON object: the key 'cafe\u{301}' is repeated (in another Unicode form)")
+        #expect(rows[3].rejection?.reason == "not a JSON object: the key 'a' is repeated at character 43")
+        #expect(rows[4].event?.properties["café"] == "1")
+    }
+
     @Test("an object or array in a mapped field, a missing user and invalid UTF-8 are rejected")
     func badValues() throws {
         var bytes: [UInt8] = Array(#"{"user_id": {"id": 1}, "timestamp": 1}"#.utf8) + [0x0A]
