@@ -301,17 +301,12 @@ struct IngestBatchBuilder {
     /// terminals and exported files against their readers. A category cannot hold U+0000 for
     /// the first reason. SQLite stores NaN as NULL, so a NaN value or duration would be lost.
     static func unstorable(_ event: Event) -> (kind: String, reason: String)? {
-        let ids: [(name: String, text: String?)] = [
-            ("user id", event.userID), ("event type", event.type.rawValue), ("item id", event.itemID),
-            ("session id", event.sessionID),
-        ]
-        for (name, text) in ids {
-            guard let text, let found = firstControlCharacter(in: text, onlyNUL: false) else { continue }
-            return (
-                RejectionKind.badID,
-                "\(name) contains the control character \(codePoint(found.scalar)) at position \(found.position); "
-                    + "clean the id"
-            )
+        // Field by field rather than over an array of them: this runs for every row read, and
+        // an array costs an allocation a row.
+        if let problem = idProblem("user id", event.userID) ?? idProblem("event type", event.type.rawValue)
+            ?? idProblem("item id", event.itemID) ?? idProblem("session id", event.sessionID)
+        {
+            return problem
         }
         if let category = event.category, let found = firstControlCharacter(in: category, onlyNUL: true) {
             return (
@@ -327,6 +322,16 @@ struct IngestBatchBuilder {
             return (RejectionKind.badValue, "duration is NaN; give a number of seconds or leave the field empty")
         }
         return nil
+    }
+
+    /// Why the id `text` (named `name` in the reason) cannot be stored, or nil.
+    private static func idProblem(_ name: String, _ text: String?) -> (kind: String, reason: String)? {
+        guard let text, let found = firstControlCharacter(in: text, onlyNUL: false) else { return nil }
+        return (
+            RejectionKind.badID,
+            "\(name) contains the control character \(codePoint(found.scalar)) at position \(found.position); "
+                + "clean the id"
+        )
     }
 
     /// The first control character of `text` (only U+0000 when `onlyNUL`) and its 1-based
@@ -375,8 +380,9 @@ struct IdentityFilter {
         if words.isEmpty { words = Array(repeating: 0, count: Self.wordCount) }
         let bits = UInt64(bitPattern: Int64(hash))
         let word = Int(bits & UInt64(Self.wordCount - 1))
-        var mask: UInt64 = 0
-        for shift: UInt64 in [21, 27, 33] { mask |= 1 << (bits >> shift & 63) }
+        // Three bit positions from three other parts of the hash (written out: a loop over an
+        // array literal allocates on every row).
+        let mask: UInt64 = 1 << (bits >> 21 & 63) | 1 << (bits >> 27 & 63) | 1 << (bits >> 33 & 63)
         let present = words[word] & mask == mask
         words[word] |= mask
         return present
