@@ -47,7 +47,7 @@ bench-ingest: deps
 	$(SWIFT) build -c release --product behave
 	$(PYTHON) benchmarks/ingest_bench.py --behave .build/release/behave
 
-## Next-item benchmark on MovieLens-100K against the issue's RecBole / pmixer reference runs (about 50 minutes).
+## Next-item benchmark on MovieLens-100K against the RecBole / pmixer reference runs, defaults on five seeds (about 2 hours).
 bench-next-item: deps
 	$(SWIFT) build -c release --product behave
 	$(SWIFT) build -c release --product behave-bench
