@@ -115,8 +115,11 @@ struct IngestDictionaries: Sendable {
     var items: [String: Int] = [:]
     var types: [EventType: Int] = [:]
     var sourceID: Int64 = 0
+    /// Whether the store held any event when the ingest began.
+    var storeHeldEvents = false
 
     init(_ db: Database, sourceName: String) throws {
+        storeHeldEvents = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM event)") ?? false
         for (index, id) in try SQLiteEventStore.vocabulary(db, table: "user").externalIDs.enumerated() {
             users[id] = index
         }
@@ -191,9 +194,10 @@ struct IngestBatchBuilder {
     /// sharing a hash (about 1 in 10^13 pairs) would number a row as a repeat: it is still
     /// stored, and a re-ingest may store it once more.
     private var occurrences: [Int: Int] = [:]
-    /// Without it: the identities read so far, to tell repeats within the source from
-    /// events stored by earlier ingests.
+    /// Without it, when the store held events before this ingest: the identities read so far,
+    /// to tell repeats within the source from events stored by earlier ingests.
     private var seen = IdentityFilter()
+    private let storeHeldEvents: Bool
     private var batch = IngestBatch()
     private(set) var rowsRead = 0
     private(set) var rejectsByKind: [String: Int] = [:]
@@ -205,6 +209,7 @@ struct IngestBatchBuilder {
         users = dictionaries.users
         items = dictionaries.items
         types = dictionaries.types
+        storeHeldEvents = dictionaries.storeHeldEvents
         self.options = options
     }
 
@@ -227,12 +232,17 @@ struct IngestBatchBuilder {
                 item: event.itemID.flatMap { $0.isEmpty ? nil : itemID($0) } ?? -1, value: event.value,
                 session: event.sessionID.flatMap { $0.isEmpty ? nil : $0 }, duration: event.duration,
                 category: event.category, properties: PropertiesJSON.encode(event.properties), line: line)
-            let key = Self.identityHash(pending)
             if options.keepDuplicateRows {
+                let key = Self.identityHash(pending)
                 pending.occurrence = occurrences[key, default: 0] + 1
                 occurrences[key] = pending.occurrence
+            } else if storeHeldEvents {
+                pending.mayRepeat = seen.insert(Self.identityHash(pending))
             } else {
-                pending.mayRepeat = seen.insert(key)
+                // Into an empty store (the common first ingest) a duplicate can only repeat a row
+                // of this ingest, or of one running beside it: the writer's lookup tells which,
+                // and the hash and filter, a cache miss a row, are not needed.
+                pending.mayRepeat = true
             }
             batch.events.append(pending)
         }
@@ -370,7 +380,7 @@ struct IngestBatchBuilder {
 /// A Bloom filter of event identity hashes: 16 MiB, three bits in one 64-bit word per hash
 /// (one cache miss), about 1.5% false positives at 10 million rows, none missed. It spares
 /// the writer a lookup for each duplicate of a re-ingest (half the re-ingest time) while
-/// keeping the count of repeats exact.
+/// keeping the count of repeats exact. Ingests into an empty store do without it.
 struct IdentityFilter {
     private static let wordCount = 1 << 21
     private var words: [UInt64] = []

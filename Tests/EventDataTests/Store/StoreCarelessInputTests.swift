@@ -256,6 +256,24 @@ struct StoreCarelessInputTests {
         #expect(second.stored == 0 && second.duplicates == 5 && second.repeatedRows == 0)
     }
 
+    @Test("into a store holding another source's events, only repeats within the source count as repeats")
+    func repeatsBesideEarlierEvents() throws {
+        // Given a store holding one event, and a source that repeats one of its rows and
+        // contains the stored event
+        let store = try SQLiteEventStore.inMemory()
+        _ = try store.ingest(StoreTestSource(name: "old.csv", rows: storeRows([.event(storeEvent("u", 1))])))
+        let rows = storeRows([
+            .event(storeEvent("u", 1)), .event(storeEvent("v", 2)), .event(storeEvent("v", 2)),
+            .event(storeEvent("w", 3)),
+        ])
+
+        // When it is ingested
+        let summary = try store.ingest(StoreTestSource(name: "new.csv", rows: rows))
+
+        // Then both duplicates are counted, and only the row repeated within it as a repeat
+        #expect(summary.stored == 2 && summary.duplicates == 2 && summary.repeatedRows == 1)
+    }
+
     @Test("the identity filter never misses an identity it was given")
     func identityFilter() {
         var filter = IdentityFilter()
