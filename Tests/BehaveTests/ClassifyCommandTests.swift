@@ -52,6 +52,16 @@ struct ClassifyCommandTests {
                 "--blocks 3: must be left out: it applies to sasrec, not gru4rec."
             ),
             (["train", "next-item", "--sliding-windows", "true"], "Unexpected argument 'true'"),
+            (["train", "next-item", "--preset", "best"], "The value 'best' is invalid for '--preset <preset>'"),
+            (
+                ["train", "next-item", "--minimum-improvement", "-0.5"],
+                "--minimum-improvement -0.5: must be in [0, 1)."
+            ),
+            (
+                ["train", "classify", "--data", "a.csv", "--label", "y", "--minimum-improvement", "1.5"],
+                "--minimum-improvement 1.5: must be in [0, 1)."
+            ),
+            (["train", "purchase", "--patience", "-1"], "--patience -1: must be 0 (never stop early) or more."),
         ])
     func badFlags(arguments: [String], message: String) {
         let failure = parseFailure(arguments)
