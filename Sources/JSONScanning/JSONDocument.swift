@@ -40,8 +40,6 @@ public struct JSONDocument {
     @usableFromInline let scratch: UnsafePointer<UInt8>
     /// Where the top-level value starts in the text (after any whitespace).
     public let rootOffset: Int
-    /// Whether any string holds bytes outside ASCII (the only place they can be).
-    public let containsNonASCII: Bool
 
     /// The top-level value.
     @inlinable
@@ -120,6 +118,18 @@ public struct JSONValue {
         let node = self.node
         let end = node.kind == .array ? node.next : index + 1
         return JSONElements(JSONSiblings(document: document, index: index + 1, end: end))
+    }
+
+    /// The first key of an object that equals an earlier key as a Swift `String` though not
+    /// byte for byte (canonically equivalent Unicode: `"caf\u00e9"` and `"cafe\u0301"`), or
+    /// nil. The scanner refuses keys repeated byte for byte; readers that turn keys into
+    /// `String`s, as dictionary keys or property names, check this too. Objects whose keys are
+    /// all ASCII are passed without allocating: distinct ASCII strings never compare equal.
+    public var keyRepeatedAsString: String? {
+        guard members.contains(where: { member in member.key.bytes.contains { $0 >= 0x80 } }) else { return nil }
+        var names = Set<String>()
+        for (key, _) in members where !names.insert(key.string).inserted { return key.string }
+        return nil
     }
 
     /// The value of an object's member whose key is `key` (compared byte for byte), or `nil`.

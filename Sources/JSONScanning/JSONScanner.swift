@@ -35,7 +35,6 @@ public struct JSONScanner {
     private var open = GrowableBuffer<OpenContainer>(capacity: 16)
     /// The keys of the objects that are open, for the duplicate checks.
     private var keys = GrowableBuffer<KeyMark>(capacity: 32)
-    private var containsNonASCII = false
 
     private struct OpenContainer: BitwiseCopyable {
         /// The container's node, or -1 when it is deeper than `recordedDepth`.
@@ -91,7 +90,6 @@ public struct JSONScanner {
         scratch.removeAll()
         open.removeAll()
         keys.removeAll()
-        containsNonASCII = false
         guard let base = text.baseAddress, !text.isEmpty else {
             throw JSONScanError(problem: .syntax(Self.expectedValue), offset: 0, isAtEnd: true)
         }
@@ -109,9 +107,7 @@ public struct JSONScanner {
                 }
             throw cursor.error("unexpected text after the \(noun)")
         }
-        return JSONDocument(
-            text: base, nodes: nodes.base, scratch: scratch.base, rootOffset: rootOffset,
-            containsNonASCII: containsNonASCII)
+        return JSONDocument(text: base, nodes: nodes.base, scratch: scratch.base, rootOffset: rootOffset)
     }
 
     private static let expectedValue = "expected a value (string, number, true, false, null, object or array)"
@@ -347,7 +343,6 @@ public struct JSONScanner {
             case UInt8(ascii: "u"):
                 c.i += 1
                 let scalar = try scanUnicodeEscape(&c)
-                if scalar.value >= 0x80 { containsNonASCII = true }
                 UTF8.encode(scalar) { scratch.append($0) }
                 continue
             default:
@@ -360,8 +355,7 @@ public struct JSONScanner {
     }
 
     /// Refuses `bytes`, a string that holds bytes above 0x7F, unless they are UTF-8.
-    private mutating func validateUTF8(_ bytes: UnsafeRawBufferPointer, _ quote: Int) throws(JSONScanError) {
-        containsNonASCII = true
+    private func validateUTF8(_ bytes: UnsafeRawBufferPointer, _ quote: Int) throws(JSONScanError) {
         var parser = Unicode.UTF8.ForwardParser()
         var iterator = bytes.makeIterator()
         while true {

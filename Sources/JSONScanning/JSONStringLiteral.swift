@@ -9,21 +9,31 @@ public enum JSONStringLiteral {
         output.append(UInt8(ascii: "\""))
         for byte in text.utf8 {
             switch byte {
-            case UInt8(ascii: "\""): output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
-            case UInt8(ascii: "\\"): output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
-            case 0x0A: output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
-            case 0x0D: output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
-            case 0x09: output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
-            case 0x08: output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "b")])
-            case 0x0C: output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "f")])
+            // Two or six bytes appended one by one: an array literal here would allocate per
+            // escaped character, and this runs for every property of every ingested row.
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"):
+                output.append(UInt8(ascii: "\\"))
+                output.append(byte)
+            case 0x0A: appendEscape(UInt8(ascii: "n"), to: &output)
+            case 0x0D: appendEscape(UInt8(ascii: "r"), to: &output)
+            case 0x09: appendEscape(UInt8(ascii: "t"), to: &output)
+            case 0x08: appendEscape(UInt8(ascii: "b"), to: &output)
+            case 0x0C: appendEscape(UInt8(ascii: "f"), to: &output)
             case 0x00..<0x20:
-                output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0")])
+                appendEscape(UInt8(ascii: "u"), to: &output)
+                output.append(UInt8(ascii: "0"))
+                output.append(UInt8(ascii: "0"))
                 output.append(hexDigit(byte >> 4))
                 output.append(hexDigit(byte & 0x0F))
             default: output.append(byte)
             }
         }
         output.append(UInt8(ascii: "\""))
+    }
+
+    private static func appendEscape(_ letter: UInt8, to output: inout [UInt8]) {
+        output.append(UInt8(ascii: "\\"))
+        output.append(letter)
     }
 
     private static func hexDigit(_ value: UInt8) -> UInt8 {

@@ -284,11 +284,8 @@ public struct EventFileReader: EventSource, Sendable {
         guard record.kind == .object else {
             return .failure(badJSON("expected a JSON object ('{') at character \(document.rootOffset + 1)"))
         }
-        if document.containsNonASCII {
-            var names = Set<String>()
-            for (key, _) in record.members where !names.insert(key.string).inserted {
-                return .failure(badJSON("the key '\(key.string)' is repeated (in another Unicode form)"))
-            }
+        if let repeated = record.keyRepeatedAsString {
+            return .failure(badJSON("the key '\(repeated)' is repeated (in another Unicode form)"))
         }
         return .success(record)
     }

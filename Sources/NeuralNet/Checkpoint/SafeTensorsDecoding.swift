@@ -53,12 +53,8 @@ func decodeArchive(
     // The scanner refuses keys repeated byte for byte; names that differ in bytes but
     // are equal as Swift strings (canonically equivalent Unicode) would collide in the
     // dictionary, so they count as repeated too.
-    var names = Set<String>()
-    names.reserveCapacity(root.count)
+    if let repeated = root.keyRepeatedAsString { throw malformed(.duplicateKey(repeated)) }
     let members = root.members.map { (name: $0.key.string, value: $0.value) }
-    for (name, _) in members where !names.insert(name).inserted {
-        throw malformed(.duplicateKey(name))
-    }
 
     var metadata: [String: String] = [:]
     var layouts: [SafeTensorsLayout] = []
