@@ -102,14 +102,18 @@ func modelAndBaselineReports(
     labels: SplitReports<[Int]>, model: (EvaluationSplit) -> [Double], baseline: (EvaluationSplit) -> [Double]
 ) -> (reports: SplitReports<ClassifierReports>, threshold: Double) {
     let validationLabels = labels.validation ?? []
+    // One pass of the model over the validation rows serves the threshold and the report.
+    let validationProbabilities = validationLabels.isEmpty ? [] : model(.validation)
     let threshold =
         validationLabels.isEmpty
-        ? 0.5 : ClassificationReport(probabilities: model(.validation), labels: validationLabels).atBestF1.threshold
+        ? 0.5
+        : ClassificationReport(probabilities: validationProbabilities, labels: validationLabels).atBestF1.threshold
     var reports = SplitReports<ClassifierReports>()
     for split in EvaluationSplit.allCases {
         guard let splitLabels = labels[split], !splitLabels.isEmpty else { continue }
+        let probabilities = split == .validation ? validationProbabilities : model(split)
         reports[split] = ClassifierReports(
-            model: ClassificationReport(probabilities: model(split), labels: splitLabels, threshold: threshold),
+            model: ClassificationReport(probabilities: probabilities, labels: splitLabels, threshold: threshold),
             baseline: ClassificationReport(probabilities: baseline(split), labels: splitLabels))
     }
     return (reports, threshold)

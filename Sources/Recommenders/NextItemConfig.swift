@@ -26,7 +26,7 @@ public enum NextItemLoss: String, Sendable, Codable, CaseIterable {
 }
 
 /// Which published or measured setting a configuration starts from.
-public enum NextItemPreset: String, Sendable, Codable, CaseIterable {
+public enum NextItemPreset: String, Sendable, CaseIterable {
     /// The best setting measured here (see benchmarks/README.md): for SASRec, the paper's
     /// architecture trained with sampled softmax over 20 negatives and early stopping once
     /// validation gains less than 1% in 10 validations.
@@ -37,7 +37,7 @@ public enum NextItemPreset: String, Sendable, Codable, CaseIterable {
 }
 
 /// SASRec's architecture (pmixer/SASRec.pytorch's layout).
-public struct SASRecConfig: Sendable, Codable, Equatable {
+public struct SASRecConfig: Sendable, Equatable {
     /// The longest history read; longer ones keep their most recent items. Nil fits it to the
     /// data when training starts (see ``NextItemConfig/fitted(to:)``).
     public var maxLength: Int?
@@ -93,7 +93,7 @@ public struct SASRecConfig: Sendable, Codable, Equatable {
 }
 
 /// GRU4Rec's architecture (RecBole's layout: embedding, GRU, projection, tied output).
-public struct GRU4RecConfig: Sendable, Codable, Equatable {
+public struct GRU4RecConfig: Sendable, Equatable {
     /// The longest history read; longer ones keep their most recent items.
     public var maxLength: Int
     /// The width of item embeddings and of the output.

@@ -325,8 +325,6 @@ public class RecurrentStack<Cell: RecurrentCell>: Layer {
     }
 }
 
-/// PyTorch's recurrent parameters for `G` gates: `[G*H, I]`, `[G*H, H]`, `[G*H]`, `[G*H]`,
-/// all from `U(-1/sqrt(H), 1/sqrt(H))`, drawn in that order.
 /// The four tensors of a gated recurrent cell with `g` gates, laid out as PyTorch's
 /// `weight_ih`, `weight_hh`, `bias_ih`, `bias_hh`.
 public struct GateWeights: Sendable {

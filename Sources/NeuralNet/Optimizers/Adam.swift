@@ -26,7 +26,9 @@ public struct AdamRule: UpdateRule {
     /// `λ`: adds `λ p` to the gradient before the moments (an L2 penalty `λ/2 Σ p²`).
     public let weightDecay: Float
 
-    public init(beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8, weightDecay: Float = 0) {
+    public init(
+        beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8, weightDecay: Float = Self.defaultWeightDecay
+    ) {
         precondition(
             (0..<1).contains(beta1) && (0..<1).contains(beta2),
             "Adam: betas (\(beta1), \(beta2)) must be in [0, 1)")
@@ -73,7 +75,9 @@ public struct AdamWRule: UpdateRule {
     /// `ε`, added to the denominator.
     public var epsilon: Float { adam.epsilon }
 
-    public init(beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8, weightDecay: Float = 0.01) {
+    public init(
+        beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8, weightDecay: Float = Self.defaultWeightDecay
+    ) {
         adam = AdamRule(beta1: beta1, beta2: beta2, epsilon: epsilon, weightDecay: 0)
         self.weightDecay = weightDecay
     }
