@@ -32,6 +32,8 @@ let package = Package(
         .library(name: "Evaluation", targets: ["Evaluation"]),
         .library(name: "Recommenders", targets: ["Recommenders"]),
         .library(name: "Classifiers", targets: ["Classifiers"]),
+        .library(name: "Embeddings", targets: ["Embeddings"]),
+        .library(name: "Anomalies", targets: ["Anomalies"]),
         .executable(name: "behave", targets: ["behave"]),
         .executable(name: "behave-bench", targets: ["BehaviorBench"]),
     ],
@@ -110,6 +112,20 @@ let package = Package(
             exclude: ["README.md"],
             swiftSettings: fastMath
         ),
+        // Dense autoencoders and VAEs over tables of numbers: codes, reconstruction errors, anomaly scores.
+        .target(
+            name: "Embeddings",
+            dependencies: ["NeuralNet", "TensorEngine", "Randomness", "Configuration"],
+            exclude: ["README.md"],
+            swiftSettings: fastMath
+        ),
+        // Anomaly detection on tables: isolation forest, autoencoder scores, thresholds and reasons.
+        .target(
+            name: "Anomalies",
+            dependencies: ["Embeddings", "EventData", "Randomness", "Configuration", "FileIO"],
+            exclude: ["README.md"],
+            swiftSettings: fastMath
+        ),
         .executableTarget(
             name: "behave",
             dependencies: [
@@ -143,6 +159,10 @@ let package = Package(
             name: "ClassifiersTests",
             dependencies: ["Classifiers", "EventData", "Evaluation", "NeuralNet", "TensorEngine", "Randomness"]),
         .testTarget(name: "FileIOTests", dependencies: ["FileIO"]),
+        .testTarget(
+            name: "EmbeddingsTests",
+            dependencies: ["Embeddings", "NeuralNet", "TensorEngine", "Randomness", "TestSupport"]),
+        .testTarget(name: "AnomaliesTests", dependencies: ["Anomalies", "Embeddings", "EventData", "Randomness"]),
         .testTarget(name: "JSONScanningTests", dependencies: ["JSONScanning", "Randomness", "TestSupport"]),
         .testTarget(
             name: "RecommendersTests",

@@ -127,20 +127,7 @@ public struct TableEncoder: Sendable, Codable, Equatable {
             }
             switch profile.kind {
             case .numeric:
-                let sorted = values.sorted()
-                column.fill = sorted.isEmpty ? 0 : (sorted[(sorted.count - 1) / 2] + sorted[sorted.count / 2]) / 2
-                column.logTransform = Self.prefersLogTransform(values)
-                let scaled = column.logTransform ? values.map { log1p($0) } : values
-                let (mean, deviation) = meanAndDeviation(scaled)
-                guard mean.isFinite, deviation.isFinite else {
-                    let largest = values.max { abs($0) < abs($1) } ?? 0
-                    throw TableValueError(
-                        column: profile.name, value: String(largest), expected: .numeric,
-                        problem:
-                            "is too large: the column's mean or spread overflows; fix the value or ignore the column")
-                }
-                column.mean = mean
-                column.deviation = deviation
+                try column.fitNumeric(values)
             case .boolean, .month, .weekday:
                 var counts: [Double: Int] = [:]
                 for value in values { counts[value, default: 0] += 1 }
@@ -159,6 +146,45 @@ public struct TableEncoder: Sendable, Codable, Equatable {
 
     init(columns: [Column]) {
         self.columns = columns
+    }
+
+    /// Learns the transform of an all-numeric table (a ``FeatureTable``'s rows, say) without
+    /// going through text: every column numeric, scaled as ``fit(profiles:rows:)`` scales numbers.
+    ///
+    /// - Parameters:
+    ///   - names: The column names, in row order.
+    ///   - rows: The training rows, each `names.count` long.
+    /// - Throws: ``TableValueError`` when a column's values are not finite or overflow its spread.
+    public static func fitNumeric(names: [String], rows: [[Double]]) throws(TableValueError) -> TableEncoder {
+        var columns: [Column] = []
+        for (index, name) in names.enumerated() {
+            var column = Column(
+                name: name, kind: .numeric, fill: 0, fillCategory: nil, mean: 0, deviation: 0, logTransform: false,
+                categories: [], indicatesMissing: false)
+            let values = rows.map { $0[index] }
+            if let bad = values.first(where: { !$0.isFinite }) {
+                throw TableValueError(
+                    column: name, value: String(bad), expected: .numeric, problem: "is not a finite number")
+            }
+            try column.fitNumeric(values)
+            columns.append(column)
+        }
+        return TableEncoder(columns: columns)
+    }
+
+    /// The feature vector of a row of numbers, for an encoder whose columns are all numeric
+    /// (from ``fitNumeric(names:rows:)``).
+    ///
+    /// - Precondition: `numbers.count == columns.count`.
+    public func encode(numbers: [Double]) -> [Float] {
+        precondition(
+            numbers.count == columns.count,
+            "TableEncoder.encode(numbers:): \(numbers.count) numbers for \(columns.count) columns")
+        var features = [Float](repeating: 0, count: numbers.count)
+        for (index, column) in columns.enumerated() {
+            features[index] = column.scaled(numbers[index])
+        }
+        return features
     }
 
     /// Where each encoded column is in a file with `header`, or the names of those it lacks.
@@ -191,9 +217,7 @@ public struct TableEncoder: Sendable, Codable, Equatable {
             let missing = TableValues.isMissing(cell)
             switch column.kind {
             case .numeric:
-                let raw = missing ? column.fill : try Self.parse(cell, column: column)
-                let value = column.logTransform ? log1p(max(raw, 0)) : raw
-                let feature = column.deviation > 0 ? Float((value - column.mean) / column.deviation) : 0
+                let feature = column.scaled(missing ? column.fill : try Self.parse(cell, column: column))
                 guard feature.isFinite else {
                     throw TableValueError(
                         column: column.name, value: cell, expected: .numeric,
@@ -219,7 +243,7 @@ public struct TableEncoder: Sendable, Codable, Equatable {
         return features
     }
 
-    private static func meanAndDeviation(_ values: [Double]) -> (Double, Double) {
+    fileprivate static func meanAndDeviation(_ values: [Double]) -> (Double, Double) {
         guard !values.isEmpty else { return (0, 0) }
         let mean = values.reduce(0, +) / Double(values.count)
         let variance = values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(values.count)
@@ -251,5 +275,30 @@ public struct TableEncoder: Sendable, Codable, Equatable {
         }
         guard let value else { throw TableValueError(column: column.name, value: cell, expected: column.kind) }
         return value
+    }
+}
+
+extension TableEncoder.Column {
+    /// Fits a numeric column's fill (the median), log transform, mean and deviation.
+    fileprivate mutating func fitNumeric(_ values: [Double]) throws(TableValueError) {
+        let sorted = values.sorted()
+        fill = sorted.isEmpty ? 0 : (sorted[(sorted.count - 1) / 2] + sorted[sorted.count / 2]) / 2
+        logTransform = TableEncoder.prefersLogTransform(values)
+        let (mean, deviation) = TableEncoder.meanAndDeviation(logTransform ? values.map { log1p($0) } : values)
+        guard mean.isFinite, deviation.isFinite else {
+            let largest = values.max { abs($0) < abs($1) } ?? 0
+            throw TableValueError(
+                column: name, value: String(largest), expected: .numeric,
+                problem: "is too large: the column's mean or spread overflows; fix the value or ignore the column")
+        }
+        self.mean = mean
+        self.deviation = deviation
+    }
+
+    /// A numeric value as its feature: `log(1 + x)` when the column takes it, then the z-score
+    /// (0 for a constant column).
+    func scaled(_ raw: Double) -> Float {
+        let value = logTransform ? log1p(max(raw, 0)) : raw
+        return deviation > 0 ? Float((value - mean) / deviation) : 0
     }
 }

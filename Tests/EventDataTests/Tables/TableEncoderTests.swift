@@ -111,3 +111,31 @@ struct TableEncoderLogScalingTests {
                 == "column 'amount': '1e308' is too far outside the training values to scale; check the value")
     }
 }
+
+@Suite("Table encoder for numbers")
+struct NumericTableEncoderTests {
+    @Test("a table of numbers is scaled as the same table of text would be, without parsing")
+    func numbersMatchText() throws {
+        var numbers: [[Double]] = []
+        for row in 0..<50 {
+            let duration = row < 45 ? Double(row % 5) : Double(1_000 * (row - 44))
+            numbers.append([duration, Double(row - 25)])
+        }
+        let text = numbers.map { $0.map { String(Int($0)) } }
+        let fromText = try TableEncoder.fit(
+            profiles: ColumnKindInference.profiles(columns: ["duration", "offset"], rows: text), rows: text)
+        let fromNumbers = try TableEncoder.fitNumeric(names: ["duration", "offset"], rows: numbers)
+        #expect(fromNumbers.columns.map(\.logTransform) == [true, false])
+        let expected = try fromText.encode(["6000", "3"], positions: [0, 1])
+        #expect(fromNumbers.encode(numbers: [6_000, 3]) == expected)
+    }
+
+    @Test("a value that is not a finite number is named")
+    func nonFinite() {
+        #expect(
+            throws: TableValueError(column: "b", value: "nan", expected: .numeric, problem: "is not a finite number")
+        ) {
+            try TableEncoder.fitNumeric(names: ["a", "b"], rows: [[1, .nan]])
+        }
+    }
+}

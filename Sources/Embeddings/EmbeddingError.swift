@@ -1,0 +1,24 @@
+import Configuration
+import Foundation
+import NeuralNet
+
+/// What can go wrong training or applying an autoencoder; each message names the place and the fix.
+public enum EmbeddingError: Error, LocalizedError, Equatable, Sendable {
+    /// A configuration value is unusable.
+    case invalidParameter(InvalidParameter)
+    /// The data cannot train a model (too few rows, no usable column).
+    case badData(path: String, detail: String)
+    /// A model directory is missing, incomplete or corrupted.
+    case badModel(path: String, detail: String)
+    /// Training stopped because the loss or the outputs stopped being finite numbers.
+    case diverged(TrainingDiverged)
+
+    public var errorDescription: String? {
+        switch self {
+        case .invalidParameter(let problem): return problem.description
+        case .badData(let path, let detail): return "\(path): \(detail)"
+        case .badModel(let path, let detail): return "\(path): \(detail)"
+        case .diverged(let divergence): return divergence.localizedDescription
+        }
+    }
+}
