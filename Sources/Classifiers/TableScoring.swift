@@ -131,20 +131,7 @@ func commitOutput(_ file: OutputFile) throws(ClassifierError) {
     }
 }
 
-/// RFC 4180 output: fields with a comma, quote or line break are quoted, quotes doubled.
-enum CSVText {
-    static func line(_ fields: [String]) -> String {
-        fields.map(field).joined(separator: ",") + "\n"
-    }
-
-    static func field(_ value: String) -> String {
-        let special = value.utf8.contains { (byte: UInt8) -> Bool in
-            byte == 44 || byte == 34 || byte == 10 || byte == 13  // , " \n \r
-        }
-        guard special else { return value }
-        return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-    }
-
+extension CSVText {
     /// A probability in `[0, 1]` with six decimals ("0.305474"), without `String(format:)`'s cost.
     ///
     /// - Precondition: `value` is a number (callers report NaN rows as errors instead).

@@ -72,7 +72,7 @@ public struct FeatureTable: Sendable, Hashable {
         }
 
         buffer.append(
-            contentsOf: (["user_id"] + columns + attributeColumns).map(Self.quoted).joined(separator: ",").utf8)
+            contentsOf: (["user_id"] + columns + attributeColumns).map(CSVText.field).joined(separator: ",").utf8)
         buffer.append(UInt8(ascii: "\n"))
         for (index, row) in rows.enumerated() {
             let userID = userIDs[index]
@@ -82,7 +82,7 @@ public struct FeatureTable: Sendable, Hashable {
                     reason: "row \(index + 1) (user \(userID)) has \(row.count) values for \(columns.count) columns; "
                         + "build the table with one value per column")
             }
-            buffer.append(contentsOf: Self.quoted(userID).utf8)
+            buffer.append(contentsOf: CSVText.field(userID).utf8)
             for (column, value) in zip(columns, row) {
                 guard value.isFinite else {
                     throw EventDataError.unwritable(
@@ -91,12 +91,12 @@ public struct FeatureTable: Sendable, Hashable {
                             + "fix or drop it before writing")
                 }
                 buffer.append(UInt8(ascii: ","))
-                buffer.append(contentsOf: Self.compact(value).utf8)
+                buffer.append(contentsOf: CSVText.number(value).utf8)
             }
             let userAttributes = attributes[userID]
             for name in attributeColumns {
                 buffer.append(UInt8(ascii: ","))
-                buffer.append(contentsOf: Self.quoted(userAttributes?[name] ?? "").utf8)
+                buffer.append(contentsOf: CSVText.field(userAttributes?[name] ?? "").utf8)
             }
             buffer.append(UInt8(ascii: "\n"))
             if buffer.count >= 1 << 20 { try flush() }
@@ -107,21 +107,5 @@ public struct FeatureTable: Sendable, Hashable {
         } catch {
             throw EventDataError.unwritable(path: path, reason: error.reason)
         }
-    }
-
-    /// `value` without a decimal point when whole (and exactly representable as an integer),
-    /// otherwise in Swift's shortest round-tripping form.
-    static func compact(_ value: Double) -> String {
-        if value == value.rounded(), abs(value) < 9_007_199_254_740_992 { return String(Int64(value)) }
-        return value.description
-    }
-
-    /// `text` as a CSV field: quoted, with `"` doubled, only when it needs to be.
-    static func quoted(_ text: String) -> String {
-        let needsQuotes = text.utf8.contains {
-            $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\n") || $0 == UInt8(ascii: "\r")
-        }
-        guard needsQuotes else { return text }
-        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 }
