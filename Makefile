@@ -6,7 +6,7 @@ SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
 SWIFT_SOURCES := Sources Tests benchmarks/Swift fuzz/Sources fuzz/Package.swift Package.swift
 
-.PHONY: run test lint format bench bench-ingest bench-next-item bench-video bench-classify bench-outcomes deps fixtures clean
+.PHONY: run test lint format bench bench-ingest bench-next-item bench-video bench-classify bench-outcomes bench-represent deps fixtures clean
 
 ## Installs the system libraries the build needs (OpenBLAS, SQLite, zlib) with apt-get when absent.
 deps:
@@ -80,6 +80,16 @@ bench-classify: deps
 bench-outcomes: deps
 	$(SWIFT) build -c release --product behave
 	$(PYTHON) benchmarks/outcome_bench.py --behave .build/release/behave
+
+## Anomalies: our isolation forest, AE and VAE against scikit-learn's IsolationForest on six ODDS tables, and at 1M rows.
+bench-represent: deps
+	$(SWIFT) build -c release --product behave
+	@if ! $(VENV)/bin/python -c "import sklearn" >/dev/null 2>&1; then \
+		echo "Setting up $(VENV) with scikit-learn..."; \
+		[ -x $(VENV)/bin/python ] || $(PYTHON) -m venv $(VENV); \
+		$(VENV)/bin/pip install -q numpy scikit-learn; \
+	fi
+	$(VENV)/bin/python benchmarks/anomaly_bench.py --behave .build/release/behave
 
 ## Regenerates the PyTorch golden files used by the parity tests.
 fixtures:

@@ -122,7 +122,7 @@ let package = Package(
         // Anomaly detection on tables: isolation forest, autoencoder scores, thresholds and reasons.
         .target(
             name: "Anomalies",
-            dependencies: ["Embeddings", "EventData", "Randomness", "Configuration", "FileIO"],
+            dependencies: ["Embeddings", "NeuralNet", "EventData", "Randomness", "Configuration", "FileIO"],
             exclude: ["README.md"],
             swiftSettings: fastMath
         ),
@@ -130,7 +130,7 @@ let package = Package(
             name: "behave",
             dependencies: [
                 "NeuralNet", "TensorEngine", "Randomness", "Linalg", "EventData", "Evaluation", "Recommenders",
-                "Classifiers", "FileIO",
+                "Classifiers", "Embeddings", "Anomalies", "FileIO",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: [.enableUpcomingFeature("ExistentialAny")]

@@ -50,11 +50,11 @@ public struct Autoencoder {
     ///   - features: `rows * featureCount` scaled values, row-major.
     ///   - progress: Called after every step.
     ///   - epochEnd: Called after every epoch; the validation's report is its loss.
-    /// - Throws: ``EmbeddingError`` for a bad configuration, fewer than 2 rows, or divergence.
+    /// - Throws: ``UnsupervisedError`` for a bad configuration, fewer than 2 rows, or divergence.
     public static func train(
         features: [Float], featureCount: Int, config: AutoencoderConfig,
         progress: ((StepProgress) -> Void)? = nil, epochEnd: ((EpochRecord<Double>) -> Void)? = nil
-    ) throws(EmbeddingError) -> (model: Autoencoder, history: TrainingHistory<Double>) {
+    ) throws(UnsupervisedError) -> (model: Autoencoder, history: TrainingHistory<Double>) {
         do {
             try config.validate()
         } catch {

@@ -2,8 +2,9 @@ import Configuration
 import Foundation
 import NeuralNet
 
-/// What can go wrong training or applying an autoencoder; each message names the place and the fix.
-public enum EmbeddingError: Error, LocalizedError, Equatable, Sendable {
+/// What can go wrong in unsupervised learning (autoencoders, embeddings, anomaly detection);
+/// each message names the place and the fix.
+public enum UnsupervisedError: Error, LocalizedError, Equatable, Sendable {
     /// A configuration value is unusable.
     case invalidParameter(InvalidParameter)
     /// The data cannot train a model (too few rows, no usable column).

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Configuration
+import EventData
 import Foundation
 import TensorEngine
 
@@ -70,4 +71,22 @@ func parseISOTime(_ text: String, option: String) throws -> Int64 {
         throw ValidationError("\(option) \(text): write an ISO 8601 time like 2024-03-01 or 2024-03-01T12:00:00Z.")
     }
     return Int64((date.timeIntervalSince1970 * 1_000).rounded())
+}
+
+/// Column kinds given as `--kind name=kind` (repeatable), by column name.
+func columnKindOverrides(_ settings: [String]) throws -> [String: ColumnKind] {
+    var result: [String: ColumnKind] = [:]
+    for setting in settings {
+        let parts = setting.split(separator: "=", maxSplits: 1).map(String.init)
+        guard parts.count == 2, !parts[0].isEmpty else {
+            throw ValidationError("--kind \(setting): write name=kind, e.g. --kind Month=month.")
+        }
+        guard let kind = ColumnKind(rawValue: parts[1]) else {
+            throw ValidationError(
+                "--kind \(setting): '\(parts[1])' is not a kind; use "
+                    + ColumnKind.allCases.map(\.rawValue).joined(separator: ", ") + ".")
+        }
+        result[parts[0]] = kind
+    }
+    return result
 }

@@ -131,16 +131,16 @@ struct AutoencoderTests {
         var config = AutoencoderConfig()
         config.klWarmupEpochs = -1
         #expect(
-            throws: EmbeddingError.invalidParameter(
+            throws: UnsupervisedError.invalidParameter(
                 InvalidParameter("kl-warmup", value: -1, allowed: "between 0 and 1000000"))
         ) {
             try Autoencoder.train(features: [1, 2, 3, 4], featureCount: 2, config: config)
         }
-        #expect(throws: EmbeddingError.self) {
+        #expect(throws: UnsupervisedError.self) {
             try Autoencoder.train(features: [1, 2], featureCount: 2, config: AutoencoderConfig())
         }
         config = AutoencoderConfig(latentSize: 0)
-        #expect(throws: EmbeddingError.self) {
+        #expect(throws: UnsupervisedError.self) {
             try Autoencoder.train(features: [1, 2, 3, 4], featureCount: 2, config: config)
         }
     }

@@ -93,22 +93,7 @@ struct TrainClassify: ParsableCommand {
     @OptionGroup var common: ClassifierRunOptions
 
     /// The `--kind` overrides by column name.
-    func overrides() throws -> [String: ColumnKind] {
-        var result: [String: ColumnKind] = [:]
-        for setting in kinds {
-            let parts = setting.split(separator: "=", maxSplits: 1).map(String.init)
-            guard parts.count == 2, !parts[0].isEmpty else {
-                throw ValidationError("--kind \(setting): write name=kind, e.g. --kind Month=month.")
-            }
-            guard let kind = ColumnKind(rawValue: parts[1]) else {
-                throw ValidationError(
-                    "--kind \(setting): '\(parts[1])' is not a kind; use "
-                        + ColumnKind.allCases.map(\.rawValue).joined(separator: ", ") + ".")
-            }
-            result[parts[0]] = kind
-        }
-        return result
-    }
+    func overrides() throws -> [String: ColumnKind] { try columnKindOverrides(kinds) }
 
     func resolvedConfig() throws -> ClassifierConfig {
         try common.config(model == .logistic ? .logisticBaseline(for: .mlp) : .mlp)
