@@ -34,6 +34,7 @@ let package = Package(
         .library(name: "Classifiers", targets: ["Classifiers"]),
         .library(name: "Embeddings", targets: ["Embeddings"]),
         .library(name: "Anomalies", targets: ["Anomalies"]),
+        .library(name: "Segments", targets: ["Segments"]),
         .executable(name: "behave", targets: ["behave"]),
         .executable(name: "behave-bench", targets: ["BehaviorBench"]),
     ],
@@ -126,11 +127,18 @@ let package = Package(
             exclude: ["README.md"],
             swiftSettings: fastMath
         ),
+        // User segments: RFM, clusters of features or embeddings, and portraits of each segment.
+        .target(
+            name: "Segments",
+            dependencies: ["EventData", "Embeddings", "Evaluation", "Randomness", "Configuration", "FileIO"],
+            exclude: ["README.md"],
+            swiftSettings: fastMath
+        ),
         .executableTarget(
             name: "behave",
             dependencies: [
                 "NeuralNet", "TensorEngine", "Randomness", "Linalg", "EventData", "Evaluation", "Recommenders",
-                "Classifiers", "Embeddings", "Anomalies", "FileIO",
+                "Classifiers", "Embeddings", "Anomalies", "Segments", "FileIO",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: [.enableUpcomingFeature("ExistentialAny")]
@@ -163,6 +171,7 @@ let package = Package(
             name: "EmbeddingsTests",
             dependencies: ["Embeddings", "NeuralNet", "TensorEngine", "Randomness", "TestSupport"]),
         .testTarget(name: "AnomaliesTests", dependencies: ["Anomalies", "Embeddings", "EventData", "Randomness"]),
+        .testTarget(name: "SegmentsTests", dependencies: ["Segments", "EventData", "Randomness"]),
         .testTarget(name: "JSONScanningTests", dependencies: ["JSONScanning", "Randomness", "TestSupport"]),
         .testTarget(
             name: "RecommendersTests",

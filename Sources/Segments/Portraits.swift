@@ -1,0 +1,239 @@
+import EventData
+import Foundation
+
+/// A name with its share of a whole (a category among a segment's events, say).
+public struct NamedShare: Sendable, Codable, Equatable {
+    public var name: String
+    public var share: Double
+}
+
+/// One feature of a segment against the whole population.
+public struct FeatureComparison: Sendable, Codable, Equatable {
+    public var feature: String
+    public var mean: Double
+    public var median: Double
+    public var populationMean: Double
+    public var populationMedian: Double
+    /// `mean / populationMean` (nil when the population's mean is 0).
+    public var lift: Double?
+    /// `(mean - populationMean) / populationStandardDeviation`: how far apart, in a unit that
+    /// compares across features (0 for a constant feature).
+    public var standardizedDifference: Double
+}
+
+/// A segment described for people: size, its features against everyone's, what its users do
+/// and when, and one line of plain language.
+public struct SegmentPortrait: Sendable, Codable, Equatable {
+    public var segment: String
+    public var size: Int
+    public var share: Double
+    /// Every feature, in the table's order.
+    public var features: [FeatureComparison]
+    /// The most frequent categories and items of the segment's events (store data only).
+    public var topCategories: [NamedShare]
+    public var topItems: [NamedShare]
+    /// The segment's events by type (store data only).
+    public var eventTypes: [NamedShare]
+    /// Share of the segment's events in each hour of the day (UTC) and day of the week (Monday
+    /// first), when the table has the `hour_00`... and `dow_mon`... columns.
+    public var hours: [Double]?
+    public var weekdays: [Double]?
+    /// Share of the segment's users with a purchase, and their mean spend (when the table has
+    /// `count_purchase` and `monetary`).
+    public var purchaseRate: Double?
+    public var meanSpend: Double?
+    /// One line built from the largest differences, like "buys 3.1x as often as average, mostly
+    /// evenings, mostly one category".
+    public var description: String
+}
+
+/// What each segment's users did in a store: the counts portraits report.
+public struct SegmentActivity: Sendable {
+    public var categories: [[String: Int]]
+    public var items: [[String: Int]]
+    public var eventTypes: [[String: Int]]
+
+    /// Counts the events of every user in `store` by the segment `segmentOf` gives them (nil:
+    /// not segmented, skipped).
+    public static func count(
+        store: any EventStore, segments: Int, until: Int64? = nil, segmentOf: (String) -> Int?
+    ) throws -> SegmentActivity {
+        var activity = SegmentActivity(
+            categories: Array(repeating: [:], count: segments), items: Array(repeating: [:], count: segments),
+            eventTypes: Array(repeating: [:], count: segments))
+        let items = try store.itemIDs()
+        try store.forEachUserHistory { history in
+            guard let segment = segmentOf(history.userID) else { return }
+            for event in history.events where until.map({ event.timestamp < $0 }) ?? true {
+                activity.eventTypes[segment][event.type.rawValue, default: 0] += 1
+                if let category = event.category { activity.categories[segment][category, default: 0] += 1 }
+                if let item = event.item, item < items.count {
+                    activity.items[segment][items.externalIDs[item], default: 0] += 1
+                }
+            }
+        }
+        return activity
+    }
+}
+
+/// Builds segment portraits.
+public enum Portraits {
+    /// The portraits of segments `0..<names.count`.
+    ///
+    /// - Parameters:
+    ///   - columns: The feature names.
+    ///   - rows: Each user's raw (unscaled) feature values.
+    ///   - labels: Each user's segment index.
+    ///   - names: The segments' names, by index.
+    ///   - activity: What each segment did in the store, when the data came from one.
+    public static func build(
+        columns: [String], rows: [[Double]], labels: [Int], names: [String], activity: SegmentActivity? = nil
+    ) -> [SegmentPortrait] {
+        precondition(rows.count == labels.count, "Portraits.build: \(rows.count) rows for \(labels.count) labels")
+        let population = columns.indices.map { column in Summary(rows.map { $0[column] }) }
+        let hourColumns = (0..<24).map { columns.firstIndex(of: $0 < 10 ? "hour_0\($0)" : "hour_\($0)") }
+        let dayColumns = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"].map { columns.firstIndex(of: "dow_\($0)") }
+        let purchases = columns.firstIndex(of: "count_purchase")
+        let monetary = columns.firstIndex(of: "monetary")
+        return names.indices.map { segment in
+            let members = labels.indices.filter { labels[$0] == segment }
+            let features = columns.indices.map { column -> FeatureComparison in
+                let own = Summary(members.map { rows[$0][column] })
+                let all = population[column]
+                return FeatureComparison(
+                    feature: columns[column], mean: own.mean, median: own.median, populationMean: all.mean,
+                    populationMedian: all.median, lift: all.mean != 0 ? own.mean / all.mean : nil,
+                    standardizedDifference: all.deviation > 0 ? (own.mean - all.mean) / all.deviation : 0)
+            }
+            func profile(_ indexes: [Int?]) -> [Double]? {
+                guard indexes.allSatisfy({ $0 != nil }), !members.isEmpty else { return nil }
+                return indexes.compactMap { $0 }.map { column in
+                    members.reduce(0) { $0 + rows[$1][column] } / Double(members.count)
+                }
+            }
+            let hours = profile(hourColumns)
+            var portrait = SegmentPortrait(
+                segment: names[segment], size: members.count,
+                share: rows.isEmpty ? 0 : Double(members.count) / Double(rows.count), features: features,
+                topCategories: top(activity?.categories[segment]), topItems: top(activity?.items[segment]),
+                eventTypes: top(activity?.eventTypes[segment], count: 10), hours: hours, weekdays: profile(dayColumns),
+                purchaseRate: purchases.map { column in
+                    members.isEmpty ? 0 : Double(members.filter { rows[$0][column] > 0 }.count) / Double(members.count)
+                },
+                meanSpend: monetary.map { column in features[column].mean }, description: "")
+            portrait.description = describe(
+                portrait, populationHours: populationProfile(rows, hourColumns))
+            return portrait
+        }
+    }
+
+    /// The population's mean of hour columns.
+    private static func populationProfile(_ rows: [[Double]], _ indexes: [Int?]) -> [Double]? {
+        guard indexes.allSatisfy({ $0 != nil }), !rows.isEmpty else { return nil }
+        return indexes.compactMap { $0 }.map { column in rows.reduce(0) { $0 + $1[column] } / Double(rows.count) }
+    }
+
+    /// The most frequent names of `counts` with their shares, at most `count`.
+    private static func top(_ counts: [String: Int]?, count: Int = 5) -> [NamedShare] {
+        guard let counts else { return [] }
+        let total = Double(counts.values.reduce(0, +))
+        guard total > 0 else { return [] }
+        return counts.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(count)
+            .map { NamedShare(name: $0.key, share: Double($0.value) / total) }
+    }
+
+    /// Phrases for the features behaviour data usually has; other features are named as they are.
+    private static let phrases: [String: (more: String, less: String)] = [
+        "count_purchase": ("buys %@x as often as average", "buys %@x less often than average"),
+        "frequency": ("%@x as active as average", "%@x less active than average"),
+        "monetary": ("spends %@x the average", "spends %@x less than average"),
+        "sessions": ("%@x as many sessions as average", "%@x fewer sessions than average"),
+        "recency_days": ("inactive %@x longer than average", "seen %@x more recently than average"),
+        "distinct_categories": ("browses %@x as many categories", "browses %@x fewer categories"),
+        "distinct_items": ("looks at %@x as many items", "looks at %@x fewer items"),
+        "view_to_purchase": ("converts views %@x as often", "converts views %@x less often"),
+        "cart_to_purchase": ("converts carts %@x as often", "converts carts %@x less often"),
+        "mean_dwell_seconds": ("dwells %@x as long", "dwells %@x less long"),
+        "mean_session_minutes": ("sessions %@x as long", "sessions %@x shorter"),
+    ]
+
+    /// One line from the largest standardized differences (at least half a standard deviation),
+    /// the time of day when it stands out, and "mostly one category" when it does.
+    static func describe(_ portrait: SegmentPortrait, populationHours: [Double]?) -> String {
+        var parts: [String] = []
+        // Largest differences first; equal ones in the table's order.
+        let candidates = portrait.features.enumerated().filter { _, feature in
+            abs(feature.standardizedDifference) >= 0.5 && !feature.feature.hasPrefix("hour_")
+                && !feature.feature.hasPrefix("dow_") && !feature.feature.hasPrefix("share_")
+        }
+        .sorted { first, second in
+            let (a, b) = (abs(first.element.standardizedDifference), abs(second.element.standardizedDifference))
+            return a != b ? a > b : first.offset < second.offset
+        }
+        .map(\.element)
+        for feature in candidates.prefix(3) {
+            guard let lift = feature.lift, lift > 0 else {
+                parts.append("\(feature.feature) \(number(feature.mean)) (average \(number(feature.populationMean)))")
+                continue
+            }
+            let factor = lift >= 1 ? lift : 1 / lift
+            if let phrase = phrases[feature.feature] {
+                parts.append(
+                    (lift >= 1 ? phrase.more : phrase.less).replacingOccurrences(of: "%@", with: number(factor)))
+            } else {
+                parts.append("\(feature.feature) \(number(factor))x \(lift >= 1 ? "above" : "below") average")
+            }
+        }
+        if let hours = portrait.hours, let everyone = populationHours {
+            let dayparts = [("nights", 0..<6), ("mornings", 6..<12), ("afternoons", 12..<18), ("evenings", 18..<24)]
+            let shares = dayparts.map { name, range in
+                (name, range.reduce(0) { $0 + hours[$1] }, range.reduce(0) { $0 + everyone[$1] })
+            }
+            if let (name, share, base) = shares.max(by: { $0.1 < $1.1 }), share >= 0.5, share >= 1.25 * base {
+                parts.append("mostly \(name)")
+            }
+        }
+        if let categories = portrait.features.first(where: { $0.feature == "distinct_categories" }),
+            categories.mean <= 1.5, categories.populationMean > 1.5
+        {
+            parts.append("mostly one category")
+        } else if let top = portrait.topCategories.first, top.share >= 0.5 {
+            parts.append("mostly \(top.name)")
+        }
+        return parts.isEmpty ? "close to average on every feature" : parts.joined(separator: ", ")
+    }
+
+    /// `3.1`, `12`, `0.42`: two significant digits, at most one decimal from 10 up.
+    static func number(_ value: Double) -> String {
+        let magnitude = abs(value)
+        if magnitude >= 10 { return String(format: "%.0f", value) }
+        if magnitude >= 1 { return String(format: "%.1f", value) }
+        return String(format: "%.2g", value)
+    }
+}
+
+/// Mean, median and standard deviation of a column.
+struct Summary {
+    var mean: Double
+    var median: Double
+    var deviation: Double
+
+    init(_ values: [Double]) {
+        guard !values.isEmpty else {
+            self.init(mean: 0, median: 0, deviation: 0)
+            return
+        }
+        let sorted = values.sorted()
+        let mean = values.reduce(0, +) / Double(values.count)
+        let variance = values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(values.count)
+        self.init(
+            mean: mean, median: (sorted[(sorted.count - 1) / 2] + sorted[sorted.count / 2]) / 2,
+            deviation: variance.squareRoot())
+    }
+
+    init(mean: Double, median: Double, deviation: Double) {
+        self.mean = mean
+        self.median = median
+        self.deviation = deviation
+    }
+}
