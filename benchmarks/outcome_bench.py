@@ -6,8 +6,9 @@ Usage (from the repository root, after `swift build -c release --product behave`
 
     python3 benchmarks/outcome_bench.py [--seeds 1,2,3] [--models mlp,lstm,gru,cnn]
 
-Steps: `behave simulate` (20,000 users over 60 days, simulation seed 5), `behave ingest` into a
-fresh store, then for every training seed and model `behave train purchase --window 7d`
+Steps: `behave simulate` (20,000 users over 60 days, simulation seed 5, no taken-over accounts or
+click farms: the log the recorded numbers were measured on, before issue 12 planted those),
+`behave ingest` into a fresh store, then for every training seed and model `behave train purchase --window 7d`
 (cut-off: the last event minus 7 days; inputs only from before it). Every run also trains the
 logistic-regression baseline on the feature table, so each row has its own baseline number.
 
@@ -61,7 +62,8 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="outcome-bench-"))
     events, store = work / "shop.csv", work / "shop.db"
     checked(run_child([args.behave, "simulate", "--users", str(args.users), "--days", str(args.days), "--seed",
-                       str(args.simulation_seed), "--out", str(events)], 600), "behave simulate")
+                       str(args.simulation_seed), "--takeover-fraction", "0", "--farm-fraction", "0",
+                       "--out", str(events)], 600), "behave simulate")
     checked(run_child([args.behave, "ingest", str(events), "--store", str(store)], 600), "behave ingest")
 
     runs = []

@@ -10,9 +10,13 @@ struct Simulate: ParsableCommand {
             Users in taste segments browse a long-tailed catalogue in sessions, move through a \
             view -> cart -> purchase funnel with prices, go on shopping missions (days of \
             focused browsing and carting, then a checkout), follow item-to-item transitions, and \
-            show daily and weekly seasonality; some churn, and a few bots and fraudulent users \
-            are planted. The ground-truth file (JSON) records segments, purchase propensities, \
-            churn dates, bot and fraud flags and the item transition table.
+            show daily and weekly seasonality; some churn. Planted for detectors to find: bots, \
+            fraudulent users, taken-over accounts (regular until an intruder takes over: night \
+            sessions, expensive categories, fast purchases) and click farms (groups of accounts \
+            viewing and fake-ordering the same promoted items in the same short windows). The \
+            ground-truth file (JSON) records segments, purchase propensities, churn dates, bot, \
+            fraud and takeover flags with their sessions and times, the farms (members, promoted \
+            items, windows) and the item transition table.
 
             Examples:
               behave simulate --users 2000 --out shop.csv
@@ -48,6 +52,12 @@ struct Simulate: ParsableCommand {
     @Option(parsing: .unconditional, help: "Fraction of users that stop being active partway.")
     var churnFraction: Double = 0.2
 
+    @Option(parsing: .unconditional, help: "Fraction of users whose account an intruder takes over partway.")
+    var takeoverFraction: Double = 0.005
+
+    @Option(parsing: .unconditional, help: "Fraction of users that are click-farm accounts (farms of 5 to 20).")
+    var farmFraction: Double = 0.01
+
     @Option(help: "Event file to write.")
     var out: String = "events.csv"
 
@@ -63,7 +73,8 @@ struct Simulate: ParsableCommand {
     var config: SimulationConfig {
         SimulationConfig(
             users: users, items: items, days: days, seed: seed, botFraction: botFraction,
-            fraudFraction: fraudFraction, churnFraction: churnFraction, targetEvents: events)
+            fraudFraction: fraudFraction, churnFraction: churnFraction, takeoverFraction: takeoverFraction,
+            farmFraction: farmFraction, targetEvents: events)
     }
 
     var resolvedFormat: Format {
@@ -107,10 +118,17 @@ struct Simulate: ParsableCommand {
             say(
                 "Wrote \(ProgressReporter.grouped(summary.events)) events to \(out) (\(types.joined(separator: ", ")))."
             )
-            say(
-                "\(summary.users) users (\(summary.bots) bots, \(summary.frauds) fraudulent, \(summary.churners) churners), \(summary.items) items, \(summary.sessions) sessions."
-            )
+            say(Self.population(summary))
             say("Ground truth: \(resolvedGroundTruth)")
         }
+    }
+
+    /// The summary's line about users, items and sessions.
+    static func population(_ summary: SimulationSummary) -> String {
+        let farms = "\(summary.farms) click farm\(summary.farms == 1 ? "" : "s")"
+        return
+            "\(summary.users) users (\(summary.bots) bots, \(summary.frauds) fraudulent, \(summary.takeovers) taken over, "
+            + "\(summary.farmAccounts) in \(farms), \(summary.churners) churners), \(summary.items) items, "
+            + "\(summary.sessions) sessions."
     }
 }

@@ -1,3 +1,4 @@
+import EventData
 import Foundation
 import Testing
 
@@ -10,6 +11,13 @@ struct SimulateCommandTests {
         for (arguments, message) in [
             (["--users", "0"], "--users 0: must be at least 1."),
             (["--bot-fraction", "2"], "--bot-fraction 2.0: must be between 0.0 and 1.0."),
+            (["--takeover-fraction", "2"], "--takeover-fraction 2.0: must be between 0.0 and 1.0."),
+            (["--farm-fraction", "-0.5"], "--farm-fraction -0.5: must be between 0.0 and 1.0."),
+            (
+                ["--churn-fraction", "0.5", "--farm-fraction", "0.5"],
+                "--farm-fraction 0.5 (with bot-, fraud-, churn- and takeover-fraction: 1.02): must be at most 1 "
+                    + "together with bot-fraction, fraud-fraction, churn-fraction and takeover-fraction."
+            ),
         ] {
             #expect(throws: (any Error).self) { try Simulate.parse(arguments) }
             do {
@@ -34,6 +42,21 @@ struct SimulateCommandTests {
         #expect(lines.count == 501)
         #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("shop.truth.json").path))
         #expect(command.resolvedFormat == .csv)
+    }
+
+    @Test("the new roles have flags, and the summary counts them")
+    func takeoverAndFarmFlags() throws {
+        let command = try Simulate.parse(["--takeover-fraction", "0.02", "--farm-fraction", "0"])
+        #expect(command.config.takeoverFraction == 0.02 && command.config.farmFraction == 0)
+        let defaults = try Simulate.parse([]).config
+        #expect(defaults.takeoverFraction == 0.005 && defaults.farmFraction == 0.01)
+        let summary = try BehaviorSimulator(
+            config: SimulationConfig(
+                users: 300, items: 60, categories: 4, days: 4, seed: 2, takeoverFraction: 0.02, farmFraction: 0.05)
+        ).generate { _ in }.summary
+        #expect(summary.takeovers == 6 && summary.farmAccounts == 15)
+        let line = Simulate.population(summary)
+        #expect(line.contains("6 taken over, 15 in \(summary.farms) click farm"), "\(line)")
     }
 
     @Test("the format follows the extension unless given")

@@ -23,6 +23,22 @@ import Foundation
 /// - **Bots**: views only, of uniformly random items, 20 to 120 per minute, in bursts on some days.
 /// - **Fraudulent users**: regular users plus one to three night-time (01:00-05:00 UTC) bursts
 ///   in which expensive items are viewed, carted and bought within seconds.
+/// - **Taken-over accounts**: regular users until a recorded night-time takeover; from then on an
+///   intruder drives the account: sessions between 00:00 and 05:00 UTC, mostly more of them than
+///   the owner had, in two or three expensive categories the owner does not favour, with looks of
+///   a few seconds, carts at once and purchases of expensive items. The owner's events before
+///   the takeover are the ones the same user has when no takeover is planted.
+/// - **Click farms**: groups of 5 to 20 accounts that act in the same three to eight windows of
+///   one to three hours: each account, in most windows, clicks and briefly views every one of
+///   the farm's two to five promoted items (cheap items of one or two categories), sometimes
+///   looks at another item of those categories and sometimes places a fake order of a promoted
+///   item; nothing else.
+///
+/// ``GroundTruth/User/kind`` names each user's role and ``GroundTruth/User/isAnomalous`` says
+/// whether a detector should flag it. Roles are dealt in blocks of 100 users at their fractions;
+/// takeovers and farm accounts take places that are otherwise regular, and draw from random
+/// streams of their own, so with their fractions at 0 the output is the same as before they
+/// existed.
 ///
 /// Output order: users one after another (`u1`, `u2`, ...), each user's events in time order;
 /// the file as a whole is not sorted by time. Users are generated and written one at a time,
@@ -154,6 +170,8 @@ public struct BehaviorSimulator: EventSource, Sendable {
     /// trail is cut to hit it exactly.
     private func run(_ body: (UserTrail) throws -> Void) throws -> GroundTruth {
         var dealer = RoleDealer(config: config)
+        var roster = FarmRoster(world: world, config: config)
+        var farmMembers: [[String]] = []
         var simulator = UserSimulator(world: world, config: config)
         var trail = UserTrail()
         var users: [GroundTruth.User] = []
@@ -164,12 +182,14 @@ public struct BehaviorSimulator: EventSource, Sendable {
         var lastTimestamp: Int64?
         var index = 0
         while config.targetEvents.map({ total < $0 }) ?? (index < config.users) {
-            simulator.simulate(user: index, role: dealer.role(of: index), into: &trail)
+            let farm = dealer.farmAccount(of: index).map { roster.farm(ofAccount: $0) }
+            simulator.simulate(user: index, role: dealer.role(of: index), farm: farm, into: &trail)
             index += 1
             if let target = config.targetEvents, total + trail.events.count > target {
                 trail.events.removeLast(total + trail.events.count - target)
                 trail.sessions = Int(trail.events.last?.session ?? 0)
                 trail.fraudSessions.removeAll { $0 > trail.sessions }
+                trail.takeoverSessions.removeAll { $0 > trail.sessions }
             }
             var purchases = 0
             for event in trail.events {
@@ -184,27 +204,42 @@ public struct BehaviorSimulator: EventSource, Sendable {
             total += trail.events.count
             sessions += trail.sessions
             let userID = trail.userID
+            if let farm = trail.farm {
+                farmMembers += [[String]](repeating: [], count: max(0, farm + 1 - farmMembers.count))
+                farmMembers[farm].append(userID)
+            }
             users.append(
                 GroundTruth.User(
                     id: userID, segment: trail.segment, propensity: trail.propensity,
                     sessionsPerDay: trail.sessionsPerDay, firstActive: trail.firstActive,
                     churnTimestamp: trail.churnTimestamp, isBot: trail.role == .bot, isFraud: trail.role == .fraud,
                     fraudSessions: trail.fraudSessions.map { Self.sessionID(user: userID, number: Int($0)) },
-                    events: trail.events.count, purchases: purchases))
+                    takeoverTimestamp: trail.takeoverTimestamp,
+                    takeoverSessions: trail.takeoverSessions.map { Self.sessionID(user: userID, number: Int($0)) },
+                    farm: trail.farm, events: trail.events.count, purchases: purchases))
             try body(trail)
         }
         var eventsByType: [String: Int] = [:]
         for kind in SimulatedEvent.Kind.allCases where byKind[Int(kind.rawValue)] > 0 {
             eventsByType[kind.eventType.rawValue] = byKind[Int(kind.rawValue)]
         }
+        // A farm none of whose account numbers was dealt (possible only when full blocks clip the
+        // farm quota) is left out.
+        let farms = zip(roster.farms, farmMembers).filter { !$0.1.isEmpty }.map { farm, members in
+            GroundTruth.Farm(
+                id: farm.id, members: members, promotedItems: farm.promotedItems.map { Self.itemID(Int($0)) },
+                windows: farm.windows.map { GroundTruth.Farm.Window(start: $0.lowerBound, end: $0.upperBound) })
+        }
         let summary = SimulationSummary(
             events: total, eventsByType: eventsByType, users: users.count, items: config.items, sessions: sessions,
             bots: users.count(where: \.isBot), frauds: users.count(where: \.isFraud),
-            churners: users.count(where: { $0.churnTimestamp != nil }), firstTimestamp: firstTimestamp,
+            churners: users.count(where: { $0.churnTimestamp != nil }),
+            takeovers: users.count(where: { $0.takeoverTimestamp != nil }),
+            farmAccounts: users.count(where: { $0.farm != nil }), farms: farms.count, firstTimestamp: firstTimestamp,
             lastTimestamp: lastTimestamp)
         return GroundTruth(
             config: config, summary: summary, categories: world.categoryNames, segments: segmentTruth(),
-            users: users, items: itemTruth())
+            users: users, items: itemTruth(), farms: farms)
     }
 
     private func segmentTruth() -> [GroundTruth.Segment] {

@@ -19,6 +19,9 @@ public struct GroundTruth: Sendable, Codable, Equatable {
     public var users: [User]
     /// Every catalogue item, with its planted successors (the transition table).
     public var items: [Item]
+    /// The click farms with at least one account, in id order (empty in files written before farms
+    /// were planted).
+    public var farms: [Farm]
 
     /// A user segment's habits.
     public struct Segment: Sendable, Codable, Equatable {
@@ -43,17 +46,21 @@ public struct GroundTruth: Sendable, Codable, Equatable {
     }
 
     /// One user's planted traits.
+    ///
+    /// ``kind`` sums them up; ``isAnomalous`` says whether a detector should flag the user.
     public struct User: Sendable, Codable, Equatable {
         /// The `user_id` in the event file.
         public var id: String
-        /// Segment index; `nil` for bots.
+        /// Segment index; `nil` for bots and farm accounts.
         public var segment: Int?
         /// Latent purchase propensity in `[0, 1]`: how often the user starts shopping missions and
-        /// how readily they cart and buy (0 for bots, which never buy).
+        /// how readily they cart and buy (0 for bots, which never buy, and for farm accounts, whose
+        /// orders are fake). A taken-over account's is its owner's.
         public var propensity: Double
-        /// The user's mean sessions per day (bots: mean over all days, active or not).
+        /// The user's mean sessions per day (bots: mean over all days, active or not; farm
+        /// accounts: their sessions over the days of the window; taken-over accounts: the owner's).
         public var sessionsPerDay: Double
-        /// When the user became active.
+        /// When the user became active (farm accounts: their first session).
         public var firstActive: Int64
         /// For churners: the user has no event at or after this time.
         public var churnTimestamp: Int64?
@@ -63,10 +70,78 @@ public struct GroundTruth: Sendable, Codable, Equatable {
         public var isFraud: Bool
         /// The `session_id`s of the fraudulent bursts (empty for other users).
         public var fraudSessions: [String]
+        /// For taken-over accounts: the account's events before this time are its owner's, and
+        /// those at or after it an intruder's (the owner does nothing more).
+        public var takeoverTimestamp: Int64?
+        /// The `session_id`s of the intruder's sessions (empty for other users).
+        public var takeoverSessions: [String]
+        /// For click-farm accounts: the farm's id (see ``GroundTruth/farms``).
+        public var farm: Int?
         /// Events written for the user.
         public var events: Int
         /// Purchase events written for the user.
         public var purchases: Int
+
+        /// What the user was planted as.
+        public enum Kind: String, Sendable, CaseIterable {
+            /// A shopper active to the end of the window.
+            case regular
+            /// A shopper who stops at ``User/churnTimestamp``.
+            case churner
+            /// A bot.
+            case bot
+            /// A shopper with fraudulent bursts.
+            case fraud
+            /// An account taken over at ``User/takeoverTimestamp``.
+            case takeover
+            /// A click-farm account.
+            case farm
+
+            /// Whether an anomaly detector should flag users of this kind: bots, fraud, takeovers
+            /// and farm accounts are anomalies; regular users and churners are not.
+            public var isAnomalous: Bool {
+                switch self {
+                case .regular, .churner: return false
+                case .bot, .fraud, .takeover, .farm: return true
+                }
+            }
+        }
+
+        /// What the user was planted as (each user has one role).
+        public var kind: Kind {
+            if isBot { return .bot }
+            if isFraud { return .fraud }
+            if farm != nil { return .farm }
+            if takeoverTimestamp != nil { return .takeover }
+            if churnTimestamp != nil { return .churner }
+            return .regular
+        }
+
+        /// Whether an anomaly detector should flag the user (see ``Kind/isAnomalous``).
+        public var isAnomalous: Bool { kind.isAnomalous }
+    }
+
+    /// A click farm: accounts acting in concert on a few promoted items.
+    public struct Farm: Sendable, Codable, Equatable {
+        /// Index, as in ``User/farm``.
+        public var id: Int
+        /// The `user_id`s of its accounts, in the order written.
+        public var members: [String]
+        /// The `item_id`s it promotes (cheap items of one or two categories).
+        public var promotedItems: [String]
+        /// When it acts: every event of its accounts lies in one of these windows.
+        public var windows: [Window]
+
+        /// A time window `[start, end)` in epoch milliseconds.
+        public struct Window: Sendable, Codable, Equatable {
+            /// The window's first millisecond.
+            public var start: Int64
+            /// The millisecond after the window.
+            public var end: Int64
+
+            /// Whether `timestamp` lies in the window.
+            public func contains(_ timestamp: Int64) -> Bool { timestamp >= start && timestamp < end }
+        }
     }
 
     /// One catalogue item.
@@ -145,8 +220,72 @@ public struct SimulationSummary: Sendable, Codable, Equatable {
     public var frauds: Int
     /// Churners among the users.
     public var churners: Int
+    /// Taken-over accounts among the users.
+    public var takeovers: Int
+    /// Click-farm accounts among the users.
+    public var farmAccounts: Int
+    /// Click farms with at least one account among the users.
+    public var farms: Int
     /// Earliest event timestamp (epoch milliseconds); `nil` when there are no events.
     public var firstTimestamp: Int64?
     /// Latest event timestamp (epoch milliseconds); `nil` when there are no events.
     public var lastTimestamp: Int64?
+}
+
+extension GroundTruth {
+    /// Reads a ground truth; one written before click farms were planted (without `farms`) reads
+    /// as having none.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        config = try container.decode(SimulationConfig.self, forKey: .config)
+        summary = try container.decode(SimulationSummary.self, forKey: .summary)
+        categories = try container.decode([String].self, forKey: .categories)
+        segments = try container.decode([Segment].self, forKey: .segments)
+        users = try container.decode([User].self, forKey: .users)
+        items = try container.decode([Item].self, forKey: .items)
+        farms = try container.decodeIfPresent([Farm].self, forKey: .farms) ?? []
+    }
+}
+
+extension GroundTruth.User {
+    /// Reads a user; one written before takeovers and click farms were planted (without
+    /// `takeover_timestamp`, `takeover_sessions` and `farm`) reads as neither.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        id = try container.decode(String.self, forKey: .id)
+        segment = try container.decodeIfPresent(Int.self, forKey: .segment)
+        propensity = try container.decode(Double.self, forKey: .propensity)
+        sessionsPerDay = try container.decode(Double.self, forKey: .sessionsPerDay)
+        firstActive = try container.decode(Int64.self, forKey: .firstActive)
+        churnTimestamp = try container.decodeIfPresent(Int64.self, forKey: .churnTimestamp)
+        isBot = try container.decode(Bool.self, forKey: .isBot)
+        isFraud = try container.decode(Bool.self, forKey: .isFraud)
+        fraudSessions = try container.decode([String].self, forKey: .fraudSessions)
+        takeoverTimestamp = try container.decodeIfPresent(Int64.self, forKey: .takeoverTimestamp)
+        takeoverSessions = try container.decodeIfPresent([String].self, forKey: .takeoverSessions) ?? []
+        farm = try container.decodeIfPresent(Int.self, forKey: .farm)
+        events = try container.decode(Int.self, forKey: .events)
+        purchases = try container.decode(Int.self, forKey: .purchases)
+    }
+}
+
+extension SimulationSummary {
+    /// Reads a summary; one written before takeovers and click farms were planted (without
+    /// `takeovers`, `farm_accounts` and `farms`) counts none.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        events = try container.decode(Int.self, forKey: .events)
+        eventsByType = try container.decode([String: Int].self, forKey: .eventsByType)
+        users = try container.decode(Int.self, forKey: .users)
+        items = try container.decode(Int.self, forKey: .items)
+        sessions = try container.decode(Int.self, forKey: .sessions)
+        bots = try container.decode(Int.self, forKey: .bots)
+        frauds = try container.decode(Int.self, forKey: .frauds)
+        churners = try container.decode(Int.self, forKey: .churners)
+        takeovers = try container.decodeIfPresent(Int.self, forKey: .takeovers) ?? 0
+        farmAccounts = try container.decodeIfPresent(Int.self, forKey: .farmAccounts) ?? 0
+        farms = try container.decodeIfPresent(Int.self, forKey: .farms) ?? 0
+        firstTimestamp = try container.decodeIfPresent(Int64.self, forKey: .firstTimestamp)
+        lastTimestamp = try container.decodeIfPresent(Int64.self, forKey: .lastTimestamp)
+    }
 }

@@ -38,6 +38,13 @@ public struct SimulationConfig: Sendable, Codable, Equatable {
     public var fraudFraction: Double
     /// Share of users that churn: they stop all activity at a date recorded in the ground truth.
     public var churnFraction: Double
+    /// Share of users whose account is taken over: regular until a recorded time, then driven
+    /// by an intruder (at night, in a few expensive categories, with short looks, fast carting,
+    /// purchases of expensive items and more sessions).
+    public var takeoverFraction: Double
+    /// Share of users that are click-farm accounts: groups of 5 to 20 that, in the same short
+    /// windows, view and click the same few promoted items and place cheap fake orders of them.
+    public var farmFraction: Double
     /// Number of user segments (tastes, activity levels and purchase habits differ by segment).
     public var segments: Int
     /// When set, generate exactly this many events (see the type's overview).
@@ -57,9 +64,9 @@ public struct SimulationConfig: Sendable, Codable, Equatable {
     public init(
         users: Int = 1_000, items: Int = 1_000, categories: Int = 12, days: Int = 30,
         start: Date = SimulationConfig.defaultStart, seed: UInt64 = 42, botFraction: Double = 0.01,
-        fraudFraction: Double = 0.005, churnFraction: Double = 0.2, segments: Int = 5,
-        targetEvents: Int? = nil, successorsPerItem: Int = 3, transitionProbability: Double = 0.5,
-        popularityExponent: Double = 1.0
+        fraudFraction: Double = 0.005, churnFraction: Double = 0.2, takeoverFraction: Double = 0.005,
+        farmFraction: Double = 0.01, segments: Int = 5, targetEvents: Int? = nil, successorsPerItem: Int = 3,
+        transitionProbability: Double = 0.5, popularityExponent: Double = 1.0
     ) {
         self.users = users
         self.items = items
@@ -70,6 +77,8 @@ public struct SimulationConfig: Sendable, Codable, Equatable {
         self.botFraction = botFraction
         self.fraudFraction = fraudFraction
         self.churnFraction = churnFraction
+        self.takeoverFraction = takeoverFraction
+        self.farmFraction = farmFraction
         self.segments = segments
         self.targetEvents = targetEvents
         self.successorsPerItem = successorsPerItem
@@ -102,16 +111,58 @@ public struct SimulationConfig: Sendable, Codable, Equatable {
         try InvalidParameter.require("segments", segments, in: 1...1_000)
         for (name, value) in [
             ("bot-fraction", botFraction), ("fraud-fraction", fraudFraction), ("churn-fraction", churnFraction),
+            ("takeover-fraction", takeoverFraction), ("farm-fraction", farmFraction),
             ("transition-probability", transitionProbability),
         ] {
             try InvalidParameter.require(name, value, in: 0...1)
         }
+        // The roles share the population: the setting that takes the sum past 1 is named.
         let roles = botFraction + fraudFraction + churnFraction
         try InvalidParameter.require(
             roles <= 1, "bot-fraction", "\(botFraction) (with fraud-fraction and churn-fraction: \(roles))",
             allowed: "at most 1 together with fraud-fraction and churn-fraction")
+        let withTakeovers = roles + takeoverFraction
+        try InvalidParameter.require(
+            withTakeovers <= 1, "takeover-fraction",
+            "\(takeoverFraction) (with bot-, fraud- and churn-fraction: \(withTakeovers))",
+            allowed: "at most 1 together with bot-fraction, fraud-fraction and churn-fraction")
+        let withFarms = withTakeovers + farmFraction
+        try InvalidParameter.require(
+            withFarms <= 1, "farm-fraction",
+            "\(farmFraction) (with bot-, fraud-, churn- and takeover-fraction: \(withFarms))",
+            allowed: "at most 1 together with bot-fraction, fraud-fraction, churn-fraction and takeover-fraction")
         try InvalidParameter.require(
             popularityExponent.isFinite && (0...10).contains(popularityExponent), "popularity-exponent",
             popularityExponent, allowed: "between 0 and 10")
+    }
+}
+
+extension SimulationConfig {
+    /// Reads a configuration; `takeover-fraction` and `farm-fraction` are 0 when absent, as in
+    /// ground-truth files written before those roles existed (whose runs planted none).
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        users = try container.decode(Int.self, forKey: .users)
+        items = try container.decode(Int.self, forKey: .items)
+        categories = try container.decode(Int.self, forKey: .categories)
+        days = try container.decode(Int.self, forKey: .days)
+        start = try container.decode(Date.self, forKey: .start)
+        seed = try container.decode(UInt64.self, forKey: .seed)
+        botFraction = try container.decode(Double.self, forKey: .botFraction)
+        fraudFraction = try container.decode(Double.self, forKey: .fraudFraction)
+        churnFraction = try container.decode(Double.self, forKey: .churnFraction)
+        takeoverFraction = try container.decodeIfPresent(Double.self, forKey: .takeoverFraction) ?? 0
+        farmFraction = try container.decodeIfPresent(Double.self, forKey: .farmFraction) ?? 0
+        segments = try container.decode(Int.self, forKey: .segments)
+        targetEvents = try container.decodeIfPresent(Int.self, forKey: .targetEvents)
+        successorsPerItem = try container.decode(Int.self, forKey: .successorsPerItem)
+        transitionProbability = try container.decode(Double.self, forKey: .transitionProbability)
+        popularityExponent = try container.decode(Double.self, forKey: .popularityExponent)
+    }
+
+    /// The time window in epoch milliseconds.
+    var windowMilliseconds: Range<Int64> {
+        let start = Int64((start.timeIntervalSince1970 * 1000).rounded())
+        return start..<(start + Int64(days) * 86_400_000)
     }
 }

@@ -38,6 +38,12 @@ struct SimulationWorld: Sendable {
     let successorProbabilities: [Double]
     /// The most expensive tenth of the catalogue (what fraudulent bursts buy).
     let expensiveItems: [Int32]
+    /// Categories from the highest median price down (intruders shop in the first ones).
+    let categoriesByPrice: [Int]
+    /// Per category: its most expensive quarter of items, at least one (what intruders buy).
+    let categoryExpensiveItems: [[Int32]]
+    /// Per segment: its two best-liked categories (fewer with fewer categories).
+    let segmentFavourites: [[Int]]
 
     /// Category names: common shop departments, then `category-N`. One name carries a comma, as
     /// real catalogues do, so every consumer of the CSV meets a quoted field.
@@ -78,6 +84,10 @@ struct SimulationWorld: Sendable {
         self.segments = segments
         segmentTable = AliasTable(weights: segments.map(\.weight))
         segmentCategoryTables = segments.map { AliasTable(weights: $0.categoryTaste) }
+        segmentFavourites = segments.map { segment in
+            let taste = segment.categoryTaste
+            return Array(taste.indices.sorted { (taste[$0], $1) > (taste[$1], $0) }.prefix(2))
+        }
 
         // Categories: every category gets one item, the rest follow uneven category sizes.
         let sizeTable = AliasTable(weights: (0..<categoryCount).map { _ in exp(0.6 * random.normal()) })
@@ -139,6 +149,16 @@ struct SimulationWorld: Sendable {
 
         let byPrice = (0..<itemCount).sorted { (prices[$0], $0) > (prices[$1], $1) }
         expensiveItems = byPrice.prefix(max(1, itemCount / 10)).map { Int32($0) }
+        // byPrice runs from the most expensive item down, so each category's list does too.
+        var expensiveByCategory = [[Int32]](repeating: [], count: categoryCount)
+        for item in byPrice {
+            let category = Int(categoryOfSlot[item])
+            if expensiveByCategory[category].count < max(1, byCategory[category].count / 4) {
+                expensiveByCategory[category].append(Int32(item))
+            }
+        }
+        categoryExpensiveItems = expensiveByCategory
+        categoriesByPrice = (0..<categoryCount).sorted { (medians[$0], $1) > (medians[$1], $0) }
     }
 
     /// A successor of `item`, drawn with the planted transition probabilities.

@@ -33,17 +33,24 @@ struct SimulatedEvent: Sendable {
 
 /// The role a user is dealt.
 enum UserRole: Sendable {
-    case regular, churner, bot, fraud
+    case regular, churner, bot, fraud, takeover, farm
 }
 
-/// Deals roles in blocks of 100 consecutive users: each block gets its quota of bots, frauds
-/// and churners (so counts track the fractions closely at any population size, and a volume
-/// run that stops part-way has the same roles as a population run) at random positions.
+/// Deals roles in blocks of 100 consecutive users: each block gets its quota of bots, frauds,
+/// churners, taken-over accounts and farm accounts (so counts track the fractions closely at any
+/// population size, and a volume run that stops part-way has the same roles as a population run)
+/// at random positions.
+///
+/// One permutation of the block's positions, drawn from the block's own stream, gives the roles
+/// in that order: bots first, then frauds, churners, takeovers and farm accounts. The later roles
+/// take positions that are otherwise regular, so planting them moves no bot, fraud or churner.
 struct RoleDealer {
     static let blockSize = 100
     private let config: SimulationConfig
     private var block = -1
     private var roles: [UserRole] = []
+    /// Per position of the block: the farm account's number, or -1.
+    private var farmAccounts: [Int] = []
 
     init(config: SimulationConfig) { self.config = config }
 
@@ -52,26 +59,39 @@ struct RoleDealer {
         return roles[user % Self.blockSize]
     }
 
+    /// A farm account's number among all farm accounts (increasing with the user index, from 0,
+    /// perhaps skipping some); `nil` for other users.
+    mutating func farmAccount(of user: Int) -> Int? {
+        if user / Self.blockSize != block { deal(block: user / Self.blockSize) }
+        let account = farmAccounts[user % Self.blockSize]
+        return account >= 0 ? account : nil
+    }
+
     private mutating func deal(block: Int) {
         let size = Self.blockSize
-        // Cumulative rounding: blocks 0...b together hold round((b + 1) * size * fraction).
+        // Cumulative rounding: the first b blocks together hold round(b * size * fraction).
+        func nominal(_ fraction: Double, blocks: Int) -> Int { Int((Double(blocks * size) * fraction).rounded()) }
         func quota(_ fraction: Double) -> Int {
-            Int((Double(block + 1) * Double(size) * fraction).rounded())
-                - Int((Double(block) * Double(size) * fraction).rounded())
+            nominal(fraction, blocks: block + 1) - nominal(fraction, blocks: block)
         }
         let bots = min(quota(config.botFraction), size)
         let frauds = min(quota(config.fraudFraction), size - bots)
         let churners = min(quota(config.churnFraction), size - bots - frauds)
+        let takeovers = min(quota(config.takeoverFraction), size - bots - frauds - churners)
+        let farmers = min(quota(config.farmFraction), size - bots - frauds - churners - takeovers)
         var random = SimulationRandom(seed: config.seed, stream: 2, index: UInt64(block))
         roles = [UserRole](repeating: .regular, count: size)
-        for (rank, position) in random.permutation(size).enumerated() {
-            if rank < bots {
-                roles[position] = .bot
-            } else if rank < bots + frauds {
-                roles[position] = .fraud
-            } else if rank < bots + frauds + churners {
-                roles[position] = .churner
-            }
+        let dealt: [UserRole] = [
+            (.bot, bots), (.fraud, frauds), (.churner, churners), (.takeover, takeovers), (.farm, farmers),
+        ].flatMap { role, count in [UserRole](repeating: role, count: count) }
+        for (role, position) in zip(dealt, random.permutation(size)) { roles[position] = role }
+        // Farm accounts are numbered in user order, after those the earlier blocks may hold (when a
+        // full block clips its quota, a few numbers go unused).
+        var account = nominal(config.farmFraction, blocks: block)
+        farmAccounts = roles.map { role in
+            guard role == .farm else { return -1 }
+            account += 1
+            return account - 1
         }
         self.block = block
     }
@@ -92,6 +112,11 @@ struct UserTrail {
     /// Sessions started (numbered from 1).
     var sessions = 0
     var fraudSessions: [Int32] = []
+    /// For a taken-over account: when the intruder takes it over.
+    var takeoverTimestamp: Int64?
+    var takeoverSessions: [Int32] = []
+    /// For a farm account: its farm's id.
+    var farm: Int?
     var events: [SimulatedEvent] = []
 
     var userID: String { "u\(index + 1)" }
@@ -145,23 +170,47 @@ struct UserSimulator {
     init(world: SimulationWorld, config: SimulationConfig) {
         self.world = world
         self.config = config
-        windowStart = Int64((config.start.timeIntervalSince1970 * 1000).rounded())
-        windowEnd = windowStart + Int64(config.days) * Self.dayMs
+        windowStart = config.windowMilliseconds.lowerBound
+        windowEnd = config.windowMilliseconds.upperBound
         hourTables = [AliasTable(weights: Self.weekdayHours), AliasTable(weights: Self.weekendHours)]
     }
 
-    /// Fills `trail` (reusing its buffers) with user `index`'s traits and events.
-    mutating func simulate(user index: Int, role: UserRole, into trail: inout UserTrail) {
+    /// Fills `trail` (reusing its buffers) with user `index`'s traits and events; a farm account
+    /// (role `.farm`) acts for `farm`.
+    ///
+    /// Each role draws from its own streams: regular users, churners, bots and frauds from stream
+    /// 1; a taken-over account's owner from stream 1 too (so the owner's events before the
+    /// takeover are those the user would have as a regular user) and its intruder from stream 3;
+    /// farm accounts from stream 5.
+    mutating func simulate(user index: Int, role: UserRole, farm: ClickFarm?, into trail: inout UserTrail) {
         var random = SimulationRandom(seed: config.seed, stream: 1, index: UInt64(index))
         trail.index = index
         trail.role = role
         trail.sessions = 0
         trail.fraudSessions.removeAll(keepingCapacity: true)
+        trail.takeoverTimestamp = nil
+        trail.takeoverSessions.removeAll(keepingCapacity: true)
+        trail.farm = nil
         trail.events.removeAll(keepingCapacity: true)
         mission = nil
+        if role == .farm, let farm {
+            farmAccount(&trail, farm)
+            return
+        }
         drawTraits(&trail, &random)
         planSessions(trail, &random)
+        guard role == .takeover else {
+            playSessions(&trail, &random)
+            return
+        }
+        var intruder = SimulationRandom(seed: config.seed, stream: 3, index: UInt64(index))
+        let takeover = takeoverTime(trail, &intruder)
+        trail.takeoverTimestamp = takeover
+        // The owner's own activity ends where the intruder's begins.
+        trail.limit = takeover
         playSessions(&trail, &random)
+        trail.limit = windowEnd
+        intruderSessions(&trail, &intruder)
     }
 
     // MARK: - Traits
@@ -489,6 +538,166 @@ struct UserSimulator {
             }
             session.advance(deciseconds: gap, thinkSeconds: 0)
         }
+    }
+
+    // MARK: - Takeovers
+
+    /// When the intruder takes the account over: a night hour (00:00 to 04:00 UTC) 30% to 80% of
+    /// the way from the owner's arrival to the end of the window, and after the start of the
+    /// owner's first session, so the owner has a history.
+    private func takeoverTime(_ trail: UserTrail, _ random: inout SimulationRandom) -> Int64 {
+        let ownerFirst = plan.first?.start ?? trail.firstActive
+        let span = Double(windowEnd - trail.firstActive)
+        var day = Self.floorDay(trail.firstActive + Int64(random.uniform(0.3, 0.8) * span))
+        var time = day * Self.dayMs + Int64(random.unit() * Double(4 * Self.hourMs))
+        if time <= ownerFirst {
+            day = Self.floorDay(ownerFirst) + 1
+            time = day * Self.dayMs + Int64(random.unit() * Double(4 * Self.hourMs))
+        }
+        // An owner who first comes on the last day is taken over in the middle of what is left.
+        return time < windowEnd ? time : ownerFirst + (windowEnd - ownerFirst) / 2
+    }
+
+    /// The intruder: a session at the takeover, then every night until the end of the window a
+    /// Poisson number of sessions between 00:00 and 05:00 UTC (mean twice the owner's sessions
+    /// per day before the takeover, between 2 and 6), each pushed past the previous session's
+    /// end by the session gap.
+    private mutating func intruderSessions(_ trail: inout UserTrail, _ random: inout SimulationRandom) {
+        guard let takeover = trail.takeoverTimestamp else { return }
+        let categories = intruderCategories(trail, &random)
+        let ownerDays = max(1, Double(takeover - trail.firstActive) / Double(Self.dayMs))
+        let nightly = min(max(2, 2 * Double(trail.sessions) / ownerDays), 6)
+        var starts = [takeover]
+        for day in Self.floorDay(takeover)...Self.floorDay(windowEnd - 1) {
+            for _ in 0..<random.poisson(nightly) {
+                let start = day * Self.dayMs + Int64(random.unit() * Double(5 * Self.hourMs))
+                if start > takeover && start < windowEnd { starts.append(start) }
+            }
+        }
+        starts.sort()
+        var previousEnd = trail.events.last.map { $0.timestamp + Int64(max($0.durationDeciseconds, 0)) * 100 }
+        for planned in starts {
+            let start = previousEnd.map { max(planned, $0 + Self.sessionGapMs) } ?? planned
+            guard start < windowEnd else { break }
+            trail.sessions += 1
+            var session = SessionBuilder(
+                time: start, limit: windowEnd, session: Int32(trail.sessions), events: trail.events)
+            trail.events = []
+            intruderSession(&session, categories, &random)
+            trail.events = session.events
+            trail.takeoverSessions.append(Int32(trail.sessions))
+            previousEnd = session.lastEnd
+        }
+    }
+
+    /// Two or three of the categories with the highest median prices, leaving out the owner's
+    /// favourite and their segment's two best-liked categories while others remain.
+    private func intruderCategories(_ trail: UserTrail, _ random: inout SimulationRandom) -> [Int] {
+        var owners: Set<Int> = [trail.favouriteCategory]
+        if let segment = trail.segment { owners.formUnion(world.segmentFavourites[segment]) }
+        let strange = world.categoriesByPrice.filter { !owners.contains($0) }
+        let ranked = strange.isEmpty ? world.categoriesByPrice : strange
+        let count = min(2 + random.int(below: 2), ranked.count)
+        let candidates = Array(ranked.prefix(max(count, world.categoriesByPrice.count / 3)))
+        return random.permutation(candidates.count).prefix(count).map { candidates[$0] }
+    }
+
+    /// Three to eight expensive items of the intruder's categories, each looked at for 2 to 10
+    /// seconds and carted at once with probability 0.6; then most of the cart is bought.
+    private mutating func intruderSession(
+        _ session: inout SessionBuilder, _ categories: [Int], _ random: inout SimulationRandom
+    ) {
+        cart.removeAll(keepingCapacity: true)
+        for _ in 0..<(3 + random.int(below: 6)) {
+            let expensive = world.categoryExpensiveItems[categories[random.int(below: categories.count)]]
+            let item = Int(expensive[random.int(below: expensive.count)])
+            let dwell = Int32(random.uniform(20, 100))
+            guard session.emit(.view, item: Int32(item), category: world.itemCategory[item], duration: dwell) else {
+                return
+            }
+            session.advance(deciseconds: dwell, thinkSeconds: random.uniform(0.5, 2))
+            if random.chance(0.6) {
+                guard priced(.cart, item, deciseconds: 10...30, thinkSeconds: 0.5...1.5, &session, &random) else {
+                    return
+                }
+                cart.append(item)
+            }
+        }
+        for item in cart where random.chance(0.8) {
+            guard priced(.purchase, item, deciseconds: 30...80, thinkSeconds: 0.5...1.5, &session, &random) else {
+                return
+            }
+        }
+    }
+
+    // MARK: - Click farms
+
+    /// A farm account: a session in each of its farm's windows with probability 0.8 (in one of
+    /// them at least), starting in the window's first half.
+    private func farmAccount(_ trail: inout UserTrail, _ farm: ClickFarm) {
+        var random = SimulationRandom(seed: config.seed, stream: 5, index: UInt64(trail.index))
+        trail.segment = nil
+        trail.propensity = 0
+        trail.favouriteCategory = 0
+        trail.churnTimestamp = nil
+        trail.limit = windowEnd
+        trail.farm = farm.id
+        var joined: [Range<Int64>] = []
+        for window in farm.windows {
+            if random.chance(0.8) { joined.append(window) }
+        }
+        if joined.isEmpty { joined = [farm.windows[random.int(below: farm.windows.count)]] }
+        trail.sessionsPerDay = Double(joined.count) / Double(config.days)
+        for window in joined {
+            let start =
+                window.lowerBound + Int64(random.uniform(0, 0.5) * Double(window.upperBound - window.lowerBound))
+            trail.sessions += 1
+            var session = SessionBuilder(
+                time: start, limit: min(window.upperBound, windowEnd), session: Int32(trail.sessions),
+                events: trail.events)
+            trail.events = []
+            farmSession(&session, farm, &random)
+            trail.events = session.events
+        }
+        trail.firstActive = trail.events.first?.timestamp ?? joined[0].lowerBound
+    }
+
+    /// One or two passes over the promoted items in random order: a click (probability 0.7) and
+    /// a view of 1 to 6 seconds each; sometimes a look at another popular item of their
+    /// categories, and sometimes a fake order (cart and purchase) of a promoted item.
+    private func farmSession(_ session: inout SessionBuilder, _ farm: ClickFarm, _ random: inout SimulationRandom) {
+        let promoted = farm.promotedItems
+        for _ in 0..<(1 + random.int(below: 2)) {
+            for index in random.permutation(promoted.count) {
+                guard look(at: Int(promoted[index]), clickProbability: 0.7, &session, &random) else { return }
+            }
+        }
+        if random.chance(0.3) {
+            let category = Int(world.itemCategory[Int(promoted[random.int(below: promoted.count)])])
+            guard look(at: world.popularItem(in: category, &random), clickProbability: 0, &session, &random) else {
+                return
+            }
+        }
+        guard random.chance(0.35) else { return }
+        let item = Int(promoted[random.int(below: promoted.count)])
+        guard priced(.cart, item, deciseconds: 10...30, thinkSeconds: 0.5...1.5, &session, &random) else { return }
+        _ = priced(.purchase, item, deciseconds: 20...60, thinkSeconds: 0.5...1.5, &session, &random)
+    }
+
+    /// A farm account's look at `item`: perhaps a click, then a view of 1 to 6 seconds; `false`
+    /// past the session's limit.
+    private func look(
+        at item: Int, clickProbability: Double, _ session: inout SessionBuilder, _ random: inout SimulationRandom
+    ) -> Bool {
+        let category = world.itemCategory[item]
+        if random.chance(clickProbability) {
+            guard session.emit(.click, item: Int32(item), category: category) else { return false }
+            session.advance(deciseconds: 0, thinkSeconds: random.uniform(0.5, 2))
+        }
+        let dwell = Int32(random.uniform(10, 60))
+        guard session.emit(.view, item: Int32(item), category: category, duration: dwell) else { return false }
+        session.advance(deciseconds: dwell, thinkSeconds: random.uniform(0.5, 2))
+        return true
     }
 }
 

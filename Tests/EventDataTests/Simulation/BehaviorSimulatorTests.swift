@@ -444,6 +444,13 @@ struct BehaviorSimulatorTests {
             (SimulationConfig(botFraction: 1.5), "bot-fraction"),
             (SimulationConfig(botFraction: 0.5, fraudFraction: 0.3, churnFraction: 0.3), "bot-fraction"),
             (SimulationConfig(churnFraction: .nan), "churn-fraction"),
+            (SimulationConfig(takeoverFraction: 1.5), "takeover-fraction"),
+            (SimulationConfig(farmFraction: -0.01), "farm-fraction"),
+            (
+                SimulationConfig(botFraction: 0.3, fraudFraction: 0.3, churnFraction: 0.3, takeoverFraction: 0.2),
+                "takeover-fraction"
+            ),
+            (SimulationConfig(churnFraction: 0.9, takeoverFraction: 0.05, farmFraction: 0.1), "farm-fraction"),
             (SimulationConfig(segments: 0), "segments"),
             (SimulationConfig(transitionProbability: -0.1), "transition-probability"),
             (SimulationConfig(start: Date(timeIntervalSince1970: -10)), "start"),

@@ -2,11 +2,21 @@ import Foundation
 
 @testable import EventData
 
-/// A small simulation shared by the simulator tests (generated once, in memory).
+/// A small simulation shared by the simulator tests (generated once, in memory): 12 bots, 12
+/// frauds and 120 churners among 400 users, and no takeovers or farms, so these tests see the
+/// same data as before the simulator planted those.
 enum SimulationFixture {
     static let config = SimulationConfig(
         users: 400, items: 300, categories: 8, days: 21, seed: 11, botFraction: 0.03, fraudFraction: 0.03,
-        churnFraction: 0.3)
+        churnFraction: 0.3, takeoverFraction: 0, farmFraction: 0)
+
+    /// The same simulation with 12 taken-over accounts and 24 farm accounts in place of regular users.
+    static let plantedConfig: SimulationConfig = {
+        var planted = config
+        planted.takeoverFraction = 0.03
+        planted.farmFraction = 0.06
+        return planted
+    }()
 
     /// The generated events and ground truth.
     struct Output: Sendable {
@@ -20,14 +30,20 @@ enum SimulationFixture {
         }
     }
 
-    private static let cached = Result { () throws -> Output in
+    private static func generate(_ config: SimulationConfig) throws -> Output {
         var events: [Event] = []
         let truth = try BehaviorSimulator(config: config).generate { events.append($0) }
         return Output(events: events, truth: truth, byUser: Dictionary(grouping: events, by: \.userID))
     }
 
+    private static let cached = Result { try generate(config) }
+    private static let cachedPlanted = Result { try generate(plantedConfig) }
+
     /// Generates the fixture on first use.
     static func output() throws -> Output { try cached.get() }
+
+    /// Generates the fixture with takeovers and farms on first use.
+    static func planted() throws -> Output { try cachedPlanted.get() }
 }
 
 /// A fresh temporary directory, removed when the closure returns.
