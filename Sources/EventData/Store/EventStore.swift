@@ -76,6 +76,17 @@ public protocol EventStore: AnyObject {
 
     /// Stored rejected rows, oldest ingest first and by line, at most `limit` of them.
     func rejects(limit: Int) throws -> [StoredRejection]
+
+    /// Stores a named set of per-user vectors (embeddings), replacing any set of that name, so
+    /// other models and queries can use them.
+    ///
+    /// - Parameters:
+    ///   - vectors: Vectors by external user id (users need not have events).
+    ///   - name: The set's name, like `vae-2024-03-01`.
+    func storeUserVectors(_ vectors: [String: [Float]], name: String) throws
+
+    /// The vectors of the set `name` by external user id; empty when there is no such set.
+    func userVectors(name: String) throws -> [String: [Float]]
 }
 
 extension EventStore {

@@ -35,6 +35,10 @@ import GRDB
 /// ``IngestOptions/keepDuplicateRows`` stores the second, third, ... row of one source that is
 /// identical in the other six fields with occurrence `'2'`, `'3'`, ... The table is rebuilt
 /// (a primary key cannot be altered), which takes a while on a large store, once.
+///
+/// ## v4-user-vector
+/// `user_vector`: named sets of per-user vectors (embeddings written back by `behave embed`),
+/// `(name, external)` -> `vector`, little-endian float32 values, joinable on `user.external`.
 enum StoreSchema {
     /// Every migration of the store, in order.
     static var migrator: DatabaseMigrator {
@@ -47,6 +51,17 @@ enum StoreSchema {
         }
         migrator.registerMigration("v3-event-occurrence") { db in
             for statement in v3EventOccurrence { try db.execute(sql: statement) }
+        }
+        migrator.registerMigration("v4-user-vector") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE user_vector (
+                        name TEXT NOT NULL,
+                        external TEXT NOT NULL,
+                        vector BLOB NOT NULL,
+                        PRIMARY KEY (name, external)
+                    ) WITHOUT ROWID
+                    """)
         }
         return migrator
     }
