@@ -168,7 +168,9 @@ public struct UserFeatureExtractor: Sendable {
     ///
     /// - Parameters:
     ///   - store: Where the events are.
-    ///   - referenceTime: The moment recency is measured from; the store's latest event when nil.
+    ///   - referenceTime: The moment the features are computed as of: only events at or before it
+    ///     count (users with none are left out) and recency is measured from it; the store's
+    ///     latest event when nil.
     ///   - eventTypes: The types that get count and share columns; when nil, every type stored,
     ///     the common ones in funnel order (`view`, `click`, `search`, `cart`, `purchase`,
     ///     `rating`) and any others after them alphabetically.
@@ -188,6 +190,11 @@ public struct UserFeatureExtractor: Sendable {
         var userIDs: [String] = []
         var rows: [[Double]] = []
         try store.forEachUserHistory { history in
+            var history = history
+            if referenceTime != nil, let last = history.events.last, last.timestamp > extractor.referenceTime {
+                history.events.removeAll { $0.timestamp > extractor.referenceTime }
+                if history.events.isEmpty { return }
+            }
             userIDs.append(history.userID)
             rows.append(extractor.features(for: history))
         }

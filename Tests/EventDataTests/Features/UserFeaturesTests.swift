@@ -190,6 +190,21 @@ struct UserFeaturesTests {
         #expect(table.rows[1][0] == 0)
     }
 
+    @Test("a table as of a time uses only the events up to it and leaves out users without any")
+    func tableAsOf() throws {
+        let store = try SQLiteEventStore.inMemory()
+        let events = [
+            storeEvent("alice", Self.monday + 10 * Self.hour, .view, item: "1"),
+            storeEvent("alice", Self.monday + 11 * Self.hour, .purchase, item: "1", value: 9.5),
+            storeEvent("bob", Self.monday + 23 * Self.hour, .click, item: "1"),
+        ]
+        _ = try store.ingest(StoreTestSource(rows: storeRows(events.map(StoreRow.event))))
+        let table = try UserFeatureExtractor.table(
+            from: store, referenceTime: Self.monday + 10 * Self.hour, eventTypes: [.view, .purchase])
+        #expect(table.userIDs == ["alice"])
+        #expect(table.rows[0][0] == 0 && table.rows[0][1] == 1 && table.rows[0][2] == 0, "the purchase is later")
+    }
+
     @Test("the CSV prints numbers compactly, quotes ids only when needed and appends attributes as text")
     func csvOutput() throws {
         // Given
