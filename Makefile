@@ -84,12 +84,13 @@ bench-outcomes: deps
 ## Anomalies: our isolation forest, AE and VAE against scikit-learn's IsolationForest on six ODDS tables, and at 1M rows.
 bench-represent: deps
 	$(SWIFT) build -c release --product behave
+	$(SWIFT) build -c release --product behave-bench
 	@if ! $(VENV)/bin/python -c "import sklearn" >/dev/null 2>&1; then \
 		echo "Setting up $(VENV) with scikit-learn..."; \
 		[ -x $(VENV)/bin/python ] || $(PYTHON) -m venv $(VENV); \
 		$(VENV)/bin/pip install -q numpy scikit-learn; \
 	fi
-	$(VENV)/bin/python benchmarks/anomaly_bench.py --behave .build/release/behave
+	$(VENV)/bin/python benchmarks/anomaly_bench.py --behave .build/release/behave --bench .build/release/behave-bench
 
 ## Regenerates the PyTorch golden files used by the parity tests.
 fixtures:

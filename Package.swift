@@ -113,10 +113,11 @@ let package = Package(
             exclude: ["README.md"],
             swiftSettings: fastMath
         ),
-        // Dense autoencoders and VAEs over tables of numbers: codes, reconstruction errors, anomaly scores.
+        // Dense autoencoders and VAEs over tables of numbers: codes, reconstruction errors, anomaly
+        // scores; user embedding models (features scaled as EventData's TableEncoder does).
         .target(
             name: "Embeddings",
-            dependencies: ["NeuralNet", "TensorEngine", "Randomness", "Configuration"],
+            dependencies: ["NeuralNet", "TensorEngine", "Randomness", "Configuration", "EventData", "FileIO"],
             exclude: ["README.md"],
             swiftSettings: fastMath
         ),
@@ -147,7 +148,7 @@ let package = Package(
             name: "BehaviorBench",
             dependencies: [
                 "NeuralNet", "TensorEngine", "Randomness", "Linalg", "EventData", "Datasets", "Evaluation",
-                "Recommenders",
+                "Recommenders", "Anomalies",
             ],
             path: "benchmarks/Swift",
             swiftSettings: fastMath

@@ -66,6 +66,8 @@ public struct AnomalyConfig: Sendable, Codable, Equatable {
     public var autoencoder: AutoencoderConfig
     /// The forest's settings (for `iforest`).
     public var forest: IsolationForest
+    /// Threads for scoring with the forest (scores do not depend on it).
+    public var threads: Int
 
     /// - Parameters:
     ///   - method: How rows are scored.
@@ -74,6 +76,7 @@ public struct AnomalyConfig: Sendable, Codable, Equatable {
         self.method = method
         autoencoder = AutoencoderConfig(kind: method == .variational ? .variational : .autoencoder, seed: seed)
         forest = IsolationForest(seed: seed)
+        threads = 1
     }
 
     /// Checks the settings of the chosen method.
@@ -161,7 +164,7 @@ public struct AnomalyDetector {
     /// Each row's anomaly score; higher is more anomalous.
     public func scores(of features: [Float]) -> [Double] {
         switch scorer {
-        case .forest(let forest): return forest.scores(of: features)
+        case .forest(let forest): return forest.scores(of: features, threads: config.threads)
         case .autoencoder(let model): return model.anomalyScores(of: features)
         }
     }

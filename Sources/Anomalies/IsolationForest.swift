@@ -122,46 +122,31 @@ public struct IsolationForestModel: Sendable, Codable, Equatable {
     }
 
     /// The mean path length of each row over the trees (`E[h(x)]`).
-    public func meanPathLengths(of features: [Float]) -> [Double] {
+    ///
+    /// - Parameter threads: Rows are split into this many parts scored at the same time.
+    public func meanPathLengths(of features: [Float], threads: Int = 1) -> [Double] {
         precondition(
             features.count % featureCount == 0,
             "IsolationForestModel: \(features.count) values are not rows of \(featureCount)")
         let rowCount = features.count / featureCount
         var result = [Double](repeating: 0, count: rowCount)
-        let chunk = 2048
-        let chunks = (rowCount + chunk - 1) / chunk
+        let parts = max(1, min(threads, rowCount / 1024))
         let width = featureCount
         let trees = self.trees
         features.withUnsafeBufferPointer { x in
             result.withUnsafeMutableBufferPointer { out in
-                let output = SendablePointer(out.baseAddress)
-                let input = SendablePointer(UnsafeMutablePointer(mutating: x.baseAddress))
-                DispatchQueue.concurrentPerform(iterations: chunks) { part in
-                    guard let out = output.pointer, let x = input.pointer else { return }
-                    let start = part * chunk
-                    let end = min(start + chunk, rowCount)
-                    for row in start..<end { out[row] = 0 }
-                    for tree in trees {
-                        tree.feature.withUnsafeBufferPointer { feature in
-                            tree.threshold.withUnsafeBufferPointer { threshold in
-                                tree.left.withUnsafeBufferPointer { left in
-                                    tree.pathLength.withUnsafeBufferPointer { pathLength in
-                                        for row in start..<end {
-                                            let point = x + row * width
-                                            var node = 0
-                                            while feature[node] >= 0 {
-                                                let goRight = point[Int(feature[node])] >= threshold[node]
-                                                node = Int(left[node]) + (goRight ? 1 : 0)
-                                            }
-                                            out[row] += Double(pathLength[node])
-                                        }
-                                    }
-                                }
-                            }
-                        }
+                // Each part reads the shared rows and writes only its own range of `out`.
+                let shared = UncheckedSendable(value: (x, out))
+                DispatchQueue.concurrentPerform(iterations: parts) { part in
+                    let (x, out) = shared.value
+                    let rows = (rowCount * part / parts)..<(rowCount * (part + 1) / parts)
+                    // Blocks of rows stay in cache while every tree walks them.
+                    for start in stride(from: rows.lowerBound, to: rows.upperBound, by: 512) {
+                        let block = start..<min(start + 512, rows.upperBound)
+                        for tree in trees { tree.addPathLengths(x, width: width, rows: block, into: out) }
                     }
                     let count = Double(trees.count)
-                    for row in start..<end { out[row] /= count }
+                    for row in rows { out[row] /= count }
                 }
             }
         }
@@ -169,16 +154,40 @@ public struct IsolationForestModel: Sendable, Codable, Equatable {
     }
 
     /// Each row's anomaly score `2^(-E[h(x)] / c(psi))`, in (0, 1]; higher is more anomalous.
-    public func scores(of features: [Float]) -> [Double] {
+    public func scores(of features: [Float], threads: Int = 1) -> [Double] {
         let normaliser = Self.averagePathLength(sampleSize)
-        return meanPathLengths(of: features).map { normaliser > 0 ? pow(2, -$0 / normaliser) : 0.5 }
+        return meanPathLengths(of: features, threads: threads).map { normaliser > 0 ? pow(2, -$0 / normaliser) : 0.5 }
     }
 }
 
-/// A pointer handed to concurrent workers that each touch their own rows.
-private struct SendablePointer<Pointee>: @unchecked Sendable {
-    let pointer: UnsafeMutablePointer<Pointee>?
-    init(_ pointer: UnsafeMutablePointer<Pointee>?) { self.pointer = pointer }
+extension IsolationTree {
+    /// Adds the path length of each row of `rows` to `out[row]`.
+    func addPathLengths(
+        _ x: UnsafeBufferPointer<Float>, width: Int, rows: Range<Int>, into out: UnsafeMutableBufferPointer<Double>
+    ) {
+        feature.withUnsafeBufferPointer { feature in
+            threshold.withUnsafeBufferPointer { threshold in
+                left.withUnsafeBufferPointer { left in
+                    pathLength.withUnsafeBufferPointer { pathLength in
+                        for row in rows {
+                            let point = row * width
+                            var node = 0
+                            while feature[node] >= 0 {
+                                let goRight = x[point + Int(feature[node])] >= threshold[node]
+                                node = Int(left[node]) + (goRight ? 1 : 0)
+                            }
+                            out[row] += Double(pathLength[node])
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Carries a value into concurrent work whose safety the caller has checked.
+private struct UncheckedSendable<Value>: @unchecked Sendable {
+    let value: Value
 }
 
 /// Grows one tree by recursive partitioning of a subsample's row indexes.

@@ -94,6 +94,7 @@ struct AnomaliesCommand: ParsableCommand {
     func config() throws -> AnomalyConfig {
         guard seed >= 0 else { throw ValidationError("--seed must be 0 or more (got \(seed)).") }
         var config = AnomalyConfig(method: model, seed: UInt64(seed))
+        config.threads = threads.threads
         if let trees { config.forest.trees = trees }
         if let sampleSize { config.forest.sampleSize = sampleSize }
         if let hiddenLayers {

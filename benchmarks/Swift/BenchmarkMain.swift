@@ -9,6 +9,8 @@ struct BenchmarkMain {
     static let throughput: [String: @Sendable () -> [Double]] = [
         "mlp": Cases.mlp, "lstm": Cases.lstm, "sasrec": Cases.sasrec,
     ]
+    /// Cases timed as seconds per run (whole jobs: fitting and scoring 1M rows).
+    static let jobs: [String: @Sendable (Int) -> [Double]] = ["iforest": Cases.isolationForest]
     static let latency: [String: @Sendable () -> [Double]] = [
         "mlp-latency": Cases.mlpLatency, "sasrec-latency": Cases.sasrecLatency,
     ]
@@ -31,7 +33,8 @@ struct BenchmarkMain {
             default: fail("unknown argument '\(argument)'")
             }
         }
-        let names = (throughput.keys.sorted() + latency.keys.sorted() + ["next-item-serving"]).joined(separator: ", ")
+        let names = (throughput.keys.sorted() + jobs.keys.sorted() + latency.keys.sorted() + ["next-item-serving"])
+            .joined(separator: ", ")
         guard let caseName else { fail("--case is required (one of: \(names))") }
         Engine.threadCount = threads
 
@@ -42,6 +45,11 @@ struct BenchmarkMain {
         if let run = throughput[caseName] {
             let runs = run()
             result["unit"] = "steps/s"
+            result["value"] = Timing.median(runs)
+            result["runs"] = runs
+        } else if let run = jobs[caseName] {
+            let runs = run(threads)
+            result["unit"] = "s"
             result["value"] = Timing.median(runs)
             result["runs"] = runs
         } else if let run = latency[caseName] ?? servingCase(caseName, modelDirectory: modelDirectory) {
