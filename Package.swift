@@ -32,6 +32,7 @@ let package = Package(
         .library(name: "Evaluation", targets: ["Evaluation"]),
         .library(name: "Recommenders", targets: ["Recommenders"]),
         .library(name: "Classifiers", targets: ["Classifiers"]),
+        .library(name: "Clustering", targets: ["Clustering"]),
         .executable(name: "behave", targets: ["behave"]),
         .executable(name: "behave-bench", targets: ["BehaviorBench"]),
     ],
@@ -90,6 +91,11 @@ let package = Package(
         .target(
             name: "Evaluation", dependencies: ["Randomness"],
             swiftSettings: [.enableUpcomingFeature("ExistentialAny")]),
+        // Clustering of numeric rows: k-means (full and mini-batch), diagonal Gaussian mixtures,
+        // silhouette scores and choosing the number of clusters.
+        .target(
+            name: "Clustering", dependencies: ["Linalg", "Randomness", "Configuration"], exclude: ["README.md"],
+            swiftSettings: fastMath),
         // Next-item recommenders (popularity, GRU4Rec, SASRec): training, scoring, model packages.
         .target(
             name: "Recommenders",
@@ -139,6 +145,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"]),
+        .testTarget(name: "ClusteringTests", dependencies: ["Clustering", "Randomness"]),
         .testTarget(
             name: "ClassifiersTests",
             dependencies: ["Classifiers", "EventData", "Evaluation", "NeuralNet", "TensorEngine", "Randomness"]),
