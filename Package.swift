@@ -32,6 +32,7 @@ let package = Package(
         .library(name: "Evaluation", targets: ["Evaluation"]),
         .library(name: "Recommenders", targets: ["Recommenders"]),
         .library(name: "Classifiers", targets: ["Classifiers"]),
+        .library(name: "Clustering", targets: ["Clustering"]),
         .library(name: "Embeddings", targets: ["Embeddings"]),
         .library(name: "Anomalies", targets: ["Anomalies"]),
         .library(name: "Segments", targets: ["Segments"]),
@@ -93,6 +94,11 @@ let package = Package(
         .target(
             name: "Evaluation", dependencies: ["Randomness"],
             swiftSettings: [.enableUpcomingFeature("ExistentialAny")]),
+        // Clustering of numeric rows: k-means (full and mini-batch), diagonal Gaussian mixtures,
+        // silhouette scores and choosing the number of clusters.
+        .target(
+            name: "Clustering", dependencies: ["Linalg", "Randomness", "Configuration"], exclude: ["README.md"],
+            swiftSettings: fastMath),
         // Next-item recommenders (popularity, GRU4Rec, SASRec): training, scoring, model packages.
         .target(
             name: "Recommenders",
@@ -131,7 +137,10 @@ let package = Package(
         // User segments: RFM, clusters of features or embeddings, and portraits of each segment.
         .target(
             name: "Segments",
-            dependencies: ["EventData", "Embeddings", "Evaluation", "Randomness", "Configuration", "FileIO"],
+            dependencies: [
+                "EventData", "Embeddings", "Clustering", "Evaluation", "NeuralNet", "Randomness", "Configuration",
+                "FileIO",
+            ],
             exclude: ["README.md"],
             swiftSettings: fastMath
         ),
@@ -164,6 +173,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"]),
+        .testTarget(name: "ClusteringTests", dependencies: ["Clustering", "Randomness"]),
         .testTarget(
             name: "ClassifiersTests",
             dependencies: ["Classifiers", "EventData", "Evaluation", "NeuralNet", "TensorEngine", "Randomness"]),
