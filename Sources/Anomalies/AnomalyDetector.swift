@@ -12,6 +12,8 @@ public enum AnomalyMethod: String, Sendable, Codable, CaseIterable {
     case variational = "vae"
     /// Isolation forest score.
     case isolationForest = "iforest"
+    /// The rate rule: a user's most events within one minute (event stores only; nothing is fitted).
+    case rate
 }
 
 /// Where the line between flagged and not flagged is drawn.
@@ -86,6 +88,7 @@ public struct AnomalyConfig: Sendable, Codable, Equatable {
         switch method {
         case .autoencoder, .variational: try autoencoder.validate()
         case .isolationForest: try forest.validate()
+        case .rate: break
         }
     }
 }
@@ -142,6 +145,9 @@ public struct AnomalyDetector {
             "AnomalyDetector.fit: \(features.count) values are not rows of \(width)")
         let scorer: Scorer
         switch config.method {
+        case .rate:
+            throw .badData(
+                path: "", detail: "the rate rule scores users of an event store by their events, not table rows")
         case .isolationForest:
             do {
                 scorer = .forest(try config.forest.fit(features: features, featureCount: width))

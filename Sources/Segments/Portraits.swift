@@ -203,8 +203,8 @@ public enum Portraits {
         return parts.isEmpty ? "close to average on every feature" : parts.joined(separator: ", ")
     }
 
-    /// `3.1`, `12`, `0.42`: two significant digits, at most one decimal from 10 up.
-    static func number(_ value: Double) -> String {
+    /// A number for people: `12` from 10 up, `3.1` from 1, `0.42` below (two significant digits).
+    public static func number(_ value: Double) -> String {
         let magnitude = abs(value)
         if magnitude >= 10 { return String(format: "%.0f", value) }
         if magnitude >= 1 { return String(format: "%.1f", value) }

@@ -3,9 +3,9 @@ import Foundation
 
 /// Classic RFM segmentation (recency, frequency, monetary value), the baseline marketers know.
 ///
-/// Each buyer gets three quintile scores from 1 to 5, computed on purchase events: recency
-/// (days since the last purchase; recent is 5), frequency (purchases; many is 5) and monetary
-/// value (sum of purchase values; high is 5). Quintiles are taken on ranks with ties broken by
+/// Each buyer gets three quintile scores from 1 to 5: recency (days since the user was last
+/// seen; recent is 5; for a log of purchases only, the last purchase), frequency (purchases;
+/// many is 5) and monetary value (sum of purchase values; high is 5). Quintiles are taken on ranks with ties broken by
 /// the order of the users, so each score holds a fifth of the buyers (as pandas' `qcut` on
 /// `rank(method="first")` does). Users without a purchase are not scored and fall in
 /// ``RFMSegment/noPurchase``.
@@ -39,7 +39,7 @@ public enum RFMSegmentation {
     /// Scores users from their purchase recency, purchase count and spend.
     ///
     /// - Parameters:
-    ///   - recencyDays: Days since each user's last purchase (any value when they have none).
+    ///   - recencyDays: Days since each user was last seen (any value when they never bought).
     ///   - purchases: Each user's purchase count; 0 means no purchase.
     ///   - spend: Each user's total purchase value.
     /// - Returns: One entry per user, in input order.

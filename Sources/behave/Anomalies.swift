@@ -2,6 +2,7 @@ import Anomalies
 import ArgumentParser
 import Embeddings
 import EventData
+import FileIO
 import Foundation
 
 extension AnomalyMethod: ExpressibleByArgument {}
@@ -10,7 +11,8 @@ extension AnomalyMethod: ExpressibleByArgument {}
 struct AnomaliesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "anomalies",
-        abstract: "Score every row of a CSV/TSV table by how unusual it is, and flag the most unusual.",
+        abstract:
+            "Score every row of a table, or every user of an event store, by how unusual it is; flag the most unusual.",
         discussion: """
             Fits a detector on --fit (rows taken as normal; labels are never needed) or, without \
             it, on the scored table itself, then writes the input columns plus anomaly_score \
@@ -32,19 +34,36 @@ struct AnomaliesCommand: ParsableCommand {
             R flags rows scoring above all but R of the reference rows. Default: 1% false \
             positives with --fit, 1% contamination without.
 
+            An event store (--store) is scored per user: the behaviour features of `behave \
+            features` (from the events up to --at) plus shares of the 20 most frequent \
+            categories and the busiest minute's event count, fitted on all users. --model rate \
+            scores by that busiest minute alone (the rate rule). Writes user, anomaly_score, \
+            flag, reasons, and stores each user's flag (1 or 0) as the user attribute \
+            anomaly:NAME (--name; default MODEL-DATE).
+
             Examples:
               behave anomalies --data orders.csv --out orders_scored.csv
+              behave anomalies --store behavior.db --contamination 0.02 --out suspicious_users.csv
               behave anomalies --data today.csv --fit last_month.csv --model vae --false-positive-rate 0.005 --out flagged.csv
             """
     )
 
     @Option(help: "The CSV or TSV table to score.")
-    var data: String
+    var data: String?
 
     @Option(help: "A table of normal rows to fit on (default: the scored table itself).")
     var fit: String?
 
-    @Option(help: "The detector: iforest, ae or vae.")
+    @Option(help: "The event store whose users to score.")
+    var store: String?
+
+    @Option(help: "With --store: only events up to this time (ISO 8601; default: all).")
+    var at: String?
+
+    @Option(help: "With --store: the name the flags are stored under (default: MODEL-DATE).")
+    var name: String?
+
+    @Option(help: "The detector: iforest, ae, vae, or (with --store) rate.")
     var model: AnomalyMethod = .isolationForest
 
     @Option(help: "Where to write the scored rows (CSV).")
@@ -85,6 +104,17 @@ struct AnomaliesCommand: ParsableCommand {
     var json = false
 
     func validate() throws {
+        guard (data == nil) != (store == nil) else {
+            throw ValidationError("Give --data FILE (a table) or --store FILE (an event store's users), one of them.")
+        }
+        if store != nil, fit != nil {
+            throw ValidationError("--fit belongs to --data tables; a store's users are fitted on all of them.")
+        }
+        if data != nil, at != nil || name != nil { throw ValidationError("--at and --name belong to --store scoring.") }
+        if data != nil, model == .rate {
+            throw ValidationError("--model rate scores an event store's users by their events; use --store.")
+        }
+        if let at { _ = try parseISOTime(at, option: "--at") }
         _ = try config()
         _ = try threshold()
         _ = try columnKindOverrides(kinds)
@@ -133,7 +163,7 @@ struct AnomaliesCommand: ParsableCommand {
         case (.some(let share), nil):
             return .contamination(share)
         case (nil, .some(let share)):
-            guard fit != nil else {
+            guard fit != nil || store != nil else {
                 throw ValidationError(
                     "--false-positive-rate needs --fit (rows taken as normal); without it use --contamination.")
             }
@@ -148,6 +178,11 @@ struct AnomaliesCommand: ParsableCommand {
         let config = try config()
         let threshold = try threshold()
         try checkOutputFile(out, option: "--out")
+        if let store {
+            try scoreStore(store, config: config, threshold: threshold)
+            return
+        }
+        guard let data else { preconditionFailure("validate() requires --data or --store") }
         let reference = try ReferenceTable.read(path: fit ?? data, overrides: try columnKindOverrides(kinds))
         note(
             "Fitting \(model.rawValue) on \(ProgressReporter.grouped(reference.rows)) rows of \(reference.path) "
@@ -184,6 +219,53 @@ struct AnomaliesCommand: ParsableCommand {
                 + "\(ProgressReporter.grouped(summary.flagged)) flagged (score >= \(String(format: "%.4g", summary.cut)), "
                 + "\(rule))"
                 + (summary.failed > 0 ? "; \(summary.failed) rows could not be scored (see the error column)." : "."))
+    }
+
+    /// What --json prints for a store.
+    struct StoreSummary: Encodable {
+        var method: AnomalyMethod
+        var users: Int
+        var flagged: Int
+        var cut: Double
+        var storedAs: String
+    }
+
+    private func scoreStore(_ path: String, config: AnomalyConfig, threshold: AnomalyThreshold) throws {
+        let events = try StoreOptions.openForReading(path: path)
+        let table = try UserAnomalies.table(from: events, at: try at.map { try parseISOTime($0, option: "--at") })
+        note(
+            "Scoring \(ProgressReporter.grouped(table.rows.count)) users of \(path) on \(table.columns.count) features with \(model.rawValue)."
+        )
+        let result = try UserAnomalies.score(table, config: config, threshold: threshold)
+        var text = "user,anomaly_score,flag,reasons\n"
+        for (row, user) in table.userIDs.enumerated() {
+            let reasons = result.reasons[row].map { "\($0.column) \(Int(($0.share * 100).rounded()))%" }.joined(
+                separator: "; ")
+            text += CSVText.line([
+                user, String(format: "%.6g", result.scores[row]), result.flags[row] ? "1" : "0", reasons,
+            ])
+        }
+        do {
+            try Data(text.utf8).write(to: URL(fileURLWithPath: out), options: .atomic)
+        } catch {
+            throw ValidationError("--out \(out): cannot write it (\(error.localizedDescription)).")
+        }
+        let label =
+            "anomaly:"
+            + (name ?? "\(model.rawValue)-\(String((at ?? ISO8601DateFormatter().string(from: Date())).prefix(10)))")
+        _ = try SQLiteEventStore(path: path).ingestAttributes(
+            table.userIDs.enumerated().map { AttributeRow(id: $1, values: [label: result.flags[$0] ? "1" : "0"]) },
+            kind: .user)
+        let flagged = result.flags.filter { $0 }.count
+        if json {
+            try printJSON(
+                StoreSummary(method: model, users: table.rows.count, flagged: flagged, cut: result.cut, storedAs: label)
+            )
+            return
+        }
+        say(
+            "Scored \(ProgressReporter.grouped(table.rows.count)) users into \(out): \(ProgressReporter.grouped(flagged)) flagged (score >= \(String(format: "%.4g", result.cut))); flags stored as the user attribute \(label)."
+        )
     }
 
     private func percent(_ share: Double) -> String {

@@ -24,6 +24,7 @@
 /// | `view_to_purchase` | purchases / views |
 /// | `hour_00` ... `hour_23` | share of events in each hour of the day, UTC |
 /// | `dow_mon` ... `dow_sun` | share of events on each day of the week, UTC |
+/// | `category_<name>` | share of events in that category, one column per entry of ``categories`` (none by default) |
 ///
 /// Ratios whose denominator is 0 are 0, so every value is finite. Conversion counts use the
 /// `view`, `cart` and `purchase` types whatever ``eventTypes`` holds; shares divide by all of
@@ -44,10 +45,13 @@ public struct UserFeatureExtractor: Sendable {
     public let eventTypes: [EventType]
     /// How events are grouped into sessions.
     public let sessionizer: Sessionizer
+    /// The categories that get a `category_<name>` share column, in column order.
+    public let categories: [String]
     /// The feature names, in the order of the values ``features(for:)`` returns.
     public let columns: [String]
 
     private let typeColumn: [EventType: Int]
+    private let categoryColumn: [String: Int]
 
     private static let millisecondsPerDay = 86_400_000.0
     private static let millisecondsPerMinute = 60_000.0
@@ -59,9 +63,14 @@ public struct UserFeatureExtractor: Sendable {
     ///     ``table(from:referenceTime:eventTypes:sessionGap:)`` chooses by default).
     ///   - eventTypes: The types that get count and share columns, in column order.
     ///   - sessionGap: The longest inactivity that still continues a session (30 minutes by default).
-    /// - Throws: ``EventDataError/invalidOption(name:detail:)`` when a type is listed twice or
-    ///   the gap is not positive.
-    public init(referenceTime: Int64, eventTypes: [EventType], sessionGap: Duration = .seconds(30 * 60)) throws {
+    ///   - categories: Categories that get a share column (what a user browses: segments differ
+    ///     by taste); none by default.
+    /// - Throws: ``EventDataError/invalidOption(name:detail:)`` when a type or category is listed
+    ///   twice or the gap is not positive.
+    public init(
+        referenceTime: Int64, eventTypes: [EventType], sessionGap: Duration = .seconds(30 * 60),
+        categories: [String] = []
+    ) throws {
         var typeColumn: [EventType: Int] = [:]
         for (index, type) in eventTypes.enumerated() {
             guard typeColumn[type] == nil else {
@@ -71,9 +80,20 @@ public struct UserFeatureExtractor: Sendable {
             }
             typeColumn[type] = index
         }
+        var categoryColumn: [String: Int] = [:]
+        for (index, category) in categories.enumerated() {
+            guard categoryColumn[category] == nil else {
+                throw EventDataError.invalidOption(
+                    name: "UserFeatureExtractor.categories",
+                    detail: "lists \"\(category)\" twice; give each category once.")
+            }
+            categoryColumn[category] = index
+        }
         self.referenceTime = referenceTime
         self.eventTypes = eventTypes
         self.typeColumn = typeColumn
+        self.categories = categories
+        self.categoryColumn = categoryColumn
         sessionizer = try Sessionizer(gap: sessionGap)
         columns =
             ["recency_days", "frequency", "monetary", "tenure_days"]
@@ -83,7 +103,7 @@ public struct UserFeatureExtractor: Sendable {
                 "mean_dwell_seconds", "view_to_cart", "cart_to_purchase", "view_to_purchase",
             ]
             + (0..<24).map { $0 < 10 ? "hour_0\($0)" : "hour_\($0)" }
-            + Self.weekdayNames.map { "dow_\($0)" }
+            + Self.weekdayNames.map { "dow_\($0)" } + categories.map { "category_\($0)" }
     }
 
     /// The feature vector of one user, in ``columns`` order.
@@ -97,9 +117,10 @@ public struct UserFeatureExtractor: Sendable {
         }
         var typeCounts = [Int](repeating: 0, count: eventTypes.count)
         var hours = [Int](repeating: 0, count: 24)
+        var categoryCounts = [Int](repeating: 0, count: self.categories.count)
         var weekdays = [Int](repeating: 0, count: 7)
         var items = Set<Int>()
-        var categories = Set<String>()
+        var seenCategories = Set<String>()
         var views = 0
         var carts = 0
         var purchases = 0
@@ -122,7 +143,10 @@ public struct UserFeatureExtractor: Sendable {
             default: break
             }
             if let item = event.item { items.insert(item) }
-            if let category = event.category { categories.insert(category) }
+            if let category = event.category {
+                seenCategories.insert(category)
+                if let column = categoryColumn[category] { categoryCounts[column] += 1 }
+            }
             if let duration = event.duration {
                 durationSum += duration
                 durationCount += 1
@@ -148,7 +172,7 @@ public struct UserFeatureExtractor: Sendable {
         row.append(contentsOf: typeCounts.map(Double.init))
         row.append(contentsOf: typeCounts.map { Double($0) / frequency })
         row.append(Double(items.count))
-        row.append(Double(categories.count))
+        row.append(Double(seenCategories.count))
         row.append(Double(sessionCount))
         row.append(Self.ratio(frequency, Double(sessionCount)))
         row.append(Self.ratio(sessionMilliseconds / Self.millisecondsPerMinute, Double(sessionCount)))
@@ -158,6 +182,7 @@ public struct UserFeatureExtractor: Sendable {
         row.append(Self.ratio(Double(purchases), Double(views)))
         row.append(contentsOf: hours.map { Double($0) / frequency })
         row.append(contentsOf: weekdays.map { Double($0) / frequency })
+        row.append(contentsOf: categoryCounts.map { Double($0) / frequency })
         return row
     }
 
@@ -175,18 +200,22 @@ public struct UserFeatureExtractor: Sendable {
     ///     the common ones in funnel order (`view`, `click`, `search`, `cart`, `purchase`,
     ///     `rating`) and any others after them alphabetically.
     ///   - sessionGap: The longest inactivity that still continues a session.
+    ///   - topCategories: Add share columns for this many of the store's most frequent
+    ///     categories (one more pass over the store); none by default.
     /// - Returns: One row per user with events.
     /// - Throws: ``EventDataError`` when the store cannot be read or an option is invalid.
     public static func table(
         from store: any EventStore, referenceTime: Int64? = nil, eventTypes: [EventType]? = nil,
-        sessionGap: Duration = .seconds(30 * 60)
+        sessionGap: Duration = .seconds(30 * 60), topCategories: Int = 0
     ) throws -> FeatureTable {
         // The store's summary is read only when a default needs it.
         let description = referenceTime == nil || eventTypes == nil ? try store.describe() : nil
         let storedTypes = description.map { $0.eventsByType.keys.map { EventType(rawValue: $0) } } ?? []
         let extractor = try UserFeatureExtractor(
             referenceTime: referenceTime ?? description?.lastTimestamp ?? 0,
-            eventTypes: eventTypes ?? Self.conventionalOrder(storedTypes), sessionGap: sessionGap)
+            eventTypes: eventTypes ?? Self.conventionalOrder(storedTypes), sessionGap: sessionGap,
+            categories: topCategories > 0
+                ? try mostFrequentCategories(in: store, count: topCategories, until: referenceTime) : [])
         var userIDs: [String] = []
         var rows: [[Double]] = []
         try store.forEachUserHistory { history in
@@ -199,6 +228,17 @@ public struct UserFeatureExtractor: Sendable {
             rows.append(extractor.features(for: history))
         }
         return FeatureTable(columns: extractor.columns, userIDs: userIDs, rows: rows)
+    }
+
+    /// The `count` most frequent categories of the events (up to `until`), most frequent first.
+    static func mostFrequentCategories(in store: any EventStore, count: Int, until: Int64?) throws -> [String] {
+        var counts: [String: Int] = [:]
+        try store.forEachUserHistory { history in
+            for event in history.events where until.map({ event.timestamp <= $0 }) ?? true {
+                if let category = event.category { counts[category, default: 0] += 1 }
+            }
+        }
+        return counts.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(count).map(\.key)
     }
 
     /// Known types in funnel order, then the rest alphabetically.

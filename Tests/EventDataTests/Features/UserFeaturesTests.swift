@@ -205,6 +205,23 @@ struct UserFeaturesTests {
         #expect(table.rows[0][0] == 0 && table.rows[0][1] == 1 && table.rows[0][2] == 0, "the purchase is later")
     }
 
+    @Test("category share columns cover the store's most frequent categories")
+    func categoryShares() throws {
+        let store = try SQLiteEventStore.inMemory()
+        var events = [
+            storeEvent("alice", Self.monday, .view, item: "1", category: "books"),
+            storeEvent("alice", Self.monday + Self.hour, .view, item: "2", category: "toys"),
+            storeEvent("bob", Self.monday + 2 * Self.hour, .view, item: "2", category: "toys"),
+        ]
+        events.append(storeEvent("bob", Self.monday + 3 * Self.hour, .view, item: "3", category: "garden"))
+        events.append(storeEvent("bob", Self.monday + 4 * Self.hour, .view, item: "2", category: "toys"))
+        _ = try store.ingest(StoreTestSource(rows: storeRows(events.map(StoreRow.event))))
+        let table = try UserFeatureExtractor.table(from: store, topCategories: 2)
+        #expect(Array(table.columns.suffix(2)) == ["category_toys", "category_books"])
+        #expect(Array(table.rows[0].suffix(2)) == [0.5, 0.5])
+        #expect(Array(table.rows[1].suffix(2)) == [2.0 / 3, 0])
+    }
+
     @Test("the CSV prints numbers compactly, quotes ids only when needed and appends attributes as text")
     func csvOutput() throws {
         // Given

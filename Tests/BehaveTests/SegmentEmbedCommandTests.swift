@@ -1,0 +1,83 @@
+import ArgumentParser
+import Embeddings
+import EventData
+import Foundation
+import Testing
+
+@testable import behave
+
+@Suite("behave segment / embed / anomalies --store")
+struct SegmentEmbedCommandTests {
+    @Test(
+        "flags that cannot work say what to do",
+        arguments: [
+            (
+                ["segment", "--out", "s.csv"],
+                "Give --store FILE (an event store) or --data FILE --id COLUMN (a table), one of them."
+            ),
+            (
+                ["segment", "--data", "a.csv", "--out", "s.csv"],
+                "--data needs --id COLUMN, the column holding the user id."
+            ),
+            (["segment", "--store", "b.db", "--k", "1", "--out", "s.csv"], "--k 1: must be between 2 and 1000."),
+            (
+                ["segment", "--store", "b.db", "--method", "rfm", "--k", "4", "--out", "s.csv"],
+                "--k does not apply to rfm"
+            ),
+            (
+                ["segment", "--store", "b.db", "--method", "dbscan", "--out", "s.csv"],
+                "The value 'dbscan' is invalid for '--method <method>'"
+            ),
+            (["embed", "--model", "pca"], "The value 'pca' is invalid for '--model <model>'"),
+            (["embed", "--latent-size", "0"], "--latent-size 0: must be between 1 and 1048576."),
+            (["embed", "--at", "soon"], "--at soon: write an ISO 8601 time"),
+            (
+                ["anomalies", "--data", "a.csv", "--model", "rate", "--out", "s.csv"],
+                "--model rate scores an event store's users"
+            ),
+            (["anomalies", "--store", "b.db", "--fit", "a.csv", "--out", "s.csv"], "--fit belongs to --data tables"),
+            (
+                ["anomalies", "--data", "a.csv", "--store", "b.db", "--out", "s.csv"],
+                "Give --data FILE (a table) or --store FILE"
+            ),
+        ])
+    func badFlags(arguments: [String], message: String) {
+        let failure = parseFailure(arguments)
+        #expect(failure?.hasPrefix(message) == true, "\(arguments): \(failure ?? "parsed")")
+    }
+
+    @Test("embed, segment and score a simulated shop's users, writing back to the store")
+    func endToEnd() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("behave-seg-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let storePath = directory.appendingPathComponent("shop.db").path
+        let simulator = try BehaviorSimulator(config: SimulationConfig(users: 120, items: 60, days: 10, seed: 4))
+        _ = try SQLiteEventStore(path: storePath).ingest(simulator)
+
+        let model = directory.appendingPathComponent("embed").path
+        try EmbedCommand.parse(["--store", storePath, "--out", model, "--epochs", "3", "--name", "test", "--json"])
+            .run()
+        let csv = try String(contentsOfFile: model + "/embeddings.csv", encoding: .utf8).split(separator: "\n")
+        #expect(csv.count == 121 && csv[0].hasPrefix("user,e0,e1"))
+        let loaded = try UserEmbeddingModel.load(from: URL(fileURLWithPath: model))
+        let vectors = try SQLiteEventStore(path: storePath, access: .readOnly).userVectors(name: "test")
+        #expect(vectors.count == 120 && vectors.values.allSatisfy { $0.count == loaded.latentSize })
+
+        let segments = directory.appendingPathComponent("segments.csv").path
+        try SegmentCommand.parse(["--store", storePath, "--k", "3", "--out", segments, "--name", "t", "--json"]).run()
+        let lines = try String(contentsOfFile: segments, encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 121 && lines[0] == "user,segment")
+        let attributes = try SQLiteEventStore(path: storePath, access: .readOnly).attributes(kind: .user)
+        #expect(attributes.values.filter { $0["segment:t"] != nil }.count == 120)
+
+        let scored = directory.appendingPathComponent("anomalies.csv").path
+        try AnomaliesCommand.parse(["--store", storePath, "--model", "rate", "--out", scored, "--name", "r", "--json"])
+            .run()
+        let rows = try String(contentsOfFile: scored, encoding: .utf8).split(separator: "\n")
+        #expect(rows.count == 121 && rows[0] == "user,anomaly_score,flag,reasons")
+        let flags = try SQLiteEventStore(path: storePath, access: .readOnly).attributes(kind: .user)
+            .values.compactMap { $0["anomaly:r"] }
+        #expect(flags.count == 120 && flags.contains("1"))
+    }
+}
