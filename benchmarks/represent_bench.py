@@ -3,10 +3,12 @@
 
 Usage (from the repository root, after `swift build -c release --product behave`):
 
-    python3 benchmarks/represent_bench.py --behave .build/release/behave [--seeds 1,2,3] [--users 5000]
+    python3 benchmarks/represent_bench.py --behave .build/release/behave [--seeds 1,2,3] [--users 5000] \
+        [--distinct-segments]
 
 Per seed: `behave simulate` (USERS users, 30 days, the default planted bots, fraud, account
-takeovers and click farms), `behave ingest`, then
+takeovers and click farms; with --distinct-segments, segments planted to be told apart),
+`behave ingest`, then
 
 * segments: `behave segment --method kmeans|gmm|embedding [--k 5]` and `--method rfm`; the
   adjusted Rand index of the segments against the planted ones, over the regular users (those
@@ -74,10 +76,8 @@ def one_seed(args, seed: int, work: Path) -> dict:
     events = work / f"shop-{seed}.csv"
     store = work / f"shop-{seed}.db"
     run([args.behave, "simulate", "--users", str(args.users), "--days", "30", "--seed", str(seed), "--out",
-         str(events)])
-    truth = json.loads(Path(str(events).replace(".csv", "") + ".truth.json").read_text()
-                       if Path(str(events).replace(".csv", "") + ".truth.json").exists()
-                       else (work / f"shop-{seed}.csv.truth.json").read_text())
+         str(events)] + (["--distinct-segments"] if args.distinct_segments else []))
+    truth = json.loads((work / f"shop-{seed}.truth.json").read_text())
     run([args.behave, "ingest", str(events), "--store", str(store)])
     users = {u["id"]: u for u in truth["users"]}
     result = {"seed": seed, "segments": {}, "anomalies": {}}
@@ -119,6 +119,8 @@ def main():
     parser.add_argument("--behave", required=True)
     parser.add_argument("--seeds", default="1,2,3")
     parser.add_argument("--users", type=int, default=5000)
+    parser.add_argument("--distinct-segments", action="store_true",
+                        help="Simulate with --distinct-segments (segments behaviour can tell apart)")
     parser.add_argument("--json-out")
     args = parser.parse_args()
     seeds = [int(s) for s in args.seeds.split(",")]

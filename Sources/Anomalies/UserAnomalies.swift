@@ -24,10 +24,12 @@ public enum UserAnomalies {
     }
 
     /// The behaviour features of every user with events up to `at` (all events when nil): the
-    /// columns of ``UserFeatureExtractor`` with shares of the 20 most frequent categories, then
+    /// columns of ``UserFeatureExtractor`` with shares of the 20 most frequent categories, the time
+    /// profile folded into dayparts (``FeatureTable/foldingTimeProfile()``), then
     /// ``peakColumn``.
     public static func table(from store: any EventStore, at: Int64? = nil) throws -> FeatureTable {
         var table = try UserFeatureExtractor.table(from: store, referenceTime: at, topCategories: 20)
+            .foldingTimeProfile()
         var peaks: [String: Int] = [:]
         try store.forEachUserHistory { history in
             let events = at.map { limit in history.events.filter { $0.timestamp <= limit } } ?? history.events

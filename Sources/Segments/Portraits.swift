@@ -38,6 +38,9 @@ public struct SegmentPortrait: Sendable, Codable, Equatable {
     /// first), when the table has the `hour_00`... and `dow_mon`... columns.
     public var hours: [Double]?
     public var weekdays: [Double]?
+    /// Share of the segment's events at night (0-6 h UTC), in the morning, afternoon and
+    /// evening, from the hourly profile or the table's daypart columns.
+    public var dayparts: [NamedShare]?
     /// Share of the segment's users with a purchase, and their mean spend (when the table has
     /// `count_purchase` and `monetary`).
     public var purchaseRate: Double?
@@ -93,6 +96,7 @@ public enum Portraits {
         let population = columns.indices.map { column in Summary(rows.map { $0[column] }) }
         let hourColumns = (0..<24).map { columns.firstIndex(of: $0 < 10 ? "hour_0\($0)" : "hour_\($0)") }
         let dayColumns = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"].map { columns.firstIndex(of: "dow_\($0)") }
+        let partColumns = FeatureTable.dayparts.map { columns.firstIndex(of: $0.column) }
         let purchases = columns.firstIndex(of: "count_purchase")
         let monetary = columns.firstIndex(of: "monetary")
         return names.indices.map { segment in
@@ -112,17 +116,21 @@ public enum Portraits {
                 }
             }
             let hours = profile(hourColumns)
+            let dayparts = daypartShares(hours: hours, columns: profile(partColumns))
             var portrait = SegmentPortrait(
                 segment: names[segment], size: members.count,
                 share: rows.isEmpty ? 0 : Double(members.count) / Double(rows.count), features: features,
                 topCategories: top(activity?.categories[segment]), topItems: top(activity?.items[segment]),
                 eventTypes: top(activity?.eventTypes[segment], count: 10), hours: hours, weekdays: profile(dayColumns),
+                dayparts: dayparts,
                 purchaseRate: purchases.map { column in
                     members.isEmpty ? 0 : Double(members.filter { rows[$0][column] > 0 }.count) / Double(members.count)
                 },
                 meanSpend: monetary.map { column in features[column].mean }, description: "")
             portrait.description = describe(
-                portrait, populationHours: populationProfile(rows, hourColumns))
+                portrait,
+                populationDayparts: daypartShares(
+                    hours: populationProfile(rows, hourColumns), columns: populationProfile(rows, partColumns)))
             return portrait
         }
     }
@@ -131,6 +139,17 @@ public enum Portraits {
     private static func populationProfile(_ rows: [[Double]], _ indexes: [Int?]) -> [Double]? {
         guard indexes.allSatisfy({ $0 != nil }), !rows.isEmpty else { return nil }
         return indexes.compactMap { $0 }.map { column in rows.reduce(0) { $0 + $1[column] } / Double(rows.count) }
+    }
+
+    /// Daypart shares from an hourly profile, or else from daypart columns' means.
+    private static func daypartShares(hours: [Double]?, columns: [Double]?) -> [NamedShare]? {
+        let names = ["nights", "mornings", "afternoons", "evenings"]
+        if let hours {
+            return zip(names, FeatureTable.dayparts).map { name, part in
+                NamedShare(name: name, share: part.hours.reduce(0) { $0 + hours[$1] })
+            }
+        }
+        return columns.map { zip(names, $0).map { NamedShare(name: $0, share: $1) } }
     }
 
     /// The most frequent names of `counts` with their shares, at most `count`.
@@ -159,12 +178,13 @@ public enum Portraits {
 
     /// One line from the largest standardized differences (at least half a standard deviation),
     /// the time of day when it stands out, and "mostly one category" when it does.
-    static func describe(_ portrait: SegmentPortrait, populationHours: [Double]?) -> String {
+    static func describe(_ portrait: SegmentPortrait, populationDayparts: [NamedShare]?) -> String {
         var parts: [String] = []
         // Largest differences first; equal ones in the table's order.
         let candidates = portrait.features.enumerated().filter { _, feature in
             abs(feature.standardizedDifference) >= 0.5 && !feature.feature.hasPrefix("hour_")
                 && !feature.feature.hasPrefix("dow_") && !feature.feature.hasPrefix("share_")
+                && !feature.feature.hasPrefix("daypart_") && !feature.feature.hasPrefix("category_")
         }
         .sorted { first, second in
             let (a, b) = (abs(first.element.standardizedDifference), abs(second.element.standardizedDifference))
@@ -184,14 +204,11 @@ public enum Portraits {
                 parts.append("\(feature.feature) \(number(factor))x \(lift >= 1 ? "above" : "below") average")
             }
         }
-        if let hours = portrait.hours, let everyone = populationHours {
-            let dayparts = [("nights", 0..<6), ("mornings", 6..<12), ("afternoons", 12..<18), ("evenings", 18..<24)]
-            let shares = dayparts.map { name, range in
-                (name, range.reduce(0) { $0 + hours[$1] }, range.reduce(0) { $0 + everyone[$1] })
-            }
-            if let (name, share, base) = shares.max(by: { $0.1 < $1.1 }), share >= 0.5, share >= 1.25 * base {
-                parts.append("mostly \(name)")
-            }
+        if let own = portrait.dayparts, let everyone = populationDayparts,
+            let (part, base) = zip(own, everyone).max(by: { $0.0.share < $1.0.share }),
+            part.share >= 0.5, part.share >= 1.25 * base.share
+        {
+            parts.append("mostly \(part.name)")
         }
         if let categories = portrait.features.first(where: { $0.feature == "distinct_categories" }),
             categories.mean <= 1.5, categories.populationMean > 1.5

@@ -100,6 +100,7 @@ struct EmbedCommand: ParsableCommand {
         let store = try StoreOptions.openForReading(path: storeOptions.store)
         let asOf = try at.map { try parseISOTime($0, option: "--at") }
         let table = try UserFeatureExtractor.table(from: store, referenceTime: asOf, topCategories: 20)
+            .foldingTimeProfile()
         note(
             "Training a \(model.rawValue) on \(ProgressReporter.grouped(table.rows.count)) users x \(table.columns.count) features."
         )

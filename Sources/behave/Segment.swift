@@ -123,6 +123,7 @@ struct SegmentCommand: ParsableCommand {
             let opened = try StoreOptions.openForReading(path: store)
             until = try at.map { try parseISOTime($0, option: "--at") }
             table = try UserFeatureExtractor.table(from: opened, referenceTime: until, topCategories: 20)
+                .foldingTimeProfile()
             events = opened
         } else if let data, let id {
             let file = try SegmentTableFile.read(path: data, id: id)

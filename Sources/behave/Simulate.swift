@@ -58,6 +58,11 @@ struct Simulate: ParsableCommand {
     @Option(parsing: .unconditional, help: "Fraction of users that are click-farm accounts (farms of 5 to 20).")
     var farmFraction: Double = 0.01
 
+    @Flag(
+        help:
+            "Plant segments that behaviour tells apart: own favourite departments, spread session rates and propensities.")
+    var distinctSegments = false
+
     @Option(help: "Event file to write.")
     var out: String = "events.csv"
 
@@ -74,7 +79,7 @@ struct Simulate: ParsableCommand {
         SimulationConfig(
             users: users, items: items, days: days, seed: seed, botFraction: botFraction,
             fraudFraction: fraudFraction, churnFraction: churnFraction, takeoverFraction: takeoverFraction,
-            farmFraction: farmFraction, targetEvents: events)
+            farmFraction: farmFraction, distinctSegments: distinctSegments, targetEvents: events)
     }
 
     var resolvedFormat: Format {

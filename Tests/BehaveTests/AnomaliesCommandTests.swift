@@ -9,7 +9,7 @@ struct AnomaliesCommandTests {
     @Test(
         "flags that cannot work say what to do",
         arguments: [
-            (["anomalies", "--out", "s.csv"], "Missing expected argument '--data <data>'"),
+            (["anomalies", "--out", "s.csv"], "Give --data FILE (a table) or --store FILE"),
             (
                 ["anomalies", "--data", "a.csv", "--out", "s.csv", "--model", "lof"],
                 "The value 'lof' is invalid for '--model <model>'"

@@ -108,4 +108,33 @@ public struct FeatureTable: Sendable, Hashable {
             throw EventDataError.unwritable(path: path, reason: error.reason)
         }
     }
+
+    /// The dayparts, their column names and hours (UTC).
+    public static let dayparts: [(column: String, hours: Range<Int>)] = [
+        ("daypart_night", 0..<6), ("daypart_morning", 6..<12), ("daypart_afternoon", 12..<18),
+        ("daypart_evening", 18..<24),
+    ]
+
+    /// The table with its hourly and weekday profile (`hour_00`...`hour_23`, `dow_mon`...
+    /// `dow_sun`) folded into four daypart shares (``dayparts``) and `weekend_share`.
+    ///
+    /// Unsupervised models want this: a user with three events has hour shares of 0 or 1/3,
+    /// and 31 such columns, z-scored, outweigh everything else a row says. Columns that are
+    /// absent are left as they are.
+    public func foldingTimeProfile() -> FeatureTable {
+        let hourColumns = (0..<24).map { columns.firstIndex(of: $0 < 10 ? "hour_0\($0)" : "hour_\($0)") }
+        let dayColumns = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"].map { columns.firstIndex(of: "dow_\($0)") }
+        let hours = hourColumns.compactMap { $0 }
+        let days = dayColumns.compactMap { $0 }
+        guard hours.count == 24, days.count == 7 else { return self }
+        let dropped = Set(hours + days)
+        let kept = columns.indices.filter { !dropped.contains($0) }
+        let weekend = [days[5], days[6]]
+        return FeatureTable(
+            columns: kept.map { columns[$0] } + Self.dayparts.map(\.column) + ["weekend_share"], userIDs: userIDs,
+            rows: rows.map { row in
+                kept.map { row[$0] } + Self.dayparts.map { part in part.hours.reduce(0) { $0 + row[hours[$1]] } }
+                    + [weekend.reduce(0) { $0 + row[$1] }]
+            })
+    }
 }

@@ -47,6 +47,13 @@ public struct SimulationConfig: Sendable, Codable, Equatable {
     public var farmFraction: Double
     /// Number of user segments (tastes, activity levels and purchase habits differ by segment).
     public var segments: Int
+    /// Plant segments that can be told apart from behaviour: each segment gets its own two
+    /// favourite departments (shared by no other segment while there are enough departments),
+    /// every user's own favourite is one of their segment's, and the segments' session rates
+    /// and purchase propensities are spread evenly over their ranges. Off by default: the
+    /// default segments overlap (two may share favourites; half the users have a favourite
+    /// of their own), which keeps earlier benchmarks' logs unchanged.
+    public var distinctSegments: Bool
     /// When set, generate exactly this many events (see the type's overview).
     public var targetEvents: Int?
     /// Number of planted successors of each item (the sequential item-to-item structure).
@@ -65,8 +72,8 @@ public struct SimulationConfig: Sendable, Codable, Equatable {
         users: Int = 1_000, items: Int = 1_000, categories: Int = 12, days: Int = 30,
         start: Date = SimulationConfig.defaultStart, seed: UInt64 = 42, botFraction: Double = 0.01,
         fraudFraction: Double = 0.005, churnFraction: Double = 0.2, takeoverFraction: Double = 0.005,
-        farmFraction: Double = 0.01, segments: Int = 5, targetEvents: Int? = nil, successorsPerItem: Int = 3,
-        transitionProbability: Double = 0.5, popularityExponent: Double = 1.0
+        farmFraction: Double = 0.01, segments: Int = 5, distinctSegments: Bool = false, targetEvents: Int? = nil,
+        successorsPerItem: Int = 3, transitionProbability: Double = 0.5, popularityExponent: Double = 1.0
     ) {
         self.users = users
         self.items = items
@@ -80,6 +87,7 @@ public struct SimulationConfig: Sendable, Codable, Equatable {
         self.takeoverFraction = takeoverFraction
         self.farmFraction = farmFraction
         self.segments = segments
+        self.distinctSegments = distinctSegments
         self.targetEvents = targetEvents
         self.successorsPerItem = successorsPerItem
         self.transitionProbability = transitionProbability
@@ -138,8 +146,9 @@ public struct SimulationConfig: Sendable, Codable, Equatable {
 }
 
 extension SimulationConfig {
-    /// Reads a configuration; `takeover-fraction` and `farm-fraction` are 0 when absent, as in
-    /// ground-truth files written before those roles existed (whose runs planted none).
+    /// Reads a configuration; `takeover-fraction` and `farm-fraction` are 0 and
+    /// `distinct-segments` false when absent, as in ground-truth files written before they
+    /// existed (whose runs planted none).
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         users = try container.decode(Int.self, forKey: .users)
@@ -154,6 +163,7 @@ extension SimulationConfig {
         takeoverFraction = try container.decodeIfPresent(Double.self, forKey: .takeoverFraction) ?? 0
         farmFraction = try container.decodeIfPresent(Double.self, forKey: .farmFraction) ?? 0
         segments = try container.decode(Int.self, forKey: .segments)
+        distinctSegments = try container.decodeIfPresent(Bool.self, forKey: .distinctSegments) ?? false
         targetEvents = try container.decodeIfPresent(Int.self, forKey: .targetEvents)
         successorsPerItem = try container.decode(Int.self, forKey: .successorsPerItem)
         transitionProbability = try container.decode(Double.self, forKey: .transitionProbability)

@@ -64,20 +64,31 @@ struct SimulationWorld: Sendable {
         categoryMedianCents = (0..<categoryCount).map { _ in 100 * exp(random.uniform(log(5), log(300))) }
 
         var segments: [SegmentModel] = []
-        for _ in 0..<config.segments {
+        for index in 0..<config.segments {
             var taste = (0..<categoryCount).map { _ in exp(0.5 * random.normal()) }
             // Two favourite departments dominate each segment's taste.
-            for _ in 0..<min(2, categoryCount) { taste[random.int(below: categoryCount)] *= 6 }
+            var favourites = (0..<min(2, categoryCount)).map { _ in random.int(below: categoryCount) }
+            if config.distinctSegments {
+                // Departments 2i and 2i + 1 (wrapping when there are fewer than 2 per segment).
+                favourites = favourites.indices.map { (2 * index + $0) % categoryCount }
+            }
+            for favourite in favourites { taste[favourite] *= config.distinctSegments ? 20 : 6 }
             let tasteTotal = taste.reduce(0, +)
-            segments.append(
-                SegmentModel(
-                    weight: random.uniform(0.5, 1.5),
-                    categoryTaste: taste.map { $0 / tasteTotal },
-                    sessionsPerDay: exp(random.uniform(log(0.15), log(1.2))),
-                    meanItemsPerSession: random.uniform(3, 9),
-                    cartRate: random.uniform(0.05, 0.2),
-                    priceElasticity: random.uniform(0.2, 1.2),
-                    propensityLogit: random.uniform(-2, 0)))
+            var segment = SegmentModel(
+                weight: random.uniform(0.5, 1.5),
+                categoryTaste: taste.map { $0 / tasteTotal },
+                sessionsPerDay: exp(random.uniform(log(0.15), log(1.2))),
+                meanItemsPerSession: random.uniform(3, 9),
+                cartRate: random.uniform(0.05, 0.2),
+                priceElasticity: random.uniform(0.2, 1.2),
+                propensityLogit: random.uniform(-2, 0))
+            if config.distinctSegments {
+                // Evenly spread over the same ranges, in a seeded order.
+                let position = config.segments == 1 ? 0.5 : Double(index) / Double(config.segments - 1)
+                segment.sessionsPerDay = exp(log(0.15) + position * (log(1.2) - log(0.15)))
+                segment.propensityLogit = -2 + 2 * (1 - position)
+            }
+            segments.append(segment)
         }
         let segmentTotal = segments.reduce(0) { $0 + $1.weight }
         for index in segments.indices { segments[index].weight /= segmentTotal }

@@ -233,8 +233,9 @@ struct UserSimulator {
         // Log-normal around the segment's rate: exp(0.8 z) has median 1.
         trail.sessionsPerDay = min(segment.sessionsPerDay * exp(0.8 * random.normal()), 12)
         trail.propensity = 1 / (1 + exp(-(segment.propensityLogit + 0.9 * random.normal())))
+        let ownTaste = random.chance(0.5)
         trail.favouriteCategory =
-            random.chance(0.5)
+            ownTaste || config.distinctSegments
             ? world.segmentCategoryTables[segmentIndex].sample(&random) : random.int(below: config.categories)
         if trail.role == .churner {
             // Churners join early enough to have a life before they leave.
