@@ -21,7 +21,9 @@ Parts:
 * ``speed``    Isolation forest fit + score of 1,000,000 x 32 standard normal rows in memory,
                one thread each, median of three: `behave-bench --case iforest` against
                scikit-learn (`n_jobs=1`); then `behave anomalies` on the same rows as a CSV,
-               end to end.
+               end to end; then k-means (k 8, one k-means++ seeding, 20 Lloyd iterations,
+               tol 0) on the same rows, `behave-bench --case kmeans` against scikit-learn's
+               `KMeans(algorithm="lloyd")` limited to one thread.
 """
 
 from __future__ import annotations
@@ -154,7 +156,23 @@ def speed(args, work: Path) -> dict:
                     "--out", str(work / "million-scored.csv")], check=True, capture_output=True)
     command = time.perf_counter() - start
     print(f"`behave anomalies` on the same rows as a 1,000,000-row CSV (read, fit, score, write): {command:.1f} s")
-    return {"behave_seconds": ours, "sklearn_seconds": theirs, "ratio": theirs / ours, "command_seconds": command}
+    result = {"behave_seconds": ours, "sklearn_seconds": theirs, "ratio": theirs / ours, "command_seconds": command}
+    from sklearn.cluster import KMeans
+    from threadpoolctl import threadpool_limits
+    bench = subprocess.run([args.bench, "--case", "kmeans", "--threads", "1"], check=True, capture_output=True,
+                           text=True)
+    ours = json.loads(bench.stdout.strip().splitlines()[-1])["value"]
+    runs = []
+    with threadpool_limits(limits=1):
+        for run in range(3):
+            start = time.perf_counter()
+            KMeans(n_clusters=8, n_init=1, max_iter=20, tol=0, algorithm="lloyd", random_state=run + 1).fit(x)
+            runs.append(time.perf_counter() - start)
+    theirs = statistics.median(runs)
+    print(f"k-means, k 8, one seeding, 20 Lloyd iterations, 1,000,000 x 32, one thread, median of 3: behave "
+          f"{ours:.2f} s, scikit-learn {theirs:.2f} s: ratio {theirs / ours:.2f}x (target >= 1)")
+    result["kmeans"] = {"behave_seconds": ours, "sklearn_seconds": theirs, "ratio": theirs / ours}
+    return result
 
 
 def main():

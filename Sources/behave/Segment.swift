@@ -239,6 +239,7 @@ struct SegmentCommand: ParsableCommand {
     }
 
     private func shares(_ values: [NamedShare]) -> String {
-        values.map { "\($0.name) \(String(format: "%.0f", $0.share * 100))%" }.joined(separator: ", ")
+        values.map { "\($0.name) \(String(format: $0.share < 0.01 ? "%.1f" : "%.0f", $0.share * 100))%" }
+            .joined(separator: ", ")
     }
 }

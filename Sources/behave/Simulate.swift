@@ -60,7 +60,8 @@ struct Simulate: ParsableCommand {
 
     @Flag(
         help:
-            "Plant segments that behaviour tells apart: own favourite departments, spread session rates and propensities.")
+            "Plant segments that behaviour tells apart: own favourite departments, spread session rates and propensities."
+    )
     var distinctSegments = false
 
     @Option(help: "Event file to write.")

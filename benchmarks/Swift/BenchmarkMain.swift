@@ -10,7 +10,9 @@ struct BenchmarkMain {
         "mlp": Cases.mlp, "lstm": Cases.lstm, "sasrec": Cases.sasrec,
     ]
     /// Cases timed as seconds per run (whole jobs: fitting and scoring 1M rows).
-    static let jobs: [String: @Sendable (Int) -> [Double]] = ["iforest": Cases.isolationForest]
+    static let jobs: [String: @Sendable (Int) -> [Double]] = [
+        "iforest": Cases.isolationForest, "kmeans": Cases.kMeans,
+    ]
     static let latency: [String: @Sendable () -> [Double]] = [
         "mlp-latency": Cases.mlpLatency, "sasrec-latency": Cases.sasrecLatency,
     ]

@@ -1,4 +1,5 @@
 import Anomalies
+import Clustering
 import Foundation
 import NeuralNet
 import Randomness
@@ -170,6 +171,27 @@ extension Cases {
                 _ = forest.scores(of: x, threads: threads)
             } catch {
                 BenchmarkMain.fail("iforest: \(error)")
+            }
+            return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        }
+    }
+}
+
+extension Cases {
+    /// k-means (k 8, one k-means++ seeding, 20 Lloyd iterations, no early stop) of 1,000,000 x 32
+    /// standard normal rows, in memory: seconds per run, three runs.
+    static func kMeans(threads: Int) -> [Double] {
+        var rng = RandomGenerator(seed: 1)
+        let points = Points(values: (0..<(1_000_000 * 32)).map { _ in rng.nextNormal() }, dimension: 32)
+        return (0..<3).map { run in
+            let start = DispatchTime.now().uptimeNanoseconds
+            do {
+                _ = try KMeans(
+                    clusters: 8, restarts: 1, maximumIterations: 20, tolerance: 0, seed: UInt64(run + 1),
+                    threads: threads
+                ).fit(points)
+            } catch {
+                BenchmarkMain.fail("kmeans: \(error)")
             }
             return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         }

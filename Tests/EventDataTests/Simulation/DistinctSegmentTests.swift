@@ -13,7 +13,9 @@ struct DistinctSegmentTests {
             if let category = event.category { categoryCounts[event.userID, default: [:]][category, default: 0] += 1 }
         }
         for segment in truth.segments {
-            let favourites = segment.categoryTaste.indices.sorted { segment.categoryTaste[$0] > segment.categoryTaste[$1] }
+            let favourites = segment.categoryTaste.indices.sorted {
+                segment.categoryTaste[$0] > segment.categoryTaste[$1]
+            }
             #expect(Set(favourites.prefix(2)) == [2 * segment.id, 2 * segment.id + 1])
         }
         let rates = truth.segments.map(\.sessionsPerDay)
