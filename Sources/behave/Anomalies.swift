@@ -89,14 +89,7 @@ struct AnomaliesCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "iforest: rows per tree.")
     var sampleSize: Int?
 
-    @Option(help: "ae, vae: encoder widths, input side first (default 64,32).")
-    var hiddenLayers: String?
-
-    @Option(parsing: .unconditional, help: "ae, vae: the code's width (default: a third of the inputs, 2 to 16).")
-    var latentSize: Int?
-
-    @Option(parsing: .unconditional, help: "ae, vae: the most passes over the rows.")
-    var epochs: Int?
+    @OptionGroup(title: "Autoencoder (ae, vae)") var autoencoder: AutoencoderOptions
 
     @OptionGroup var threads: ThreadOptions
 
@@ -127,16 +120,7 @@ struct AnomaliesCommand: ParsableCommand {
         config.threads = threads.threads
         if let trees { config.forest.trees = trees }
         if let sampleSize { config.forest.sampleSize = sampleSize }
-        if let hiddenLayers {
-            let parts = hiddenLayers.split(separator: ",", omittingEmptySubsequences: false)
-            let widths = parts.compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-            guard widths.count == parts.count else {
-                throw ValidationError("--hidden-layers \(hiddenLayers): write widths separated by commas, like 64,32.")
-            }
-            config.autoencoder.hiddenSizes = widths
-        }
-        if let latentSize { config.autoencoder.latentSize = latentSize }
-        if let epochs { config.autoencoder.epochs = epochs }
+        try autoencoder.apply(to: &config.autoencoder)
         do {
             try config.validate()
         } catch {

@@ -39,14 +39,7 @@ struct EmbedCommand: ParsableCommand {
     @Option(help: "The name of the vector set stored with the users (default: embed-MODEL-DATE).")
     var name: String?
 
-    @Option(help: "Encoder widths, input side first (default 64,32).")
-    var hiddenLayers: String?
-
-    @Option(parsing: .unconditional, help: "The code's width (default: a third of the features, 2 to 16).")
-    var latentSize: Int?
-
-    @Option(parsing: .unconditional, help: "The most passes over the users.")
-    var epochs: Int?
+    @OptionGroup(title: "Autoencoder") var autoencoder: AutoencoderOptions
 
     @Option(parsing: .unconditional, help: "Seeds the split, weights, shuffling and sampling.")
     var seed: Int = 42
@@ -75,16 +68,7 @@ struct EmbedCommand: ParsableCommand {
     func config() throws -> AutoencoderConfig {
         guard seed >= 0 else { throw ValidationError("--seed must be 0 or more (got \(seed)).") }
         var config = AutoencoderConfig(kind: model, seed: UInt64(seed))
-        if let hiddenLayers {
-            let parts = hiddenLayers.split(separator: ",", omittingEmptySubsequences: false)
-            let widths = parts.compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-            guard widths.count == parts.count else {
-                throw ValidationError("--hidden-layers \(hiddenLayers): write widths separated by commas, like 64,32.")
-            }
-            config.hiddenSizes = widths
-        }
-        if let latentSize { config.latentSize = latentSize }
-        if let epochs { config.epochs = epochs }
+        try autoencoder.apply(to: &config)
         do {
             try config.validate()
         } catch {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Configuration
+import Embeddings
 import EventData
 import Foundation
 import TensorEngine
@@ -89,4 +90,30 @@ func columnKindOverrides(_ settings: [String]) throws -> [String: ColumnKind] {
         result[parts[0]] = kind
     }
     return result
+}
+
+/// The autoencoder flags `behave embed` and `behave anomalies` share.
+struct AutoencoderOptions: ParsableArguments {
+    @Option(help: "Autoencoder: encoder widths, input side first (default 64,32).")
+    var hiddenLayers: String?
+
+    @Option(parsing: .unconditional, help: "Autoencoder: the code's width (default: a third of the inputs, 2 to 16).")
+    var latentSize: Int?
+
+    @Option(parsing: .unconditional, help: "Autoencoder: the most passes over the rows.")
+    var epochs: Int?
+
+    /// `config` with the given flags applied (not validated).
+    func apply(to config: inout AutoencoderConfig) throws {
+        if let hiddenLayers {
+            let parts = hiddenLayers.split(separator: ",", omittingEmptySubsequences: false)
+            let widths = parts.compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+            guard widths.count == parts.count else {
+                throw ValidationError("--hidden-layers \(hiddenLayers): write widths separated by commas, like 64,32.")
+            }
+            config.hiddenSizes = widths
+        }
+        if let latentSize { config.latentSize = latentSize }
+        if let epochs { config.epochs = epochs }
+    }
 }

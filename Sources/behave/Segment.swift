@@ -67,6 +67,8 @@ struct SegmentCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Seeds the clustering and the autoencoder.")
     var seed: Int = 42
 
+    @OptionGroup(title: "Autoencoder (embedding)") var autoencoder: AutoencoderOptions
+
     @OptionGroup var threads: ThreadOptions
 
     @Flag(help: "Print the portraits as JSON.")
@@ -90,6 +92,7 @@ struct SegmentCommand: ParsableCommand {
         guard seed >= 0 else { throw ValidationError("--seed must be 0 or more (got \(seed)).") }
         var config = SegmentationConfig(method: method, segments: segments, seed: UInt64(seed))
         config.threads = threads.threads
+        try autoencoder.apply(to: &config.autoencoder)
         do {
             try config.validate()
         } catch {
