@@ -14,7 +14,10 @@ takeovers and click farms; with --distinct-segments, segments planted to be told
   adjusted Rand index of the segments against the planted ones, over the regular users (those
   with a planted segment and no anomalous role);
 * anomalies: `behave anomalies --store --model iforest|ae|vae|rate`; per planted kind (bot,
-  fraud, takeover, farm) the recall at the score that flags 1% of the normal users.
+  fraud, takeover, farm) the recall at the score that flags 1% of the normal users;
+* sessions: `behave anomalies --store --level session --model iforest|rate`; the recall of the
+  planted fraud bursts and takeover sessions at the score that flags 1% of normal users'
+  sessions.
 
 Standard library only.
 """
@@ -111,6 +114,29 @@ def one_seed(args, seed: int, work: Path) -> dict:
         result["anomalies"][method] = recalls
         print(f"seed {seed} anomalies {method}: " + ", ".join(
             f"{kind} {value:.2f}" for kind, value in recalls.items() if value is not None), flush=True)
+    for method in ["iforest", "rate"]:
+        out = work / "sessions.csv"
+        run([args.behave, "anomalies", "--store", str(store), "--level", "session", "--model", method, "--seed",
+             str(seed), "--out", str(out), "--json"])
+        with open(out) as handle:
+            scores = {(row["user"], row["session"]): float(row["anomaly_score"]) for row in csv.DictReader(handle)}
+        planted = {}
+        for user in users.values():
+            for session in user.get("fraud_sessions", []):
+                planted[(user["id"], session)] = "fraud"
+            for session in user.get("takeover_sessions", []):
+                planted[(user["id"], session)] = "takeover"
+        normal = sorted(score for key, score in scores.items()
+                        if key not in planted and kind_of(users[key[0]]) == "normal")
+        cut = normal[min(len(normal) - 1, int(0.99 * len(normal)))]
+        recalls = {}
+        for kind in ["fraud", "takeover"]:
+            members = [key for key, value in planted.items() if value == kind and key in scores]
+            recalls[kind] = sum(scores[key] > cut for key in members) / len(members) if members else None
+        result["sessions"] = result.get("sessions", {})
+        result["sessions"][method] = recalls
+        print(f"seed {seed} session anomalies {method}: " + ", ".join(
+            f"{kind} sessions {value:.2f}" for kind, value in recalls.items() if value is not None), flush=True)
     return result
 
 
@@ -137,6 +163,13 @@ def main():
         for kind in KINDS:
             values = [r["anomalies"][method][kind] for r in runs if r["anomalies"][method][kind] is not None]
             cells.append(f"{statistics.mean(values):.2f}" if values else "-")
+        print(f"| {method} | " + " | ".join(cells) + " |")
+    print("\nSession recall at 1% false positives among normal users' sessions (mean of seeds)")
+    for method in ["iforest", "rate"]:
+        cells = []
+        for kind in ["fraud", "takeover"]:
+            values = [r["sessions"][method][kind] for r in runs if r["sessions"][method][kind] is not None]
+            cells.append(f"{kind} {statistics.mean(values):.2f}" if values else f"{kind} -")
         print(f"| {method} | " + " | ".join(cells) + " |")
     if args.json_out:
         Path(args.json_out).write_text(json.dumps(runs, indent=2))

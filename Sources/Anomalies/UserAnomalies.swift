@@ -40,9 +40,9 @@ public enum UserAnomalies {
         return table
     }
 
-    /// Scores every user of `table` (fitted on all of them: labels are never needed) and flags
-    /// those past the threshold (a false-positive rate counts the table's own users as the
-    /// reference).
+    /// Scores every row of `table` (users, or sessions from ``SessionTable``; fitted on all of
+    /// them: labels are never needed) and flags those past the threshold (a false-positive rate
+    /// counts the table's own rows as the reference). The rate rule reads ``peakColumn``.
     ///
     /// - Throws: ``UnsupervisedError`` for bad settings, too few users, or a diverged autoencoder.
     public static func score(

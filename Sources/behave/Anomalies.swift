@@ -7,6 +7,11 @@ import Foundation
 
 extension AnomalyMethod: ExpressibleByArgument {}
 
+/// What a store's rows are.
+enum AnomalyLevel: String, ExpressibleByArgument, CaseIterable {
+    case user, session
+}
+
 /// `behave anomalies`: scores every row of a table by how unusual it is.
 struct AnomaliesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -34,12 +39,16 @@ struct AnomaliesCommand: ParsableCommand {
             R flags rows scoring above all but R of the reference rows. Default: 1% false \
             positives with --fit, 1% contamination without.
 
-            An event store (--store) is scored per user: the behaviour features of `behave \
-            features` (from the events up to --at) plus shares of the 20 most frequent \
-            categories and the busiest minute's event count, fitted on all users. --model rate \
-            scores by that busiest minute alone (the rate rule). Writes user, anomaly_score, \
-            flag, reasons, and stores each user's flag (1 or 0) as the user attribute \
-            anomaly:NAME (--name; default MODEL-DATE).
+            An event store (--store) is scored per user (--level user, the default): the \
+            behaviour features of `behave features` (from the events up to --at) plus shares of \
+            the 20 most frequent categories and the busiest minute's event count, fitted on all \
+            users; --model rate scores by that busiest minute alone (the rate rule). Writes \
+            user, anomaly_score, flag, reasons, and stores each user's flag (1 or 0) as the user \
+            attribute anomaly:NAME (--name; default MODEL-DATE). --level session scores each \
+            session instead (events, minutes, busiest minute, items, categories, views, carts, \
+            purchases, value, dwell, night share, gap since the previous session), writes user, \
+            session, start, anomaly_score, flag, reasons, and stores each user's flagged \
+            session ids as anomaly-sessions:NAME.
 
             Examples:
               behave anomalies --data orders.csv --out orders_scored.csv
@@ -59,6 +68,9 @@ struct AnomaliesCommand: ParsableCommand {
 
     @Option(help: "With --store: only events up to this time (ISO 8601; default: all).")
     var at: String?
+
+    @Option(help: "With --store: score users or sessions.")
+    var level: AnomalyLevel = .user
 
     @Option(help: "With --store: the name the flags are stored under (default: MODEL-DATE).")
     var name: String?
@@ -103,7 +115,9 @@ struct AnomaliesCommand: ParsableCommand {
         if store != nil, fit != nil {
             throw ValidationError("--fit belongs to --data tables; a store's users are fitted on all of them.")
         }
-        if data != nil, at != nil || name != nil { throw ValidationError("--at and --name belong to --store scoring.") }
+        if data != nil, at != nil || name != nil || level != .user {
+            throw ValidationError("--at, --name and --level belong to --store scoring.")
+        }
         if data != nil, model == .rate {
             throw ValidationError("--model rate scores an event store's users by their events; use --store.")
         }
@@ -208,7 +222,8 @@ struct AnomaliesCommand: ParsableCommand {
     /// What --json prints for a store.
     struct StoreSummary: Encodable {
         var method: AnomalyMethod
-        var users: Int
+        var level: String
+        var rows: Int
         var flagged: Int
         var cut: Double
         var storedAs: String
@@ -216,40 +231,58 @@ struct AnomaliesCommand: ParsableCommand {
 
     private func scoreStore(_ path: String, config: AnomalyConfig, threshold: AnomalyThreshold) throws {
         let events = try StoreOptions.openForReading(path: path)
-        let table = try UserAnomalies.table(from: events, at: try at.map { try parseISOTime($0, option: "--at") })
+        let time = try at.map { try parseISOTime($0, option: "--at") }
+        let sessions = level == .session ? try SessionTable.read(from: events, at: time) : nil
+        let table = try sessions?.table ?? UserAnomalies.table(from: events, at: time)
         note(
-            "Scoring \(ProgressReporter.grouped(table.rows.count)) users of \(path) on \(table.columns.count) features with \(model.rawValue)."
-        )
+            "Scoring \(ProgressReporter.grouped(table.rows.count)) \(level.rawValue)s of \(path) on "
+                + "\(table.columns.count) features with \(model.rawValue).")
         let result = try UserAnomalies.score(table, config: config, threshold: threshold)
-        var text = "user,anomaly_score,flag,reasons\n"
+        var text = (sessions == nil ? "user" : "user,session,start") + ",anomaly_score,flag,reasons\n"
+        let formatter = ISO8601DateFormatter()
         for (row, user) in table.userIDs.enumerated() {
-            let reasons = result.reasons[row].map { "\($0.column) \(Int(($0.share * 100).rounded()))%" }.joined(
-                separator: "; ")
-            text += CSVText.line([
-                user, String(format: "%.6g", result.scores[row]), result.flags[row] ? "1" : "0", reasons,
-            ])
+            let reasons = result.reasons[row].map { "\($0.column) \(Int(($0.share * 100).rounded()))%" }
+                .joined(separator: "; ")
+            let key = sessions.map { table in
+                let session = table.keys[row]
+                return [
+                    user, session.session,
+                    formatter.string(from: Date(timeIntervalSince1970: Double(session.start) / 1_000)),
+                ]
+            } ?? [user]
+            text += CSVText.line(
+                key + [String(format: "%.6g", result.scores[row]), result.flags[row] ? "1" : "0", reasons])
         }
         do {
             try Data(text.utf8).write(to: URL(fileURLWithPath: out), options: .atomic)
         } catch {
             throw ValidationError("--out \(out): cannot write it (\(error.localizedDescription)).")
         }
-        let label =
-            "anomaly:"
-            + (name ?? "\(model.rawValue)-\(String((at ?? ISO8601DateFormatter().string(from: Date())).prefix(10)))")
+        let suffix = name ?? "\(model.rawValue)-\(String((at ?? formatter.string(from: Date())).prefix(10)))"
+        let label = (sessions == nil ? "anomaly:" : "anomaly-sessions:") + suffix
+        var values: [String: String] = [:]
+        for (row, user) in table.userIDs.enumerated() {
+            if let sessions {
+                guard result.flags[row] else { continue }
+                values[user] = [values[user], sessions.keys[row].session].compactMap { $0 }.joined(separator: " ")
+            } else {
+                values[user] = result.flags[row] ? "1" : "0"
+            }
+        }
         _ = try SQLiteEventStore(path: path).ingestAttributes(
-            table.userIDs.enumerated().map { AttributeRow(id: $1, values: [label: result.flags[$0] ? "1" : "0"]) },
-            kind: .user)
+            values.keys.sorted().map { AttributeRow(id: $0, values: [label: values[$0] ?? ""]) }, kind: .user)
         let flagged = result.flags.filter { $0 }.count
         if json {
             try printJSON(
-                StoreSummary(method: model, users: table.rows.count, flagged: flagged, cut: result.cut, storedAs: label)
-            )
+                StoreSummary(
+                    method: model, level: level.rawValue, rows: table.rows.count, flagged: flagged, cut: result.cut,
+                    storedAs: label))
             return
         }
         say(
-            "Scored \(ProgressReporter.grouped(table.rows.count)) users into \(out): \(ProgressReporter.grouped(flagged)) flagged (score >= \(String(format: "%.4g", result.cut))); flags stored as the user attribute \(label)."
-        )
+            "Scored \(ProgressReporter.grouped(table.rows.count)) \(level.rawValue)s into \(out): "
+                + "\(ProgressReporter.grouped(flagged)) flagged (score >= \(String(format: "%.4g", result.cut))); "
+                + "stored as the user attribute \(label).")
     }
 
     private func percent(_ share: Double) -> String {

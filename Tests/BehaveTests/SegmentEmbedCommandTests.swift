@@ -79,5 +79,11 @@ struct SegmentEmbedCommandTests {
         let flags = try SQLiteEventStore(path: storePath, access: .readOnly).attributes(kind: .user)
             .values.compactMap { $0["anomaly:r"] }
         #expect(flags.count == 120 && flags.contains("1"))
+
+        let sessions = directory.appendingPathComponent("sessions.csv").path
+        try AnomaliesCommand.parse(["--store", storePath, "--level", "session", "--out", sessions, "--json"]).run()
+        let sessionRows = try String(contentsOfFile: sessions, encoding: .utf8).split(separator: "\n")
+        #expect(sessionRows[0] == "user,session,start,anomaly_score,flag,reasons" && sessionRows.count > 121)
+        #expect(sessionRows.dropFirst().filter { $0.split(separator: ",")[4] == "1" }.count >= 1)
     }
 }
