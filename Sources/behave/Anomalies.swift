@@ -243,13 +243,14 @@ struct AnomaliesCommand: ParsableCommand {
         for (row, user) in table.userIDs.enumerated() {
             let reasons = result.reasons[row].map { "\($0.column) \(Int(($0.share * 100).rounded()))%" }
                 .joined(separator: "; ")
-            let key = sessions.map { table in
-                let session = table.keys[row]
-                return [
-                    user, session.session,
-                    formatter.string(from: Date(timeIntervalSince1970: Double(session.start) / 1_000)),
-                ]
-            } ?? [user]
+            let key =
+                sessions.map { table in
+                    let session = table.keys[row]
+                    return [
+                        user, session.session,
+                        formatter.string(from: Date(timeIntervalSince1970: Double(session.start) / 1_000)),
+                    ]
+                } ?? [user]
             text += CSVText.line(
                 key + [String(format: "%.6g", result.scores[row]), result.flags[row] ? "1" : "0", reasons])
         }
