@@ -7,7 +7,8 @@ import NeuralNet
 public enum UnsupervisedError: Error, LocalizedError, Equatable, Sendable {
     /// A configuration value is unusable.
     case invalidParameter(InvalidParameter)
-    /// The data cannot train a model (too few rows, no usable column).
+    /// The data cannot train a model (too few rows, no usable column); `path` is empty for data
+    /// that came from no file.
     case badData(path: String, detail: String)
     /// A model directory is missing, incomplete or corrupted.
     case badModel(path: String, detail: String)
@@ -17,7 +18,7 @@ public enum UnsupervisedError: Error, LocalizedError, Equatable, Sendable {
     public var errorDescription: String? {
         switch self {
         case .invalidParameter(let problem): return problem.description
-        case .badData(let path, let detail): return "\(path): \(detail)"
+        case .badData(let path, let detail): return path.isEmpty ? detail : "\(path): \(detail)"
         case .badModel(let path, let detail): return "\(path): \(detail)"
         case .diverged(let divergence): return divergence.localizedDescription
         }

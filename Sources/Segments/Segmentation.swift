@@ -196,7 +196,8 @@ public struct Segmentation: Sendable {
     static func rfm(columns: [String], rows: [[Double]]) throws(UnsupervisedError) -> Segmentation {
         let needed = ["recency_days", "count_purchase", "monetary"]
         let positions = needed.map { columns.firstIndex(of: $0) }
-        guard case let found = positions.compactMap({ $0 }), found.count == 3 else {
+        let found = positions.compactMap { $0 }
+        guard found.count == 3 else {
             let missing = zip(needed, positions).filter { $0.1 == nil }.map(\.0)
             throw .badData(
                 path: "",
