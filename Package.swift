@@ -157,7 +157,7 @@ let package = Package(
             name: "BehaviorBench",
             dependencies: [
                 "NeuralNet", "TensorEngine", "Randomness", "Linalg", "EventData", "Datasets", "Evaluation",
-                "Recommenders", "Anomalies", "Clustering",
+                "Recommenders", "Anomalies", "Clustering", "Embeddings",
             ],
             path: "benchmarks/Swift",
             swiftSettings: fastMath

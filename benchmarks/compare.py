@@ -39,7 +39,7 @@ import tempfile
 import time
 from pathlib import Path
 
-CASES = ["mlp", "lstm", "sasrec", "mlp-latency", "sasrec-latency"]
+CASES = ["mlp", "lstm", "sasrec", "vae", "mlp-latency", "sasrec-latency"]
 HERE = Path(__file__).resolve().parent
 TORCH_BENCH = HERE / "torch_bench.py"
 

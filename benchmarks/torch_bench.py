@@ -257,7 +257,33 @@ def case_sasrec_latency() -> list[float]:
     return time_calls(call, calls=500, warmup=50)
 
 
-THROUGHPUT = {"mlp": case_mlp, "lstm": case_lstm, "sasrec": case_sasrec}
+class VAE(nn.Module):
+    """BehaviorKit's AutoencoderNetwork (kind vae): 32 -> 64 -> 32 -> code 2 x 10, decoder mirrored."""
+
+    def __init__(self, features: int = 32, latent: int = 10) -> None:
+        super().__init__()
+        self.latent = latent
+        self.encoder = nn.Sequential(nn.Linear(features, 64), nn.ReLU(), nn.Linear(64, 32), nn.ReLU())
+        self.code = nn.Linear(32, 2 * latent)
+        self.decoder = nn.Sequential(nn.Linear(latent, 32), nn.ReLU(), nn.Linear(32, 64), nn.ReLU(),
+                                     nn.Linear(64, features))
+
+    def loss(self, x: torch.Tensor) -> torch.Tensor:
+        mean, log_variance = self.code(self.encoder(x)).split(self.latent, dim=1)
+        z = mean + (0.5 * log_variance).exp() * torch.randn_like(mean)
+        reconstruction = 0.5 * (x - self.decoder(z)).pow(2).sum(dim=1)
+        kl = 0.5 * (log_variance.exp() + mean.pow(2) - 1 - log_variance).sum(dim=1)
+        return (reconstruction + kl).mean()
+
+
+def case_vae() -> list[float]:
+    model = VAE()
+    x = torch.randn(128, 32)
+    step = make_trainer(model, lambda: model.loss(x))
+    return time_training(step, steps_per_run=100, warmup=20)
+
+
+THROUGHPUT = {"mlp": case_mlp, "lstm": case_lstm, "sasrec": case_sasrec, "vae": case_vae}
 LATENCY = {"mlp-latency": case_mlp_latency, "sasrec-latency": case_sasrec_latency}
 
 

@@ -7,7 +7,7 @@ import TensorEngine
 @main
 struct BenchmarkMain {
     static let throughput: [String: @Sendable () -> [Double]] = [
-        "mlp": Cases.mlp, "lstm": Cases.lstm, "sasrec": Cases.sasrec,
+        "mlp": Cases.mlp, "lstm": Cases.lstm, "sasrec": Cases.sasrec, "vae": Cases.vae,
     ]
     /// Cases timed as seconds per run (whole jobs: fitting and scoring 1M rows).
     static let jobs: [String: @Sendable (Int) -> [Double]] = [

@@ -1,5 +1,6 @@
 import Anomalies
 import Clustering
+import Embeddings
 import Foundation
 import NeuralNet
 import Randomness
@@ -194,6 +195,27 @@ extension Cases {
                 BenchmarkMain.fail("kmeans: \(error)")
             }
             return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        }
+    }
+}
+
+extension Cases {
+    /// The VAE `behave embed` and `behave anomalies --model vae` train on 32 features: encoder
+    /// 32 -> 64 -> 32, code 2 x 10, decoder mirrored; negative ELBO with one sample, Adam,
+    /// batch 128.
+    static func vae() -> [Double] {
+        var rng = RandomGenerator(seed: 0)
+        let network = AutoencoderNetwork(
+            kind: .variational, featureCount: 32, hiddenSizes: [64, 32], latentSize: 10, generator: &rng)
+        let x = Tensor.normal([128, 32], generator: &rng)
+        let optimizer = Adam(for: network, learningRate: 1e-3)
+        return Timing.training(stepsPerRun: 100, warmup: 20) {
+            let code = network.encode(x)
+            guard let logVariance = code.logVariance else { return }
+            let z = code.mean + (logVariance * 0.5).exp() * Tensor.normal(code.mean.shape, generator: &rng)
+            let reconstruction = squaredReconstructionError(x, network.decode(z)) * 0.5
+            let loss = (reconstruction + gaussianKLDivergence(mean: code.mean, logVariance: logVariance)).mean()
+            optimizer.step(loss.gradients())
         }
     }
 }
