@@ -74,13 +74,16 @@ public struct SegmentTableFile: Sendable {
                     ? TableValues.boolean(cell).map { $0 ? 1 : 0 } : TableValues.number(cell)
             }
         }
+        // The text is no longer needed; on a million rows it is most of the memory.
+        let rowCount = cells.count
+        cells = []
         // Empty cells take the column's median (of the present values).
         for (position, values) in columnValues.enumerated() {
             let present = values.compactMap { $0 }.sorted()
             let median = present.isEmpty ? 0 : (present[(present.count - 1) / 2] + present[present.count / 2]) / 2
             columnValues[position] = values.map { $0 ?? median }
         }
-        let rows = cells.indices.map { row in columnValues.map { $0[row] ?? 0 } }
+        let rows = (0..<rowCount).map { row in columnValues.map { $0[row] ?? 0 } }
         guard rows.count >= 3 else {
             throw UnsupervisedError.badData(
                 path: path, detail: "\(rows.count) usable rows; segmenting needs at least 3")
