@@ -81,7 +81,8 @@ bench-outcomes: deps
 	$(SWIFT) build -c release --product behave
 	$(PYTHON) benchmarks/outcome_bench.py --behave .build/release/behave
 
-## Anomalies: our isolation forest, AE and VAE against scikit-learn's IsolationForest on six ODDS tables, and at 1M rows.
+## Issue 12: anomalies on six ODDS tables against scikit-learn, isolation forest and k-means speed, segments on
+## the UCI Online Retail log against RFM, planted segments and anomalies on the simulator (about 20 minutes).
 bench-represent: deps
 	$(SWIFT) build -c release --product behave
 	$(SWIFT) build -c release --product behave-bench
@@ -91,6 +92,8 @@ bench-represent: deps
 		$(VENV)/bin/pip install -q numpy scikit-learn; \
 	fi
 	$(VENV)/bin/python benchmarks/anomaly_bench.py --behave .build/release/behave --bench .build/release/behave-bench
+	$(PYTHON) benchmarks/retail_segments_bench.py --behave .build/release/behave
+	$(PYTHON) benchmarks/represent_bench.py --behave .build/release/behave --distinct-segments
 
 ## Regenerates the PyTorch golden files used by the parity tests.
 fixtures:

@@ -4,12 +4,12 @@ customers do after it?
 
 Usage (from the repository root, after `swift build -c release --product behave`):
 
-    python3 benchmarks/retail_segments_bench.py --behave .build/release/behave --events EVENTS.csv \
-        [--at 2011-09-09] [--seeds 1,2,3]
+    python3 benchmarks/retail_segments_bench.py --behave .build/release/behave \
+        [--events benchmarks/data/retail/online_retail_events.csv.gz] [--at 2011-09-09] [--seeds 1,2,3]
 
-EVENTS.csv: a purchase log as `behave ingest` reads it (user_id, timestamp, event_type,
-item_id, value, category); benchmarks/README.md says how the UCI Online Retail log was
-converted. Steps:
+EVENTS: a purchase log as `behave ingest` reads it (user_id, timestamp, event_type, item_id,
+value, category; gzip or not); by default the UCI Online Retail log in benchmarks/data/retail
+(its README says where it came from and how it was converted). Steps:
 
 1. `behave ingest`, then segments of the customers from the events before --at:
    `behave segment --method embedding|kmeans|gmm|rfm` (k chosen among 2-8), and two
@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import gzip
 import json
 import math
 import random
@@ -76,7 +77,8 @@ def quintiles(values: dict) -> dict:
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--behave", required=True)
-    parser.add_argument("--events", required=True)
+    parser.add_argument("--events", default=str(Path(__file__).resolve().parent / "data" / "retail"
+                                                  / "online_retail_events.csv.gz"))
     parser.add_argument("--at", default="2011-09-09")
     parser.add_argument("--seeds", default="1,2,3")
     args = parser.parse_args()
@@ -85,7 +87,8 @@ def main():
 
     before: dict[str, list] = {}
     after_spend: dict[str, float] = {}
-    with open(args.events, newline="") as handle:
+    opener = gzip.open if args.events.endswith(".gz") else open
+    with opener(args.events, "rt", newline="") as handle:
         for row in csv.DictReader(handle):
             when = datetime.fromisoformat(row["timestamp"].replace("Z", "+00:00"))
             if when < cut:
