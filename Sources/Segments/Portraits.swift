@@ -191,12 +191,14 @@ public enum Portraits {
             return a != b ? a > b : first.offset < second.offset
         }
         .map(\.element)
-        for feature in candidates.prefix(3) {
+        for feature in candidates where parts.count < 3 {
             guard let lift = feature.lift, lift > 0 else {
                 parts.append("\(feature.feature) \(number(feature.mean)) (average \(number(feature.populationMean)))")
                 continue
             }
             let factor = lift >= 1 ? lift : 1 / lift
+            // A wide standardized gap on a feature that barely varies ("1.0x as many") says nothing.
+            guard factor >= 1.15 else { continue }
             if let phrase = phrases[feature.feature] {
                 parts.append(
                     (lift >= 1 ? phrase.more : phrase.less).replacingOccurrences(of: "%@", with: number(factor)))
