@@ -50,38 +50,18 @@ public struct SessionTable: Sendable {
     }
 
     private static func row(_ events: [StoredEvent], session: Session, previousEnd: Int64?, sessions: Int) -> [Double] {
-        var items = Set<Int>()
-        var categories = Set<String>()
-        var views = 0.0
-        var carts = 0.0
-        var purchases = 0.0
-        var value = 0.0
-        var dwell = 0.0
-        var dwellCount = 0.0
+        var tally = EventTally()
         var night = 0.0
         for event in events {
-            if let item = event.item { items.insert(item) }
-            if let category = event.category { categories.insert(category) }
-            switch event.type {
-            case .view: views += 1
-            case .cart: carts += 1
-            case .purchase:
-                purchases += 1
-                value += event.value ?? 0
-            default: break
-            }
-            if let duration = event.duration {
-                dwell += duration
-                dwellCount += 1
-            }
+            tally.add(event)
             let millisecondOfDay = ((event.timestamp % 86_400_000) + 86_400_000) % 86_400_000
             if millisecondOfDay < 6 * 3_600_000 { night += 1 }
         }
         let count = Double(events.count)
         return [
             count, Double(session.end - session.start) / 60_000, Double(BotFilter.peakEventsPerMinute(events)),
-            Double(items.count), Double(categories.count), views, carts, purchases, value,
-            dwellCount > 0 ? dwell / dwellCount : 0, count > 0 ? night / count : 0,
+            Double(tally.items.count), Double(tally.categories.count), Double(tally.views), Double(tally.carts),
+            Double(tally.purchases), tally.spend, tally.meanDwell, count > 0 ? night / count : 0,
             previousEnd.map { Double(max(0, session.start - $0)) / 3_600_000 } ?? 0, Double(sessions),
         ]
     }

@@ -119,14 +119,7 @@ public struct UserFeatureExtractor: Sendable {
         var hours = [Int](repeating: 0, count: 24)
         var categoryCounts = [Int](repeating: 0, count: self.categories.count)
         var weekdays = [Int](repeating: 0, count: 7)
-        var items = Set<Int>()
-        var seenCategories = Set<String>()
-        var views = 0
-        var carts = 0
-        var purchases = 0
-        var monetary = 0.0
-        var durationSum = 0.0
-        var durationCount = 0
+        var tally = EventTally()
         var earliest = first.timestamp
         var latest = last.timestamp
 
@@ -134,23 +127,8 @@ public struct UserFeatureExtractor: Sendable {
             earliest = min(earliest, event.timestamp)
             latest = max(latest, event.timestamp)
             if let column = typeColumn[event.type] { typeCounts[column] += 1 }
-            switch event.type {
-            case .view: views += 1
-            case .cart: carts += 1
-            case .purchase:
-                purchases += 1
-                monetary += event.value ?? 0
-            default: break
-            }
-            if let item = event.item { items.insert(item) }
-            if let category = event.category {
-                seenCategories.insert(category)
-                if let column = categoryColumn[category] { categoryCounts[column] += 1 }
-            }
-            if let duration = event.duration {
-                durationSum += duration
-                durationCount += 1
-            }
+            tally.add(event)
+            if let category = event.category, let column = categoryColumn[category] { categoryCounts[column] += 1 }
             // Floor division, so times before 1970 land in the right hour and day.
             let (day, millisecondOfDay) = Self.floorDivide(event.timestamp, by: 86_400_000)
             hours[Int(millisecondOfDay / 3_600_000)] += 1
@@ -167,19 +145,19 @@ public struct UserFeatureExtractor: Sendable {
         row.reserveCapacity(columns.count)
         row.append(Double(referenceTime - latest) / Self.millisecondsPerDay)
         row.append(frequency)
-        row.append(monetary)
+        row.append(tally.spend)
         row.append(Double(latest - earliest) / Self.millisecondsPerDay)
         row.append(contentsOf: typeCounts.map(Double.init))
         row.append(contentsOf: typeCounts.map { Double($0) / frequency })
-        row.append(Double(items.count))
-        row.append(Double(seenCategories.count))
+        row.append(Double(tally.items.count))
+        row.append(Double(tally.categories.count))
         row.append(Double(sessionCount))
         row.append(Self.ratio(frequency, Double(sessionCount)))
         row.append(Self.ratio(sessionMilliseconds / Self.millisecondsPerMinute, Double(sessionCount)))
-        row.append(Self.ratio(durationSum, Double(durationCount)))
-        row.append(Self.ratio(Double(carts), Double(views)))
-        row.append(Self.ratio(Double(purchases), Double(carts)))
-        row.append(Self.ratio(Double(purchases), Double(views)))
+        row.append(tally.meanDwell)
+        row.append(Self.ratio(Double(tally.carts), Double(tally.views)))
+        row.append(Self.ratio(Double(tally.purchases), Double(tally.carts)))
+        row.append(Self.ratio(Double(tally.purchases), Double(tally.views)))
         row.append(contentsOf: hours.map { Double($0) / frequency })
         row.append(contentsOf: weekdays.map { Double($0) / frequency })
         row.append(contentsOf: categoryCounts.map { Double($0) / frequency })
