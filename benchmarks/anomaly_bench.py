@@ -48,7 +48,7 @@ from sklearn.preprocessing import MinMaxScaler
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data" / "odds"
 DATASETS = ["cardio", "thyroid", "satellite", "shuttle", "pendigits", "mammography"]
-METHODS = ["iforest", "ae", "vae"]
+METHODS = ["iforest", "dif", "ae", "vae"]
 
 
 def load(name: str):

@@ -13,7 +13,7 @@ takeovers and click farms; with --distinct-segments, segments planted to be told
 * segments: `behave segment --method kmeans|gmm|embedding [--k 5]` and `--method rfm`; the
   adjusted Rand index of the segments against the planted ones, over the regular users (those
   with a planted segment and no anomalous role);
-* anomalies: `behave anomalies --store --model iforest|ae|vae|rate`; per planted kind (bot,
+* anomalies: `behave anomalies --store --model iforest|dif|ae|vae|rate`; per planted kind (bot,
   fraud, takeover, farm) the recall at the score that flags 1% of the normal users;
 * sessions: `behave anomalies --store --level session --model iforest|rate`; the recall of the
   planted fraud bursts and takeover sessions at the score that flags 1% of normal users'
@@ -35,7 +35,7 @@ from pathlib import Path
 
 SEGMENT_METHODS = [("kmeans", None), ("kmeans", 5), ("gmm", None), ("gmm", 5), ("embedding", None),
                    ("embedding", 5), ("rfm", None)]
-ANOMALY_METHODS = ["iforest", "ae", "vae", "rate"]
+ANOMALY_METHODS = ["iforest", "dif", "ae", "vae", "rate"]
 KINDS = ["bot", "fraud", "takeover", "farm"]
 
 

@@ -12,6 +12,8 @@ public enum AnomalyMethod: String, Sendable, Codable, CaseIterable {
     case variational = "vae"
     /// Isolation forest score.
     case isolationForest = "iforest"
+    /// Deep isolation forest: isolation forests on random neural representations.
+    case deepIsolationForest = "dif"
     /// The rate rule: a user's most events within one minute (event stores only; nothing is fitted).
     case rate
 }
@@ -68,6 +70,8 @@ public struct AnomalyConfig: Sendable, Codable, Equatable {
     public var autoencoder: AutoencoderConfig
     /// The forest's settings (for `iforest`).
     public var forest: IsolationForest
+    /// The deep forest's settings (for `dif`).
+    public var deepForest: DeepIsolationForest
     /// Threads for scoring with the forest (scores do not depend on it).
     public var threads: Int
 
@@ -78,6 +82,7 @@ public struct AnomalyConfig: Sendable, Codable, Equatable {
         self.method = method
         autoencoder = AutoencoderConfig(kind: method == .variational ? .variational : .autoencoder, seed: seed)
         forest = IsolationForest(seed: seed)
+        deepForest = DeepIsolationForest(seed: seed)
         threads = 1
     }
 
@@ -88,6 +93,7 @@ public struct AnomalyConfig: Sendable, Codable, Equatable {
         switch method {
         case .autoencoder, .variational: try autoencoder.validate()
         case .isolationForest: try forest.validate()
+        case .deepIsolationForest: try deepForest.validate()
         case .rate: break
         }
     }
@@ -126,6 +132,7 @@ public struct AnomalyDetector {
     /// The fitted model of the chosen method.
     public enum Scorer {
         case forest(IsolationForestModel)
+        case deepForest(DeepIsolationForestModel)
         case autoencoder(Autoencoder)
     }
 
@@ -154,6 +161,12 @@ public struct AnomalyDetector {
             } catch {
                 throw .invalidParameter(error)
             }
+        case .deepIsolationForest:
+            do {
+                scorer = .deepForest(try config.deepForest.fit(features: features, featureCount: width))
+            } catch {
+                throw .invalidParameter(error)
+            }
         case .autoencoder, .variational:
             var settings = config.autoencoder
             settings.kind = config.method == .variational ? .variational : .autoencoder
@@ -171,6 +184,7 @@ public struct AnomalyDetector {
     public func scores(of features: [Float]) -> [Double] {
         switch scorer {
         case .forest(let forest): return forest.scores(of: features, threads: config.threads)
+        case .deepForest(let forest): return forest.scores(of: features, threads: config.threads)
         case .autoencoder(let model): return model.anomalyScores(of: features)
         }
     }
@@ -193,7 +207,7 @@ public struct AnomalyDetector {
         case .autoencoder(let model): return model.squaredErrors(of: features)
         // Encoded numeric features are z-scores against the reference, so the square is the
         // squared distance in standard deviations; one-hot slots contribute their 0/1 squares.
-        case .forest: return features.map { $0 * $0 }
+        case .forest, .deepForest: return features.map { $0 * $0 }
         }
     }
 

@@ -30,10 +30,11 @@ struct AnomaliesCommand: ParsableCommand {
             label out), missing cells imputed, numbers z-scored (log-scaled when right-skewed), \
             categories one-hot, all fitted on the reference rows.
 
-            Methods: iforest (isolation forest, 100 trees of 256 rows), ae (autoencoder: mean \
+            Methods: iforest (isolation forest, 100 trees of 256 rows), dif (deep isolation \
+            forest: 6 trees on each of 50 random neural representations), ae (autoencoder: mean \
             squared reconstruction error), vae (variational autoencoder: negative ELBO). Reasons \
             are each column's share of the reconstruction error (ae, vae) or of the row's \
-            squared distance from the reference's mean in standard deviations (iforest).
+            squared distance from the reference's mean in standard deviations (iforest, dif).
 
             The cut: --contamination P flags the top P of the scored rows; --false-positive-rate \
             R flags rows scoring above all but R of the reference rows. Default: 1% false \
@@ -75,7 +76,7 @@ struct AnomaliesCommand: ParsableCommand {
     @Option(help: "With --store: the name the flags are stored under (default: MODEL-DATE).")
     var name: String?
 
-    @Option(help: "The detector: iforest, ae, vae, or (with --store) rate.")
+    @Option(help: "The detector: iforest, dif, ae, vae, or (with --store) rate.")
     var model: AnomalyMethod = .isolationForest
 
     @Option(help: "Where to write the scored rows (CSV).")

@@ -44,7 +44,7 @@ struct AnomalyDetectorTests {
 
     @Test(
         "the odd rows are flagged, with the column that makes them odd among the reasons (first for the forest)",
-        arguments: [AnomalyMethod.isolationForest, .autoencoder, .variational])
+        arguments: [AnomalyMethod.isolationForest, .deepIsolationForest, .autoencoder, .variational])
     func flagsWithReasons(method: AnomalyMethod) throws {
         let input = try scratchFile("orders.csv", ordersCSV())
         defer { try? FileManager.default.removeItem(atPath: (input as NSString).deletingLastPathComponent) }

@@ -82,3 +82,29 @@ struct IsolationForestTests {
         }
     }
 }
+
+@Suite("Deep isolation forest")
+struct DeepIsolationForestTests {
+    @Test("far points score above a Gaussian cloud, the same way for the same seed")
+    func separatesOutliers() throws {
+        var rng = RandomGenerator(seed: 6)
+        var features: [Float] = []
+        for _ in 0..<1_000 * 3 { features.append(rng.nextNormal()) }
+        let outliers: [Float] = [6, 6, 6, -6, -6, -6]
+        let settings = DeepIsolationForest(representations: 10, seed: 2)
+        let model = try settings.fit(features: features + outliers, featureCount: 3)
+        #expect(model.networks.count == 10 && model.forests.allSatisfy { $0.trees.count == 6 })
+        #expect(model.networks[0].outputWidth == 8)
+        let scores = model.scores(of: features + outliers)
+        let ninetyNinth = scores[..<1_000].sorted()[989]
+        #expect(scores[1_000...].allSatisfy { $0 > ninetyNinth }, "\(Array(scores[1_000...])) vs \(ninetyNinth)")
+        #expect(try settings.fit(features: features + outliers, featureCount: 3) == model)
+    }
+
+    @Test("bad settings are named")
+    func badSettings() {
+        #expect(throws: InvalidParameter("representations", value: 0, allowed: "between 1 and 10000")) {
+            try DeepIsolationForest(representations: 0).fit(features: [1, 2, 3, 4], featureCount: 1)
+        }
+    }
+}
