@@ -56,19 +56,15 @@ public struct ClassifierConfig: Sendable, Codable, Equatable {
         return baseline
     }
 
-    /// The widest hidden layer accepted (2^20): far beyond any useful network, small enough that
-    /// a corrupt or hostile value is refused before anything is allocated.
-    public static let maximumWidth = 1 << 20
+    /// The widest hidden layer accepted (``InvalidParameter/maximumLayerWidth``).
+    public static let maximumWidth = InvalidParameter.maximumLayerWidth
 
     /// Checks every value.
     ///
     /// - Throws: ``InvalidParameter`` naming the first bad key (as in ``keys``), its value and
     ///   what it accepts.
     public func validate() throws(InvalidParameter) {
-        try InvalidParameter.require(
-            hiddenSizes.allSatisfy { (1...Self.maximumWidth).contains($0) } && hiddenSizes.count <= 64,
-            "hidden-layers", hiddenSizes.map(String.init).joined(separator: ","),
-            allowed: "up to 64 widths between 1 and \(Self.maximumWidth), like 128,64")
+        try InvalidParameter.requireLayerWidths("hidden-layers", hiddenSizes, count: 64, example: "128,64")
         try InvalidParameter.require(
             model == .logistic || !hiddenSizes.isEmpty, "hidden-layers", "none",
             allowed: "at least one width for an MLP")

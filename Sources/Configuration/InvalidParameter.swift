@@ -47,4 +47,19 @@ public struct InvalidParameter: Error, LocalizedError, Sendable, Equatable, Cust
     ) throws(InvalidParameter) {
         guard condition else { throw InvalidParameter(parameter, value: value, allowed: allowed) }
     }
+
+    /// The widest network layer any configuration accepts (2^20): far beyond any useful network,
+    /// small enough that a corrupt or hostile value is refused before anything is allocated.
+    public static let maximumLayerWidth = 1 << 20
+
+    /// Throws unless `widths` holds at most `count` layer widths between 1 and
+    /// ``maximumLayerWidth``; `example` shows the form (`128,64`).
+    public static func requireLayerWidths(
+        _ parameter: String, _ widths: [Int], count: Int, example: String
+    ) throws(InvalidParameter) {
+        try require(
+            widths.allSatisfy { (1...maximumLayerWidth).contains($0) } && widths.count <= count, parameter,
+            widths.map(String.init).joined(separator: ","),
+            allowed: "up to \(count) widths between 1 and \(maximumLayerWidth), like \(example)")
+    }
 }

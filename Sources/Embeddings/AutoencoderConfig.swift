@@ -72,8 +72,8 @@ public struct AutoencoderConfig: Sendable, Codable, Equatable {
         latentSize ?? min(16, max(2, features / 3))
     }
 
-    /// The widest layer accepted (2^20).
-    public static let maximumWidth = 1 << 20
+    /// The widest layer accepted (``InvalidParameter/maximumLayerWidth``).
+    public static let maximumWidth = InvalidParameter.maximumLayerWidth
 
     /// Checks every value.
     ///
@@ -81,10 +81,7 @@ public struct AutoencoderConfig: Sendable, Codable, Equatable {
     ///   `learning-rate`, `weight-decay`, `batch-size`, `epochs`, `patience`,
     ///   `minimum-improvement`, `kl-warmup`, `validation-fraction`), its value and what it accepts.
     public func validate() throws(InvalidParameter) {
-        try InvalidParameter.require(
-            hiddenSizes.allSatisfy { (1...Self.maximumWidth).contains($0) } && hiddenSizes.count <= 16,
-            "hidden-layers", hiddenSizes.map(String.init).joined(separator: ","),
-            allowed: "up to 16 widths between 1 and \(Self.maximumWidth), like 64,32")
+        try InvalidParameter.requireLayerWidths("hidden-layers", hiddenSizes, count: 16, example: "64,32")
         if let latentSize { try InvalidParameter.require("latent-size", latentSize, in: 1...Self.maximumWidth) }
         try InvalidParameter.require(
             learningRate > 0 && learningRate.isFinite, "learning-rate", learningRate, allowed: "a positive number")
