@@ -1,3 +1,4 @@
+import Evaluation
 import EventData
 import Foundation
 
@@ -45,9 +46,20 @@ public struct SegmentPortrait: Sendable, Codable, Equatable {
     /// `count_purchase` and `monetary`).
     public var purchaseRate: Double?
     public var meanSpend: Double?
+    /// What the segment's users did after the segmentation's as-of time, when the store has
+    /// events after it: the check that segments mean something.
+    public var after: FollowUp?
     /// One line built from the largest differences, like "buys 3.1x as often as average, mostly
     /// evenings, mostly one category".
     public var description: String
+}
+
+/// What a segment's users did after the as-of time.
+public struct FollowUp: Sendable, Codable, Equatable {
+    /// Share of the segment's users with a purchase after it.
+    public var boughtAgain: Double
+    /// Mean spend per user after it (0 for users who bought nothing).
+    public var meanSpend: Double
 }
 
 /// What each segment's users did in a store: the counts portraits report.
@@ -55,15 +67,42 @@ public struct SegmentActivity: Sendable {
     public var categories: [[String: Int]]
     public var items: [[String: Int]]
     public var eventTypes: [[String: Int]]
+    /// With an as-of time: each segmented user's segment and whether they bought after it, and
+    /// each segment's spend after it.
+    public var later: [(segment: Int, bought: Bool)]
+    public var laterSpend: [Double]
+
+    /// Each segment's ``FollowUp``, when there was an as-of time.
+    public var followUps: [FollowUp]? {
+        guard !later.isEmpty else { return nil }
+        return laterSpend.indices.map { segment in
+            let members = later.filter { $0.segment == segment }
+            let count = Double(max(1, members.count))
+            return FollowUp(
+                boughtAgain: Double(members.filter(\.bought).count) / count, meanSpend: laterSpend[segment] / count)
+        }
+    }
+
+    /// How well the segments separate who buys after the as-of time: the ROC-AUC of each user's
+    /// segment repurchase rate against whether they bought (in-sample; nil without an as-of
+    /// time or when everyone, or no one, bought).
+    public var repurchaseAUC: Double? {
+        guard let rates = followUps?.map(\.boughtAgain) else { return nil }
+        return ClassificationReport(
+            probabilities: later.map { rates[$0.segment] }, labels: later.map { $0.bought ? 1 : 0 }
+        ).rocAUC
+    }
 
     /// Counts the events of every user in `store` by the segment `segmentOf` gives them (nil:
-    /// not segmented, skipped).
+    /// not segmented, skipped): the events before `until` when given, and the purchases from it
+    /// on as what the segments did after.
     public static func count(
         store: any EventStore, segments: Int, until: Int64? = nil, segmentOf: (String) -> Int?
     ) throws -> SegmentActivity {
         var activity = SegmentActivity(
             categories: Array(repeating: [:], count: segments), items: Array(repeating: [:], count: segments),
-            eventTypes: Array(repeating: [:], count: segments))
+            eventTypes: Array(repeating: [:], count: segments), later: [],
+            laterSpend: Array(repeating: 0, count: segments))
         let items = try store.itemIDs()
         try store.forEachUserHistory { history in
             guard let segment = segmentOf(history.userID) else { return }
@@ -73,6 +112,14 @@ public struct SegmentActivity: Sendable {
                 if let item = event.item, item < items.count {
                     activity.items[segment][items.externalIDs[item], default: 0] += 1
                 }
+            }
+            if let until {
+                var bought = false
+                for event in history.events where event.timestamp >= until && event.type == .purchase {
+                    bought = true
+                    activity.laterSpend[segment] += event.value ?? 0
+                }
+                activity.later.append((segment, bought))
             }
         }
         return activity
@@ -126,7 +173,8 @@ public enum Portraits {
                 purchaseRate: purchases.map { column in
                     members.isEmpty ? 0 : Double(members.filter { rows[$0][column] > 0 }.count) / Double(members.count)
                 },
-                meanSpend: monetary.map { column in features[column].mean }, description: "")
+                meanSpend: monetary.map { column in features[column].mean }, after: activity?.followUps?[segment],
+                description: "")
             portrait.description = describe(
                 portrait,
                 populationDayparts: daypartShares(

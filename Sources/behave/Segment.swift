@@ -112,6 +112,7 @@ struct SegmentCommand: ParsableCommand {
         var candidates: [Segmentation.CountCandidate]
         var silhouette: Double?
         var stability: Double?
+        var repurchaseAUC: Double?
         var storedAs: String?
     }
 
@@ -180,10 +181,13 @@ struct SegmentCommand: ParsableCommand {
             try printJSON(
                 Report(
                     method: method, users: table.rows.count, segments: portraits, candidates: result.candidates,
-                    silhouette: result.silhouette, stability: result.stability, storedAs: storedAs))
+                    silhouette: result.silhouette, stability: result.stability,
+                    repurchaseAUC: activity?.repurchaseAUC, storedAs: storedAs))
             return
         }
-        printReport(portraits, result: result, users: table.rows.count, storedAs: storedAs)
+        printReport(
+            portraits, result: result, users: table.rows.count, repurchaseAUC: activity?.repurchaseAUC,
+            storedAs: storedAs)
     }
 
     private func writeSegments(_ users: [String], _ result: Segmentation) throws {
@@ -198,7 +202,9 @@ struct SegmentCommand: ParsableCommand {
         }
     }
 
-    private func printReport(_ portraits: [SegmentPortrait], result: Segmentation, users: Int, storedAs: String?) {
+    private func printReport(
+        _ portraits: [SegmentPortrait], result: Segmentation, users: Int, repurchaseAUC: Double?, storedAs: String?
+    ) {
         if !result.candidates.isEmpty {
             let label = method == .gmm ? "BIC" : "silhouette"
             say(
@@ -211,6 +217,11 @@ struct SegmentCommand: ParsableCommand {
         if let silhouette = result.silhouette { quality.append("silhouette \(String(format: "%.3f", silhouette))") }
         if let stability = result.stability {
             quality.append("stability (adjusted Rand index across seeds) \(String(format: "%.3f", stability))")
+        }
+        if let repurchaseAUC, let at {
+            say(
+                "Check: the segments' purchase rates after \(at) rank who bought then with ROC-AUC "
+                    + String(format: "%.3f", repurchaseAUC) + " (in-sample; 0.5 is no better than chance).")
         }
         say(
             "\(portraits.count) segments of \(ProgressReporter.grouped(users)) users"
@@ -232,6 +243,11 @@ struct SegmentCommand: ParsableCommand {
                 say(
                     "  buyers \(String(format: "%.0f", rate * 100))%"
                         + (portrait.meanSpend.map { ", mean spend \(Portraits.number($0))" } ?? ""))
+            }
+            if let after = portrait.after, let at {
+                say(
+                    "  after \(at): \(String(format: "%.0f", after.boughtAgain * 100))% bought, mean spend "
+                        + Portraits.number(after.meanSpend))
             }
             if !portrait.eventTypes.isEmpty { say("  events: " + shares(portrait.eventTypes)) }
             if !portrait.topCategories.isEmpty { say("  top categories: " + shares(portrait.topCategories)) }

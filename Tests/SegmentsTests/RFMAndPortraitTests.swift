@@ -1,3 +1,4 @@
+import EventData
 import Foundation
 import Segments
 import Testing
@@ -64,5 +65,36 @@ struct RFMAndPortraitTests {
         #expect(portraits[0].purchaseRate == 1 && portraits[0].meanSpend == 160)
         #expect(portraits[0].description == "buys 3.2x as often as average, spends 3.2x the average, mostly evenings")
         #expect(portraits[1].description.contains("buys 3.7x less often than average"))
+    }
+}
+
+@Suite("Segment follow-up")
+struct SegmentFollowUpTests {
+    @Test("what each segment did after the as-of time is counted, and its purchase rate ranks buyers")
+    func followUp() throws {
+        let store = try SQLiteEventStore.inMemory()
+        _ = try store.ingest(try BehaviorSimulator(config: SimulationConfig(users: 200, items: 80, days: 20, seed: 5)))
+        let cut: Int64 = 1_704_067_200_000 + 10 * 86_400_000  // day 10
+        let table = try UserFeatureExtractor.table(from: store, referenceTime: cut - 1)
+        let purchases = try #require(table.columns.firstIndex(of: "count_purchase"))
+        // Two segments: users who bought before the cut, and the others.
+        let labels = table.rows.map { $0[purchases] > 0 ? 0 : 1 }
+        let index = Dictionary(uniqueKeysWithValues: table.userIDs.enumerated().map { ($1, labels[$0]) })
+        let activity = try SegmentActivity.count(store: store, segments: 2, until: cut) { index[$0] }
+        let followUps = try #require(activity.followUps)
+        #expect(activity.later.count == table.userIDs.count)
+        #expect(followUps[0].boughtAgain > followUps[1].boughtAgain, "buyers buy again more often: \(followUps)")
+        // Two scores: a later buyer of segment 0 outranks a non-buyer of segment 1; pairs within
+        // a segment tie (half a win).
+        let positives = [0, 1].map { segment in activity.later.filter { $0.segment == segment && $0.bought }.count }
+        let negatives = [0, 1].map { segment in activity.later.filter { $0.segment == segment && !$0.bought }.count }
+        let wins =
+            Double(positives[0] * negatives[1]) + 0.5
+            * Double(positives[0] * negatives[0] + positives[1] * negatives[1])
+        let expected = wins / Double(positives.reduce(0, +) * negatives.reduce(0, +))
+        #expect(abs((activity.repurchaseAUC ?? 0) - expected) < 1e-9)
+        let portraits = Portraits.build(
+            columns: table.columns, rows: table.rows, labels: labels, names: ["buyers", "others"], activity: activity)
+        #expect(portraits.map(\.after) == followUps)
     }
 }
