@@ -12,8 +12,8 @@ import Randomness
 /// given the point farthest from its centroid.
 ///
 /// Distances are computed in float through matrix products on rows shifted by the data's
-/// column means (as scikit-learn centres the data), in chunks of 4096 rows split across
-/// ``threads`` threads. The result is the same for the same seed and thread count.
+/// column means (as scikit-learn centres the data), in chunks of at most 4,096 rows split
+/// across ``threads`` threads. The result is the same for the same seed and thread count.
 ///
 /// ```swift
 /// let model = try KMeans(clusters: 4, seed: 7).fit(points)

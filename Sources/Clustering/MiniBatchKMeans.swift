@@ -2,7 +2,7 @@ import Configuration
 import Randomness
 
 /// k-means on random mini-batches, as scikit-learn's `MiniBatchKMeans` does it: for data too
-/// large for full Lloyd iterations (the segmentation code picks it above about 100,000 points).
+/// large for full Lloyd iterations (meant for tables above about 100,000 points).
 ///
 /// Each of ``restarts`` seedings runs greedy k-means++ on a random sample of
 /// `3 x batchSize` points (at least `3 k`) and is scored by its inertia on one random

@@ -116,46 +116,59 @@ public struct Points: Sendable, Equatable, Codable {
 
 extension Points {
     /// The mean of each column and the mean of the columns' variances (population variances,
-    /// as NumPy's `var`), in `Double`; nil when a value is NaN or infinite.
+    /// as NumPy's `var`), in `Double`, in one pass; nil when a value is NaN or infinite.
+    ///
+    /// Values are summed minus the first row, so the variances do not cancel on data far from
+    /// the origin.
     func columnStatistics() -> (means: [Double], meanVariance: Double)? {
         guard count > 0 else { return (means: [Double](repeating: 0, count: dimension), meanVariance: 0) }
         var sums = [Double](repeating: 0, count: dimension)
+        var squares = [Double](repeating: 0, count: dimension)
+        let pilot = values[0..<dimension].map(Double.init)
         withUnsafeValues { base in
-            sums.withUnsafeMutableBufferPointer { s in
-                guard let sums = s.baseAddress else { return }
-                for i in 0..<count { accumulate(base + i * dimension, into: sums, dimension) }
+            sums.withUnsafeMutableBufferPointer { sumBuffer in
+                squares.withUnsafeMutableBufferPointer { squareBuffer in
+                    pilot.withUnsafeBufferPointer { pilotBuffer in
+                        guard let sums = sumBuffer.baseAddress, let squares = squareBuffer.baseAddress,
+                            let pilot = pilotBuffer.baseAddress
+                        else { return }
+                        for i in 0..<count {
+                            accumulate(base + i * dimension, minus: pilot, into: sums, squares: squares, dimension)
+                        }
+                    }
+                }
             }
         }
         // A sum of Float values in Double cannot overflow, so it is finite exactly when every value is.
         guard sums.allSatisfy(\.isFinite) else { return nil }
-        let means = sums.map { $0 / Double(count) }
-        var squares = [Double](repeating: 0, count: dimension)
-        withUnsafeValues { base in
-            for i in 0..<count {
-                let row = base + i * dimension
-                for c in 0..<dimension {
-                    let deviation = Double(row[c]) - means[c]
-                    squares[c] += deviation * deviation
-                }
-            }
-        }
-        let meanVariance = squares.reduce(0, +) / Double(count * dimension)
-        return (means, meanVariance)
+        let n = Double(count)
+        let means = (0..<dimension).map { pilot[$0] + sums[$0] / n }
+        let variances = (0..<dimension).map { max(0, squares[$0] / n - (sums[$0] / n) * (sums[$0] / n)) }
+        return (means, variances.reduce(0, +) / Double(dimension))
     }
 }
 
-/// Adds `count` contiguous `Float` values to `count` `Double` sums.
+/// Adds `x - pilot` and its squares, over `count` contiguous values, to `count` sums each.
 @inline(__always)
-private func accumulate(_ x: UnsafePointer<Float>, into sums: UnsafeMutablePointer<Double>, _ count: Int) {
+private func accumulate(
+    _ x: UnsafePointer<Float>, minus pilot: UnsafePointer<Double>, into sums: UnsafeMutablePointer<Double>,
+    squares: UnsafeMutablePointer<Double>, _ count: Int
+) {
     var c = 0
     while c + 8 <= count {
-        let value = SIMD8<Double>(UnsafeRawPointer(x + c).loadUnaligned(as: SIMD8<Float>.self))
+        let value =
+            SIMD8<Double>(UnsafeRawPointer(x + c).loadUnaligned(as: SIMD8<Float>.self))
+            - UnsafeRawPointer(pilot + c).loadUnaligned(as: SIMD8<Double>.self)
         let sum = UnsafeRawPointer(sums + c).loadUnaligned(as: SIMD8<Double>.self)
+        let square = UnsafeRawPointer(squares + c).loadUnaligned(as: SIMD8<Double>.self)
         UnsafeMutableRawPointer(sums + c).storeBytes(of: sum + value, as: SIMD8<Double>.self)
+        UnsafeMutableRawPointer(squares + c).storeBytes(of: square + value * value, as: SIMD8<Double>.self)
         c += 8
     }
     while c < count {
-        sums[c] += Double(x[c])
+        let value = Double(x[c]) - pilot[c]
+        sums[c] += value
+        squares[c] += value * value
         c += 1
     }
 }

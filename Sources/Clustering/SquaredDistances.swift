@@ -3,34 +3,30 @@ import Linalg
 /// Centroids ready for distance work, in the same shifted coordinates as the rows they are
 /// compared with.
 ///
-/// The product with a chunk of rows is `rows (m x d) · transposed (d x paddedCount)`: both
-/// operands as stored, which OpenBLAS multiplies without packing them first when the product
-/// is small (at most 10^6 multiply-adds); on `m x 8 x 32` products that measured about 25%
-/// faster than reading the centroids transposed, and half the time of the centroid-major
-/// layout (`centroids · rowsᵀ`), whose packing copied every row again. The count is padded to
-/// a multiple of 8 with centroids of infinite norm, which are never nearest, so the search
-/// reads each row's products in whole SIMD vectors.
+/// The product with a chunk of rows is `rows (m x d) · transposed (d x count)`: both operands
+/// as stored, which OpenBLAS multiplies without packing them first when the product is small
+/// (at most 10^6 multiply-adds); on `m x 8 x 32` products that measured about 25% faster than
+/// reading the centroids transposed, and half the time of the centroid-major layout
+/// (`centroids · rowsᵀ`), whose packing copied every row again.
 struct CentroidBlock {
     /// `count x dimension`, row-major.
     let values: [Float]
-    /// `dimension x paddedCount`, row-major: column `j` is centroid `j`, zero past ``count``.
+    /// `dimension x count`, row-major: column `j` is centroid `j`.
     let transposed: [Float]
-    /// `paddedCount` squared norms, infinite past ``count``.
+    /// The squared norm of each centroid.
     let norms: [Float]
     let count: Int
-    let paddedCount: Int
     let dimension: Int
 
     init(values: [Float], dimension: Int) {
         let count = values.count / dimension
-        let paddedCount = (count + 7) & ~7
-        var transposed = [Float](repeating: 0, count: dimension * paddedCount)
-        var norms = [Float](repeating: .infinity, count: paddedCount)
+        var transposed = [Float](repeating: 0, count: dimension * count)
+        var norms = [Float](repeating: 0, count: count)
         for j in 0..<count {
             var norm: Float = 0
             for c in 0..<dimension {
                 let value = values[j * dimension + c]
-                transposed[c * paddedCount + j] = value
+                transposed[c * count + j] = value
                 norm += value * value
             }
             norms[j] = norm
@@ -39,7 +35,6 @@ struct CentroidBlock {
         self.transposed = transposed
         self.norms = norms
         self.count = count
-        self.paddedCount = paddedCount
         self.dimension = dimension
     }
 }
@@ -60,13 +55,13 @@ final class DistanceWorkspace {
     /// The most rows a chunk holds (a multiple of 8).
     let rowCapacity: Int
     let dimension: Int
-    /// The most centroids (padded to a multiple of 8) a product is computed with.
+    /// The most centroids a product is computed with.
     let centroidCapacity: Int
     /// The chunk's rows minus the shift, `rowCapacity x dimension`.
     let rows: UnsafeMutablePointer<Float>
     /// The squared norm of each shifted row.
     let norms: UnsafeMutablePointer<Float>
-    /// `products[i * centroids.paddedCount + j]` is row `i` dot centroid `j`.
+    /// `products[i * centroids.count + j]` is row `i` dot centroid `j`.
     let products: UnsafeMutablePointer<Float>
     /// Per-chunk centroid sums, `centroidCapacity x dimension`, for the caller's use.
     let sums: UnsafeMutablePointer<Float>
@@ -76,24 +71,25 @@ final class DistanceWorkspace {
     let nearestDistances: UnsafeMutablePointer<Float>
     /// The rows loaded now.
     private(set) var rowCount = 0
-    /// The padded centroid count of the last product.
+    /// The centroid count of the last product.
     private var productWidth = 0
 
     /// The chunk size for products with `centroids` centroids of `dimension` values: as many
     /// rows as keep a product within OpenBLAS's unpacked small-matrix path (10^6
     /// multiply-adds), between 64 and 4096.
     static func chunkRows(centroids: Int, dimension: Int) -> Int {
-        let padded = (centroids + 7) & ~7
-        return min(4096, max(64, 1_000_000 / max(1, padded * dimension) & ~7))
+        min(4096, max(64, 1_000_000 / max(1, centroids * dimension) & ~7))
     }
 
     init(rowCapacity: Int, dimension: Int, centroidCapacity: Int) {
         self.rowCapacity = max(8, (rowCapacity + 7) & ~7)
         self.dimension = dimension
-        self.centroidCapacity = (max(1, centroidCapacity) + 7) & ~7
+        self.centroidCapacity = max(1, centroidCapacity)
         rows = .allocate(capacity: self.rowCapacity * dimension)
         norms = .allocate(capacity: self.rowCapacity)
+        norms.initialize(repeating: 0, count: self.rowCapacity)
         products = .allocate(capacity: self.rowCapacity * self.centroidCapacity)
+        products.initialize(repeating: 0, count: self.rowCapacity * self.centroidCapacity)
         sums = .allocate(capacity: self.centroidCapacity * dimension)
         nearest = .allocate(capacity: self.rowCapacity)
         nearestDistances = .allocate(capacity: self.rowCapacity)
@@ -152,13 +148,13 @@ final class DistanceWorkspace {
     /// Computes ``products`` of the loaded rows with `centroids` (one matrix product).
     func multiply(by centroids: CentroidBlock) {
         precondition(
-            centroids.paddedCount <= centroidCapacity && centroids.dimension == dimension,
+            centroids.count <= centroidCapacity && centroids.dimension == dimension,
             "DistanceWorkspace: \(centroids.count) centroids of \(centroids.dimension) values do not fit")
-        productWidth = centroids.paddedCount
+        productWidth = centroids.count
         centroids.transposed.withUnsafeBufferPointer { c in
             guard let base = c.baseAddress else { return }
             BLAS.gemm(
-                transposeA: false, transposeB: false, m: rowCount, n: centroids.paddedCount, k: dimension,
+                transposeA: false, transposeB: false, m: rowCount, n: centroids.count, k: dimension,
                 a: rows, b: base, c: products)
         }
     }
@@ -172,36 +168,38 @@ final class DistanceWorkspace {
     /// Fills ``nearest`` and ``nearestDistances`` for the loaded rows from the last product
     /// with `centroids`.
     ///
-    /// Each candidate `|c|² - 2 x·c` (which orders the centroids like `|x - c|²`) becomes one
-    /// integer key holding its value in order-preserving form above its index, so the nearest
-    /// centroid, the lower index on ties, is a plain integer minimum: no branches, which on
-    /// random data mispredicted often enough to cost more than the matrix product. A row whose
-    /// values are not all finite gets some centroid and a distance that is not finite.
+    /// Eight rows at a time: each centroid's eight products are gathered into one vector and
+    /// compared lane by lane, so the search has no branches (a per-row search branched on
+    /// every comparison and, on random data, mispredicted often enough to cost nearly as much
+    /// as the matrix product). Ties keep the lower centroid. A row whose values are not all
+    /// finite gets centroid 0.
     func assignNearest(_ centroids: CentroidBlock) {
-        let width = centroids.paddedCount
-        let k = centroids.count
+        let width = centroids.count
         centroids.norms.withUnsafeBufferPointer { centroidNorms in
-            for i in 0..<rowCount {
-                let row = products + i * width
-                var best = Int64.max
-                for j in 0..<k {
-                    best = min(best, orderedKey(centroidNorms[j] - 2 * row[j], index: j))
+            var i = 0
+            while i < rowCount {
+                // Rows past the chunk read zeros (products is zeroed when allocated) and are dropped.
+                let block = products + i * width
+                var best = SIMD8<Float>(repeating: .infinity)
+                var index = SIMD8<Int32>(repeating: 0)
+                for j in 0..<width {
+                    let product = SIMD8<Float>(
+                        block[j], block[width + j], block[2 * width + j], block[3 * width + j],
+                        block[4 * width + j], block[5 * width + j], block[6 * width + j], block[7 * width + j])
+                    // |c|² - 2 x·c orders the centroids like |x - c|² does.
+                    let candidate = centroidNorms[j] - 2 * product
+                    let closer = candidate .< best
+                    best.replace(with: candidate, where: closer)
+                    index.replace(with: Int32(truncatingIfNeeded: j), where: closer)
                 }
-                let label = Int(truncatingIfNeeded: best & 0xFFFF_FFFF)
-                nearest[i] = Int32(truncatingIfNeeded: label)
-                nearestDistances[i] = max(0, norms[i] + (centroidNorms[label] - 2 * row[label]))
+                var distance = UnsafeRawPointer(norms + i).loadUnaligned(as: SIMD8<Float>.self) + best
+                distance.replace(with: 0, where: distance .< 0)
+                UnsafeMutableRawPointer(nearest + i).storeBytes(of: index, as: SIMD8<Int32>.self)
+                UnsafeMutableRawPointer(nearestDistances + i).storeBytes(of: distance, as: SIMD8<Float>.self)
+                i += 8
             }
         }
     }
-}
-
-/// A key whose signed order is the order of `value` (for non-NaN values), then of `index`.
-@inline(__always)
-private func orderedKey(_ value: Float, index: Int) -> Int64 {
-    let bits = Int32(bitPattern: value.bitPattern)
-    // Negative floats order backwards as integers: flip their magnitude bits.
-    let ordered = bits ^ ((bits >> 31) & 0x7FFF_FFFF)
-    return Int64(ordered) << 32 | Int64(index)
 }
 
 /// Adds `count` contiguous values to `count` sums.

@@ -128,6 +128,29 @@ struct KMeansTests {
         #expect(abs(Double(distances.values[1]) - expected) < 1e-4)
     }
 
+    @Test("assignments are the nearest centroids, as a brute-force search finds them")
+    func nearestMatchesBruteForce() throws {
+        // 13 clusters and 1,001 points: neither a multiple of the 8-row search blocks.
+        var generator = RandomGenerator(seed: 6)
+        let values = (0..<(1001 * 5)).map { _ in generator.nextNormal() * 3 + 100 }
+        let points = Points(values: values, dimension: 5)
+        let model = try KMeans(clusters: 13, restarts: 1, seed: 2).fit(points)
+        let c = model.centroids
+        var inertia = 0.0
+        for i in 0..<points.count {
+            let distances = (0..<13).map { j in
+                (0..<5).reduce(0.0) { sum, d in
+                    let difference = Double(points.values[i * 5 + d]) - Double(c.values[j * 5 + d])
+                    return sum + difference * difference
+                }
+            }
+            let nearest = distances.min() ?? 0
+            #expect(distances[model.assignments[i]] <= nearest * (1 + 1e-4) + 1e-6)
+            inertia += distances[model.assignments[i]]
+        }
+        #expect(abs(model.inertia - inertia) <= 1e-4 * inertia)
+    }
+
     @Test("a model round-trips through JSON and a corrupt one is refused")
     func codable() throws {
         let model = try KMeans(clusters: 2, seed: 3).fit(Points(rows: [[0], [1], [10], [12]]))
