@@ -127,7 +127,7 @@ public struct AnomalyDetector {
     /// The fitted model.
     public let scorer: Scorer
     /// The reference rows' scores, ascending (for false-positive-rate thresholds and percentiles).
-    public let referenceScores: [Double]
+    public private(set) var referenceScores: [Double]
 
     /// The fitted model of the chosen method.
     public enum Scorer {
@@ -174,10 +174,9 @@ public struct AnomalyDetector {
                 features: features, featureCount: width, config: settings, epochEnd: epochEnd)
             scorer = .autoencoder(model)
         }
-        let detector = AnomalyDetector(config: config, encoder: encoder, scorer: scorer, referenceScores: [])
-        return AnomalyDetector(
-            config: config, encoder: encoder, scorer: scorer,
-            referenceScores: detector.scores(of: features).filter(\.isFinite).sorted())
+        var detector = AnomalyDetector(config: config, encoder: encoder, scorer: scorer, referenceScores: [])
+        detector.referenceScores = detector.scores(of: features).filter(\.isFinite).sorted()
+        return detector
     }
 
     /// Each row's anomaly score; higher is more anomalous.

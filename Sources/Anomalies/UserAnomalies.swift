@@ -70,7 +70,7 @@ public enum UserAnomalies {
         } catch {
             throw .badData(path: "", detail: error.localizedDescription)
         }
-        let features = table.rows.flatMap { encoder.encode(numbers: $0) }
+        let features = encoder.encode(numberRows: table.rows)
         let detector = try AnomalyDetector.fit(features: features, encoder: encoder, config: config)
         let scores = detector.scores(of: features)
         let cut = threshold.cut(scores: scores, reference: detector.referenceScores)

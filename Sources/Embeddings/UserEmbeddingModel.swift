@@ -54,7 +54,7 @@ public struct UserEmbeddingModel {
         } catch {
             throw .badData(path: trainedOn, detail: error.localizedDescription)
         }
-        let features = table.rows.flatMap { encoder.encode(numbers: $0) }
+        let features = encoder.encode(numberRows: table.rows)
         let (model, history) = try Autoencoder.train(
             features: features, featureCount: table.columns.count, config: config, epochEnd: epochEnd)
         let manifest = EmbeddingManifest(
@@ -68,7 +68,7 @@ public struct UserEmbeddingModel {
     ///
     /// - Precondition: every row has one value per column of the manifest's encoder.
     public func embeddings(of rows: [[Double]]) -> [Float] {
-        autoencoder.embeddings(of: rows.flatMap { manifest.encoder.encode(numbers: $0) })
+        autoencoder.embeddings(of: manifest.encoder.encode(numberRows: rows))
     }
 
     /// Writes `config.json` and `weights.safetensors` into `directory`, creating it if needed.
@@ -108,6 +108,15 @@ public struct UserEmbeddingModel {
             throw .badModel(
                 path: directory.path, detail: "\(error.localizedDescription); is this an embedding model's directory?")
         }
+    }
+
+    /// `embeddings` (row-major, one row per user) by user id, as the event store keeps vectors.
+    public static func vectors(users: [String], embeddings: [Float]) -> [String: [Float]] {
+        let width = users.isEmpty ? 0 : embeddings.count / users.count
+        var vectors: [String: [Float]] = [:]
+        vectors.reserveCapacity(users.count)
+        for (row, user) in users.enumerated() { vectors[user] = Array(embeddings[(row * width)..<((row + 1) * width)]) }
+        return vectors
     }
 
     /// Writes `user,e0,e1,...` for `users` and their codes to `path` (CSV, replaced atomically).

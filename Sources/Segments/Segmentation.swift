@@ -117,7 +117,7 @@ public struct Segmentation: Sendable {
         } catch {
             throw .badData(path: "", detail: error.localizedDescription)
         }
-        let scaled = rows.flatMap { encoder.encode(numbers: $0) }
+        let scaled = encoder.encode(numberRows: rows)
         var space = Points(values: scaled, dimension: max(1, columns.count))
         var embeddings: [Float]?
         if config.method == .embedding {

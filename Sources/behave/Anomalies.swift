@@ -255,12 +255,8 @@ struct AnomaliesCommand: ParsableCommand {
             text += CSVText.line(
                 key + [String(format: "%.6g", result.scores[row]), result.flags[row] ? "1" : "0", reasons])
         }
-        do {
-            try Data(text.utf8).write(to: URL(fileURLWithPath: out), options: .atomic)
-        } catch {
-            throw ValidationError("--out \(out): cannot write it (\(error.localizedDescription)).")
-        }
-        let suffix = name ?? "\(model.rawValue)-\(String((at ?? formatter.string(from: Date())).prefix(10)))"
+        try writeOutputText(text, to: out, option: "--out")
+        let suffix = storedSetName(name, prefix: model.rawValue, at: at)
         let label = (sessions == nil ? "anomaly:" : "anomaly-sessions:") + suffix
         var values: [String: String] = [:]
         for (row, user) in table.userIDs.enumerated() {

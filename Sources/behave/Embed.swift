@@ -102,13 +102,9 @@ struct EmbedCommand: ParsableCommand {
         try UserEmbeddingModel.writeCSV(
             users: table.userIDs, embeddings: codes, to: directory.appendingPathComponent("embeddings.csv").path)
         let width = trained.latentSize
-        var vectors: [String: [Float]] = [:]
-        for (row, user) in table.userIDs.enumerated() {
-            vectors[user] = Array(codes[(row * width)..<((row + 1) * width)])
-        }
-        let setName =
-            name ?? "embed-\(model.rawValue)-\(String((at ?? ISO8601DateFormatter().string(from: Date())).prefix(10)))"
-        try SQLiteEventStore(path: storeOptions.store).storeUserVectors(vectors, name: setName)
+        let setName = storedSetName(name, prefix: "embed-\(model.rawValue)", at: at)
+        try SQLiteEventStore(path: storeOptions.store).storeUserVectors(
+            UserEmbeddingModel.vectors(users: table.userIDs, embeddings: codes), name: setName)
         let summary = Summary(
             directory: out, users: table.rows.count, features: table.columns.count, dimensions: width,
             bestEpoch: trained.manifest.bestEpoch, validationLoss: trained.manifest.validationLoss, storedAs: setName)

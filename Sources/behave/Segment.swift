@@ -159,8 +159,7 @@ struct SegmentCommand: ParsableCommand {
         try writeSegments(table.userIDs, result)
         var storedAs: String?
         if let store {
-            let label =
-                name ?? "\(method.rawValue)-\(String((at ?? ISO8601DateFormatter().string(from: Date())).prefix(10)))"
+            let label = storedSetName(name, prefix: method.rawValue, at: at)
             let writable = try SQLiteEventStore(path: store)
             _ = try writable.ingestAttributes(
                 table.userIDs.enumerated().map {
@@ -168,12 +167,8 @@ struct SegmentCommand: ParsableCommand {
                 },
                 kind: .user)
             if let codes = result.embeddings {
-                let width = codes.count / max(1, table.userIDs.count)
-                var vectors: [String: [Float]] = [:]
-                for (row, user) in table.userIDs.enumerated() {
-                    vectors[user] = Array(codes[(row * width)..<((row + 1) * width)])
-                }
-                try writable.storeUserVectors(vectors, name: "segment:\(label)")
+                try writable.storeUserVectors(
+                    UserEmbeddingModel.vectors(users: table.userIDs, embeddings: codes), name: "segment:\(label)")
             }
             storedAs = "segment:\(label)"
         }
@@ -195,11 +190,7 @@ struct SegmentCommand: ParsableCommand {
         for (row, user) in users.enumerated() {
             text += CSVText.line([user, result.names[result.labels[row]]])
         }
-        do {
-            try Data(text.utf8).write(to: URL(fileURLWithPath: out), options: .atomic)
-        } catch {
-            throw ValidationError("--out \(out): cannot write it (\(error.localizedDescription)).")
-        }
+        try writeOutputText(text, to: out, option: "--out")
     }
 
     private func printReport(

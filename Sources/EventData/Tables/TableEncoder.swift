@@ -172,6 +172,23 @@ public struct TableEncoder: Sendable, Codable, Equatable {
         return TableEncoder(columns: columns)
     }
 
+    /// The feature vectors of rows of numbers, one after another (`rows.count * width` values),
+    /// written into one buffer: what ``encode(numbers:)`` gives for each row, without an array
+    /// per row.
+    ///
+    /// - Precondition: every row has one number per column.
+    public func encode(numberRows rows: [[Double]]) -> [Float] {
+        var features: [Float] = []
+        features.reserveCapacity(rows.count * columns.count)
+        for row in rows {
+            precondition(
+                row.count == columns.count,
+                "TableEncoder.encode(numberRows:): \(row.count) numbers for \(columns.count) columns")
+            for (column, value) in zip(columns, row) { features.append(column.scaled(value)) }
+        }
+        return features
+    }
+
     /// The feature vector of a row of numbers, for an encoder whose columns are all numeric
     /// (from ``fitNumeric(names:rows:)``).
     ///

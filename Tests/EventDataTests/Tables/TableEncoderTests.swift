@@ -128,6 +128,7 @@ struct NumericTableEncoderTests {
         #expect(fromNumbers.columns.map(\.logTransform) == [true, false])
         let expected = try fromText.encode(["6000", "3"], positions: [0, 1])
         #expect(fromNumbers.encode(numbers: [6_000, 3]) == expected)
+        #expect(fromNumbers.encode(numberRows: [[6_000, 3], [6_000, 3]]) == expected + expected)
     }
 
     @Test("a value that is not a finite number is named")
