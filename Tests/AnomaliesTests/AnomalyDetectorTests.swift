@@ -92,3 +92,24 @@ struct AnomalyDetectorTests {
         }
     }
 }
+
+@Suite("Reference tables with bad input")
+struct ReferenceTableErrorTests {
+    @Test("an empty file, an unknown column for --kind and a table of ids only are named")
+    func badTables() throws {
+        let empty = try scratchFile("empty.csv", "")
+        defer { try? FileManager.default.removeItem(atPath: (empty as NSString).deletingLastPathComponent) }
+        #expect { try ReferenceTable.read(path: empty) } throws: { error in
+            (error as? UnsupervisedError)?.localizedDescription.contains("the file is empty") == true
+        }
+        let ids = try scratchFile("ids.csv", "id\n" + (0..<30).map { "user\($0)" }.joined(separator: "\n") + "\n")
+        defer { try? FileManager.default.removeItem(atPath: (ids as NSString).deletingLastPathComponent) }
+        #expect { try ReferenceTable.read(path: ids, overrides: ["amount": .numeric]) } throws: { error in
+            (error as? UnsupervisedError)?.localizedDescription.contains("no column 'amount' to set the kind of")
+                == true
+        }
+        #expect { try ReferenceTable.read(path: ids) } throws: { error in
+            (error as? UnsupervisedError)?.localizedDescription.contains("no usable column") == true
+        }
+    }
+}
