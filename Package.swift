@@ -123,7 +123,9 @@ let package = Package(
         // scores; user embedding models (features scaled as EventData's TableEncoder does).
         .target(
             name: "Embeddings",
-            dependencies: ["NeuralNet", "TensorEngine", "Randomness", "Configuration", "EventData", "FileIO"],
+            dependencies: [
+                "NeuralNet", "TensorEngine", "Randomness", "Configuration", "EventData", "Datasets", "FileIO",
+            ],
             exclude: ["README.md"],
             swiftSettings: fastMath
         ),
@@ -176,11 +178,16 @@ let package = Package(
         .testTarget(name: "ClusteringTests", dependencies: ["Clustering", "Randomness"]),
         .testTarget(
             name: "ClassifiersTests",
-            dependencies: ["Classifiers", "EventData", "Evaluation", "NeuralNet", "TensorEngine", "Randomness"]),
+            dependencies: [
+                "Classifiers", "Datasets", "EventData", "Evaluation", "NeuralNet", "TensorEngine", "Randomness",
+            ]),
         .testTarget(name: "FileIOTests", dependencies: ["FileIO"]),
         .testTarget(
             name: "EmbeddingsTests",
-            dependencies: ["Embeddings", "NeuralNet", "TensorEngine", "Randomness", "TestSupport"]),
+            dependencies: [
+                "Embeddings", "Datasets", "EventData", "Configuration", "NeuralNet", "TensorEngine", "Randomness",
+                "TestSupport",
+            ]),
         .testTarget(name: "AnomaliesTests", dependencies: ["Anomalies", "Embeddings", "EventData", "Randomness"]),
         .testTarget(name: "SegmentsTests", dependencies: ["Segments", "EventData", "Randomness"]),
         .testTarget(name: "JSONScanningTests", dependencies: ["JSONScanning", "Randomness", "TestSupport"]),

@@ -24,3 +24,18 @@ public enum UnsupervisedError: Error, LocalizedError, Equatable, Sendable {
         }
     }
 }
+
+/// The `task` of a model directory's `config.json`, read before the rest so that a directory
+/// of another kind of model is named as such rather than as a missing key.
+struct ModelTask: Decodable {
+    var task: String
+
+    /// Throws ``UnsupervisedError/badModel(path:detail:)`` unless `directory` holds a `task`
+    /// model (`what` names it in the message).
+    static func require(_ task: String, what: String, in directory: URL) throws {
+        let found = try Checkpoint.loadConfig(ModelTask.self, from: directory).task
+        guard found == task else {
+            throw UnsupervisedError.badModel(path: directory.path, detail: "holds a '\(found)' model, not \(what)")
+        }
+    }
+}

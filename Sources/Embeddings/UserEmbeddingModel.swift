@@ -86,11 +86,8 @@ public struct UserEmbeddingModel {
     /// - Throws: ``UnsupervisedError/badModel(path:detail:)`` naming what is missing or corrupt.
     public static func load(from directory: URL) throws(UnsupervisedError) -> UserEmbeddingModel {
         do {
+            try ModelTask.require(EmbeddingManifest.task, what: "user embeddings", in: directory)
             let manifest = try Checkpoint.loadConfig(EmbeddingManifest.self, from: directory)
-            guard manifest.task == EmbeddingManifest.task else {
-                throw UnsupervisedError.badModel(
-                    path: directory.path, detail: "holds a '\(manifest.task)' model, not user embeddings")
-            }
             do {
                 try manifest.config.validate()
             } catch {

@@ -127,6 +127,43 @@ public struct Segmentation: Sendable {
             embeddings = codes
             space = Points(values: codes, dimension: model.latentSize)
         }
+        return try clustering(space, config: config, embeddings: embeddings)
+    }
+
+    /// Segments users by vectors they already have (say, embeddings stored by `behave embed`),
+    /// as they are: no scaling, since the vectors share one space. The method must be k-means
+    /// or the mixture.
+    ///
+    /// - Parameters:
+    ///   - vectors: `users * dimension` values, row-major.
+    /// - Throws: ``UnsupervisedError`` for bad settings, another method, or fewer than 3 users.
+    public static func fit(vectors: [Float], dimension: Int, config: SegmentationConfig)
+        throws(UnsupervisedError) -> Segmentation
+    {
+        do {
+            try config.validate()
+        } catch {
+            throw .invalidParameter(error)
+        }
+        guard config.method == .kmeans || config.method == .gmm else {
+            throw .badData(
+                path: "",
+                detail: "vectors are segmented with kmeans or gmm, not \(config.method.rawValue)")
+        }
+        precondition(
+            dimension >= 1 && vectors.count % dimension == 0,
+            "Segmentation.fit: \(vectors.count) values are not rows of \(dimension)")
+        guard vectors.count / dimension >= 3 else {
+            throw .badData(path: "", detail: "\(vectors.count / dimension) users; segmenting needs at least 3")
+        }
+        return try clustering(Points(values: vectors, dimension: dimension), config: config, embeddings: nil)
+    }
+
+    /// Clusters `space` with the configured method (k chosen unless given), measures stability
+    /// across seeds and the silhouette, and numbers the segments by size.
+    private static func clustering(_ space: Points, config: SegmentationConfig, embeddings: [Float]?)
+        throws(UnsupervisedError) -> Segmentation
+    {
         func cluster(seed: UInt64) throws(InvalidParameter) -> (labels: [Int], candidates: [CountCandidate]) {
             let upper = min(config.candidateCounts.upperBound, space.count - 1)
             let counts = config.segments.map { $0...$0 } ?? min(config.candidateCounts.lowerBound, upper)...upper

@@ -94,10 +94,10 @@ func columnKindOverrides(_ settings: [String]) throws -> [String: ColumnKind] {
 
 /// The autoencoder flags `behave embed` and `behave anomalies` share.
 struct AutoencoderOptions: ParsableArguments {
-    @Option(help: "Autoencoder: encoder widths, input side first (default 64,32).")
+    @Option(help: "Autoencoder: encoder widths, input side first (default 64,32; a seq-vae takes one, its GRUs' width, default 64).")
     var hiddenLayers: String?
 
-    @Option(parsing: .unconditional, help: "Autoencoder: the code's width (default: a third of the inputs, 2 to 16).")
+    @Option(parsing: .unconditional, help: "Autoencoder: the code's width (default: a third of the inputs, 2 to 16; seq-vae 16).")
     var latentSize: Int?
 
     @Option(parsing: .unconditional, help: "Autoencoder: the most passes over the rows.")
@@ -105,15 +105,31 @@ struct AutoencoderOptions: ParsableArguments {
 
     /// `config` with the given flags applied (not validated).
     func apply(to config: inout AutoencoderConfig) throws {
-        if let hiddenLayers {
-            let parts = hiddenLayers.split(separator: ",", omittingEmptySubsequences: false)
-            let widths = parts.compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-            guard widths.count == parts.count else {
-                throw ValidationError("--hidden-layers \(hiddenLayers): write widths separated by commas, like 64,32.")
+        if let widths = try widths() { config.hiddenSizes = widths }
+        if let latentSize { config.latentSize = latentSize }
+        if let epochs { config.epochs = epochs }
+    }
+
+    /// A sequence VAE's `config` with the given flags applied (not validated): one width, the GRUs'.
+    func apply(to config: inout SequenceAutoencoderConfig) throws {
+        if let widths = try widths() {
+            guard widths.count == 1, let width = widths.first else {
+                throw ValidationError(
+                    "--hidden-layers \(hiddenLayers ?? ""): a sequence VAE takes one width (its GRUs'), like 64.")
             }
-            config.hiddenSizes = widths
+            config.hiddenSize = width
         }
         if let latentSize { config.latentSize = latentSize }
         if let epochs { config.epochs = epochs }
+    }
+
+    private func widths() throws -> [Int]? {
+        guard let hiddenLayers else { return nil }
+        let parts = hiddenLayers.split(separator: ",", omittingEmptySubsequences: false)
+        let widths = parts.compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard widths.count == parts.count else {
+            throw ValidationError("--hidden-layers \(hiddenLayers): write widths separated by commas, like 64,32.")
+        }
+        return widths
     }
 }

@@ -28,6 +28,10 @@ struct SegmentCommand: ParsableCommand {
             Segments are numbered by size. The same seed gives the same segments; stability is \
             the mean adjusted Rand index against two other seeds.
 
+            With --vectors NAME the users are segmented (kmeans or gmm) by a vector set stored \
+            in the store, as `behave embed` writes them, taken as they are (no scaling); the \
+            portraits still describe the segments by the features.
+
             Writes --out as user,segment; prints a portrait per segment (or JSON with --json); \
             with --store, also stores each user's segment as the user attribute segment:NAME \
             (NAME from --name, by default METHOD-DATE), so several segmentations coexist and \
@@ -37,6 +41,8 @@ struct SegmentCommand: ParsableCommand {
               behave segment --store behavior.db --out segments.csv
               behave segment --store behavior.db --method rfm --at 2024-01-21 --out rfm.csv
               behave segment --data customers.csv --id customer_id --k 5 --out segments.csv
+              behave embed --store behavior.db --model seq-vae --name seq --out models/seq
+              behave segment --store behavior.db --vectors seq --out segments.csv
             """
     )
 
@@ -45,6 +51,9 @@ struct SegmentCommand: ParsableCommand {
 
     @Option(help: "With --store: only events up to this time (ISO 8601; default: all).")
     var at: String?
+
+    @Option(help: "With --store: segment by this stored user vector set (from behave embed) instead of the features.")
+    var vectors: String?
 
     @Option(help: "A per-user table to segment instead of a store.")
     var data: String?
@@ -84,6 +93,12 @@ struct SegmentCommand: ParsableCommand {
         if data != nil, at != nil || name != nil {
             throw ValidationError("--at and --name belong to --store segmentations.")
         }
+        if vectors != nil {
+            guard store != nil else { throw ValidationError("--vectors belongs to --store segmentations.") }
+            guard method == .kmeans || method == .gmm else {
+                throw ValidationError("--vectors are segmented with --method kmeans or gmm, not \(method.rawValue).")
+            }
+        }
         if let at { _ = try parseISOTime(at, option: "--at") }
         _ = try config()
     }
@@ -120,7 +135,7 @@ struct SegmentCommand: ParsableCommand {
         threads.apply()
         let config = try config()
         try checkOutputFile(out, option: "--out")
-        let table: FeatureTable
+        var table: FeatureTable
         var events: SQLiteEventStore?
         var until: Int64?
         if let store {
@@ -141,12 +156,21 @@ struct SegmentCommand: ParsableCommand {
         } else {
             preconditionFailure("validate() requires --store or --data")
         }
-        note(
-            "Segmenting \(ProgressReporter.grouped(table.rows.count)) users on \(table.columns.count) features with \(method.rawValue)."
-        )
-        let reporter = ProgressReporter(label: "embed", total: nil, unit: "epochs")
-        let result = try Segmentation.fit(columns: table.columns, rows: table.rows, config: config) {
-            reporter.log("epoch \($0.epoch)  loss \(String(format: "%.4f", $0.loss))")
+        let result: Segmentation
+        if let vectors, let events {
+            let stored = try storedVectors(vectors, in: events, for: &table)
+            note(
+                "Segmenting \(ProgressReporter.grouped(table.rows.count)) users on the \(stored.dimension)-wide vectors '\(vectors)' with \(method.rawValue)."
+            )
+            result = try Segmentation.fit(vectors: stored.values, dimension: stored.dimension, config: config)
+        } else {
+            note(
+                "Segmenting \(ProgressReporter.grouped(table.rows.count)) users on \(table.columns.count) features with \(method.rawValue)."
+            )
+            let reporter = ProgressReporter(label: "embed", total: nil, unit: "epochs")
+            result = try Segmentation.fit(columns: table.columns, rows: table.rows, config: config) {
+                reporter.log("epoch \($0.epoch)  loss \(String(format: "%.4f", $0.loss))")
+            }
         }
         let activity = try events.map { store in
             let index = Dictionary(uniqueKeysWithValues: table.userIDs.enumerated().map { ($1, result.labels[$0]) })
@@ -183,6 +207,35 @@ struct SegmentCommand: ParsableCommand {
         printReport(
             portraits, result: result, users: table.rows.count, repurchaseAUC: activity?.repurchaseAUC,
             storedAs: storedAs)
+    }
+
+    /// The vector set `name` in the order of `table`'s users, row-major; users without a
+    /// vector leave the table (and are counted in a note).
+    private func storedVectors(_ name: String, in store: SQLiteEventStore, for table: inout FeatureTable) throws
+        -> (values: [Float], dimension: Int)
+    {
+        let vectors = try store.userVectors(name: name)
+        guard let dimension = vectors.values.first?.count else {
+            let names = try store.userVectorSetNames()
+            throw ValidationError(
+                "--vectors \(name): \(store.location) holds no such vector set"
+                    + (names.isEmpty
+                        ? "; make one with behave embed --name \(name)."
+                        : " (it holds: \(names.joined(separator: ", "))).")
+            )
+        }
+        guard vectors.values.allSatisfy({ $0.count == dimension }) else {
+            throw ValidationError(
+                "--vectors \(name): the vectors are not all \(dimension) wide; store the set again with behave embed.")
+        }
+        let kept = table.userIDs.indices.filter { vectors[table.userIDs[$0]] != nil }
+        if kept.count < table.userIDs.count {
+            note(
+                "\(table.userIDs.count - kept.count) users with events have no vector in '\(name)' and are left out.")
+        }
+        let users = kept.map { table.userIDs[$0] }
+        table = FeatureTable(columns: table.columns, userIDs: users, rows: kept.map { table.rows[$0] })
+        return (users.flatMap { vectors[$0] ?? [] }, dimension)
     }
 
     private func writeSegments(_ users: [String], _ result: Segmentation) throws {

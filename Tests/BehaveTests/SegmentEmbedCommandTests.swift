@@ -32,6 +32,19 @@ struct SegmentEmbedCommandTests {
             (["embed", "--latent-size", "0"], "--latent-size 0: must be between 1 and 1048576."),
             (["embed", "--at", "soon"], "--at soon: write an ISO 8601 time"),
             (
+                ["embed", "--model", "seq-vae", "--hidden-layers", "64,32"],
+                "--hidden-layers 64,32: a sequence VAE takes one width (its GRUs'), like 64."
+            ),
+            (["embed", "--model", "seq-vae", "--latent-size", "0"], "--latent-size 0: must be between 1 and 1048576."),
+            (
+                ["segment", "--data", "a.csv", "--id", "u", "--vectors", "v", "--out", "s.csv"],
+                "--vectors belongs to --store segmentations."
+            ),
+            (
+                ["segment", "--store", "b.db", "--vectors", "v", "--method", "rfm", "--out", "s.csv"],
+                "--vectors are segmented with --method kmeans or gmm, not rfm."
+            ),
+            (
                 ["anomalies", "--data", "a.csv", "--model", "rate", "--out", "s.csv"],
                 "--model rate scores an event store's users"
             ),
@@ -79,6 +92,22 @@ struct SegmentEmbedCommandTests {
         let flags = try SQLiteEventStore(path: storePath, access: .readOnly).attributes(kind: .user)
             .values.compactMap { $0["anomaly:r"] }
         #expect(flags.count == 120 && flags.contains("1"))
+
+        let sequenceModel = directory.appendingPathComponent("seq").path
+        try EmbedCommand.parse([
+            "--store", storePath, "--model", "seq-vae", "--out", sequenceModel, "--epochs", "2", "--name", "seq",
+            "--json",
+        ]).run()
+        #expect(try SequenceEmbeddingModel.load(from: URL(fileURLWithPath: sequenceModel)).latentSize == 16)
+        let bySequence = directory.appendingPathComponent("by-seq.csv").path
+        try SegmentCommand.parse(["--store", storePath, "--vectors", "seq", "--k", "3", "--out", bySequence, "--json"])
+            .run()
+        #expect(try String(contentsOfFile: bySequence, encoding: .utf8).split(separator: "\n").count == 121)
+        #expect {
+            try SegmentCommand.parse(["--store", storePath, "--vectors", "nope", "--out", bySequence]).run()
+        } throws: { error in
+            "\(error)".contains("holds no such vector set (it holds: seq, test)")
+        }
 
         let sessions = directory.appendingPathComponent("sessions.csv").path
         try AnomaliesCommand.parse(["--store", storePath, "--level", "session", "--out", sessions, "--json"]).run()

@@ -1,4 +1,5 @@
 import Datasets
+import Foundation
 import TensorEngine
 import Testing
 
@@ -212,5 +213,29 @@ struct NegativeSamplerTests {
     @Test("a non-positive item count is an error")
     func badItemCount() {
         #expect(throws: EventDataError.self) { try NegativeSampler(itemCount: 0, seed: 1) }
+    }
+}
+
+@Suite("EventSequenceEncoder")
+struct EventSequenceEncoderTests {
+    @Test func theSequenceInputCarriesTokensGapValueAndAgeAtTheCutoff() throws {
+        let items = Vocabulary(externalIDs: ["a", "b"])
+        let history = UserHistory(
+            user: 0, userID: "u",
+            events: [
+                StoredEvent(timestamp: 1_000_000, type: .view, item: 0, category: "c", sourceID: 1, line: 1),
+                StoredEvent(timestamp: 1_060_000, type: .cart, item: 1, value: 19, category: "c", sourceID: 1, line: 2),
+            ])
+        let encoder = EventSequenceEncoder.fit([history], itemIDs: items, maxLength: 3)
+        let batch = encoder.batch([history], itemIDs: items, referenceTime: 1_060_000 + 3_600_000)
+        #expect(batch.lengths == [2])
+        #expect(batch.types.indices == [2, 3, 0] || batch.types.indices == [3, 2, 0])
+        #expect(batch.numbers.shape == [1, 3, EventSequenceEncoder.numberCount])
+        let expected: [Float] = [
+            0, 0, Float(log1p(3_660.0) / 10),  // first event: no gap, no value, 61 minutes old
+            Float(log1p(60.0) / 10), Float(log1p(19.0) / 5), Float(log1p(3_600.0) / 10),
+            0, 0, 0,  // padding
+        ]
+        for (got, want) in zip(batch.numbers.scalars, expected) { #expect(abs(got - want) < 1e-6) }
     }
 }

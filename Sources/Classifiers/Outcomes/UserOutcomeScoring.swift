@@ -1,3 +1,4 @@
+import Datasets
 import EventData
 import FileIO
 import Foundation

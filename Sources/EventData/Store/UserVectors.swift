@@ -18,6 +18,15 @@ extension SQLiteEventStore {
         }
     }
 
+    /// The names of the stored vector sets, sorted.
+    public func userVectorSetNames() throws -> [String] {
+        try access {
+            try queue.read { db in
+                try String.fetchAll(db, sql: "SELECT DISTINCT name FROM user_vector ORDER BY name")
+            }
+        }
+    }
+
     public func userVectors(name: String) throws -> [String: [Float]] {
         try access {
             try queue.read { db in
