@@ -61,12 +61,12 @@ public struct SequenceAutoencoderConfig: Sendable, Codable, Equatable {
 
     /// Checks every value.
     ///
-    /// - Throws: ``InvalidParameter`` naming the first bad key (`max-length`, `max-items`,
+    /// - Throws: ``InvalidParameter`` naming the first bad key (`max-events`, `max-items`,
     ///   `max-categories`, `hidden-size`, `latent-size`, `learning-rate`, `batch-size`, `epochs`,
     ///   `patience`, `minimum-improvement`, `kl-warmup`, `validation-fraction`).
     public func validate() throws(InvalidParameter) {
         let widest = InvalidParameter.maximumLayerWidth
-        try InvalidParameter.require("max-length", maxLength, in: 1...10_000)
+        try InvalidParameter.require("max-events", maxLength, in: 1...10_000)
         try InvalidParameter.require("max-items", maxItems, in: 0...100_000)
         try InvalidParameter.require("max-categories", maxCategories, in: 0...100_000)
         try InvalidParameter.require("hidden-size", hiddenSize, in: 1...widest)

@@ -31,7 +31,8 @@ struct AnomaliesCommand: ParsableCommand {
             categories one-hot, all fitted on the reference rows.
 
             Methods: iforest (isolation forest, 100 trees of 256 rows), dif (deep isolation \
-            forest: 6 trees on each of 50 random neural representations), ae (autoencoder: mean \
+            forest: 6 trees on each of 50 random neural representations, each the row and a \
+            random network's 8 outputs), ae (autoencoder: mean \
             squared reconstruction error), vae (variational autoencoder: negative ELBO). Reasons \
             are each column's share of the reconstruction error (ae, vae) or of the row's \
             squared distance from the reference's mean in standard deviations (iforest, dif).

@@ -57,6 +57,9 @@ struct EmbedCommand: ParsableCommand {
 
     @OptionGroup(title: "Autoencoder") var autoencoder: AutoencoderOptions
 
+    @Option(parsing: .unconditional, help: "seq-vae: the most recent events read per user (default 50).")
+    var maxEvents: Int?
+
     @Option(parsing: .unconditional, help: "Seeds the split, weights, shuffling and sampling.")
     var seed: Int = 42
 
@@ -79,7 +82,12 @@ struct EmbedCommand: ParsableCommand {
 
     func validate() throws {
         if let at { _ = try parseISOTime(at, option: "--at") }
-        if model == .seqVAE { _ = try sequenceConfig() } else { _ = try config() }
+        if model == .seqVAE {
+            _ = try sequenceConfig()
+        } else {
+            if maxEvents != nil { throw ValidationError("--max-events belongs to --model seq-vae.") }
+            _ = try config()
+        }
     }
 
     func config() throws -> AutoencoderConfig {
@@ -98,6 +106,7 @@ struct EmbedCommand: ParsableCommand {
         guard seed >= 0 else { throw ValidationError("--seed must be 0 or more (got \(seed)).") }
         var config = SequenceAutoencoderConfig(seed: UInt64(seed))
         try autoencoder.apply(to: &config)
+        if let maxEvents { config.maxLength = maxEvents }
         do {
             try config.validate()
         } catch {

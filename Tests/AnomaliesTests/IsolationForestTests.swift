@@ -94,7 +94,7 @@ struct DeepIsolationForestTests {
         let settings = DeepIsolationForest(representations: 10, seed: 2)
         let model = try settings.fit(features: features + outliers, featureCount: 3)
         #expect(model.networks.count == 10 && model.forests.allSatisfy { $0.trees.count == 6 })
-        #expect(model.networks[0].outputWidth == 8)
+        #expect(model.networks[0].outputWidth == 3 + 8, "the row's 3 values, then the network's 8")
         let scores = model.scores(of: features + outliers)
         let ninetyNinth = scores[..<1_000].sorted()[989]
         #expect(scores[1_000...].allSatisfy { $0 > ninetyNinth }, "\(Array(scores[1_000...])) vs \(ninetyNinth)")

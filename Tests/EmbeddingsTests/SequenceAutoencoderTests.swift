@@ -140,7 +140,7 @@ struct SequenceAutoencoderTests {
     @Test(
         "bad settings are refused by name",
         arguments: [
-            (SequenceAutoencoderConfig(maxLength: 0), "max-length"),
+            (SequenceAutoencoderConfig(maxLength: 0), "max-events"),
             (SequenceAutoencoderConfig(hiddenSize: 0), "hidden-size"),
             (SequenceAutoencoderConfig(latentSize: 0), "latent-size"),
             (SequenceAutoencoderConfig(learningRate: .nan), "learning-rate"),
