@@ -10,9 +10,10 @@ Per seed: `behave simulate` (USERS users, 30 days, the default planted bots, fra
 takeovers and click farms; with --distinct-segments, segments planted to be told apart),
 `behave ingest`, then
 
-* segments: `behave segment --method kmeans|gmm|embedding [--k 5]` and `--method rfm`; the
-  adjusted Rand index of the segments against the planted ones, over the regular users (those
-  with a planted segment and no anomalous role);
+* segments: `behave segment --method kmeans|gmm|embedding [--k 5]`, `--method rfm`, and
+  k-means on the sequence VAE's codes (`behave embed --model seq-vae`, then `behave segment
+  --vectors`, "seq-vae"); the adjusted Rand index of the segments against the planted ones,
+  over the regular users (those with a planted segment and no anomalous role);
 * anomalies: `behave anomalies --store --model iforest|dif|ae|vae|rate`; per planted kind (bot,
   fraud, takeover, farm) the recall at the score that flags 1% of the normal users;
 * sessions: `behave anomalies --store --level session --model iforest|rate`; the recall of the
@@ -34,7 +35,7 @@ import tempfile
 from pathlib import Path
 
 SEGMENT_METHODS = [("kmeans", None), ("kmeans", 5), ("gmm", None), ("gmm", 5), ("embedding", None),
-                   ("embedding", 5), ("rfm", None)]
+                   ("embedding", 5), ("rfm", None), ("seq-vae", None), ("seq-vae", 5)]
 ANOMALY_METHODS = ["iforest", "dif", "ae", "vae", "rate"]
 KINDS = ["bot", "fraud", "takeover", "farm"]
 
@@ -84,10 +85,13 @@ def one_seed(args, seed: int, work: Path) -> dict:
     run([args.behave, "ingest", str(events), "--store", str(store)])
     users = {u["id"]: u for u in truth["users"]}
     result = {"seed": seed, "segments": {}, "anomalies": {}}
+    if any(method == "seq-vae" for method, _ in SEGMENT_METHODS):
+        run([args.behave, "embed", "--store", str(store), "--model", "seq-vae", "--seed", str(seed), "--name", "seq",
+             "--out", str(work / f"seq-{seed}")])
     for method, k in SEGMENT_METHODS:
         out = work / "segments.csv"
-        command = [args.behave, "segment", "--store", str(store), "--method", method, "--seed", str(seed), "--out",
-                   str(out), "--json"]
+        command = [args.behave, "segment", "--store", str(store), "--seed", str(seed), "--out", str(out), "--json"]
+        command += ["--vectors", "seq"] if method == "seq-vae" else ["--method", method]
         if k:
             command += ["--k", str(k)]
         report = json.loads(run(command))
