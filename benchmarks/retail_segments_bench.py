@@ -12,7 +12,8 @@ value, category; gzip or not); by default the UCI Online Retail log in benchmark
 (its README says where it came from and how it was converted). Steps:
 
 1. `behave ingest`, then segments of the customers from the events before --at:
-   `behave segment --method embedding|kmeans|gmm|rfm` (k chosen among 2-8), and two
+   `behave segment --method embedding|kmeans|gmm|rfm` (k chosen among 2-8), k-means on the
+   sequence VAE's codes (`behave embed --model seq-vae`, `behave segment --vectors`), and two
    baselines computed here: the RFM score cells (recency, frequency and monetary quintiles,
    up to 125 cells) and k-means on the three RFM columns alone (`behave segment --data`).
 2. Outcomes after --at: repurchase (any purchase) and log(1 + spend).
@@ -113,6 +114,15 @@ def main():
             with open(out) as handle:
                 segments[method] = {row["user"]: row["segment"] for row in csv.DictReader(handle)}
             report[method] = {"segments": len(info["segments"]), "silhouette": info.get("silhouette")}
+        # The sequence VAE's codes of each customer's events before the cut, segmented by k-means.
+        run([args.behave, "embed", "--store", str(store), "--at", args.at, "--model", "seq-vae", "--name", "seq",
+             "--out", str(work / "seq")])
+        out = work / "seq-vae.csv"
+        info = json.loads(run([args.behave, "segment", "--store", str(store), "--at", args.at, "--vectors", "seq",
+                               "--out", str(out), "--name", "seq-vae", "--json"]))
+        with open(out) as handle:
+            segments["seq-vae"] = {row["user"]: row["segment"] for row in csv.DictReader(handle)}
+        report["seq-vae"] = {"segments": len(info["segments"]), "silhouette": info.get("silhouette")}
         # Baselines: RFM score cells, and k-means on the three RFM columns.
         last_day = max(when for events in before.values() for when, _ in events)
         recency = {u: (last_day - max(w for w, _ in before[u])).total_seconds() / 86400 for u in customers}

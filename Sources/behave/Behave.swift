@@ -10,7 +10,8 @@ struct Behave: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             Simulate.self, Ingest.self, Describe.self, Features.self, Train.self, Evaluate.self, Recommend.self,
-            Predict.self, EmbedCommand.self, SegmentCommand.self, AnomaliesCommand.self, Quickstart.self, Demo.self,
+            Predict.self, EmbedCommand.self, SegmentCommand.self, AnomaliesCommand.self, SeriesCommand.self,
+            Quickstart.self, Demo.self,
         ]
     )
 

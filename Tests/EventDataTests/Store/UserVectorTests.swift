@@ -15,5 +15,6 @@ struct UserVectorTests {
         #expect(try store.userVectors(name: "vae-2024-03-01") == ["u3": [7, 8]])
         #expect(try store.userVectors(name: "other") == ["u1": [9]])
         #expect(try store.userVectors(name: "missing").isEmpty)
+        #expect(try store.userVectorSetNames() == ["other", "vae-2024-03-01"])
     }
 }
