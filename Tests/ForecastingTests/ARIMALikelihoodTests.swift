@@ -75,7 +75,8 @@ import Testing
         for t in [0, 13, 14, 40, 59] { y[t] = .nan }
         let gapped = Self.kalmanLogLikelihood(y, mean: 2, sigma2: 2.25, ar: ar, ma: ma)
         let gappedDirect = Self.directLogLikelihood(y, mean: 2, sigma2: 2.25, gamma: gamma)
-        #expect(abs(gapped - gappedDirect) < 1e-8 * abs(gappedDirect), "\(name) with gaps: \(gapped) vs \(gappedDirect)")
+        #expect(
+            abs(gapped - gappedDirect) < 1e-8 * abs(gappedDirect), "\(name) with gaps: \(gapped) vs \(gappedDirect)")
     }
 
     @Test func jonesTransformAlwaysGivesStationaryPolynomials() {

@@ -46,7 +46,8 @@ import Testing
     func coefficientsAndLikelihoodMatchStatsmodels(name: String) throws {
         let fixture = try #require(Self.fixtures.fits.first { $0.name == name })
         let o = fixture.order
-        let order = ARIMAOrder(p: o[0], d: o[1], q: o[2], seasonalP: o[3], seasonalD: o[4], seasonalQ: o[5], period: o[6])
+        let order = ARIMAOrder(
+            p: o[0], d: o[1], q: o[2], seasonalP: o[3], seasonalD: o[4], seasonalQ: o[5], period: o[6])
         let model = try ARIMA(order: order, includeConstant: fixture.constant).fit(fixture.series.map { $0 ?? .nan })
         #expect(model.coefficients.map(\.name).sorted() == fixture.coefficients.keys.sorted())
         for (coefficient, expected) in fixture.coefficients {

@@ -109,7 +109,9 @@ public struct ARIMAModel: Sendable {
     }
 
     /// The number of estimated coefficients `k` (`σ²` not counted).
-    public var coefficientCount: Int { ar.count + ma.count + seasonalAR.count + seasonalMA.count + (includeConstant ? 1 : 0) }
+    public var coefficientCount: Int {
+        ar.count + ma.count + seasonalAR.count + seasonalMA.count + (includeConstant ? 1 : 0)
+    }
 
     /// Akaike's information criterion, `-2 log L + 2 (k + 1)`.
     public var aic: Double { -2 * logLikelihood + 2 * Double(coefficientCount + 1) }
