@@ -15,8 +15,9 @@ public struct ARIMAForecast: Sendable, Equatable {
     public var mean: [Double]
     /// The forecast standard errors, `σ` times the root of the forecast error variance.
     public var standardErrors: [Double]
-    /// The interval bounds, `mean ∓ z standardError` with `z = Φ⁻¹((1 + level) / 2)`.
+    /// The lower interval bounds, `mean - z standardError` with `z = Φ⁻¹((1 + level) / 2)`.
     public var lower: [Double]
+    /// The upper interval bounds, `mean + z standardError`.
     public var upper: [Double]
     /// The interval's coverage probability.
     public var level: Double

@@ -3,9 +3,12 @@ import Foundation
 
 /// One named coefficient of a fitted model (`ar1`, `sma2`, `intercept`, `drift`).
 public struct ARIMACoefficient: Sendable, Hashable {
+    /// R's name: `ar1`, `ma2`, `sar1`, `sma1`, `intercept` or `drift`.
     public var name: String
+    /// The estimate.
     public var value: Double
 
+    /// A coefficient, `ARIMACoefficient(name: "ar1", value: 0.5)`.
     public init(name: String, value: Double) {
         self.name = name
         self.value = value

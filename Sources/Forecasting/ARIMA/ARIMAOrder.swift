@@ -30,6 +30,7 @@ public struct ARIMAOrder: Sendable, Hashable, CustomStringConvertible {
     /// The season length `s` (key `period`); 1 for no seasons.
     public var period: Int
 
+    /// Orders as R writes them; the seasonal ones default to none. ``validate()`` checks them.
     public init(
         p: Int, d: Int, q: Int, seasonalP: Int = 0, seasonalD: Int = 0, seasonalQ: Int = 0, period: Int = 1
     ) {
@@ -48,9 +49,6 @@ public struct ARIMAOrder: Sendable, Hashable, CustomStringConvertible {
 
     /// The largest season length accepted (a daily series with a yearly season).
     public static let maximumPeriod = 400
-
-    /// Whether any seasonal term is present (and `period > 1`).
-    public var isSeasonal: Bool { period > 1 && (seasonalP + seasonalD + seasonalQ) > 0 }
 
     /// The AR order of the expanded polynomial `φ(B) Φ(B^s)`: `p + s P`.
     public var expandedAROrder: Int { p + (period > 1 ? period * seasonalP : 0) }

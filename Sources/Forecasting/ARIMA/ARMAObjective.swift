@@ -37,7 +37,7 @@ struct ARMAObjective {
     let includeMean: Bool
     let center: Double
     let scale: Double
-    private(set) var filter: ARMAKalmanFilter
+    private var filter: ARMAKalmanFilter
     private var residuals: [Double]
 
     init(order: ARIMAOrder, differenced series: [Double], includeMean: Bool) {

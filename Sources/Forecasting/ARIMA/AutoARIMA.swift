@@ -29,17 +29,21 @@ import Configuration
 public struct AutoARIMA: Sendable, Equatable {
     /// The season length (key `period`); 1 for a series without seasons.
     public var period: Int
-    /// Largest orders searched (keys `max-p`, `max-q`, `max-seasonal-p`, `max-seasonal-q`).
+    /// The largest non-seasonal AR order searched (key `max-p`).
     public var maximumP = 5
+    /// The largest non-seasonal MA order searched (key `max-q`).
     public var maximumQ = 5
+    /// The largest seasonal AR order searched (key `max-seasonal-p`).
     public var maximumSeasonalP = 2
+    /// The largest seasonal MA order searched (key `max-seasonal-q`).
     public var maximumSeasonalQ = 2
     /// The largest `p + q + P + Q` of the full search (key `max-order`; not used stepwise).
     public var maximumOrder = 5
     /// The most regular differences the KPSS rule may choose (key `max-d`).
     public var maximumD = 2
-    /// Fixed differences instead of the tests (keys `d`, `seasonal-d`); nil to test.
+    /// A fixed number of regular differences instead of the KPSS rule (key `d`); nil to test.
     public var d: Int?
+    /// A fixed number of seasonal differences instead of the strength rule (key `seasonal-d`); nil to test.
     public var seasonalD: Int?
     /// Whether the intercept or drift may be included (key `allow-constant`).
     public var allowConstant = true
@@ -61,7 +65,9 @@ public struct AutoARIMA: Sendable, Equatable {
 
     /// One model the search fitted.
     public struct Candidate: Sendable, Equatable {
+        /// The orders tried.
         public var order: ARIMAOrder
+        /// Whether it had an intercept or drift.
         public var includeConstant: Bool
         /// The AICc; `+∞` when the fit failed or a root was too close to the unit circle.
         public var aicc: Double
@@ -69,7 +75,9 @@ public struct AutoARIMA: Sendable, Equatable {
 
     /// The chosen model and every candidate in the order they were fitted.
     public struct Result: Sendable {
+        /// The candidate with the lowest AICc, fitted.
         public var model: ARIMAModel
+        /// Every model tried, in order, with its AICc.
         public var candidates: [Candidate]
     }
 
