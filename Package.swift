@@ -36,6 +36,7 @@ let package = Package(
         .library(name: "Embeddings", targets: ["Embeddings"]),
         .library(name: "Anomalies", targets: ["Anomalies"]),
         .library(name: "Segments", targets: ["Segments"]),
+        .library(name: "Forecasting", targets: ["Forecasting"]),
         .executable(name: "behave", targets: ["behave"]),
         .executable(name: "behave-bench", targets: ["BehaviorBench"]),
     ],
@@ -146,6 +147,11 @@ let package = Package(
             exclude: ["README.md"],
             swiftSettings: fastMath
         ),
+        // Time-series forecasting on [Double] series (.nan for missing): ARIMA / SARIMA by exact
+        // maximum likelihood, unit-root and seasonality tests, automatic order selection.
+        .target(
+            name: "Forecasting", dependencies: ["Configuration"], exclude: ["ARIMA/README.md"],
+            swiftSettings: fastMath),
         .executableTarget(
             name: "behave",
             dependencies: [
@@ -182,6 +188,9 @@ let package = Package(
                 "Classifiers", "Datasets", "EventData", "Evaluation", "NeuralNet", "TensorEngine", "Randomness",
             ]),
         .testTarget(name: "FileIOTests", dependencies: ["FileIO"]),
+        .testTarget(
+            name: "ForecastingTests", dependencies: ["Forecasting", "Configuration"],
+            exclude: ["Fixtures/make_fixtures.py"], resources: [.copy("Fixtures/arima_fixtures.json")]),
         .testTarget(
             name: "EmbeddingsTests",
             dependencies: [

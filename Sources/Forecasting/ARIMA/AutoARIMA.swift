@@ -1,0 +1,240 @@
+import Configuration
+
+/// Automatic ARIMA order selection by AICc, as Hyndman and Khandakar (2008) describe it and
+/// forecast's `auto.arima` (with `approximation = FALSE`) runs it.
+///
+/// 1. `D` (when `period > 1`): one seasonal difference if the seasonal strength exceeds 0.64
+///    (``SeasonalStrength``); then `d`: differences while the KPSS test rejects level
+///    stationarity at 5% (``KPSSTest/differencesNeeded(for:alpha:maximum:)``), on the
+///    seasonally differenced series.
+/// 2. A constant (intercept or drift) is considered when `d + D ≤ 1`.
+/// 3. Stepwise search: fit ARIMA(2,d,2)(1,D,1), (0,d,0)(0,D,0), (1,d,0)(1,D,0),
+///    (0,d,1)(0,D,1) (seasonal parts only when `period > 1`) and, with a constant, (0,d,0)(0,D,0)
+///    without it. Then, from the best model so far, try changing `P` or `Q` by ±1, both by ±1,
+///    `p` or `q` by ±1, both by ±1, and toggling the constant; move to the first model that
+///    lowers the AICc and start again, until no neighbour improves or ``maximumModels`` fits
+///    were made. With ``stepwise`` off, every model with `p + q + P + Q ≤ maximumOrder` is fitted
+///    instead.
+///
+/// A candidate that cannot be fitted, or whose AR or MA polynomial has a root inside 1.01 in
+/// modulus, counts with AICc `+∞`. Every candidate is fitted by exact maximum likelihood
+/// (forecast's `approximation = TRUE`, the default for series over 150 values or periods
+/// over 12, uses conditional sums of squares during the search instead).
+///
+/// ```swift
+/// let result = try AutoARIMA(period: 12).fit(monthly)
+/// result.model.order          // ARIMA(p,d,q)(P,D,Q)[12]
+/// result.candidates.count     // models tried, each with its AICc
+/// ```
+public struct AutoARIMA: Sendable, Equatable {
+    /// The season length (key `period`); 1 for a series without seasons.
+    public var period: Int
+    /// The largest non-seasonal AR order searched (key `max-p`).
+    public var maximumP = 5
+    /// The largest non-seasonal MA order searched (key `max-q`).
+    public var maximumQ = 5
+    /// The largest seasonal AR order searched (key `max-seasonal-p`).
+    public var maximumSeasonalP = 2
+    /// The largest seasonal MA order searched (key `max-seasonal-q`).
+    public var maximumSeasonalQ = 2
+    /// The largest `p + q + P + Q` of the full search (key `max-order`; not used stepwise).
+    public var maximumOrder = 5
+    /// The most regular differences the KPSS rule may choose (key `max-d`).
+    public var maximumD = 2
+    /// A fixed number of regular differences instead of the KPSS rule (key `d`); nil to test.
+    public var d: Int?
+    /// A fixed number of seasonal differences instead of the strength rule (key `seasonal-d`); nil to test.
+    public var seasonalD: Int?
+    /// Whether the intercept or drift may be included (key `allow-constant`).
+    public var allowConstant = true
+    /// The KPSS test's level (key `kpss-alpha`).
+    public var kpssAlpha = 0.05
+    /// The seasonal strength above which `D = 1` (key `seasonal-threshold`).
+    public var seasonalThreshold = SeasonalStrength.defaultThreshold
+    /// Stepwise search (true) or every model up to ``maximumOrder`` (key `stepwise`).
+    public var stepwise = true
+    /// The most models the stepwise search fits (key `max-models`).
+    public var maximumModels = 94
+    /// The optimiser of every fit.
+    public var optimizer = BFGS()
+
+    /// - Parameter period: The season length; 1 for a series without seasons.
+    public init(period: Int = 1) {
+        self.period = period
+    }
+
+    /// One model the search fitted.
+    public struct Candidate: Sendable, Equatable {
+        /// The orders tried.
+        public var order: ARIMAOrder
+        /// Whether it had an intercept or drift.
+        public var includeConstant: Bool
+        /// The AICc; `+∞` when the fit failed or a root was too close to the unit circle.
+        public var aicc: Double
+    }
+
+    /// The chosen model and every candidate in the order they were fitted.
+    public struct Result: Sendable {
+        /// The candidate with the lowest AICc, fitted.
+        public var model: ARIMAModel
+        /// Every model tried, in order, with its AICc.
+        public var candidates: [Candidate]
+    }
+
+    /// Checks every setting.
+    ///
+    /// - Throws: ``InvalidParameter`` naming the first bad key.
+    public func validate() throws(InvalidParameter) {
+        try InvalidParameter.require("period", period, in: 1...ARIMAOrder.maximumPeriod)
+        try InvalidParameter.require("max-p", maximumP, in: 0...ARIMAOrder.maximumOrder)
+        try InvalidParameter.require("max-q", maximumQ, in: 0...ARIMAOrder.maximumOrder)
+        try InvalidParameter.require("max-seasonal-p", maximumSeasonalP, in: 0...ARIMAOrder.maximumOrder)
+        try InvalidParameter.require("max-seasonal-q", maximumSeasonalQ, in: 0...ARIMAOrder.maximumOrder)
+        try InvalidParameter.require("max-order", maximumOrder, in: 0...(4 * ARIMAOrder.maximumOrder))
+        try InvalidParameter.require("max-d", maximumD, in: 0...2)
+        if let d { try InvalidParameter.require("d", d, in: 0...2) }
+        if let seasonalD {
+            try InvalidParameter.require("seasonal-d", seasonalD, in: 0...(period > 1 ? 1 : 0))
+        }
+        try InvalidParameter.require("kpss-alpha", kpssAlpha, in: 0.01...0.1)
+        try InvalidParameter.require("seasonal-threshold", seasonalThreshold, in: 0...1)
+        try InvalidParameter.require("max-models", maximumModels, in: 1...10_000)
+        try optimizer.validate()
+    }
+
+    /// Chooses the differences and orders for `series` (`.nan` for missing values) and fits
+    /// the best model.
+    ///
+    /// - Throws: ``InvalidParameter`` for a bad setting, or (key `series`) when no candidate
+    ///   could be fitted.
+    public func fit(_ series: [Double]) throws(InvalidParameter) -> Result {
+        try validate()
+        let seasonal = period > 1
+        var chosenSeasonalD = seasonalD ?? 0
+        if seasonalD == nil && seasonal {
+            chosenSeasonalD = try SeasonalStrength.differencesNeeded(
+                for: series, period: period, threshold: seasonalThreshold)
+        }
+        var chosenD = d ?? 0
+        if d == nil {
+            let seasonallyDifferenced = Differencing(
+                uncheckedOrder: 0, seasonalOrder: chosenSeasonalD, period: period
+            ).apply(series)
+            chosenD = try KPSSTest.differencesNeeded(for: seasonallyDifferenced, alpha: kpssAlpha, maximum: maximumD)
+        }
+        var search = Search(
+            settings: self, series: series, d: chosenD, seasonalD: chosenSeasonalD,
+            constantAllowed: allowConstant && chosenD + chosenSeasonalD <= 1)
+        if stepwise {
+            search.runStepwise()
+        } else {
+            search.runFull()
+        }
+        guard let best = search.best else {
+            throw InvalidParameter(
+                "series", value: "\(series.count) values",
+                allowed: "a series some ARIMA model with d = \(chosenD), seasonal-d = \(chosenSeasonalD) fits")
+        }
+        return Result(model: best, candidates: search.candidates)
+    }
+
+    /// The state of one search: candidates fitted so far and the best model.
+    private struct Search {
+        let settings: AutoARIMA
+        let series: [Double]
+        let d: Int
+        let seasonalD: Int
+        let constantAllowed: Bool
+        var candidates: [Candidate] = []
+        var tried: Set<Key> = []
+        var best: ARIMAModel?
+
+        struct Key: Hashable {
+            var p, q, seasonalP, seasonalQ: Int
+            var constant: Bool
+        }
+
+        /// Fits `key` unless it was tried or is out of bounds; returns whether it became the best.
+        mutating func consider(_ key: Key) -> Bool {
+            let seasonal = settings.period > 1
+            guard key.p >= 0, key.q >= 0, key.seasonalP >= 0, key.seasonalQ >= 0, key.p <= settings.maximumP,
+                key.q <= settings.maximumQ, key.seasonalP <= (seasonal ? settings.maximumSeasonalP : 0),
+                key.seasonalQ <= (seasonal ? settings.maximumSeasonalQ : 0), !key.constant || constantAllowed,
+                !tried.contains(key), !settings.stepwise || candidates.count < settings.maximumModels
+            else { return false }
+            tried.insert(key)
+            let order = ARIMAOrder(
+                p: key.p, d: d, q: key.q, seasonalP: key.seasonalP, seasonalD: seasonal ? seasonalD : 0,
+                seasonalQ: key.seasonalQ, period: settings.period)
+            let arima = ARIMA(order: order, includeConstant: key.constant, optimizer: settings.optimizer)
+            var aicc = Double.infinity
+            var model: ARIMAModel?
+            if let fitted = try? arima.fit(series), fitted.rootsOutsideUnitCircle(), fitted.aicc.isFinite {
+                aicc = fitted.aicc
+                model = fitted
+            }
+            candidates.append(Candidate(order: order, includeConstant: key.constant, aicc: aicc))
+            guard let model, aicc < (best?.aicc ?? .infinity) else { return false }
+            best = model
+            return true
+        }
+
+        mutating func runStepwise() {
+            let seasonal = settings.period > 1
+            let constant = constantAllowed
+            var current = Key(
+                p: min(2, settings.maximumP), q: min(2, settings.maximumQ),
+                seasonalP: seasonal ? min(1, settings.maximumSeasonalP) : 0,
+                seasonalQ: seasonal ? min(1, settings.maximumSeasonalQ) : 0, constant: constant)
+            _ = consider(current)
+            let starts = [
+                Key(p: 0, q: 0, seasonalP: 0, seasonalQ: 0, constant: constant),
+                Key(p: 1, q: 0, seasonalP: seasonal ? 1 : 0, seasonalQ: 0, constant: constant),
+                Key(p: 0, q: 1, seasonalP: 0, seasonalQ: seasonal ? 1 : 0, constant: constant),
+                Key(p: 0, q: 0, seasonalP: 0, seasonalQ: 0, constant: false),
+            ]
+            for start in starts where consider(start) { current = start }
+            // (Δp, Δq, ΔP, ΔQ) in auto.arima's order; the constant toggle comes last.
+            let moves: [(Int, Int, Int, Int)] = [
+                (0, 0, -1, 0), (0, 0, 0, -1), (0, 0, 1, 0), (0, 0, 0, 1), (0, 0, -1, -1), (0, 0, -1, 1),
+                (0, 0, 1, -1), (0, 0, 1, 1), (-1, 0, 0, 0), (0, -1, 0, 0), (1, 0, 0, 0), (0, 1, 0, 0),
+                (-1, -1, 0, 0), (-1, 1, 0, 0), (1, -1, 0, 0), (1, 1, 0, 0),
+            ]
+            var improved = true
+            while improved && candidates.count < settings.maximumModels {
+                improved = false
+                var neighbours = moves.map { move in
+                    Key(
+                        p: current.p + move.0, q: current.q + move.1, seasonalP: current.seasonalP + move.2,
+                        seasonalQ: current.seasonalQ + move.3, constant: current.constant)
+                }
+                neighbours.append(
+                    Key(
+                        p: current.p, q: current.q, seasonalP: current.seasonalP, seasonalQ: current.seasonalQ,
+                        constant: !current.constant))
+                for neighbour in neighbours where consider(neighbour) {
+                    current = neighbour
+                    improved = true
+                    break
+                }
+            }
+        }
+
+        mutating func runFull() {
+            let seasonal = settings.period > 1
+            for p in 0...settings.maximumP {
+                for q in 0...settings.maximumQ {
+                    for seasonalP in 0...(seasonal ? settings.maximumSeasonalP : 0) {
+                        for seasonalQ in 0...(seasonal ? settings.maximumSeasonalQ : 0)
+                        where p + q + seasonalP + seasonalQ <= settings.maximumOrder {
+                            for constant in constantAllowed ? [true, false] : [false] {
+                                _ = consider(
+                                    Key(p: p, q: q, seasonalP: seasonalP, seasonalQ: seasonalQ, constant: constant))
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

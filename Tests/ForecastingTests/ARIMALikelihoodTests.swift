@@ -1,0 +1,99 @@
+import Foundation
+import Testing
+
+@testable import Forecasting
+
+/// The Kalman filter's exact log-likelihood against the multivariate normal density written
+/// out directly: `y ~ N(μ, σ² Γ)` with `Γ_ij = γ(|i - j|)` from the psi weights,
+///
+/// ```
+/// log L = -½ (n log 2π + log det(σ² Γ) + (y - μ)ᵀ (σ² Γ)⁻¹ (y - μ))
+/// ```
+///
+/// by a Cholesky factorisation. Missing values drop their rows and columns.
+@Suite struct ARIMALikelihoodTests {
+    /// `γ(h) = Σ_j ψ_j ψ_{j+h}` for unit noise, with the psi weights summed far enough that
+    /// the tail is below double precision for these coefficients.
+    static func autocovariances(ar: [Double], ma: [Double], count: Int) -> [Double] {
+        let terms = 4_000
+        var psi = [Double](repeating: 0, count: terms + count)
+        for j in psi.indices {
+            var value = j == 0 ? 1 : (j <= ma.count ? ma[j - 1] : 0)
+            for (i, phi) in ar.enumerated() where j - i - 1 >= 0 { value += phi * psi[j - i - 1] }
+            psi[j] = value
+        }
+        return (0..<count).map { h in (0..<terms).reduce(0.0) { $0 + psi[$1] * psi[$1 + h] } }
+    }
+
+    static func directLogLikelihood(_ y: [Double], mean: Double, sigma2: Double, gamma: [Double]) -> Double {
+        let kept = y.indices.filter { !y[$0].isNaN }
+        let n = kept.count
+        var l = [Double](repeating: 0, count: n * n)  // Cholesky factor of σ² Γ
+        for i in 0..<n {
+            for j in 0...i {
+                var sum = sigma2 * gamma[abs(kept[i] - kept[j])]
+                for k in 0..<j { sum -= l[i * n + k] * l[j * n + k] }
+                l[i * n + j] = i == j ? sum.squareRoot() : sum / l[j * n + j]
+            }
+        }
+        var z = [Double](repeating: 0, count: n)  // L z = y - μ
+        var logDeterminant = 0.0
+        for i in 0..<n {
+            var sum = y[kept[i]] - mean
+            for k in 0..<i { sum -= l[i * n + k] * z[k] }
+            z[i] = sum / l[i * n + i]
+            logDeterminant += 2 * log(l[i * n + i])
+        }
+        let quadratic = z.reduce(0) { $0 + $1 * $1 }
+        return -0.5 * (Double(n) * log(2 * Double.pi) + logDeterminant + quadratic)
+    }
+
+    static func kalmanLogLikelihood(_ y: [Double], mean: Double, sigma2: Double, ar: [Double], ma: [Double]) -> Double {
+        var filter = ARMAKalmanFilter(arOrder: ar.count, maOrder: ma.count)
+        let stationary = filter.setCoefficients(ar: ar, ma: ma)
+        #expect(stationary)
+        let sums = filter.run(y, mean: mean)
+        let n = Double(sums.count)
+        return -0.5 * (n * log(2 * Double.pi * sigma2) + sums.sumOfLogs + sums.sumOfSquares / sigma2)
+    }
+
+    @Test(arguments: [
+        ("AR(1)", [0.7], [Double]()),
+        ("MA(1)", [Double](), [0.6]),
+        ("ARMA(1,1)", [0.5], [-0.4]),
+        ("ARMA(2,2)", [0.5, 0.3], [0.4, -0.2]),
+        ("seasonal AR(1)(1)[4]", expandedAR([0.4], seasonal: [0.5], period: 4), [Double]()),
+    ])
+    func kalmanLikelihoodEqualsTheDirectDensity(name: String, ar: [Double], ma: [Double]) {
+        var normals = TestNormals(seed: 5)
+        var y = simulateARMA(ar: ar, ma: ma, count: 60, normals: &normals).map { 2 + 1.5 * $0 }
+        let gamma = Self.autocovariances(ar: ar, ma: ma, count: y.count)
+        let complete = Self.kalmanLogLikelihood(y, mean: 2, sigma2: 2.25, ar: ar, ma: ma)
+        let direct = Self.directLogLikelihood(y, mean: 2, sigma2: 2.25, gamma: gamma)
+        #expect(abs(complete - direct) < 1e-8 * abs(direct), "\(name): \(complete) vs \(direct)")
+        // Missing values: the filter skips them, the density drops them.
+        for t in [0, 13, 14, 40, 59] { y[t] = .nan }
+        let gapped = Self.kalmanLogLikelihood(y, mean: 2, sigma2: 2.25, ar: ar, ma: ma)
+        let gappedDirect = Self.directLogLikelihood(y, mean: 2, sigma2: 2.25, gamma: gamma)
+        #expect(
+            abs(gapped - gappedDirect) < 1e-8 * abs(gappedDirect), "\(name) with gaps: \(gapped) vs \(gappedDirect)")
+    }
+
+    @Test func jonesTransformAlwaysGivesStationaryPolynomials() {
+        var normals = TestNormals(seed: 9)
+        for _ in 0..<200 {
+            let raw = (0..<4).map { _ in 1.5 * normals.normal() }
+            let coefficients = stationaryCoefficients(raw[...])
+            #expect(smallestRootModulus(coefficients.map { -$0 }) > 1)
+        }
+        // One coefficient: φ = tanh(raw).
+        #expect(abs(stationaryCoefficients([0.5][...])[0] - tanh(0.5)) < 1e-15)
+    }
+
+    @Test func smallestRootModulusOfKnownPolynomials() {
+        // 1 - 0.5 z has its root at 2; (1 - 0.5 z)(1 + 0.25 z) = 1 - 0.25 z - 0.125 z² has roots 2 and -4.
+        #expect(abs(smallestRootModulus([-0.5]) - 2) < 1e-12)
+        #expect(abs(smallestRootModulus([-0.25, -0.125]) - 2) < 1e-10)
+        #expect(smallestRootModulus([0, 0]) == .infinity)
+    }
+}
