@@ -165,7 +165,7 @@ let package = Package(
             name: "BehaviorBench",
             dependencies: [
                 "NeuralNet", "TensorEngine", "Randomness", "Linalg", "EventData", "Datasets", "Evaluation",
-                "Recommenders", "Anomalies", "Clustering", "Embeddings",
+                "Recommenders", "Anomalies", "Clustering", "Embeddings", "Forecasting",
             ],
             path: "benchmarks/Swift",
             swiftSettings: fastMath

@@ -22,6 +22,7 @@ struct BenchmarkMain {
         var caseName: String?
         var threads = 1
         var modelDirectory: String?
+        var dataPath: String?
         var arguments = CommandLine.arguments.dropFirst().makeIterator()
         while let argument = arguments.next() {
             switch argument {
@@ -32,10 +33,12 @@ struct BenchmarkMain {
                 }
                 threads = value
             case "--model": modelDirectory = arguments.next()
+            case "--data": dataPath = arguments.next()
             default: fail("unknown argument '\(argument)'")
             }
         }
-        let names = (throughput.keys.sorted() + jobs.keys.sorted() + latency.keys.sorted() + ["next-item-serving"])
+        let names = (throughput.keys.sorted() + jobs.keys.sorted() + latency.keys.sorted()
+            + ["next-item-serving", "auto-arima", "arima-fit"])
             .joined(separator: ", ")
         guard let caseName else { fail("--case is required (one of: \(names))") }
         Engine.threadCount = threads
@@ -49,7 +52,7 @@ struct BenchmarkMain {
             result["unit"] = "steps/s"
             result["value"] = Timing.median(runs)
             result["runs"] = runs
-        } else if let run = jobs[caseName] {
+        } else if let run = jobs[caseName] ?? seriesCase(caseName, dataPath: dataPath) {
             let runs = run(threads)
             result["unit"] = "s"
             result["value"] = Timing.median(runs)
@@ -69,6 +72,13 @@ struct BenchmarkMain {
             let line = String(data: data, encoding: .utf8)
         else { fail("could not encode the result") }
         print(line)
+    }
+
+    /// `auto-arima` and `arima-fit` need `--data FILE`, a CSV of series, one per column.
+    static func seriesCase(_ name: String, dataPath: String?) -> ((Int) -> [Double])? {
+        guard name == "auto-arima" || name == "arima-fit" else { return nil }
+        guard let dataPath else { fail("\(name) needs --data FILE (a CSV of series, one per column)") }
+        return { _ in name == "auto-arima" ? Cases.autoARIMA(path: dataPath) : Cases.fixedARIMA(path: dataPath) }
     }
 
     /// `next-item-serving` needs `--model DIR`, a directory written by `behave train`.

@@ -1,6 +1,7 @@
 import Anomalies
 import Clustering
 import Embeddings
+import Forecasting
 import Foundation
 import NeuralNet
 import Randomness
@@ -216,6 +217,55 @@ extension Cases {
             let reconstruction = squaredReconstructionError(x, network.decode(z)) * 0.5
             let loss = (reconstruction + gaussianKLDivergence(mean: code.mean, logVariance: logVariance)).mean()
             optimizer.step(loss.gradients())
+        }
+    }
+}
+
+extension Cases {
+    /// Reads a CSV of series, one per column, a header line first: the columns' values.
+    static func seriesColumns(path: String) -> [[Double]] {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { BenchmarkMain.fail("cannot read \(path)") }
+        var lines = text.split(separator: "\n").dropFirst().makeIterator()
+        var columns: [[Double]] = []
+        while let line = lines.next() {
+            let cells = line.split(separator: ",", omittingEmptySubsequences: false)
+            if columns.isEmpty { columns = Array(repeating: [], count: cells.count) }
+            for (index, cell) in cells.enumerated() where index < columns.count { columns[index].append(Double(cell) ?? .nan) }
+        }
+        return columns
+    }
+
+    /// Automatic ARIMA (stepwise, season 7) of every series of `path`, one thread: seconds for
+    /// all of them, three runs.
+    static func autoARIMA(path: String) -> [Double] {
+        let series = seriesColumns(path: path)
+        return (0..<3).map { _ in
+            let start = DispatchTime.now().uptimeNanoseconds
+            for values in series {
+                do {
+                    _ = try AutoARIMA(period: 7).fit(values)
+                } catch {
+                    BenchmarkMain.fail("auto-arima: \(error)")
+                }
+            }
+            return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        }
+    }
+
+    /// ARIMA(1,1,1)(0,1,1)[7] fitted to every series of `path`: seconds for all, three runs.
+    static func fixedARIMA(path: String) -> [Double] {
+        let series = seriesColumns(path: path)
+        let model = ARIMA(order: ARIMAOrder(p: 1, d: 1, q: 1, seasonalP: 0, seasonalD: 1, seasonalQ: 1, period: 7))
+        return (0..<3).map { _ in
+            let start = DispatchTime.now().uptimeNanoseconds
+            for values in series {
+                do {
+                    _ = try model.fit(values)
+                } catch {
+                    BenchmarkMain.fail("arima-fit: \(error)")
+                }
+            }
+            return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         }
     }
 }

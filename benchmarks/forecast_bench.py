@@ -1,0 +1,212 @@
+#!/usr/bin/env python3
+"""Forecasting accuracy: rolling-origin backtests of statsforecast's models on public daily
+series and on a simulated store's daily activity, the reference BehaviorKit's forecasters are
+compared against.
+
+Usage (from the repository root; a Python with statsforecast, pandas and numpy):
+
+    python benchmarks/forecast_bench.py [--behave .build/release/behave] [--bench .build/release/behave-bench] \
+        [--parts accuracy,speed] [--horizon 28] [--folds 4] [--json-out FILE]
+
+Parts: ``accuracy`` (below) and ``speed``: 1,000 seeded daily series of 730 days (weekly
+pattern, trend, AR(1) noise), automatic ARIMA (season 7) over all of them on one thread,
+`behave-bench --case auto-arima` against statsforecast's AutoARIMA (`n_jobs=1`); then
+ARIMA(1,1,1)(0,1,1)[7] fitted to the first 100 of them, `behave-bench --case arima-fit`
+against statsmodels' SARIMAX.
+
+Series: the three public daily series of benchmarks/data/forecast (see its README), and,
+with --behave, a simulated shop's daily active users (`behave simulate --days 180`, `behave
+ingest`, `behave series`). Folds: the last `folds` windows of `horizon` days, each model
+refitted on everything before its window. Missing days stay missing for BehaviorKit;
+statsforecast cannot take them, so they are filled by linear interpolation for it (only in
+the training part; a missing day inside a test window is left out of the error).
+
+Metrics per series, mean over folds: MASE (the mean absolute error over the in-sample
+seasonal-naive MAE of each fold's training part, period 7), sMAPE, and the coverage of 80%
+intervals. statsforecast models: AutoARIMA (season 7), AutoETS (season 7), Holt-Winters
+(additive), SeasonalNaive (7), Naive.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+HERE = Path(__file__).resolve().parent
+DATA = HERE / "data" / "forecast"
+PUBLIC = {
+    "wikipedia-peyton-manning": "wikipedia_peyton_manning_log_views.csv",
+    "wikipedia-r-language": "wikipedia_r_language_log_views.csv",
+    "pedestrians": "pedestrians_daily.csv",
+}
+SEASON = 7
+
+
+def load_public(name: str) -> pd.Series:
+    frame = pd.read_csv(DATA / PUBLIC[name], parse_dates=["ds"]).sort_values("ds")
+    series = frame.set_index("ds")["y"].astype(float)
+    return series.reindex(pd.date_range(series.index.min(), series.index.max(), freq="D"))
+
+
+def simulated(behave: str, work: Path) -> pd.Series:
+    events, store, out = work / "shop.csv", work / "shop.db", work / "series.csv"
+    subprocess.run([behave, "simulate", "--users", "3000", "--days", "180", "--seed", "7", "--out", str(events)],
+                   check=True, capture_output=True)
+    subprocess.run([behave, "ingest", str(events), "--store", str(store)], check=True, capture_output=True)
+    subprocess.run([behave, "series", "--store", str(store), "--metrics", "dau", "--out", str(out)], check=True,
+                   capture_output=True)
+    frame = pd.read_csv(out, parse_dates=["date"])
+    return frame.set_index("date")["dau"].astype(float)
+
+
+def mase_scale(train: np.ndarray) -> float:
+    diffs = np.abs(train[SEASON:] - train[:-SEASON])
+    return float(np.nanmean(diffs))
+
+
+def score(actual: np.ndarray, mean: np.ndarray, lower: np.ndarray, upper: np.ndarray, scale: float) -> dict:
+    keep = ~np.isnan(actual)
+    a, m = actual[keep], mean[keep]
+    return {
+        "mase": float(np.mean(np.abs(a - m)) / scale),
+        "smape": float(np.mean(2 * np.abs(a - m) / (np.abs(a) + np.abs(m) + 1e-12)) * 100),
+        "coverage": float(np.mean((a >= lower[keep]) & (a <= upper[keep]))),
+    }
+
+
+def statsforecast_folds(series: pd.Series, horizon: int, folds: int) -> dict:
+    from statsforecast import StatsForecast
+    from statsforecast.models import AutoARIMA, AutoETS, HoltWinters, Naive, SeasonalNaive
+
+    models = {"AutoARIMA": AutoARIMA(season_length=SEASON), "AutoETS": AutoETS(season_length=SEASON),
+              "HoltWinters": HoltWinters(season_length=SEASON, error_type="A"),
+              "SeasonalNaive": SeasonalNaive(season_length=SEASON), "Naive": Naive()}
+    values = series.to_numpy()
+    results = {name: [] for name in models}
+    for fold in range(folds):
+        end = len(values) - (folds - fold) * horizon
+        train, test = series.iloc[:end].interpolate(limit_direction="both"), values[end:end + horizon]
+        frame = pd.DataFrame({"unique_id": "s", "ds": train.index, "y": train.to_numpy()})
+        forecaster = StatsForecast(models=list(models.values()), freq="D", n_jobs=1)
+        predicted = forecaster.forecast(df=frame, h=horizon, level=[80])
+        scale = mase_scale(values[:end])
+        for name in models:
+            column = type(models[name]).__name__ if name != "HoltWinters" else "HoltWinters"
+            alias = [c for c in predicted.columns if c == column or c == name][0]
+            results[name].append(score(test, predicted[alias].to_numpy(), predicted[f"{alias}-lo-80"].to_numpy(),
+                                       predicted[f"{alias}-hi-80"].to_numpy(), scale))
+    return {name: {metric: float(np.mean([f[metric] for f in runs])) for metric in runs[0]}
+            for name, runs in results.items()}
+
+
+def speed_series(count: int = 1000, length: int = 730) -> np.ndarray:
+    rng = np.random.default_rng(13)
+    days = np.arange(length)
+    out = np.empty((length, count))
+    for column in range(count):
+        weekly = rng.normal(0, 1, 7)
+        noise = np.zeros(length)
+        phi = rng.uniform(0.2, 0.8)
+        shocks = rng.normal(0, 0.5, length)
+        for t in range(1, length):
+            noise[t] = phi * noise[t - 1] + shocks[t]
+        out[:, column] = 50 + rng.uniform(-0.02, 0.02) * days + weekly[days % 7] + noise
+    return out
+
+
+def speed(args, work: Path) -> dict:
+    import time
+    import warnings
+
+    from statsforecast import StatsForecast
+    from statsforecast.models import AutoARIMA
+    from statsmodels.tsa.statespace.sarimax import SARIMAX
+
+    values = speed_series()
+    path = work / "series.csv"
+    np.savetxt(path, values, delimiter=",", header=",".join(f"s{i}" for i in range(values.shape[1])), comments="",
+               fmt="%.6f")
+
+    def bench(case: str) -> float:
+        out = subprocess.run([args.bench, "--case", case, "--data", str(path), "--threads", "1"], check=True,
+                             capture_output=True, text=True)
+        return json.loads(out.stdout.strip().splitlines()[-1])["value"]
+
+    ours_auto = bench("auto-arima")
+    frame = pd.DataFrame({
+        "unique_id": np.repeat(np.arange(values.shape[1]), values.shape[0]),
+        "ds": np.tile(pd.date_range("2020-01-01", periods=values.shape[0], freq="D"), values.shape[1]),
+        "y": values.T.reshape(-1)})
+    StatsForecast(models=[AutoARIMA(season_length=SEASON)], freq="D", n_jobs=1).fit(frame.iloc[:730])  # warm-up
+    runs = []
+    for _ in range(3):
+        start = time.perf_counter()
+        StatsForecast(models=[AutoARIMA(season_length=SEASON)], freq="D", n_jobs=1).fit(frame)
+        runs.append(time.perf_counter() - start)
+    theirs_auto = float(np.median(runs))
+    print(f"\nauto-ARIMA of 1,000 daily series x 730, one thread: behave {ours_auto:.1f} s, statsforecast "
+          f"{theirs_auto:.1f} s: ratio {theirs_auto / ours_auto:.2f}x (target >= 1)")
+
+    # The first 100 series again, for the fixed-order fit (the bench reads every column of its file).
+    np.savetxt(path, values[:, :100], delimiter=",", header=",".join(f"s{i}" for i in range(100)), comments="",
+               fmt="%.6f")
+    ours_fit = bench("arima-fit")
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for column in range(100):
+            SARIMAX(values[:, column], order=(1, 1, 1), seasonal_order=(0, 1, 1, 7)).fit(disp=False)
+    theirs_fit = time.perf_counter() - start
+    print(f"ARIMA(1,1,1)(0,1,1)[7] on 100 series x 730: behave {ours_fit:.2f} s, statsmodels SARIMAX "
+          f"{theirs_fit:.2f} s: ratio {theirs_fit / ours_fit:.1f}x (target >= 10)")
+    return {"auto_arima": {"behave": ours_auto, "statsforecast": theirs_auto},
+            "arima_fit": {"behave": ours_fit, "statsmodels": theirs_fit}}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--behave")
+    parser.add_argument("--bench")
+    parser.add_argument("--parts", default="accuracy")
+    parser.add_argument("--horizon", type=int, default=28)
+    parser.add_argument("--folds", type=int, default=4)
+    parser.add_argument("--json-out")
+    args = parser.parse_args()
+    parts = args.parts.split(",")
+    report = {}
+    if "speed" in parts:
+        if not args.bench:
+            parser.error("--parts speed needs --bench .build/release/behave-bench")
+        with tempfile.TemporaryDirectory() as directory:
+            report["speed"] = speed(args, Path(directory))
+    if "accuracy" in parts:
+        report["accuracy"] = accuracy(args)
+    if args.json_out:
+        Path(args.json_out).write_text(json.dumps(report, indent=2))
+
+
+def accuracy(args) -> dict:
+    series = {name: load_public(name) for name in PUBLIC}
+    with tempfile.TemporaryDirectory() as directory:
+        if args.behave:
+            series["simulated-dau"] = simulated(args.behave, Path(directory))
+    report = {}
+    for name, values in series.items():
+        report[name] = {"statsforecast": statsforecast_folds(values, args.horizon, args.folds)}
+        print(f"\n{name}: {len(values)} days, {int(values.isna().sum())} missing")
+        print("| model | MASE | sMAPE | 80% coverage |\n|---|---|---|---|")
+        for model, metrics in report[name]["statsforecast"].items():
+            print(f"| statsforecast {model} | {metrics['mase']:.3f} | {metrics['smape']:.2f} | "
+                  f"{metrics['coverage']:.2f} |", flush=True)
+    return report
+
+
+if __name__ == "__main__":
+    sys.exit(main())
