@@ -36,6 +36,7 @@ let package = Package(
         .library(name: "Embeddings", targets: ["Embeddings"]),
         .library(name: "Anomalies", targets: ["Anomalies"]),
         .library(name: "Segments", targets: ["Segments"]),
+        .library(name: "Forecasting", targets: ["Forecasting"]),
         .executable(name: "behave", targets: ["behave"]),
         .executable(name: "behave-bench", targets: ["BehaviorBench"]),
     ],
@@ -146,6 +147,11 @@ let package = Package(
             exclude: ["README.md"],
             swiftSettings: fastMath
         ),
+        // Forecasting of regular activity series: series and CSV reading, baselines and exponential
+        // smoothing with prediction intervals, rolling-origin backtests. Knows nothing of events or tensors.
+        .target(
+            name: "Forecasting", dependencies: ["Configuration", "Randomness"], exclude: ["README.md"],
+            swiftSettings: fastMath),
         .executableTarget(
             name: "behave",
             dependencies: [
@@ -197,6 +203,7 @@ let package = Package(
                 "Recommenders", "EventData", "Datasets", "Evaluation", "NeuralNet", "TensorEngine", "Randomness",
             ]
         ),
+        .testTarget(name: "ForecastingTests", dependencies: ["Forecasting", "Configuration", "Randomness"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "EventData", "TensorEngine"]),
         .testTarget(
             name: "EventDataTests",
