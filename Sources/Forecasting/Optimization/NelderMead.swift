@@ -13,8 +13,10 @@ import Foundation
 /// then builds a fresh simplex at the best point, which frees a simplex collapsed early.
 ///
 /// Bounds: ``minimize(_:from:lower:upper:)`` searches over `u` with
-/// `x = lower + (upper - lower) / (1 + e^-u)`, so every point tried lies strictly inside
-/// the box and the simplex method itself stays unconstrained.
+/// `x = lower + (upper - lower) (sin u + 1) / 2` (as J. D'Errico's `fminsearchbnd`), so every
+/// point tried lies in the box and the simplex method itself stays unconstrained. A logistic
+/// map was tried first and dropped: where the minimum is on a bound, the simplex ran `u` off
+/// to ±50, where every other coordinate's slope vanishes too, and stopped on that plateau.
 ///
 /// References: J. A. Nelder and R. Mead, "A simplex method for function minimization",
 /// The Computer Journal 7(4), 308-313, 1965. J. C. Lagarias, J. A. Reeds, M. H. Wright and
@@ -119,9 +121,8 @@ public struct NelderMead: Sendable, Equatable {
             point: best, value: bestValue, iterations: iterations, evaluations: evaluations, converged: converged)
     }
 
-    /// Minimises `function` over the box `lower...upper` (each bound strictly below its upper
-    /// bound) by searching the logistic reparametrisation described above. `start` is moved
-    /// inside the box if it is on or outside a bound.
+    /// Minimises `function` over the box `lower...upper` by searching the sine
+    /// reparametrisation described above; `start` is moved into the box if it is outside.
     ///
     /// - Precondition: `start`, `lower` and `upper` have the same length and `lower < upper` everywhere.
     public func minimize(
@@ -134,15 +135,15 @@ public struct NelderMead: Sendable, Equatable {
         func toBox(_ u: [Double]) -> [Double] {
             (0..<u.count).map { i -> Double in
                 let width = upper[i] - lower[i]
-                return lower[i] + width / (1 + exp(-u[i]))
+                return lower[i] + width * (sin(u[i]) + 1) / 2
             }
         }
         let u0 = (0..<start.count).map { i -> Double in
-            let fraction = min(max((start[i] - lower[i]) / (upper[i] - lower[i]), 1e-6), 1 - 1e-6)
-            return log(fraction / (1 - fraction))
+            let fraction = min(max((start[i] - lower[i]) / (upper[i] - lower[i]), 0), 1)
+            return asin(2 * fraction - 1)
         }
-        // Half a unit of u moves an interior point by about an eighth of its box.
-        var result = minimize({ function(toBox($0)) }, from: u0, steps: [Double](repeating: 0.5, count: start.count))
+        // A third of a radian moves a central point by about a sixth of its box.
+        var result = minimize({ function(toBox($0)) }, from: u0, steps: [Double](repeating: 0.3, count: start.count))
         result.point = toBox(result.point)
         return result
     }
