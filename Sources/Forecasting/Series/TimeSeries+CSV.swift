@@ -235,7 +235,8 @@ extension TimeSeries {
         guard let frequency = Frequency(milliseconds: gap) else {
             throw ForecastingError.irregularDates(source: source, line: dates[smallest].line,
                 detail: "the smallest spacing between dates is \(Double(gap) / 3_600_000) hours (from line "
-                    + "\(dates[smallest - 1].line)); only hourly, daily and weekly series are read")
+                    + "\(dates[smallest - 1].line)); only hourly, daily and weekly series are read (give the frequency when "
+                    + "no two dates are one period apart)")
         }
         return frequency
     }
