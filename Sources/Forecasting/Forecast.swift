@@ -70,7 +70,9 @@ public enum NormalDistribution {
         precondition(p > 0 && p < 1, "NormalDistribution.quantile: p = \(p) is outside (0, 1)")
         let tail = min(p, 1 - p)
         let t = (-2 * log(tail)).squareRoot()
-        let start = t - (2.515517 + 0.802853 * t + 0.010328 * t * t) / (1 + 1.432788 * t + 0.189269 * t * t + 0.001308 * t * t * t)
+        let start =
+            t - (2.515517 + 0.802853 * t + 0.010328 * t * t)
+            / (1 + 1.432788 * t + 0.189269 * t * t + 0.001308 * t * t * t)
         var x = p < 0.5 ? -start : start
         for _ in 0..<3 {
             let error = cumulative(x) - p

@@ -26,7 +26,8 @@ struct BacktestTests {
         #expect(AccuracyMetrics.maseScale([1, 5, 2, 7, 4, 9], seasonPeriod: 2) == 1.75)
         #expect(AccuracyMetrics.maseScale([3, 3, 3], seasonPeriod: 1) == nil)
         let forecast = Forecast(mean: [1, 1], lower: [0, 0], upper: [2, 2], level: 0.8)
-        let metrics = AccuracyMetrics.score(forecast, actual: [.nan, 2.75], training: [1, 5, 2, 7, 4, 9], seasonPeriod: 2)
+        let metrics = AccuracyMetrics.score(
+            forecast, actual: [.nan, 2.75], training: [1, 5, 2, 7, 4, 9], seasonPeriod: 2)
         #expect(metrics.count == 1)
         #expect(metrics.mase == 1)
         #expect(metrics.coverage == 0)
@@ -73,7 +74,8 @@ struct BacktestTests {
     func errors() throws {
         let values = (1...12).map(Double.init)
         let error = #expect(throws: ForecastingError.self) {
-            try RollingOriginBacktest(horizon: 2, folds: 2).run(values, seasonPeriod: 1, models: [MovingAverage(window: 10)])
+            try RollingOriginBacktest(horizon: 2, folds: 2).run(
+                values, seasonPeriod: 1, models: [MovingAverage(window: 10)])
         }
         #expect(
             error?.localizedDescription

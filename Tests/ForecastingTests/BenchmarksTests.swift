@@ -59,7 +59,8 @@ struct BenchmarksTests {
         let forecast = try MovingAverage(window: 2).fit([1, 3, .nan, 2, 4], seasonPeriod: 1)
             .forecast(horizon: 2, level: 0.8)
         #expect(forecast.mean == [3, 3])
-        expectClose(forecast.upper, [Double](repeating: 3 + z80 * (1.125 * 1.5).squareRoot(), count: 2), tolerance: 1e-12)
+        expectClose(
+            forecast.upper, [Double](repeating: 3 + z80 * (1.125 * 1.5).squareRoot(), count: 2), tolerance: 1e-12)
         #expect(throws: InvalidParameter("window", value: 0, allowed: "at least 1")) {
             try MovingAverage(window: 0).fit([1, 2, 3], seasonPeriod: 1)
         }

@@ -51,7 +51,9 @@ struct CSVReadingTests {
     @Test("hourly and weekly spacing is inferred; quoted fields and CRLF are read; all columns by default")
     func frequencies() throws {
         let hourly = try TimeSeries.read(
-            csv: "time,\"count\"\r\n2024-03-01T10:00:00Z,\"4\"\r\n2024-03-01T12:00:00+01:00,5\r\n2024-03-01T14:00Z,6\r\n",
+            csv:
+                "time,\"count\"\r\n2024-03-01T10:00:00Z,\"4\"\r\n"
+                + "2024-03-01T12:00:00+01:00,5\r\n2024-03-01T14:00Z,6\r\n",
             dateColumn: "time")
         let series = try #require(hourly.series.first)
         #expect(series.frequency == .hour && series.seasonPeriod == 24)

@@ -40,12 +40,17 @@ struct ExponentialSmoothingTests {
             .fitModel(seasonalFixture, seasonPeriod: 4)
         expectClose(model.initialStates.level, 19.52399999999999, tolerance: 1e-12)
         expectClose(model.initialStates.trend, 0.4954545454545469, tolerance: 1e-12)
-        expectClose(Array(model.fitted.prefix(4)), [20.019454545454536, 22.452263636363636, 21.67082863636364, 19.003986840909096], tolerance: 1e-12)
+        expectClose(
+            Array(model.fitted.prefix(4)),
+            [20.019454545454536, 22.452263636363636, 21.67082863636364, 19.003986840909096], tolerance: 1e-12)
         expectClose(model.fitted.last ?? 0, 27.919942164087995, tolerance: 1e-12)
         expectClose(model.sumOfSquares, 379.61311382995035, tolerance: 1e-12)
         expectClose(
             try model.forecast(horizon: 6, level: 0.8).mean,
-            [31.584512779555972, 32.324054477067946, 33.063596174579914, 33.80313787209189, 34.54267956960386, 35.28222126711584],
+            [
+                31.584512779555972, 32.324054477067946, 33.063596174579914, 33.80313787209189, 34.54267956960386,
+                35.28222126711584,
+            ],
             tolerance: 1e-12)
     }
 
@@ -57,7 +62,10 @@ struct ExponentialSmoothingTests {
         expectClose(model.sumOfSquares, 376.0049322419513, tolerance: 1e-12)
         expectClose(
             try model.forecast(horizon: 6, level: 0.8).mean,
-            [31.388627152605597, 31.953989649356988, 32.46281589643324, 32.920759518801866, 33.332908778933636, 33.70384311305222],
+            [
+                31.388627152605597, 31.953989649356988, 32.46281589643324, 32.920759518801866, 33.332908778933636,
+                33.70384311305222,
+            ],
             tolerance: 1e-12)
     }
 
@@ -68,20 +76,30 @@ struct ExponentialSmoothingTests {
         ).fitModel(seasonalFixture, seasonPeriod: 4)
         expectClose(model.initialStates.level, 19.99383333333332, tolerance: 1e-12)
         expectClose(model.initialStates.trend, 0.5664621212121228, tolerance: 1e-12)
-        expectClose(model.initialStates.seasonal, [2.7085156250000004, -1.4355468749999993, -3.8267968750000003, 2.553828125], tolerance: 1e-12)
-        expectClose(Array(model.fitted.prefix(4)), [23.268811079545443, 19.602503044507564, 17.834824828645825, 24.415180332683235], tolerance: 1e-12)
+        expectClose(
+            model.initialStates.seasonal, [2.7085156250000004, -1.4355468749999993, -3.8267968750000003, 2.553828125],
+            tolerance: 1e-12)
+        expectClose(
+            Array(model.fitted.prefix(4)),
+            [23.268811079545443, 19.602503044507564, 17.834824828645825, 24.415180332683235], tolerance: 1e-12)
         expectClose(model.fitted.last ?? 0, 32.806268533101424, tolerance: 1e-12)
         expectClose(model.sumOfSquares, 17.42851989204616, tolerance: 1e-12)
         let forecast = try model.forecast(horizon: 8, level: 0.8)
         expectClose(
             forecast.mean,
-            [33.72765361622764, 30.52949820279464, 27.93010428993891, 35.172487004314306, 35.612006353991234, 32.413850940558234, 29.814457027702503, 37.0568397420779],
+            [
+                33.72765361622764, 30.52949820279464, 27.93010428993891, 35.172487004314306, 35.612006353991234,
+                32.413850940558234, 29.814457027702503, 37.0568397420779,
+            ],
             tolerance: 1e-12)
         // ETSModel(..., trend="add", seasonal="add").smooth([0.3, 0.03, 0.2]): sqrt(forecast_variance).
         let z = NormalDistribution.quantile(0.9)
         expectClose(
             zip(forecast.upper, forecast.mean).map { ($0 - $1) / z },
-            [0.8521668433090177, 0.897368507273024, 0.9483587112809501, 1.0049067071516176, 1.1353344369315057, 1.1983477876942563, 1.266235053706602, 1.3387429908557547],
+            [
+                0.8521668433090177, 0.897368507273024, 0.9483587112809501, 1.0049067071516176, 1.1353344369315057,
+                1.1983477876942563, 1.266235053706602, 1.3387429908557547,
+            ],
             tolerance: 1e-12)
     }
 
@@ -90,13 +108,18 @@ struct ExponentialSmoothingTests {
         let model = try ExponentialSmoothing(
             trend: .additive, seasonality: .multiplicative, fixed: .init(alpha: 0.3, beta: 0.1, gamma: 0.2)
         ).fitModel(seasonalFixture, seasonPeriod: 4)
-        expectClose(model.initialStates.seasonal, [1.1127147100575163, 0.9427342854035226, 0.8389046802694383, 1.1056463242695234], tolerance: 1e-12)
+        expectClose(
+            model.initialStates.seasonal,
+            [1.1127147100575163, 0.9427342854035226, 0.8389046802694383, 1.1056463242695234], tolerance: 1e-12)
         expectClose(model.fitted.last ?? 0, 33.59909502798612, tolerance: 1e-12)
         expectClose(model.sumOfSquares, 19.81717371396867, tolerance: 1e-12)
         let forecast = try model.forecast(horizon: 8, level: 0.8)
         expectClose(
             forecast.mean,
-            [34.456145843545485, 30.3639956422359, 27.025254507444327, 35.7642650577802, 36.55111054783529, 32.18251206900475, 28.619935310360617, 37.84393044210989],
+            [
+                34.456145843545485, 30.3639956422359, 27.025254507444327, 35.7642650577802, 36.55111054783529,
+                32.18251206900475, 28.619935310360617, 37.84393044210989,
+            ],
             tolerance: 1e-12)
         // Simulated intervals hold the point forecast, widen with h and are reproducible.
         #expect(zip(forecast.lower, forecast.mean).allSatisfy { $0 < $1 })
@@ -126,7 +149,10 @@ struct ExponentialSmoothingTests {
         expectClose(sesForecast.mean, [Double](repeating: 30.661304378509524, count: 6), tolerance: 1e-12)
         expectClose(
             sesForecast.lower,
-            [23.33322324496939, 22.468260598894794, 21.68627459306478, 20.96716424518377, 20.297832653286658, 19.66918267819932],
+            [
+                23.33322324496939, 22.468260598894794, 21.68627459306478, 20.96716424518377, 20.297832653286658,
+                19.66918267819932,
+            ],
             tolerance: 1e-10)
         // trend="add", damped_trend=True, initial_trend=0.5, smooth([0.5, 0.15, 0.9]): ETS's β is α β.
         let damped = try ExponentialSmoothing(
@@ -137,11 +163,17 @@ struct ExponentialSmoothingTests {
         let dampedForecast = try damped.forecast(horizon: 6, level: 0.95)
         expectClose(
             dampedForecast.mean,
-            [31.38858065521358, 31.953926160435497, 32.462737115135226, 32.92066697436498, 33.332803847671755, 33.70372703364786],
+            [
+                31.38858065521358, 31.953926160435497, 32.462737115135226, 32.92066697436498, 33.332803847671755,
+                33.70372703364786,
+            ],
             tolerance: 1e-12)
         expectClose(
             dampedForecast.upper,
-            [39.13803312790324, 41.13375694705742, 43.354832407173305, 45.71363406619206, 48.14829063257139, 50.61723215600429],
+            [
+                39.13803312790324, 41.13375694705742, 43.354832407173305, 45.71363406619206, 48.14829063257139,
+                50.61723215600429,
+            ],
             tolerance: 1e-10)
     }
 }

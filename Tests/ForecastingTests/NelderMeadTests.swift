@@ -18,13 +18,15 @@ struct NelderMeadTests {
     @Test("a quadratic bowl in four variables")
     func bowl() {
         let centre = [1.0, -2, 0.5, 3]
-        let result = NelderMead().minimize({ x in zip(x, centre).reduce(0) { $0 + Double($1.0 - $1.1) * ($1.0 - $1.1) } }, from: [0, 0, 0, 0])
+        let result = NelderMead().minimize(
+            { x in zip(x, centre).reduce(0) { $0 + Double($1.0 - $1.1) * ($1.0 - $1.1) } }, from: [0, 0, 0, 0])
         expectClose(result.point, centre, tolerance: 1e-5)
     }
 
     @Test("bounds hold: the minimum outside the box ends at its edge, inside points are found")
     func bounded() {
-        let outside = NelderMead().minimize({ x in pow(x[0] - 2, 2) + pow(x[1] - 0.25, 2) }, from: [0.5, 0.5], lower: [0, 0], upper: [1, 1])
+        let outside = NelderMead().minimize(
+            { x in pow(x[0] - 2, 2) + pow(x[1] - 0.25, 2) }, from: [0.5, 0.5], lower: [0, 0], upper: [1, 1])
         #expect(outside.point[0] <= 1 && outside.point[0] > 0.999)
         expectClose(outside.point[1], 0.25, tolerance: 1e-6)
     }

@@ -9,7 +9,8 @@ func expectClose(
     #expect(actual.count == expected.count, comment, sourceLocation: sourceLocation)
     for (index, (a, e)) in zip(actual, expected).enumerated() {
         let scale = max(1, abs(e))
-        #expect(abs(a - e) <= tolerance * scale, "\(comment?.description ?? "") [\(index)]: \(a) vs \(e)",
+        #expect(
+            abs(a - e) <= tolerance * scale, "\(comment?.description ?? "") [\(index)]: \(a) vs \(e)",
             sourceLocation: sourceLocation)
     }
 }

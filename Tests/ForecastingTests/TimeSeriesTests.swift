@@ -35,7 +35,9 @@ struct TimeSeriesTests {
         #expect(hours.seasonPeriod == 24 && hours.missingCount == 1)
         #expect(hours.dateText(at: 25) == "1970-01-02T01:00:00Z")
         #expect(try TimeSeries(start: 0, frequency: .week, values: []).seasonPeriod == 52)
-        #expect(throws: InvalidParameter.self) { try TimeSeries(year: 2023, month: 2, day: 29, frequency: .day, values: []) }
+        #expect(throws: InvalidParameter.self) {
+            try TimeSeries(year: 2023, month: 2, day: 29, frequency: .day, values: [])
+        }
         #expect(throws: InvalidParameter("season-period", value: 0, allowed: "at least 1")) {
             try TimeSeries(start: 0, frequency: .day, values: [], seasonPeriod: 0)
         }

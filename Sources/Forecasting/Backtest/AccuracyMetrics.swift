@@ -87,7 +87,8 @@ public struct AccuracyMetrics: Codable, Sendable, Equatable {
         _ forecast: Forecast, actual: [Double], training: [Double], seasonPeriod: Int
     ) -> AccuracyMetrics {
         precondition(
-            actual.count == forecast.horizon, "AccuracyMetrics: \(actual.count) actual values for \(forecast.horizon) steps")
+            actual.count == forecast.horizon,
+            "AccuracyMetrics: \(actual.count) actual values for \(forecast.horizon) steps")
         var accumulator = Accumulator()
         let scale = maseScale(training, seasonPeriod: seasonPeriod)
         for i in actual.indices {

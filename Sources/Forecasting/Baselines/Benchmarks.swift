@@ -115,7 +115,8 @@ struct LagForecast: FittedForecast {
             while source >= n || (source >= 0 && series[source].isNaN) { source -= lag }
             guard source >= 0 else {
                 throw ForecastingError.unsuitableValues(
-                    model: model, detail: "no observed value for season position \((n - 1 + h) % lag); "
+                    model: model,
+                    detail: "no observed value for season position \((n - 1 + h) % lag); "
                         + "fill in at least one value of each season position")
             }
             let steps = n - 1 + h - source

@@ -141,7 +141,8 @@ public struct ExponentialSmoothing: Forecaster, Equatable {
             try InvalidParameter.require(
                 seasonPeriod >= 2, "season-period", seasonPeriod, allowed: "at least 2 for a seasonal model")
         }
-        try InvalidParameter.require(simulationPaths >= 100, "simulation-paths", simulationPaths, allowed: "at least 100")
+        try InvalidParameter.require(
+            simulationPaths >= 100, "simulation-paths", simulationPaths, allowed: "at least 100")
         if let states = initialStates, seasonality != .none {
             try InvalidParameter.require(
                 states.seasonal.count == seasonPeriod, "initial-seasonal", states.seasonal.count,
@@ -171,8 +172,11 @@ public struct ExponentialSmoothing: Forecaster, Equatable {
         let guessed = SmoothingStates.heuristic(
             series, trend: trend != .none, seasonality: seasonality, seasonPeriod: m)
         guard let states = initialStates ?? guessed else {
-            let needed = seasonality == .none ? "2 observed values" : "2 full seasons (\(2 * m) periods) with "
-                + "every season position observed"
+            let needed =
+                seasonality == .none
+                ? "2 observed values"
+                : "2 full seasons (\(2 * m) periods) with "
+                    + "every season position observed"
             throw ForecastingError.seriesTooShort(model: name, needed: needed, got: series.count)
         }
         let search = ParameterSearch(self)

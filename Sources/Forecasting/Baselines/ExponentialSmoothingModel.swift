@@ -106,7 +106,8 @@ struct SmoothingShape: Codable, Sendable, Equatable {
         }
     }
 
-    /// `σ²_h / σ²` of the class-1 models: `1 + Σ_(j<h) c_j²`, `c_j = α + αβ(φ + … + φ^j) + γ [j mod m = 0]`.
+    /// `σ²_h / σ²` of the class-1 models: `1 + Σ_(j<h) c_j²` with
+    /// `c_j = α + αβ(φ + … + φ^j) + γ [j mod m = 0]`.
     func relativeVariances(parameters p: SmoothingParameters, horizon: Int) -> [Double] {
         var total = 1.0
         var damping = 0.0

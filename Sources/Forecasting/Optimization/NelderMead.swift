@@ -131,7 +131,8 @@ public struct NelderMead: Sendable, Equatable {
         precondition(
             start.count == lower.count && start.count == upper.count,
             "NelderMead: \(start.count) variables with \(lower.count) lower and \(upper.count) upper bounds")
-        precondition(zip(lower, upper).allSatisfy { $0 < $1 }, "NelderMead: each lower bound must be below its upper bound")
+        precondition(
+            zip(lower, upper).allSatisfy { $0 < $1 }, "NelderMead: each lower bound must be below its upper bound")
         func toBox(_ u: [Double]) -> [Double] {
             (0..<u.count).map { i -> Double in
                 let width = upper[i] - lower[i]
@@ -175,9 +176,10 @@ public struct NelderMead: Sendable, Equatable {
             points = order.map { points[$0] }
             values = order.map { values[$0] }
             let valueSpread = values.dropFirst().map { abs($0 - values[0]) }.max() ?? 0
-            let pointSpread = points.dropFirst().map { vertex in
-                zip(vertex, points[0]).map { abs($0 - $1) }.max() ?? 0
-            }.max() ?? 0
+            let pointSpread =
+                points.dropFirst().map { vertex in
+                    zip(vertex, points[0]).map { abs($0 - $1) }.max() ?? 0
+                }.max() ?? 0
             if valueSpread <= valueTolerance && pointSpread <= pointTolerance {
                 converged = true
                 break

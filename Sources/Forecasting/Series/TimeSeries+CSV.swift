@@ -43,7 +43,9 @@ public struct SeriesReading: Sendable {
             let dates = missingPeriods.prefix(shown).map { first.dateText(at: $0) }
             let more = missingPeriods.count > shown ? ", ..." : ""
             lines.append(
-                "\(missingPeriods.count) missing periods (\(dates.joined(separator: ", "))\(more)): left missing, not zero")
+                "\(missingPeriods.count) missing periods (\(dates.joined(separator: ", "))\(more)): "
+                    + "left missing, not zero"
+            )
         }
         if !duplicateDates.isEmpty {
             let cases = duplicateDates.prefix(shown).map { "\($0.date) on line \($0.line), kept line \($0.keptLine)" }
@@ -124,20 +126,26 @@ extension TimeSeries {
                 position < record.fields.count ? record.fields[position].trimmingCharacters(in: .whitespaces) : nil
             }
             guard let dateText = cell(datePosition) else {
-                try report(.badRow(source: source, line: record.line, column: dateColumn, text: "",
-                    reason: "is absent: the row has only \(record.fields.count) fields"))
+                try report(
+                    .badRow(
+                        source: source, line: record.line, column: dateColumn, text: "",
+                        reason: "is absent: the row has only \(record.fields.count) fields"))
                 continue
             }
             guard let stamp = ISODate.milliseconds(dateText) else {
-                try report(.badRow(source: source, line: record.line, column: dateColumn, text: dateText,
-                    reason: "is not a date; write YYYY-MM-DD or ISO 8601 (2024-01-31T13:00:00Z)"))
+                try report(
+                    .badRow(
+                        source: source, line: record.line, column: dateColumn, text: dateText,
+                        reason: "is not a date; write YYYY-MM-DD or ISO 8601 (2024-01-31T13:00:00Z)"))
                 continue
             }
             var values: [Double] = []
             for (column, valuePosition) in zip(columns, valuePositions) {
                 guard let valueText = cell(valuePosition) else {
-                    try report(.badRow(source: source, line: record.line, column: column, text: "",
-                        reason: "is absent: the row has only \(record.fields.count) fields"))
+                    try report(
+                        .badRow(
+                            source: source, line: record.line, column: column, text: "",
+                            reason: "is absent: the row has only \(record.fields.count) fields"))
                     values.append(.nan)
                     continue
                 }
@@ -145,8 +153,10 @@ extension TimeSeries {
                 case .value(let value): values.append(value)
                 case .missing: values.append(.nan)
                 case .unreadable(let reason):
-                    try report(.badRow(source: source, line: record.line, column: column, text: valueText,
-                        reason: reason))
+                    try report(
+                        .badRow(
+                            source: source, line: record.line, column: column, text: valueText,
+                            reason: reason))
                     values.append(.nan)
                 }
             }
@@ -174,7 +184,8 @@ extension TimeSeries {
         let last = unique[unique.count - 1]
         let span = (last.stamp - first) / spacing.milliseconds + 1
         guard span <= Int64(maximumPeriods) else {
-            throw ForecastingError.irregularDates(source: source, line: last.line,
+            throw ForecastingError.irregularDates(
+                source: source, line: last.line,
                 detail: "the dates span \(span) \(spacing.rawValue)s (at most \(maximumPeriods)); check this date")
         }
         let length = Int(span)
@@ -183,7 +194,8 @@ extension TimeSeries {
         for row in unique {
             let offset = row.stamp - first
             guard offset % spacing.milliseconds == 0 else {
-                throw ForecastingError.irregularDates(source: source, line: row.line,
+                throw ForecastingError.irregularDates(
+                    source: source, line: row.line,
                     detail: "\(row.date) is not a whole number of \(spacing.rawValue)s after the first date "
                         + "\(ISODate.text(first, withTime: spacing == .hour)); every date must sit on one grid")
             }
@@ -199,7 +211,8 @@ extension TimeSeries {
             badRows: problems)
     }
 
-    /// Reads one series per value column from a CSV file; see ``read(csv:source:dateColumn:valueColumns:frequency:seasonPeriod:badRows:)``.
+    /// Reads one series per value column from a CSV file; see
+    /// ``read(csv:source:dateColumn:valueColumns:frequency:seasonPeriod:badRows:)``.
     ///
     /// - Throws: ``ForecastingError/unreadable(path:reason:)`` when the file cannot be read as
     ///   UTF-8, and what the text reader throws, naming `path`.
@@ -222,21 +235,24 @@ extension TimeSeries {
     /// distinct, each with its line).
     static func inferFrequency(_ dates: [(stamp: Int64, line: Int)], source: String) throws -> Frequency {
         guard dates.count >= 2 else {
-            throw ForecastingError.irregularDates(source: source, line: dates.first?.line ?? 1,
+            throw ForecastingError.irregularDates(
+                source: source, line: dates.first?.line ?? 1,
                 detail: "one date alone does not show the spacing; give the frequency (hour, day or week)")
         }
         var smallest = 1
-        for i in 2..<dates.count where dates[i].stamp - dates[i - 1].stamp < dates[smallest].stamp
+        for i in 2..<dates.count
+        where dates[i].stamp - dates[i - 1].stamp < dates[smallest].stamp
             - dates[smallest - 1].stamp
         {
             smallest = i
         }
         let gap = dates[smallest].stamp - dates[smallest - 1].stamp
         guard let frequency = Frequency(milliseconds: gap) else {
-            throw ForecastingError.irregularDates(source: source, line: dates[smallest].line,
+            throw ForecastingError.irregularDates(
+                source: source, line: dates[smallest].line,
                 detail: "the smallest spacing between dates is \(Double(gap) / 3_600_000) hours (from line "
-                    + "\(dates[smallest - 1].line)); only hourly, daily and weekly series are read (give the frequency when "
-                    + "no two dates are one period apart)")
+                    + "\(dates[smallest - 1].line)); only hourly, daily and weekly series are read "
+                    + "(give the frequency when no two dates are one period apart)")
         }
         return frequency
     }
