@@ -147,10 +147,13 @@ let package = Package(
             exclude: ["README.md"],
             swiftSettings: fastMath
         ),
-        // Time-series forecasting on [Double] series (.nan for missing): ARIMA / SARIMA by exact
-        // maximum likelihood, unit-root and seasonality tests, automatic order selection.
+        // Forecasting of regular activity series: series and CSV reading, baselines and exponential
+        // smoothing, ARIMA / SARIMA by exact maximum likelihood with unit-root and seasonality tests
+        // and automatic order selection, prediction intervals, rolling-origin backtests. Knows
+        // nothing of events or tensors.
         .target(
-            name: "Forecasting", dependencies: ["Configuration"], exclude: ["ARIMA/README.md"],
+            name: "Forecasting", dependencies: ["Configuration", "Randomness"],
+            exclude: ["README.md", "ARIMA/README.md"],
             swiftSettings: fastMath),
         .executableTarget(
             name: "behave",
@@ -189,7 +192,7 @@ let package = Package(
             ]),
         .testTarget(name: "FileIOTests", dependencies: ["FileIO"]),
         .testTarget(
-            name: "ForecastingTests", dependencies: ["Forecasting", "Configuration"],
+            name: "ForecastingTests", dependencies: ["Forecasting", "Configuration", "Randomness"],
             exclude: ["Fixtures/make_fixtures.py"], resources: [.copy("Fixtures/arima_fixtures.json")]),
         .testTarget(
             name: "EmbeddingsTests",

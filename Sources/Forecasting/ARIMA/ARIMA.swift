@@ -102,3 +102,13 @@ public struct ARIMA: Sendable, Equatable {
             sums: sums, iterations: css.iterations + ml.iterations, converged: ml.converged)
     }
 }
+
+extension ARIMA: Forecaster {
+    /// `ARIMA(p,d,q)(P,D,Q)[s]`.
+    public var name: String { order.description }
+
+    /// Fits the model; the season is the order's own period, so `seasonPeriod` is not used.
+    public func fit(_ series: [Double], seasonPeriod: Int) throws -> any FittedForecast {
+        try fit(series)
+    }
+}

@@ -1,33 +1,17 @@
 import Configuration
 import Foundation
 
-/// Point forecasts of a fitted ARIMA model with normal prediction intervals.
-///
-/// Index `h - 1` holds the forecast `h` steps after the end of the series.
-///
-/// ```swift
-/// let forecast = try model.forecast(horizon: 12, level: 0.8)
-/// forecast.mean[0]                             // one step ahead
-/// (forecast.lower[11], forecast.upper[11])     // 80% interval twelve steps ahead
-/// ```
-public struct ARIMAForecast: Sendable, Equatable {
-    /// The point forecasts (conditional means).
-    public var mean: [Double]
-    /// The forecast standard errors, `σ` times the root of the forecast error variance.
-    public var standardErrors: [Double]
-    /// The lower interval bounds, `mean - z standardError` with `z = Φ⁻¹((1 + level) / 2)`.
-    public var lower: [Double]
-    /// The upper interval bounds, `mean + z standardError`.
-    public var upper: [Double]
-    /// The interval's coverage probability.
-    public var level: Double
-}
-
-extension ARIMAModel {
+extension ARIMAModel: FittedForecast {
     /// The largest horizon ``forecast(horizon:level:)`` accepts.
     public static let maximumHorizon = 100_000
 
-    /// Forecasts `horizon` steps after the end of ``series``.
+    /// Forecasts `horizon` steps after the end of ``series``: index `h - 1` holds the forecast
+    /// `h` steps ahead, with normal intervals and their standard deviations.
+    ///
+    /// ```swift
+    /// let forecast = try model.forecast(horizon: 12, level: 0.8)
+    /// (forecast.lower[11], forecast.mean[11], forecast.upper[11])   // twelve steps ahead
+    /// ```
     ///
     /// The differenced series is filtered to its end, then the state is carried forward with
     /// the last `d + sD` values of the series, so the forecast error variance accounts for the
@@ -40,7 +24,7 @@ extension ARIMAModel {
     ///   - level: Coverage of the intervals (key `level`), strictly between 0 and 1 (0.8, 0.95).
     /// - Throws: ``InvalidParameter`` for a bad horizon or level, or (key `series`) when one of
     ///   the last `d + sD` values of the series is missing.
-    public func forecast(horizon: Int, level: Double = 0.95) throws(InvalidParameter) -> ARIMAForecast {
+    public func forecast(horizon: Int, level: Double = 0.95) throws(InvalidParameter) -> Forecast {
         try InvalidParameter.require("horizon", horizon, in: 1...Self.maximumHorizon)
         try InvalidParameter.require(
             level > 0 && level < 1, "level", level, allowed: "strictly between 0 and 1, like 0.8 or 0.95")
@@ -103,12 +87,9 @@ extension ARIMAModel {
             }
             standardErrors.append((max(variance, 0) * sigma2).squareRoot())
         }
-        let mean = differencing.integrate(differencedMeans, after: series)
-        let z = normalQuantile((1 + level) / 2)
-        return ARIMAForecast(
-            mean: mean, standardErrors: standardErrors,
-            lower: zip(mean, standardErrors).map { $0 - z * $1 },
-            upper: zip(mean, standardErrors).map { $0 + z * $1 }, level: level)
+        return Forecast(
+            mean: differencing.integrate(differencedMeans, after: series), standardDeviations: standardErrors,
+            level: level)
     }
 }
 

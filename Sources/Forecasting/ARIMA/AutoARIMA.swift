@@ -238,3 +238,16 @@ public struct AutoARIMA: Sendable, Equatable {
         }
     }
 }
+
+extension AutoARIMA: Forecaster {
+    /// `auto-arima`.
+    public var name: String { "auto-arima" }
+
+    /// Searches with `seasonPeriod` as the season (in place of ``period``) and returns the
+    /// chosen model.
+    public func fit(_ series: [Double], seasonPeriod: Int) throws -> any FittedForecast {
+        var search = self
+        search.period = seasonPeriod
+        return try search.fit(series).model
+    }
+}
