@@ -159,7 +159,7 @@ let package = Package(
             name: "behave",
             dependencies: [
                 "NeuralNet", "TensorEngine", "Randomness", "Linalg", "EventData", "Evaluation", "Recommenders",
-                "Classifiers", "Embeddings", "Anomalies", "Segments", "FileIO",
+                "Classifiers", "Embeddings", "Anomalies", "Segments", "Forecasting", "Configuration", "FileIO",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: [.enableUpcomingFeature("ExistentialAny")]

@@ -1,0 +1,246 @@
+import ArgumentParser
+import Configuration
+import EventData
+import FileIO
+import Forecasting
+import Foundation
+
+/// What `behave forecast --model` fits.
+enum ForecastModel: String, ExpressibleByArgument, CaseIterable {
+    /// The model with the lowest backtest MASE among auto-arima, ets, seasonal naive and naive.
+    case auto
+    /// Automatic ARIMA (Hyndman-Khandakar stepwise search by AICc).
+    case arima
+    /// The additive-error exponential smoothing model with the lowest AICc.
+    case ets
+    /// Holt-Winters with additive trend and season.
+    case holtWinters = "holt-winters"
+    /// The value one season earlier.
+    case snaive
+    /// The last value.
+    case naive
+    /// The last value plus the average change.
+    case drift
+
+    /// The forecaster, with seasons of `season` periods.
+    func forecaster(season: Int) -> any Forecaster {
+        switch self {
+        case .auto, .arima: AutoARIMA(period: season)
+        case .ets: AutoETS()
+        case .holtWinters: ExponentialSmoothing(trend: .additive, seasonality: season > 1 ? .additive : .none)
+        case .snaive: SeasonalNaive()
+        case .naive: Naive()
+        case .drift: Drift()
+        }
+    }
+
+    /// The models `auto` chooses among.
+    static let candidates: [ForecastModel] = [.arima, .ets, .snaive, .naive]
+}
+
+/// `behave forecast`: forecasts of an activity series (from the store or a CSV), with backtests.
+struct ForecastCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "forecast",
+        abstract: "Forecast an activity series (from the event store or a CSV) with intervals, and backtest the models.",
+        discussion: """
+            The series comes from the store (--series METRIC, as `behave series` computes it: \
+            dau, sessions, events, events:TYPE, purchases, revenue; --period day or hour) or from \
+            a CSV (--data FILE --date COLUMN --value COLUMN), where a missing date is a missing \
+            value, not a zero, and is reported.
+
+            Models: auto (the default: the lowest MASE in a rolling-origin backtest among arima, \
+            ets, snaive and naive), arima (automatic ARIMA: KPSS and seasonal-strength tests for \
+            the differencing, stepwise search by AICc, exact maximum likelihood), ets (additive-\
+            error exponential smoothing with the lowest AICc), holt-winters, snaive, naive, drift. \
+            The season is 7 periods for days, 24 for hours (--season to change it).
+
+            --backtest K evaluates every candidate (or the chosen model and the seasonal-naive \
+            baseline) on the last K windows of --horizon periods, each refitted on everything \
+            before it: MAE, RMSE, sMAPE, MASE (against the in-sample seasonal naive) and interval \
+            coverage. Writes --out as date,forecast,lower,upper (one row per future period; the \
+            interval's level is --level, 80 by default).
+
+            Examples:
+              behave forecast --store behavior.db --series dau --horizon 28 --out dau-forecast.csv
+              behave forecast --data sales.csv --date day --value orders --model arima --backtest 4 --out orders.csv
+            """
+    )
+
+    @Option(help: "The event store to make the series from (with --series).")
+    var store: String?
+
+    @Option(help: "With --store: the metric (dau, sessions, events, events:TYPE, purchases, revenue).")
+    var series: String = "dau"
+
+    @Option(help: "With --store: the period, day or hour (UTC).")
+    var period: SeriesPeriod = .day
+
+    @Option(help: "A CSV of dated values to forecast instead of a store.")
+    var data: String?
+
+    @Option(help: "With --data: the date column.")
+    var date: String = "date"
+
+    @Option(help: "With --data: the value column.")
+    var value: String?
+
+    @Option(help: "The model: auto, arima, ets, holt-winters, snaive, naive, drift.")
+    var model: ForecastModel = .auto
+
+    @Option(parsing: .unconditional, help: "Periods to forecast.")
+    var horizon: Int = 28
+
+    @Option(parsing: .unconditional, help: "The prediction interval's coverage in percent.")
+    var level: Double = 80
+
+    @Option(parsing: .unconditional, help: "Periods per season (default: 7 for days, 24 for hours, 52 for weeks).")
+    var season: Int?
+
+    @Option(parsing: .unconditional, help: "Backtest folds (default: 4 for --model auto, none otherwise).")
+    var backtest: Int?
+
+    @Option(help: "Where to write date,forecast,lower,upper (CSV).")
+    var out: String
+
+    @Flag(help: "Print the result as JSON.")
+    var json = false
+
+    func validate() throws {
+        guard (store == nil) != (data == nil) else {
+            throw ValidationError("Give --store FILE (with --series METRIC) or --data FILE --value COLUMN, one of them.")
+        }
+        if data != nil, value == nil { throw ValidationError("--data needs --value COLUMN, the column to forecast.") }
+        if store != nil, ActivityMetric(parsing: series) == nil {
+            throw ValidationError(
+                "--series \(series): not a metric; use " + ActivityMetric.names.joined(separator: ", ") + ".")
+        }
+        guard (1...100_000).contains(horizon) else {
+            throw ValidationError("--horizon \(horizon): must be between 1 and 100000.")
+        }
+        guard level >= 1 && level < 100 else {
+            throw ValidationError("--level \(level): give the coverage in percent, from 1 to below 100, like 80.")
+        }
+        if let season, !(1...10_000).contains(season) {
+            throw ValidationError("--season \(season): must be between 1 and 10000.")
+        }
+        if let backtest, !(1...100).contains(backtest) {
+            throw ValidationError("--backtest \(backtest): must be between 1 and 100 folds.")
+        }
+    }
+
+    /// What --json prints.
+    struct Report: Encodable {
+        var series: String
+        var periods: Int
+        var missing: Int
+        var model: String
+        var arimaOrder: String?
+        var backtest: BacktestResult?
+        var forecast: [Row]
+
+        struct Row: Encodable {
+            var date: String
+            var forecast: Double
+            var lower: Double
+            var upper: Double
+        }
+    }
+
+    func run() throws {
+        try checkOutputFile(out, option: "--out")
+        let series = try loadSeries()
+        let season = series.seasonPeriod
+        let probability = level / 100
+        note(
+            "\(series.name): \(ProgressReporter.grouped(series.count)) \(series.frequency.rawValue)s from "
+                + "\(series.dateText(at: 0)) to \(series.dateText(at: series.count - 1)), "
+                + "\(series.missingCount) missing, season \(season).")
+        guard series.values.contains(where: { $0.isFinite }) else {
+            throw ValidationError("\(series.name): every value is missing; there is nothing to forecast.")
+        }
+
+        let folds = backtest ?? (model == .auto ? 4 : 0)
+        var backtestResult: BacktestResult?
+        var chosen = model
+        if folds > 0 {
+            let models = model == .auto ? ForecastModel.candidates : [model] + (model == .snaive ? [] : [.snaive])
+            let trial = RollingOriginBacktest(horizon: horizon, folds: folds, level: probability)
+            do {
+                try trial.validate(count: series.count)
+                let reporter = ProgressReporter(label: "backtest", total: nil, unit: "models")
+                reporter.log("\(folds) folds of \(horizon) periods, \(models.count) models")
+                let result = try trial.run(series, models: models.map { $0.forecaster(season: season) })
+                backtestResult = result
+                if model == .auto {
+                    let best = zip(models, result.models).min {
+                        ($0.1.overall.mase ?? .infinity) < ($1.1.overall.mase ?? .infinity)
+                    }
+                    chosen = best?.0 ?? .arima
+                }
+            } catch let problem as InvalidParameter where model == .auto && backtest == nil {
+                note("Too short to backtest (\(problem.description)); auto fits arima.")
+                chosen = .arima
+            }
+        } else if model == .auto {
+            chosen = .arima
+        }
+
+        var arimaOrder: String?
+        let fitted: any FittedForecast
+        if chosen == .arima {
+            let search = try AutoARIMA(period: season).fit(series.values)
+            arimaOrder = search.model.order.description + (search.model.includeConstant ? " with constant" : "")
+            fitted = search.model
+        } else {
+            fitted = try chosen.forecaster(season: season).fit(series.values, seasonPeriod: season)
+        }
+        let forecast = try fitted.forecast(horizon: horizon, level: probability)
+        let rows = (0..<horizon).map { step in
+            Report.Row(
+                date: series.dateText(at: series.count + step), forecast: forecast.mean[step],
+                lower: forecast.lower[step], upper: forecast.upper[step])
+        }
+        var text = CSVText.line(["date", "forecast", "lower", "upper"])
+        for row in rows {
+            text += CSVText.line([row.date] + [row.forecast, row.lower, row.upper].map(CSVText.number))
+        }
+        try writeOutputText(text, to: out, option: "--out")
+
+        let report = Report(
+            series: series.name, periods: series.count, missing: series.missingCount, model: chosen.rawValue,
+            arimaOrder: arimaOrder, backtest: backtestResult, forecast: rows)
+        if json {
+            try printJSON(report)
+            return
+        }
+        if let backtestResult {
+            say("Backtest: \(backtestResult.folds) folds of \(backtestResult.horizon) periods (MASE against the seasonal naive of each fold's training part)")
+            say(backtestResult.table())
+        }
+        say(
+            "Model: \(chosen.rawValue)" + (arimaOrder.map { " \($0)" } ?? "")
+                + (model == .auto ? " (lowest backtest MASE)" : "") + ". Wrote \(horizon) forecasts with \(Int(level))% intervals to \(out).")
+    }
+
+    /// The series from the store or the CSV.
+    private func loadSeries() throws -> TimeSeries {
+        if let store {
+            guard let metric = ActivityMetric(parsing: series) else {
+                preconditionFailure("validate() checked --series")
+            }
+            let activity = try ActivitySeries.compute(
+                from: try StoreOptions.openForReading(path: store), metrics: [metric], period: period)
+            return try TimeSeries(
+                name: metric.description, start: activity.start, frequency: period == .day ? .day : .hour,
+                values: activity.values[0], seasonPeriod: season)
+        }
+        guard let data, let value else { preconditionFailure("validate() requires --data and --value") }
+        let reading = try TimeSeries.read(contentsOf: data, dateColumn: date, valueColumns: [value], seasonPeriod: season)
+        for line in reading.summary { note("\(data): \(line)") }
+        guard let first = reading.series.first else {
+            throw ValidationError("\(data): no series in column \(value).")
+        }
+        return first
+    }
+}

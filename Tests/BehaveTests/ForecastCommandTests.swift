@@ -1,0 +1,81 @@
+import ArgumentParser
+import EventData
+import Foundation
+import Testing
+
+@testable import behave
+
+@Suite("behave forecast")
+struct ForecastCommandTests {
+    @Test(
+        "flags that cannot work say what to do",
+        arguments: [
+            (["forecast", "--out", "f.csv"], "Give --store FILE (with --series METRIC) or --data FILE --value COLUMN"),
+            (["forecast", "--data", "a.csv", "--out", "f.csv"], "--data needs --value COLUMN"),
+            (["forecast", "--store", "b.db", "--series", "visits", "--out", "f.csv"], "--series visits: not a metric"),
+            (["forecast", "--store", "b.db", "--level", "0.8", "--out", "f.csv"], "--level 0.8: give the coverage in percent"),
+            (["forecast", "--store", "b.db", "--horizon", "0", "--out", "f.csv"], "--horizon 0: must be between 1"),
+            (["forecast", "--store", "b.db", "--model", "prophet", "--out", "f.csv"], "The value 'prophet' is invalid"),
+        ])
+    func badFlags(arguments: [String], message: String) {
+        let failure = parseFailure(arguments)
+        #expect(failure?.hasPrefix(message) == true, "\(arguments): \(failure ?? "parsed")")
+    }
+
+    /// 10 weeks of a weekly pattern with a slow rise, one date left out.
+    static func weeklyCSV() -> String {
+        var text = "day,orders\n"
+        for day in 0..<70 where day != 40 {
+            let date = Calendar(identifier: .gregorian).date(byAdding: .day, value: day, to: Date(timeIntervalSince1970: 1_704_067_200)) ?? Date()
+            let stamp = ISO8601DateFormatter().string(from: date).prefix(10)
+            text += "\(stamp),\(100 + day / 2 + [0, 5, 9, 12, 8, 30, 25][day % 7])\n"
+        }
+        return text
+    }
+
+    @Test("a CSV with a missing date: forecasts of the given horizon, a backtest beside seasonal naive, JSON")
+    func csvSeries() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("behave-fc-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let data = directory.appendingPathComponent("orders.csv")
+        try Self.weeklyCSV().write(to: data, atomically: true, encoding: .utf8)
+        let out = directory.appendingPathComponent("forecast.csv").path
+        try ForecastCommand.parse([
+            "--data", data.path, "--date", "day", "--value", "orders", "--model", "holt-winters", "--horizon", "14",
+            "--backtest", "2", "--out", out, "--json",
+        ]).run()
+        let lines = try String(contentsOfFile: out, encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 15 && lines[0] == "date,forecast,lower,upper")
+        #expect(lines[1].hasPrefix("2024-03-11,"))
+        for line in lines.dropFirst() {
+            let cells = line.split(separator: ",").dropFirst().compactMap { Double($0) }
+            #expect(cells.count == 3 && cells[1] <= cells[0] && cells[0] <= cells[2], "\(line)")
+        }
+        let auto = directory.appendingPathComponent("auto.csv").path
+        try ForecastCommand.parse([
+            "--data", data.path, "--date", "day", "--value", "orders", "--horizon", "7", "--backtest", "2", "--out", auto,
+        ]).run()
+        #expect(try String(contentsOfFile: auto, encoding: .utf8).split(separator: "\n").count == 8)
+    }
+
+    @Test("a store's daily active users, and a missing column named")
+    func storeSeries() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("behave-fc-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let storePath = directory.appendingPathComponent("shop.db").path
+        let simulator = try BehaviorSimulator(config: SimulationConfig(users: 60, items: 30, days: 21, seed: 2))
+        _ = try SQLiteEventStore(path: storePath).ingest(simulator)
+        let out = directory.appendingPathComponent("dau.csv").path
+        try ForecastCommand.parse(["--store", storePath, "--model", "snaive", "--horizon", "7", "--out", out]).run()
+        #expect(try String(contentsOfFile: out, encoding: .utf8).split(separator: "\n").count == 8)
+        let data = directory.appendingPathComponent("orders.csv")
+        try Self.weeklyCSV().write(to: data, atomically: true, encoding: .utf8)
+        #expect {
+            try ForecastCommand.parse(["--data", data.path, "--value", "orders", "--out", out]).run()
+        } throws: { error in
+            error.localizedDescription.contains("date")
+        }
+    }
+}
