@@ -192,19 +192,41 @@ def main():
         Path(args.json_out).write_text(json.dumps(report, indent=2))
 
 
+OURS = ["arima", "ets", "holt-winters", "snaive", "naive"]
+
+
+def behave_folds(args, path: Path, date: str, value: str, work: Path) -> dict:
+    """`behave forecast --backtest` of each of OURS on the same folds: overall MASE, sMAPE, coverage."""
+    results = {}
+    for model in OURS:
+        out = subprocess.run([args.behave, "forecast", "--data", str(path), "--date", date, "--value", value,
+                              "--model", model, "--horizon", str(args.horizon), "--backtest", str(args.folds),
+                              "--out", str(work / "forecast.csv"), "--json"], check=True, capture_output=True,
+                             text=True)
+        scores = json.loads(out.stdout)["backtest"]["models"][0]["overall"]
+        results[model] = {"mase": scores["mase"], "smape": scores["smape"], "coverage": scores["coverage"]}
+    return results
+
+
 def accuracy(args) -> dict:
-    series = {name: load_public(name) for name in PUBLIC}
-    with tempfile.TemporaryDirectory() as directory:
-        if args.behave:
-            series["simulated-dau"] = simulated(args.behave, Path(directory))
     report = {}
-    for name, values in series.items():
-        report[name] = {"statsforecast": statsforecast_folds(values, args.horizon, args.folds)}
-        print(f"\n{name}: {len(values)} days, {int(values.isna().sum())} missing")
-        print("| model | MASE | sMAPE | 80% coverage |\n|---|---|---|---|")
-        for model, metrics in report[name]["statsforecast"].items():
-            print(f"| statsforecast {model} | {metrics['mase']:.3f} | {metrics['smape']:.2f} | "
-                  f"{metrics['coverage']:.2f} |", flush=True)
+    with tempfile.TemporaryDirectory() as directory:
+        work = Path(directory)
+        sources = {name: (DATA / PUBLIC[name], "ds", "y") for name in PUBLIC}
+        series = {name: load_public(name) for name in PUBLIC}
+        if args.behave:
+            series["simulated-dau"] = simulated(args.behave, work)
+            sources["simulated-dau"] = (work / "series.csv", "date", "dau")
+        for name, values in series.items():
+            report[name] = {"statsforecast": statsforecast_folds(values, args.horizon, args.folds)}
+            if args.behave:
+                report[name]["behave"] = behave_folds(args, *sources[name], work)
+            print(f"\n{name}: {len(values)} days, {int(values.isna().sum())} missing")
+            print("| model | MASE | sMAPE | 80% coverage |\n|---|---|---|---|")
+            for side in ("behave", "statsforecast"):
+                for model, metrics in report[name].get(side, {}).items():
+                    print(f"| {side} {model} | {metrics['mase']:.3f} | {metrics['smape']:.2f} | "
+                          f"{metrics['coverage']:.2f} |", flush=True)
     return report
 
 
