@@ -68,11 +68,8 @@ public struct Autoencoder {
             throw .badData(
                 path: "", detail: "\(rowCount) row\(rowCount == 1 ? "" : "s"); an autoencoder needs at least 2")
         }
-        var splitter = RandomGenerator(seed: config.seed ^ 0x5eed_5917)
-        let order = splitter.permutation(rowCount)
-        let validationCount = min(rowCount - 1, max(1, Int((Double(rowCount) * config.validationFraction).rounded())))
-        let validationRows = Array(order[..<validationCount])
-        let trainingRows = Array(order[validationCount...])
+        let (trainingRows, validationRows) = VariationalTraining.holdOut(
+            count: rowCount, fraction: config.validationFraction, seed: config.seed)
         let validationX = rowsTensor(features, featureCount: featureCount, rows: validationRows)
 
         let model = Autoencoder(config: config, featureCount: featureCount)
@@ -82,23 +79,19 @@ public struct Autoencoder {
         let schedule = TrainingSchedule(
             epochs: config.epochs, batchSize: config.batchSize, patience: config.patience,
             minimumImprovement: config.minimumImprovement, shuffleSeed: config.seed)
-        let stepsPerEpoch = (trainingRows.count + config.batchSize - 1) / config.batchSize
-        let warmupSteps = config.klWarmupEpochs * stepsPerEpoch
-        var noise = RandomGenerator(seed: config.seed ^ 0x0015_e000)
-        var steps = 0
+        var warmup = VariationalTraining.Warmup(
+            epochs: config.klWarmupEpochs, examples: trainingRows.count, batchSize: config.batchSize, seed: config.seed)
         do {
             let history = try TrainingLoop(schedule: schedule).run(
                 network, optimizer: optimizer, exampleCount: trainingRows.count,
                 loss: { batch in
-                    steps += 1
+                    let beta = warmup.nextBeta()
                     let x = rowsTensor(features, featureCount: featureCount, rows: batch.map { trainingRows[$0] })
                     let code = network.encode(x)
                     guard let logVariance = code.logVariance else {
                         return squaredReconstructionError(x, network.decode(code.mean)).mean() / Float(featureCount)
                     }
-                    let epsilon = Tensor.normal(code.mean.shape, generator: &noise)
-                    let z = code.mean + (logVariance * 0.5).exp() * epsilon
-                    let beta = warmupSteps == 0 ? 1 : min(1, Float(steps) / Float(warmupSteps))
+                    let z = warmup.sample(mean: code.mean, logVariance: logVariance)
                     let kl = gaussianKLDivergence(mean: code.mean, logVariance: logVariance)
                     return (squaredReconstructionError(x, network.decode(z)) * 0.5 + kl * beta).mean()
                 },

@@ -84,18 +84,10 @@ public struct AutoencoderConfig: Sendable, Codable, Equatable {
         try InvalidParameter.requireLayerWidths("hidden-layers", hiddenSizes, count: 16, example: "64,32")
         if let latentSize { try InvalidParameter.require("latent-size", latentSize, in: 1...Self.maximumWidth) }
         try InvalidParameter.require(
-            learningRate > 0 && learningRate.isFinite, "learning-rate", learningRate, allowed: "a positive number")
-        try InvalidParameter.require(
             weightDecay >= 0 && weightDecay.isFinite, "weight-decay", weightDecay, allowed: "0 or more")
-        try InvalidParameter.require("batch-size", batchSize, in: 1...Self.maximumWidth)
-        try InvalidParameter.require("epochs", epochs, in: 1...1_000_000)
-        try InvalidParameter.require("patience", patience, in: 0...1_000_000)
-        try InvalidParameter.require(
-            minimumImprovement >= 0 && minimumImprovement.isFinite, "minimum-improvement", minimumImprovement,
-            allowed: "0 or more")
-        try InvalidParameter.require("kl-warmup", klWarmupEpochs, in: 0...1_000_000)
-        try InvalidParameter.require(
-            validationFraction > 0 && validationFraction < 1, "validation-fraction", validationFraction,
-            allowed: "between 0 and 1, exclusive")
+        try VariationalTraining.validate(
+            learningRate: learningRate, batchSize: batchSize, epochs: epochs, patience: patience,
+            minimumImprovement: minimumImprovement, klWarmupEpochs: klWarmupEpochs,
+            validationFraction: validationFraction)
     }
 }

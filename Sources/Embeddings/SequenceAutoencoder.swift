@@ -71,18 +71,10 @@ public struct SequenceAutoencoderConfig: Sendable, Codable, Equatable {
         try InvalidParameter.require("max-categories", maxCategories, in: 0...100_000)
         try InvalidParameter.require("hidden-size", hiddenSize, in: 1...widest)
         try InvalidParameter.require("latent-size", latentSize, in: 1...widest)
-        try InvalidParameter.require(
-            learningRate > 0 && learningRate.isFinite, "learning-rate", learningRate, allowed: "a positive number")
-        try InvalidParameter.require("batch-size", batchSize, in: 1...widest)
-        try InvalidParameter.require("epochs", epochs, in: 1...1_000_000)
-        try InvalidParameter.require("patience", patience, in: 0...1_000_000)
-        try InvalidParameter.require(
-            minimumImprovement >= 0 && minimumImprovement.isFinite, "minimum-improvement", minimumImprovement,
-            allowed: "0 or more")
-        try InvalidParameter.require("kl-warmup", klWarmupEpochs, in: 0...1_000_000)
-        try InvalidParameter.require(
-            validationFraction > 0 && validationFraction < 1, "validation-fraction", validationFraction,
-            allowed: "between 0 and 1, exclusive")
+        try VariationalTraining.validate(
+            learningRate: learningRate, batchSize: batchSize, epochs: epochs, patience: patience,
+            minimumImprovement: minimumImprovement, klWarmupEpochs: klWarmupEpochs,
+            validationFraction: validationFraction)
     }
 }
 
@@ -148,12 +140,10 @@ public struct SequenceAutoencoder {
         let vocabularies = EventSequenceEncoder.fit(
             users, itemIDs: itemIDs, maxLength: config.maxLength, maxItems: config.maxItems,
             maxCategories: config.maxCategories)
-        var splitter = RandomGenerator(seed: config.seed ^ 0x5eed_5917)
-        let order = splitter.permutation(users.count)
-        let validationCount = min(
-            users.count - 1, max(1, Int((Double(users.count) * config.validationFraction).rounded())))
-        let validation = order[..<validationCount].map { users[$0] }
-        let training = order[validationCount...].map { users[$0] }
+        let split = VariationalTraining.holdOut(
+            count: users.count, fraction: config.validationFraction, seed: config.seed)
+        let training = split.training.map { users[$0] }
+        let validation = split.validation.map { users[$0] }
 
         let model = SequenceAutoencoder(config: config, vocabularies: vocabularies)
         let network = model.network
@@ -161,21 +151,17 @@ public struct SequenceAutoencoder {
         let schedule = TrainingSchedule(
             epochs: config.epochs, batchSize: config.batchSize, patience: config.patience,
             minimumImprovement: config.minimumImprovement, shuffleSeed: config.seed)
-        let stepsPerEpoch = (training.count + config.batchSize - 1) / config.batchSize
-        let warmupSteps = config.klWarmupEpochs * stepsPerEpoch
-        var noise = RandomGenerator(seed: config.seed ^ 0x0015_e000)
-        var steps = 0
+        var warmup = VariationalTraining.Warmup(
+            epochs: config.klWarmupEpochs, examples: training.count, batchSize: config.batchSize, seed: config.seed)
         do {
             let history = try TrainingLoop(schedule: schedule).run(
                 network, optimizer: optimizer, exampleCount: training.count,
                 loss: { batch in
-                    steps += 1
+                    let beta = warmup.nextBeta()
                     let input = vocabularies.batch(
                         batch.map { training[$0] }, itemIDs: itemIDs, referenceTime: referenceTime)
                     let code = network.encode(input)
-                    let epsilon = Tensor.normal(code.mean.shape, generator: &noise)
-                    let z = code.mean + (code.logVariance * 0.5).exp() * epsilon
-                    let beta = warmupSteps == 0 ? 1 : min(1, Float(steps) / Float(warmupSteps))
+                    let z = warmup.sample(mean: code.mean, logVariance: code.logVariance)
                     let kl = gaussianKLDivergence(mean: code.mean, logVariance: code.logVariance)
                     return (network.reconstructionLoss(z, of: input) + kl * beta).mean()
                 },

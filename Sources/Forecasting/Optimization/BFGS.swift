@@ -47,18 +47,7 @@ public struct BFGS: Sendable, Equatable {
     }
 
     /// The outcome of a minimisation.
-    public struct Result: Sendable, Equatable {
-        /// The best point found.
-        public var point: [Double]
-        /// The objective there (`+∞` if no finite value was found).
-        public var value: Double
-        /// Iterations taken.
-        public var iterations: Int
-        /// Objective evaluations, gradients included.
-        public var evaluations: Int
-        /// Whether a stopping rule other than the iteration limit ended the search.
-        public var converged: Bool
-    }
+    public typealias Result = OptimizationResult
 
     /// Checks every setting.
     ///

@@ -39,18 +39,7 @@ public struct NelderMead: Sendable, Equatable {
     public var restarts: Int
 
     /// The outcome of a minimisation.
-    public struct Result: Sendable, Equatable {
-        /// The best point found.
-        public var point: [Double]
-        /// The function's value there.
-        public var value: Double
-        /// Iterations over every run.
-        public var iterations: Int
-        /// Function evaluations over every run.
-        public var evaluations: Int
-        /// Whether the last run stopped by the tolerances rather than the iteration limit.
-        public var converged: Bool
-    }
+    public typealias Result = OptimizationResult
 
     /// - Parameters:
     ///   - maximumIterations: Iterations per run at most.

@@ -1,0 +1,64 @@
+import Configuration
+import NeuralNet
+import Randomness
+import TensorEngine
+
+/// What the dense and the sequence autoencoders share in training: the seeded hold-out, the
+/// KL warm-up and the reparametrised sample, and the checks of the training settings.
+enum VariationalTraining {
+    /// A seeded split of `count` examples: `fraction` of them (at least 1, leaving at least 1)
+    /// for validation, the rest for training.
+    static func holdOut(count: Int, fraction: Double, seed: UInt64) -> (training: [Int], validation: [Int]) {
+        var splitter = RandomGenerator(seed: seed ^ 0x5eed_5917)
+        let order = splitter.permutation(count)
+        let validationCount = min(count - 1, max(1, Int((Double(count) * fraction).rounded())))
+        return (Array(order[validationCount...]), Array(order[..<validationCount]))
+    }
+
+    /// The KL term's weight, rising linearly from 0 to 1 over `epochs` epochs of
+    /// `stepsPerEpoch` steps (1 from the start when `epochs` is 0), and the noise of the
+    /// reparametrised samples.
+    struct Warmup {
+        let steps: Int
+        var taken = 0
+        var noise: RandomGenerator
+
+        init(epochs: Int, examples: Int, batchSize: Int, seed: UInt64) {
+            steps = epochs * ((examples + batchSize - 1) / batchSize)
+            noise = RandomGenerator(seed: seed ^ 0x0015_e000)
+        }
+
+        /// The weight of the next step's KL term.
+        mutating func nextBeta() -> Float {
+            taken += 1
+            return steps == 0 ? 1 : min(1, Float(taken) / Float(steps))
+        }
+
+        /// `z = mean + exp(logVariance / 2) * eps`, `eps ~ N(0, I)`.
+        mutating func sample(mean: Tensor, logVariance: Tensor) -> Tensor {
+            mean + (logVariance * 0.5).exp() * Tensor.normal(mean.shape, generator: &noise)
+        }
+    }
+
+    /// Checks the training settings both autoencoders have.
+    ///
+    /// - Throws: ``InvalidParameter`` naming `learning-rate`, `batch-size`, `epochs`,
+    ///   `patience`, `minimum-improvement`, `kl-warmup` or `validation-fraction`.
+    static func validate(
+        learningRate: Float, batchSize: Int, epochs: Int, patience: Int, minimumImprovement: Double,
+        klWarmupEpochs: Int, validationFraction: Double
+    ) throws(InvalidParameter) {
+        try InvalidParameter.require(
+            learningRate > 0 && learningRate.isFinite, "learning-rate", learningRate, allowed: "a positive number")
+        try InvalidParameter.require("batch-size", batchSize, in: 1...InvalidParameter.maximumLayerWidth)
+        try InvalidParameter.require("epochs", epochs, in: 1...1_000_000)
+        try InvalidParameter.require("patience", patience, in: 0...1_000_000)
+        try InvalidParameter.require(
+            minimumImprovement >= 0 && minimumImprovement.isFinite, "minimum-improvement", minimumImprovement,
+            allowed: "0 or more")
+        try InvalidParameter.require("kl-warmup", klWarmupEpochs, in: 0...1_000_000)
+        try InvalidParameter.require(
+            validationFraction > 0 && validationFraction < 1, "validation-fraction", validationFraction,
+            allowed: "between 0 and 1, exclusive")
+    }
+}
