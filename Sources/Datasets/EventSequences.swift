@@ -101,4 +101,3 @@ public struct EventSequenceEncoder: Sendable, Codable, Equatable {
             numbers: Tensor(shape: shape + [width], scalars: numbers), lengths: lengths)
     }
 }
-

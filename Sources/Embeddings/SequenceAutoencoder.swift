@@ -135,7 +135,8 @@ public struct SequenceAutoencoder {
         let users = histories.filter { !$0.events.isEmpty }
         guard users.count >= 2 else {
             throw .badData(
-                path: "", detail: "\(users.count) user\(users.count == 1 ? "" : "s") with events; the model needs at least 2")
+                path: "",
+                detail: "\(users.count) user\(users.count == 1 ? "" : "s") with events; the model needs at least 2")
         }
         let vocabularies = EventSequenceEncoder.fit(
             users, itemIDs: itemIDs, maxLength: config.maxLength, maxItems: config.maxItems,

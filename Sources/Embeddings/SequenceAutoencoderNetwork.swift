@@ -136,9 +136,11 @@ public final class SequenceAutoencoderNetwork: Layer {
         let width = EventSequenceEncoder.numberCount
         let real = Tensor(
             shape: [rows * steps, 1], scalars: batch.types.indices.map { $0 == 0 ? Float(0) : 1 })
-        let numbers = ((numberHead(output) - batch.numbers.reshaped([rows * steps, width])) * real).squared()
+        let numbers =
+            ((numberHead(output) - batch.numbers.reshaped([rows * steps, width])) * real).squared()
             .sum(axis: 1) * 0.5
-        let perStep = tokenLoss(typeHead, batch.types) + tokenLoss(itemHead, batch.items)
+        let perStep =
+            tokenLoss(typeHead, batch.types) + tokenLoss(itemHead, batch.items)
             + tokenLoss(categoryHead, batch.categories) + numbers
         return perStep.reshaped([rows, steps]).sum(axis: 1)
     }

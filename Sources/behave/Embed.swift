@@ -185,7 +185,8 @@ struct EmbedCommand: ParsableCommand {
         users: [String], codes: [Float], width: Int, features: Int?, bestEpoch: Int, validationLoss: Double?
     ) throws {
         try UserEmbeddingModel.writeCSV(
-            users: users, embeddings: codes, to: URL(fileURLWithPath: out).appendingPathComponent("embeddings.csv").path)
+            users: users, embeddings: codes, to: URL(fileURLWithPath: out).appendingPathComponent("embeddings.csv").path
+        )
         let setName = storedSetName(name, prefix: "embed-\(model.rawValue)", at: at)
         try SQLiteEventStore(path: storeOptions.store).storeUserVectors(
             UserEmbeddingModel.vectors(users: users, embeddings: codes), name: setName)

@@ -42,7 +42,8 @@ enum ForecastModel: String, ExpressibleByArgument, CaseIterable {
 struct ForecastCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "forecast",
-        abstract: "Forecast an activity series (from the event store or a CSV) with intervals, and backtest the models.",
+        abstract:
+            "Forecast an activity series (from the event store or a CSV) with intervals, and backtest the models.",
         discussion: """
             The series comes from the store (--series METRIC, as `behave series` computes it: \
             dau, sessions, events, events:TYPE, purchases, revenue; --period day or hour) or from \
@@ -108,7 +109,8 @@ struct ForecastCommand: ParsableCommand {
 
     func validate() throws {
         guard (store == nil) != (data == nil) else {
-            throw ValidationError("Give --store FILE (with --series METRIC) or --data FILE --value COLUMN, one of them.")
+            throw ValidationError(
+                "Give --store FILE (with --series METRIC) or --data FILE --value COLUMN, one of them.")
         }
         if data != nil, value == nil { throw ValidationError("--data needs --value COLUMN, the column to forecast.") }
         if store != nil, ActivityMetric(parsing: series) == nil {
@@ -215,12 +217,15 @@ struct ForecastCommand: ParsableCommand {
             return
         }
         if let backtestResult {
-            say("Backtest: \(backtestResult.folds) folds of \(backtestResult.horizon) periods (MASE against the seasonal naive of each fold's training part)")
+            say(
+                "Backtest: \(backtestResult.folds) folds of \(backtestResult.horizon) periods (MASE against the seasonal naive of each fold's training part)"
+            )
             say(backtestResult.table())
         }
         say(
             "Model: \(chosen.rawValue)" + (arimaOrder.map { " \($0)" } ?? "")
-                + (model == .auto ? " (lowest backtest MASE)" : "") + ". Wrote \(horizon) forecasts with \(Int(level))% intervals to \(out).")
+                + (model == .auto ? " (lowest backtest MASE)" : "")
+                + ". Wrote \(horizon) forecasts with \(String(format: "%g", level))% intervals to \(out).")
     }
 
     /// The series from the store or the CSV.
@@ -236,7 +241,8 @@ struct ForecastCommand: ParsableCommand {
                 values: activity.values[0], seasonPeriod: season)
         }
         guard let data, let value else { preconditionFailure("validate() requires --data and --value") }
-        let reading = try TimeSeries.read(contentsOf: data, dateColumn: date, valueColumns: [value], seasonPeriod: season)
+        let reading = try TimeSeries.read(
+            contentsOf: data, dateColumn: date, valueColumns: [value], seasonPeriod: season)
         for line in reading.summary { note("\(data): \(line)") }
         guard let first = reading.series.first else {
             throw ValidationError("\(data): no series in column \(value).")

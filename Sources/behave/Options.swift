@@ -94,10 +94,15 @@ func columnKindOverrides(_ settings: [String]) throws -> [String: ColumnKind] {
 
 /// The autoencoder flags `behave embed` and `behave anomalies` share.
 struct AutoencoderOptions: ParsableArguments {
-    @Option(help: "Autoencoder: encoder widths, input side first (default 64,32; a seq-vae takes one, its GRUs' width, default 64).")
+    @Option(
+        help:
+            "Autoencoder: encoder widths, input side first (default 64,32; a seq-vae takes one, its GRUs' width, default 64)."
+    )
     var hiddenLayers: String?
 
-    @Option(parsing: .unconditional, help: "Autoencoder: the code's width (default: a third of the inputs, 2 to 16; seq-vae 16).")
+    @Option(
+        parsing: .unconditional,
+        help: "Autoencoder: the code's width (default: a third of the inputs, 2 to 16; seq-vae 16).")
     var latentSize: Int?
 
     @Option(parsing: .unconditional, help: "Autoencoder: the most passes over the rows.")

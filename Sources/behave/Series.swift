@@ -90,6 +90,7 @@ struct SeriesCommand: ParsableCommand {
         try writeOutputText(series.csv(), to: out, option: "--out")
         say(
             "Wrote \(series.columns.count) series of \(ProgressReporter.grouped(series.count)) \(period.rawValue)s "
-                + "(\(series.period.label(series.start)) to \(series.period.label(series.periodStart(series.count - 1)))) to \(out).")
+                + "(\(series.period.label(series.start)) to \(series.period.label(series.periodStart(series.count - 1)))) to \(out)."
+        )
     }
 }

@@ -13,9 +13,15 @@ struct ForecastCommandTests {
             (["forecast", "--out", "f.csv"], "Give --store FILE (with --series METRIC) or --data FILE --value COLUMN"),
             (["forecast", "--data", "a.csv", "--out", "f.csv"], "--data needs --value COLUMN"),
             (["forecast", "--store", "b.db", "--series", "visits", "--out", "f.csv"], "--series visits: not a metric"),
-            (["forecast", "--store", "b.db", "--level", "0.8", "--out", "f.csv"], "--level 0.8: give the coverage in percent"),
+            (
+                ["forecast", "--store", "b.db", "--level", "0.8", "--out", "f.csv"],
+                "--level 0.8: give the coverage in percent"
+            ),
             (["forecast", "--store", "b.db", "--horizon", "0", "--out", "f.csv"], "--horizon 0: must be between 1"),
-            (["forecast", "--store", "b.db", "--model", "prophet", "--out", "f.csv"], "The value 'prophet' is invalid"),
+            (
+                ["forecast", "--store", "b.db", "--model", "prophet", "--out", "f.csv"],
+                "The value 'prophet' is invalid"
+            ),
         ])
     func badFlags(arguments: [String], message: String) {
         let failure = parseFailure(arguments)
@@ -26,7 +32,9 @@ struct ForecastCommandTests {
     static func weeklyCSV() -> String {
         var text = "day,orders\n"
         for day in 0..<70 where day != 40 {
-            let date = Calendar(identifier: .gregorian).date(byAdding: .day, value: day, to: Date(timeIntervalSince1970: 1_704_067_200)) ?? Date()
+            let date =
+                Calendar(identifier: .gregorian).date(
+                    byAdding: .day, value: day, to: Date(timeIntervalSince1970: 1_704_067_200)) ?? Date()
             let stamp = ISO8601DateFormatter().string(from: date).prefix(10)
             text += "\(stamp),\(100 + day / 2 + [0, 5, 9, 12, 8, 30, 25][day % 7])\n"
         }
@@ -54,7 +62,8 @@ struct ForecastCommandTests {
         }
         let auto = directory.appendingPathComponent("auto.csv").path
         try ForecastCommand.parse([
-            "--data", data.path, "--date", "day", "--value", "orders", "--horizon", "7", "--backtest", "2", "--out", auto,
+            "--data", data.path, "--date", "day", "--value", "orders", "--horizon", "7", "--backtest", "2", "--out",
+            auto,
         ]).run()
         #expect(try String(contentsOfFile: auto, encoding: .utf8).split(separator: "\n").count == 8)
     }

@@ -25,7 +25,8 @@ struct SeriesCommandTests {
 
     @Test("a simulated shop's daily series: every day present, one row per day, groups by category")
     func simulatedShop() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("behave-series-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "behave-series-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let storePath = directory.appendingPathComponent("shop.db").path

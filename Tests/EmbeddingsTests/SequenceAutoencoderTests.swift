@@ -94,7 +94,9 @@ struct SequenceAutoencoderTests {
             for d in 0..<2 { centroids[user % 2][d] += Double(codes[2 * user + d]) / 40 }
         }
         let correct = (0..<80).filter { user in
-            let distances = centroids.map { c in (0..<2).map { pow(Double(codes[2 * user + $0]) - c[$0], 2) }.reduce(0, +) }
+            let distances = centroids.map { c in
+                (0..<2).map { pow(Double(codes[2 * user + $0]) - c[$0], 2) }.reduce(0, +)
+            }
             return (distances[0] < distances[1] ? 0 : 1) == user % 2
         }.count
         #expect(correct >= 76, "\(correct) of 80 users nearest their own group's centre")

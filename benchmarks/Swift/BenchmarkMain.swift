@@ -37,7 +37,8 @@ struct BenchmarkMain {
             default: fail("unknown argument '\(argument)'")
             }
         }
-        let names = (throughput.keys.sorted() + jobs.keys.sorted() + latency.keys.sorted()
+        let names =
+            (throughput.keys.sorted() + jobs.keys.sorted() + latency.keys.sorted()
             + ["next-item-serving", "auto-arima", "arima-fit"])
             .joined(separator: ", ")
         guard let caseName else { fail("--case is required (one of: \(names))") }

@@ -224,13 +224,17 @@ extension Cases {
 extension Cases {
     /// Reads a CSV of series, one per column, a header line first: the columns' values.
     static func seriesColumns(path: String) -> [[Double]] {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { BenchmarkMain.fail("cannot read \(path)") }
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            BenchmarkMain.fail("cannot read \(path)")
+        }
         var lines = text.split(separator: "\n").dropFirst().makeIterator()
         var columns: [[Double]] = []
         while let line = lines.next() {
             let cells = line.split(separator: ",", omittingEmptySubsequences: false)
             if columns.isEmpty { columns = Array(repeating: [], count: cells.count) }
-            for (index, cell) in cells.enumerated() where index < columns.count { columns[index].append(Double(cell) ?? .nan) }
+            for (index, cell) in cells.enumerated() where index < columns.count {
+                columns[index].append(Double(cell) ?? .nan)
+            }
         }
         return columns
     }

@@ -50,7 +50,8 @@ struct ActivitySeriesTests {
     @Test("per category and per user attribute; users without it form (none)")
     func grouped() throws {
         let store = try Self.store()
-        let byCategory = try ActivitySeries.compute(from: store, metrics: [.activeUsers, .revenue], grouping: .category)
+        let byCategory = try ActivitySeries.compute(
+            from: store, metrics: [.activeUsers, .revenue], grouping: .category)
         #expect(
             byCategory.columns == [
                 "dau:(none)", "dau:books", "dau:toys", "revenue:(none)", "revenue:books", "revenue:toys",
