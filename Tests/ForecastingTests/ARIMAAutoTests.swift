@@ -8,7 +8,9 @@ import Testing
     @Test func recoversAClearAR2() throws {
         var normals = TestNormals(seed: 21)
         let y = simulateARMA(ar: [1.0, -0.5], ma: [], count: 300, normals: &normals).map { $0 + 50 }
-        let result = try AutoARIMA().fit(y)
+        var exact = AutoARIMA()
+        exact.approximation = false
+        let result = try exact.fit(y)
         #expect(result.model.order == ARIMAOrder(p: 2, d: 0, q: 0), "\(result.model.order)")
         #expect(result.model.includeConstant)
         // The chosen model has the smallest AICc among the candidates, which are all distinct.
@@ -25,13 +27,26 @@ import Testing
         var y = [Double](repeating: 0, count: 400)
         let pattern: [Double] = [8, -3, 5, -10]
         for t in 0..<400 { y[t] = arma[t] + (t >= 4 ? y[t - 4] - pattern[t % 4] : 0) + pattern[t % 4] }
-        let result = try AutoARIMA(period: 4).fit(y)
+        var exact = AutoARIMA(period: 4)
+        exact.approximation = false
+        let result = try exact.fit(y)
         let order = result.model.order
         #expect(order.seasonalD == 1 && order.d == 0, "\(order)")
         #expect(order == ARIMAOrder(p: 1, d: 0, q: 0, seasonalP: 0, seasonalD: 1, seasonalQ: 1, period: 4), "\(order)")
         #expect(
             result.candidates.first?.order
                 == ARIMAOrder(p: 2, d: 0, q: 2, seasonalP: 1, seasonalD: 1, seasonalQ: 1, period: 4))
+    }
+
+    @Test func theApproximateSearchRanksByCSSAndRefitsTheBestExactly() throws {
+        var normals = TestNormals(seed: 21)
+        let y = simulateARMA(ar: [1.0, -0.5], ma: [], count: 300, normals: &normals).map { $0 + 50 }
+        let result = try AutoARIMA().fit(y)  // 300 values: approximate by default, as forecast
+        #expect(result.model.order == ARIMAOrder(p: 2, d: 0, q: 0), "\(result.model.order)")
+        let ranked = result.candidates.filter { $0.aicc.isFinite }.sorted { $0.aicc < $1.aicc }
+        #expect(ranked.first?.order == result.model.order)
+        let exact = try ARIMA(order: result.model.order, includeConstant: result.model.includeConstant).fit(y)
+        #expect(result.model.aicc == exact.aicc, "the chosen model is refitted by exact maximum likelihood")
     }
 
     @Test func kpssDifferencesARandomWalkOnceAndNoiseNever() throws {

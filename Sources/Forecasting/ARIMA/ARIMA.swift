@@ -103,6 +103,32 @@ public struct ARIMA: Sendable, Equatable {
     }
 }
 
+extension ARIMA {
+    /// The AICc of a conditional-sum-of-squares fit (R's `CSS`), what auto-ARIMA's approximate
+    /// search ranks candidates by (forecast's `approximation`): `n* log(2π σ̂²) + n* + 2(k + 1)`
+    /// plus the small-sample correction, with `σ̂²` the mean squared conditional residual and
+    /// `n*` the observed values after differencing, the same for every candidate of one search
+    /// (forecast's `nstar`; counting only the residuals would favour long AR lags, which
+    /// condition more values away). `+∞` when the series is too short, the fit fails, or a root
+    /// of the fitted polynomials lies inside `1.01`.
+    func approximateAICc(_ series: [Double]) -> Double {
+        guard (try? validate()) != nil else { return .infinity }
+        let differenced = order.differencing.apply(series)
+        var objective = ARMAObjective(order: order, differenced: differenced, includeMean: includeConstant)
+        let css = optimizer.minimize(
+            { objective.conditionalSumOfSquares($0) }, from: [Double](repeating: 0, count: coefficientCount))
+        let halfLogVariance = objective.conditionalSumOfSquares(css.point)
+        let n = Double(differenced.reduce(0) { $0 + ($1.isNaN ? 0 : 1) })
+        let parameters = Double(coefficientCount + 1)
+        let c = objective.coefficients(css.point)
+        guard halfLogVariance.isFinite, n - parameters - 1 > 0,
+            smallestRootModulus(c.expandedAR.map { -$0 }) >= 1.01, smallestRootModulus(c.expandedMA) >= 1.01
+        else { return .infinity }
+        let aic = n * (log(2 * Double.pi) + 2 * halfLogVariance) + n + 2 * parameters
+        return aic + 2 * parameters * (parameters + 1) / (n - parameters - 1)
+    }
+}
+
 extension ARIMA: Forecaster {
     /// `ARIMA(p,d,q)(P,D,Q)[s]`.
     public var name: String { order.description }

@@ -57,6 +57,10 @@ public struct AutoARIMA: Sendable, Equatable {
     public var maximumModels = 94
     /// The optimiser of every fit.
     public var optimizer = BFGS()
+    /// Whether the search ranks candidates by a conditional-sum-of-squares fit's AICc and fits
+    /// only the best ones by exact maximum likelihood (forecast's `approximation`); nil
+    /// decides as forecast does: approximate for more than 150 values or seasons over 12.
+    public var approximation: Bool?
 
     /// - Parameter period: The season length; 1 for a series without seasons.
     public init(period: Int = 1) {
@@ -69,7 +73,8 @@ public struct AutoARIMA: Sendable, Equatable {
         public var order: ARIMAOrder
         /// Whether it had an intercept or drift.
         public var includeConstant: Bool
-        /// The AICc; `+∞` when the fit failed or a root was too close to the unit circle.
+        /// The AICc (of the conditional-sum-of-squares fit when the search approximates); `+∞`
+        /// when the fit failed or a root was too close to the unit circle.
         public var aicc: Double
     }
 
@@ -124,12 +129,14 @@ public struct AutoARIMA: Sendable, Equatable {
         }
         var search = Search(
             settings: self, series: series, d: chosenD, seasonalD: chosenSeasonalD,
-            constantAllowed: allowConstant && chosenD + chosenSeasonalD <= 1)
+            constantAllowed: allowConstant && chosenD + chosenSeasonalD <= 1,
+            approximate: approximation ?? (series.count > 150 || period > 12))
         if stepwise {
             search.runStepwise()
         } else {
             search.runFull()
         }
+        if search.approximate { search.refitBest() }
         guard let best = search.best else {
             throw InvalidParameter(
                 "series", value: "\(series.count) values",
@@ -145,9 +152,12 @@ public struct AutoARIMA: Sendable, Equatable {
         let d: Int
         let seasonalD: Int
         let constantAllowed: Bool
+        /// Rank by CSS fits, then fit the best by exact ML (``refitBest()``).
+        let approximate: Bool
         var candidates: [Candidate] = []
         var tried: Set<Key> = []
         var best: ARIMAModel?
+        var bestAICc = Double.infinity
 
         struct Key: Hashable {
             var p, q, seasonalP, seasonalQ: Int
@@ -169,14 +179,30 @@ public struct AutoARIMA: Sendable, Equatable {
             let arima = ARIMA(order: order, includeConstant: key.constant, optimizer: settings.optimizer)
             var aicc = Double.infinity
             var model: ARIMAModel?
-            if let fitted = try? arima.fit(series), fitted.rootsOutsideUnitCircle(), fitted.aicc.isFinite {
+            if approximate {
+                aicc = arima.approximateAICc(series)
+            } else if let fitted = try? arima.fit(series), fitted.rootsOutsideUnitCircle(), fitted.aicc.isFinite {
                 aicc = fitted.aicc
                 model = fitted
             }
             candidates.append(Candidate(order: order, includeConstant: key.constant, aicc: aicc))
-            guard let model, aicc < (best?.aicc ?? .infinity) else { return false }
-            best = model
+            guard aicc.isFinite, aicc < bestAICc else { return false }
+            bestAICc = aicc
+            if let model { best = model }
             return true
+        }
+
+        /// After an approximate search: the candidates by approximate AICc, the first whose exact
+        /// fit succeeds with every root outside 1.01 (as forecast refits without approximation).
+        mutating func refitBest() {
+            for candidate in candidates.filter({ $0.aicc.isFinite }).sorted(by: { $0.aicc < $1.aicc }) {
+                let arima = ARIMA(
+                    order: candidate.order, includeConstant: candidate.includeConstant, optimizer: settings.optimizer)
+                if let fitted = try? arima.fit(series), fitted.rootsOutsideUnitCircle(), fitted.aicc.isFinite {
+                    best = fitted
+                    return
+                }
+            }
         }
 
         mutating func runStepwise() {
