@@ -6,7 +6,7 @@ SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
 SWIFT_SOURCES := Sources Tests benchmarks/Swift fuzz/Sources fuzz/Package.swift Package.swift
 
-.PHONY: run test lint format bench bench-ingest bench-next-item bench-video bench-classify bench-outcomes bench-represent deps fixtures clean
+.PHONY: run test lint format bench bench-ingest bench-next-item bench-video bench-classify bench-outcomes bench-represent bench-forecast deps fixtures clean
 
 ## Installs the system libraries the build needs (OpenBLAS, SQLite, zlib) with apt-get when absent.
 deps:
@@ -94,6 +94,18 @@ bench-represent: deps
 	$(VENV)/bin/python benchmarks/anomaly_bench.py --behave .build/release/behave --bench .build/release/behave-bench
 	$(PYTHON) benchmarks/retail_segments_bench.py --behave .build/release/behave
 	$(PYTHON) benchmarks/represent_bench.py --behave .build/release/behave --distinct-segments
+
+## Forecasting against statsforecast and statsmodels: accuracy on public and simulated daily series, auto-ARIMA speed.
+bench-forecast: deps
+	$(SWIFT) build -c release --product behave
+	$(SWIFT) build -c release --product behave-bench
+	@if ! $(VENV)/bin/python -c "import statsforecast, statsmodels" >/dev/null 2>&1; then \
+		echo "Setting up $(VENV) with statsforecast and statsmodels..."; \
+		[ -x $(VENV)/bin/python ] || $(PYTHON) -m venv $(VENV); \
+		$(VENV)/bin/pip install -q numpy pandas statsforecast statsmodels; \
+	fi
+	$(VENV)/bin/python benchmarks/forecast_bench.py --behave .build/release/behave --bench .build/release/behave-bench \
+		--parts accuracy,speed
 
 ## Regenerates the PyTorch golden files used by the parity tests.
 fixtures:

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Forecasting accuracy: rolling-origin backtests of statsforecast's models on public daily
-series and on a simulated store's daily activity, the reference BehaviorKit's forecasters are
-compared against.
+"""Forecasting: BehaviorKit's forecasters against statsforecast's on the same rolling-origin
+folds of public daily series and a simulated store's daily activity, and auto-ARIMA / ARIMA
+fitting speed against statsforecast and statsmodels.
 
 Usage (from the repository root; a Python with statsforecast, pandas and numpy):
 
@@ -23,8 +23,9 @@ the training part; a missing day inside a test window is left out of the error).
 
 Metrics per series, mean over folds: MASE (the mean absolute error over the in-sample
 seasonal-naive MAE of each fold's training part, period 7), sMAPE, and the coverage of 80%
-intervals. statsforecast models: AutoARIMA (season 7), AutoETS (season 7), Holt-Winters
-(additive), SeasonalNaive (7), Naive.
+intervals. BehaviorKit: `behave forecast --model arima|ets|holt-winters|snaive|naive
+--backtest FOLDS --json` (the same folds and metrics). statsforecast: AutoARIMA (season 7),
+AutoETS (season 7), Holt-Winters (additive), SeasonalNaive (7), Naive.
 """
 
 from __future__ import annotations
