@@ -8,11 +8,11 @@ Usage (from the repository root; a Python with statsforecast, pandas and numpy):
     python benchmarks/forecast_bench.py [--behave .build/release/behave] [--bench .build/release/behave-bench] \
         [--parts accuracy,speed] [--horizon 28] [--folds 4] [--json-out FILE]
 
-Parts: ``accuracy`` (below) and ``speed``: 1,000 seeded daily series of 730 days (weekly
-pattern, trend, AR(1) noise), automatic ARIMA (season 7) over all of them on one thread,
-`behave-bench --case auto-arima` against statsforecast's AutoARIMA (`n_jobs=1`); then
-ARIMA(1,1,1)(0,1,1)[7] fitted to the first 100 of them, `behave-bench --case arima-fit`
-against statsmodels' SARIMAX.
+Parts: ``accuracy`` (below) and ``speed``: SPEED_SERIES (default 1,000) seeded daily series
+of 730 days (weekly pattern, trend, AR(1) noise), automatic ARIMA (season 7) over all of them
+on one thread, one run each, `behave-bench --case auto-arima` against statsforecast's
+AutoARIMA (`n_jobs=1`, after a warm-up series); then ARIMA(1,1,1)(0,1,1)[7] fitted to the
+first 100 of them (at most), `behave-bench --case arima-fit` against statsmodels' SARIMAX.
 
 Series: the three public daily series of benchmarks/data/forecast (see its README), and,
 with --behave, a simulated shop's daily active users (`behave simulate --days 180`, `behave
@@ -130,7 +130,7 @@ def speed(args, work: Path) -> dict:
     from statsforecast.models import AutoARIMA
     from statsmodels.tsa.statespace.sarimax import SARIMAX
 
-    values = speed_series()
+    values = speed_series(count=args.speed_series)
     path = work / "series.csv"
     np.savetxt(path, values, delimiter=",", header=",".join(f"s{i}" for i in range(values.shape[1])), comments="",
                fmt="%.6f")
@@ -146,26 +146,24 @@ def speed(args, work: Path) -> dict:
         "ds": np.tile(pd.date_range("2020-01-01", periods=values.shape[0], freq="D"), values.shape[1]),
         "y": values.T.reshape(-1)})
     StatsForecast(models=[AutoARIMA(season_length=SEASON)], freq="D", n_jobs=1).fit(frame.iloc[:730])  # warm-up
-    runs = []
-    for _ in range(3):
-        start = time.perf_counter()
-        StatsForecast(models=[AutoARIMA(season_length=SEASON)], freq="D", n_jobs=1).fit(frame)
-        runs.append(time.perf_counter() - start)
-    theirs_auto = float(np.median(runs))
-    print(f"\nauto-ARIMA of 1,000 daily series x 730, one thread: behave {ours_auto:.1f} s, statsforecast "
+    start = time.perf_counter()
+    StatsForecast(models=[AutoARIMA(season_length=SEASON)], freq="D", n_jobs=1).fit(frame)
+    theirs_auto = time.perf_counter() - start
+    print(f"\nauto-ARIMA of {values.shape[1]:,} daily series x 730, one thread: behave {ours_auto:.1f} s, statsforecast "
           f"{theirs_auto:.1f} s: ratio {theirs_auto / ours_auto:.2f}x (target >= 1)")
 
     # The first 100 series again, for the fixed-order fit (the bench reads every column of its file).
-    np.savetxt(path, values[:, :100], delimiter=",", header=",".join(f"s{i}" for i in range(100)), comments="",
-               fmt="%.6f")
+    fitted = min(100, values.shape[1])
+    np.savetxt(path, values[:, :fitted], delimiter=",", header=",".join(f"s{i}" for i in range(fitted)),
+               comments="", fmt="%.6f")
     ours_fit = bench("arima-fit")
     start = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        for column in range(100):
+        for column in range(fitted):
             SARIMAX(values[:, column], order=(1, 1, 1), seasonal_order=(0, 1, 1, 7)).fit(disp=False)
     theirs_fit = time.perf_counter() - start
-    print(f"ARIMA(1,1,1)(0,1,1)[7] on 100 series x 730: behave {ours_fit:.2f} s, statsmodels SARIMAX "
+    print(f"ARIMA(1,1,1)(0,1,1)[7] on {fitted} series x 730: behave {ours_fit:.2f} s, statsmodels SARIMAX "
           f"{theirs_fit:.2f} s: ratio {theirs_fit / ours_fit:.1f}x (target >= 10)")
     return {"auto_arima": {"behave": ours_auto, "statsforecast": theirs_auto},
             "arima_fit": {"behave": ours_fit, "statsmodels": theirs_fit}}
@@ -176,6 +174,7 @@ def main():
     parser.add_argument("--behave")
     parser.add_argument("--bench")
     parser.add_argument("--parts", default="accuracy")
+    parser.add_argument("--speed-series", type=int, default=1000)
     parser.add_argument("--horizon", type=int, default=28)
     parser.add_argument("--folds", type=int, default=4)
     parser.add_argument("--json-out")

@@ -79,6 +79,20 @@ import Testing
             abs(gapped - gappedDirect) < 1e-8 * abs(gappedDirect), "\(name) with gaps: \(gapped) vs \(gappedDirect)")
     }
 
+    @Test func theSteadyStateFilterLeavesAndRejoinsAroundLateGaps() {
+        // Long enough for the covariance to settle (the filter then moves only the state),
+        // with gaps after it has: each gap must send it back to the full recursion.
+        let ar = expandedAR([0.5], seasonal: [0.3], period: 7)
+        let ma = [0.8]
+        var normals = TestNormals(seed: 8)
+        var y = simulateARMA(ar: ar, ma: ma, count: 240, normals: &normals)
+        let gamma = Self.autocovariances(ar: ar, ma: ma, count: y.count)
+        for t in [120, 121, 122, 170, 200, 239] { y[t] = .nan }
+        let filtered = Self.kalmanLogLikelihood(y, mean: 0, sigma2: 1, ar: ar, ma: ma)
+        let direct = Self.directLogLikelihood(y, mean: 0, sigma2: 1, gamma: gamma)
+        #expect(abs(filtered - direct) < 1e-8 * abs(direct), "\(filtered) vs \(direct)")
+    }
+
     @Test func jonesTransformAlwaysGivesStationaryPolynomials() {
         var normals = TestNormals(seed: 9)
         for _ in 0..<200 {

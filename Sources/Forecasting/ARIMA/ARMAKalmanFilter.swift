@@ -191,9 +191,43 @@ struct ARMAKalmanFilter {
                                             product: m, dimension: r)
                                         for i in 0..<(r * r) { pNew[i] = initialCovariance[i] }
                                         for i in 0..<r { aNew[i] = 0 }
+                                        // Once the predicted covariance stops changing the filter
+                                        // is in its steady state: the gain and F are fixed, so only
+                                        // the state moves (O(r) a step instead of O(r²)) until a
+                                        // missing value makes the covariance grow again.
+                                        // The test compares the whole predicted covariance with
+                                        // the step before, only after two observed updates in a
+                                        // row (inside a gap it can repeat while the next update
+                                        // still changes it).
+                                        var steady = false
+                                        var observedInARow = 0
+                                        var previous = [Double](repeating: .nan, count: r * r)
                                         for t in 0..<w.count {
-                                            if t > 0 { buffers.predict() }
-                                            buffers.update(w[t] - mean, sums: &sums)
+                                            if t > 0 {
+                                                if steady {
+                                                    buffers.predictState()
+                                                } else {
+                                                    buffers.predict()
+                                                    let f = pNew[0]
+                                                    var same = observedInARow >= 2
+                                                    for i in 0..<(r * r) {
+                                                        let value = pNew[i]
+                                                        if same && !(abs(value - previous[i]) <= 1e-14 * f) {
+                                                            same = false
+                                                        }
+                                                        previous[i] = value
+                                                    }
+                                                    steady = same
+                                                }
+                                            }
+                                            let y = w[t] - mean
+                                            if y.isNaN {
+                                                steady = false
+                                                observedInARow = 0
+                                            } else {
+                                                observedInARow += 1
+                                            }
+                                            buffers.update(y, sums: &sums, covariance: !steady)
                                         }
                                     }
                                 }
@@ -244,8 +278,16 @@ private struct FilterBuffers {
         }
     }
 
-    /// The update for an observation `y` (minus the mean); a NaN keeps the prediction.
-    func update(_ y: Double, sums: inout ARMAKalmanFilter.Sums) {
+    /// `a_new = T a` alone, for the steady state (the covariances do not change).
+    func predictState() {
+        let r = dimension
+        for i in 0..<(r - 1) { aNew[i] = phi[i] * a[0] + a[i + 1] }
+        aNew[r - 1] = phi[r - 1] * a[0]
+    }
+
+    /// The update for an observation `y` (minus the mean); a NaN keeps the prediction. With
+    /// `covariance` false (the steady state) the filtered covariance is left as it is.
+    func update(_ y: Double, sums: inout ARMAKalmanFilter.Sums, covariance: Bool = true) {
         let r = dimension
         if y.isNaN {
             for i in 0..<r { a[i] = aNew[i] }
@@ -257,7 +299,7 @@ private struct FilterBuffers {
         let v = y - aNew[0]
         let gain = v / f
         for i in 0..<r { a[i] = aNew[i] + pNew[i * r] * gain }
-        for i in 0..<r {
+        for i in 0..<r where covariance {
             let scaled = pNew[i * r] / f
             for j in 0..<r { p[i * r + j] = pNew[i * r + j] - scaled * pNew[j] }
         }
