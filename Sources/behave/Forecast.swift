@@ -167,7 +167,7 @@ struct ForecastCommand: ParsableCommand {
         var chosen = model
         if folds > 0 {
             let models = model == .auto ? ForecastModel.candidates : [model] + (model == .snaive ? [] : [.snaive])
-            let trial = RollingOriginBacktest(horizon: horizon, folds: folds, level: probability)
+            let trial = backtestPlan(folds: folds)
             do {
                 try trial.validate(count: series.count)
                 let reporter = ProgressReporter(label: "backtest", total: nil, unit: "models")
@@ -226,6 +226,13 @@ struct ForecastCommand: ParsableCommand {
             "Model: \(chosen.rawValue)" + (arimaOrder.map { " \($0)" } ?? "")
                 + (model == .auto ? " (lowest backtest MASE)" : "")
                 + ". Wrote \(horizon) forecasts with \(String(format: "%g", level))% intervals to \(out).")
+    }
+
+    /// The backtest: the last `folds` windows of `horizon` periods (`--backtest`, or 4 for
+    /// `--model auto`), each refitted on everything before it.
+    func backtestPlan(folds: Int? = nil) -> RollingOriginBacktest {
+        RollingOriginBacktest(
+            horizon: horizon, folds: folds ?? backtest ?? 4, step: horizon, level: level / 100)
     }
 
     /// The series from the store or the CSV.

@@ -60,6 +60,11 @@ struct ForecastCommandTests {
             let cells = line.split(separator: ",").dropFirst().compactMap { Double($0) }
             #expect(cells.count == 3 && cells[1] <= cells[0] && cells[0] <= cells[2], "\(line)")
         }
+        let folds = try ForecastCommand.parse([
+            "--data", data.path, "--date", "day", "--value", "orders", "--model", "snaive", "--horizon", "7",
+            "--backtest", "3", "--out", out,
+        ])
+        #expect(folds.backtestPlan().origins(count: 70) == [49, 56, 63], "the last 3 windows of 7 days")
         let auto = directory.appendingPathComponent("auto.csv").path
         try ForecastCommand.parse([
             "--data", data.path, "--date", "day", "--value", "orders", "--horizon", "7", "--backtest", "2", "--out",
