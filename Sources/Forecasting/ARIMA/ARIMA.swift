@@ -117,7 +117,7 @@ extension ARIMA {
         var objective = ARMAObjective(order: order, differenced: differenced, includeMean: includeConstant)
         let css = optimizer.minimize(
             { objective.conditionalSumOfSquares($0) }, from: [Double](repeating: 0, count: coefficientCount))
-        let halfLogVariance = objective.conditionalSumOfSquares(css.point)
+        let halfLogVariance = css.value
         let n = Double(differenced.reduce(0) { $0 + ($1.isNaN ? 0 : 1) })
         let parameters = Double(coefficientCount + 1)
         let c = objective.coefficients(css.point)
