@@ -36,6 +36,8 @@ struct SegmentEmbedCommandTests {
                 "--hidden-layers 64,32: a sequence VAE takes one width (its GRUs'), like 64."
             ),
             (["embed", "--model", "seq-vae", "--latent-size", "0"], "--latent-size 0: must be between 1 and 1048576."),
+            (["embed", "--model", "seq-vae", "--max-events", "0"], "--max-events 0: must be between 1 and 10000."),
+            (["embed", "--model", "vae", "--max-events", "20"], "--max-events belongs to --model seq-vae."),
             (
                 ["segment", "--data", "a.csv", "--id", "u", "--vectors", "v", "--out", "s.csv"],
                 "--vectors belongs to --store segmentations."
