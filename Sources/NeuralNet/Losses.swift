@@ -178,3 +178,48 @@ private func softplus(_ x: Tensor) -> Tensor {
     let magnitude = x.abs()
     return (x + magnitude) * 0.5 + (1 + (-magnitude).exp()).log()
 }
+
+/// The quantile (pinball) loss of predicted quantiles, the loss of quantile regression and of
+/// probabilistic forecasters (MQ-RNN, DeepAR's quantile variant, TFT).
+///
+/// With `e = y - ŷ_q` for each target `y` and each predicted quantile `ŷ_q` of level `τ_q`:
+///
+/// ```
+/// loss_{i,q} = w_i max(τ_q e, (τ_q - 1) e) = w_i (τ_q e + relu(-e))
+/// mean       = Σ loss / (Q Σ_i w_i)
+/// ```
+///
+/// Minimising it puts `ŷ_q` at the `τ_q`-quantile of `y`; `τ = 0.5` is half the absolute error.
+///
+/// - Parameters:
+///   - predictions: `[..., Q]`, one prediction per quantile level.
+///   - targets: `[...]`, the predictions' shape without its last axis.
+///   - quantiles: The `Q` levels `τ_q`, each strictly between 0 and 1.
+///   - weights: `[...]` non-negative weights per target (0 leaves a target out, e.g. a missing
+///     value); nil weighs every target 1.
+///   - reduction: `.mean` (default) over the weighted targets and the levels, `.sum`, or
+///     `.none` for the `[..., Q]` losses.
+/// - Returns: A 0-dimensional tensor, or the predictions' shape for `.none`.
+public func quantileLoss(
+    predictions: Tensor, targets: Tensor, quantiles: [Float], weights: Tensor? = nil,
+    reduction: LossReduction = .mean
+) -> Tensor {
+    let rows = Array(predictions.shape.dropLast())
+    precondition(
+        predictions.rank >= 1 && targets.shape == rows && predictions.shape.last == quantiles.count,
+        "quantileLoss: predictions \(predictions.shape) must be the targets' shape \(targets.shape) "
+            + "plus one axis of \(quantiles.count) quantile levels")
+    precondition(
+        quantiles.allSatisfy { $0 > 0 && $0 < 1 }, "quantileLoss: levels \(quantiles) must lie strictly in (0, 1)")
+    precondition(
+        weights.map { $0.shape == rows } ?? true,
+        "quantileLoss: weights \(weights?.shape ?? []) must have the targets' shape \(rows)")
+    let levels = Tensor(shape: [quantiles.count], scalars: quantiles)
+    let errors = targets.reshaped(rows + [1]) - predictions
+    let losses = levels * errors + (-errors).relu()
+    guard let weights else { return reduction.apply(losses, count: losses.count) }
+    let weighted = losses * weights.reshaped(rows + [1])
+    guard reduction == .mean else { return reduction.apply(weighted, count: weighted.count) }
+    let total = weights.scalars.reduce(0, +) * Float(quantiles.count)
+    return weighted.sum() * (1 / Swift.max(total, Float.leastNormalMagnitude))
+}

@@ -176,4 +176,37 @@ struct LossTests {
             negativeSamplingBinaryCrossEntropy(positiveLogits: xs[0], negativeLogits: xs[1], mask: mask)
         }
     }
+
+    @Test("quantile loss: τ e above the quantile, (1 - τ)(-e) below, weights leave targets out")
+    func quantileLossHandCase() {
+        // targets [3, 10]; predictions per target for τ = 0.1 and 0.9: [1, 5] and [12, 10]
+        // e = y - ŷ: [2, -2] and [-2, 0]; losses [0.2, 0.2] and [1.8, 0]
+        let predictions = Tensor(shape: [2, 2], scalars: [1, 5, 12, 10], requiresGradient: true)
+        let targets = Tensor(shape: [2], scalars: [3, 10])
+        let loss = quantileLoss(predictions: predictions, targets: targets, quantiles: [0.1, 0.9])
+        #expect(Swift.abs(loss.scalar - 2.2 / 4) < 1e-6)
+        // d/dŷ = -τ where y > ŷ, 1 - τ where y < ŷ, and -τ at e = 0 (relu's derivative at 0 is 0)
+        expectClose(loss.gradients()[predictions]?.scalars ?? [], [-0.1 / 4, 0.1 / 4, 0.9 / 4, -0.9 / 4])
+        expectClose(
+            quantileLoss(predictions: predictions, targets: targets, quantiles: [0.1, 0.9], reduction: .none).scalars,
+            [0.2, 0.2, 1.8, 0])
+        // weight 0 on the second target: the mean is over the first target's two levels only
+        let weighted = quantileLoss(
+            predictions: predictions, targets: targets, quantiles: [0.1, 0.9],
+            weights: Tensor(shape: [2], scalars: [1, 0]))
+        #expect(Swift.abs(weighted.scalar - 0.4 / 2) < 1e-6)
+        #expect(weighted.gradients()[predictions]?.scalars[2...].allSatisfy { $0 == 0 } == true)
+    }
+
+    @Test("quantile loss gradients match finite differences")
+    func quantileLossGradients() {
+        let predictions = randomInput([3, 4, 5], seed: 8, in: -2...2)
+        var rng = RandomGenerator(seed: 9)
+        let targets = Tensor.uniform([3, 4], in: 3...4, generator: &rng)
+        let weights = Tensor(shape: [3, 4], scalars: (0..<12).map { $0 % 5 == 0 ? 0 : 1.5 })
+        checkGradients([predictions]) { xs in
+            quantileLoss(
+                predictions: xs[0], targets: targets, quantiles: [0.05, 0.25, 0.5, 0.75, 0.95], weights: weights)
+        }
+    }
 }
