@@ -37,6 +37,7 @@ let package = Package(
         .library(name: "Anomalies", targets: ["Anomalies"]),
         .library(name: "Segments", targets: ["Segments"]),
         .library(name: "Forecasting", targets: ["Forecasting"]),
+        .library(name: "NeuralForecasting", targets: ["NeuralForecasting"]),
         .executable(name: "behave", targets: ["behave"]),
         .executable(name: "behave-bench", targets: ["BehaviorBench"]),
     ],
@@ -155,11 +156,19 @@ let package = Package(
             name: "Forecasting", dependencies: ["Configuration", "Randomness"],
             exclude: ["README.md", "ARIMA/README.md"],
             swiftSettings: fastMath),
+        // Deep forecasters (an LSTM and a perceptron over lags with quantile outputs, one series
+        // or a global model over many) that plug into Forecasting's backtests.
+        .target(
+            name: "NeuralForecasting",
+            dependencies: ["Forecasting", "NeuralNet", "TensorEngine", "Randomness", "Configuration"],
+            exclude: ["README.md"], swiftSettings: fastMath),
         .executableTarget(
             name: "behave",
             dependencies: [
                 "NeuralNet", "TensorEngine", "Randomness", "Linalg", "EventData", "Evaluation", "Recommenders",
-                "Classifiers", "Embeddings", "Anomalies", "Segments", "Forecasting", "Configuration", "FileIO",
+                "Classifiers", "Embeddings", "Anomalies", "Segments", "Forecasting", "NeuralForecasting",
+                "Configuration",
+                "FileIO",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: [.enableUpcomingFeature("ExistentialAny")]
@@ -168,7 +177,7 @@ let package = Package(
             name: "BehaviorBench",
             dependencies: [
                 "NeuralNet", "TensorEngine", "Randomness", "Linalg", "EventData", "Datasets", "Evaluation",
-                "Recommenders", "Anomalies", "Clustering", "Embeddings", "Forecasting",
+                "Recommenders", "Anomalies", "Clustering", "Embeddings", "Forecasting", "NeuralForecasting",
             ],
             path: "benchmarks/Swift",
             swiftSettings: fastMath
@@ -194,6 +203,11 @@ let package = Package(
         .testTarget(
             name: "ForecastingTests", dependencies: ["Forecasting", "Configuration", "Randomness"],
             exclude: ["Fixtures/make_fixtures.py"], resources: [.copy("Fixtures/arima_fixtures.json")]),
+        .testTarget(
+            name: "NeuralForecastingTests",
+            dependencies: [
+                "NeuralForecasting", "Forecasting", "NeuralNet", "TensorEngine", "Configuration", "Randomness",
+            ]),
         .testTarget(
             name: "EmbeddingsTests",
             dependencies: [
