@@ -14,7 +14,7 @@ import Configuration
 /// let airline = ARIMAOrder(p: 0, d: 1, q: 1, seasonalP: 0, seasonalD: 1, seasonalQ: 1, period: 12)
 /// airline.description    // "ARIMA(0,1,1)(0,1,1)[12]"
 /// ```
-public struct ARIMAOrder: Sendable, Hashable, CustomStringConvertible {
+public struct ARIMAOrder: Codable, Sendable, Hashable, CustomStringConvertible {
     /// Non-seasonal autoregressive order (key `p`).
     public var p: Int
     /// Regular differences (key `d`).
