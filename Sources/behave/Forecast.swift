@@ -4,6 +4,7 @@ import EventData
 import FileIO
 import Forecasting
 import Foundation
+import NeuralForecasting
 
 /// What `behave forecast --model` fits.
 enum ForecastModel: String, ExpressibleByArgument, CaseIterable {
@@ -21,9 +22,14 @@ enum ForecastModel: String, ExpressibleByArgument, CaseIterable {
     case naive
     /// The last value plus the average change.
     case drift
+    /// An LSTM over lags with quantile outputs.
+    case lstm
+    /// A two-layer perceptron over lags with quantile outputs.
+    case mlp
 
-    /// The forecaster, with seasons of `season` periods.
-    func forecaster(season: Int) -> any Forecaster {
+    /// The forecaster, with seasons of `season` periods, for `horizon` periods ahead; `seed`
+    /// fixes the deep models' initial weights and window order.
+    func forecaster(season: Int, horizon: Int, seed: UInt64 = 1) -> any Forecaster {
         switch self {
         case .auto, .arima: AutoARIMA(period: season)
         case .ets: AutoETS()
@@ -31,6 +37,8 @@ enum ForecastModel: String, ExpressibleByArgument, CaseIterable {
         case .snaive: SeasonalNaive()
         case .naive: Naive()
         case .drift: Drift()
+        case .lstm: NeuralForecaster(architecture: .lstm, horizon: horizon, seed: seed)
+        case .mlp: NeuralForecaster(architecture: .mlp, horizon: horizon, seed: seed)
         }
     }
 
@@ -53,8 +61,15 @@ struct ForecastCommand: ParsableCommand {
             Models: auto (the default: the lowest MASE in a rolling-origin backtest among arima, \
             ets, snaive and naive), arima (automatic ARIMA: KPSS and seasonal-strength tests for \
             the differencing, stepwise search by AICc, exact maximum likelihood), ets (additive-\
-            error exponential smoothing with the lowest AICc), holt-winters, snaive, naive, drift. \
-            The season is 7 periods for days, 24 for hours (--season to change it).
+            error exponential smoothing with the lowest AICc), holt-winters, snaive, naive, drift, \
+            lstm and mlp (deep models over lags with quantile outputs, trained for --horizon; \
+            seconds to minutes each, seeded by --seed). The season is 7 periods for days, 24 for \
+            hours (--season to change it).
+
+            --save-model DIR keeps the fitted model; --from-model DIR forecasts with it later \
+            without fitting, from the series it was fitted on or from a newer --data / --store \
+            series on the same calendar (ARIMA's coefficients, the smoothing parameters or the \
+            network's weights stay as fitted; the states run over the new values).
 
             --backtest K evaluates every candidate (or the chosen model and the seasonal-naive \
             baseline) on the last K windows of --horizon periods, each refitted on everything \
@@ -65,6 +80,8 @@ struct ForecastCommand: ParsableCommand {
             Examples:
               behave forecast --store behavior.db --series dau --horizon 28 --out dau-forecast.csv
               behave forecast --data sales.csv --date day --value orders --model arima --backtest 4 --out orders.csv
+              behave forecast --data sales.csv --date day --value orders --model lstm --save-model orders-lstm --out orders.csv
+              behave forecast --from-model orders-lstm --data sales-new.csv --date day --value orders --out next.csv
             """
     )
 
@@ -86,8 +103,8 @@ struct ForecastCommand: ParsableCommand {
     @Option(help: "With --data: the value column.")
     var value: String?
 
-    @Option(help: "The model: auto, arima, ets, holt-winters, snaive, naive, drift.")
-    var model: ForecastModel = .auto
+    @Option(help: "The model: auto, arima, ets, holt-winters, snaive, naive, drift, lstm, mlp (default auto).")
+    var model: ForecastModel?
 
     @Option(parsing: .unconditional, help: "Periods to forecast.")
     var horizon: Int = 28
@@ -101,6 +118,18 @@ struct ForecastCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Backtest folds (default: 4 for --model auto, none otherwise).")
     var backtest: Int?
 
+    @Option(parsing: .unconditional, help: "Seeds the lstm and mlp models' weights and training order (default 1).")
+    var seed: UInt64?
+
+    @Option(help: "Also save the fitted model to this directory, for --from-model.")
+    var saveModel: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "Forecast with the model saved in this directory, without fitting: from its own series, or from --data / --store (the same series, newer).",
+            valueName: "directory"))
+    var fromModel: String?
+
     @Option(help: "Where to write date,forecast,lower,upper (CSV).")
     var out: String
 
@@ -108,7 +137,20 @@ struct ForecastCommand: ParsableCommand {
     var json = false
 
     func validate() throws {
-        guard (store == nil) != (data == nil) else {
+        if fromModel != nil {
+            let conflicting = [
+                ("--model", model != nil), ("--backtest", backtest != nil), ("--season", season != nil),
+                ("--save-model", saveModel != nil), ("--seed", seed != nil),
+            ].filter(\.1).map(\.0)
+            if let first = conflicting.first {
+                throw ValidationError(
+                    "\(first) does not go with --from-model: the saved model is used as it is. Drop \(first), or fit "
+                        + "anew without --from-model.")
+            }
+            if store != nil, data != nil {
+                throw ValidationError("Give --store or --data (or neither, to forecast the saved series), not both.")
+            }
+        } else if (store == nil) == (data == nil) {
             throw ValidationError(
                 "Give --store FILE (with --series METRIC) or --data FILE --value COLUMN, one of them.")
         }
@@ -151,16 +193,14 @@ struct ForecastCommand: ParsableCommand {
 
     func run() throws {
         try checkOutputFile(out, option: "--out")
+        if let fromModel {
+            try forecastFromModel(fromModel)
+            return
+        }
+        let model = model ?? .auto
         let series = try loadSeries()
         let season = series.seasonPeriod
-        let probability = level / 100
-        note(
-            "\(series.name): \(ProgressReporter.grouped(series.count)) \(series.frequency.rawValue)s from "
-                + "\(series.dateText(at: 0)) to \(series.dateText(at: series.count - 1)), "
-                + "\(series.missingCount) missing, season \(season).")
-        guard series.values.contains(where: { $0.isFinite }) else {
-            throw ValidationError("\(series.name): every value is missing; there is nothing to forecast.")
-        }
+        try describe(series)
 
         let folds = backtest ?? (model == .auto ? 4 : 0)
         var backtestResult: BacktestResult?
@@ -172,7 +212,8 @@ struct ForecastCommand: ParsableCommand {
                 try trial.validate(count: series.count)
                 let reporter = ProgressReporter(label: "backtest", total: nil, unit: "models")
                 reporter.log("\(folds) folds of \(horizon) periods, \(models.count) models")
-                let result = try trial.run(series, models: models.map { $0.forecaster(season: season) })
+                let result = try trial.run(
+                    series, models: models.map { $0.forecaster(season: season, horizon: horizon, seed: seed ?? 1) })
                 backtestResult = result
                 if model == .auto {
                     let best = zip(models, result.models).min {
@@ -195,10 +236,70 @@ struct ForecastCommand: ParsableCommand {
             arimaOrder = search.model.order.description + (search.model.includeConstant ? " with constant" : "")
             fitted = search.model
         } else {
-            fitted = try chosen.forecaster(season: season).fit(series.values, seasonPeriod: season)
+            fitted = try chosen.forecaster(season: season, horizon: horizon, seed: seed ?? 1)
+                .fit(series.values, seasonPeriod: season)
         }
-        let forecast = try fitted.forecast(horizon: horizon, level: probability)
-        let rows = (0..<horizon).map { step in
+        let forecast = try fitted.forecast(horizon: horizon, level: level / 100)
+        if let saveModel {
+            try ForecastModelFile.save(fitted, kind: chosen, arimaOrder: arimaOrder, series: series, to: saveModel)
+        }
+        try report(
+            forecast, of: series, model: chosen.rawValue, arimaOrder: arimaOrder, backtest: backtestResult,
+            how: model == .auto ? " (lowest backtest MASE)" : "")
+    }
+
+    /// `--from-model DIR`: the saved model on its own series or on the newer one given.
+    private func forecastFromModel(_ directory: String) throws {
+        let file = try ForecastModelFile.load(from: directory)
+        let path = URL(fileURLWithPath: directory).appendingPathComponent(ForecastModelFile.fileName).path
+        let saved = try file.timeSeries(path: path)
+        var series = store == nil && data == nil ? saved : try loadSeries()
+        guard series.frequency == saved.frequency else {
+            throw ValidationError(
+                "The model was fitted on \(saved.frequency.rawValue)ly data; this series is \(series.frequency.rawValue)ly."
+            )
+        }
+        let gap = series.start - saved.start
+        guard gap % saved.frequency.milliseconds == 0 else {
+            throw ValidationError(
+                "\(series.name) starts at \(series.dateText(at: 0)), off the saved series' \(saved.frequency.rawValue)ly grid "
+                    + "(which starts at \(file.start)).")
+        }
+        series.seasonPeriod = file.seasonPeriod
+        try describe(series)
+        guard let kind = ForecastModel(rawValue: file.kind) else { preconditionFailure("load() checked the kind") }
+        let forecast: Forecast
+        if let frozen = file.model {
+            forecast = try frozen.apply(to: series.values, seasonPeriod: series.seasonPeriod)
+                .forecast(horizon: horizon, level: level / 100)
+        } else {
+            let neural = try NeuralForecastModel.load(from: URL(fileURLWithPath: directory))
+            forecast = try neural.forecast(
+                continuing: series.values, series: 0, phaseOffset: Int(gap / saved.frequency.milliseconds),
+                horizon: horizon, level: level / 100)
+        }
+        try report(
+            forecast, of: series, model: kind.rawValue, arimaOrder: file.arimaOrder, backtest: nil,
+            how: " (saved in \(directory), not refitted)")
+    }
+
+    /// Notes the series' span and what is missing, and refuses an all-missing series.
+    private func describe(_ series: TimeSeries) throws {
+        note(
+            "\(series.name): \(ProgressReporter.grouped(series.count)) \(series.frequency.rawValue)s from "
+                + "\(series.dateText(at: 0)) to \(series.dateText(at: series.count - 1)), "
+                + "\(series.missingCount) missing, season \(series.seasonPeriod).")
+        guard series.values.contains(where: { $0.isFinite }) else {
+            throw ValidationError("\(series.name): every value is missing; there is nothing to forecast.")
+        }
+    }
+
+    /// Writes `--out` and prints the backtest table and the model, or the JSON report.
+    private func report(
+        _ forecast: Forecast, of series: TimeSeries, model: String, arimaOrder: String?, backtest: BacktestResult?,
+        how: String
+    ) throws {
+        let rows = (0..<forecast.horizon).map { step in
             Report.Row(
                 date: series.dateText(at: series.count + step), forecast: forecast.mean[step],
                 lower: forecast.lower[step], upper: forecast.upper[step])
@@ -208,24 +309,24 @@ struct ForecastCommand: ParsableCommand {
             text += CSVText.line([row.date] + [row.forecast, row.lower, row.upper].map(CSVText.number))
         }
         try writeOutputText(text, to: out, option: "--out")
-
-        let report = Report(
-            series: series.name, periods: series.count, missing: series.missingCount, model: chosen.rawValue,
-            arimaOrder: arimaOrder, backtest: backtestResult, forecast: rows)
         if json {
-            try printJSON(report)
+            try printJSON(
+                Report(
+                    series: series.name, periods: series.count, missing: series.missingCount, model: model,
+                    arimaOrder: arimaOrder, backtest: backtest, forecast: rows))
             return
         }
-        if let backtestResult {
+        if let backtest {
             say(
-                "Backtest: \(backtestResult.folds) folds of \(backtestResult.horizon) periods (MASE against the seasonal naive of each fold's training part)"
+                "Backtest: \(backtest.folds) folds of \(backtest.horizon) periods (MASE against the seasonal naive of each fold's training part)"
             )
-            say(backtestResult.table())
+            say(backtest.table())
         }
+        let saved = saveModel.map { " Saved the model to \($0)." } ?? ""
         say(
-            "Model: \(chosen.rawValue)" + (arimaOrder.map { " \($0)" } ?? "")
-                + (model == .auto ? " (lowest backtest MASE)" : "")
-                + ". Wrote \(horizon) forecasts with \(String(format: "%g", level))% intervals to \(out).")
+            "Model: \(model)" + (arimaOrder.map { " \($0)" } ?? "") + how
+                + ". Wrote \(forecast.horizon) forecasts with \(String(format: "%g", level))% intervals to \(out)."
+                + saved)
     }
 
     /// The backtest: the last `folds` windows of `horizon` periods (`--backtest`, or 4 for

@@ -22,6 +22,18 @@ struct ForecastCommandTests {
                 ["forecast", "--store", "b.db", "--model", "prophet", "--out", "f.csv"],
                 "The value 'prophet' is invalid"
             ),
+            (
+                ["forecast", "--from-model", "m", "--model", "arima", "--out", "f.csv"],
+                "--model does not go with --from-model"
+            ),
+            (
+                ["forecast", "--from-model", "m", "--backtest", "2", "--out", "f.csv"],
+                "--backtest does not go with --from-model"
+            ),
+            (
+                ["forecast", "--from-model", "m", "--store", "b.db", "--data", "a.csv", "--out", "f.csv"],
+                "Give --store or --data (or neither"
+            ),
         ])
     func badFlags(arguments: [String], message: String) {
         let failure = parseFailure(arguments)
@@ -90,6 +102,46 @@ struct ForecastCommandTests {
             try ForecastCommand.parse(["--data", data.path, "--value", "orders", "--out", out]).run()
         } throws: { error in
             error.localizedDescription.contains("date")
+        }
+    }
+
+    @Test(
+        "a saved model forecasts again without fitting, from its own series or a longer one",
+        arguments: ["arima", "mlp"])
+    func savedModel(kind: String) throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("behave-fc-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let full = Self.weeklyCSV()
+        let lines = full.split(separator: "\n")
+        let early = directory.appendingPathComponent("early.csv")
+        try (lines[0...55].joined(separator: "\n") + "\n").write(to: early, atomically: true, encoding: .utf8)
+        let later = directory.appendingPathComponent("later.csv")
+        try full.write(to: later, atomically: true, encoding: .utf8)
+        let model = directory.appendingPathComponent("model").path
+        func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
+        func read(_ name: String) throws -> [Substring] {
+            try String(contentsOfFile: path(name), encoding: .utf8).split(separator: "\n")
+        }
+        try ForecastCommand.parse([
+            "--data", early.path, "--date", "day", "--value", "orders", "--model", kind, "--horizon", "7",
+            "--save-model", model, "--out", path("fitted.csv"),
+        ]).run()
+        try ForecastCommand.parse(["--from-model", model, "--horizon", "7", "--out", path("again.csv")]).run()
+        #expect(try read("again.csv") == read("fitted.csv"), "the same series gives the same forecast")
+        try ForecastCommand.parse([
+            "--from-model", model, "--data", later.path, "--date", "day", "--value", "orders", "--horizon", "7",
+            "--out", path("later-forecast.csv"),
+        ]).run()
+        let forecast = try read("later-forecast.csv")
+        #expect(forecast.count == 8 && forecast[1].hasPrefix("2024-03-11,"), "\(forecast.prefix(2))")
+
+        let file = directory.appendingPathComponent("model/forecast-model.json")
+        try "{\"format\": 1}".write(to: file, atomically: true, encoding: .utf8)
+        #expect {
+            try ForecastCommand.parse(["--from-model", model, "--horizon", "7", "--out", path("x.csv")]).run()
+        } throws: { error in
+            "\(error)".contains("forecast-model.json: not a saved forecast model")
         }
     }
 }
