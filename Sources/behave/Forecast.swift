@@ -71,6 +71,11 @@ struct ForecastCommand: ParsableCommand {
             series on the same calendar (ARIMA's coefficients, the smoothing parameters or the \
             network's weights stay as fitted; the states run over the new values).
 
+            --by category (or a user attribute, such as segment:NAME) forecasts the store's \
+            series of every group: each group on its own for the classical models (auto picks \
+            per group), one global network across all groups for lstm and mlp. The CSV then \
+            starts with a group column: group,date,forecast,lower,upper.
+
             --backtest K evaluates every candidate (or the chosen model and the seasonal-naive \
             baseline) on the last K windows of --horizon periods, each refitted on everything \
             before it: MAE, RMSE, sMAPE, MASE (against the in-sample seasonal naive) and interval \
@@ -82,6 +87,7 @@ struct ForecastCommand: ParsableCommand {
               behave forecast --data sales.csv --date day --value orders --model arima --backtest 4 --out orders.csv
               behave forecast --data sales.csv --date day --value orders --model lstm --save-model orders-lstm --out orders.csv
               behave forecast --from-model orders-lstm --data sales-new.csv --date day --value orders --out next.csv
+              behave forecast --store behavior.db --series purchases --by category --model lstm --out by-category.csv
             """
     )
 
@@ -93,6 +99,12 @@ struct ForecastCommand: ParsableCommand {
 
     @Option(help: "With --store: the period, day or hour (UTC).")
     var period: SeriesPeriod = .day
+
+    @Option(
+        help: ArgumentHelp(
+            "With --store: one series per category or per value of a user attribute (segment:NAME); lstm and mlp learn one network across them.",
+            valueName: "category|attribute"))
+    var by: String?
 
     @Option(help: "A CSV of dated values to forecast instead of a store.")
     var data: String?
@@ -155,6 +167,21 @@ struct ForecastCommand: ParsableCommand {
                 "Give --store FILE (with --series METRIC) or --data FILE --value COLUMN, one of them.")
         }
         if data != nil, value == nil { throw ValidationError("--data needs --value COLUMN, the column to forecast.") }
+        if let by {
+            if by.trimmingCharacters(in: .whitespaces).isEmpty || store == nil {
+                throw ValidationError(
+                    "--by needs --store and a grouping: category, or a user attribute such as segment:NAME.")
+            }
+            if fromModel != nil || saveModel != nil {
+                throw ValidationError(
+                    "--by forecasts every group afresh; it does not go with --save-model or --from-model.")
+            }
+            if model == .lstm || model == .mlp, backtest != nil {
+                throw ValidationError(
+                    "--backtest with --by runs per group for the classical models; the \(model?.rawValue ?? "") model "
+                        + "learns all groups at once. Drop --backtest, or backtest one group at a time.")
+            }
+        }
         if store != nil, ActivityMetric(parsing: series) == nil {
             throw ValidationError(
                 "--series \(series): not a metric; use " + ActivityMetric.names.joined(separator: ", ") + ".")
@@ -198,10 +225,34 @@ struct ForecastCommand: ParsableCommand {
             return
         }
         let model = model ?? .auto
+        if let by {
+            try forecastGroups(by: by, model: model)
+            return
+        }
         let series = try loadSeries()
-        let season = series.seasonPeriod
         try describe(series)
+        let fit = try fit(series, model: model)
+        if let saveModel {
+            try ForecastModelFile.save(
+                fit.fitted, kind: fit.chosen, arimaOrder: fit.arimaOrder, series: series, to: saveModel)
+        }
+        try publish(
+            fit.forecast, of: series, model: fit.chosen.rawValue, arimaOrder: fit.arimaOrder, backtest: fit.backtest,
+            how: model == .auto ? " (lowest backtest MASE)" : "")
+    }
 
+    /// One series' fit: the model used, its forecast, and the backtest that chose or scored it.
+    struct SeriesFit {
+        var fitted: any FittedForecast
+        var forecast: Forecast
+        var chosen: ForecastModel
+        var arimaOrder: String?
+        var backtest: BacktestResult?
+    }
+
+    /// Backtests (when asked, or to choose for `auto`), fits the chosen model and forecasts.
+    func fit(_ series: TimeSeries, model: ForecastModel) throws -> SeriesFit {
+        let season = series.seasonPeriod
         let folds = backtest ?? (model == .auto ? 4 : 0)
         var backtestResult: BacktestResult?
         var chosen = model
@@ -211,7 +262,7 @@ struct ForecastCommand: ParsableCommand {
             do {
                 try trial.validate(count: series.count)
                 let reporter = ProgressReporter(label: "backtest", total: nil, unit: "models")
-                reporter.log("\(folds) folds of \(horizon) periods, \(models.count) models")
+                reporter.log("\(series.name): \(folds) folds of \(horizon) periods, \(models.count) models")
                 let result = try trial.run(
                     series, models: models.map { $0.forecaster(season: season, horizon: horizon, seed: seed ?? 1) })
                 backtestResult = result
@@ -222,13 +273,12 @@ struct ForecastCommand: ParsableCommand {
                     chosen = best?.0 ?? .arima
                 }
             } catch let problem as InvalidParameter where model == .auto && backtest == nil {
-                note("Too short to backtest (\(problem.description)); auto fits arima.")
+                note("\(series.name): too short to backtest (\(problem.description)); auto fits arima.")
                 chosen = .arima
             }
         } else if model == .auto {
             chosen = .arima
         }
-
         var arimaOrder: String?
         let fitted: any FittedForecast
         if chosen == .arima {
@@ -239,13 +289,9 @@ struct ForecastCommand: ParsableCommand {
             fitted = try chosen.forecaster(season: season, horizon: horizon, seed: seed ?? 1)
                 .fit(series.values, seasonPeriod: season)
         }
-        let forecast = try fitted.forecast(horizon: horizon, level: level / 100)
-        if let saveModel {
-            try ForecastModelFile.save(fitted, kind: chosen, arimaOrder: arimaOrder, series: series, to: saveModel)
-        }
-        try report(
-            forecast, of: series, model: chosen.rawValue, arimaOrder: arimaOrder, backtest: backtestResult,
-            how: model == .auto ? " (lowest backtest MASE)" : "")
+        return SeriesFit(
+            fitted: fitted, forecast: try fitted.forecast(horizon: horizon, level: level / 100), chosen: chosen,
+            arimaOrder: arimaOrder, backtest: backtestResult)
     }
 
     /// `--from-model DIR`: the saved model on its own series or on the newer one given.
@@ -278,7 +324,7 @@ struct ForecastCommand: ParsableCommand {
                 continuing: series.values, series: 0, phaseOffset: Int(gap / saved.frequency.milliseconds),
                 horizon: horizon, level: level / 100)
         }
-        try report(
+        try publish(
             forecast, of: series, model: kind.rawValue, arimaOrder: file.arimaOrder, backtest: nil,
             how: " (saved in \(directory), not refitted)")
     }
@@ -295,25 +341,18 @@ struct ForecastCommand: ParsableCommand {
     }
 
     /// Writes `--out` and prints the backtest table and the model, or the JSON report.
-    private func report(
+    private func publish(
         _ forecast: Forecast, of series: TimeSeries, model: String, arimaOrder: String?, backtest: BacktestResult?,
         how: String
     ) throws {
-        let rows = (0..<forecast.horizon).map { step in
-            Report.Row(
-                date: series.dateText(at: series.count + step), forecast: forecast.mean[step],
-                lower: forecast.lower[step], upper: forecast.upper[step])
-        }
+        let report = report(forecast, of: series, model: model, arimaOrder: arimaOrder, backtest: backtest)
         var text = CSVText.line(["date", "forecast", "lower", "upper"])
-        for row in rows {
+        for row in report.forecast {
             text += CSVText.line([row.date] + [row.forecast, row.lower, row.upper].map(CSVText.number))
         }
         try writeOutputText(text, to: out, option: "--out")
         if json {
-            try printJSON(
-                Report(
-                    series: series.name, periods: series.count, missing: series.missingCount, model: model,
-                    arimaOrder: arimaOrder, backtest: backtest, forecast: rows))
+            try printJSON(report)
             return
         }
         if let backtest {

@@ -34,6 +34,21 @@ struct ForecastCommandTests {
                 ["forecast", "--from-model", "m", "--store", "b.db", "--data", "a.csv", "--out", "f.csv"],
                 "Give --store or --data (or neither"
             ),
+            (
+                ["forecast", "--data", "a.csv", "--value", "y", "--by", "category", "--out", "f.csv"],
+                "--by needs --store"
+            ),
+            (
+                ["forecast", "--store", "b.db", "--by", "category", "--save-model", "m", "--out", "f.csv"],
+                "--by forecasts every group afresh"
+            ),
+            (
+                [
+                    "forecast", "--store", "b.db", "--by", "category", "--model", "lstm", "--backtest", "2", "--out",
+                    "f.csv",
+                ],
+                "--backtest with --by runs per group"
+            ),
         ])
     func badFlags(arguments: [String], message: String) {
         let failure = parseFailure(arguments)
@@ -96,6 +111,20 @@ struct ForecastCommandTests {
         let out = directory.appendingPathComponent("dau.csv").path
         try ForecastCommand.parse(["--store", storePath, "--model", "snaive", "--horizon", "7", "--out", out]).run()
         #expect(try String(contentsOfFile: out, encoding: .utf8).split(separator: "\n").count == 8)
+        let byCategory = directory.appendingPathComponent("by-category.csv").path
+        try ForecastCommand.parse([
+            "--store", storePath, "--series", "events", "--by", "category", "--model", "mlp", "--horizon", "3",
+            "--out", byCategory,
+        ]).run()
+        let rows = try String(contentsOfFile: byCategory, encoding: .utf8).split(separator: "\n")
+        let groups = Set(rows.dropFirst().compactMap { $0.split(separator: ",").first })
+        #expect(rows[0] == "group,date,forecast,lower,upper")
+        #expect(groups.count >= 2 && rows.count == 1 + 3 * groups.count, "\(groups)")
+        #expect {
+            try ForecastCommand.parse(["--store", storePath, "--by", "plan", "--out", byCategory]).run()
+        } throws: { error in
+            "\(error)".contains("--by plan: no user")
+        }
         let data = directory.appendingPathComponent("orders.csv")
         try Self.weeklyCSV().write(to: data, atomically: true, encoding: .utf8)
         #expect {
