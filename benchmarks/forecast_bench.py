@@ -8,7 +8,8 @@ Usage (from the repository root; a Python with statsforecast, pandas and numpy):
     python benchmarks/forecast_bench.py [--behave .build/release/behave] [--bench .build/release/behave-bench] \
         [--parts accuracy,speed] [--horizon 28] [--folds 4] [--json-out FILE]
 
-Parts: ``accuracy`` (below) and ``speed``: SPEED_SERIES (default 1,000) seeded daily series
+Parts: ``accuracy`` (below), ``orders`` (the ARIMA orders both auto-ARIMAs choose on the
+public series and the first ORDER_SERIES speed series, default 20) and ``speed``: SPEED_SERIES (default 1,000) seeded daily series
 of 730 days (weekly pattern, trend, AR(1) noise), automatic ARIMA (season 7) over all of them
 on one thread, one run each, `behave-bench --case auto-arima` against statsforecast's
 AutoARIMA (`n_jobs=1`, after a warm-up series); then ARIMA(1,1,1)(0,1,1)[7] fitted to the
@@ -23,8 +24,8 @@ the training part; a missing day inside a test window is left out of the error).
 
 Metrics per series, mean over folds: MASE (the mean absolute error over the in-sample
 seasonal-naive MAE of each fold's training part, period 7), sMAPE, and the coverage of 80%
-intervals. BehaviorKit: `behave forecast --model arima|ets|holt-winters|snaive|naive
---backtest FOLDS --json` (the same folds and metrics). statsforecast: AutoARIMA (season 7),
+intervals. BehaviorKit: `behave forecast --model arima|ets|holt-winters|snaive|naive|lstm|mlp
+--backtest FOLDS --json` (the same folds and metrics; lstm and mlp with their default seed). statsforecast: AutoARIMA (season 7),
 AutoETS (season 7), Holt-Winters (additive), SeasonalNaive (7), Naive.
 """
 
@@ -32,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import subprocess
 import sys
 import tempfile
@@ -169,12 +171,57 @@ def speed(args, work: Path) -> dict:
             "arima_fit": {"behave": ours_fit, "statsmodels": theirs_fit}}
 
 
+def statsforecast_order(values: np.ndarray) -> str:
+    """statsforecast's AutoARIMA order, written as `behave forecast` prints it."""
+    from statsforecast.models import AutoARIMA
+
+    model = AutoARIMA(season_length=SEASON).fit(values).model_
+    p, q, seasonal_p, seasonal_q, period, d, seasonal_d = model["arma"]
+    text = f"ARIMA({p},{d},{q})" + (f"({seasonal_p},{seasonal_d},{seasonal_q})[{period}]" if period > 1 else "")
+    coefficients = model["coef"]
+    return text + (" with constant" if "intercept" in coefficients or "drift" in coefficients else "")
+
+
+def differencing(order: str) -> tuple:
+    """(d, D) of an order written `ARIMA(p,d,q)(P,D,Q)[s]`."""
+    match = re.match(r"ARIMA\((\d+),(\d+),(\d+)\)(?:\((\d+),(\d+),(\d+)\)\[(\d+)\])?", order)
+    return (match.group(2), match.group(5) or "0") if match else (None, None)
+
+
+def orders(args, work: Path) -> dict:
+    """The orders both auto-ARIMAs choose on the same data: the public series (missing days
+    interpolated for both) and the first ORDER_SERIES speed series."""
+    cases = {name: load_public(name).interpolate(limit_direction="both").to_numpy() for name in PUBLIC}
+    speed_values = speed_series(count=args.order_series)
+    cases.update({f"speed-{i}": speed_values[:, i] for i in range(args.order_series)})
+    rows = {}
+    agree = {"order": 0, "differencing": 0}
+    print("\n| series | behave | statsforecast |\n|---|---|---|")
+    for name, values in cases.items():
+        path = work / "orders.csv"
+        pd.DataFrame({"ds": pd.date_range("2020-01-01", periods=len(values), freq="D").strftime("%Y-%m-%d"),
+                      "y": values}).to_csv(path, index=False)
+        out = subprocess.run([args.behave, "forecast", "--data", str(path), "--date", "ds", "--value", "y",
+                              "--model", "arima", "--horizon", "1", "--out", str(work / "order-forecast.csv"),
+                              "--json"], check=True, capture_output=True, text=True)
+        ours = json.loads(out.stdout)["arimaOrder"]
+        theirs = statsforecast_order(values)
+        agree["order"] += ours == theirs
+        agree["differencing"] += differencing(ours) == differencing(theirs)
+        rows[name] = {"behave": ours, "statsforecast": theirs}
+        print(f"| {name} | {ours} | {theirs} |", flush=True)
+    print(f"\nSame order (and constant) on {agree['order']} of {len(cases)} series; same d and D on "
+          f"{agree['differencing']}.")
+    return {"series": rows, "agree": agree, "count": len(cases)}
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--behave")
     parser.add_argument("--bench")
     parser.add_argument("--parts", default="accuracy")
     parser.add_argument("--speed-series", type=int, default=1000)
+    parser.add_argument("--order-series", type=int, default=20)
     parser.add_argument("--horizon", type=int, default=28)
     parser.add_argument("--folds", type=int, default=4)
     parser.add_argument("--json-out")
@@ -186,13 +233,18 @@ def main():
             parser.error("--parts speed needs --bench .build/release/behave-bench")
         with tempfile.TemporaryDirectory() as directory:
             report["speed"] = speed(args, Path(directory))
+    if "orders" in parts:
+        if not args.behave:
+            parser.error("--parts orders needs --behave .build/release/behave")
+        with tempfile.TemporaryDirectory() as directory:
+            report["orders"] = orders(args, Path(directory))
     if "accuracy" in parts:
         report["accuracy"] = accuracy(args)
     if args.json_out:
         Path(args.json_out).write_text(json.dumps(report, indent=2))
 
 
-OURS = ["arima", "ets", "holt-winters", "snaive", "naive"]
+OURS = ["arima", "ets", "holt-winters", "snaive", "naive", "lstm", "mlp"]
 
 
 def behave_folds(args, path: Path, date: str, value: str, work: Path) -> dict:
