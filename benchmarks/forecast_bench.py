@@ -16,8 +16,9 @@ AutoARIMA (`n_jobs=1`, after a warm-up series); then ARIMA(1,1,1)(0,1,1)[7] fitt
 first 100 of them (at most), `behave-bench --case arima-fit` against statsmodels' SARIMAX.
 
 Series: the three public daily series of benchmarks/data/forecast (see its README), and,
-with --behave, a simulated shop's daily active users (`behave simulate --days 180`, `behave
-ingest`, `behave series`). Folds: the last `folds` windows of `horizon` days, each model
+with --behave, a simulated shop's daily active users over a year with a weekly pattern, 50%
+yearly growth and a 3-day campaign doubling activity on day 220, before the first fold
+(`behave simulate --days 365 --growth 0.5 --campaign-day 220`, `behave ingest`, `behave series`). Folds: the last `folds` windows of `horizon` days, each model
 refitted on everything before its window. Missing days stay missing for BehaviorKit;
 statsforecast cannot take them, so they are filled by linear interpolation for it (only in
 the training part; a missing day inside a test window is left out of the error).
@@ -60,7 +61,8 @@ def load_public(name: str) -> pd.Series:
 
 def simulated(behave: str, work: Path) -> pd.Series:
     events, store, out = work / "shop.csv", work / "shop.db", work / "series.csv"
-    subprocess.run([behave, "simulate", "--users", "3000", "--days", "180", "--seed", "7", "--out", str(events)],
+    subprocess.run([behave, "simulate", "--users", "3000", "--days", "365", "--seed", "7", "--growth", "0.5",
+                    "--campaign-day", "220", "--campaign-days", "3", "--campaign-lift", "2", "--out", str(events)],
                    check=True, capture_output=True)
     subprocess.run([behave, "ingest", str(events), "--store", str(store)], check=True, capture_output=True)
     subprocess.run([behave, "series", "--store", str(store), "--metrics", "dau", "--out", str(out)], check=True,

@@ -64,6 +64,20 @@ struct Simulate: ParsableCommand {
     )
     var distinctSegments = false
 
+    @Option(
+        parsing: .unconditional,
+        help: "Yearly growth of activity, a trend for forecasts to find (0.5: half as much again a year on).")
+    var growth: Double = 0
+
+    @Option(parsing: .unconditional, help: "A campaign starting on this day (from 0) multiplies everyone's activity.")
+    var campaignDay: Int?
+
+    @Option(parsing: .unconditional, help: "With --campaign-day: how many days the campaign lasts.")
+    var campaignDays: Int = 3
+
+    @Option(parsing: .unconditional, help: "With --campaign-day: the activity multiplier on campaign days.")
+    var campaignLift: Double = 2
+
     @Option(help: "Event file to write.")
     var out: String = "events.csv"
 
@@ -80,7 +94,10 @@ struct Simulate: ParsableCommand {
         SimulationConfig(
             users: users, items: items, days: days, seed: seed, botFraction: botFraction,
             fraudFraction: fraudFraction, churnFraction: churnFraction, takeoverFraction: takeoverFraction,
-            farmFraction: farmFraction, distinctSegments: distinctSegments, targetEvents: events)
+            farmFraction: farmFraction, distinctSegments: distinctSegments, targetEvents: events, growth: growth,
+            campaign: campaignDay.map {
+                SimulationConfig.Campaign(startDay: $0, days: campaignDays, lift: campaignLift)
+            })
     }
 
     var resolvedFormat: Format {

@@ -64,6 +64,29 @@ public struct SimulationConfig: Sendable, Codable, Equatable {
     /// Exponent *s* of the Zipf-like popularity: item of rank *r* (1 = most popular) has
     /// weight `1 / r^s`.
     public var popularityExponent: Double
+    /// Yearly growth of every user's activity: day `t` (from 0) has `(1 + growth)^(t / 365)`
+    /// times the sessions (0.5: half as many again a year later; negative for a decline). A
+    /// trend for forecasting to find; 0 leaves activity flat.
+    public var growth: Double
+    /// A marketing campaign: days when every user's activity is multiplied, a spike for
+    /// forecasting to find; nil for none.
+    public var campaign: Campaign?
+
+    /// Days of raised activity.
+    public struct Campaign: Sendable, Codable, Equatable {
+        /// The first campaign day, counted from 0 at the start of the simulation.
+        public var startDay: Int
+        /// How many days it lasts.
+        public var days: Int
+        /// The multiplier of every user's sessions on those days (2: twice as many).
+        public var lift: Double
+
+        public init(startDay: Int, days: Int = 3, lift: Double = 2) {
+            self.startDay = startDay
+            self.days = days
+            self.lift = lift
+        }
+    }
 
     /// 2024-01-01 00:00:00 UTC, the default start of the window.
     public static let defaultStart = Date(timeIntervalSince1970: 1_704_067_200)
@@ -73,7 +96,8 @@ public struct SimulationConfig: Sendable, Codable, Equatable {
         start: Date = SimulationConfig.defaultStart, seed: UInt64 = 42, botFraction: Double = 0.01,
         fraudFraction: Double = 0.005, churnFraction: Double = 0.2, takeoverFraction: Double = 0.005,
         farmFraction: Double = 0.01, segments: Int = 5, distinctSegments: Bool = false, targetEvents: Int? = nil,
-        successorsPerItem: Int = 3, transitionProbability: Double = 0.5, popularityExponent: Double = 1.0
+        successorsPerItem: Int = 3, transitionProbability: Double = 0.5, popularityExponent: Double = 1.0,
+        growth: Double = 0, campaign: Campaign? = nil
     ) {
         self.users = users
         self.items = items
@@ -92,6 +116,8 @@ public struct SimulationConfig: Sendable, Codable, Equatable {
         self.successorsPerItem = successorsPerItem
         self.transitionProbability = transitionProbability
         self.popularityExponent = popularityExponent
+        self.growth = growth
+        self.campaign = campaign
     }
 
     /// Checks that the configuration can work.
@@ -142,12 +168,33 @@ public struct SimulationConfig: Sendable, Codable, Equatable {
         try InvalidParameter.require(
             popularityExponent.isFinite && (0...10).contains(popularityExponent), "popularity-exponent",
             popularityExponent, allowed: "between 0 and 10")
+        try InvalidParameter.require(
+            growth.isFinite && (-0.9...10).contains(growth), "growth", growth,
+            allowed: "between -0.9 and 10 (0.5: half as much activity again per year)")
+        if let campaign {
+            try InvalidParameter.require(
+                (0..<days).contains(campaign.startDay), "campaign-day", campaign.startDay,
+                allowed: "a day of the simulation, 0 to \(days - 1)")
+            try InvalidParameter.require("campaign-days", campaign.days, in: 1...36_500)
+            try InvalidParameter.require(
+                campaign.lift.isFinite && (0...100).contains(campaign.lift), "campaign-lift", campaign.lift,
+                allowed: "between 0 and 100 (2: twice the usual activity)")
+        }
+    }
+
+    /// The multiplier of every user's sessions on day `index` (from 0): growth, and the campaign.
+    public func activityFactor(dayIndex index: Int) -> Double {
+        var factor = growth == 0 ? 1 : pow(1 + growth, Double(index) / 365)
+        if let campaign, index >= campaign.startDay, index < campaign.startDay + campaign.days {
+            factor *= campaign.lift
+        }
+        return factor
     }
 }
 
 extension SimulationConfig {
-    /// Reads a configuration; `takeover-fraction` and `farm-fraction` are 0 and
-    /// `distinct-segments` false when absent, as in ground-truth files written before they
+    /// Reads a configuration; `takeover-fraction`, `farm-fraction` and `growth` are 0,
+    /// `distinct-segments` false and `campaign` nil when absent, as in ground-truth files written before they
     /// existed (whose runs planted none).
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -168,6 +215,8 @@ extension SimulationConfig {
         successorsPerItem = try container.decode(Int.self, forKey: .successorsPerItem)
         transitionProbability = try container.decode(Double.self, forKey: .transitionProbability)
         popularityExponent = try container.decode(Double.self, forKey: .popularityExponent)
+        growth = try container.decodeIfPresent(Double.self, forKey: .growth) ?? 0
+        campaign = try container.decodeIfPresent(Campaign.self, forKey: .campaign)
     }
 
     /// The time window in epoch milliseconds.

@@ -268,7 +268,8 @@ struct UserSimulator {
             if trail.role == .bot {
                 count = random.chance(Self.botActiveDayProbability) ? (random.chance(0.4) ? 2 : 1) : 0
             } else {
-                count = random.poisson(trail.sessionsPerDay * Self.weekdayFactors[weekday])
+                let factor = config.activityFactor(dayIndex: Int(day - Self.floorDay(windowStart)))
+                count = random.poisson(trail.sessionsPerDay * Self.weekdayFactors[weekday] * factor)
             }
             while count > 0 {
                 count -= 1
