@@ -79,6 +79,19 @@ public struct NeuralForecaster: Forecaster, Codable, Equatable {
 
     public var name: String { architecture.rawValue }
 
+    /// What training reports after every epoch of every ensemble member.
+    public struct EpochProgress: Sendable, Equatable {
+        /// The member (from 0) and how many there are.
+        public var member: Int
+        public var members: Int
+        /// The epoch (from 1) and the most epochs a member runs.
+        public var epoch: Int
+        public var epochs: Int
+        /// The epoch's mean training loss and its validation loss (mean quantile loss, scaled units).
+        public var loss: Double
+        public var validationLoss: Double?
+    }
+
     /// The lookback this forecaster uses for season `seasonPeriod`.
     public func effectiveLookback(seasonPeriod: Int) -> Int { lookback ?? max(2 * horizon, 4 * max(seasonPeriod, 1)) }
 
@@ -112,8 +125,11 @@ public struct NeuralForecaster: Forecaster, Codable, Equatable {
     ///   - seasonPeriod: Periods per season, shared by all.
     ///   - phaseOffsets: Each series' season position at its first value (so that series
     ///     starting on different weekdays line up); zeros when nil.
+    ///   - progress: Called after every epoch of every ensemble member.
     /// - Throws: as ``fit(_:seasonPeriod:)``.
-    public func fit(many: [[Double]], seasonPeriod: Int, phaseOffsets: [Int]? = nil) throws -> NeuralForecastModel {
+    public func fit(
+        many: [[Double]], seasonPeriod: Int, phaseOffsets: [Int]? = nil, progress: ((EpochProgress) -> Void)? = nil
+    ) throws -> NeuralForecastModel {
         try validate()
         try InvalidParameter.require(seasonPeriod >= 1, "season-period", seasonPeriod, allowed: "at least 1")
         try InvalidParameter.require(!many.isEmpty, "series", 0, allowed: "at least one series")
@@ -167,6 +183,12 @@ public struct NeuralForecaster: Forecaster, Codable, Equatable {
                     let value = Double(Tensor.withoutGradients { loss(network, validationBatch) }.scalar)
                     try TrainingDiverged.check(outputs: [value], epoch: epoch, learningRate: learningRate)
                     return Validation(score: -value, report: value)
+                },
+                epochEnd: { record in
+                    progress?(
+                        EpochProgress(
+                            member: index, members: ensembleSize, epoch: record.epoch, epochs: epochs,
+                            loss: record.loss, validationLoss: record.validation?.report))
                 })
             members.append(
                 .init(

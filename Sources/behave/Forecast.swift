@@ -261,10 +261,16 @@ struct ForecastCommand: ParsableCommand {
             let trial = backtestPlan(folds: folds)
             do {
                 try trial.validate(count: series.count)
-                let reporter = ProgressReporter(label: "backtest", total: nil, unit: "models")
+                let reporter = ProgressReporter(label: "backtest", total: folds * models.count, unit: "folds")
                 reporter.log("\(series.name): \(folds) folds of \(horizon) periods, \(models.count) models")
+                var done = 0
                 let result = try trial.run(
-                    series, models: models.map { $0.forecaster(season: season, horizon: horizon, seed: seed ?? 1) })
+                    series, models: models.map { $0.forecaster(season: season, horizon: horizon, seed: seed ?? 1) }
+                ) { name, fold in
+                    done += 1
+                    reporter.update(done, detail: "\(name) fold \(fold + 1)")
+                }
+                reporter.finish(done)
                 backtestResult = result
                 if model == .auto {
                     let best = zip(models, result.models).min {
@@ -285,6 +291,10 @@ struct ForecastCommand: ParsableCommand {
             let search = try AutoARIMA(period: season).fit(series.values)
             arimaOrder = search.model.order.description + (search.model.includeConstant ? " with constant" : "")
             fitted = search.model
+        } else if let neural = chosen.forecaster(season: season, horizon: horizon, seed: seed ?? 1)
+            as? NeuralForecaster
+        {
+            fitted = try Self.fitWithProgress(neural, [series.values], seasonPeriod: season).forecaster(for: 0)
         } else {
             fitted = try chosen.forecaster(season: season, horizon: horizon, seed: seed ?? 1)
                 .fit(series.values, seasonPeriod: season)
@@ -292,6 +302,24 @@ struct ForecastCommand: ParsableCommand {
         return SeriesFit(
             fitted: fitted, forecast: try fitted.forecast(horizon: horizon, level: level / 100), chosen: chosen,
             arimaOrder: arimaOrder, backtest: backtestResult)
+    }
+
+    /// Trains a deep forecaster with a progress line per epoch (they take seconds to minutes).
+    static func fitWithProgress(
+        _ forecaster: NeuralForecaster, _ series: [[Double]], seasonPeriod: Int
+    ) throws -> NeuralForecastModel {
+        let total = forecaster.ensembleSize * forecaster.epochs
+        let reporter = ProgressReporter(label: forecaster.name, total: total, unit: "epochs")
+        var done = 0
+        let model = try forecaster.fit(many: series, seasonPeriod: seasonPeriod) { progress in
+            done += 1
+            let validation = progress.validationLoss.map { String(format: ", validation %.4f", $0) } ?? ""
+            reporter.update(
+                done, detail: "network \(progress.member + 1)/\(progress.members) epoch \(progress.epoch)\(validation)")
+        }
+        let epochs = model.training.members.map { "\($0.epochs) (best \($0.bestEpoch))" }.joined(separator: ", ")
+        reporter.finish(done, detail: "epochs per network: \(epochs)")
+        return model
     }
 
     /// `--from-model DIR`: the saved model on its own series or on the newer one given.

@@ -45,7 +45,7 @@ extension ForecastCommand {
             let forecaster = NeuralForecaster(
                 architecture: model == .lstm ? .lstm : .mlp, horizon: horizon, seed: seed ?? 1)
             let season = groups[0].seasonPeriod
-            let global = try forecaster.fit(many: groups.map(\.values), seasonPeriod: season)
+            let global = try Self.fitWithProgress(forecaster, groups.map(\.values), seasonPeriod: season)
             for (index, group) in groups.enumerated() {
                 let forecast = try global.forecast(series: index, horizon: horizon, level: level / 100)
                 reports.append(

@@ -60,16 +60,22 @@ public struct RollingOriginBacktest: Codable, Sendable, Equatable {
     ///
     /// - Throws: ``InvalidParameter`` for settings that do not fit the series,
     ///   ``ForecastingError/foldFailed(model:fold:origin:reason:)`` when a model cannot fit a fold.
-    public func run(_ series: TimeSeries, models: [any Forecaster]) throws -> BacktestResult {
-        var result = try run(series.values, seasonPeriod: series.seasonPeriod, models: models)
+    public func run(
+        _ series: TimeSeries, models: [any Forecaster], foldDone: ((_ model: String, _ fold: Int) -> Void)? = nil
+    ) throws -> BacktestResult {
+        var result = try run(series.values, seasonPeriod: series.seasonPeriod, models: models, foldDone: foldDone)
         result.originDates = result.origins.map { series.dateText(at: $0) }
         return result
     }
 
-    /// Backtests `models` on `values` with season `seasonPeriod` (the MASE scale's lag too).
+    /// Backtests `models` on `values` with season `seasonPeriod` (the MASE scale's lag too);
+    /// `foldDone` hears of every fold fitted and scored (model name, fold from 0), for progress.
     ///
-    /// - Throws: as ``run(_:models:)``.
-    public func run(_ values: [Double], seasonPeriod: Int, models: [any Forecaster]) throws -> BacktestResult {
+    /// - Throws: as ``run(_:models:foldDone:)``.
+    public func run(
+        _ values: [Double], seasonPeriod: Int, models: [any Forecaster],
+        foldDone: ((_ model: String, _ fold: Int) -> Void)? = nil
+    ) throws -> BacktestResult {
         try validate(count: values.count)
         try InvalidParameter.require(seasonPeriod >= 1, "season-period", seasonPeriod, allowed: "at least 1")
         let origins = origins(count: values.count)
@@ -97,6 +103,7 @@ public struct RollingOriginBacktest: Codable, Sendable, Equatable {
                     byStep[h].merge(point)
                 }
                 byFold.append(accumulator)
+                foldDone?(model.name, fold)
             }
             var overall = AccuracyMetrics.Accumulator()
             for fold in byFold { overall.merge(fold) }
