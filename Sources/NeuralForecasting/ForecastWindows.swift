@@ -26,12 +26,13 @@ struct SeriesScaling: Codable, Sendable, Equatable {
             }
             return count > 0 && sum > 0 ? sum / Double(count) : nil
         }
-        let observed = values.filter { !$0.isNaN }
-        let mean = observed.reduce(0, +) / Double(max(observed.count, 1))
-        let variance = observed.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(max(observed.count, 1))
-        scale =
-            meanAbsoluteDifference(lag: seasonPeriod) ?? meanAbsoluteDifference(lag: 1)
-            ?? (variance > 0 ? variance.squareRoot() : 1)
+        func standardDeviation() -> Double {
+            let observed = values.filter { !$0.isNaN }
+            let mean = observed.reduce(0, +) / Double(max(observed.count, 1))
+            let variance = observed.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(max(observed.count, 1))
+            return variance > 0 ? variance.squareRoot() : 1
+        }
+        scale = meanAbsoluteDifference(lag: seasonPeriod) ?? meanAbsoluteDifference(lag: 1) ?? standardDeviation()
     }
 }
 
@@ -131,8 +132,14 @@ struct ForecastWindows {
     /// observed value when that season is all missing; 0 when the window has none).
     static func level(_ values: [Double], before origin: Int, lookback: Int, seasonPeriod: Int) -> Double {
         let start = max(0, origin - lookback)
-        let recent = values[max(start, origin - max(seasonPeriod, 1))..<min(origin, values.count)].filter { !$0.isNaN }
-        if !recent.isEmpty { return recent.reduce(0, +) / Double(recent.count) }
-        return values[start..<min(origin, values.count)].last { !$0.isNaN } ?? 0
+        let end = min(origin, values.count)
+        var sum = 0.0
+        var count = 0
+        for t in max(start, origin - max(seasonPeriod, 1))..<end where !values[t].isNaN {
+            sum += values[t]
+            count += 1
+        }
+        if count > 0 { return sum / Double(count) }
+        return values[start..<end].last { !$0.isNaN } ?? 0
     }
 }

@@ -291,13 +291,13 @@ struct ForecastCommand: ParsableCommand {
             let search = try AutoARIMA(period: season).fit(series.values)
             arimaOrder = search.model.order.description + (search.model.includeConstant ? " with constant" : "")
             fitted = search.model
-        } else if let neural = chosen.forecaster(season: season, horizon: horizon, seed: seed ?? 1)
-            as? NeuralForecaster
-        {
-            fitted = try Self.fitWithProgress(neural, [series.values], seasonPeriod: season).forecaster(for: 0)
         } else {
-            fitted = try chosen.forecaster(season: season, horizon: horizon, seed: seed ?? 1)
-                .fit(series.values, seasonPeriod: season)
+            let forecaster = chosen.forecaster(season: season, horizon: horizon, seed: seed ?? 1)
+            if let neural = forecaster as? NeuralForecaster {
+                fitted = try Self.fitWithProgress(neural, [series.values], seasonPeriod: season).forecaster(for: 0)
+            } else {
+                fitted = try forecaster.fit(series.values, seasonPeriod: season)
+            }
         }
         return SeriesFit(
             fitted: fitted, forecast: try fitted.forecast(horizon: horizon, level: level / 100), chosen: chosen,

@@ -19,14 +19,7 @@ extension ForecastCommand {
             preconditionFailure("validate() requires --store and a metric with --by")
         }
         let eventStore = try StoreOptions.openForReading(path: store)
-        let grouping: SeriesGrouping = by == "category" ? .category : .userAttribute(by)
-        if case .userAttribute(let name) = grouping,
-            !(try eventStore.attributes(kind: .user).values.contains { $0[name] != nil })
-        {
-            throw ValidationError(
-                "--by \(name): no user in \(store) has that attribute; use category, or an attribute that "
-                    + "`behave describe` lists (segments are stored as segment:NAME by `behave segment`).")
-        }
+        let grouping = try SeriesGrouping.parsing(by: by, in: eventStore, path: store)
         let activity = try ActivitySeries.compute(
             from: eventStore, metrics: [metric], period: period, grouping: grouping)
         guard !activity.columns.isEmpty else {

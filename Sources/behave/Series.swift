@@ -71,6 +71,22 @@ struct SeriesCommand: ParsableCommand {
         let metrics = try parsedMetrics()
         try checkOutputFile(out, option: "--out")
         let store = try storeOptions.openForReading()
+        let grouping = try SeriesGrouping.parsing(by: by, in: store, path: storeOptions.store)
+        let series = try ActivitySeries.compute(
+            from: store, metrics: metrics, period: period, grouping: grouping,
+            until: try at.map { try parseISOTime($0, option: "--at") })
+        try writeOutputText(series.csv(), to: out, option: "--out")
+        say(
+            "Wrote \(series.columns.count) series of \(ProgressReporter.grouped(series.count)) \(period.rawValue)s "
+                + "(\(series.period.label(series.start)) to \(series.period.label(series.periodStart(series.count - 1)))) to \(out)."
+        )
+    }
+}
+
+extension SeriesGrouping {
+    /// The grouping `--by` names (nil: none, `category`, or a user attribute), checked against
+    /// the store: an attribute no user has is an error that says what to use instead.
+    static func parsing(by: String?, in store: any EventStore, path: String) throws -> SeriesGrouping {
         let grouping: SeriesGrouping =
             switch by {
             case nil: .none
@@ -81,16 +97,9 @@ struct SeriesCommand: ParsableCommand {
             !(try store.attributes(kind: .user).values.contains { $0[name] != nil })
         {
             throw ValidationError(
-                "--by \(name): no user in \(storeOptions.store) has that attribute; use category, or an attribute "
+                "--by \(name): no user in \(path) has that attribute; use category, or an attribute "
                     + "that `behave describe` lists (segments are stored as segment:NAME by `behave segment`).")
         }
-        let series = try ActivitySeries.compute(
-            from: store, metrics: metrics, period: period, grouping: grouping,
-            until: try at.map { try parseISOTime($0, option: "--at") })
-        try writeOutputText(series.csv(), to: out, option: "--out")
-        say(
-            "Wrote \(series.columns.count) series of \(ProgressReporter.grouped(series.count)) \(period.rawValue)s "
-                + "(\(series.period.label(series.start)) to \(series.period.label(series.periodStart(series.count - 1)))) to \(out)."
-        )
+        return grouping
     }
 }

@@ -70,7 +70,8 @@ public enum FrozenModel: Codable, Sendable, Equatable {
     public var name: String {
         switch self {
         case .arima(let specification): return specification.order.description
-        case .exponentialSmoothing(let trend, let seasonality, _): return "ets(A,\(trend.letter),\(seasonality.letter))"
+        case .exponentialSmoothing(let trend, let seasonality, _):
+            return ExponentialSmoothing(trend: trend, seasonality: seasonality).name
         case .naive: return "naive"
         case .seasonalNaive: return "seasonal-naive"
         case .drift: return "drift"
