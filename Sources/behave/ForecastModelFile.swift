@@ -1,4 +1,5 @@
 import ArgumentParser
+import FileIO
 import Forecasting
 import Foundation
 import NeuralForecasting
@@ -46,8 +47,22 @@ struct ForecastModelFile: Codable {
             seasonPeriod: seasonPeriod)
     }
 
-    /// Writes the file (and a neural model's checkpoint) into `directory`.
+    /// Writes the file (and a neural model's checkpoint) into `directory`, or says why it cannot.
     static func save(
+        _ fitted: any FittedForecast, kind: ForecastModel, arimaOrder: String?, series: TimeSeries,
+        to directory: String
+    ) throws {
+        do {
+            try write(fitted, kind: kind, arimaOrder: arimaOrder, series: series, to: directory)
+        } catch {
+            let reason = (error as? CheckpointError).map { "\($0)" } ?? FileError.describe(error)
+            throw ValidationError(
+                "--save-model \(directory): cannot save the model there (\(reason)); give a directory to create "
+                    + "or one that can be written.")
+        }
+    }
+
+    private static func write(
         _ fitted: any FittedForecast, kind: ForecastModel, arimaOrder: String?, series: TimeSeries,
         to directory: String
     ) throws {

@@ -165,6 +165,17 @@ struct ForecastCommandTests {
         let forecast = try read("later-forecast.csv")
         #expect(forecast.count == 8 && forecast[1].hasPrefix("2024-03-11,"), "\(forecast.prefix(2))")
 
+        let blocked = path("a-file")
+        try "x".write(toFile: blocked, atomically: true, encoding: .utf8)
+        #expect {
+            try ForecastCommand.parse([
+                "--data", early.path, "--date", "day", "--value", "orders", "--model", kind, "--horizon", "7",
+                "--save-model", blocked, "--out", path("blocked.csv"),
+            ]).run()
+        } throws: { error in
+            "\(error)".contains("--save-model \(blocked): cannot save the model there")
+        }
+
         let file = directory.appendingPathComponent("model/forecast-model.json")
         try "{\"format\": 1}".write(to: file, atomically: true, encoding: .utf8)
         #expect {

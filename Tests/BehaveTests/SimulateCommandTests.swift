@@ -28,6 +28,23 @@ struct SimulateCommandTests {
         }
     }
 
+    @Test("bad growth and campaign options name the flag")
+    func badTrendOptions() {
+        for (arguments, message) in [
+            (["--growth", "-1"], "--growth -1.0: must be between -0.9 and 10"),
+            (["--days", "30", "--campaign-day", "30"], "--campaign-day 30: must be a day of the simulation, 0 to 29"),
+            (["--campaign-day", "3", "--campaign-lift", "-2"], "--campaign-lift -2.0: must be between 0 and 100"),
+        ] {
+            do {
+                _ = try Simulate.parse(arguments)
+                Issue.record("\(arguments) parsed")
+            } catch {
+                let text = Simulate.message(for: error)
+                #expect(text.hasPrefix(message), "\(arguments): \(text)")
+            }
+        }
+    }
+
     @Test("writes the event file and its ground truth next to it")
     func writesFiles() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("simulate-\(UUID().uuidString)")
