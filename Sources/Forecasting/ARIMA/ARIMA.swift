@@ -23,6 +23,13 @@ import Foundation
 /// fit is always stationary and invertible; `σ²` is concentrated out (its estimate is the mean
 /// squared standardised innovation, the value that maximises the likelihood).
 ///
+/// With ``regressors`` the model is a regression with ARIMA errors, as R's `Arima(xreg =)` and
+/// statsmodels' `ARIMA(exog =)` fit it: `y_t = Σ β_j x_jt + η_t` with `η_t` the ARIMA process
+/// above. The series and every regressor are differenced alike, and `β` is estimated jointly
+/// with the ARMA coefficients, starting from least squares on the differenced data. A period
+/// where a regressor is unknown counts as missing; forecasts need the regressors' values over
+/// the horizon.
+///
 /// ```swift
 /// let model = try ARIMA(order: ARIMAOrder(p: 1, d: 1, q: 1), includeConstant: true).fit(series)
 /// model.coefficients       // ar1, ma1, drift
@@ -36,20 +43,36 @@ public struct ARIMA: Sendable, Equatable {
     public var includeConstant: Bool
     /// The optimiser for both stages.
     public var optimizer: BFGS
+    /// Outside variables to regress on (key `regressors`), one value per period from the
+    /// series' first period; nil for none.
+    public var regressors: ExogenousRegressors?
+    /// The smallest modulus the fitted MA polynomial's roots may have (key
+    /// `invertibility-margin`): 1 for any invertible model, as R and statsmodels fit; above 1
+    /// the MA coefficients are optimised inside that margin (``AutoARIMA`` uses 1.01, the
+    /// margin its root check demands).
+    public var invertibilityMargin = 1.0
 
     /// - Parameters:
     ///   - order: The ARIMA orders.
     ///   - includeConstant: Fit an intercept or a drift.
     ///   - optimizer: The BFGS settings for both stages of the fit.
-    public init(order: ARIMAOrder, includeConstant: Bool = false, optimizer: BFGS = BFGS()) {
+    ///   - regressors: Outside variables covering at least the series' periods (and the
+    ///     forecast horizon, to forecast).
+    public init(
+        order: ARIMAOrder, includeConstant: Bool = false, optimizer: BFGS = BFGS(),
+        regressors: ExogenousRegressors? = nil
+    ) {
         self.order = order
         self.includeConstant = includeConstant
         self.optimizer = optimizer
+        self.regressors = regressors
     }
 
-    /// The number of estimated coefficients, `σ²` not counted.
+    /// The number of coefficients, `σ²` not counted (a regressor that is zero over the whole
+    /// series is counted here but not estimated; see ``ARIMAModel/unestimatedRegressors``).
     public var coefficientCount: Int {
         order.p + order.q + order.seasonalP + order.seasonalQ + (includeConstant ? 1 : 0)
+            + (regressors?.names.count ?? 0)
     }
 
     /// Checks every setting.
@@ -58,6 +81,7 @@ public struct ARIMA: Sendable, Equatable {
     public func validate() throws(InvalidParameter) {
         try order.validate()
         try optimizer.validate()
+        try InvalidParameter.require("invertibility-margin", invertibilityMargin, in: 1...1.1)
         let differences = order.d + (order.period > 1 ? order.seasonalD : 0)
         try InvalidParameter.require(
             !includeConstant || differences <= 1, "include-constant", includeConstant,
@@ -68,16 +92,17 @@ public struct ARIMA: Sendable, Equatable {
     ///
     /// - Throws: ``InvalidParameter`` for a bad setting, or (key `series`) a series with fewer
     ///   than `coefficientCount + 3` observed values after differencing, or constant after
-    ///   differencing.
+    ///   differencing; (key `regressors`) regressors shorter than the series, or one that is
+    ///   zero after differencing or a combination of the constant and the others.
     public func fit(_ series: [Double]) throws(InvalidParameter) -> ARIMAModel {
         try validate()
-        let differencing = order.differencing
-        let differenced = differencing.apply(series)
+        var objective = try objective(for: series)
+        let differenced = objective.series
         let observed = differenced.filter { !$0.isNaN }
-        let needed = coefficientCount + 3
+        let needed = objective.parameterCount + 3
         try InvalidParameter.require(
             observed.count >= needed, "series", "\(observed.count) observed values after differencing",
-            allowed: "at least \(needed) for \(order) with \(coefficientCount) coefficients")
+            allowed: "at least \(needed) for \(order) with \(objective.parameterCount) coefficients")
         try InvalidParameter.require(
             observed.contains { $0 != observed[0] }, "series", "constant after differencing",
             allowed: "a series that varies after differencing (\(order))")
@@ -85,8 +110,7 @@ public struct ARIMA: Sendable, Equatable {
             observed.allSatisfy(\.isFinite), "series", "a value that is infinite",
             allowed: "finite numbers or .nan for missing values")
 
-        var objective = ARMAObjective(order: order, differenced: differenced, includeMean: includeConstant)
-        let zero = [Double](repeating: 0, count: coefficientCount)
+        let zero = [Double](repeating: 0, count: objective.parameterCount)
         let css = optimizer.minimize({ objective.conditionalSumOfSquares($0) }, from: zero)
         var start = css.value.isFinite ? css.point : zero
         if !objective.concentratedNegativeLogLikelihood(start).isFinite { start = zero }
@@ -98,8 +122,40 @@ public struct ARIMA: Sendable, Equatable {
                 allowed: "a series whose \(order) likelihood is finite somewhere")
         }
         return ARIMAModel(
-            order: order, includeConstant: includeConstant, series: series, coefficients: coefficients,
-            sums: sums, iterations: css.iterations + ml.iterations, converged: ml.converged)
+            order: order, includeConstant: includeConstant, series: series, regressors: regressors,
+            coefficients: coefficients, sums: sums, iterations: css.iterations + ml.iterations,
+            converged: ml.converged, estimatedRegressors: objective.estimated)
+    }
+
+    /// The fit's objective on `series`, with the regressors' first `series.count` periods
+    /// differenced like the series.
+    ///
+    /// - Throws: ``InvalidParameter`` (key `regressors`) for regressors shorter than the series
+    ///   or one that adds nothing to the constant and the regressors before it.
+    func objective(for series: [Double]) throws(InvalidParameter) -> ARMAObjective {
+        let differencing = order.differencing
+        let differenced = differencing.apply(series)
+        guard let regressors else {
+            var objective = ARMAObjective(order: order, differenced: differenced, includeMean: includeConstant)
+            objective.maRootBound = invertibilityMargin
+            return objective
+        }
+        try InvalidParameter.require(
+            regressors.periods >= series.count, "regressors", "\(regressors.periods) periods",
+            allowed: "at least the series' \(series.count) periods")
+        let columns = regressors.columns.map { differencing.apply(Array($0.prefix(series.count))) }
+        do {
+            var objective = try ARMAObjective(
+                order: order, differenced: differenced, includeMean: includeConstant, regressors: columns)
+            objective.maRootBound = invertibilityMargin
+            return objective
+        } catch {
+            let others = includeConstant ? "the \(order.differencing.lag == 0 ? "intercept" : "drift") and " : ""
+            throw InvalidParameter(
+                "regressors", value: regressors.names[error.column],
+                allowed: "a regressor that varies after differencing (\(order)) and is not a combination of "
+                    + "\(others)the regressors before it")
+        }
     }
 }
 
@@ -112,17 +168,17 @@ extension ARIMA {
     /// condition more values away). `+∞` when the series is too short, the fit fails, or a root
     /// of the fitted polynomials lies inside `1.01`.
     func approximateAICc(_ series: [Double]) -> Double {
-        guard (try? validate()) != nil else { return .infinity }
-        let differenced = order.differencing.apply(series)
-        var objective = ARMAObjective(order: order, differenced: differenced, includeMean: includeConstant)
+        guard (try? validate()) != nil, var objective = try? objective(for: series) else { return .infinity }
+        let differenced = objective.series
         let css = optimizer.minimize(
-            { objective.conditionalSumOfSquares($0) }, from: [Double](repeating: 0, count: coefficientCount))
+            { objective.conditionalSumOfSquares($0) }, from: [Double](repeating: 0, count: objective.parameterCount))
         let halfLogVariance = css.value
         let n = Double(differenced.reduce(0) { $0 + ($1.isNaN ? 0 : 1) })
-        let parameters = Double(coefficientCount + 1)
+        let parameters = Double(objective.parameterCount + 1)
         let c = objective.coefficients(css.point)
         guard halfLogVariance.isFinite, n - parameters - 1 > 0,
-            smallestRootModulus(c.expandedAR.map { -$0 }) >= 1.01, smallestRootModulus(c.expandedMA) >= 1.01
+            smallestRootModulus(c.expandedAR.map { -$0 }) >= AutoARIMA.rootMargin,
+            smallestRootModulus(c.expandedMA) >= AutoARIMA.rootMargin * (invertibilityMargin > 1 ? 1 - 1e-6 : 1)
         else { return .infinity }
         let aic = n * (log(2 * Double.pi) + 2 * halfLogVariance) + n + 2 * parameters
         return aic + 2 * parameters * (parameters + 1) / (n - parameters - 1)

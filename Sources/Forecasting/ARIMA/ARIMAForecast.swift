@@ -18,18 +18,39 @@ extension ARIMAModel: FittedForecast {
     /// differencing exactly (the state-space form of the integrated model, as R's
     /// `predict.Arima`); the means are the ARMA forecasts of the differenced series passed
     /// through ``Differencing/integrate(_:after:)``. Parameter uncertainty is not included.
+    /// With regressors this runs on the regression's errors `y_t - Σ β_j x_jt`, and the
+    /// regression on the regressors' values over the horizon is added back.
     ///
     /// - Parameters:
     ///   - horizon: Steps to forecast (key `horizon`), from 1.
     ///   - level: Coverage of the intervals (key `level`), strictly between 0 and 1 (0.8, 0.95).
     /// - Throws: ``InvalidParameter`` for a bad horizon or level, or (key `series`) when one of
-    ///   the last `d + sD` values of the series is missing.
+    ///   the last `d + sD` values of the series is missing; with regressors (keys `horizon` and
+    ///   `regressors`) when their values do not cover the horizon.
     public func forecast(horizon: Int, level: Double = 0.95) throws(InvalidParameter) -> Forecast {
         try InvalidParameter.require("horizon", horizon, in: 1...Self.maximumHorizon)
         try InvalidParameter.require(
             level > 0 && level < 1, "level", level, allowed: "strictly between 0 and 1, like 0.8 or 0.95")
         let differencing = order.differencing
         let m = differencing.lag
+        var series = series
+        var futureEffect = [Double](repeating: 0, count: horizon)
+        if let regressors {
+            let n = series.count
+            try InvalidParameter.require(
+                regressors.periods >= n + horizon, "horizon", horizon,
+                allowed: "at most \(regressors.periods - n): the regressors' values end there")
+            for t in 0..<n { series[t] -= regressors.effect(regression, at: t) }
+            for h in 0..<horizon {
+                futureEffect[h] = regressors.effect(regression, at: n + h)
+                guard futureEffect[h].isFinite else {
+                    let unknown = regressors.names.indices.first { regressors.columns[$0][n + h].isNaN } ?? 0
+                    throw InvalidParameter(
+                        "regressors", value: "\(regressors.names[unknown]) unknown \(h + 1) periods after the series",
+                        allowed: "values for every period of the horizon")
+                }
+            }
+        }
         let last = Array(series.suffix(m))
         try InvalidParameter.require(
             last.allSatisfy(\.isFinite), "series", "missing among its last \(m) values",
@@ -37,7 +58,7 @@ extension ARIMAModel: FittedForecast {
 
         let coefficients = ARMACoefficients(
             ar: ar, ma: ma, seasonalAR: seasonalAR, seasonalMA: seasonalMA, mean: differencedMean,
-            period: order.period)
+            regression: regression, period: order.period)
         var filter = ARMAKalmanFilter(arOrder: order.expandedAROrder, maOrder: order.expandedMAOrder)
         let stationary = filter.setCoefficients(ar: coefficients.expandedAR, ma: coefficients.expandedMA)
         precondition(stationary, "ARIMAModel: fitted coefficients are stationary by construction")
@@ -87,9 +108,8 @@ extension ARIMAModel: FittedForecast {
             }
             standardErrors.append((max(variance, 0) * sigma2).squareRoot())
         }
-        return Forecast(
-            mean: differencing.integrate(differencedMeans, after: series), standardDeviations: standardErrors,
-            level: level)
+        let means = zip(differencing.integrate(differencedMeans, after: series), futureEffect).map { $0 + $1 }
+        return Forecast(mean: means, standardDeviations: standardErrors, level: level)
     }
 }
 

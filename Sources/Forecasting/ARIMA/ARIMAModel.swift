@@ -50,6 +50,14 @@ public struct ARIMAModel: Sendable {
     public let seasonalMA: [Double]
     /// The mean of the differenced series (0 without a constant).
     public let differencedMean: Double
+    /// The outside variables regressed on (with their values past the series' end), or nil.
+    public let regressors: ExogenousRegressors?
+    /// The regression coefficients `β`, one per regressor (empty without regressors).
+    public let regression: [Double]
+    /// Regressors that were zero wherever the series was observed (after differencing), such
+    /// as a holiday outside the fitted span: nothing estimates them, so their coefficients
+    /// are 0 and not counted in the criteria.
+    public let unestimatedRegressors: [String]
     /// The innovation variance `σ²` (maximum-likelihood estimate).
     public let sigma2: Double
     /// The exact Gaussian log-likelihood of the differenced series.
@@ -62,12 +70,18 @@ public struct ARIMAModel: Sendable {
     public let converged: Bool
 
     init(
-        order: ARIMAOrder, includeConstant: Bool, series: [Double], coefficients: ARMACoefficients,
-        sums: ARMAKalmanFilter.Sums, iterations: Int, converged: Bool
+        order: ARIMAOrder, includeConstant: Bool, series: [Double], regressors: ExogenousRegressors?,
+        coefficients: ARMACoefficients, sums: ARMAKalmanFilter.Sums, iterations: Int, converged: Bool,
+        estimatedRegressors: [Int]? = nil
     ) {
         self.order = order
         self.includeConstant = includeConstant
         self.series = series
+        self.regressors = regressors
+        regression = coefficients.regression
+        let names = regressors?.names ?? []
+        let estimated = Set(estimatedRegressors ?? Array(names.indices))
+        unestimatedRegressors = names.indices.filter { !estimated.contains($0) }.map { names[$0] }
         ar = coefficients.ar
         ma = coefficients.ma
         seasonalAR = coefficients.seasonalAR
@@ -96,13 +110,16 @@ public struct ARIMAModel: Sendable {
     }
 
     /// The coefficients in R's order and names: `ar1...`, `ma1...`, `sar1...`, `sma1...`, then
-    /// `intercept` or `drift`.
+    /// `intercept` or `drift`, then one per regressor under the regressor's name.
     public var coefficients: [ARIMACoefficient] {
         func named(_ prefix: String, _ values: [Double]) -> [ARIMACoefficient] {
             values.enumerated().map { ARIMACoefficient(name: "\(prefix)\($0.offset + 1)", value: $0.element) }
         }
         var result = named("ar", ar) + named("ma", ma) + named("sar", seasonalAR) + named("sma", seasonalMA)
         if let constant { result.append(ARIMACoefficient(name: constantName, value: constant)) }
+        for (name, value) in zip(regressors?.names ?? [], regression) {
+            result.append(ARIMACoefficient(name: name, value: value))
+        }
         return result
     }
 
@@ -113,7 +130,8 @@ public struct ARIMAModel: Sendable {
 
     /// The number of estimated coefficients `k` (`σ²` not counted).
     public var coefficientCount: Int {
-        ar.count + ma.count + seasonalAR.count + seasonalMA.count + (includeConstant ? 1 : 0)
+        ar.count + ma.count + seasonalAR.count + seasonalMA.count + (includeConstant ? 1 : 0) + regression.count
+            - unestimatedRegressors.count
     }
 
     /// Akaike's information criterion, `-2 log L + 2 (k + 1)`.
@@ -130,12 +148,13 @@ public struct ARIMAModel: Sendable {
     public var bic: Double { aic + Double(coefficientCount + 1) * (log(Double(observationCount)) - 2) }
 
     /// Whether the fitted AR and MA polynomials have every root at least `margin` in modulus
-    /// (forecast's `auto.arima` rejects a model with a root inside 1.01).
-    public func rootsOutsideUnitCircle(margin: Double = 1.01) -> Bool {
+    /// (forecast's `auto.arima` rejects a model with a root inside 1.01); `maMargin`, when
+    /// given, replaces it for the MA roots.
+    public func rootsOutsideUnitCircle(margin: Double = 1.01, maMargin: Double? = nil) -> Bool {
         let coefficients = ARMACoefficients(
             ar: ar, ma: ma, seasonalAR: seasonalAR, seasonalMA: seasonalMA, mean: differencedMean,
             period: order.period)
         return smallestRootModulus(coefficients.expandedAR.map { -$0 }) >= margin
-            && smallestRootModulus(coefficients.expandedMA) >= margin
+            && smallestRootModulus(coefficients.expandedMA) >= (maMargin ?? margin)
     }
 }

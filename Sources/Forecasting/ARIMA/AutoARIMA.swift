@@ -16,8 +16,15 @@ import Configuration
 ///    were made. With ``stepwise`` off, every model with `p + q + P + Q ≤ maximumOrder` is fitted
 ///    instead.
 ///
+/// With ``regressors`` every candidate is a regression with ARIMA errors on them, and the
+/// differencing tests run on the residuals of a least-squares regression of the series on
+/// them (as `auto.arima(xreg =)` does).
+///
 /// A candidate that cannot be fitted, or whose AR or MA polynomial has a root inside 1.01 in
-/// modulus, counts with AICc `+∞`. Every candidate is fitted by exact maximum likelihood
+/// modulus, counts with AICc `+∞`. Unlike forecast, the MA coefficients are optimised inside
+/// that margin (``invertibilityMargin``), so a seasonal MA whose likelihood peaks at the unit
+/// circle (a fixed weekly pattern, seasonally differenced) is fitted at the margin rather
+/// than rejected and refitted as the next candidate. Every candidate is fitted by exact maximum likelihood
 /// (forecast's `approximation = TRUE`, the default for series over 150 values or periods
 /// over 12, uses conditional sums of squares during the search instead).
 ///
@@ -64,11 +71,26 @@ public struct AutoARIMA: Sendable, Equatable {
     /// only the best ones by exact maximum likelihood (forecast's `approximation`); nil
     /// decides as forecast does: approximate for more than 150 values or seasons over 12.
     public var approximation: Bool?
+    /// The smallest modulus of the candidates' MA roots, optimised within (key
+    /// `invertibility-margin`); 1 optimises over every invertible model and rejects those
+    /// that end inside ``rootMargin``, as forecast's `auto.arima` does. The default, 1.01,
+    /// was measured on `forecast_bench.py --parts orders,speed` (see benchmarks/README.md).
+    public var invertibilityMargin = AutoARIMA.rootMargin
+    /// Outside variables every candidate regresses on (key `regressors`), one value per period
+    /// from the series' first; nil for none. See ``ARIMA/regressors``.
+    public var regressors: ExogenousRegressors?
 
-    /// - Parameter period: The season length; 1 for a series without seasons.
-    public init(period: Int = 1) {
+    /// - Parameters:
+    ///   - period: The season length; 1 for a series without seasons.
+    ///   - regressors: Outside variables to regress on, covering the series (and the horizon,
+    ///     to forecast).
+    public init(period: Int = 1, regressors: ExogenousRegressors? = nil) {
         self.period = period
+        self.regressors = regressors
     }
+
+    /// The root check of every candidate: AR and MA roots at least this far out (forecast's 1.01).
+    public static let rootMargin = 1.01
 
     /// One model the search fitted.
     public struct Candidate: Sendable, Equatable {
@@ -107,6 +129,7 @@ public struct AutoARIMA: Sendable, Equatable {
         try InvalidParameter.require("kpss-alpha", kpssAlpha, in: 0.01...0.1)
         try InvalidParameter.require("seasonal-threshold", seasonalThreshold, in: 0...1)
         try InvalidParameter.require("max-models", maximumModels, in: 1...10_000)
+        try InvalidParameter.require("invertibility-margin", invertibilityMargin, in: 1...Self.rootMargin)
         try optimizer.validate()
     }
 
@@ -114,21 +137,31 @@ public struct AutoARIMA: Sendable, Equatable {
     /// the best model.
     ///
     /// - Throws: ``InvalidParameter`` for a bad setting, or (key `series`) when no candidate
-    ///   could be fitted.
+    ///   could be fitted, or (key `regressors`) regressors that do not cover the series or one
+    ///   that is a combination of the others.
     public func fit(_ series: [Double]) throws(InvalidParameter) -> Result {
         try validate()
         let seasonal = period > 1
+        let tested = try regressionResiduals(series)
         var chosenSeasonalD = seasonalD ?? 0
         if seasonalD == nil && seasonal {
             chosenSeasonalD = try SeasonalStrength.differencesNeeded(
-                for: series, period: period, threshold: seasonalThreshold)
+                for: tested, period: period, threshold: seasonalThreshold)
         }
         var chosenD = d ?? 0
         if d == nil {
             let seasonallyDifferenced = Differencing(
                 uncheckedOrder: 0, seasonalOrder: chosenSeasonalD, period: period
-            ).apply(series)
+            ).apply(tested)
             chosenD = try KPSSTest.differencesNeeded(for: seasonallyDifferenced, alpha: kpssAlpha, maximum: maximumD)
+        }
+        if regressors != nil {
+            // Refuses, naming it, a regressor the differenced data cannot tell from the others.
+            let plain = ARIMAOrder(
+                p: 0, d: chosenD, q: 0, seasonalD: seasonal ? chosenSeasonalD : 0, period: period)
+            _ = try ARIMA(
+                order: plain, includeConstant: allowConstant && chosenD + chosenSeasonalD <= 1, regressors: regressors
+            ).objective(for: series)
         }
         var search = Search(
             settings: self, series: series, d: chosenD, seasonalD: chosenSeasonalD,
@@ -146,6 +179,41 @@ public struct AutoARIMA: Sendable, Equatable {
                 allowed: "a series some ARIMA model with d = \(chosenD), seasonal-d = \(chosenSeasonalD) fits")
         }
         return Result(model: best, candidates: search.candidates)
+    }
+
+    /// The model the search fits for `order`.
+    func candidate(_ order: ARIMAOrder, constant: Bool) -> ARIMA {
+        var arima = ARIMA(order: order, includeConstant: constant, optimizer: optimizer, regressors: regressors)
+        arima.invertibilityMargin = invertibilityMargin
+        return arima
+    }
+
+    /// Whether a fitted candidate counts: finite AICc and every root outside ``rootMargin``
+    /// (the MA roots allowed to sit on it, up to rounding, when they were fitted within it).
+    func accepts(_ model: ARIMAModel) -> Bool {
+        model.aicc.isFinite
+            && model.rootsOutsideUnitCircle(
+                margin: Self.rootMargin, maMargin: invertibilityMargin > 1 ? Self.rootMargin * (1 - 1e-6) : nil)
+    }
+
+    /// The series the differencing tests read: itself, or with regressors the residuals of its
+    /// least-squares regression on them and an intercept (missing where any is).
+    private func regressionResiduals(_ series: [Double]) throws(InvalidParameter) -> [Double] {
+        guard let regressors else { return series }
+        try InvalidParameter.require(
+            regressors.periods >= series.count, "regressors", "\(regressors.periods) periods",
+            allowed: "at least the series' \(series.count) periods")
+        let columns = [[Double](repeating: 1, count: series.count)] + regressors.columns.map { Array($0.prefix(series.count)) }
+        guard case .success(let solution) = LeastSquares.fit(series, on: columns) else {
+            // Collinear in levels: the test reads the series itself; the fit's own check, on
+            // the differenced data, decides whether the regressors can be used.
+            return series
+        }
+        return series.indices.map { t in
+            var value = series[t]
+            for (j, column) in columns.enumerated() { value -= solution.coefficients[j] * column[t] }
+            return value
+        }
     }
 
     /// The state of one search: candidates fitted so far and the best model.
@@ -179,12 +247,12 @@ public struct AutoARIMA: Sendable, Equatable {
             let order = ARIMAOrder(
                 p: key.p, d: d, q: key.q, seasonalP: key.seasonalP, seasonalD: seasonal ? seasonalD : 0,
                 seasonalQ: key.seasonalQ, period: settings.period)
-            let arima = ARIMA(order: order, includeConstant: key.constant, optimizer: settings.optimizer)
+            let arima = settings.candidate(order, constant: key.constant)
             var aicc = Double.infinity
             var model: ARIMAModel?
             if approximate {
                 aicc = arima.approximateAICc(series)
-            } else if let fitted = try? arima.fit(series), fitted.rootsOutsideUnitCircle(), fitted.aicc.isFinite {
+            } else if let fitted = try? arima.fit(series), settings.accepts(fitted) {
                 aicc = fitted.aicc
                 model = fitted
             }
@@ -199,9 +267,8 @@ public struct AutoARIMA: Sendable, Equatable {
         /// fit succeeds with every root outside 1.01 (as forecast refits without approximation).
         mutating func refitBest() {
             for candidate in candidates.filter({ $0.aicc.isFinite }).sorted(by: { $0.aicc < $1.aicc }) {
-                let arima = ARIMA(
-                    order: candidate.order, includeConstant: candidate.includeConstant, optimizer: settings.optimizer)
-                if let fitted = try? arima.fit(series), fitted.rootsOutsideUnitCircle(), fitted.aicc.isFinite {
+                let arima = settings.candidate(candidate.order, constant: candidate.includeConstant)
+                if let fitted = try? arima.fit(series), settings.accepts(fitted) {
                     best = fitted
                     return
                 }

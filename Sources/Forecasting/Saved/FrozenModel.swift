@@ -39,6 +39,10 @@ public enum FrozenModel: Codable, Sendable, Equatable {
         public var seasonalMA: [Double]
         /// The mean of the differenced series (0 without a constant).
         public var mean: Double
+        /// The names of the regressors of a regression with ARIMA errors; nil without them.
+        public var regressors: [String]?
+        /// Their coefficients `β`, in the same order; nil without regressors.
+        public var regression: [Double]?
 
         enum CodingKeys: String, CodingKey {
             case order
@@ -46,7 +50,7 @@ public enum FrozenModel: Codable, Sendable, Equatable {
             case ar, ma
             case seasonalAR = "seasonal-ar"
             case seasonalMA = "seasonal-ma"
-            case mean
+            case mean, regressors, regression
         }
     }
 
@@ -57,7 +61,8 @@ public enum FrozenModel: Codable, Sendable, Equatable {
             self = .arima(
                 specification: ARIMASpecification(
                     order: model.order, includeConstant: model.includeConstant, ar: model.ar, ma: model.ma,
-                    seasonalAR: model.seasonalAR, seasonalMA: model.seasonalMA, mean: model.differencedMean))
+                    seasonalAR: model.seasonalAR, seasonalMA: model.seasonalMA, mean: model.differencedMean,
+                    regressors: model.regressors?.names, regression: model.regressors == nil ? nil : model.regression))
         } else if let model = model as? ExponentialSmoothingModel {
             self = .exponentialSmoothing(
                 trend: model.shape.trend, seasonality: model.shape.seasonality, parameters: model.parameters)
@@ -96,6 +101,11 @@ public enum FrozenModel: Codable, Sendable, Equatable {
             try InvalidParameter.require(
                 s.mean.isFinite && (s.includeConstant || s.mean == 0), "mean", s.mean,
                 allowed: "a finite number, 0 without a constant")
+            let names = s.regressors ?? []
+            let regression = s.regression ?? []
+            try InvalidParameter.require(
+                regression.count == names.count && regression.allSatisfy(\.isFinite), "regression", regression.count,
+                allowed: "one finite coefficient per regressor (\(names.count))")
         case .exponentialSmoothing(_, _, let p):
             for (key, value) in [("alpha", p.alpha), ("beta", p.beta), ("gamma", p.gamma)] {
                 try InvalidParameter.require(value >= 0 && value <= 1, key, value, allowed: "in [0, 1]")
@@ -106,15 +116,33 @@ public enum FrozenModel: Codable, Sendable, Equatable {
         }
     }
 
+    /// The names of the regressors the model needs (an ARIMA fitted with them); empty otherwise.
+    public var regressorNames: [String] {
+        guard case .arima(let specification) = self else { return [] }
+        return specification.regressors ?? []
+    }
+
     /// The model with these parameters on `series`, ready to forecast what follows it.
     ///
-    /// - Throws: ``InvalidParameter`` for bad parameters or a series the model cannot filter,
+    /// - Parameter regressors: For an ARIMA fitted with regressors, the same regressors (by name)
+    ///   on `series`' calendar, over the series and the horizon to forecast.
+    /// - Throws: ``InvalidParameter`` for bad parameters, a series the model cannot filter, or
+    ///   (key `regressors`) regressors missing or named differently from the fit's;
     ///   ``ForecastingError`` when the series is too short.
-    public func apply(to series: [Double], seasonPeriod: Int) throws -> any FittedForecast {
+    public func apply(
+        to series: [Double], seasonPeriod: Int, regressors: ExogenousRegressors? = nil
+    ) throws -> any FittedForecast {
         try validate()
+        if regressors?.names ?? [] != regressorNames {
+            throw InvalidParameter(
+                "regressors", value: regressors?.names.joined(separator: ",") ?? "none",
+                allowed: regressorNames.isEmpty
+                    ? "none: \(name) was fitted without regressors"
+                    : "the ones \(name) was fitted with: \(regressorNames.joined(separator: ","))")
+        }
         switch self {
         case .arima(let s):
-            return try ARIMAModel(applying: s, to: series)
+            return try ARIMAModel(applying: s, to: series, regressors: regressors)
         case .exponentialSmoothing(let trend, let seasonality, let p):
             let fixed = ExponentialSmoothing.FixedParameters(
                 alpha: p.alpha, beta: trend == .none ? nil : p.beta, gamma: seasonality == .none ? nil : p.gamma,
@@ -135,22 +163,35 @@ extension ARIMAModel {
     /// The model with `specification`'s coefficients on `series`: one pass of the Kalman
     /// filter gives σ² and the likelihood; nothing is optimised.
     ///
-    /// - Throws: ``InvalidParameter`` (key `series`) when the series leaves nothing to filter.
-    init(applying specification: FrozenModel.ARIMASpecification, to series: [Double]) throws(InvalidParameter) {
+    /// - Throws: ``InvalidParameter`` (key `series`) when the series leaves nothing to filter,
+    ///   (key `regressors`) when the regressors are shorter than the series.
+    init(
+        applying specification: FrozenModel.ARIMASpecification, to series: [Double],
+        regressors: ExogenousRegressors?
+    ) throws(InvalidParameter) {
         let order = specification.order
-        let differenced = order.differencing.apply(series)
+        let differencing = order.differencing
+        var columns: [[Double]] = []
+        if let regressors {
+            try InvalidParameter.require(
+                regressors.periods >= series.count, "regressors", "\(regressors.periods) periods",
+                allowed: "at least the series' \(series.count) periods")
+            columns = regressors.columns.map { differencing.apply(Array($0.prefix(series.count))) }
+        }
         var objective = ARMAObjective(
-            order: order, differenced: differenced, includeMean: specification.includeConstant)
+            order: order, differenced: differencing.apply(series), includeMean: specification.includeConstant,
+            fixedRegressors: columns)
         let coefficients = ARMACoefficients(
             ar: specification.ar, ma: specification.ma, seasonalAR: specification.seasonalAR,
-            seasonalMA: specification.seasonalMA, mean: specification.mean, period: order.period)
+            seasonalMA: specification.seasonalMA, mean: specification.mean,
+            regression: specification.regression ?? [], period: order.period)
         guard let sums = objective.filterSums(coefficients), sums.count > 0 else {
             throw InvalidParameter(
                 "series", value: "\(series.count) values",
                 allowed: "observed values after differencing for \(order) to filter")
         }
         self.init(
-            order: order, includeConstant: specification.includeConstant, series: series, coefficients: coefficients,
-            sums: sums, iterations: 0, converged: true)
+            order: order, includeConstant: specification.includeConstant, series: series, regressors: regressors,
+            coefficients: coefficients, sums: sums, iterations: 0, converged: true)
     }
 }

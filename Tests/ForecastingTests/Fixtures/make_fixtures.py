@@ -4,7 +4,8 @@ Run with the repository's Python environment (statsmodels 0.15, numpy 2):
 
     /work/venv/bin/python Tests/ForecastingTests/Fixtures/make_fixtures.py
 
-Every ARIMA case differences the series in numpy first and fits the stationary model with
+Every ARIMA case differences the series in numpy first (and its regressors, if any, passed
+as `exog`) and fits the stationary model with
 `statsmodels.tsa.arima.model.ARIMA` (exact Gaussian likelihood from the stationary state
 covariance, Jones-transformed AR/MA parameters, the constant as the mean of the differenced
 series), which is the model `Forecasting.ARIMA` fits. A drift is that mean divided by 1 (d = 1)
@@ -64,12 +65,19 @@ def difference(y, d, seasonal_d, period):
     return w
 
 
-def fit_case(name, y, order, seasonal=(0, 0, 0), period=1, constant=False):
+def fit_case(name, y, order, seasonal=(0, 0, 0), period=1, constant=False, regressors=None):
+    """regressors: {name: values over y's periods}, differenced like y and given as `exog`
+    (a regression with ARMA errors on the differenced data)."""
     p, d, q = order
     big_p, big_d, big_q = seasonal
     w = difference(y, d, big_d, period)
+    regressors = regressors or {}
+    exog = None
+    if regressors:
+        exog = np.column_stack([difference(values, d, big_d, period) for values in regressors.values()])
     model = ARIMA(
         w,
+        exog=exog,
         order=(p, 0, q),
         seasonal_order=(big_p, 0, big_q, period) if period > 1 else (0, 0, 0, 0),
         trend="c" if constant else "n",
@@ -79,6 +87,11 @@ def fit_case(name, y, order, seasonal=(0, 0, 0), period=1, constant=False):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         result = model.fit(method_kwargs=dict(maxiter=5000, pgtol=1e-12, factr=10))
+        if regressors:
+            # L-BFGS stops early along the valley a regressor nearly collinear with the constant
+            # leaves (a price around its level); Nelder-Mead from there reaches the optimum.
+            result = model.fit(start_params=result.params,
+                               method_kwargs=dict(method="nm", maxiter=50000, xtol=1e-10, ftol=1e-14))
     names = list(model.param_names)
     params = dict(zip(names, result.params))
     coefficients = {}
@@ -95,7 +108,9 @@ def fit_case(name, y, order, seasonal=(0, 0, 0), period=1, constant=False):
             coefficients["intercept"] = params["const"]
         else:
             coefficients["drift"] = params["const"] / (1 if d == 1 else period)
-    return {
+    for j, regressor in enumerate(regressors):
+        coefficients[regressor] = params[f"x{j + 1}"]
+    case = {
         "name": name,
         "series": [None if math.isnan(v) else float(v) for v in y],
         "order": [p, d, q, big_p, big_d, big_q, period],
@@ -104,6 +119,10 @@ def fit_case(name, y, order, seasonal=(0, 0, 0), period=1, constant=False):
         "sigma2": float(params["sigma2"]),
         "loglik": float(result.llf),
     }
+    if regressors:
+        case["regressors"] = {"names": list(regressors), "columns": [[float(v) for v in values]
+                                                                     for values in regressors.values()]}
+    return case
 
 
 def kpss_case(name, x):
@@ -137,6 +156,23 @@ def main():
     cases.append(fit_case("ma2-intercept", 3 + simulate(17, 150, ma=[0.5, -0.3]), (0, 0, 2), constant=True))
     cases.append(fit_case("sar1-intercept-4", 2 + simulate(18, 160, ar=[0.3], sar=[0.5], period=4), (1, 0, 0),
                           (1, 0, 0), period=4, constant=True))
+    rng = np.random.RandomState(19)
+    promotion = (rng.rand(200) < 0.15).astype(float)
+    price = 5 + np.cumsum(rng.randn(200) * 0.1)
+    cases.append(fit_case("ar1-intercept-regressors", 10 + 2 * promotion - 0.8 * price + simulate(19, 200, ar=[0.6]),
+                          (1, 0, 0), constant=True, regressors={"promotion": promotion, "price": price}))
+    level = np.cumsum(rng.randn(180))
+    shift = (np.arange(180) >= 90).astype(float)
+    cases.append(fit_case("arima011-regressor", level + 3 * shift + simulate(20, 180, ma=[0.4]), (0, 1, 1),
+                          regressors={"shift": shift}))
+    days = np.arange(210)
+    holiday = np.isin(days, [17, 45, 46, 100, 150, 190]).astype(float)
+    weekly = np.zeros(210)
+    base = simulate(24, 210, ar=[0.4], sma=[-0.5], period=7)
+    for t in range(210):
+        weekly[t] = base[t] + (weekly[t - 7] if t >= 7 else 0.0)
+    cases.append(fit_case("sarima100-011-7-holiday", 50 + weekly - 4 * holiday, (1, 0, 0), (0, 1, 1), period=7,
+                          regressors={"holiday": holiday}))
     tests = [
         kpss_case("random-walk", np.cumsum(np.random.RandomState(21).randn(120))),
         kpss_case("ar1", simulate(22, 150, ar=[0.5])),
