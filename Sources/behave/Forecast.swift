@@ -28,10 +28,13 @@ enum ForecastModel: String, ExpressibleByArgument, CaseIterable {
     case mlp
 
     /// The forecaster, with seasons of `season` periods, for `horizon` periods ahead; `seed`
-    /// fixes the deep models' initial weights and window order.
-    func forecaster(season: Int, horizon: Int, seed: UInt64 = 1) -> any Forecaster {
+    /// fixes the deep models' initial weights and window order; ARIMA regresses on
+    /// `regressors` when given.
+    func forecaster(
+        season: Int, horizon: Int, seed: UInt64 = 1, regressors: ExogenousRegressors? = nil
+    ) -> any Forecaster {
         switch self {
-        case .auto, .arima: AutoARIMA(period: season)
+        case .auto, .arima: AutoARIMA(period: season, regressors: regressors)
         case .ets: AutoETS()
         case .holtWinters: ExponentialSmoothing(trend: .additive, seasonality: season > 1 ? .additive : .none)
         case .snaive: SeasonalNaive()
@@ -71,6 +74,13 @@ struct ForecastCommand: ParsableCommand {
             series on the same calendar (ARIMA's coefficients, the smoothing parameters or the \
             network's weights stay as fitted; the states run over the new values).
 
+            --regressors FILE, --holidays FILE and --calendar weekday,weekend,month,hour give ARIMA \
+            outside variables (regression with ARIMA errors; --model arima or auto, where only \
+            arima uses them): FILE has the --date column and one numeric column per regressor, \
+            with values for every period of the series and of the horizon; the holidays file has \
+            a date column and optionally a name column (one dummy per name); calendar features \
+            are dummies. The fitted coefficients are printed.
+
             --by category (or a user attribute, such as segment:NAME) forecasts the store's \
             series of every group: each group on its own for the classical models (auto picks \
             per group), one global network across all groups for lstm and mlp. The CSV then \
@@ -88,6 +98,7 @@ struct ForecastCommand: ParsableCommand {
               behave forecast --data sales.csv --date day --value orders --model lstm --save-model orders-lstm --out orders.csv
               behave forecast --from-model orders-lstm --data sales-new.csv --date day --value orders --out next.csv
               behave forecast --store behavior.db --series purchases --by category --model lstm --out by-category.csv
+              behave forecast --data sales.csv --date day --value orders --model arima --holidays holidays.csv --regressors promotions.csv --out orders.csv
             """
     )
 
@@ -133,6 +144,24 @@ struct ForecastCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Seeds the lstm and mlp models' weights and training order (default 1).")
     var seed: UInt64?
 
+    @Option(
+        help: ArgumentHelp(
+            "ARIMA regresses on these outside variables: a CSV with the --date column and one numeric column each, covering the series and the horizon.",
+            valueName: "file"))
+    var regressors: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "ARIMA regresses on these days: a CSV with a date column and optionally a name column (one dummy per name).",
+            valueName: "file"))
+    var holidays: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "ARIMA regresses on calendar dummies: weekday, weekend, month, hour (comma-separated).",
+            valueName: "features"))
+    var calendar: CalendarFeatures?
+
     @Option(help: "Also save the fitted model to this directory, for --from-model.")
     var saveModel: String?
 
@@ -167,6 +196,11 @@ struct ForecastCommand: ParsableCommand {
                 "Give --store FILE (with --series METRIC) or --data FILE --value COLUMN, one of them.")
         }
         if data != nil, value == nil { throw ValidationError("--data needs --value COLUMN, the column to forecast.") }
+        if hasRegressors, fromModel == nil, let model, model != .auto, model != .arima {
+            throw ValidationError(
+                "--regressors, --holidays and --calendar are for ARIMA; --model \(model.rawValue) does not use them. "
+                    + "Use --model arima (or auto), or drop them.")
+        }
         if let by {
             if by.trimmingCharacters(in: .whitespaces).isEmpty || store == nil {
                 throw ValidationError(
@@ -207,8 +241,16 @@ struct ForecastCommand: ParsableCommand {
         var missing: Int
         var model: String
         var arimaOrder: String?
+        /// ARIMA's regression coefficients, one per regressor (0 for one not estimated).
+        var regression: [Coefficient]?
         var backtest: BacktestResult?
         var forecast: [Row]
+
+        struct Coefficient: Encodable {
+            var name: String
+            var value: Double
+            var estimated: Bool
+        }
 
         struct Row: Encodable {
             var date: String
@@ -238,7 +280,7 @@ struct ForecastCommand: ParsableCommand {
         }
         try publish(
             fit.forecast, of: series, model: fit.chosen.rawValue, arimaOrder: fit.arimaOrder, backtest: fit.backtest,
-            how: model == .auto ? " (lowest backtest MASE)" : "")
+            regression: fit.fitted as? ARIMAModel, how: model == .auto ? " (lowest backtest MASE)" : "")
     }
 
     /// One series' fit: the model used, its forecast, and the backtest that chose or scored it.
@@ -253,6 +295,7 @@ struct ForecastCommand: ParsableCommand {
     /// Backtests (when asked, or to choose for `auto`), fits the chosen model and forecasts.
     func fit(_ series: TimeSeries, model: ForecastModel) throws -> SeriesFit {
         let season = series.seasonPeriod
+        let regressors = try exogenousRegressors(for: series)
         let folds = backtest ?? (model == .auto ? 4 : 0)
         var backtestResult: BacktestResult?
         var chosen = model
@@ -265,7 +308,10 @@ struct ForecastCommand: ParsableCommand {
                 reporter.log("\(series.name): \(folds) folds of \(horizon) periods, \(models.count) models")
                 var done = 0
                 let result = try trial.run(
-                    series, models: models.map { $0.forecaster(season: season, horizon: horizon, seed: seed ?? 1) }
+                    series,
+                    models: models.map {
+                        $0.forecaster(season: season, horizon: horizon, seed: seed ?? 1, regressors: regressors)
+                    }
                 ) { name, fold in
                     done += 1
                     reporter.update(done, detail: "\(name) fold \(fold + 1)")
@@ -288,7 +334,7 @@ struct ForecastCommand: ParsableCommand {
         var arimaOrder: String?
         let fitted: any FittedForecast
         if chosen == .arima {
-            let search = try AutoARIMA(period: season).fit(series.values)
+            let search = try AutoARIMA(period: season, regressors: regressors).fit(series.values)
             arimaOrder = search.model.order.description + (search.model.includeConstant ? " with constant" : "")
             fitted = search.model
         } else {
@@ -343,10 +389,25 @@ struct ForecastCommand: ParsableCommand {
         try describe(series)
         guard let kind = ForecastModel(rawValue: file.kind) else { preconditionFailure("load() checked the kind") }
         let forecast: Forecast
+        var regression: ARIMAModel?
         if let frozen = file.model {
-            forecast = try frozen.apply(to: series.values, seasonPeriod: series.seasonPeriod)
-                .forecast(horizon: horizon, level: level / 100)
+            let regressors = try exogenousRegressors(for: series)
+            let needed = frozen.regressorNames
+            if regressors?.names ?? [] != needed {
+                let given = regressors?.names.joined(separator: ", ") ?? "none"
+                throw ValidationError(
+                    needed.isEmpty
+                        ? "The saved model has no regressors; drop --regressors, --holidays and --calendar."
+                        : "The saved model regresses on \(needed.joined(separator: ", ")) (given: \(given)); give the "
+                            + "same --regressors, --holidays and --calendar as when it was fitted, extended over the horizon.")
+            }
+            let applied = try frozen.apply(to: series.values, seasonPeriod: series.seasonPeriod, regressors: regressors)
+            regression = applied as? ARIMAModel
+            forecast = try applied.forecast(horizon: horizon, level: level / 100)
         } else {
+            if hasRegressors {
+                throw ValidationError("The saved \(file.kind) model takes no regressors; drop --regressors, --holidays and --calendar.")
+            }
             let neural = try NeuralForecastModel.load(from: URL(fileURLWithPath: directory))
             forecast = try neural.forecast(
                 continuing: series.values, series: 0, phaseOffset: Int(gap / saved.frequency.milliseconds),
@@ -354,7 +415,7 @@ struct ForecastCommand: ParsableCommand {
         }
         try publish(
             forecast, of: series, model: kind.rawValue, arimaOrder: file.arimaOrder, backtest: nil,
-            how: " (saved in \(directory), not refitted)")
+            regression: regression, how: " (saved in \(directory), not refitted)")
     }
 
     /// Notes the series' span and what is missing, and refuses an all-missing series.
@@ -371,9 +432,10 @@ struct ForecastCommand: ParsableCommand {
     /// Writes `--out` and prints the backtest table and the model, or the JSON report.
     private func publish(
         _ forecast: Forecast, of series: TimeSeries, model: String, arimaOrder: String?, backtest: BacktestResult?,
-        how: String
+        regression: ARIMAModel?, how: String
     ) throws {
-        let report = report(forecast, of: series, model: model, arimaOrder: arimaOrder, backtest: backtest)
+        let report = report(
+            forecast, of: series, model: model, arimaOrder: arimaOrder, backtest: backtest, regression: regression)
         var text = CSVText.line(["date", "forecast", "lower", "upper"])
         for row in report.forecast {
             text += CSVText.line([row.date] + [row.forecast, row.lower, row.upper].map(CSVText.number))
@@ -390,6 +452,7 @@ struct ForecastCommand: ParsableCommand {
             say(backtest.table())
         }
         let saved = saveModel.map { " Saved the model to \($0)." } ?? ""
+        if let summary = regression.flatMap(Self.regressionSummary) { say(summary) }
         say(
             "Model: \(model)" + (arimaOrder.map { " \($0)" } ?? "") + how
                 + ". Wrote \(forecast.horizon) forecasts with \(String(format: "%g", level))% intervals to \(out)."

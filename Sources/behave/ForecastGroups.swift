@@ -50,7 +50,7 @@ extension ForecastCommand {
                 reports.append(
                     report(
                         fit.forecast, of: group, model: fit.chosen.rawValue, arimaOrder: fit.arimaOrder,
-                        backtest: fit.backtest))
+                        backtest: fit.backtest, regression: fit.fitted as? ARIMAModel))
             }
         }
 
@@ -79,11 +79,20 @@ extension ForecastCommand {
 
     /// The report of one series: its forecast rows and how they were made.
     func report(
-        _ forecast: Forecast, of series: TimeSeries, model: String, arimaOrder: String?, backtest: BacktestResult?
+        _ forecast: Forecast, of series: TimeSeries, model: String, arimaOrder: String?, backtest: BacktestResult?,
+        regression: ARIMAModel? = nil
     ) -> Report {
-        Report(
+        let coefficients = regression.flatMap { model in
+            model.regressors.map { regressors in
+                zip(regressors.names, model.regression).map { name, value in
+                    Report.Coefficient(
+                        name: name, value: value, estimated: !model.unestimatedRegressors.contains(name))
+                }
+            }
+        }
+        return Report(
             series: series.name, periods: series.count, missing: series.missingCount, model: model,
-            arimaOrder: arimaOrder, backtest: backtest,
+            arimaOrder: arimaOrder, regression: coefficients, backtest: backtest,
             forecast: (0..<forecast.horizon).map { step in
                 Report.Row(
                     date: series.dateText(at: series.count + step), forecast: forecast.mean[step],

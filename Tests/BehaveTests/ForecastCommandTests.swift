@@ -1,5 +1,6 @@
 import ArgumentParser
 import EventData
+import Forecasting
 import Foundation
 import Testing
 
@@ -48,6 +49,14 @@ struct ForecastCommandTests {
                     "f.csv",
                 ],
                 "--backtest with --by runs per group"
+            ),
+            (
+                ["forecast", "--data", "a.csv", "--value", "y", "--model", "ets", "--holidays", "h.csv", "--out", "f.csv"],
+                "--regressors, --holidays and --calendar are for ARIMA"
+            ),
+            (
+                ["forecast", "--data", "a.csv", "--value", "y", "--calendar", "fortnight", "--out", "f.csv"],
+                "The value 'fortnight' is invalid for '--calendar <features>'"
             ),
         ])
     func badFlags(arguments: [String], message: String) {
@@ -183,5 +192,67 @@ struct ForecastCommandTests {
         } throws: { error in
             "\(error)".contains("forecast-model.json: not a saved forecast model")
         }
+    }
+
+    @Test("ARIMA with holidays, a regressor file and calendar dummies; a saved one wants them again")
+    func regressors() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("behave-fc-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
+        // The weekly series of weeklyCSV, with 20 fewer orders on four closing days.
+        let closed = ["2024-01-10", "2024-01-24", "2024-02-07", "2024-02-21"]
+        var text = ""
+        for line in Self.weeklyCSV().split(separator: "\n") {
+            let cells = line.split(separator: ",")
+            if let value = Double(cells[1]), closed.contains(String(cells[0])) {
+                text += "\(cells[0]),\(value - 20)\n"
+            } else {
+                text += line + "\n"
+            }
+        }
+        try text.write(toFile: path("orders.csv"), atomically: true, encoding: .utf8)
+        try ("date,name\n" + closed.map { "\($0),closed\n" }.joined() + "2024-03-13,closed\n")
+            .write(toFile: path("holidays.csv"), atomically: true, encoding: .utf8)
+        var prices = "day,price\n"
+        for day in 0..<77 {
+            let date = ISODate.text(1_704_067_200_000 + Int64(day) * 86_400_000, withTime: false)
+            prices += "\(date),\(10 + Double(day % 5) / 10)\n"
+        }
+        try prices.write(toFile: path("prices.csv"), atomically: true, encoding: .utf8)
+        let common = ["--data", path("orders.csv"), "--date", "day", "--value", "orders", "--horizon", "7"]
+        try ForecastCommand.parse(
+            common + [
+                "--model", "arima", "--holidays", path("holidays.csv"), "--regressors", path("prices.csv"),
+                "--save-model", path("model"), "--out", path("f.csv"),
+            ]
+        ).run()
+        let rows = try String(contentsOfFile: path("f.csv"), encoding: .utf8).split(separator: "\n")
+        #expect(rows.count == 8)
+        // 2024-03-13 is a closing day inside the horizon: its forecast drops by about 20.
+        let forecasts = rows.dropFirst().compactMap { Double($0.split(separator: ",")[1]) }
+        #expect(rows[3].hasPrefix("2024-03-13") && forecasts[2] < forecasts[1] - 5, "\(rows)")
+        let model = try String(contentsOfFile: path("model/forecast-model.json"), encoding: .utf8)
+        #expect(model.contains("\"regressors\"") && model.contains("\"closed\"") && model.contains("\"price\""))
+        #expect {
+            try ForecastCommand.parse(["--from-model", path("model"), "--horizon", "7", "--out", path("g.csv")]).run()
+        } throws: { error in
+            "\(error)".contains("The saved model regresses on price, closed")
+        }
+        try ForecastCommand.parse([
+            "--from-model", path("model"), "--date", "day", "--holidays", path("holidays.csv"), "--regressors",
+            path("prices.csv"), "--horizon", "7", "--out", path("g.csv"),
+        ]).run()
+        #expect(try String(contentsOfFile: path("g.csv"), encoding: .utf8).split(separator: "\n") == rows)
+        #expect {
+            try ForecastCommand.parse(common + ["--regressors", path("prices.csv"), "--horizon", "10", "--out", path("h.csv")])
+                .run()
+        } throws: { error in
+            "\(error)".contains("Regressor price has no value for 2024-03-18")
+        }
+        try ForecastCommand.parse(
+            common + ["--model", "arima", "--calendar", "weekend", "--season", "1", "--out", path("c.csv"), "--json"]
+        ).run()
+        #expect(try String(contentsOfFile: path("c.csv"), encoding: .utf8).split(separator: "\n").count == 8)
     }
 }
