@@ -9,7 +9,10 @@ Usage (from the repository root; a Python with statsforecast, pandas and numpy):
         [--parts accuracy,speed] [--horizon 28] [--folds 4] [--json-out FILE]
 
 Parts: ``accuracy`` (below), ``orders`` (the ARIMA orders both auto-ARIMAs choose on the
-public series and the first ORDER_SERIES speed series, default 20) and ``speed``: SPEED_SERIES (default 1,000) seeded daily series
+public series and the first ORDER_SERIES speed series, default 20), ``parity`` (on each public
+and the simulated series, the order our auto-ARIMA picks on the whole series, then fitted by
+`behave forecast --model arima --order ...` and by statsmodels' ARIMA on the same folds:
+MASE side by side, target within 1%) and ``speed``: SPEED_SERIES (default 1,000) seeded daily series
 of 730 days (weekly pattern, trend, AR(1) noise), automatic ARIMA (season 7) over all of them
 on one thread, one run each, `behave-bench --case auto-arima` against statsforecast's
 AutoARIMA (`n_jobs=1`, after a warm-up series); then ARIMA(1,1,1)(0,1,1)[7] fitted to the
@@ -217,6 +220,59 @@ def orders(args, work: Path) -> dict:
     return {"series": rows, "agree": agree, "count": len(cases)}
 
 
+def statsmodels_folds(series: pd.Series, order: str, horizon: int, folds: int) -> float:
+    """Mean MASE over the folds of statsmodels' ARIMA with `order` (as `behave forecast` prints it),
+    missing values left missing (its Kalman filter skips them, as ours does)."""
+    import warnings
+
+    from statsmodels.tsa.arima.model import ARIMA
+
+    match = re.match(r"ARIMA\((\d+),(\d+),(\d+)\)(?:\((\d+),(\d+),(\d+)\)\[(\d+)\])?( with constant)?", order)
+    p, d, q = (int(match.group(i)) for i in (1, 2, 3))
+    seasonal = (int(match.group(4)), int(match.group(5)), int(match.group(6)), int(match.group(7))) \
+        if match.group(4) else (0, 0, 0, 0)
+    trend = ("c" if d + seasonal[1] == 0 else "t") if match.group(8) else "n"
+    values = series.to_numpy()
+    scores = []
+    for fold in range(folds):
+        end = len(values) - horizon * (folds - fold)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            fitted = ARIMA(values[:end], order=(p, d, q), seasonal_order=seasonal, trend=trend).fit()
+        forecast = fitted.get_forecast(horizon)
+        mean = np.asarray(forecast.predicted_mean)
+        lower, upper = np.asarray(forecast.conf_int(alpha=0.2)).T
+        scores.append(score(values[end:end + horizon], mean, lower, upper, mase_scale(values[:end]))["mase"])
+    return float(np.mean(scores))
+
+
+def parity(args, work: Path) -> dict:
+    """Our ARIMA and statsmodels' with the same order (our auto-ARIMA's on the whole series) on
+    the same folds."""
+    sources = {name: (DATA / PUBLIC[name], "ds", "y") for name in PUBLIC}
+    series = {name: load_public(name) for name in PUBLIC}
+    series["simulated-dau"] = simulated(args.behave, work)
+    sources["simulated-dau"] = (work / "series.csv", "date", "dau")
+    rows = {}
+    print("\n| series | order | behave MASE | statsmodels MASE | ratio |\n|---|---|---|---|---|")
+    for name, values in series.items():
+        path, date, value = sources[name]
+        common = [args.behave, "forecast", "--data", str(path), "--date", date, "--value", value, "--model", "arima",
+                  "--out", str(work / "parity.csv"), "--json"]
+        order = json.loads(subprocess.run(common + ["--horizon", "1"], check=True, capture_output=True,
+                                          text=True).stdout)["arimaOrder"]
+        match = re.match(r"ARIMA\((\d+),(\d+),(\d+)\)(?:\((\d+),(\d+),(\d+)\)\[\d+\])?( with constant)?", order)
+        orders = ",".join(g for g in match.groups()[:6] if g is not None)
+        flags = ["--order", orders] + (["--constant"] if match.group(7) else [])
+        out = subprocess.run(common + flags + ["--horizon", str(args.horizon), "--backtest", str(args.folds)],
+                             check=True, capture_output=True, text=True)
+        ours = json.loads(out.stdout)["backtest"]["models"][0]["overall"]["mase"]
+        theirs = statsmodels_folds(values, order, args.horizon, args.folds)
+        rows[name] = {"order": order, "behave": ours, "statsmodels": theirs}
+        print(f"| {name} | {order} | {ours:.4f} | {theirs:.4f} | {ours / theirs:.4f} |", flush=True)
+    return rows
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--behave")
@@ -240,6 +296,11 @@ def main():
             parser.error("--parts orders needs --behave .build/release/behave")
         with tempfile.TemporaryDirectory() as directory:
             report["orders"] = orders(args, Path(directory))
+    if "parity" in parts:
+        if not args.behave:
+            parser.error("--parts parity needs --behave .build/release/behave")
+        with tempfile.TemporaryDirectory() as directory:
+            report["parity"] = parity(args, Path(directory))
     if "accuracy" in parts:
         report["accuracy"] = accuracy(args)
     if args.json_out:

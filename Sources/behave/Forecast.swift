@@ -49,6 +49,29 @@ enum ForecastModel: String, ExpressibleByArgument, CaseIterable {
     static let candidates: [ForecastModel] = [.arima, .ets, .snaive, .naive]
 }
 
+/// `--order p,d,q` or `p,d,q,P,D,Q`: a fixed ARIMA order.
+struct ARIMAOrderArgument: ExpressibleByArgument {
+    var text: String
+    var values: [Int]
+
+    init?(argument: String) {
+        let values = argument.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard values.count == 3 || values.count == 6 else { return nil }
+        let numbers = values.compactMap { $0 }
+        guard numbers.count == values.count else { return nil }
+        text = argument
+        self.values = numbers
+    }
+
+    /// The order, its seasonal part (if given) with `season` periods.
+    func order(season: Int) -> ARIMAOrder {
+        let seasonal = values.count == 6
+        return ARIMAOrder(
+            p: values[0], d: values[1], q: values[2], seasonalP: seasonal ? values[3] : 0,
+            seasonalD: seasonal ? values[4] : 0, seasonalQ: seasonal ? values[5] : 0, period: seasonal ? season : 1)
+    }
+}
+
 /// `behave forecast`: forecasts of an activity series (from the store or a CSV), with backtests.
 struct ForecastCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -63,7 +86,8 @@ struct ForecastCommand: ParsableCommand {
 
             Models: auto (the default: the lowest MASE in a rolling-origin backtest among arima, \
             ets, snaive and naive), arima (automatic ARIMA: KPSS and seasonal-strength tests for \
-            the differencing, stepwise search by AICc, exact maximum likelihood), ets (additive-\
+            the differencing, stepwise search by AICc, exact maximum likelihood; --order 1,1,1,0,1,1 \
+            [--constant] fits that order instead), ets (additive-\
             error exponential smoothing with the lowest AICc), holt-winters, snaive, naive, drift, \
             lstm and mlp (deep models over lags with quantile outputs, trained for --horizon; \
             seconds to minutes each, seeded by --seed). The season is 7 periods for days, 24 for \
@@ -162,6 +186,15 @@ struct ForecastCommand: ParsableCommand {
             valueName: "features"))
     var calendar: CalendarFeatures?
 
+    @Option(
+        help: ArgumentHelp(
+            "With --model arima: fit this order instead of searching, p,d,q or p,d,q,P,D,Q (seasonal, with the --season period).",
+            valueName: "orders"))
+    var order: ARIMAOrderArgument?
+
+    @Flag(help: "With --order: include the intercept (d + D = 0) or the drift (d + D = 1).")
+    var constant = false
+
     @Option(help: "Also save the fitted model to this directory, for --from-model.")
     var saveModel: String?
 
@@ -181,7 +214,7 @@ struct ForecastCommand: ParsableCommand {
         if fromModel != nil {
             let conflicting = [
                 ("--model", model != nil), ("--backtest", backtest != nil), ("--season", season != nil),
-                ("--save-model", saveModel != nil), ("--seed", seed != nil),
+                ("--save-model", saveModel != nil), ("--seed", seed != nil), ("--order", order != nil),
             ].filter(\.1).map(\.0)
             if let first = conflicting.first {
                 throw ValidationError(
@@ -196,6 +229,18 @@ struct ForecastCommand: ParsableCommand {
                 "Give --store FILE (with --series METRIC) or --data FILE --value COLUMN, one of them.")
         }
         if data != nil, value == nil { throw ValidationError("--data needs --value COLUMN, the column to forecast.") }
+        if let order {
+            if model != .arima {
+                throw ValidationError("--order \(order.text) fits one ARIMA: give it with --model arima.")
+            }
+            do {
+                try ARIMA(order: order.order(season: season ?? 7), includeConstant: constant).validate()
+            } catch {
+                throw ValidationError("--order \(order.text): \(error.description).")
+            }
+        } else if constant {
+            throw ValidationError("--constant goes with --order (the search decides on the constant itself).")
+        }
         if hasRegressors, fromModel == nil, let model, model != .auto, model != .arima {
             throw ValidationError(
                 "--regressors, --holidays and --calendar are for ARIMA; --model \(model.rawValue) does not use them. "
@@ -309,9 +354,7 @@ struct ForecastCommand: ParsableCommand {
                 var done = 0
                 let result = try trial.run(
                     series,
-                    models: models.map {
-                        $0.forecaster(season: season, horizon: horizon, seed: seed ?? 1, regressors: regressors)
-                    }
+                    models: models.map { forecaster($0, season: season, regressors: regressors) }
                 ) { name, fold in
                     done += 1
                     reporter.update(done, detail: "\(name) fold \(fold + 1)")
@@ -334,9 +377,15 @@ struct ForecastCommand: ParsableCommand {
         var arimaOrder: String?
         let fitted: any FittedForecast
         if chosen == .arima {
-            let search = try AutoARIMA(period: season, regressors: regressors).fit(series.values)
-            arimaOrder = search.model.order.description + (search.model.includeConstant ? " with constant" : "")
-            fitted = search.model
+            let model: ARIMAModel
+            if let order {
+                model = try ARIMA(order: order.order(season: season), includeConstant: constant, regressors: regressors)
+                    .fit(series.values)
+            } else {
+                model = try AutoARIMA(period: season, regressors: regressors).fit(series.values).model
+            }
+            arimaOrder = model.order.description + (model.includeConstant ? " with constant" : "")
+            fitted = model
         } else {
             let forecaster = chosen.forecaster(season: season, horizon: horizon, seed: seed ?? 1)
             if let neural = forecaster as? NeuralForecaster {
@@ -348,6 +397,14 @@ struct ForecastCommand: ParsableCommand {
         return SeriesFit(
             fitted: fitted, forecast: try fitted.forecast(horizon: horizon, level: level / 100), chosen: chosen,
             arimaOrder: arimaOrder, backtest: backtestResult)
+    }
+
+    /// The forecaster of `model`: with `--order`, ARIMA of that order instead of the search.
+    func forecaster(_ model: ForecastModel, season: Int, regressors: ExogenousRegressors?) -> any Forecaster {
+        if model == .arima, let order {
+            return ARIMA(order: order.order(season: season), includeConstant: constant, regressors: regressors)
+        }
+        return model.forecaster(season: season, horizon: horizon, seed: seed ?? 1, regressors: regressors)
     }
 
     /// Trains a deep forecaster with a progress line per epoch (they take seconds to minutes).

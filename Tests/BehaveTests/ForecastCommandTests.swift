@@ -58,6 +58,22 @@ struct ForecastCommandTests {
                 ["forecast", "--data", "a.csv", "--value", "y", "--calendar", "fortnight", "--out", "f.csv"],
                 "The value 'fortnight' is invalid for '--calendar <features>'"
             ),
+            (
+                ["forecast", "--data", "a.csv", "--value", "y", "--order", "1,1,1", "--out", "f.csv"],
+                "--order 1,1,1 fits one ARIMA: give it with --model arima"
+            ),
+            (
+                ["forecast", "--data", "a.csv", "--value", "y", "--model", "arima", "--order", "1,3,1", "--out", "f.csv"],
+                "--order 1,3,1: d is 3"
+            ),
+            (
+                ["forecast", "--data", "a.csv", "--value", "y", "--model", "arima", "--order", "1,1", "--out", "f.csv"],
+                "The value '1,1' is invalid for '--order <orders>'"
+            ),
+            (
+                ["forecast", "--data", "a.csv", "--value", "y", "--model", "arima", "--constant", "--out", "f.csv"],
+                "--constant goes with --order"
+            ),
         ])
     func badFlags(arguments: [String], message: String) {
         let failure = parseFailure(arguments)
@@ -101,6 +117,20 @@ struct ForecastCommandTests {
             "--backtest", "3", "--out", out,
         ])
         #expect(folds.backtestPlan().origins(count: 70) == [49, 56, 63], "the last 3 windows of 7 days")
+        let fixed = try ForecastCommand.parse([
+            "--data", data.path, "--date", "day", "--value", "orders", "--model", "arima", "--order", "0,1,1,0,1,1",
+            "--horizon", "7", "--backtest", "2", "--out", out,
+        ])
+        try fixed.run()
+        let fit = try fixed.fit(
+            try TimeSeries(start: 0, frequency: .day, values: Self.weeklyCSV().split(separator: "\n").dropFirst()
+                .compactMap { Double($0.split(separator: ",")[1]) }), model: .arima)
+        #expect(fit.arimaOrder == "ARIMA(0,1,1)(0,1,1)[7]" && fit.backtest?.models.count == 2)
+        #expect(
+            parseFailure([
+                "forecast", "--data", data.path, "--value", "orders", "--model", "arima", "--order", "0,1,1,0,1,1",
+                "--constant", "--out", out,
+            ])?.contains("include-constant is true") == true)
         let auto = directory.appendingPathComponent("auto.csv").path
         try ForecastCommand.parse([
             "--data", data.path, "--date", "day", "--value", "orders", "--horizon", "7", "--backtest", "2", "--out",
