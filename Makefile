@@ -105,7 +105,7 @@ bench-forecast: deps
 		$(VENV)/bin/pip install -q numpy pandas statsforecast statsmodels; \
 	fi
 	$(VENV)/bin/python benchmarks/forecast_bench.py --behave .build/release/behave --bench .build/release/behave-bench \
-		--parts orders,parity,accuracy,speed
+		--parts orders,parity,holidays,accuracy,speed
 
 ## Regenerates the PyTorch golden files used by the parity tests.
 fixtures:

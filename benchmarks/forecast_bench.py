@@ -12,7 +12,8 @@ Parts: ``accuracy`` (below), ``orders`` (the ARIMA orders both auto-ARIMAs choos
 public series and the first ORDER_SERIES speed series, default 20), ``parity`` (on each public
 and the simulated series, the order our auto-ARIMA picks on the whole series, then fitted by
 `behave forecast --model arima --order ...` and by statsmodels' ARIMA on the same folds:
-MASE side by side, target within 1%) and ``speed``: SPEED_SERIES (default 1,000) seeded daily series
+MASE side by side, target within 1%), ``holidays`` (auto-ARIMA on the Peyton Manning series with
+and without Prophet's playoff and Super Bowl dates as `--holidays`, same folds) and ``speed``: SPEED_SERIES (default 1,000) seeded daily series
 of 730 days (weekly pattern, trend, AR(1) noise), automatic ARIMA (season 7) over all of them
 on one thread, one run each, `behave-bench --case auto-arima` against statsforecast's
 AutoARIMA (`n_jobs=1`, after a warm-up series); then ARIMA(1,1,1)(0,1,1)[7] fitted to the
@@ -54,6 +55,7 @@ PUBLIC = {
     "pedestrians": "pedestrians_daily.csv",
 }
 SEASON = 7
+HOLIDAYS = DATA / "peyton_manning_playoffs.csv"
 
 
 def load_public(name: str) -> pd.Series:
@@ -273,6 +275,24 @@ def parity(args, work: Path) -> dict:
     return rows
 
 
+def holidays(args, work: Path) -> dict:
+    """Auto-ARIMA on the Peyton Manning series with and without the playoff days as holidays."""
+    rows = {}
+    common = [args.behave, "forecast", "--data", str(DATA / PUBLIC["wikipedia-peyton-manning"]), "--date", "ds",
+              "--value", "y", "--model", "arima", "--horizon", str(args.horizon), "--backtest", str(args.folds),
+              "--out", str(work / "holidays.csv"), "--json"]
+    print("\n| Peyton Manning, auto-ARIMA | order on the whole series | MASE | sMAPE | 80% coverage |\n|---|---|---|---|---|")
+    for label, extra in (("without holidays", []), ("with --holidays", ["--holidays", str(HOLIDAYS)])):
+        report = json.loads(subprocess.run(common + extra, check=True, capture_output=True, text=True).stdout)
+        overall = report["backtest"]["models"][0]["overall"]
+        regression = {c["name"]: c["value"] for c in report.get("regression") or []}
+        rows[label] = {"order": report["arimaOrder"], "regression": regression, **overall}
+        effects = ", ".join(f"{k} {v:+.3f}" for k, v in regression.items())
+        print(f"| {label} | {report['arimaOrder']}{' (' + effects + ')' if effects else ''} | {overall['mase']:.3f} | "
+              f"{overall['smape']:.2f} | {overall['coverage']:.2f} |", flush=True)
+    return rows
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--behave")
@@ -296,6 +316,11 @@ def main():
             parser.error("--parts orders needs --behave .build/release/behave")
         with tempfile.TemporaryDirectory() as directory:
             report["orders"] = orders(args, Path(directory))
+    if "holidays" in parts:
+        if not args.behave:
+            parser.error("--parts holidays needs --behave .build/release/behave")
+        with tempfile.TemporaryDirectory() as directory:
+            report["holidays"] = holidays(args, Path(directory))
     if "parity" in parts:
         if not args.behave:
             parser.error("--parts parity needs --behave .build/release/behave")
