@@ -456,14 +456,16 @@ struct ForecastCommand: ParsableCommand {
                     needed.isEmpty
                         ? "The saved model has no regressors; drop --regressors, --holidays and --calendar."
                         : "The saved model regresses on \(needed.joined(separator: ", ")) (given: \(given)); give the "
-                            + "same --regressors, --holidays and --calendar as when it was fitted, extended over the horizon.")
+                            + "same --regressors, --holidays and --calendar as when it was fitted, extended over the horizon."
+                )
             }
             let applied = try frozen.apply(to: series.values, seasonPeriod: series.seasonPeriod, regressors: regressors)
             regression = applied as? ARIMAModel
             forecast = try applied.forecast(horizon: horizon, level: level / 100)
         } else {
             if hasRegressors {
-                throw ValidationError("The saved \(file.kind) model takes no regressors; drop --regressors, --holidays and --calendar.")
+                throw ValidationError(
+                    "The saved \(file.kind) model takes no regressors; drop --regressors, --holidays and --calendar.")
             }
             let neural = try NeuralForecastModel.load(from: URL(fileURLWithPath: directory))
             forecast = try neural.forecast(

@@ -94,7 +94,8 @@ extension ForecastCommand {
         let unused = Set(model.unestimatedRegressors)
         let fitted = zip(regressors.names, model.regression).filter { !unused.contains($0.0) }
             .map { "\($0.0) \(String(format: "%.4g", $0.1))" }
-        let skipped = model.unestimatedRegressors.isEmpty
+        let skipped =
+            model.unestimatedRegressors.isEmpty
             ? "" : "; not estimated (no variation in the data): " + model.unestimatedRegressors.joined(separator: ", ")
         return "Regression: " + (fitted.isEmpty ? "none estimated" : fitted.joined(separator: ", ")) + skipped
     }

@@ -51,7 +51,10 @@ struct ForecastCommandTests {
                 "--backtest with --by runs per group"
             ),
             (
-                ["forecast", "--data", "a.csv", "--value", "y", "--model", "ets", "--holidays", "h.csv", "--out", "f.csv"],
+                [
+                    "forecast", "--data", "a.csv", "--value", "y", "--model", "ets", "--holidays", "h.csv", "--out",
+                    "f.csv",
+                ],
                 "--regressors, --holidays and --calendar are for ARIMA"
             ),
             (
@@ -63,11 +66,17 @@ struct ForecastCommandTests {
                 "--order 1,1,1 fits one ARIMA: give it with --model arima"
             ),
             (
-                ["forecast", "--data", "a.csv", "--value", "y", "--model", "arima", "--order", "1,3,1", "--out", "f.csv"],
+                [
+                    "forecast", "--data", "a.csv", "--value", "y", "--model", "arima", "--order", "1,3,1", "--out",
+                    "f.csv",
+                ],
                 "--order 1,3,1: d is 3"
             ),
             (
-                ["forecast", "--data", "a.csv", "--value", "y", "--model", "arima", "--order", "1,1", "--out", "f.csv"],
+                [
+                    "forecast", "--data", "a.csv", "--value", "y", "--model", "arima", "--order", "1,1", "--out",
+                    "f.csv",
+                ],
                 "The value '1,1' is invalid for '--order <orders>'"
             ),
             (
@@ -123,8 +132,10 @@ struct ForecastCommandTests {
         ])
         try fixed.run()
         let fit = try fixed.fit(
-            try TimeSeries(start: 0, frequency: .day, values: Self.weeklyCSV().split(separator: "\n").dropFirst()
-                .compactMap { Double($0.split(separator: ",")[1]) }), model: .arima)
+            try TimeSeries(
+                start: 0, frequency: .day,
+                values: Self.weeklyCSV().split(separator: "\n").dropFirst()
+                    .compactMap { Double($0.split(separator: ",")[1]) }), model: .arima)
         #expect(fit.arimaOrder == "ARIMA(0,1,1)(0,1,1)[7]" && fit.backtest?.models.count == 2)
         #expect(
             parseFailure([
@@ -275,8 +286,10 @@ struct ForecastCommandTests {
         ]).run()
         #expect(try String(contentsOfFile: path("g.csv"), encoding: .utf8).split(separator: "\n") == rows)
         #expect {
-            try ForecastCommand.parse(common + ["--regressors", path("prices.csv"), "--horizon", "10", "--out", path("h.csv")])
-                .run()
+            try ForecastCommand.parse(
+                common + ["--regressors", path("prices.csv"), "--horizon", "10", "--out", path("h.csv")]
+            )
+            .run()
         } throws: { error in
             "\(error)".contains("Regressor price has no value for 2024-03-18")
         }

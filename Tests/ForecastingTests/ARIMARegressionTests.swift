@@ -90,7 +90,8 @@ import Testing
         // A holiday only after the series' end: zero over the fit, 1 in the forecast.
         let later = (0..<160).map { $0 == 155 ? 1.0 : 0 }
         let extended = try ExogenousRegressors(
-            names: regressors.names + ["new-holiday"], columns: regressors.columns.map { $0 + [0, 0, 0, 0, 0, 0, 0, 0, 0, 0] } + [later])
+            names: regressors.names + ["new-holiday"],
+            columns: regressors.columns.map { $0 + [0, 0, 0, 0, 0, 0, 0, 0, 0, 0] } + [later])
         let model = try ARIMA(order: ARIMAOrder(p: 1, d: 0, q: 0), includeConstant: true, regressors: extended)
             .fit(series)
         #expect(model.unestimatedRegressors == ["new-holiday"])
@@ -113,8 +114,11 @@ import Testing
             }
         }
         let twice = try ExogenousRegressors(
-            names: ["holiday", "promotion", "copy"], columns: regressors.columns + [regressors.columns[1].map { 2 * $0 }])
-        #expect(problem { _ = try ARIMA(order: order, includeConstant: true, regressors: twice).fit(series) }.contains("copy"))
+            names: ["holiday", "promotion", "copy"],
+            columns: regressors.columns + [regressors.columns[1].map { 2 * $0 }])
+        #expect(
+            problem { _ = try ARIMA(order: order, includeConstant: true, regressors: twice).fit(series) }.contains(
+                "copy"))
         let constant = try ExogenousRegressors(names: ["always"], columns: [[Double](repeating: 1, count: 100)])
         let clash = problem { _ = try ARIMA(order: order, includeConstant: true, regressors: constant).fit(series) }
         #expect(clash.contains("always") && clash.contains("intercept"))
@@ -125,7 +129,8 @@ import Testing
         var columns = regressors.columns.map { $0 + [0, 0, 0] }
         columns[0][101] = .nan
         let unknown = try ARIMA(
-            order: order, includeConstant: true, regressors: try ExogenousRegressors(names: regressors.names, columns: columns)
+            order: order, includeConstant: true,
+            regressors: try ExogenousRegressors(names: regressors.names, columns: columns)
         ).fit(series)
         #expect(problem { _ = try unknown.forecast(horizon: 3, level: 0.8) }.contains("holiday unknown 2 periods"))
         #expect(throws: InvalidParameter.self) { try ExogenousRegressors(names: ["a", "a"], columns: [[1], [2]]) }
@@ -134,7 +139,8 @@ import Testing
 
     @Test func frozenModelKeepsTheRegressionAndWantsTheSameRegressors() throws {
         let (series, regressors) = try Self.plantedSeries(count: 140)
-        let longer = try ExogenousRegressors(names: regressors.names, columns: regressors.columns.map { $0 + [1, 0, 0] })
+        let longer = try ExogenousRegressors(
+            names: regressors.names, columns: regressors.columns.map { $0 + [1, 0, 0] })
         let model = try ARIMA(order: ARIMAOrder(p: 1, d: 0, q: 0), includeConstant: true, regressors: longer)
             .fit(series)
         let frozen = try #require(FrozenModel(freezing: model))

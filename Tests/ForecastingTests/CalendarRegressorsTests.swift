@@ -66,9 +66,10 @@ import Testing
     }
 
     @Test func badHolidayFilesNameTheLine() {
-        #expect(throws: ForecastingError.badRow(
-            source: "h.csv", line: 3, column: "date", text: "next friday",
-            reason: "is not a date; write it as YYYY-MM-DD")
+        #expect(
+            throws: ForecastingError.badRow(
+                source: "h.csv", line: 3, column: "date", text: "next friday",
+                reason: "is not a date; write it as YYYY-MM-DD")
         ) {
             try Holiday.read(csv: "date\n2024-01-02\nnext friday\n", source: "h.csv")
         }

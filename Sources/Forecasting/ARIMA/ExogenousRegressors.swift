@@ -23,7 +23,8 @@ public struct ExogenousRegressors: Codable, Sendable, Equatable {
     ///   or an infinite value.
     public init(names: [String], columns: [[Double]]) throws(InvalidParameter) {
         try InvalidParameter.require(
-            !names.isEmpty && names.count == columns.count, "regressors", "\(names.count) names, \(columns.count) columns",
+            !names.isEmpty && names.count == columns.count, "regressors",
+            "\(names.count) names, \(columns.count) columns",
             allowed: "one name per column, at least one")
         for (j, name) in names.enumerated() {
             try InvalidParameter.require(

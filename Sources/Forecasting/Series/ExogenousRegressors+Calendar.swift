@@ -69,7 +69,8 @@ public struct Holiday: Sendable, Equatable {
         let nameColumn = header.firstIndex(of: "name")
         var holidays: [Holiday] = []
         for record in records.dropFirst() {
-            let text = dateColumn < record.fields.count ? record.fields[dateColumn].trimmingCharacters(in: .whitespaces) : ""
+            let text =
+                dateColumn < record.fields.count ? record.fields[dateColumn].trimmingCharacters(in: .whitespaces) : ""
             guard let stamp = ISODate.milliseconds(text) else {
                 throw ForecastingError.badRow(
                     source: source, line: record.line, column: "date", text: text,
@@ -103,7 +104,8 @@ extension ExogenousRegressors {
             let fine = feature == .hour ? frequency == .hour : (feature == .month || frequency != .week)
             try InvalidParameter.require(
                 fine, "calendar", feature.rawValue,
-                allowed: feature == .hour ? "hour only for hourly series" : "weekday and weekend for hourly or daily series")
+                allowed: feature == .hour
+                    ? "hour only for hourly series" : "weekday and weekend for hourly or daily series")
             let levels = (0..<periods).map { feature.level(at: start + Int64($0) * frequency.milliseconds) }
             for (offset, name) in feature.names.enumerated() {
                 names.append(name)
