@@ -92,8 +92,9 @@ public struct ARIMA: Sendable, Equatable {
     ///
     /// - Throws: ``InvalidParameter`` for a bad setting, or (key `series`) a series with fewer
     ///   than `coefficientCount + 3` observed values after differencing, or constant after
-    ///   differencing; (key `regressors`) regressors shorter than the series, or one that is
-    ///   zero after differencing or a combination of the constant and the others.
+    ///   differencing; (key `regressors`) regressors shorter than the series, or one that is a
+    ///   combination of the constant and the others (one that is zero wherever the differenced
+    ///   series is observed is not estimated: ``ARIMAModel/unestimatedRegressors``).
     public func fit(_ series: [Double]) throws(InvalidParameter) -> ARIMAModel {
         try validate()
         var objective = try objective(for: series)

@@ -42,8 +42,8 @@ struct ARMACoefficients: Sendable, Equatable {
 /// series' standard deviation and `L` the Cholesky factor of the regressors' Gram matrix: in
 /// those coordinates the sum of squares changes alike in every direction, so a regressor
 /// nearly collinear with the mean (a price around a level) does not leave the optimiser a
-/// long flat valley (R's `arima` rotates its regressors by an SVD for the same reason). With the
-/// ARMA part runs on `w_t - Σ β_j z_jt`, the differenced series less the regression on the
+/// long flat valley (R's `arima` rotates its regressors by an SVD for the same reason). With
+/// regressors the ARMA part runs on `w_t - Σ β_j z_jt`, the differenced series less the regression on the
 /// differenced regressors (regression with ARIMA errors, as R's `arima(xreg =)`).
 struct ARMAObjective {
     let order: ARIMAOrder

@@ -24,9 +24,9 @@ import Configuration
 /// modulus, counts with AICc `+∞`. Unlike forecast, the MA coefficients are optimised inside
 /// that margin (``invertibilityMargin``), so a seasonal MA whose likelihood peaks at the unit
 /// circle (a fixed weekly pattern, seasonally differenced) is fitted at the margin rather
-/// than rejected and refitted as the next candidate. Every candidate is fitted by exact maximum likelihood
-/// (forecast's `approximation = TRUE`, the default for series over 150 values or periods
-/// over 12, uses conditional sums of squares during the search instead).
+/// than rejected and refitted as the next candidate. Every candidate is fitted by exact
+/// maximum likelihood (forecast's `approximation = TRUE`, the default for series over 150
+/// values or periods over 12, uses conditional sums of squares during the search instead).
 ///
 /// ```swift
 /// let result = try AutoARIMA(period: 12).fit(monthly)
