@@ -171,16 +171,17 @@ extension ARIMAModel {
     ) throws(InvalidParameter) {
         let order = specification.order
         let differencing = order.differencing
-        var columns: [[Double]] = []
+        var levels: [[Double]] = []
         if let regressors {
             try InvalidParameter.require(
                 regressors.periods >= series.count, "regressors", "\(regressors.periods) periods",
                 allowed: "at least the series' \(series.count) periods")
-            columns = regressors.columns.map { differencing.apply(Array($0.prefix(series.count))) }
+            levels = regressors.columns.map { Array($0.prefix(series.count)) }
         }
         var objective = ARMAObjective(
             order: order, differenced: differencing.apply(series), includeMean: specification.includeConstant,
-            fixedRegressors: columns)
+            fixedRegressors: levels.map(differencing.apply))
+        objective.useLevelsIfMissing(series, regressors: levels)
         let coefficients = ARMACoefficients(
             ar: specification.ar, ma: specification.ma, seasonalAR: specification.seasonalAR,
             seasonalMA: specification.seasonalMA, mean: specification.mean,
