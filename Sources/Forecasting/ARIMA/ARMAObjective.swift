@@ -235,8 +235,7 @@ struct ARMAObjective {
             for (j, column) in levels.regressors.enumerated() where coefficients.regression[j] != 0 {
                 for t in series.indices { series[t] -= coefficients.regression[j] * column[t] }
             }
-            var integrated = IntegratedLikelihood(
-                filter: filter, differencing: order.differencing, mean: coefficients.mean)
+            var integrated = IntegratedLikelihood(filter: filter, differencing: order.differencing, mean: coefficients.mean)
             return integrated.run(series)
         }
         return filter.run(working(coefficients), mean: coefficients.mean)
