@@ -93,34 +93,6 @@ import Testing
         #expect(abs(filtered - direct) < 1e-8 * abs(direct), "\(filtered) vs \(direct)")
     }
 
-    @Test func theUndifferencedLikelihoodEqualsTheDifferencedOneWithoutGaps() throws {
-        // With every value observed, filtering the levels with the differences in the state
-        // (diffuse lags, the first d + sD innovations left out) gives the differenced series'
-        // likelihood; with a gap it keeps the innovations differencing first throws away.
-        var normals = TestNormals(seed: 12)
-        let w = simulateARMA(ar: [0.4], ma: [0.3], count: 130, normals: &normals)
-        var y = [Double](repeating: 0, count: 134)
-        for t in 4..<134 { y[t] = y[t - 4] + w[t - 4] + 0.2 }
-        let order = ARIMAOrder(p: 1, d: 0, q: 1, seasonalD: 1, period: 4)
-        let coefficients = ARMACoefficients(
-            ar: [0.4], ma: [0.3], seasonalAR: [], seasonalMA: [], mean: 0.2, period: 4)
-        func sums(_ series: [Double], levels: Bool) throws -> ARMAKalmanFilter.Sums {
-            var objective = ARMAObjective(
-                order: order, differenced: order.differencing.apply(series), includeMean: true)
-            if levels { objective.levels = (series, []) }
-            let result = objective.filterSums(coefficients)
-            return try #require(result)
-        }
-        let differenced = try sums(y, levels: false)
-        let integrated = try sums(y, levels: true)
-        #expect(integrated.count == differenced.count)
-        #expect(abs(integrated.sumOfSquares - differenced.sumOfSquares) < 1e-6 * differenced.sumOfSquares)
-        #expect(abs(integrated.sumOfLogs - differenced.sumOfLogs) < 1e-6)
-        y[60] = .nan
-        #expect(try sums(y, levels: true).count == differenced.count - 1)
-        #expect(try sums(y, levels: false).count == differenced.count - 2)
-    }
-
     @Test func jonesTransformAlwaysGivesStationaryPolynomials() {
         var normals = TestNormals(seed: 9)
         for _ in 0..<200 {

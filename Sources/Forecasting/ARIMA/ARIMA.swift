@@ -139,7 +139,6 @@ public struct ARIMA: Sendable, Equatable {
         guard let regressors else {
             var objective = ARMAObjective(order: order, differenced: differenced, includeMean: includeConstant)
             objective.maRootBound = invertibilityMargin
-            objective.useLevelsIfMissing(series, regressors: [])
             return objective
         }
         try InvalidParameter.require(
@@ -150,7 +149,6 @@ public struct ARIMA: Sendable, Equatable {
             var objective = try ARMAObjective(
                 order: order, differenced: differenced, includeMean: includeConstant, regressors: columns)
             objective.maRootBound = invertibilityMargin
-            objective.useLevelsIfMissing(series, regressors: regressors.columns.map { Array($0.prefix(series.count)) })
             return objective
         } catch {
             let others = includeConstant ? "the \(order.differencing.lag == 0 ? "intercept" : "drift") and " : ""

@@ -24,12 +24,9 @@ extension ARIMAModel: FittedForecast {
     /// - Parameters:
     ///   - horizon: Steps to forecast (key `horizon`), from 1.
     ///   - level: Coverage of the intervals (key `level`), strictly between 0 and 1 (0.8, 0.95).
-    /// With a missing value in a differenced model, the state comes from filtering the series
-    /// itself with the differences in the state (``IntegratedLikelihood``, as the fit), so a
-    /// gap, even at the end, costs only its own values.
-    ///
-    /// - Throws: ``InvalidParameter`` for a bad horizon or level; with regressors (keys
-    ///   `horizon` and `regressors`) when their values do not cover the horizon.
+    /// - Throws: ``InvalidParameter`` for a bad horizon or level, or (key `series`) when one of
+    ///   the last `d + sD` values of the series is missing; with regressors (keys `horizon` and
+    ///   `regressors`) when their values do not cover the horizon.
     public func forecast(horizon: Int, level: Double = 0.95) throws(InvalidParameter) -> Forecast {
         try InvalidParameter.require("horizon", horizon, in: 1...Self.maximumHorizon)
         try InvalidParameter.require(
@@ -54,27 +51,17 @@ extension ARIMAModel: FittedForecast {
                 }
             }
         }
+        let last = Array(series.suffix(m))
+        try InvalidParameter.require(
+            last.allSatisfy(\.isFinite), "series", "missing among its last \(m) values",
+            allowed: "observed in the last \(m) values (d + s D) to forecast from")
+
         let coefficients = ARMACoefficients(
             ar: ar, ma: ma, seasonalAR: seasonalAR, seasonalMA: seasonalMA, mean: differencedMean,
             regression: regression, period: order.period)
         var filter = ARMAKalmanFilter(arOrder: order.expandedAROrder, maOrder: order.expandedMAOrder)
         let stationary = filter.setCoefficients(ar: coefficients.expandedAR, ma: coefficients.expandedMA)
         precondition(stationary, "ARIMAModel: fitted coefficients are stationary by construction")
-        if m > 0, series.contains(where: \.isNaN) {
-            // Missing values: filter the levels with the differences in the state, as the fit
-            // did, and carry that state forward (a missing value at the end is handled too).
-            var integrated = IntegratedLikelihood(filter: filter, differencing: differencing, mean: differencedMean)
-            _ = integrated.run(series)
-            var means: [Double] = []
-            var standardErrors: [Double] = []
-            for step in 0..<horizon {
-                integrated.predict()
-                let next = integrated.prediction
-                means.append(next.mean + futureEffect[step])
-                standardErrors.append((max(next.variance, 0) * sigma2).squareRoot())
-            }
-            return Forecast(mean: means, standardDeviations: standardErrors, level: level)
-        }
         _ = filter.run(differencing.apply(series), mean: differencedMean)
 
         // Augmented state x = (α_t, y_{t-1}, ..., y_{t-m}) with y_t = α_t[0] + μ + Σ δ_k y_{t-k},

@@ -66,10 +66,6 @@ struct ARMAObjective {
     private var residuals: [Double]
     /// `series - Σ β z` for the coefficients last filtered (unused without regressors).
     private var adjusted: [Double]
-    /// When set (a differenced model of a series with missing values): the undifferenced
-    /// series and regressors, whose likelihood ``IntegratedLikelihood`` computes in place of
-    /// the differenced series' (see there).
-    var levels: (series: [Double], regressors: [[Double]])?
 
     /// The objective without regressors.
     init(order: ARIMAOrder, differenced series: [Double], includeMean: Bool) {
@@ -214,30 +210,9 @@ struct ARMAObjective {
         return adjusted
     }
 
-    /// Sets ``levels`` when the model differences and `series` (or, where the regressors are
-    /// unknown, the period) has a missing value: the undifferenced series with those periods
-    /// missing and the regressors' levels (unknown values as 0, their periods being missing).
-    ///
-    /// - Parameter regressors: The undifferenced regressors over the series' periods.
-    mutating func useLevelsIfMissing(_ series: [Double], regressors: [[Double]]) {
-        guard order.differencing.lag > 0 else { return }
-        var masked = series
-        for t in masked.indices where regressors.contains(where: { $0[t].isNaN }) { masked[t] = .nan }
-        guard masked.contains(where: \.isNaN) else { return }
-        levels = (masked, regressors.map { $0.map { $0.isNaN ? 0 : $0 } })
-    }
-
     /// Runs the filter for `coefficients`; nil when the AR part has a unit root.
     mutating func filterSums(_ coefficients: ARMACoefficients) -> ARMAKalmanFilter.Sums? {
         guard filter.setCoefficients(ar: coefficients.expandedAR, ma: coefficients.expandedMA) else { return nil }
-        if let levels {
-            var series = levels.series
-            for (j, column) in levels.regressors.enumerated() where coefficients.regression[j] != 0 {
-                for t in series.indices { series[t] -= coefficients.regression[j] * column[t] }
-            }
-            var integrated = IntegratedLikelihood(filter: filter, differencing: order.differencing, mean: coefficients.mean)
-            return integrated.run(series)
-        }
         return filter.run(working(coefficients), mean: coefficients.mean)
     }
 

@@ -171,17 +171,16 @@ extension ARIMAModel {
     ) throws(InvalidParameter) {
         let order = specification.order
         let differencing = order.differencing
-        var levels: [[Double]] = []
+        var columns: [[Double]] = []
         if let regressors {
             try InvalidParameter.require(
                 regressors.periods >= series.count, "regressors", "\(regressors.periods) periods",
                 allowed: "at least the series' \(series.count) periods")
-            levels = regressors.columns.map { Array($0.prefix(series.count)) }
+            columns = regressors.columns.map { differencing.apply(Array($0.prefix(series.count))) }
         }
         var objective = ARMAObjective(
             order: order, differenced: differencing.apply(series), includeMean: specification.includeConstant,
-            fixedRegressors: levels.map(differencing.apply))
-        objective.useLevelsIfMissing(series, regressors: levels)
+            fixedRegressors: columns)
         let coefficients = ARMACoefficients(
             ar: specification.ar, ma: specification.ma, seasonalAR: specification.seasonalAR,
             seasonalMA: specification.seasonalMA, mean: specification.mean,
