@@ -56,6 +56,8 @@ PUBLIC = {
 }
 SEASON = 7
 HOLIDAYS = DATA / "peyton_manning_playoffs.csv"
+# An order as `behave forecast` prints it: p, d, q, then P, D, Q, s when seasonal, then the constant.
+ORDER = re.compile(r"ARIMA\((\d+),(\d+),(\d+)\)(?:\((\d+),(\d+),(\d+)\)\[(\d+)\])?( with constant)?")
 
 
 def load_public(name: str) -> pd.Series:
@@ -191,7 +193,7 @@ def statsforecast_order(values: np.ndarray) -> str:
 
 def differencing(order: str) -> tuple:
     """(d, D) of an order written `ARIMA(p,d,q)(P,D,Q)[s]`."""
-    match = re.match(r"ARIMA\((\d+),(\d+),(\d+)\)(?:\((\d+),(\d+),(\d+)\)\[(\d+)\])?", order)
+    match = ORDER.match(order)
     return (match.group(2), match.group(5) or "0") if match else (None, None)
 
 
@@ -229,7 +231,7 @@ def statsmodels_folds(series: pd.Series, order: str, horizon: int, folds: int) -
 
     from statsmodels.tsa.arima.model import ARIMA
 
-    match = re.match(r"ARIMA\((\d+),(\d+),(\d+)\)(?:\((\d+),(\d+),(\d+)\)\[(\d+)\])?( with constant)?", order)
+    match = ORDER.match(order)
     p, d, q = (int(match.group(i)) for i in (1, 2, 3))
     seasonal = (int(match.group(4)), int(match.group(5)), int(match.group(6)), int(match.group(7))) \
         if match.group(4) else (0, 0, 0, 0)
@@ -263,9 +265,9 @@ def parity(args, work: Path) -> dict:
                   "--out", str(work / "parity.csv"), "--json"]
         order = json.loads(subprocess.run(common + ["--horizon", "1"], check=True, capture_output=True,
                                           text=True).stdout)["arimaOrder"]
-        match = re.match(r"ARIMA\((\d+),(\d+),(\d+)\)(?:\((\d+),(\d+),(\d+)\)\[\d+\])?( with constant)?", order)
+        match = ORDER.match(order)
         orders = ",".join(g for g in match.groups()[:6] if g is not None)
-        flags = ["--order", orders] + (["--constant"] if match.group(7) else [])
+        flags = ["--order", orders] + (["--constant"] if match.group(8) else [])
         out = subprocess.run(common + flags + ["--horizon", str(args.horizon), "--backtest", str(args.folds)],
                              check=True, capture_output=True, text=True)
         ours = json.loads(out.stdout)["backtest"]["models"][0]["overall"]["mase"]
@@ -311,21 +313,12 @@ def main():
             parser.error("--parts speed needs --bench .build/release/behave-bench")
         with tempfile.TemporaryDirectory() as directory:
             report["speed"] = speed(args, Path(directory))
-    if "orders" in parts:
-        if not args.behave:
-            parser.error("--parts orders needs --behave .build/release/behave")
-        with tempfile.TemporaryDirectory() as directory:
-            report["orders"] = orders(args, Path(directory))
-    if "holidays" in parts:
-        if not args.behave:
-            parser.error("--parts holidays needs --behave .build/release/behave")
-        with tempfile.TemporaryDirectory() as directory:
-            report["holidays"] = holidays(args, Path(directory))
-    if "parity" in parts:
-        if not args.behave:
-            parser.error("--parts parity needs --behave .build/release/behave")
-        with tempfile.TemporaryDirectory() as directory:
-            report["parity"] = parity(args, Path(directory))
+    for part, run in (("orders", orders), ("holidays", holidays), ("parity", parity)):
+        if part in parts:
+            if not args.behave:
+                parser.error(f"--parts {part} needs --behave .build/release/behave")
+            with tempfile.TemporaryDirectory() as directory:
+                report[part] = run(args, Path(directory))
     if "accuracy" in parts:
         report["accuracy"] = accuracy(args)
     if args.json_out:

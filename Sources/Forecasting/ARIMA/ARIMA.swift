@@ -141,10 +141,7 @@ public struct ARIMA: Sendable, Equatable {
             objective.maRootBound = invertibilityMargin
             return objective
         }
-        try InvalidParameter.require(
-            regressors.periods >= series.count, "regressors", "\(regressors.periods) periods",
-            allowed: "at least the series' \(series.count) periods")
-        let columns = regressors.columns.map { differencing.apply(Array($0.prefix(series.count))) }
+        let columns = try regressors.columns(over: series.count).map(differencing.apply)
         do {
             var objective = try ARMAObjective(
                 order: order, differenced: differenced, includeMean: includeConstant, regressors: columns)

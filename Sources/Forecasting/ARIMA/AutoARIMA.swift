@@ -200,11 +200,7 @@ public struct AutoARIMA: Sendable, Equatable {
     /// least-squares regression on them and an intercept (missing where any is).
     private func regressionResiduals(_ series: [Double]) throws(InvalidParameter) -> [Double] {
         guard let regressors else { return series }
-        try InvalidParameter.require(
-            regressors.periods >= series.count, "regressors", "\(regressors.periods) periods",
-            allowed: "at least the series' \(series.count) periods")
-        let columns =
-            [[Double](repeating: 1, count: series.count)] + regressors.columns.map { Array($0.prefix(series.count)) }
+        let columns = [[Double](repeating: 1, count: series.count)] + (try regressors.columns(over: series.count))
         guard case .success(let solution) = LeastSquares.fit(series, on: columns) else {
             // Collinear in levels: the test reads the series itself; the fit's own check, on
             // the differenced data, decides whether the regressors can be used.

@@ -51,6 +51,15 @@ public struct ExogenousRegressors: Codable, Sendable, Equatable {
         try ExogenousRegressors(names: names + other.names, columns: columns + other.columns)
     }
 
+    /// The columns over the first `count` periods (a series' span).
+    ///
+    /// - Throws: ``InvalidParameter`` (key `regressors`) when they cover fewer periods.
+    func columns(over count: Int) throws(InvalidParameter) -> [[Double]] {
+        try InvalidParameter.require(
+            periods >= count, "regressors", "\(periods) periods", allowed: "at least the series' \(count) periods")
+        return columns.map { Array($0.prefix(count)) }
+    }
+
     /// `Σ_j β_j x_j[t]`.
     func effect(_ beta: [Double], at t: Int) -> Double {
         var sum = 0.0

@@ -173,10 +173,7 @@ extension ARIMAModel {
         let differencing = order.differencing
         var columns: [[Double]] = []
         if let regressors {
-            try InvalidParameter.require(
-                regressors.periods >= series.count, "regressors", "\(regressors.periods) periods",
-                allowed: "at least the series' \(series.count) periods")
-            columns = regressors.columns.map { differencing.apply(Array($0.prefix(series.count))) }
+            columns = try regressors.columns(over: series.count).map(differencing.apply)
         }
         var objective = ARMAObjective(
             order: order, differenced: differencing.apply(series), includeMean: specification.includeConstant,
