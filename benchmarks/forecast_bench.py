@@ -12,7 +12,8 @@ Parts: ``accuracy`` (below), ``orders`` (the ARIMA orders both auto-ARIMAs choos
 public series and the first ORDER_SERIES speed series, default 20), ``parity`` (on each public
 and the simulated series, the order our auto-ARIMA picks on the whole series, then fitted by
 `behave forecast --model arima --order ...` and by statsmodels' ARIMA on the same folds:
-MASE side by side, target within 1%), ``holidays`` (auto-ARIMA on the Peyton Manning series with
+MASE side by side, target within 1%; with both log-likelihoods per fold, statsmodels'
+likelihood at our estimates, and statsmodels refitted from our estimates), ``holidays`` (auto-ARIMA on the Peyton Manning series with
 and without Prophet's playoff and Super Bowl dates as `--holidays`, same folds) and ``speed``: SPEED_SERIES (default 1,000) seeded daily series
 of 730 days (weekly pattern, trend, AR(1) noise), automatic ARIMA (season 7) over all of them
 on one thread, one run each, `behave-bench --case auto-arima` against statsforecast's
@@ -224,9 +225,29 @@ def orders(args, work: Path) -> dict:
     return {"series": rows, "agree": agree, "count": len(cases)}
 
 
-def statsmodels_folds(series: pd.Series, order: str, horizon: int, folds: int) -> float:
-    """Mean MASE over the folds of statsmodels' ARIMA with `order` (as `behave forecast` prints it),
-    missing values left missing (its Kalman filter skips them, as ours does)."""
+def statsmodels_parameters(model, ours: dict, sigma2: float) -> np.ndarray:
+    """Our coefficients (R's names, as `behave forecast --json` reports them) in the order of
+    statsmodels' `param_names` for the same model."""
+    values = []
+    for name in model.param_names:
+        if name in ("const", "x1", "drift"):
+            values.append(ours.get("intercept", ours.get("drift", 0.0)))
+        elif name == "sigma2":
+            values.append(sigma2)
+        else:
+            kind, lag = name.rsplit(".L", 1)
+            prefix = {"ar": "ar", "ma": "ma", "ar.S": "sar", "ma.S": "sma"}[kind]
+            values.append(ours[prefix + str(int(lag) // SEASON if ".S" in kind else int(lag))])
+    return np.array(values)
+
+
+def parity_folds(args, series: pd.Series, order: str, work: Path) -> dict:
+    """Per fold: our ARIMA with `order` (`behave forecast --model arima --order ...` on the
+    training part) and statsmodels' ARIMA with the same order, missing values left missing in
+    both; the MASE of each, both log-likelihoods, statsmodels' log-likelihood at our
+    estimates (the two likelihood functions compared at one point), and statsmodels refitted
+    from our estimates, keeping whichever of its two fits has the higher likelihood (which
+    separates the model from where each optimiser happens to stop)."""
     import warnings
 
     from statsmodels.tsa.arima.model import ARIMA
@@ -236,18 +257,43 @@ def statsmodels_folds(series: pd.Series, order: str, horizon: int, folds: int) -
     seasonal = (int(match.group(4)), int(match.group(5)), int(match.group(6)), int(match.group(7))) \
         if match.group(4) else (0, 0, 0, 0)
     trend = ("c" if d + seasonal[1] == 0 else "t") if match.group(8) else "n"
+    flags = ["--order", ",".join(g for g in match.groups()[:6] if g is not None)] + \
+        (["--constant"] if match.group(8) else [])
     values = series.to_numpy()
-    scores = []
-    for fold in range(folds):
-        end = len(values) - horizon * (folds - fold)
+    folds = []
+    for fold in range(args.folds):
+        end = len(values) - args.horizon * (args.folds - fold)
+        train, actual = values[:end], values[end:end + args.horizon]
+        scale = mase_scale(train)
+        csv = work / "parity-train.csv"
+        pd.DataFrame({"date": series.index[:end].strftime("%Y-%m-%d"), "y": train}).to_csv(csv, index=False)
+        report = json.loads(subprocess.run(
+            [args.behave, "forecast", "--data", str(csv), "--date", "date", "--value", "y", "--model", "arima",
+             "--horizon", str(args.horizon), "--out", str(work / "parity.csv"), "--json"] + flags,
+            check=True, capture_output=True, text=True).stdout)
+        rows = report["forecast"]
+        ours = score(actual, *(np.array([r[k] for r in rows]) for k in ("forecast", "lower", "upper")), scale)
+        coefficients = {c["name"]: c["value"] for c in report["arima"]["coefficients"]}
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            fitted = ARIMA(values[:end], order=(p, d, q), seasonal_order=seasonal, trend=trend).fit()
-        forecast = fitted.get_forecast(horizon)
-        mean = np.asarray(forecast.predicted_mean)
-        lower, upper = np.asarray(forecast.conf_int(alpha=0.2)).T
-        scores.append(score(values[end:end + horizon], mean, lower, upper, mase_scale(values[:end]))["mase"])
-    return float(np.mean(scores))
+            model = ARIMA(train, order=(p, d, q), seasonal_order=seasonal, trend=trend)
+            start = statsmodels_parameters(model, coefficients, report["arima"]["sigma2"])
+            default = model.fit()
+            restarted = model.fit(start_params=start)
+            at_ours = float(model.loglike(start))
+        best = restarted if restarted.llf > default.llf else default
+
+        def scored(fitted):
+            forecast = fitted.get_forecast(args.horizon)
+            lower, upper = np.asarray(forecast.conf_int(alpha=0.2)).T
+            return score(actual, np.asarray(forecast.predicted_mean), lower, upper, scale)
+
+        folds.append({"behave": ours["mase"], "statsmodels": scored(default)["mase"],
+                      "statsmodels_best": scored(best)["mase"], "loglik_behave": report["arima"]["logLikelihood"],
+                      "loglik_statsmodels": float(default.llf), "loglik_statsmodels_at_behave": at_ours,
+                      "loglik_statsmodels_best": float(best.llf)})
+    mean = {key: float(np.mean([f[key] for f in folds])) for key in ("behave", "statsmodels", "statsmodels_best")}
+    return {**mean, "folds": folds}
 
 
 def parity(args, work: Path) -> dict:
@@ -258,22 +304,22 @@ def parity(args, work: Path) -> dict:
     series["simulated-dau"] = simulated(args.behave, work)
     sources["simulated-dau"] = (work / "series.csv", "date", "dau")
     rows = {}
-    print("\n| series | order | behave MASE | statsmodels MASE | ratio |\n|---|---|---|---|---|")
+    print("\n| series | order | behave MASE | statsmodels MASE | ratio | log-lik. behave - statsmodels, per fold "
+          "| largest gap of the two likelihoods at our estimates | statsmodels, best of its fit and one from ours: "
+          "MASE | ratio |\n|---|---|---|---|---|---|---|---|---|")
     for name, values in series.items():
         path, date, value = sources[name]
-        common = [args.behave, "forecast", "--data", str(path), "--date", date, "--value", value, "--model", "arima",
-                  "--out", str(work / "parity.csv"), "--json"]
-        order = json.loads(subprocess.run(common + ["--horizon", "1"], check=True, capture_output=True,
-                                          text=True).stdout)["arimaOrder"]
-        match = ORDER.match(order)
-        orders = ",".join(g for g in match.groups()[:6] if g is not None)
-        flags = ["--order", orders] + (["--constant"] if match.group(8) else [])
-        out = subprocess.run(common + flags + ["--horizon", str(args.horizon), "--backtest", str(args.folds)],
-                             check=True, capture_output=True, text=True)
-        ours = json.loads(out.stdout)["backtest"]["models"][0]["overall"]["mase"]
-        theirs = statsmodels_folds(values, order, args.horizon, args.folds)
-        rows[name] = {"order": order, "behave": ours, "statsmodels": theirs}
-        print(f"| {name} | {order} | {ours:.4f} | {theirs:.4f} | {ours / theirs:.4f} |", flush=True)
+        order = json.loads(subprocess.run(
+            [args.behave, "forecast", "--data", str(path), "--date", date, "--value", value, "--model", "arima",
+             "--out", str(work / "parity.csv"), "--json", "--horizon", "1"],
+            check=True, capture_output=True, text=True).stdout)["arimaOrder"]
+        result = parity_folds(args, values, order, work)
+        rows[name] = {"order": order, **result}
+        gaps = ", ".join(f"{f['loglik_behave'] - f['loglik_statsmodels']:+.2f}" for f in result["folds"])
+        agreement = max(abs(f["loglik_behave"] - f["loglik_statsmodels_at_behave"]) for f in result["folds"])
+        print(f"| {name} | {order} | {result['behave']:.4f} | {result['statsmodels']:.4f} | "
+              f"{result['behave'] / result['statsmodels']:.4f} | {gaps} | {agreement:.1e} | "
+              f"{result['statsmodels_best']:.4f} | {result['behave'] / result['statsmodels_best']:.4f} |", flush=True)
     return rows
 
 

@@ -288,6 +288,8 @@ struct ForecastCommand: ParsableCommand {
         var arimaOrder: String?
         /// ARIMA's regression coefficients, one per regressor (0 for one not estimated).
         var regression: [Coefficient]?
+        /// The ARIMA fit (or the saved model applied): coefficients, σ², likelihood, AICc.
+        var arima: ARIMAFit?
         var backtest: BacktestResult?
         var forecast: [Row]
 
@@ -295,6 +297,38 @@ struct ForecastCommand: ParsableCommand {
             var name: String
             var value: Double
             var estimated: Bool
+        }
+
+        struct ARIMAFit: Encodable {
+            /// Every coefficient in R's names and order (`ar1`, `ma1`, `sar1`, `sma1`,
+            /// `intercept` or `drift`, regressors).
+            var coefficients: [NamedValue]
+            var sigma2: Double
+            var logLikelihood: Double
+            var aicc: Double
+            /// The observed values the likelihood counts.
+            var observations: Int
+
+            struct NamedValue: Encodable {
+                var name: String
+                var value: Double
+            }
+
+            init(_ model: ARIMAModel) {
+                coefficients = model.coefficients.map { NamedValue(name: $0.name, value: $0.value) }
+                sigma2 = model.sigma2
+                logLikelihood = model.logLikelihood
+                aicc = model.aicc
+                observations = model.observationCount
+            }
+
+            /// One line: the coefficients, then σ², the log-likelihood and the AICc.
+            var summary: String {
+                let values = coefficients.map { "\($0.name) \(String(format: "%.4g", $0.value))" }
+                return "Coefficients: " + (values.isEmpty ? "none" : values.joined(separator: ", "))
+                    + String(format: "; sigma^2 %.4g, log-likelihood %.2f, AICc %.2f", sigma2, logLikelihood, aicc)
+                    + " (\(observations) observed values)"
+            }
         }
 
         struct Row: Encodable {
@@ -325,7 +359,7 @@ struct ForecastCommand: ParsableCommand {
         }
         try publish(
             fit.forecast, of: series, model: fit.chosen.rawValue, arimaOrder: fit.arimaOrder, backtest: fit.backtest,
-            regression: fit.fitted as? ARIMAModel, how: model == .auto ? " (lowest backtest MASE)" : "")
+            arima: fit.fitted as? ARIMAModel, how: model == .auto ? " (lowest backtest MASE)" : "")
     }
 
     /// One series' fit: the model used, its forecast, and the backtest that chose or scored it.
@@ -446,7 +480,7 @@ struct ForecastCommand: ParsableCommand {
         try describe(series)
         guard let kind = ForecastModel(rawValue: file.kind) else { preconditionFailure("load() checked the kind") }
         let forecast: Forecast
-        var regression: ARIMAModel?
+        var arima: ARIMAModel?
         if let frozen = file.model {
             let regressors = try exogenousRegressors(for: series)
             let needed = frozen.regressorNames
@@ -460,7 +494,7 @@ struct ForecastCommand: ParsableCommand {
                 )
             }
             let applied = try frozen.apply(to: series.values, seasonPeriod: series.seasonPeriod, regressors: regressors)
-            regression = applied as? ARIMAModel
+            arima = applied as? ARIMAModel
             forecast = try applied.forecast(horizon: horizon, level: level / 100)
         } else {
             if hasRegressors {
@@ -474,7 +508,7 @@ struct ForecastCommand: ParsableCommand {
         }
         try publish(
             forecast, of: series, model: kind.rawValue, arimaOrder: file.arimaOrder, backtest: nil,
-            regression: regression, how: " (saved in \(directory), not refitted)")
+            arima: arima, how: " (saved in \(directory), not refitted)")
     }
 
     /// Notes the series' span and what is missing, and refuses an all-missing series.
@@ -491,10 +525,10 @@ struct ForecastCommand: ParsableCommand {
     /// Writes `--out` and prints the backtest table and the model, or the JSON report.
     private func publish(
         _ forecast: Forecast, of series: TimeSeries, model: String, arimaOrder: String?, backtest: BacktestResult?,
-        regression: ARIMAModel?, how: String
+        arima: ARIMAModel?, how: String
     ) throws {
         let report = report(
-            forecast, of: series, model: model, arimaOrder: arimaOrder, backtest: backtest, regression: regression)
+            forecast, of: series, model: model, arimaOrder: arimaOrder, backtest: backtest, arima: arima)
         var text = CSVText.line(["date", "forecast", "lower", "upper"])
         for row in report.forecast {
             text += CSVText.line([row.date] + [row.forecast, row.lower, row.upper].map(CSVText.number))
@@ -511,7 +545,8 @@ struct ForecastCommand: ParsableCommand {
             say(backtest.table())
         }
         let saved = saveModel.map { " Saved the model to \($0)." } ?? ""
-        if let summary = regression.flatMap(Self.regressionSummary) { say(summary) }
+        if let fit = report.arima { say(fit.summary) }
+        if let summary = arima.flatMap(Self.regressionSummary) { say(summary) }
         say(
             "Model: \(model)" + (arimaOrder.map { " \($0)" } ?? "") + how
                 + ". Wrote \(forecast.horizon) forecasts with \(String(format: "%g", level))% intervals to \(out)."

@@ -50,7 +50,7 @@ extension ForecastCommand {
                 reports.append(
                     report(
                         fit.forecast, of: group, model: fit.chosen.rawValue, arimaOrder: fit.arimaOrder,
-                        backtest: fit.backtest, regression: fit.fitted as? ARIMAModel))
+                        backtest: fit.backtest, arima: fit.fitted as? ARIMAModel))
             }
         }
 
@@ -80,9 +80,9 @@ extension ForecastCommand {
     /// The report of one series: its forecast rows and how they were made.
     func report(
         _ forecast: Forecast, of series: TimeSeries, model: String, arimaOrder: String?, backtest: BacktestResult?,
-        regression: ARIMAModel? = nil
+        arima: ARIMAModel? = nil
     ) -> Report {
-        let coefficients = regression.flatMap { model in
+        let coefficients = arima.flatMap { model in
             model.regressors.map { regressors in
                 zip(regressors.names, model.regression).map { name, value in
                     Report.Coefficient(
@@ -92,7 +92,8 @@ extension ForecastCommand {
         }
         return Report(
             series: series.name, periods: series.count, missing: series.missingCount, model: model,
-            arimaOrder: arimaOrder, regression: coefficients, backtest: backtest,
+            arimaOrder: arimaOrder, regression: coefficients, arima: arima.map(Report.ARIMAFit.init),
+            backtest: backtest,
             forecast: (0..<forecast.horizon).map { step in
                 Report.Row(
                     date: series.dateText(at: series.count + step), forecast: forecast.mean[step],

@@ -131,12 +131,21 @@ struct ForecastCommandTests {
             "--horizon", "7", "--backtest", "2", "--out", out,
         ])
         try fixed.run()
-        let fit = try fixed.fit(
-            try TimeSeries(
-                start: 0, frequency: .day,
-                values: Self.weeklyCSV().split(separator: "\n").dropFirst()
-                    .compactMap { Double($0.split(separator: ",")[1]) }), model: .arima)
+        let weekly = try TimeSeries(
+            start: 0, frequency: .day,
+            values: Self.weeklyCSV().split(separator: "\n").dropFirst().compactMap {
+                Double($0.split(separator: ",")[1])
+            })
+        let fit = try fixed.fit(weekly, model: .arima)
         #expect(fit.arimaOrder == "ARIMA(0,1,1)(0,1,1)[7]" && fit.backtest?.models.count == 2)
+        // The report carries the fit: every coefficient by R's name, σ², likelihood, AICc.
+        let arima = try #require(
+            fixed.report(
+                fit.forecast, of: weekly, model: "arima", arimaOrder: fit.arimaOrder, backtest: nil,
+                arima: fit.fitted as? ARIMAModel
+            ).arima)
+        #expect(arima.coefficients.map(\.name) == ["ma1", "sma1"] && arima.sigma2 > 0 && arima.logLikelihood.isFinite)
+        #expect(arima.summary.hasPrefix("Coefficients: ma1 ") && arima.summary.contains("AICc"))
         #expect(
             parseFailure([
                 "forecast", "--data", data.path, "--value", "orders", "--model", "arima", "--order", "0,1,1,0,1,1",

@@ -37,6 +37,35 @@ import Testing
         }
     }
 
+    @Test func missingLastValuesForecastLikeTheShorterSeriesFurtherAhead() throws {
+        // With its last two values missing, a seasonally differenced series carries the state
+        // across them (their estimates become lags), so its forecast h steps ahead is exactly
+        // the one h + 2 steps ahead from the series without them; same for a gap in the middle,
+        // where the filter bridges on the undifferenced series.
+        var normals = TestNormals(seed: 21)
+        let w = simulateARMA(ar: [0.5], ma: [], count: 140, normals: &normals)
+        var y = [Double](repeating: 0, count: 147)
+        for t in 7..<147 { y[t] = y[t - 7] + y[t - 1] - (t >= 8 ? y[t - 8] : 0) + w[t - 7] + (t % 7 == 3 ? 2 : 0) }
+        y[60] = .nan
+        y[61] = .nan
+        let fitted = try ARIMA(order: ARIMAOrder(p: 1, d: 1, q: 0, seasonalD: 1, period: 7)).fit(Array(y[..<145]))
+        let frozen = try #require(FrozenModel(freezing: fitted))
+        var gappy = y
+        gappy[145] = .nan
+        gappy[146] = .nan
+        let ending = try #require(try frozen.apply(to: gappy, seasonPeriod: 7) as? ARIMAModel)
+        let shorter = try #require(try frozen.apply(to: Array(y[..<145]), seasonPeriod: 7) as? ARIMAModel)
+        #expect(ending.observationCount == shorter.observationCount)
+        let fromGap = try ending.forecast(horizon: 5, level: 0.8)
+        let fromShorter = try shorter.forecast(horizon: 7, level: 0.8)
+        for h in 0..<5 {
+            #expect(abs(fromGap.mean[h] - fromShorter.mean[h + 2]) < 1e-9 * (1 + abs(fromShorter.mean[h + 2])))
+            let spread = (fromGap.standardDeviations ?? [])[h]
+            let expected = (fromShorter.standardDeviations ?? [])[h + 2]
+            #expect(abs(spread - expected) < 1e-9 * expected)
+        }
+    }
+
     @Test func eightyPercentIntervalsCoverAboutEightyPercent() throws {
         // ARIMA(1,1,0) with φ = 0.5, fitted and forecast 300 times; the intervals should cover
         // the next value and the sixth one ~80% of the time (binomial sd ≈ 2.3 points; the

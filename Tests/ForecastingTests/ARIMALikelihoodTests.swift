@@ -93,6 +93,81 @@ import Testing
         #expect(abs(filtered - direct) < 1e-8 * abs(direct), "\(filtered) vs \(direct)")
     }
 
+    /// The likelihood a differenced model gives the series itself with gaps (the filter
+    /// bridging them on the undifferenced series), against the density written out: for
+    /// `d = 1`, `y_t - y_0 = Σ_{i≤t} w_i`, so the observed values after `y_0` are normal with
+    /// mean `μ t` and covariance `Σ_{i≤s, j≤t} γ(|i - j|)`.
+    @Test func theBridgedLikelihoodOfAGappySeriesEqualsItsDirectDensity() throws {
+        let ar = [0.6]
+        let ma = [-0.3]
+        let mean = 0.4
+        var normals = TestNormals(seed: 14)
+        let w = simulateARMA(ar: ar, ma: ma, count: 59, normals: &normals).map { mean + $0 }
+        var y = [10.0]
+        for value in w { y.append(y[y.count - 1] + value) }
+        for t in [10, 11, 12, 30, 45, 59] { y[t] = .nan }
+        let order = ARIMAOrder(p: 1, d: 1, q: 1)
+        var objective = ARMAObjective(order: order, differenced: order.differencing.apply(y), includeMean: true)
+        objective.bridgeGaps(levels: y, regressors: [])
+        let coefficients = ARMACoefficients(
+            ar: ar, ma: ma, seasonalAR: [], seasonalMA: [], mean: mean, period: 1)
+        let result = objective.filterSums(coefficients)
+        let sums = try #require(result)
+        let filtered = -0.5 * (Double(sums.count) * log(2 * Double.pi) + sums.sumOfLogs + sums.sumOfSquares)
+
+        let gamma = Self.autocovariances(ar: ar, ma: ma, count: y.count)
+        let kept = (1..<y.count).filter { !y[$0].isNaN }
+        let n = kept.count
+        #expect(sums.count == n)
+        var l = [Double](repeating: 0, count: n * n)
+        for i in 0..<n {
+            for j in 0...i {
+                var sum = 0.0
+                for a in 1...kept[i] {
+                    for b in 1...kept[j] { sum += gamma[abs(a - b)] }
+                }
+                for k in 0..<j { sum -= l[i * n + k] * l[j * n + k] }
+                l[i * n + j] = i == j ? sum.squareRoot() : sum / l[j * n + j]
+            }
+        }
+        var z = [Double](repeating: 0, count: n)
+        var logDeterminant = 0.0
+        for i in 0..<n {
+            var sum = y[kept[i]] - y[0] - mean * Double(kept[i])
+            for k in 0..<i { sum -= l[i * n + k] * z[k] }
+            z[i] = sum / l[i * n + i]
+            logDeterminant += 2 * log(l[i * n + i])
+        }
+        let direct = -0.5 * (Double(n) * log(2 * Double.pi) + logDeterminant + z.reduce(0) { $0 + $1 * $1 })
+        #expect(abs(filtered - direct) < 1e-8 * abs(direct), "\(filtered) vs \(direct)")
+    }
+
+    @Test func theBridgedLikelihoodEqualsTheDifferencedOneWithoutGaps() throws {
+        // With every value observed the lags are known and the bridge never runs; with a gap
+        // it keeps the values differencing first throws away (one missing value costs itself,
+        // not the d + sD + 1 differences it enters).
+        var normals = TestNormals(seed: 12)
+        let w = simulateARMA(ar: [0.4], ma: [0.3], count: 130, normals: &normals)
+        var y = [Double](repeating: 0, count: 134)
+        for t in 4..<134 { y[t] = y[t - 4] + w[t - 4] + 0.2 }
+        let order = ARIMAOrder(p: 1, d: 0, q: 1, seasonalD: 1, period: 4)
+        let coefficients = ARMACoefficients(
+            ar: [0.4], ma: [0.3], seasonalAR: [], seasonalMA: [], mean: 0.2, period: 4)
+        func sums(_ series: [Double], bridged: Bool) throws -> ARMAKalmanFilter.Sums {
+            var objective = ARMAObjective(
+                order: order, differenced: order.differencing.apply(series), includeMean: true)
+            if bridged { objective.bridgeGaps(levels: series, regressors: []) }
+            let result = objective.filterSums(coefficients)
+            return try #require(result)
+        }
+        let differenced = try sums(y, bridged: false)
+        let bridged = try sums(y, bridged: true)
+        #expect(bridged == differenced)
+        y[60] = .nan
+        #expect(try sums(y, bridged: true).count == differenced.count - 1)
+        #expect(try sums(y, bridged: false).count == differenced.count - 2)
+    }
+
     @Test func jonesTransformAlwaysGivesStationaryPolynomials() {
         var normals = TestNormals(seed: 9)
         for _ in 0..<200 {

@@ -139,13 +139,16 @@ public struct ARIMA: Sendable, Equatable {
         guard let regressors else {
             var objective = ARMAObjective(order: order, differenced: differenced, includeMean: includeConstant)
             objective.maRootBound = invertibilityMargin
+            objective.bridgeGaps(levels: series, regressors: [])
             return objective
         }
-        let columns = try regressors.columns(over: series.count).map(differencing.apply)
+        let levels = try regressors.columns(over: series.count)
         do {
             var objective = try ARMAObjective(
-                order: order, differenced: differenced, includeMean: includeConstant, regressors: columns)
+                order: order, differenced: differenced, includeMean: includeConstant,
+                regressors: levels.map(differencing.apply))
             objective.maRootBound = invertibilityMargin
+            objective.bridgeGaps(levels: series, regressors: levels)
             return objective
         } catch {
             let others = includeConstant ? "the \(order.differencing.lag == 0 ? "intercept" : "drift") and " : ""

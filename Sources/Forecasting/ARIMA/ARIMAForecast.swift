@@ -13,20 +13,21 @@ extension ARIMAModel: FittedForecast {
     /// (forecast.lower[11], forecast.mean[11], forecast.upper[11])   // twelve steps ahead
     /// ```
     ///
-    /// The differenced series is filtered to its end, then the state is carried forward with
-    /// the last `d + sD` values of the series, so the forecast error variance accounts for the
-    /// differencing exactly (the state-space form of the integrated model, as R's
-    /// `predict.Arima`); the means are the ARMA forecasts of the differenced series passed
-    /// through ``Differencing/integrate(_:after:)``. Parameter uncertainty is not included.
-    /// With regressors this runs on the regression's errors `y_t - Σ β_j x_jt`, and the
-    /// regression on the regressors' values over the horizon is added back.
+    /// The series is filtered to its end (the differenced series, and the series itself across
+    /// gaps, as the fit), then the state augmented with the last `d + sD` values of the series
+    /// is carried forward (the state-space form of the integrated model, as R's
+    /// `predict.Arima`), so the means and the forecast error variance account for the
+    /// differencing exactly, and a missing value near the end costs only itself. Parameter
+    /// uncertainty is not included. With regressors this runs on the regression's errors
+    /// `y_t - Σ β_j x_jt`, and the regression on the regressors' values over the horizon is
+    /// added back.
     ///
     /// - Parameters:
     ///   - horizon: Steps to forecast (key `horizon`), from 1.
     ///   - level: Coverage of the intervals (key `level`), strictly between 0 and 1 (0.8, 0.95).
-    /// - Throws: ``InvalidParameter`` for a bad horizon or level, or (key `series`) when one of
-    ///   the last `d + sD` values of the series is missing; with regressors (keys `horizon` and
-    ///   `regressors`) when their values do not cover the horizon.
+    /// - Throws: ``InvalidParameter`` for a bad horizon or level, or (key `series`) when the
+    ///   series never has `d + sD + 1` values in a row observed; with regressors (keys `horizon`
+    ///   and `regressors`) when their values do not cover the horizon.
     public func forecast(horizon: Int, level: Double = 0.95) throws(InvalidParameter) -> Forecast {
         try InvalidParameter.require("horizon", horizon, in: 1...Self.maximumHorizon)
         try InvalidParameter.require(
@@ -51,86 +52,34 @@ extension ARIMAModel: FittedForecast {
                 }
             }
         }
-        let last = Array(series.suffix(m))
-        try InvalidParameter.require(
-            last.allSatisfy(\.isFinite), "series", "missing among its last \(m) values",
-            allowed: "observed in the last \(m) values (d + s D) to forecast from")
-
         let coefficients = ARMACoefficients(
             ar: ar, ma: ma, seasonalAR: seasonalAR, seasonalMA: seasonalMA, mean: differencedMean,
             regression: regression, period: order.period)
         var filter = ARMAKalmanFilter(arOrder: order.expandedAROrder, maOrder: order.expandedMAOrder)
         let stationary = filter.setCoefficients(ar: coefficients.expandedAR, ma: coefficients.expandedMA)
         precondition(stationary, "ARIMAModel: fitted coefficients are stationary by construction")
-        _ = filter.run(differencing.apply(series), mean: differencedMean)
-
-        // Augmented state x = (α_t, y_{t-1}, ..., y_{t-m}) with y_t = α_t[0] + μ + Σ δ_k y_{t-k},
-        // δ_k = -c_k; its transition F and noise loading, dense (N = r + m is small).
-        let r = filter.dimension
-        let size = r + m
-        var transition = [Double](repeating: 0, count: size * size)
-        for i in 0..<r {
-            transition[i * size] = filter.phi[i]
-            if i + 1 < r { transition[i * size + i + 1] = 1 }
+        _ = filter.run(
+            differencing.apply(series), mean: differencedMean,
+            undifferenced: UndifferencedSeries(levels: series, differencing: differencing))
+        guard let start = filter.augmented else {
+            throw InvalidParameter(
+                "series", value: "never \(m + 1) values in a row observed",
+                allowed: "a run of \(m + 1) observed values (d + s D + 1) to forecast from")
         }
-        var observation = [Double](repeating: 0, count: size)
-        observation[0] = 1
-        for k in 1..<(m + 1) { observation[r + k - 1] = -differencing.coefficients[k] }
-        if m > 0 {
-            for j in 0..<size { transition[r * size + j] = observation[j] }
-            for j in 1..<m { transition[(r + j) * size + r + j - 1] = 1 }
-        }
-        var covariance = [Double](repeating: 0, count: size * size)
-        for i in 0..<r {
-            for j in 0..<r { covariance[i * size + j] = filter.covariance[i * r + j] }
-        }
-        var state = filter.state
-        var work = [Double](repeating: 0, count: size * size)
-        var differencedMeans: [Double] = []
+        // The state augmented with the last m values carried forward without observations: the
+        // forecast of y_t and its variance are μ + Z x and Z P Zᵀ (GapBridge).
+        var bridge = GapBridge(armaDimension: filter.dimension, differencing: differencing)
+        bridge.start(state: start.state, covariance: start.covariance)
+        var means: [Double] = []
         var standardErrors: [Double] = []
-        for _ in 0..<horizon {
-            // Covariance: C ← F C Fᵀ + R Rᵀ (noise in the ARMA block only).
-            multiply(transition, covariance, into: &work, size: size)
-            multiplyTransposed(work, transition, into: &covariance, size: size)
-            for i in 0..<r {
-                for j in 0..<r { covariance[i * size + j] += filter.loadings[i] * filter.loadings[j] }
-            }
-            // ARMA state mean: α ← T α.
-            var next = [Double](repeating: 0, count: r)
-            for i in 0..<r { next[i] = filter.phi[i] * state[0] + (i + 1 < r ? state[i + 1] : 0) }
-            state = next
-            differencedMeans.append(differencedMean + state[0])
-            var variance = 0.0
-            for i in 0..<size where observation[i] != 0 {
-                for j in 0..<size where observation[j] != 0 {
-                    variance += observation[i] * covariance[i * size + j] * observation[j]
-                }
-            }
-            standardErrors.append((max(variance, 0) * sigma2).squareRoot())
+        var unused = ARMAKalmanFilter.Sums()
+        for step in 0..<horizon {
+            bridge.predict(phi: filter.phi, loadings: filter.loadings, mean: differencedMean)
+            let next = bridge.prediction(mean: differencedMean)
+            means.append(next.value + futureEffect[step])
+            standardErrors.append((max(next.variance, 0) * sigma2).squareRoot())
+            bridge.update(.nan, mean: differencedMean, sums: &unused)
         }
-        let means = zip(differencing.integrate(differencedMeans, after: series), futureEffect).map { $0 + $1 }
         return Forecast(mean: means, standardDeviations: standardErrors, level: level)
-    }
-}
-
-/// `out = a b` for square row-major matrices.
-private func multiply(_ a: [Double], _ b: [Double], into out: inout [Double], size n: Int) {
-    for i in 0..<n {
-        for j in 0..<n { out[i * n + j] = 0 }
-        for k in 0..<n where a[i * n + k] != 0 {
-            let aik = a[i * n + k]
-            for j in 0..<n { out[i * n + j] += aik * b[k * n + j] }
-        }
-    }
-}
-
-/// `out = a bᵀ` for square row-major matrices.
-private func multiplyTransposed(_ a: [Double], _ b: [Double], into out: inout [Double], size n: Int) {
-    for i in 0..<n {
-        for j in 0..<n {
-            var sum = 0.0
-            for k in 0..<n { sum += a[i * n + k] * b[j * n + k] }
-            out[i * n + j] = sum
-        }
     }
 }

@@ -40,7 +40,7 @@ struct ARMAKalmanFilter {
 
     /// The sums the concentrated likelihood needs: `Σ v_t² / F_t`, `Σ log F_t` and the number
     /// of values used.
-    struct Sums {
+    struct Sums: Equatable {
         var sumOfSquares = 0.0
         var sumOfLogs = 0.0
         var count = 0
@@ -163,9 +163,20 @@ struct ARMAKalmanFilter {
         return true
     }
 
+    /// After ``run(_:mean:undifferenced:)`` with the undifferenced series: the filtered state at
+    /// the last time `t` augmented with `η_{t-1} ... η_{t-m}` (their estimates when a gap
+    /// reaches them), and its covariance (row-major, `r + m` square), where a forecast of the
+    /// series starts; nil when the series never had `m` values in a row observed.
+    private(set) var augmented: (state: [Double], covariance: [Double])?
+
     /// Filters `w - mean` from the stationary start; returns the likelihood sums and leaves the
     /// last filtered state and covariance in ``state`` and ``covariance``.
-    mutating func run(_ w: [Double], mean: Double) -> Sums {
+    ///
+    /// With `undifferenced` (`w` being its differences) a missing value costs only itself:
+    /// from the step after it until `m` values in a row are observed again the filter runs on
+    /// the undifferenced series with the lags in the state (``GapBridge``), and the sums count
+    /// the observed values of the series instead of its differences. ``augmented`` is set.
+    mutating func run(_ w: [Double], mean: Double, undifferenced: UndifferencedSeries? = nil) -> Sums {
         let r = dimension
         var sums = Sums()
         var a = state
@@ -178,6 +189,13 @@ struct ARMAKalmanFilter {
         predictedState = []
         predictedCovariance = []
         product = []
+        let lag = undifferenced?.lag ?? 0
+        let levels = undifferenced?.levels ?? []
+        var bridge = undifferenced.map { GapBridge(armaDimension: r, differencing: $0.differencing) }
+        var bridging = false
+        // Observed values in a row before the current time (the lags are known once it is m).
+        var inARow = 0
+        for t in 0..<min(lag, levels.count) { inARow = levels[t].isNaN ? 0 : inARow + 1 }
         phi.withUnsafeBufferPointer { phi in
             loadings.withUnsafeBufferPointer { loadings in
                 w.withUnsafeBufferPointer { w in
@@ -202,8 +220,21 @@ struct ARMAKalmanFilter {
                                         var steady = false
                                         var observedInARow = 0
                                         var previous = [Double](repeating: .nan, count: r * r)
-                                        for t in 0..<w.count {
-                                            if t > 0 {
+                                        for i in 0..<w.count {
+                                            if bridging {
+                                                let value = levels[i + lag]
+                                                bridge?.predict(phi: self.phi, loadings: self.loadings, mean: mean)
+                                                bridge?.update(value, mean: mean, sums: &sums)
+                                                inARow = value.isNaN ? 0 : inARow + 1
+                                                if inARow >= lag {
+                                                    bridge?.leave(state: a, covariance: p)
+                                                    bridging = false
+                                                    steady = false
+                                                    observedInARow = 0
+                                                }
+                                                continue
+                                            }
+                                            if i > 0 {
                                                 if steady {
                                                     buffers.predictState()
                                                 } else {
@@ -220,7 +251,7 @@ struct ARMAKalmanFilter {
                                                     steady = same
                                                 }
                                             }
-                                            let y = w[t] - mean
+                                            let y = w[i] - mean
                                             if y.isNaN {
                                                 steady = false
                                                 observedInARow = 0
@@ -228,6 +259,15 @@ struct ARMAKalmanFilter {
                                                 observedInARow += 1
                                             }
                                             buffers.update(y, sums: &sums, covariance: !steady)
+                                            guard lag > 0 else { continue }
+                                            let missing = levels[i + lag].isNaN
+                                            if missing && inARow >= lag {
+                                                // The lags are known and this value is not: bridge
+                                                // the gap on the undifferenced series.
+                                                bridge?.enter(state: a, covariance: p, levels: levels, time: i + lag)
+                                                bridging = true
+                                            }
+                                            inARow = missing ? 0 : inARow + 1
                                         }
                                     }
                                 }
@@ -237,12 +277,38 @@ struct ARMAKalmanFilter {
                 }
             }
         }
+        augmented = bridge.flatMap { bridge in
+            bridging
+                ? (bridge.state, bridge.covariance)
+                : augmentedState(filtered: a, covariance: p, levels: levels, lag: lag, lagsObserved: inARow > lag)
+        }
         state = a
         covariance = p
         predictedState = aNew
         predictedCovariance = pNew
         product = m
         return sums
+    }
+
+    /// The augmented state at the series' last time `t` from the differenced filter's: the
+    /// filtered ARMA block and the observed `η_{t-1} ... η_{t-m}` (exact, so zero covariance);
+    /// nil unless the values up to `t` were observed `m + 1` in a row (else the ARMA block
+    /// has not seen the last difference).
+    private func augmentedState(
+        filtered a: [Double], covariance p: [Double], levels: [Double], lag: Int, lagsObserved: Bool
+    ) -> (state: [Double], covariance: [Double])? {
+        guard lag == 0 || lagsObserved else { return nil }
+        let r = dimension
+        let size = r + lag
+        var state = [Double](repeating: 0, count: size)
+        var covariance = [Double](repeating: 0, count: size * size)
+        for i in 0..<r {
+            state[i] = a[i]
+            for j in 0..<r { covariance[i * size + j] = p[i * r + j] }
+        }
+        let t = levels.count - 1
+        for k in stride(from: 1, through: lag, by: 1) { state[r + k - 1] = levels[t - k] }
+        return (state, covariance)
     }
 }
 

@@ -66,6 +66,11 @@ struct ARMAObjective {
     private var residuals: [Double]
     /// `series - Σ β z` for the coefficients last filtered (unused without regressors).
     private var adjusted: [Double]
+    /// Set by ``bridgeGaps(levels:regressors:)``: the undifferenced series (periods where a
+    /// regressor is unknown missing) and regressors (unknown values as 0), which the filter
+    /// reads across gaps.
+    private var levels: (series: [Double], regressors: [[Double]])?
+    private var undifferenced: UndifferencedSeries?
 
     /// The objective without regressors.
     init(order: ARIMAOrder, differenced series: [Double], includeMean: Bool) {
@@ -210,10 +215,42 @@ struct ARMAObjective {
         return adjusted
     }
 
+    /// Gives the filter the undifferenced series when the model differences and a value is
+    /// missing (in the series, or in a regressor), so that a gap costs only its own values
+    /// (``GapBridge``); the likelihood is then that of the series' observed values, as R's
+    /// `arima` and statsmodels compute it. Without a missing value both likelihoods are equal
+    /// and nothing is set.
+    ///
+    /// - Parameters:
+    ///   - series: The undifferenced series this objective's differences come from.
+    ///   - regressors: The undifferenced regressors over the series' periods.
+    mutating func bridgeGaps(levels series: [Double], regressors: [[Double]]) {
+        let differencing = order.differencing
+        guard differencing.lag > 0 else { return }
+        var masked = series
+        for t in masked.indices where regressors.contains(where: { $0[t].isNaN }) { masked[t] = .nan }
+        guard masked.contains(where: \.isNaN) else { return }
+        levels = (masked, regressors.map { $0.map { $0.isNaN ? 0 : $0 } })
+        undifferenced = UndifferencedSeries(levels: masked, differencing: differencing)
+    }
+
     /// Runs the filter for `coefficients`; nil when the AR part has a unit root.
     mutating func filterSums(_ coefficients: ARMACoefficients) -> ARMAKalmanFilter.Sums? {
         guard filter.setCoefficients(ar: coefficients.expandedAR, ma: coefficients.expandedMA) else { return nil }
-        return filter.run(working(coefficients), mean: coefficients.mean)
+        guard let levels, var undifferenced else {
+            return filter.run(working(coefficients), mean: coefficients.mean)
+        }
+        self.undifferenced = nil
+        for t in levels.series.indices {
+            var value = levels.series[t]
+            for (j, column) in levels.regressors.enumerated() where coefficients.regression[j] != 0 {
+                value -= coefficients.regression[j] * column[t]
+            }
+            undifferenced.levels[t] = value
+        }
+        let sums = filter.run(working(coefficients), mean: coefficients.mean, undifferenced: undifferenced)
+        self.undifferenced = undifferenced
+        return sums
     }
 
     /// `½ (log(Σ v²/F / n) + Σ log F / n)`: minus the log-likelihood with `σ²` concentrated out,

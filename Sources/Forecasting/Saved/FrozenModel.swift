@@ -171,13 +171,11 @@ extension ARIMAModel {
     ) throws(InvalidParameter) {
         let order = specification.order
         let differencing = order.differencing
-        var columns: [[Double]] = []
-        if let regressors {
-            columns = try regressors.columns(over: series.count).map(differencing.apply)
-        }
+        let levels = try regressors?.columns(over: series.count) ?? []
         var objective = ARMAObjective(
             order: order, differenced: differencing.apply(series), includeMean: specification.includeConstant,
-            fixedRegressors: columns)
+            fixedRegressors: levels.map(differencing.apply))
+        objective.bridgeGaps(levels: series, regressors: levels)
         let coefficients = ARMACoefficients(
             ar: specification.ar, ma: specification.ma, seasonalAR: specification.seasonalAR,
             seasonalMA: specification.seasonalMA, mean: specification.mean,

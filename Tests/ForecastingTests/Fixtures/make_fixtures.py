@@ -65,12 +65,14 @@ def difference(y, d, seasonal_d, period):
     return w
 
 
-def fit_case(name, y, order, seasonal=(0, 0, 0), period=1, constant=False, regressors=None):
+def fit_case(name, y, order, seasonal=(0, 0, 0), period=1, constant=False, regressors=None, levels=False):
     """regressors: {name: values over y's periods}, differenced like y and given as `exog`
-    (a regression with ARMA errors on the differenced data)."""
+    (a regression with ARMA errors on the differenced data). levels: fit the undifferenced
+    series with the differencing in statsmodels' state (a diffuse start), as R's `arima` and
+    ours do when values are missing."""
     p, d, q = order
     big_p, big_d, big_q = seasonal
-    w = difference(y, d, big_d, period)
+    w = np.asarray(y, dtype=float) if levels else difference(y, d, big_d, period)
     regressors = regressors or {}
     exog = None
     if regressors:
@@ -78,8 +80,8 @@ def fit_case(name, y, order, seasonal=(0, 0, 0), period=1, constant=False, regre
     model = ARIMA(
         w,
         exog=exog,
-        order=(p, 0, q),
-        seasonal_order=(big_p, 0, big_q, period) if period > 1 else (0, 0, 0, 0),
+        order=(p, d if levels else 0, q),
+        seasonal_order=(big_p, big_d if levels else 0, big_q, period) if period > 1 else (0, 0, 0, 0),
         trend="c" if constant else "n",
         enforce_stationarity=True,
         enforce_invertibility=True,
@@ -171,6 +173,9 @@ def main():
     base = simulate(24, 210, ar=[0.4], sma=[-0.5], period=7)
     for t in range(210):
         weekly[t] = base[t] + (weekly[t - 7] if t >= 7 else 0.0)
+    gappy = seasonal.copy()
+    gappy[[10, 11, 40, 77, 78, 79, 120, 155]] = np.nan
+    cases.append(fit_case("sarima100-011-4-missing", gappy, (1, 0, 0), (0, 1, 1), period=4, levels=True))
     cases.append(fit_case("sarima100-011-7-holiday", 50 + weekly - 4 * holiday, (1, 0, 0), (0, 1, 1), period=7,
                           regressors={"holiday": holiday}))
     tests = [
