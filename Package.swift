@@ -38,6 +38,7 @@ let package = Package(
         .library(name: "Segments", targets: ["Segments"]),
         .library(name: "Forecasting", targets: ["Forecasting"]),
         .library(name: "NeuralForecasting", targets: ["NeuralForecasting"]),
+        .library(name: "Serving", targets: ["Serving"]),
         .executable(name: "behave", targets: ["behave"]),
         .executable(name: "behave-bench", targets: ["BehaviorBench"]),
     ],
@@ -162,11 +163,17 @@ let package = Package(
             name: "NeuralForecasting",
             dependencies: ["Forecasting", "NeuralNet", "TensorEngine", "Randomness", "Configuration"],
             exclude: ["README.md"], swiftSettings: fastMath),
+        // What serving models needs that is not HTTP: the registry of versioned model bundles
+        // (which version is live, promotion and rollback) and API keys with scopes. Reads bundles
+        // only through the files every model directory has, so it knows no model kind.
+        .target(
+            name: "Serving", dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            exclude: ["README.md"], swiftSettings: [.enableUpcomingFeature("ExistentialAny")]),
         .executableTarget(
             name: "behave",
             dependencies: [
                 "NeuralNet", "TensorEngine", "Randomness", "Linalg", "EventData", "Evaluation", "Recommenders",
-                "Classifiers", "Embeddings", "Anomalies", "Segments", "Forecasting", "NeuralForecasting",
+                "Classifiers", "Embeddings", "Anomalies", "Segments", "Forecasting", "NeuralForecasting", "Serving",
                 "Configuration",
                 "FileIO",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -188,11 +195,12 @@ let package = Package(
         .testTarget(
             name: "BehaveTests",
             dependencies: [
-                "behave", "TensorEngine", "EventData",
+                "behave", "TensorEngine", "EventData", "Serving",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"]),
+        .testTarget(name: "ServingTests", dependencies: ["Serving"]),
         .testTarget(name: "ClusteringTests", dependencies: ["Clustering", "Randomness"]),
         .testTarget(
             name: "ClassifiersTests",

@@ -15,6 +15,8 @@ struct ClassifierRunOptions: ParsableArguments {
     @Option(help: "The model directory to write (default: models/<task>, or models/<task>-<model>).")
     var out: String?
 
+    @OptionGroup var registry: RegistryOptions
+
     @OptionGroup var threads: ThreadOptions
 
     @Flag(help: "Print the final metrics as JSON.")
@@ -107,8 +109,7 @@ struct TrainClassify: ParsableCommand {
     func run() throws {
         common.threads.apply()
         let config = try resolvedConfig()
-        let directory = URL(fileURLWithPath: common.out ?? "models/classify")
-        try checkOutputDirectory(directory.path, option: "--out")
+        let destination = try common.registry.destination(out: common.out, fallback: "models/classify")
         let table = try LabelledTable.read(path: data, label: label, positive: positive)
         let positives = table.labels.reduce(0, +)
         note(
@@ -121,7 +122,7 @@ struct TrainClassify: ParsableCommand {
         let trained = try TableClassifier.train(table: table, config: config, overrides: try overrides()) {
             name, epoch in reporter.log("\(name) " + epoch.logLine)
         }
-        try trained.save(to: directory)
+        let place = try destination.write { try trained.save(to: $0) }
         if common.json {
             try printJSON(trained.metrics)
             return
@@ -139,7 +140,7 @@ struct TrainClassify: ParsableCommand {
             "Rows: train \(rows["train"] ?? 0), validation \(rows["validation"] ?? 0), test \(rows["test"] ?? 0), "
                 + "rejected \(rows["rejected"] ?? 0); \(trained.manifest.encoder.width) features.")
         printClassificationTable(trained.metrics, threshold: trained.manifest.threshold)
-        say("Model written to \(directory.path)")
+        say("Model written to \(place)")
     }
 }
 
@@ -188,8 +189,8 @@ struct OutcomeOptions: ParsableArguments {
     func run(_ task: OutcomeTask) throws {
         common.threads.apply()
         let config = try resolvedConfig()
-        let directory = URL(fileURLWithPath: common.out ?? "models/\(task.rawValue)-\(model.rawValue)")
-        try checkOutputDirectory(directory.path, option: "--out")
+        let destination = try common.registry.destination(
+            out: common.out, fallback: "models/\(task.rawValue)-\(model.rawValue)")
         let store = try storeOptions.openForReading()
         let cutoff = try at.map { try parseISOTime($0, option: "--at") }
         let data = try UserOutcomeData.load(from: store, task: task, window: try windowDuration(), cutoff: cutoff)
@@ -202,7 +203,7 @@ struct OutcomeOptions: ParsableArguments {
         let trained = try UserOutcomeClassifier.train(data: data, model: model, config: config) { name, epoch in
             reporter.log("\(name) " + epoch.logLine)
         }
-        try trained.save(to: directory)
+        let place = try destination.write { try trained.save(to: $0) }
         if common.json {
             try printJSON(trained.metrics)
             return
@@ -210,8 +211,10 @@ struct OutcomeOptions: ParsableArguments {
         say("\(task.rawValue) within \(window) after \(cut), model \(model.rawValue):")
         printClassificationTable(trained.metrics, threshold: trained.manifest.threshold)
         say(
-            "Model written to \(directory.path); score users with "
-                + "`behave predict \(directory.path) --store \(storeOptions.store) --out scores.csv`.")
+            "Model written to \(place)"
+                + (destination.directory.map {
+                    "; score users with `behave predict \($0.path) --store \(storeOptions.store) --out scores.csv`"
+                } ?? "") + ".")
     }
 }
 

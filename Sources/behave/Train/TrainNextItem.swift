@@ -51,6 +51,8 @@ struct TrainNextItem: ParsableCommand {
     @Option(help: "The model directory to write (default: models/<model>).")
     var out: String?
 
+    @OptionGroup var registryOptions: RegistryOptions
+
     @OptionGroup var threads: ThreadOptions
 
     @Flag(help: "Print the final metrics as JSON.")
@@ -125,8 +127,7 @@ struct TrainNextItem: ParsableCommand {
     func run() throws {
         threads.apply()
         let config = try resolvedConfig()
-        let directory = URL(fileURLWithPath: out ?? "models/\(model.rawValue)")
-        try checkOutputDirectory(directory.path, option: "--out")
+        let destination = try registryOptions.destination(out: out, fallback: "models/\(model.rawValue)")
         let store = try storeOptions.openForReading()
         let data = try NextItemData.load(from: store)
         note(
@@ -135,7 +136,7 @@ struct TrainNextItem: ParsableCommand {
                 + "(\(ProgressReporter.grouped(data.validationExamples.count)) users with validation and test items).")
         let outcome = try trainReportingProgress(config: config, data: data)
         let package = NextItemPackage(trained: outcome, data: data, store: store.location)
-        try package.save(to: directory, log: outcome.logLines)
+        let place = try destination.write { try package.save(to: $0, log: outcome.logLines) }
         if json {
             try printJSON(outcome.metrics)
             return
@@ -144,7 +145,7 @@ struct TrainNextItem: ParsableCommand {
             "\(model.rawValue): \(outcome.history.stopReason); kept epoch \(outcome.bestEpoch), reached after "
                 + String(format: "%.1f s of %.1f s of training.", outcome.history.secondsToBest, outcome.trainSeconds))
         printRankingTable(outcome.metrics)
-        say("Model written to \(directory.path)")
+        say("Model written to \(place)")
     }
 }
 
