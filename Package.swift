@@ -25,7 +25,7 @@ let package = Package(
         .library(name: "Randomness", targets: ["Randomness"]),
         .library(name: "TensorEngine", targets: ["TensorEngine"]),
         .library(name: "FileIO", targets: ["FileIO"]),
-        .library(name: "Configuration", targets: ["Configuration"]),
+        .library(name: "Settings", targets: ["Settings"]),
         .library(name: "NeuralNet", targets: ["NeuralNet"]),
         .library(name: "EventData", targets: ["EventData"]),
         .library(name: "Datasets", targets: ["Datasets"]),
@@ -57,8 +57,9 @@ let package = Package(
         ),
         // The only module that calls BLAS; Accelerate can stand in here on macOS.
         .target(name: "Linalg", dependencies: ["CBLAS"], swiftSettings: fastMath),
-        // Configuration errors every library shares: which parameter, what value, what is allowed.
-        .target(name: "Configuration", swiftSettings: [.enableUpcomingFeature("ExistentialAny")]),
+        // Settings errors every library shares: which parameter, what value, what is allowed (named
+        // Settings, not Configuration, which swift-configuration takes in the package graph).
+        .target(name: "Settings", swiftSettings: [.enableUpcomingFeature("ExistentialAny")]),
         // The seeded random generator the engine and the event pipeline share.
         .target(name: "Randomness", swiftSettings: fastMath),
         // Tensors, kernels and reverse-mode autodiff. Knows nothing of layers or events.
@@ -84,7 +85,7 @@ let package = Package(
         .target(
             name: "EventData",
             dependencies: [
-                "Randomness", "CZlib", "FileIO", "Configuration", "JSONScanning",
+                "Randomness", "CZlib", "FileIO", "Settings", "JSONScanning",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Yams", package: "Yams"),
@@ -100,14 +101,14 @@ let package = Package(
         // Clustering of numeric rows: k-means (full and mini-batch), diagonal Gaussian mixtures,
         // silhouette scores and choosing the number of clusters.
         .target(
-            name: "Clustering", dependencies: ["Linalg", "Randomness", "Configuration"], exclude: ["README.md"],
+            name: "Clustering", dependencies: ["Linalg", "Randomness", "Settings"], exclude: ["README.md"],
             swiftSettings: fastMath),
         // Next-item recommenders (popularity, GRU4Rec, SASRec): training, scoring, model packages.
         .target(
             name: "Recommenders",
             dependencies: [
                 "NeuralNet", "TensorEngine", "Randomness", "EventData", "Datasets", "Evaluation", "FileIO",
-                "Configuration", .product(name: "Yams", package: "Yams"),
+                "Settings", .product(name: "Yams", package: "Yams"),
             ],
             exclude: ["README.md"],
             swiftSettings: fastMath
@@ -117,7 +118,7 @@ let package = Package(
             name: "Classifiers",
             dependencies: [
                 "NeuralNet", "TensorEngine", "Randomness", "EventData", "Datasets", "Evaluation", "FileIO",
-                "Configuration",
+                "Settings",
             ],
             exclude: ["README.md"],
             swiftSettings: fastMath
@@ -127,7 +128,7 @@ let package = Package(
         .target(
             name: "Embeddings",
             dependencies: [
-                "NeuralNet", "TensorEngine", "Randomness", "Configuration", "EventData", "Datasets", "FileIO",
+                "NeuralNet", "TensorEngine", "Randomness", "Settings", "EventData", "Datasets", "FileIO",
             ],
             exclude: ["README.md"],
             swiftSettings: fastMath
@@ -135,7 +136,7 @@ let package = Package(
         // Anomaly detection on tables: isolation forest, autoencoder scores, thresholds and reasons.
         .target(
             name: "Anomalies",
-            dependencies: ["Embeddings", "NeuralNet", "EventData", "Randomness", "Configuration", "FileIO"],
+            dependencies: ["Embeddings", "NeuralNet", "EventData", "Randomness", "Settings", "FileIO"],
             exclude: ["README.md"],
             swiftSettings: fastMath
         ),
@@ -143,7 +144,7 @@ let package = Package(
         .target(
             name: "Segments",
             dependencies: [
-                "EventData", "Embeddings", "Clustering", "Evaluation", "NeuralNet", "Randomness", "Configuration",
+                "EventData", "Embeddings", "Clustering", "Evaluation", "NeuralNet", "Randomness", "Settings",
                 "FileIO",
             ],
             exclude: ["README.md"],
@@ -154,14 +155,14 @@ let package = Package(
         // and automatic order selection, prediction intervals, rolling-origin backtests. Knows
         // nothing of events or tensors.
         .target(
-            name: "Forecasting", dependencies: ["Configuration", "Randomness"],
+            name: "Forecasting", dependencies: ["Settings", "Randomness"],
             exclude: ["README.md", "ARIMA/README.md"],
             swiftSettings: fastMath),
         // Deep forecasters (an LSTM and a perceptron over lags with quantile outputs, one series
         // or a global model over many) that plug into Forecasting's backtests.
         .target(
             name: "NeuralForecasting",
-            dependencies: ["Forecasting", "NeuralNet", "TensorEngine", "Randomness", "Configuration"],
+            dependencies: ["Forecasting", "NeuralNet", "TensorEngine", "Randomness", "Settings"],
             exclude: ["README.md"], swiftSettings: fastMath),
         // What serving models needs that is not HTTP: the registry of versioned model bundles
         // (which version is live, promotion and rollback) and API keys with scopes. Reads bundles
@@ -174,7 +175,7 @@ let package = Package(
             dependencies: [
                 "NeuralNet", "TensorEngine", "Randomness", "Linalg", "EventData", "Evaluation", "Recommenders",
                 "Classifiers", "Embeddings", "Anomalies", "Segments", "Forecasting", "NeuralForecasting", "Serving",
-                "Configuration",
+                "Settings",
                 "FileIO",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -209,17 +210,17 @@ let package = Package(
             ]),
         .testTarget(name: "FileIOTests", dependencies: ["FileIO"]),
         .testTarget(
-            name: "ForecastingTests", dependencies: ["Forecasting", "Configuration", "Randomness"],
+            name: "ForecastingTests", dependencies: ["Forecasting", "Settings", "Randomness"],
             exclude: ["Fixtures/make_fixtures.py"], resources: [.copy("Fixtures/arima_fixtures.json")]),
         .testTarget(
             name: "NeuralForecastingTests",
             dependencies: [
-                "NeuralForecasting", "Forecasting", "NeuralNet", "TensorEngine", "Configuration", "Randomness",
+                "NeuralForecasting", "Forecasting", "NeuralNet", "TensorEngine", "Settings", "Randomness",
             ]),
         .testTarget(
             name: "EmbeddingsTests",
             dependencies: [
-                "Embeddings", "Datasets", "EventData", "Configuration", "NeuralNet", "TensorEngine", "Randomness",
+                "Embeddings", "Datasets", "EventData", "Settings", "NeuralNet", "TensorEngine", "Randomness",
                 "TestSupport",
             ]),
         .testTarget(name: "AnomaliesTests", dependencies: ["Anomalies", "Embeddings", "EventData", "Randomness"]),

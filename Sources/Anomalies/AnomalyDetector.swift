@@ -1,8 +1,8 @@
-import Configuration
 import Embeddings
 import EventData
 import Foundation
 import NeuralNet
+import Settings
 
 /// How rows are scored.
 public enum AnomalyMethod: String, Sendable, Codable, CaseIterable {

@@ -1,7 +1,7 @@
-import Configuration
 import Foundation
 import NeuralNet
 import Randomness
+import Settings
 import TensorEngine
 
 /// Deep isolation forest (Xu, Pang, Wang and Zhu, "Deep Isolation Forest for Anomaly

@@ -1,7 +1,7 @@
-import Configuration
 import Dispatch
 import Foundation
 import Randomness
+import Settings
 
 /// Isolation forest (Liu, Ting and Zhou, ICDM 2008): anomalies are the points that random
 /// axis-parallel cuts isolate in few steps.

@@ -1,5 +1,5 @@
-import Configuration
 import Foundation
+import Settings
 
 /// The model family of a tabular classifier.
 public enum ClassifierModelKind: String, Sendable, Codable, CaseIterable {

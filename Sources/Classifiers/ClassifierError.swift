@@ -1,6 +1,6 @@
-import Configuration
 import Foundation
 import NeuralNet
+import Settings
 
 /// What can go wrong training or applying a classifier; each message names the place and the fix.
 public enum ClassifierError: Error, LocalizedError, Equatable, Sendable {

@@ -1,9 +1,9 @@
-import Configuration
 import Evaluation
 import EventData
 import Foundation
 import NeuralNet
 import Randomness
+import Settings
 import TensorEngine
 
 /// What `config.json` of a classifier directory holds.

@@ -1,4 +1,4 @@
-import Configuration
+import Settings
 
 /// A centroid clustering whose number of clusters can be set: ``KMeans`` and
 /// ``MiniBatchKMeans``.

@@ -1,6 +1,6 @@
-import Configuration
 import Foundation
 import Randomness
+import Settings
 
 /// A mixture of Gaussians with diagonal covariances, fitted by expectation-maximisation as
 /// scikit-learn's `GaussianMixture(covariance_type="diag")` does it.

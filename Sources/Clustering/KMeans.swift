@@ -1,5 +1,5 @@
-import Configuration
 import Randomness
+import Settings
 
 /// k-means clustering by Lloyd's algorithm from greedy k-means++ seeds, as scikit-learn's
 /// `KMeans(algorithm="lloyd")` does it.

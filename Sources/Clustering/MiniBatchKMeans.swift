@@ -1,5 +1,5 @@
-import Configuration
 import Randomness
+import Settings
 
 /// k-means on random mini-batches, as scikit-learn's `MiniBatchKMeans` does it: for data too
 /// large for full Lloyd iterations (meant for tables above about 100,000 points).

@@ -1,7 +1,7 @@
-import Configuration
 import Foundation
 import NeuralNet
 import Randomness
+import Settings
 import TensorEngine
 
 /// A trained dense autoencoder or VAE over rows of numbers: codes (embeddings), reconstruction

@@ -1,5 +1,5 @@
-import Configuration
 import Foundation
+import Settings
 
 /// Which kind of autoencoder.
 public enum AutoencoderKind: String, Sendable, Codable, CaseIterable {

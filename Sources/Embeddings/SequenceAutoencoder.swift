@@ -1,9 +1,9 @@
-import Configuration
 import Datasets
 import EventData
 import Foundation
 import NeuralNet
 import Randomness
+import Settings
 import TensorEngine
 
 /// The hyper-parameters of a sequence VAE over users' events, and of its training.

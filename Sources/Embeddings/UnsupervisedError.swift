@@ -1,6 +1,6 @@
-import Configuration
 import Foundation
 import NeuralNet
+import Settings
 
 /// What can go wrong in unsupervised learning (autoencoders, embeddings, anomaly detection);
 /// each message names the place and the fix.

@@ -1,6 +1,6 @@
-import Configuration
 import NeuralNet
 import Randomness
+import Settings
 import TensorEngine
 
 /// What the dense and the sequence autoencoders share in training: the seeded hold-out, the

@@ -1,5 +1,5 @@
-import Configuration
 import Foundation
+import Settings
 
 /// Point forecasts and a prediction interval for each of the next `h` periods.
 ///

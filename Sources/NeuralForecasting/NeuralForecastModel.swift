@@ -1,8 +1,8 @@
-import Configuration
 import Forecasting
 import Foundation
 import NeuralNet
 import Randomness
+import Settings
 import TensorEngine
 
 /// A trained ``NeuralForecaster``: forecasts each series it was fitted on, or a newer stretch

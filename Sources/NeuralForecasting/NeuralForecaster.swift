@@ -1,8 +1,8 @@
-import Configuration
 import Forecasting
 import Foundation
 import NeuralNet
 import Randomness
+import Settings
 import TensorEngine
 
 /// A deep forecaster: an LSTM or a multilayer perceptron over a window of lags, trained with

@@ -1,6 +1,6 @@
-import Configuration
 import Evaluation
 import Foundation
+import Settings
 import Yams
 
 /// Which next-item model to train.

@@ -1,9 +1,9 @@
-import Configuration
 import Evaluation
 import EventData
 import FileIO
 import Foundation
 import NeuralNet
+import Settings
 import TensorEngine
 
 /// What `config.json` of a next-item model directory holds.

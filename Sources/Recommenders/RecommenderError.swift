@@ -1,6 +1,6 @@
-import Configuration
 import Foundation
 import NeuralNet
+import Settings
 
 /// What can go wrong training, loading or asking a recommender; each message names the place
 /// and the fix.

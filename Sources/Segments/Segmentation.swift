@@ -1,10 +1,10 @@
 import Clustering
-import Configuration
 import Embeddings
 import Evaluation
 import EventData
 import Foundation
 import NeuralNet
+import Settings
 
 /// How users are put into segments.
 public enum SegmentMethod: String, Sendable, Codable, CaseIterable {

@@ -1,10 +1,10 @@
 import ArgumentParser
-import Configuration
 import EventData
 import FileIO
 import Forecasting
 import Foundation
 import NeuralForecasting
+import Settings
 
 /// What `behave forecast --model` fits.
 enum ForecastModel: String, ExpressibleByArgument, CaseIterable {

@@ -1,7 +1,7 @@
 import ArgumentParser
-import Configuration
 import Forecasting
 import Foundation
+import Settings
 
 /// `--calendar weekday,month`: the calendar dummies to regress on.
 struct CalendarFeatures: ExpressibleByArgument {

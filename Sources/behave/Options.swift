@@ -1,8 +1,8 @@
 import ArgumentParser
-import Configuration
 import Embeddings
 import EventData
 import Foundation
+import Settings
 import TensorEngine
 
 /// `--threads`, the same in every command that multiplies matrices.

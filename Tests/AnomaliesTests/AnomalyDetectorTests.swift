@@ -1,9 +1,9 @@
 import Anomalies
-import Configuration
 import Embeddings
 import EventData
 import Foundation
 import Randomness
+import Settings
 import Testing
 
 /// A table of ordinary orders (amount, hour, country) with a few odd ones at the end.

@@ -1,7 +1,7 @@
 import Anomalies
-import Configuration
 import Foundation
 import Randomness
+import Settings
 import Testing
 
 @Suite("Isolation forest")

@@ -1,6 +1,6 @@
-import Configuration
 import Foundation
 import Randomness
+import Settings
 import Testing
 
 @testable import Clustering

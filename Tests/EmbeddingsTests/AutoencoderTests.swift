@@ -1,8 +1,8 @@
-import Configuration
 import Embeddings
 import Foundation
 import NeuralNet
 import Randomness
+import Settings
 import TensorEngine
 import TestSupport
 import Testing

@@ -1,10 +1,10 @@
-import Configuration
 import Datasets
 import Embeddings
 import EventData
 import Foundation
 import NeuralNet
 import Randomness
+import Settings
 import TensorEngine
 import TestSupport
 import Testing

@@ -1,8 +1,8 @@
-import Configuration
 import Forecasting
 import Foundation
 import NeuralNet
 import Randomness
+import Settings
 import TensorEngine
 import Testing
 

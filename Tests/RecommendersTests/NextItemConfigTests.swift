@@ -1,6 +1,6 @@
-import Configuration
 import EventData
 import Foundation
+import Settings
 import Testing
 
 @testable import Recommenders

@@ -1,6 +1,6 @@
-import Configuration
 import EventData
 import Foundation
+import Settings
 
 /// What to predict about users from their events before a cut-off.
 public enum OutcomeTask: String, Sendable, Codable, CaseIterable {

@@ -1,5 +1,5 @@
-import Configuration
 import Foundation
+import Settings
 
 /// What the behaviour simulator generates: population, catalogue, time window and the planted
 /// anomalies.

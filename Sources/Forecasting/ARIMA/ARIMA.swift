@@ -1,5 +1,5 @@
-import Configuration
 import Foundation
+import Settings
 
 /// A seasonal ARIMA model to fit by exact maximum likelihood, as R's `forecast::Arima` and
 /// statsmodels' `ARIMA` fit it.

@@ -1,5 +1,5 @@
-import Configuration
 import Foundation
+import Settings
 
 extension ARIMAModel: FittedForecast {
     /// The largest horizon ``forecast(horizon:level:)`` accepts.

@@ -1,5 +1,5 @@
-import Configuration
 import Foundation
+import Settings
 
 /// One named coefficient of a fitted model (`ar1`, `sma2`, `intercept`, `drift`).
 public struct ARIMACoefficient: Sendable, Hashable {

@@ -1,4 +1,4 @@
-import Configuration
+import Settings
 
 /// The orders of a seasonal ARIMA model, ARIMA(p, d, q)(P, D, Q)_s.
 ///

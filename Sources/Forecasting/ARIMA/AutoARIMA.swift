@@ -1,4 +1,4 @@
-import Configuration
+import Settings
 
 /// Automatic ARIMA order selection by AICc, as Hyndman and Khandakar (2008) describe it and
 /// forecast's `auto.arima` (with `approximation = FALSE`) runs it.

@@ -1,4 +1,4 @@
-import Configuration
+import Settings
 
 /// Regular and seasonal differencing, `(1 - B)^d (1 - B^s)^D y_t`, and its exact inverse for
 /// forecasts.

@@ -1,4 +1,4 @@
-import Configuration
+import Settings
 
 /// Known outside variables for a regression with ARIMA errors: a promotion flag, a price,
 /// holiday or calendar dummies. Each column holds one value per period of the series' own

@@ -1,5 +1,5 @@
-import Configuration
 import Foundation
+import Settings
 
 /// The KPSS test of level stationarity (Kwiatkowski, Phillips, Schmidt and Shin 1992), as R's
 /// `tseries::kpss.test(x, null = "Level")` computes it, and the number of differences it

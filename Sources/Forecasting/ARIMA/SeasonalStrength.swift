@@ -1,4 +1,4 @@
-import Configuration
+import Settings
 
 /// The strength of seasonality from a classical additive decomposition, and the number of
 /// seasonal differences it suggests (forecast's and statsforecast's `nsdiffs(test = "seas")`).

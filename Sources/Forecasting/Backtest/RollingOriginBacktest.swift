@@ -1,5 +1,5 @@
-import Configuration
 import Foundation
+import Settings
 
 /// Rolling-origin evaluation: every model refitted at each of the last `folds` origins and
 /// scored on the `horizon` periods after it, all models on the same folds.

@@ -1,5 +1,5 @@
-import Configuration
 import Foundation
+import Settings
 
 /// The naive method: every forecast is the last observed value (a random walk).
 ///

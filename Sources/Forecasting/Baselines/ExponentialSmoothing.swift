@@ -1,5 +1,5 @@
-import Configuration
 import Foundation
+import Settings
 
 /// Exponential smoothing with additive errors: simple (SES), Holt's linear trend (optionally
 /// damped) and Holt-Winters with additive or multiplicative seasonality, the ETS(A,·,·)

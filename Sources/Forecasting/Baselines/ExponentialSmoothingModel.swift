@@ -1,6 +1,6 @@
-import Configuration
 import Foundation
 import Randomness
+import Settings
 
 /// The components of an exponential smoothing model and its recursions.
 struct SmoothingShape: Codable, Sendable, Equatable {

@@ -1,4 +1,4 @@
-import Configuration
+import Settings
 
 /// Unconstrained minimisation by the BFGS quasi-Newton method with central-difference
 /// gradients and a backtracking (Armijo) line search.

@@ -1,5 +1,5 @@
-import Configuration
 import Foundation
+import Settings
 
 /// Derivative-free minimisation of a function of a few variables by the Nelder-Mead simplex
 /// method, with bounds by reparametrisation.

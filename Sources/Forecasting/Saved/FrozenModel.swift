@@ -1,5 +1,5 @@
-import Configuration
 import Foundation
+import Settings
 
 /// A fitted model with its parameters frozen, as saved to a file: applied to a series it runs
 /// only the model's recursions (ARIMA's Kalman filter, the smoothing equations), so a model

@@ -1,5 +1,5 @@
-import Configuration
 import Foundation
+import Settings
 
 /// Calendar dummies for a regression with ARIMA errors, each 1 in the periods it names and 0
 /// elsewhere; one level of each is the base and has no dummy.

@@ -1,5 +1,5 @@
-import Configuration
 import Foundation
+import Settings
 
 /// A regular time series: one value per period from a start date, `.nan` where a period is
 /// missing.

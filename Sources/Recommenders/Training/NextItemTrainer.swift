@@ -1,10 +1,10 @@
-import Configuration
 import Datasets
 import Evaluation
 import EventData
 import Foundation
 import NeuralNet
 import Randomness
+import Settings
 import TensorEngine
 
 /// One epoch of a next-item model's training; validated epochs carry the metrics by protocol.

@@ -1,9 +1,9 @@
 import ArgumentParser
 import Classifiers
-import Configuration
 import Evaluation
 import EventData
 import Foundation
+import Settings
 
 extension ColumnKind: ExpressibleByArgument {}
 extension ClassifierModelKind: ExpressibleByArgument {}

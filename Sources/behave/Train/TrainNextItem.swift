@@ -1,9 +1,9 @@
 import ArgumentParser
-import Configuration
 import Evaluation
 import EventData
 import Foundation
 import Recommenders
+import Settings
 
 extension NextItemModelKind: ExpressibleByArgument {}
 extension NextItemLoss: ExpressibleByArgument {}

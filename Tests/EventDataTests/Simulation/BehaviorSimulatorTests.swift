@@ -1,5 +1,5 @@
-import Configuration
 import Foundation
+import Settings
 import Testing
 
 @testable import EventData
