@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.2
 import Foundation
 import PackageDescription
 
@@ -47,6 +47,13 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.0.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // OpenBLAS headers and library, found with pkg-config (Debian: libopenblas-dev).
@@ -170,11 +177,27 @@ let package = Package(
         .target(
             name: "Serving", dependencies: [.product(name: "Crypto", package: "swift-crypto")],
             exclude: ["README.md"], swiftSettings: [.enableUpcomingFeature("ExistentialAny")]),
+        // The HTTP scoring server (`behave serve`): the live model of every registry entry behind
+        // JSON endpoints, API keys, hot reload, bounded concurrency, Prometheus metrics.
+        .target(
+            name: "ScoringServer",
+            dependencies: [
+                "Serving", "Recommenders", "Classifiers", "EventData", "Settings",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            exclude: ["README.md"], swiftSettings: [.enableUpcomingFeature("ExistentialAny")]),
         .executableTarget(
             name: "behave",
             dependencies: [
                 "NeuralNet", "TensorEngine", "Randomness", "Linalg", "EventData", "Evaluation", "Recommenders",
                 "Classifiers", "Embeddings", "Anomalies", "Segments", "Forecasting", "NeuralForecasting", "Serving",
+                "ScoringServer", .product(name: "Logging", package: "swift-log"),
                 "Settings",
                 "FileIO",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -202,6 +225,15 @@ let package = Package(
         ),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"]),
         .testTarget(name: "ServingTests", dependencies: ["Serving"]),
+        .testTarget(
+            name: "ScoringServerTests",
+            dependencies: [
+                "ScoringServer", "Serving", "Recommenders", "Classifiers", "EventData",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]),
         .testTarget(name: "ClusteringTests", dependencies: ["Clustering", "Randomness"]),
         .testTarget(
             name: "ClassifiersTests",

@@ -54,7 +54,7 @@ struct ModelsList: ParsableCommand {
             var model: String?
             var created: String?
             var live: Bool
-            var metrics: AnyJSON?
+            var metrics: RawJSON?
         }
     }
 
@@ -66,7 +66,7 @@ struct ModelsList: ParsableCommand {
                 versions: entry.versions.map { version in
                     Listing.Version(
                         version: version.version, task: version.task, model: version.model, created: version.created,
-                        live: version.version == entry.live, metrics: version.metrics.flatMap(AnyJSON.init(data:)))
+                        live: version.version == entry.live, metrics: version.metrics.flatMap(RawJSON.init(data:)))
                 })
         }
         if json {
@@ -79,12 +79,12 @@ struct ModelsList: ParsableCommand {
             )
             return
         }
-        let rows = listings.flatMap { listing in
-            listing.versions.map { version in
-                [
-                    listing.name, version.version, version.live ? "live" : "", version.task ?? "(unreadable)",
-                    version.model ?? "", version.created ?? "",
-                ]
+        var rows: [[String]] = []
+        for listing in listings {
+            for version in listing.versions {
+                let task = version.task ?? "(unreadable)"
+                let live = version.live ? "live" : ""
+                rows.append([listing.name, version.version, live, task, version.model ?? "", version.created ?? ""])
             }
         }
         say(textTable(header: ["model", "version", "", "task", "kind", "trained"], rows: rows))
@@ -137,49 +137,4 @@ func textTable(header: [String], rows: [[String]]) -> String {
         row.enumerated().map { $0.element.padding(toLength: widths[$0.offset], withPad: " ", startingAt: 0) }
             .joined(separator: "  ").trimmingCharacters(in: .whitespaces)
     }.joined(separator: "\n")
-}
-
-/// Any JSON document, passed through to `--json` output as it was read (a metrics card).
-indirect enum AnyJSON: Codable {
-    case object([String: AnyJSON])
-    case array([AnyJSON])
-    case string(String)
-    case number(Double)
-    case bool(Bool)
-    case null
-
-    /// The document in `data`, or nil when it is not JSON.
-    init?(data: Data) {
-        guard let value = try? JSONDecoder().decode(AnyJSON.self, from: data) else { return nil }
-        self = value
-    }
-
-    init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if container.decodeNil() {
-            self = .null
-        } else if let bool = try? container.decode(Bool.self) {
-            self = .bool(bool)
-        } else if let number = try? container.decode(Double.self) {
-            self = .number(number)
-        } else if let string = try? container.decode(String.self) {
-            self = .string(string)
-        } else if let array = try? container.decode([AnyJSON].self) {
-            self = .array(array)
-        } else {
-            self = .object(try container.decode([String: AnyJSON].self))
-        }
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        switch self {
-        case .object(let object): try container.encode(object)
-        case .array(let array): try container.encode(array)
-        case .string(let string): try container.encode(string)
-        case .number(let number): try container.encode(number)
-        case .bool(let bool): try container.encode(bool)
-        case .null: try container.encodeNil()
-        }
-    }
 }

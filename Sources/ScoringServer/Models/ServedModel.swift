@@ -1,0 +1,155 @@
+import EventData
+import Foundation
+
+/// A model the server can answer with: the plug-in point for every kind of bundle.
+///
+/// A kind registers a loader in ``ModelKinds`` under its bundle's task (`next-item`,
+/// `classify`, ...); the server loads the live version of each registry entry with it and
+/// calls the endpoint's method. A kind implements the endpoints that make sense for it; the
+/// others answer 400 naming the endpoint that does.
+public protocol ServedModel: Sendable {
+    /// `POST /v1/models/{name}/recommend`.
+    func recommend(_ request: RecommendRequest, context: ServingContext) throws(APIError) -> RecommendResult
+    /// `POST /v1/models/{name}/score`.
+    func score(_ request: ScoreRequest, context: ServingContext) throws(APIError) -> ScoreResult
+}
+
+extension ServedModel {
+    public func recommend(_ request: RecommendRequest, context: ServingContext) throws(APIError) -> RecommendResult {
+        throw .badRequest("this model does not recommend items; it scores (POST /v1/models/{name}/score)")
+    }
+
+    public func score(_ request: ScoreRequest, context: ServingContext) throws(APIError) -> ScoreResult {
+        throw .badRequest("this model does not score rows; it recommends (POST /v1/models/{name}/recommend)")
+    }
+}
+
+/// What every request may use beyond its body: the event store (for store users) and limits.
+public struct ServingContext: Sendable {
+    /// The event store users are looked up in, or nil (requests must then give histories).
+    public var store: (any EventStore & Sendable)?
+    /// The longest history a request may give.
+    public var maximumHistory: Int
+    /// The most items a recommendation may return.
+    public var maximumK: Int
+    /// The most rows one score request may hold.
+    public var maximumRows: Int
+
+    public init(
+        store: (any EventStore & Sendable)? = nil, maximumHistory: Int = 1_000, maximumK: Int = 1_000,
+        maximumRows: Int = 10_000
+    ) {
+        self.store = store
+        self.maximumHistory = maximumHistory
+        self.maximumK = maximumK
+        self.maximumRows = maximumRows
+    }
+}
+
+/// How to load a bundle of each task; ``standard`` holds every kind BehaviorKit serves.
+public struct ModelKinds: Sendable {
+    public typealias Loader = @Sendable (URL) throws -> any ServedModel
+
+    public private(set) var loaders: [String: Loader]
+
+    public init(loaders: [String: Loader] = [:]) {
+        self.loaders = loaders
+    }
+
+    /// Adds (or replaces) the loader for bundles whose task is `task`.
+    public mutating func register(task: String, loader: @escaping Loader) {
+        loaders[task] = loader
+    }
+
+    /// Next-item recommenders and table classifiers.
+    public static var standard: ModelKinds {
+        var kinds = ModelKinds()
+        kinds.register(task: NextItemServing.task) { try NextItemServing(directory: $0) }
+        kinds.register(task: TableClassifierServing.task) { try TableClassifierServing(directory: $0) }
+        return kinds
+    }
+}
+
+/// `POST /v1/models/{name}/recommend`: a user of the event store, or a history of item ids
+/// (oldest first).
+public struct RecommendRequest: Decodable, Sendable {
+    public var user: String?
+    public var history: [String]?
+    /// How many items (default 10).
+    public var k: Int?
+    /// Leave out items already in the history (default false).
+    public var excludeSeen: Bool?
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case user, history, k
+        case excludeSeen = "exclude_seen"
+    }
+
+    public init(user: String? = nil, history: [String]? = nil, k: Int? = nil, excludeSeen: Bool? = nil) {
+        self.user = user
+        self.history = history
+        self.k = k
+        self.excludeSeen = excludeSeen
+    }
+}
+
+/// The recommended items, best first.
+public struct RecommendResult: Encodable, Sendable, Equatable {
+    public struct Item: Encodable, Sendable, Equatable {
+        public var item: String
+        public var score: Float
+    }
+    public var items: [Item]
+    /// The history the model saw (its length).
+    public var historyLength: Int
+
+    enum CodingKeys: String, CodingKey {
+        case items
+        case historyLength = "history_length"
+    }
+}
+
+/// `POST /v1/models/{name}/score`: table rows, each an object of column name to value.
+public struct ScoreRequest: Decodable, Sendable {
+    public var rows: [[String: Cell]]
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case rows }
+
+    public init(rows: [[String: Cell]]) {
+        self.rows = rows
+    }
+
+    /// One cell: a string, number or boolean (as the CSV text would hold it), or null (missing).
+    public struct Cell: Decodable, Sendable {
+        public var text: String
+
+        public init(_ text: String) {
+            self.text = text
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.singleValueContainer()
+            if container.decodeNil() {
+                text = ""
+            } else if let bool = try? container.decode(Bool.self) {
+                text = bool ? "true" : "false"
+            } else if let integer = try? container.decode(Int.self) {
+                text = String(integer)
+            } else if let number = try? container.decode(Double.self) {
+                text = String(number)
+            } else {
+                text = try container.decode(String.self)
+            }
+        }
+    }
+}
+
+/// One probability per row, in order, with the decision at the model's threshold.
+public struct ScoreResult: Encodable, Sendable, Equatable {
+    public struct Score: Encodable, Sendable, Equatable {
+        public var probability: Double
+        public var decision: Bool
+    }
+    public var scores: [Score]
+    public var threshold: Double
+}

@@ -1,0 +1,62 @@
+import Classifiers
+import EventData
+import Foundation
+import Synchronization
+
+/// A table classifier (`behave train classify`) behind `score`: rows as objects of column
+/// name to value, the columns it was trained on (others are ignored).
+final class TableClassifierServing: ServedModel {
+    static let task = "classify"
+
+    private let classifier: Mutex<TableClassifier>
+    /// Every encoded column, in the encoder's order, and those a row must give (not ignored).
+    private let columns: [String]
+    private let needed: [String]
+    private let threshold: Double
+
+    init(directory: URL) throws {
+        let loaded = try TableClassifier.load(from: directory)
+        columns = loaded.manifest.encoder.columns.map(\.name)
+        needed = loaded.manifest.encoder.columns.filter { $0.kind != .ignored }.map(\.name)
+        threshold = loaded.manifest.threshold
+        classifier = Mutex(loaded)
+    }
+
+    func score(_ request: ScoreRequest, context: ServingContext) throws(APIError) -> ScoreResult {
+        guard !request.rows.isEmpty else { throw .badRequest("rows is empty; send at least one row", field: "rows") }
+        guard request.rows.count <= context.maximumRows else {
+            throw .badRequest(
+                "rows holds \(request.rows.count) rows; at most \(context.maximumRows) per request", field: "rows")
+        }
+        let positions = Array(columns.indices)
+        return try classifier.withLock { classifier throws(APIError) -> ScoreResult in
+            let encoder = classifier.manifest.encoder
+            var features: [Float] = []
+            features.reserveCapacity(request.rows.count * encoder.width)
+            for (index, row) in request.rows.enumerated() {
+                if let missing = needed.first(where: { row[$0] == nil }) {
+                    throw .badRequest(
+                        "row \(index) lacks column \(missing); the model needs \(needed.joined(separator: ", ")) "
+                            + "(null for a missing value)",
+                        field: "rows[\(index)].\(missing)")
+                }
+                do {
+                    features += try encoder.encode(columns.map { row[$0]?.text ?? "" }, positions: positions)
+                } catch let error as TableValueError {
+                    throw .badRequest(
+                        "row \(index): \(error.localizedDescription)", field: "rows[\(index)].\(error.column)")
+                } catch {
+                    throw .badRequest("row \(index): \(error.localizedDescription)", field: "rows[\(index)]")
+                }
+            }
+            let probabilities = probabilities(of: classifier.model, features: features, featureCount: encoder.width)
+            if let bad = probabilities.firstIndex(where: { !$0.isFinite }) {
+                throw .badRequest(
+                    "row \(bad): the model's output is not a number; check the row for extreme values",
+                    field: "rows[\(bad)]")
+            }
+            return ScoreResult(
+                scores: probabilities.map { .init(probability: $0, decision: $0 >= threshold) }, threshold: threshold)
+        }
+    }
+}

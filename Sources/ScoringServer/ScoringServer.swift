@@ -1,0 +1,246 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceLifecycle
+import Serving
+import Synchronization
+
+/// The settings of `behave serve`.
+public struct ServerConfiguration: Sendable {
+    /// The address to listen on (loopback by default).
+    public var host = "127.0.0.1"
+    public var port = 8080
+    /// The largest request body accepted (413 beyond).
+    public var maximumBodyBytes = 1 << 20
+    /// Requests that run at once, and that may wait for a slot (503 beyond).
+    public var slots = max(2, 2 * ProcessInfo.processInfo.activeProcessorCount)
+    public var queue = 256
+    /// How often the registry and the key file are read for changes.
+    public var reloadInterval: Duration = .seconds(1)
+    /// The event store and the request limits handlers use.
+    public var serving = ServingContext()
+
+    public init() {}
+}
+
+/// The scoring server: the live version of every registry model behind JSON endpoints.
+///
+/// | endpoint | scope | |
+/// |---|---|---|
+/// | `GET /healthz` | none | the process answers |
+/// | `GET /readyz` | none | 200 once every live model has loaded, else 503 |
+/// | `GET /v1/models` | score | name, version, task, kind, training time, metrics card |
+/// | `POST /v1/models/{name}/recommend` | score | ``RecommendRequest`` |
+/// | `POST /v1/models/{name}/score` | score | ``ScoreRequest`` |
+/// | `GET /metrics` | admin | Prometheus text |
+///
+/// Keys go in `Authorization: Bearer KEY` (401 without a valid one, 403 without the scope).
+/// Every answer is JSON; an error is `{"error": {"code", "message", "field"}}` and a model's
+/// answer names its version (in the body and the `X-Model-Version` header). The registry and
+/// the key file are read again every ``ServerConfiguration/reloadInterval`` (hot reload, key
+/// revocation). SIGTERM and SIGINT stop accepting and drain the requests in flight.
+public struct ScoringServer: Sendable {
+    public let configuration: ServerConfiguration
+    public let models: LiveModels
+    public let metrics: ServerMetrics
+    let keys: LiveKeys
+    let logger: Logger
+
+    /// - Throws: ``RegistryError`` when the key file exists but cannot be read.
+    public init(
+        registry: ModelRegistry, keyFile: APIKeyFile, configuration: ServerConfiguration = ServerConfiguration(),
+        kinds: ModelKinds = .standard, logger: Logger = Logger(label: "behave.serve")
+    ) throws(RegistryError) {
+        self.configuration = configuration
+        self.logger = logger
+        metrics = ServerMetrics()
+        models = LiveModels(registry: registry, kinds: kinds, logger: logger, metrics: metrics)
+        keys = try LiveKeys(file: keyFile, logger: logger)
+    }
+
+    /// The application: routes, middleware and the reload service; `refresh` loads the
+    /// models first (a test calls it directly).
+    public func makeApplication() -> some ApplicationProtocol {
+        models.refresh()
+        var settings = ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port))
+        settings.serverName = "behave"
+        return Application(
+            router: makeRouter(), configuration: settings,
+            services: [Reloader(models: models, keys: keys, interval: configuration.reloadInterval)], logger: logger)
+    }
+
+    /// Serves until SIGTERM or SIGINT, then drains.
+    public func run() async throws {
+        try await makeApplication().runService()
+    }
+
+    func makeRouter() -> Router<BasicRequestContext> {
+        let router = Router(context: BasicRequestContext.self)
+        router.add(
+            middleware: Gatekeeper(
+                keys: keys, metrics: metrics, logger: logger,
+                limiter: ConcurrencyLimiter(slots: configuration.slots, queue: configuration.queue, metrics: metrics)))
+        let limit = configuration.maximumBodyBytes
+        let serving = configuration.serving
+        let models = models
+        let metrics = metrics
+
+        router.get("/healthz") { _, _ in json(["status": "ok"]) }
+        router.get("/readyz") { _, _ in
+            let refusals = models.refusals.mapValues { "version \($0.version) refused: \($0.reason)" }
+            let ready = models.isReady
+            return json(
+                ReadyBody(
+                    ready: ready, models: Dictionary(uniqueKeysWithValues: models.all.map { ($0.name, $0.version) }),
+                    refused: refusals),
+                status: ready ? .ok : .serviceUnavailable)
+        }
+        router.get("/metrics") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+                body: .init(byteBuffer: ByteBuffer(bytes: metrics.exposition())))
+        }
+        router.get("/v1/models") { _, _ in
+            json(ModelsBody(models: models.all.map(ModelsBody.Model.init)))
+        }
+        router.post("/v1/models/:name/recommend") { request, context in
+            let (name, loaded) = try Self.model(context, models)
+            let body = try await decodeBody(
+                RecommendRequest.self, from: request, limit: limit,
+                fields: RecommendRequest.CodingKeys.allCases.map(\.rawValue))
+            let result = try loaded.model.recommend(body, context: serving)
+            return json(Answer(model: name, version: loaded.version, result: result), version: loaded.version)
+        }
+        router.post("/v1/models/:name/score") { request, context in
+            let (name, loaded) = try Self.model(context, models)
+            let body = try await decodeBody(
+                ScoreRequest.self, from: request, limit: limit,
+                fields: ScoreRequest.CodingKeys.allCases.map(\.rawValue))
+            let result = try loaded.model.score(body, context: serving)
+            return json(Answer(model: name, version: loaded.version, result: result), version: loaded.version)
+        }
+        return router
+    }
+
+    /// The model a route names, taken once for the whole request.
+    private static func model(
+        _ context: BasicRequestContext, _ models: LiveModels
+    ) throws(APIError) -> (String, LiveModels.Loaded) {
+        let name = context.parameters.get("name") ?? ""
+        guard let loaded = models.model(named: name) else {
+            let names = models.all.map(\.name).joined(separator: ", ")
+            throw .notFound(
+                "no model \(name) is served (serving: \(names.isEmpty ? "none" : names))", field: "name")
+        }
+        return (name, loaded)
+    }
+}
+
+/// `{"model", "version", ...result}`.
+struct Answer<Result: Encodable>: Encodable {
+    var model: String
+    var version: String
+    var result: Result
+
+    func encode(to encoder: any Encoder) throws {
+        try result.encode(to: encoder)
+        var container = encoder.container(keyedBy: Keys.self)
+        try container.encode(model, forKey: .model)
+        try container.encode(version, forKey: .version)
+    }
+
+    enum Keys: String, CodingKey { case model, version }
+}
+
+struct ReadyBody: Encodable {
+    var ready: Bool
+    var models: [String: String]
+    var refused: [String: String]
+}
+
+struct ModelsBody: Encodable {
+    struct Model: Encodable {
+        var name: String
+        var version: String
+        var task: String
+        var kind: String?
+        var created: String?
+        var metrics: RawJSON?
+
+        init(_ loaded: LiveModels.Loaded) {
+            name = loaded.name
+            version = loaded.version
+            task = loaded.task
+            kind = loaded.kind
+            created = loaded.created
+            metrics = loaded.metrics.flatMap(RawJSON.init(data:))
+        }
+    }
+    var models: [Model]
+}
+
+extension HTTPField.Name {
+    /// The version of the model that produced an answer.
+    static let modelVersion = HTTPField.Name("X-Model-Version")!
+}
+
+/// A JSON response.
+func json<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok, version: String? = nil) -> Response {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys]
+    let data =
+        (try? encoder.encode(value)) ?? Data(#"{"error":{"code":"encoding","message":"unencodable answer"}}"#.utf8)
+    var headers: HTTPFields = [.contentType: "application/json"]
+    if let version { headers[.modelVersion] = version }
+    return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+}
+
+/// Reads the registry and the key file again every `interval` until shutdown.
+struct Reloader: Service {
+    let models: LiveModels
+    let keys: LiveKeys
+    let interval: Duration
+
+    /// Returns (without error) at graceful shutdown.
+    func run() async throws {
+        do {
+            try await cancelWhenGracefulShutdown {
+                while !Task.isCancelled {
+                    try await Task.sleep(for: interval)
+                    models.refresh()
+                    keys.reload()
+                }
+            }
+        } catch is CancellationError {
+            return
+        }
+    }
+}
+
+/// The API keys, read again by the reloader (a revoked key stops working within a second).
+final class LiveKeys: Sendable {
+    let file: APIKeyFile
+    private let logger: Logger
+    private let current: Mutex<APIKeySet>
+
+    init(file: APIKeyFile, logger: Logger) throws(RegistryError) {
+        self.file = file
+        self.logger = logger
+        current = Mutex(try file.load())
+    }
+
+    func reload() {
+        do {
+            let keys = try file.load()
+            current.withLock { $0 = keys }
+        } catch {
+            logger.error("key file unreadable, keeping the keys loaded before: \(error.localizedDescription)")
+        }
+    }
+
+    func authenticate(_ key: String) -> APIKeyFile.Entry? {
+        current.withLock { $0 }.authenticate(key)
+    }
+}

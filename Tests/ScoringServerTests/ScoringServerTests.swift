@@ -1,0 +1,215 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+import Serving
+import Testing
+
+@testable import ScoringServer
+
+@Suite(.serialized) struct ScoringServerTests {
+    static func body(_ text: String) -> ByteBuffer { ByteBuffer(string: text) }
+
+    static func headers(_ key: String?) -> HTTPFields {
+        var fields: HTTPFields = [.contentType: "application/json"]
+        if let key { fields[.authorization] = "Bearer \(key)" }
+        return fields
+    }
+
+    static func object(_ buffer: ByteBuffer) -> [String: Any] {
+        (try? JSONSerialization.jsonObject(with: Data(buffer.readableBytesView))) as? [String: Any] ?? [:]
+    }
+
+    /// The `error` object of an error answer.
+    static func error(_ buffer: ByteBuffer) -> [String: Any] {
+        object(buffer)["error"] as? [String: Any] ?? [:]
+    }
+
+    @Test func everyEndpointAnswersAndNamesTheVersion() async throws {
+        let fixture = try ServerFixture()
+        defer { fixture.remove() }
+        let server = try fixture.server()
+        try await server.makeApplication().test(.router) { client in
+            try await client.execute(uri: "/healthz", method: .get) { #expect($0.status == .ok) }
+            try await client.execute(uri: "/readyz", method: .get) { response in
+                #expect(response.status == .ok)
+                #expect(Self.object(response.body)["models"] as? [String: String] == ["recs": "1", "intent": "1"])
+            }
+            let key = Self.headers(fixture.scoreKey)
+            try await client.execute(uri: "/v1/models", method: .get, headers: key) { response in
+                let models = Self.object(response.body)["models"] as? [[String: Any]] ?? []
+                #expect(models.compactMap { $0["name"] as? String } == ["intent", "recs"])
+                #expect(models.first?["task"] as? String == "classify" && models.first?["metrics"] != nil)
+            }
+            // Recommend from a history, and for a user of the store.
+            let history = #"{"history": ["\#(fixture.items[0])", "\#(fixture.items[1])"], "k": 3}"#
+            try await client.execute(
+                uri: "/v1/models/recs/recommend", method: .post, headers: key, body: Self.body(history)
+            ) { response in
+                #expect(response.status == .ok && response.headers[.modelVersion] == "1")
+                let answer = Self.object(response.body)
+                #expect(answer["model"] as? String == "recs" && answer["version"] as? String == "1")
+                #expect((answer["items"] as? [[String: Any]])?.count == 3 && answer["history_length"] as? Int == 2)
+            }
+            try await client.execute(
+                uri: "/v1/models/recs/recommend", method: .post, headers: key,
+                body: Self.body(#"{"user": "\#(fixture.user)", "k": 5, "exclude_seen": true}"#)
+            ) { response in
+                #expect(response.status == .ok)
+                #expect((Self.object(response.body)["items"] as? [[String: Any]])?.count == 5)
+            }
+            // Score table rows; numbers, strings and null all read as cells.
+            try await client.execute(
+                uri: "/v1/models/intent/score", method: .post, headers: key,
+                body: Self.body(
+                    #"{"rows": [{"a": 6, "b": 1, "color": "red"}, {"a": "1", "b": null, "color": "blue"}]}"#)
+            ) { response in
+                #expect(response.status == .ok)
+                let scores = Self.object(response.body)["scores"] as? [[String: Any]] ?? []
+                #expect(
+                    scores.count == 2
+                        && scores.allSatisfy { ($0["probability"] as? Double).map { (0...1).contains($0) } == true })
+            }
+            // Metrics need the admin scope and count what was answered.
+            try await client.execute(uri: "/metrics", method: .get, headers: Self.headers(fixture.adminKey)) {
+                response in
+                let text = String(buffer: response.body)
+                #expect(response.status == .ok && text.contains("behave_requests_total"))
+                #expect(
+                    text.contains(#"endpoint="/v1/models/{name}/recommend""#)
+                        && text.contains("behave_request_duration_seconds"))
+            }
+        }
+    }
+
+    @Test func keysAndBadRequestsGetJSONErrorsNamingTheField() async throws {
+        let fixture = try ServerFixture()
+        defer { fixture.remove() }
+        let server = try fixture.server()
+        try await server.makeApplication().test(.router) { client in
+            let recommend = "/v1/models/recs/recommend"
+            let good = Self.body(#"{"history": ["\#(fixture.items[0])"]}"#)
+            func expectError(
+                _ uri: String, _ method: HTTPRequest.Method = .post, key: String?, body: String?,
+                _ status: HTTPResponse.Status, field: String? = nil, containing text: String? = nil
+            ) async throws {
+                try await client.execute(
+                    uri: uri, method: method, headers: Self.headers(key), body: body.map(Self.body)
+                ) { response in
+                    let error = Self.error(response.body)
+                    #expect(response.status == status, "\(uri) \(body ?? "")")
+                    #expect(error["code"] is String, "\(uri) \(body ?? "")")
+                    if let field { #expect(error["field"] as? String == field, "\(body ?? ""): \(error)") }
+                    if let text { #expect((error["message"] as? String)?.contains(text) == true, "\(error)") }
+                }
+            }
+            try await expectError(recommend, key: nil, body: nil, .unauthorized)
+            try await expectError(
+                recommend, key: "bk_00000000_" + String(repeating: "0", count: 64), body: nil, .unauthorized)
+            try await expectError(recommend, key: fixture.ingestKey, body: nil, .forbidden, containing: "score scope")
+            try await expectError("/metrics", .get, key: fixture.scoreKey, body: nil, .forbidden)
+            let key = fixture.scoreKey
+            try await expectError("/v1/models/nope/recommend", key: key, body: "{}", .notFound, field: "name")
+            try await expectError("/v1/nothing", .get, key: key, body: nil, .notFound)
+            try await expectError(recommend, key: key, body: "", .badRequest, containing: "empty")
+            try await expectError(recommend, key: key, body: "[1, 2]", .badRequest, containing: "not a JSON object")
+            try await expectError(recommend, key: key, body: "{\"user\": ", .badRequest)
+            try await expectError(recommend, key: key, body: #"{"usr": "u1"}"#, .badRequest, field: "usr")
+            try await expectError(recommend, key: key, body: #"{"history": "i1"}"#, .badRequest, field: "history")
+            try await expectError(
+                recommend, key: key, body: #"{"history": ["x-unknown"]}"#, .badRequest, field: "history")
+            try await expectError(recommend, key: key, body: #"{"user": "nobody-here"}"#, .notFound, field: "user")
+            try await expectError(
+                recommend, key: key, body: #"{"history": ["\#(fixture.items[0])"], "k": 0}"#, .badRequest, field: "k")
+            let long = "[" + Array(repeating: "\"\(fixture.items[0])\"", count: 51).joined(separator: ",") + "]"
+            try await expectError(recommend, key: key, body: #"{"history": \#(long)}"#, .badRequest, field: "history")
+            try await expectError(
+                recommend, key: key, body: "{\"history\": [\"" + String(repeating: "x", count: 5_000) + "\"]}",
+                .contentTooLarge)
+            try await expectError(
+                "/v1/models/intent/recommend", key: key, body: "{}", .badRequest, containing: "/score")
+            let score = "/v1/models/intent/score"
+            try await expectError(score, key: key, body: #"{"rows": []}"#, .badRequest, field: "rows")
+            try await expectError(
+                score, key: key, body: #"{"rows": [{"a": 1, "b": 2}]}"#, .badRequest, field: "rows[0].color")
+            try await expectError(
+                score, key: key, body: #"{"rows": [{"a": "lots", "b": 2, "color": "red"}]}"#, .badRequest,
+                field: "rows[0].a")
+            try await expectError(
+                score, key: key, body: #"{"rows": [{"a": [1], "b": 2, "color": "red"}]}"#, .badRequest,
+                field: "rows[0].a")
+            // A good request still works after all that.
+            try await client.execute(uri: recommend, method: .post, headers: Self.headers(key), body: good) {
+                #expect($0.status == .ok)
+            }
+        }
+    }
+
+    @Test func promotionsSwapModelsAndABrokenVersionIsRefusedWhileTheOldServes() async throws {
+        let fixture = try ServerFixture()
+        defer { fixture.remove() }
+        let server = try fixture.server()
+        try await server.makeApplication().test(.router) { client in
+            let body = Self.body(#"{"history": ["\#(fixture.items[0])"], "k": 2}"#)
+            let key = Self.headers(fixture.scoreKey)
+            func version() async throws -> String? {
+                try await client.execute(uri: "/v1/models/recs/recommend", method: .post, headers: key, body: body) {
+                    $0.headers[.modelVersion]
+                }
+            }
+            #expect(try await version() == "1")
+            try fixture.registry.promote("recs", version: "2")
+            server.models.refresh()
+            #expect(try await version() == "2")
+            // Version 3 has a config.json but garbage weights: refused, version 2 keeps serving.
+            let staging = try fixture.registry.stagingDirectory(for: "recs")
+            let two = fixture.registry.root.appendingPathComponent("recs/2")
+            for file in try FileManager.default.contentsOfDirectory(atPath: two.path) {
+                try FileManager.default.copyItem(
+                    at: two.appendingPathComponent(file), to: staging.appendingPathComponent(file))
+            }
+            try Data("not weights".utf8).write(to: staging.appendingPathComponent("weights.safetensors"))
+            try fixture.registry.register(staged: staging, as: "recs")
+            try fixture.registry.promote("recs", version: "3")
+            server.models.refresh()
+            #expect(try await version() == "2")
+            #expect(server.models.refusals["recs"]?.version == "3")
+            try await client.execute(uri: "/readyz", method: .get) { response in
+                #expect(response.status == .ok)
+                #expect(
+                    (Self.object(response.body)["refused"] as? [String: String])?["recs"]?.contains("version 3") == true
+                )
+            }
+            try await client.execute(uri: "/metrics", method: .get, headers: Self.headers(fixture.adminKey)) {
+                #expect(String(buffer: $0.body).contains("behave_model_load_failures_total"))
+            }
+            try fixture.registry.rollback("recs")
+            server.models.refresh()
+            #expect(try await version() == "2" && server.models.refusals.isEmpty)
+            // A revoked key stops working once the keys are read again.
+            let entries = try fixture.keyFile.load().entries
+            try fixture.keyFile.revoke(id: try #require(entries.first?.id))
+            server.keys.reload()
+            try await client.execute(uri: "/v1/models", method: .get, headers: key) {
+                #expect($0.status == .unauthorized)
+            }
+        }
+    }
+
+    @Test func readinessWaitsForEveryLiveModel() async throws {
+        let fixture = try ServerFixture()
+        defer { fixture.remove() }
+        // Only a kind this server does not serve: not ready, and /readyz says why.
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let models = LiveModels(registry: fixture.registry, kinds: ModelKinds(), logger: logger)
+        models.refresh()
+        #expect(!models.isReady && models.all.isEmpty)
+        #expect(models.refusals["recs"]?.reason.contains("does not serve next-item") == true)
+        let served = LiveModels(registry: fixture.registry, logger: logger)
+        served.refresh()
+        #expect(served.isReady && served.all.count == 2)
+    }
+}
