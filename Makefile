@@ -6,7 +6,7 @@ SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
 SWIFT_SOURCES := Sources Tests benchmarks/Swift fuzz/Sources fuzz/Package.swift Package.swift
 
-.PHONY: run test lint format bench bench-ingest bench-next-item bench-video bench-classify bench-outcomes bench-represent bench-forecast deps fixtures clean
+.PHONY: run test lint format bench bench-ingest bench-next-item bench-video bench-classify bench-outcomes bench-represent bench-forecast bench-serve deps fixtures clean
 
 ## Installs the system libraries the build needs (OpenBLAS, SQLite, zlib) with apt-get when absent.
 deps:
@@ -106,6 +106,12 @@ bench-forecast: deps
 	fi
 	$(VENV)/bin/python benchmarks/forecast_bench.py --behave .build/release/behave --bench .build/release/behave-bench \
 		--parts orders,parity,holidays,accuracy,speed
+
+## The scoring server under wrk: table MLP score, SASRec recommend on MovieLens-100K, promotions under load (about 6 minutes).
+bench-serve: deps
+	$(SWIFT) build -c release --product behave
+	@command -v wrk >/dev/null 2>&1 || { echo "Installing wrk with apt-get..."; $(SUDO) apt-get install -y -qq wrk; }
+	$(PYTHON) benchmarks/serve_bench.py --behave .build/release/behave --data ../shared/data/ml-100k/ml-100k.inter
 
 ## Regenerates the PyTorch golden files used by the parity tests.
 fixtures:

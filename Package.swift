@@ -182,7 +182,7 @@ let package = Package(
         .target(
             name: "ScoringServer",
             dependencies: [
-                "Serving", "Recommenders", "Classifiers", "EventData", "Settings",
+                "Serving", "Recommenders", "Classifiers", "EventData", "Settings", "JSONScanning",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

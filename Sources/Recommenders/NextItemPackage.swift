@@ -226,6 +226,21 @@ public struct NextItemPackage {
     public func recommend(
         forUser userID: String, in store: any EventStore, count: Int, excludeSeen: Bool
     ) throws -> UserRecommendations {
+        let found = try history(ofUser: userID, in: store)
+        return UserRecommendations(
+            items: try recommend(after: found.known, count: count, excludeSeen: excludeSeen),
+            history: found.known.map { items[$0] }, unknownItemEvents: found.unknownItemEvents)
+    }
+
+    /// A user's item events in `store`, in time order, as the model's item indexes (the items it
+    /// knows), and how many name items it does not know.
+    ///
+    /// - Throws: ``RecommenderError/unknownUser(id:detail:)`` when the store has no event of the
+    ///   user; ``RecommenderError/emptyHistory(detail:)`` when a sequence model knows none of
+    ///   their items; store errors.
+    public func history(ofUser userID: String, in store: any EventStore) throws -> (
+        known: [Int], unknownItemEvents: Int
+    ) {
         let events = try store.events(forUser: userID)
         guard !events.isEmpty else {
             throw RecommenderError.unknownUser(id: userID, detail: "no events in \(store.location)")
@@ -237,8 +252,6 @@ public struct NextItemPackage {
             throw RecommenderError.emptyHistory(
                 detail: "user '\(userID)' has no item event the model knows; retrain after ingesting their items")
         }
-        return UserRecommendations(
-            items: try recommend(after: known, count: count, excludeSeen: excludeSeen),
-            history: known.map { items[$0] }, unknownItemEvents: ids.count - known.count)
+        return (known, ids.count - known.count)
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import JSONScanning
 import Logging
 import NIOCore
 import ServiceLifecycle
@@ -107,19 +108,15 @@ public struct ScoringServer: Sendable {
         }
         router.post("/v1/models/:name/recommend") { request, context in
             let (name, loaded) = try Self.model(context, models)
-            let body = try await decodeBody(
-                RecommendRequest.self, from: request, limit: limit,
-                fields: RecommendRequest.CodingKeys.allCases.map(\.rawValue))
-            let result = try loaded.model.recommend(body, context: serving)
-            return json(Answer(model: name, version: loaded.version, result: result), version: loaded.version)
+            let body = try await decodeBody(RecommendRequest.self, from: request, limit: limit)
+            let result = try await loaded.model.recommend(body, context: serving)
+            return answer(model: name, version: loaded.version, result)
         }
         router.post("/v1/models/:name/score") { request, context in
             let (name, loaded) = try Self.model(context, models)
-            let body = try await decodeBody(
-                ScoreRequest.self, from: request, limit: limit,
-                fields: ScoreRequest.CodingKeys.allCases.map(\.rawValue))
-            let result = try loaded.model.score(body, context: serving)
-            return json(Answer(model: name, version: loaded.version, result: result), version: loaded.version)
+            let body = try await decodeBody(ScoreRequest.self, from: request, limit: limit)
+            let result = try await loaded.model.score(body, context: serving)
+            return answer(model: name, version: loaded.version, result)
         }
         return router
     }
@@ -138,20 +135,68 @@ public struct ScoringServer: Sendable {
     }
 }
 
-/// `{"model", "version", ...result}`.
-struct Answer<Result: Encodable>: Encodable {
-    var model: String
-    var version: String
-    var result: Result
+/// A model's answer: `{"model": ..., "version": ..., ...result}`, written by hand (the
+/// encoder cost as much as the rest of a one-row score request), with the version header.
+func answer(model: String, version: String, _ result: some JSONAnswer) -> Response {
+    var bytes: [UInt8] = []
+    bytes.reserveCapacity(256)
+    bytes.append(UInt8(ascii: "{"))
+    result.writeMembers(into: &bytes)
+    bytes.append(contentsOf: #","model":"#.utf8)
+    JSONStringLiteral.append(model, to: &bytes)
+    bytes.append(contentsOf: #","version":"#.utf8)
+    JSONStringLiteral.append(version, to: &bytes)
+    bytes.append(UInt8(ascii: "}"))
+    return Response(
+        status: .ok, headers: [.contentType: "application/json", .modelVersion: version],
+        body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+}
 
-    func encode(to encoder: any Encoder) throws {
-        try result.encode(to: encoder)
-        var container = encoder.container(keyedBy: Keys.self)
-        try container.encode(model, forKey: .model)
-        try container.encode(version, forKey: .version)
+/// A result that writes its members (`"key":value,...`, no braces) as JSON.
+public protocol JSONAnswer {
+    func writeMembers(into bytes: inout [UInt8])
+}
+
+/// A number as JSON (`null` when not finite, which JSON cannot hold).
+func appendJSONNumber(_ value: Double, to bytes: inout [UInt8]) {
+    guard value.isFinite else {
+        bytes.append(contentsOf: "null".utf8)
+        return
     }
+    bytes.append(contentsOf: value.description.utf8)
+}
 
-    enum Keys: String, CodingKey { case model, version }
+extension RecommendResult: JSONAnswer {
+    public func writeMembers(into bytes: inout [UInt8]) {
+        bytes.append(contentsOf: #""history_length":"#.utf8)
+        bytes.append(contentsOf: String(historyLength).utf8)
+        bytes.append(contentsOf: #","items":["#.utf8)
+        for (index, item) in items.enumerated() {
+            if index > 0 { bytes.append(UInt8(ascii: ",")) }
+            bytes.append(contentsOf: #"{"item":"#.utf8)
+            JSONStringLiteral.append(item.item, to: &bytes)
+            bytes.append(contentsOf: #","score":"#.utf8)
+            appendJSONNumber(Double(item.score), to: &bytes)
+            bytes.append(UInt8(ascii: "}"))
+        }
+        bytes.append(UInt8(ascii: "]"))
+    }
+}
+
+extension ScoreResult: JSONAnswer {
+    public func writeMembers(into bytes: inout [UInt8]) {
+        bytes.append(contentsOf: #""scores":["#.utf8)
+        for (index, score) in scores.enumerated() {
+            if index > 0 { bytes.append(UInt8(ascii: ",")) }
+            bytes.append(contentsOf: #"{"decision":"#.utf8)
+            bytes.append(contentsOf: (score.decision ? "true" : "false").utf8)
+            bytes.append(contentsOf: #","probability":"#.utf8)
+            appendJSONNumber(score.probability, to: &bytes)
+            bytes.append(UInt8(ascii: "}"))
+        }
+        bytes.append(contentsOf: #"],"threshold":"#.utf8)
+        appendJSONNumber(threshold, to: &bytes)
+    }
 }
 
 struct ReadyBody: Encodable {
@@ -220,27 +265,40 @@ struct Reloader: Service {
 }
 
 /// The API keys, read again by the reloader (a revoked key stops working within a second).
+/// Keys that passed are remembered until the next reload, so a client's key costs one hash,
+/// not one per request.
 final class LiveKeys: Sendable {
     let file: APIKeyFile
     private let logger: Logger
-    private let current: Mutex<APIKeySet>
+    private let current: Mutex<(keys: APIKeySet, passed: [String: APIKeyFile.Entry], generation: Int)>
+    /// The most keys remembered (the memory is emptied when full).
+    private static let remembered = 4_096
 
     init(file: APIKeyFile, logger: Logger) throws(RegistryError) {
         self.file = file
         self.logger = logger
-        current = Mutex(try file.load())
+        current = Mutex((try file.load(), [:], 0))
     }
 
     func reload() {
         do {
             let keys = try file.load()
-            current.withLock { $0 = keys }
+            current.withLock { $0 = (keys, [:], $0.generation + 1) }
         } catch {
             logger.error("key file unreadable, keeping the keys loaded before: \(error.localizedDescription)")
         }
     }
 
     func authenticate(_ key: String) -> APIKeyFile.Entry? {
-        current.withLock { $0 }.authenticate(key)
+        let (keys, known, generation) = current.withLock { ($0.keys, $0.passed[key], $0.generation) }
+        if let known { return known }
+        guard let entry = keys.authenticate(key) else { return nil }
+        current.withLock { state in
+            // Not if the keys were read again meanwhile (the key may have been revoked).
+            guard state.generation == generation else { return }
+            if state.passed.count >= Self.remembered { state.passed.removeAll() }
+            state.passed[key] = entry
+        }
+        return entry
     }
 }

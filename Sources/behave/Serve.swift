@@ -4,6 +4,7 @@ import Logging
 import ScoringServer
 import Serving
 import Synchronization
+import TensorEngine
 
 /// `behave serve`: the scoring server.
 struct Serve: ParsableCommand {
@@ -59,6 +60,11 @@ struct Serve: ParsableCommand {
     @Option(parsing: .unconditional, help: "The most rows a score request may hold.")
     var maxRows = 10_000
 
+    @Option(
+        parsing: .unconditional,
+        help: "Threads for one request's matrix products (1: concurrent requests use the cores instead).")
+    var threads = 1
+
     func validate() throws {
         guard (1...65_535).contains(port) else { throw ValidationError("--port must be 1 to 65535 (got \(port)).") }
         guard maxBody >= 1_024 else {
@@ -71,6 +77,7 @@ struct Serve: ParsableCommand {
         }
         guard maxHistory >= 1 else { throw ValidationError("--max-history must be at least 1 (got \(maxHistory)).") }
         guard maxRows >= 1 else { throw ValidationError("--max-rows must be at least 1 (got \(maxRows)).") }
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1 (got \(threads)).") }
         var directory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: registry, isDirectory: &directory), directory.boolValue else {
             throw ValidationError(
@@ -84,6 +91,7 @@ struct Serve: ParsableCommand {
     }
 
     func run() throws {
+        Engine.threadCount = threads
         var configuration = ServerConfiguration()
         configuration.host = host
         configuration.port = port

@@ -55,18 +55,18 @@ import Testing
                     }
                 }
             }
-            let data = Data(bytes)
-            do {
-                _ = try decodeJSON(
-                    RecommendRequest.self, from: data, fields: RecommendRequest.CodingKeys.allCases.map(\.rawValue))
-            } catch {
-                #expect(error.status == .badRequest && !error.message.isEmpty)
-                errors += 1
-            }
-            do {
-                _ = try decodeJSON(ScoreRequest.self, from: data, fields: ["rows"])
-            } catch {
-                #expect(error.status == .badRequest)
+            bytes.withUnsafeBytes { raw in
+                do throws(APIError) {
+                    _ = try parseBody(RecommendRequest.self, from: raw)
+                } catch {
+                    #expect(error.status == .badRequest && !error.message.isEmpty)
+                    errors += 1
+                }
+                do throws(APIError) {
+                    _ = try parseBody(ScoreRequest.self, from: raw)
+                } catch {
+                    #expect(error.status == .badRequest)
+                }
             }
         }
         #expect(errors > 1_000, "most mutations are malformed")

@@ -58,7 +58,7 @@ struct Gatekeeper<Context: RequestContext>: RouterMiddleware {
             "request",
             metadata: [
                 "id": "\(id)", "method": "\(request.method)", "path": "\(request.uri.path)",
-                "status": "\(response.status.code)", "ms": "\(String(format: "%.3f", Double(nanoseconds) / 1e6))",
+                "status": "\(response.status.code)", "us": "\(nanoseconds / 1_000)",
                 "model": "\(model)", "version": "\(version)",
             ])
         return response

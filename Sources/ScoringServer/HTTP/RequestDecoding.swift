@@ -1,13 +1,18 @@
 import Foundation
 import Hummingbird
+import JSONScanning
 import NIOCore
 
-/// Reads a request body of at most `limit` bytes and decodes it as `T`, with errors that name
-/// the field: a body that is not a JSON object, a field `T` does not have, a missing or
-/// mistyped field (`rows[3].price`).
-func decodeBody<T: Decodable>(
-    _ type: T.Type, from request: Request, limit: Int, fields: [String]
-) async throws(APIError) -> T {
+/// A request body that reads itself from the root object of a JSON text.
+protocol RequestBody {
+    /// The fields the body may have (others are refused by name).
+    static var fields: [String] { get }
+    /// Reads the body from `object` (fields already checked against ``fields``).
+    init(json object: JSONValue) throws(APIError)
+}
+
+/// Reads a request body of at most `limit` bytes and parses it as `T` (413 beyond the limit).
+func decodeBody<T: RequestBody>(_ type: T.Type, from request: Request, limit: Int) async throws(APIError) -> T {
     let buffer: ByteBuffer
     do {
         buffer = try await request.body.collect(upTo: limit)
@@ -18,60 +23,117 @@ func decodeBody<T: Decodable>(
     } catch {
         throw .badRequest("the body could not be read: \(error)")
     }
-    return try decodeJSON(type, from: Data(buffer.readableBytesView), fields: fields)
+    return try buffer.withUnsafeReadableBytes { bytes throws(APIError) in try parseBody(T.self, from: bytes) }
 }
 
-/// Decodes `data` as `T` (see ``decodeBody(_:from:limit:fields:)``).
-func decodeJSON<T: Decodable>(_ type: T.Type, from data: Data, fields: [String]) throws(APIError) -> T {
-    guard !data.isEmpty else {
-        throw .badRequest("the body is empty; send a JSON object with \(fields.joined(separator: ", "))")
-    }
-    guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
-        throw .badRequest("the body is not a JSON object; send one with \(fields.joined(separator: ", "))")
-    }
-    if let unknown = object.keys.sorted().first(where: { !fields.contains($0) }) {
-        throw .badRequest(
-            "unknown field \(unknown); this endpoint takes \(fields.joined(separator: ", "))", field: unknown)
-    }
+/// Parses `bytes` as `T`: a JSON object (depth at most 8) with only `T`'s fields, each key
+/// once; errors name the field at fault (`rows[3].price`).
+func parseBody<T: RequestBody>(_ type: T.Type, from bytes: UnsafeRawBufferPointer) throws(APIError) -> T {
+    let fields = T.fields.joined(separator: ", ")
+    guard !bytes.isEmpty else { throw .badRequest("the body is empty; send a JSON object with \(fields)") }
+    var scanner = JSONScanner(maximumDepth: 8)
+    defer { scanner.deallocate() }
+    let document: JSONDocument
     do {
-        return try JSONDecoder().decode(T.self, from: data)
-    } catch let DecodingError.keyNotFound(key, context) {
-        throw .badRequest("\(path(context.codingPath + [key])) is required", field: path(context.codingPath + [key]))
-    } catch let DecodingError.typeMismatch(expected, context) {
-        throw .badRequest(
-            "\(path(context.codingPath)) should be \(describe(expected))", field: path(context.codingPath))
-    } catch let DecodingError.valueNotFound(expected, context) {
-        throw .badRequest(
-            "\(path(context.codingPath)) should be \(describe(expected)), not null", field: path(context.codingPath))
-    } catch let DecodingError.dataCorrupted(context) {
-        throw .badRequest("\(path(context.codingPath)): \(context.debugDescription)", field: path(context.codingPath))
+        document = try scanner.scan(bytes)
     } catch {
-        throw .badRequest("the body could not be decoded: \(error)")
+        throw .badRequest("the body is not valid JSON: \(error.description)")
+    }
+    let root = document.root
+    guard root.kind == .object else {
+        throw .badRequest("the body is \(root.kind), not a JSON object; send one with \(fields)")
+    }
+    if let repeated = root.keyRepeatedAsString {
+        throw .badRequest("field \(repeated) is given twice", field: repeated)
+    }
+    for (key, _) in root.members where !T.fields.contains(key.string) {
+        throw .badRequest("unknown field \(key.string); this endpoint takes \(fields)", field: key.string)
+    }
+    return try T(json: root)
+}
+
+extension JSONValue {
+    /// A string member's value.
+    func string(at field: String) throws(APIError) -> String {
+        guard kind == .string else { throw .badRequest("\(field) should be a string, not \(kind)", field: field) }
+        return string
+    }
+
+    /// An integer member's value (digits with an optional minus sign).
+    func integer(at field: String) throws(APIError) -> Int {
+        guard kind == .number, let value = Int(string) else {
+            throw .badRequest(
+                "\(field) should be an integer, not \(kind == .number ? string : kind.description)", field: field)
+        }
+        return value
+    }
+
+    /// A boolean member's value.
+    func bool(at field: String) throws(APIError) -> Bool {
+        guard let value = boolean else {
+            throw .badRequest("\(field) should be true or false, not \(kind)", field: field)
+        }
+        return value
+    }
+
+    /// An array member's elements.
+    func array(at field: String) throws(APIError) -> JSONElements {
+        guard kind == .array else { throw .badRequest("\(field) should be an array, not \(kind)", field: field) }
+        return elements
     }
 }
 
-/// `rows[3].price` from a coding path.
-private func path(_ keys: [any CodingKey]) -> String {
-    var text = ""
-    for key in keys {
-        if let index = key.intValue {
-            text += "[\(index)]"
-        } else {
-            text += (text.isEmpty ? "" : ".") + key.stringValue
+extension RecommendRequest: RequestBody {
+    static let fields = ["user", "history", "k", "exclude_seen"]
+
+    init(json object: JSONValue) throws(APIError) {
+        self.init()
+        for (key, value) in object.members where value.kind != .null {
+            switch key.string {
+            case "user": user = try value.string(at: "user")
+            case "k": k = try value.integer(at: "k")
+            case "exclude_seen": excludeSeen = try value.bool(at: "exclude_seen")
+            default:
+                var items: [String] = []
+                items.reserveCapacity(value.count)
+                for (index, element) in try value.array(at: "history").enumerated() {
+                    items.append(try element.string(at: "history[\(index)]"))
+                }
+                history = items
+            }
         }
     }
-    return text.isEmpty ? "body" : text
 }
 
-private func describe(_ type: Any.Type) -> String {
-    switch type {
-    case is String.Type, is String?.Type: return "a string"
-    case is Int.Type, is Int?.Type: return "an integer"
-    case is Double.Type, is Float.Type: return "a number"
-    case is Bool.Type, is Bool?.Type: return "true or false"
-    case is [String].Type: return "an array of strings"
-    default:
-        let name = String(describing: type)
-        return name.hasPrefix("Array") ? "an array" : name.hasPrefix("Dictionary") ? "an object" : "a \(name)"
+extension ScoreRequest: RequestBody {
+    static let fields = ["rows"]
+
+    init(json object: JSONValue) throws(APIError) {
+        guard let rows = object.member("rows"), rows.kind != .null else {
+            throw .badRequest("rows is required: an array of objects, column name to value", field: "rows")
+        }
+        var parsed: [[String: Cell]] = []
+        parsed.reserveCapacity(rows.count)
+        for (index, row) in try rows.array(at: "rows").enumerated() {
+            guard row.kind == .object else {
+                throw .badRequest("rows[\(index)] should be an object, not \(row.kind)", field: "rows[\(index)]")
+            }
+            var cells: [String: Cell] = [:]
+            cells.reserveCapacity(row.count)
+            for (key, value) in row.members {
+                let column = key.string
+                switch value.kind {
+                case .string, .number: cells[column] = Cell(value.string)
+                case .boolean: cells[column] = Cell(value.boolean == true ? "true" : "false")
+                case .null: cells[column] = Cell("")
+                case .object, .array:
+                    throw .badRequest(
+                        "rows[\(index)].\(column) should be a string, number, boolean or null, not \(value.kind)",
+                        field: "rows[\(index)].\(column)")
+                }
+            }
+            parsed.append(cells)
+        }
+        self.init(rows: parsed)
     }
 }

@@ -8,18 +8,21 @@ import Foundation
 /// calls the endpoint's method. A kind implements the endpoints that make sense for it; the
 /// others answer 400 naming the endpoint that does.
 public protocol ServedModel: Sendable {
-    /// `POST /v1/models/{name}/recommend`.
-    func recommend(_ request: RecommendRequest, context: ServingContext) throws(APIError) -> RecommendResult
+    /// `POST /v1/models/{name}/recommend`; the result is written with its `"model"` and
+    /// `"version"`.
+    func recommend(_ request: RecommendRequest, context: ServingContext) async throws(APIError) -> RecommendResult
     /// `POST /v1/models/{name}/score`.
-    func score(_ request: ScoreRequest, context: ServingContext) throws(APIError) -> ScoreResult
+    func score(_ request: ScoreRequest, context: ServingContext) async throws(APIError) -> ScoreResult
 }
 
 extension ServedModel {
-    public func recommend(_ request: RecommendRequest, context: ServingContext) throws(APIError) -> RecommendResult {
+    public func recommend(_ request: RecommendRequest, context: ServingContext) async throws(APIError)
+        -> RecommendResult
+    {
         throw .badRequest("this model does not recommend items; it scores (POST /v1/models/{name}/score)")
     }
 
-    public func score(_ request: ScoreRequest, context: ServingContext) throws(APIError) -> ScoreResult {
+    public func score(_ request: ScoreRequest, context: ServingContext) async throws(APIError) -> ScoreResult {
         throw .badRequest("this model does not score rows; it recommends (POST /v1/models/{name}/recommend)")
     }
 }
@@ -72,18 +75,13 @@ public struct ModelKinds: Sendable {
 
 /// `POST /v1/models/{name}/recommend`: a user of the event store, or a history of item ids
 /// (oldest first).
-public struct RecommendRequest: Decodable, Sendable {
+public struct RecommendRequest: Sendable {
     public var user: String?
     public var history: [String]?
     /// How many items (default 10).
     public var k: Int?
     /// Leave out items already in the history (default false).
     public var excludeSeen: Bool?
-
-    enum CodingKeys: String, CodingKey, CaseIterable {
-        case user, history, k
-        case excludeSeen = "exclude_seen"
-    }
 
     public init(user: String? = nil, history: [String]? = nil, k: Int? = nil, excludeSeen: Bool? = nil) {
         self.user = user
@@ -94,59 +92,38 @@ public struct RecommendRequest: Decodable, Sendable {
 }
 
 /// The recommended items, best first.
-public struct RecommendResult: Encodable, Sendable, Equatable {
-    public struct Item: Encodable, Sendable, Equatable {
+public struct RecommendResult: Sendable, Equatable {
+    public struct Item: Sendable, Equatable {
         public var item: String
         public var score: Float
     }
     public var items: [Item]
     /// The history the model saw (its length).
     public var historyLength: Int
-
-    enum CodingKeys: String, CodingKey {
-        case items
-        case historyLength = "history_length"
-    }
 }
 
 /// `POST /v1/models/{name}/score`: table rows, each an object of column name to value.
-public struct ScoreRequest: Decodable, Sendable {
+public struct ScoreRequest: Sendable {
     public var rows: [[String: Cell]]
-
-    enum CodingKeys: String, CodingKey, CaseIterable { case rows }
 
     public init(rows: [[String: Cell]]) {
         self.rows = rows
     }
 
-    /// One cell: a string, number or boolean (as the CSV text would hold it), or null (missing).
-    public struct Cell: Decodable, Sendable {
+    /// One cell as the CSV text would hold it: a string, a number as written, `true` or
+    /// `false`, or empty for null (missing).
+    public struct Cell: Sendable {
         public var text: String
 
         public init(_ text: String) {
             self.text = text
         }
-
-        public init(from decoder: any Decoder) throws {
-            let container = try decoder.singleValueContainer()
-            if container.decodeNil() {
-                text = ""
-            } else if let bool = try? container.decode(Bool.self) {
-                text = bool ? "true" : "false"
-            } else if let integer = try? container.decode(Int.self) {
-                text = String(integer)
-            } else if let number = try? container.decode(Double.self) {
-                text = String(number)
-            } else {
-                text = try container.decode(String.self)
-            }
-        }
     }
 }
 
 /// One probability per row, in order, with the decision at the model's threshold.
-public struct ScoreResult: Encodable, Sendable, Equatable {
-    public struct Score: Encodable, Sendable, Equatable {
+public struct ScoreResult: Sendable, Equatable {
+    public struct Score: Sendable, Equatable {
         public var probability: Double
         public var decision: Bool
     }

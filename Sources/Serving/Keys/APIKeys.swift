@@ -88,7 +88,7 @@ public struct APIKeyFile: Sendable {
         let salt = Self.hex((0..<16).map { _ in UInt8.random(in: 0...255, using: &generator) })
         let entry = Entry(
             id: id, label: label, scopes: Array(Set(scopes)).sorted(), created: Self.now(), revoked: nil, salt: salt,
-            hash: Self.digest(salt: salt, secret: secret))
+            hash: Self.hex(Self.digest(salt: salt, secret: secret)))
         contents.keys.append(entry)
         try write(contents)
         return AddedKey(key: "bk_\(id)_\(secret)", entry: entry)
@@ -137,12 +137,41 @@ public struct APIKeyFile: Sendable {
         }
     }
 
-    static func digest(salt: String, secret: String) -> String {
-        hex(Array(SHA256.hash(data: Data((salt + secret).utf8))))
+    static func digest(salt: String, secret: String) -> [UInt8] {
+        var text = salt + secret
+        return text.withUTF8 { Array(SHA256.hash(data: UnsafeRawBufferPointer($0))) }
     }
 
     static func hex(_ bytes: [UInt8]) -> String {
-        bytes.map { String(format: "%02x", $0) }.joined()
+        let digits = Array("0123456789abcdef".utf8)
+        var text: [UInt8] = []
+        text.reserveCapacity(bytes.count * 2)
+        for byte in bytes {
+            text.append(digits[Int(byte >> 4)])
+            text.append(digits[Int(byte & 0x0f)])
+        }
+        return String(decoding: text, as: UTF8.self)
+    }
+
+    /// The bytes of lowercase or uppercase hex text, or nil.
+    static func bytes(hex text: String) -> [UInt8]? {
+        let digits = Array(text.utf8)
+        guard digits.count % 2 == 0 else { return nil }
+        func value(_ digit: UInt8) -> UInt8? {
+            switch digit {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit - UInt8(ascii: "A") + 10
+            default: nil
+            }
+        }
+        var result: [UInt8] = []
+        result.reserveCapacity(digits.count / 2)
+        for index in stride(from: 0, to: digits.count, by: 2) {
+            guard let high = value(digits[index]), let low = value(digits[index + 1]) else { return nil }
+            result.append(high << 4 | low)
+        }
+        return result
     }
 
     private static func now() -> String {
@@ -153,19 +182,28 @@ public struct APIKeyFile: Sendable {
 /// The keys loaded from an ``APIKeyFile``, for checking requests.
 public struct APIKeySet: Sendable {
     public let entries: [APIKeyFile.Entry]
+    /// By id: the entry and its stored hash as bytes.
+    private let byID: [String: (entry: APIKeyFile.Entry, hash: [UInt8])]
+
+    init(entries: [APIKeyFile.Entry]) {
+        self.entries = entries
+        var byID: [String: (entry: APIKeyFile.Entry, hash: [UInt8])] = [:]
+        for entry in entries {
+            if let hash = APIKeyFile.bytes(hex: entry.hash) { byID[entry.id] = (entry, hash) }
+        }
+        self.byID = byID
+    }
 
     /// The active (not revoked) entry whose secret `key` holds, or nil. The secret is compared
     /// in constant time, and a key with an unknown id costs the same hash as a known one.
     public func authenticate(_ key: String) -> APIKeyFile.Entry? {
         let parts = key.split(separator: "_", omittingEmptySubsequences: false)
         guard parts.count == 3, parts[0] == "bk", parts[2].utf8.count == 64 else { return nil }
-        let id = String(parts[1])
-        let secret = String(parts[2])
-        let entry = entries.first { $0.id == id }
-        let salt = entry?.salt ?? String(repeating: "0", count: 32)
-        let digest = APIKeyFile.digest(salt: salt, secret: secret)
-        let matches = constantTimeEqual(Array(digest.utf8), Array((entry?.hash ?? "").utf8))
-        guard let entry, matches, entry.revoked == nil else { return nil }
+        let found = byID[String(parts[1])]
+        let salt = found?.entry.salt ?? String(repeating: "0", count: 32)
+        let digest = APIKeyFile.digest(salt: salt, secret: String(parts[2]))
+        let matches = constantTimeEqual(digest, found?.hash ?? [])
+        guard let entry = found?.entry, matches, entry.revoked == nil else { return nil }
         return entry
     }
 }
