@@ -175,7 +175,7 @@ let package = Package(
         // (which version is live, promotion and rollback) and API keys with scopes. Reads bundles
         // only through the files every model directory has, so it knows no model kind.
         .target(
-            name: "Serving", dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            name: "Serving", dependencies: ["FileIO", .product(name: "Crypto", package: "swift-crypto")],
             exclude: ["README.md"], swiftSettings: [.enableUpcomingFeature("ExistentialAny")]),
         // The HTTP scoring server (`behave serve`): the live model of every registry entry behind
         // JSON endpoints, API keys, hot reload, bounded concurrency, Prometheus metrics.
@@ -224,11 +224,11 @@ let package = Package(
             ]
         ),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"]),
-        .testTarget(name: "ServingTests", dependencies: ["Serving"]),
+        .testTarget(name: "ServingTests", dependencies: ["Serving", "FileIO"]),
         .testTarget(
             name: "ScoringServerTests",
             dependencies: [
-                "ScoringServer", "Serving", "Recommenders", "Classifiers", "EventData",
+                "ScoringServer", "Serving", "Recommenders", "Classifiers", "EventData", "Randomness",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

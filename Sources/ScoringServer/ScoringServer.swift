@@ -1,3 +1,4 @@
+import FileIO
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -49,11 +50,11 @@ public struct ScoringServer: Sendable {
     let keys: LiveKeys
     let logger: Logger
 
-    /// - Throws: ``RegistryError`` when the key file exists but cannot be read.
+    /// - Throws: ``FileError`` when the key file exists but cannot be read.
     public init(
         registry: ModelRegistry, keyFile: APIKeyFile, configuration: ServerConfiguration = ServerConfiguration(),
         kinds: ModelKinds = .standard, logger: Logger = Logger(label: "behave.serve")
-    ) throws(RegistryError) {
+    ) throws(FileError) {
         self.configuration = configuration
         self.logger = logger
         metrics = ServerMetrics()
@@ -274,7 +275,7 @@ final class LiveKeys: Sendable {
     /// The most keys remembered (the memory is emptied when full).
     private static let remembered = 4_096
 
-    init(file: APIKeyFile, logger: Logger) throws(RegistryError) {
+    init(file: APIKeyFile, logger: Logger) throws(FileError) {
         self.file = file
         self.logger = logger
         current = Mutex((try file.load(), [:], 0))

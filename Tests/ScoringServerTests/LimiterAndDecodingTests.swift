@@ -1,4 +1,5 @@
 import Foundation
+import Randomness
 import Synchronization
 import Testing
 
@@ -34,7 +35,7 @@ import Testing
     /// Seeded random bodies, from bytes to mutated valid requests: the decoders answer an
     /// APIError (400) or a value, and never trap.
     @Test func fuzzedBodiesGetAnswersNotCrashes() {
-        var generator = SplitMix(seed: 11)
+        var generator = RandomGenerator(seed: 11)
         let seeds = [
             #"{"user": "u1", "k": 5, "exclude_seen": true}"#, #"{"history": ["a", "b"], "k": 3}"#,
             #"{"rows": [{"a": 1, "b": "x", "c": null}]}"#,
@@ -97,19 +98,6 @@ final class AsyncGate: Sendable {
             return state.waiters
         }
         for waiter in waiters { waiter.resume() }
-    }
-}
-
-/// A seeded generator for the fuzz test.
-struct SplitMix {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 

@@ -1,3 +1,4 @@
+import FileIO
 import Foundation
 import Testing
 
@@ -43,8 +44,8 @@ import Testing
     @Test func badKeyFilesAndRequestsAreNamedErrors() throws {
         let file = Self.temporaryFile()
         defer { try? FileManager.default.removeItem(at: file.url) }
-        #expect(throws: RegistryError.self) { try file.add(scopes: []) }
-        #expect(throws: RegistryError.self) { try file.revoke(id: "00000000") }
+        #expect(throws: FileError.self) { try file.add(scopes: []) }
+        #expect(throws: FileError.self) { try file.revoke(id: "00000000") }
         try Data("not json".utf8).write(to: file.url)
         do {
             _ = try file.load()

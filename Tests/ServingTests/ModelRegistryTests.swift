@@ -1,3 +1,4 @@
+import FileIO
 import Foundation
 import Synchronization
 import Testing
@@ -45,7 +46,7 @@ import Testing
         #expect(try registry.rollback("shop-recs") == .init(name: "shop-recs", previous: "2", live: "1"))
         entry = try registry.entry("shop-recs")
         #expect(entry.live == "1" && entry.history == ["1"])
-        #expect(throws: RegistryError.self) { try registry.rollback("shop-recs") }
+        #expect(throws: FileError.self) { try registry.rollback("shop-recs") }
         // No staging folder is left, and none is listed as a version.
         let contents = try FileManager.default.contentsOfDirectory(
             atPath: registry.root.appendingPathComponent("shop-recs").path)

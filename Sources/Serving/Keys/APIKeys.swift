@@ -1,4 +1,5 @@
 import Crypto
+import FileIO
 import Foundation
 
 /// What a key may do. `admin` may do everything.
@@ -66,17 +67,17 @@ public struct APIKeyFile: Sendable {
 
     /// The keys in the file (none when it does not exist yet).
     ///
-    /// - Throws: ``RegistryError`` when the file exists but is not a key file.
-    public func load() throws(RegistryError) -> APIKeySet {
+    /// - Throws: ``FileError`` when the file exists but is not a key file.
+    public func load() throws(FileError) -> APIKeySet {
         APIKeySet(entries: try read().keys)
     }
 
     /// Adds a key with `scopes`; returns it (the only time the secret is available).
     ///
-    /// - Throws: ``RegistryError`` for no scopes or an unwritable file.
-    public func add(scopes: [APIScope], label: String = "") throws(RegistryError) -> AddedKey {
+    /// - Throws: ``FileError`` for no scopes or an unwritable file.
+    public func add(scopes: [APIScope], label: String = "") throws(FileError) -> AddedKey {
         guard !scopes.isEmpty else {
-            throw RegistryError(path: url.path, reason: "a key needs at least one scope (score, ingest, admin)")
+            throw FileError(path: url.path, reason: "a key needs at least one scope (score, ingest, admin)")
         }
         var contents = try read()
         var generator = SystemRandomNumberGenerator()
@@ -96,44 +97,44 @@ public struct APIKeyFile: Sendable {
 
     /// Marks the key `id` revoked (it stops working at once for servers that reload the file).
     ///
-    /// - Throws: ``RegistryError`` for an unknown id.
+    /// - Throws: ``FileError`` for an unknown id.
     @discardableResult
-    public func revoke(id: String) throws(RegistryError) -> Entry {
+    public func revoke(id: String) throws(FileError) -> Entry {
         var contents = try read()
         guard let index = contents.keys.firstIndex(where: { $0.id == id }) else {
-            throw RegistryError(path: url.path, reason: "no key with id \(id); `behave keys list` shows the ids")
+            throw FileError(path: url.path, reason: "no key with id \(id); `behave keys list` shows the ids")
         }
         if contents.keys[index].revoked == nil { contents.keys[index].revoked = Self.now() }
         try write(contents)
         return contents.keys[index]
     }
 
-    private func read() throws(RegistryError) -> Contents {
+    private func read() throws(FileError) -> Contents {
         guard FileManager.default.fileExists(atPath: url.path) else { return Contents() }
         do {
             let contents = try JSONDecoder().decode(Contents.self, from: Data(contentsOf: url))
             guard contents.format == 1 else {
-                throw RegistryError(
+                throw FileError(
                     path: url.path, reason: "key file format \(contents.format) is newer than this behave")
             }
             return contents
-        } catch let error as RegistryError {
+        } catch let error as FileError {
             throw error
         } catch {
-            throw RegistryError(
+            throw FileError(
                 path: url.path,
                 reason: "is not a key file (\(error.localizedDescription)); `behave keys add` creates one")
         }
     }
 
-    private func write(_ contents: Contents) throws(RegistryError) {
+    private func write(_ contents: Contents) throws(FileError) {
         do {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             try encoder.encode(contents).write(to: url, options: .atomic)
             try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: url.path)
         } catch {
-            throw RegistryError(path: url.path, reason: "cannot be written (\(error.localizedDescription))")
+            throw FileError(path: url.path, reason: "cannot be written (\(error.localizedDescription))")
         }
     }
 

@@ -1,3 +1,4 @@
+import FileIO
 import Foundation
 
 #if canImport(Glibc)
@@ -72,26 +73,26 @@ public struct ModelRegistry: Sendable {
 
     /// Every model in the registry, by name.
     ///
-    /// - Throws: ``RegistryError`` when the registry folder cannot be read.
-    public func entries() throws(RegistryError) -> [Entry] {
+    /// - Throws: ``FileError`` when the registry folder cannot be read.
+    public func entries() throws(FileError) -> [Entry] {
         guard FileManager.default.fileExists(atPath: root.path) else { return [] }
         let names: [String]
         do {
             names = try FileManager.default.contentsOfDirectory(atPath: root.path)
         } catch {
-            throw RegistryError(path: root.path, reason: "cannot be read (\(error.localizedDescription))")
+            throw FileError(path: root.path, reason: "cannot be read (\(error.localizedDescription))")
         }
         return try names.filter { Self.isValidName($0) && isDirectory(modelDirectory($0)) }.sorted()
-            .map { name throws(RegistryError) in try entry(name) }
+            .map { name throws(FileError) in try entry(name) }
     }
 
     /// One model.
     ///
-    /// - Throws: ``RegistryError`` when there is no such model or its `live.json` is unreadable.
-    public func entry(_ name: String) throws(RegistryError) -> Entry {
+    /// - Throws: ``FileError`` when there is no such model or its `live.json` is unreadable.
+    public func entry(_ name: String) throws(FileError) -> Entry {
         let directory = modelDirectory(name)
         guard Self.isValidName(name), isDirectory(directory) else {
-            throw RegistryError(
+            throw FileError(
                 path: directory.path,
                 reason:
                     "no model named \"\(name)\" in the registry; `behave models list --registry \(root.path)` lists them"
@@ -102,7 +103,7 @@ public struct ModelRegistry: Sendable {
     }
 
     /// The live version of `name`, or nil when none is live.
-    public func liveVersion(of name: String) throws(RegistryError) -> ModelVersion? {
+    public func liveVersion(of name: String) throws(FileError) -> ModelVersion? {
         let entry = try entry(name)
         return entry.versions.first { $0.version == entry.live }
     }
@@ -110,14 +111,14 @@ public struct ModelRegistry: Sendable {
     /// A new empty folder inside the model's folder to write a bundle into before
     /// ``register(staged:as:)``.
     ///
-    /// - Throws: ``RegistryError`` for an invalid name or an unwritable registry.
-    public func stagingDirectory(for name: String) throws(RegistryError) -> URL {
+    /// - Throws: ``FileError`` for an invalid name or an unwritable registry.
+    public func stagingDirectory(for name: String) throws(FileError) -> URL {
         try requireValidName(name)
         let directory = modelDirectory(name).appendingPathComponent(".staging-\(UUID().uuidString)")
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         } catch {
-            throw RegistryError(
+            throw FileError(
                 path: directory.path, reason: "cannot be created; check that the registry folder is writable")
         }
         return directory
@@ -126,21 +127,21 @@ public struct ModelRegistry: Sendable {
     /// Renames a complete bundle in `staged` to the model's next version; it becomes live when
     /// no version is. Returns the version.
     ///
-    /// - Throws: ``RegistryError`` when the bundle has no readable `config.json` (or
+    /// - Throws: ``FileError`` when the bundle has no readable `config.json` (or
     ///   `forecast-model.json`), or the rename fails.
     @discardableResult
-    public func register(staged: URL, as name: String) throws(RegistryError) -> String {
+    public func register(staged: URL, as name: String) throws(FileError) -> String {
         try requireValidName(name)
         guard ModelVersion(version: "0", directory: staged).task != nil else {
-            throw RegistryError(
+            throw FileError(
                 path: staged.path, reason: "is not a model directory (no readable config.json); nothing was registered")
         }
-        return try withLock(name) { () throws(RegistryError) -> String in
+        return try withLock(name) { () throws(FileError) -> String in
             let directory = modelDirectory(name)
             let next = String((versions(in: directory).compactMap { Int($0.version) }.max() ?? 0) + 1)
             let target = directory.appendingPathComponent(next)
             guard rename(staged.path, target.path) == 0 else {
-                throw RegistryError(
+                throw FileError(
                     path: target.path,
                     reason: "the bundle could not be moved here (\(String(cString: strerror(errno))))")
             }
@@ -155,20 +156,20 @@ public struct ModelRegistry: Sendable {
 
     /// Makes `version` the live version of `name`.
     ///
-    /// - Throws: ``RegistryError`` for an unknown model or version, or a version whose bundle
+    /// - Throws: ``FileError`` for an unknown model or version, or a version whose bundle
     ///   does not say what it is (no readable `config.json`).
     @discardableResult
-    public func promote(_ name: String, version: String) throws(RegistryError) -> Change {
-        try withLock(name) { () throws(RegistryError) -> Change in
+    public func promote(_ name: String, version: String) throws(FileError) -> Change {
+        try withLock(name) { () throws(FileError) -> Change in
             let entry = try entry(name)
             guard let target = entry.versions.first(where: { $0.version == version }) else {
                 let known = entry.versions.map(\.version).joined(separator: ", ")
-                throw RegistryError(
+                throw FileError(
                     path: modelDirectory(name).appendingPathComponent(version).path,
                     reason: "no version \(version) of \"\(name)\" (versions: \(known.isEmpty ? "none" : known))")
             }
             guard target.task != nil else {
-                throw RegistryError(
+                throw FileError(
                     path: target.directory.path,
                     reason: "has no readable config.json, so it cannot be served; retrain or remove this version")
             }
@@ -184,21 +185,21 @@ public struct ModelRegistry: Sendable {
 
     /// Makes the version that was live before the current one live again.
     ///
-    /// - Throws: ``RegistryError`` when there is nothing to roll back to, or that version's
+    /// - Throws: ``FileError`` when there is nothing to roll back to, or that version's
     ///   folder is gone.
     @discardableResult
-    public func rollback(_ name: String) throws(RegistryError) -> Change {
-        try withLock(name) { () throws(RegistryError) -> Change in
+    public func rollback(_ name: String) throws(FileError) -> Change {
+        try withLock(name) { () throws(FileError) -> Change in
             let entry = try entry(name)
             var state = try readState(name)
             guard state.history.count >= 2, let current = state.history.popLast(), let previous = state.history.last
             else {
-                throw RegistryError(
+                throw FileError(
                     path: modelDirectory(name).path,
                     reason: "\"\(name)\" has no earlier live version to roll back to; promote one by number instead")
             }
             guard entry.versions.contains(where: { $0.version == previous }) else {
-                throw RegistryError(
+                throw FileError(
                     path: modelDirectory(name).appendingPathComponent(previous).path,
                     reason: "the version to roll back to is gone; promote another by number")
             }
@@ -239,9 +240,9 @@ public struct ModelRegistry: Sendable {
 
     private func stateFile(_ name: String) -> URL { modelDirectory(name).appendingPathComponent("live.json") }
 
-    private func requireValidName(_ name: String) throws(RegistryError) {
+    private func requireValidName(_ name: String) throws(FileError) {
         guard Self.isValidName(name) else {
-            throw RegistryError(
+            throw FileError(
                 path: root.appendingPathComponent(name).path,
                 reason:
                     "\"\(name)\" is not a model name: use 1 to 64 letters, digits, '-', '_' or '.', not starting with '.'"
@@ -262,46 +263,46 @@ public struct ModelRegistry: Sendable {
             .map { ModelVersion(version: String($0), directory: directory.appendingPathComponent(String($0))) }
     }
 
-    private func readState(_ name: String) throws(RegistryError) -> State {
+    private func readState(_ name: String) throws(FileError) -> State {
         let file = stateFile(name)
         guard FileManager.default.fileExists(atPath: file.path) else { return State() }
         do {
             return try JSONDecoder().decode(State.self, from: Data(contentsOf: file))
         } catch {
-            throw RegistryError(
+            throw FileError(
                 path: file.path,
                 reason: "is not a live-version file (\(error.localizedDescription)); promote a version to rewrite it")
         }
     }
 
-    private func writeState(_ state: State, for name: String) throws(RegistryError) {
+    private func writeState(_ state: State, for name: String) throws(FileError) {
         let file = stateFile(name)
         do {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             try encoder.encode(state).write(to: file, options: .atomic)
         } catch {
-            throw RegistryError(path: file.path, reason: "cannot be written (\(error.localizedDescription))")
+            throw FileError(path: file.path, reason: "cannot be written (\(error.localizedDescription))")
         }
     }
 
     /// Runs `body` holding an exclusive lock on the model's lock file.
-    private func withLock<T>(_ name: String, _ body: () throws(RegistryError) -> T) throws(RegistryError) -> T {
+    private func withLock<T>(_ name: String, _ body: () throws(FileError) -> T) throws(FileError) -> T {
         try requireValidName(name)
         let directory = modelDirectory(name)
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         } catch {
-            throw RegistryError(path: directory.path, reason: "cannot be created; check that the registry is writable")
+            throw FileError(path: directory.path, reason: "cannot be created; check that the registry is writable")
         }
         let lockPath = directory.appendingPathComponent(".lock").path
         let descriptor = open(lockPath, O_CREAT | O_RDWR, 0o644)
         guard descriptor >= 0 else {
-            throw RegistryError(path: lockPath, reason: "cannot be opened (\(String(cString: strerror(errno))))")
+            throw FileError(path: lockPath, reason: "cannot be opened (\(String(cString: strerror(errno))))")
         }
         defer { close(descriptor) }
         guard flock(descriptor, LOCK_EX) == 0 else {
-            throw RegistryError(path: lockPath, reason: "cannot be locked (\(String(cString: strerror(errno))))")
+            throw FileError(path: lockPath, reason: "cannot be locked (\(String(cString: strerror(errno))))")
         }
         defer { flock(descriptor, LOCK_UN) }
         return try body()
