@@ -1,3 +1,4 @@
+import EventData
 import FileIO
 import Foundation
 import HTTPTypes
@@ -23,6 +24,10 @@ public struct ServerConfiguration: Sendable {
     public var reloadInterval: Duration = .seconds(1)
     /// The event store and the request limits handlers use.
     public var serving = ServingContext()
+    /// The store `POST /v1/events` writes to (opened for writing); nil: no events endpoint.
+    public var eventStore: SQLiteEventStore?
+    /// The most events one `POST /v1/events` may hold.
+    public var maximumEventsPerRequest = 10_000
 
     public init() {}
 }
@@ -36,6 +41,7 @@ public struct ServerConfiguration: Sendable {
 /// | `GET /v1/models` | score | name, version, task, kind, training time, metrics card |
 /// | `POST /v1/models/{name}/recommend` | score | ``RecommendRequest`` |
 /// | `POST /v1/models/{name}/score` | score | ``ScoreRequest`` |
+/// | `POST /v1/events` | ingest | `{"events": [...]}`, stored before the answer (with ``ServerConfiguration/eventStore``) |
 /// | `GET /metrics` | admin | Prometheus text |
 ///
 /// Keys go in `Authorization: Bearer KEY` (401 without a valid one, 403 without the scope).
@@ -113,6 +119,14 @@ public struct ScoringServer: Sendable {
             let result = try await loaded.model.recommend(body, context: serving)
             return answer(model: name, version: loaded.version, result)
         }
+        if let store = configuration.eventStore {
+            let ingestion = EventIngestion(store: store, maximumEvents: configuration.maximumEventsPerRequest)
+            router.post("/v1/events") { request, _ in
+                let result = try await ingestion.ingest(try await collectBody(of: request, limit: limit))
+                metrics.events(stored: result.stored, duplicates: result.duplicates, rejected: result.rejected)
+                return answer(result)
+            }
+        }
         router.post("/v1/models/:name/score") { request, context in
             let (name, loaded) = try Self.model(context, models)
             let body = try await decodeBody(ScoreRequest.self, from: request, limit: limit)
@@ -134,6 +148,15 @@ public struct ScoringServer: Sendable {
         }
         return (name, loaded)
     }
+}
+
+/// An answer without a model: `{...result}`, written by hand.
+func answer(_ result: some JSONAnswer) -> Response {
+    var bytes: [UInt8] = [UInt8(ascii: "{")]
+    result.writeMembers(into: &bytes)
+    bytes.append(UInt8(ascii: "}"))
+    return Response(
+        status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
 }
 
 /// A model's answer: `{"model": ..., "version": ..., ...result}`, written by hand (the

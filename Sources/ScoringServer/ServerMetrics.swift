@@ -35,6 +35,15 @@ public final class ServerMetrics: Sendable {
             .recordNanoseconds(nanoseconds)
     }
 
+    /// One batch of `POST /v1/events`.
+    func events(stored: Int, duplicates: Int, rejected: Int) {
+        for (outcome, count) in [("stored", stored), ("duplicate", duplicates), ("rejected", rejected)] where count > 0
+        {
+            Counter(label: "behave_events_total", dimensions: [("outcome", outcome)], factory: factory)
+                .increment(by: count)
+        }
+    }
+
     /// A live version that could not be loaded.
     func modelLoadFailed(model: String, version: String) {
         Counter(

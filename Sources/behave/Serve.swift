@@ -1,4 +1,5 @@
 import ArgumentParser
+import EventData
 import Foundation
 import Logging
 import ScoringServer
@@ -13,9 +14,10 @@ struct Serve: ParsableCommand {
         discussion: """
             Endpoints: GET /healthz, GET /readyz (200 once every live model has loaded), GET /v1/models, \
             POST /v1/models/NAME/recommend ({"user": ID} or {"history": [IDS]}, "k", "exclude_seen"), \
-            POST /v1/models/NAME/score ({"rows": [{COLUMN: VALUE, ...}]}), GET /metrics (Prometheus). \
-            Every endpoint but the health checks needs Authorization: Bearer KEY, with the score scope \
-            (admin for /metrics). Promotions, rollbacks and revoked keys take effect within \
+            POST /v1/models/NAME/score ({"rows": [{COLUMN: VALUE, ...}]}), POST /v1/events \
+            ({"events": [{...}, ...]} into --store, as `behave ingest` reads JSON Lines; stored before \
+            the answer), GET /metrics (Prometheus). Every endpoint but the health checks needs \
+            Authorization: Bearer KEY, with the score scope (ingest for /v1/events, admin for /metrics). Promotions, rollbacks and revoked keys take effect within \
             --reload-interval seconds, without a restart; SIGTERM drains the requests in flight.
 
             Example:
@@ -39,8 +41,14 @@ struct Serve: ParsableCommand {
     @Option(parsing: .unconditional, help: "The port to listen on.")
     var port = 8080
 
-    @Option(help: "An event store to look users up in for recommend {\"user\": ID}.")
+    @Option(
+        help:
+            "The event store: users for recommend {\"user\": ID}, and where POST /v1/events writes (opened for writing)."
+    )
     var store: String?
+
+    @Option(parsing: .unconditional, help: "The most events one POST /v1/events may hold.")
+    var maxEvents = 10_000
 
     @Option(parsing: .unconditional, help: "The largest request body in bytes (413 beyond).")
     var maxBody = 1 << 20
@@ -76,6 +84,7 @@ struct Serve: ParsableCommand {
             throw ValidationError("--reload-interval must be 0.05 to 3600 seconds (got \(reloadInterval)).")
         }
         guard maxHistory >= 1 else { throw ValidationError("--max-history must be at least 1 (got \(maxHistory)).") }
+        guard maxEvents >= 1 else { throw ValidationError("--max-events must be at least 1 (got \(maxEvents)).") }
         guard maxRows >= 1 else { throw ValidationError("--max-rows must be at least 1 (got \(maxRows)).") }
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1 (got \(threads)).") }
         var directory: ObjCBool = false
@@ -99,9 +108,13 @@ struct Serve: ParsableCommand {
         if let slots { configuration.slots = slots }
         configuration.queue = queue
         configuration.reloadInterval = .milliseconds(Int(reloadInterval * 1_000))
-        configuration.serving = ServingContext(
-            store: try store.map { try StoreOptions.openForReading(path: $0) }, maximumHistory: maxHistory,
-            maximumRows: maxRows)
+        let eventStore = try store.map { path in
+            try StoreOptions.requireFile(path)
+            return try SQLiteEventStore(path: path)
+        }
+        configuration.eventStore = eventStore
+        configuration.maximumEventsPerRequest = maxEvents
+        configuration.serving = ServingContext(store: eventStore, maximumHistory: maxHistory, maximumRows: maxRows)
         let server = try ScoringServer(
             registry: ModelRegistry(root: URL(fileURLWithPath: registry)),
             keyFile: APIKeyFile(url: URL(fileURLWithPath: keys)), configuration: configuration)

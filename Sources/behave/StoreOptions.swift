@@ -24,7 +24,7 @@ struct StoreOptions: ParsableArguments {
         return try SQLiteEventStore(path: path, access: .readOnly)
     }
 
-    private static func requireFile(_ path: String) throws {
+    static func requireFile(_ path: String) throws {
         guard FileManager.default.fileExists(atPath: path) else {
             throw ValidationError(
                 "No event store at \(path). Ingest events first (`behave ingest FILE --store \(path)`) or pass --store PATH."

@@ -198,6 +198,63 @@ import Testing
         }
     }
 
+    @Test func eventsAreStoredBeforeTheAnswerWithRejectsAndDuplicatesCounted() async throws {
+        let fixture = try ServerFixture()
+        defer { fixture.remove() }
+        let server = try fixture.server()
+        try await server.makeApplication().test(.router) { client in
+            let ingest = Self.headers(fixture.ingestKey)
+            let batch = """
+                {"events": [
+                  {"user_id": "newcomer", "timestamp": 1704091790643, "event_type": "view", "item_id": "\(fixture.items[0])"},
+                  {"user_id": "newcomer", "timestamp": 1704091805501, "event_type": "click", "item_id": "\(fixture.items[1])"},
+                  {"timestamp": 1704091805502, "event_type": "click"}
+                ]}
+                """
+            try await client.execute(uri: "/v1/events", method: .post, headers: ingest, body: Self.body(batch)) {
+                response in
+                let answer = Self.object(response.body)
+                #expect(response.status == .ok, "\(answer)")
+                #expect(
+                    answer["received"] as? Int == 3 && answer["stored"] as? Int == 2 && answer["rejected"] as? Int == 1)
+                let rejects = answer["rejects"] as? [[String: Any]] ?? []
+                #expect(rejects.first?["index"] as? Int == 2 && (rejects.first?["reason"] as? String)?.isEmpty == false)
+            }
+            // Acknowledged means stored: the store has them, and a model can use them at once.
+            #expect(try fixture.store.events(forUser: "newcomer").count == 2)
+            try await client.execute(
+                uri: "/v1/models/recs/recommend", method: .post, headers: Self.headers(fixture.scoreKey),
+                body: Self.body(#"{"user": "newcomer", "k": 3}"#)
+            ) { response in
+                #expect(response.status == .ok && Self.object(response.body)["history_length"] as? Int == 2)
+            }
+            // The same batch again adds nothing.
+            try await client.execute(uri: "/v1/events", method: .post, headers: ingest, body: Self.body(batch)) {
+                response in
+                let answer = Self.object(response.body)
+                #expect(answer["stored"] as? Int == 0 && answer["duplicates"] as? Int == 2)
+            }
+            // The ingest scope is needed; bad bodies are named.
+            try await client.execute(
+                uri: "/v1/events", method: .post, headers: Self.headers(fixture.scoreKey), body: Self.body(batch)
+            ) { #expect($0.status == .forbidden) }
+            for (body, field) in [
+                (#"{"events": {}}"#, "events"), (#"{"events": [1]}"#, "events[0]"), (#"{"event": []}"#, "event"),
+                (#"{"events": []}"#, "events"), ("{}", "events"),
+            ] {
+                try await client.execute(uri: "/v1/events", method: .post, headers: ingest, body: Self.body(body)) {
+                    response in
+                    #expect(
+                        response.status == .badRequest && Self.error(response.body)["field"] as? String == field,
+                        "\(body)")
+                }
+            }
+            try await client.execute(uri: "/metrics", method: .get, headers: Self.headers(fixture.adminKey)) {
+                #expect(String(buffer: $0.body).contains(#"behave_events_total{outcome="stored"} 2"#))
+            }
+        }
+    }
+
     @Test func readinessWaitsForEveryLiveModel() async throws {
         let fixture = try ServerFixture()
         defer { fixture.remove() }

@@ -68,6 +68,7 @@ struct ServerFixture {
     func server(_ configure: (inout ServerConfiguration) -> Void = { _ in }) throws -> ScoringServer {
         var configuration = ServerConfiguration()
         configuration.serving = ServingContext(store: store, maximumHistory: 50, maximumRows: 100)
+        configuration.eventStore = store
         configuration.maximumBodyBytes = 4_096
         configure(&configuration)
         var logger = Logger(label: "test")

@@ -13,17 +13,21 @@ protocol RequestBody {
 
 /// Reads a request body of at most `limit` bytes and parses it as `T` (413 beyond the limit).
 func decodeBody<T: RequestBody>(_ type: T.Type, from request: Request, limit: Int) async throws(APIError) -> T {
-    let buffer: ByteBuffer
+    let buffer = try await collectBody(of: request, limit: limit)
+    return try buffer.withUnsafeReadableBytes { bytes throws(APIError) in try parseBody(T.self, from: bytes) }
+}
+
+/// A request's body, at most `limit` bytes (413 beyond).
+func collectBody(of request: Request, limit: Int) async throws(APIError) -> ByteBuffer {
     do {
-        buffer = try await request.body.collect(upTo: limit)
+        return try await request.body.collect(upTo: limit)
     } catch is NIOTooManyBytesError {
         throw APIError(
             .contentTooLarge, code: "body_too_large",
-            "the body is larger than \(limit) bytes; send fewer rows or a shorter history per request")
+            "the body is larger than \(limit) bytes; send fewer rows, events or history per request")
     } catch {
         throw .badRequest("the body could not be read: \(error)")
     }
-    return try buffer.withUnsafeReadableBytes { bytes throws(APIError) in try parseBody(T.self, from: bytes) }
 }
 
 /// Parses `bytes` as `T`: a JSON object (depth at most 8) with only `T`'s fields, each key
