@@ -54,13 +54,16 @@ final class EventIngestion: Sendable {
 
     /// Ingests the events of `body` (the request's bytes).
     func ingest(_ body: ByteBuffer) async throws(APIError) -> Result {
-        let maximum = maximumEvents
-        let lines = try body.withUnsafeReadableBytes { bytes throws(APIError) in
-            try Self.lines(of: bytes, maximum: maximum)
+        let batch = try body.withUnsafeReadableBytes { bytes throws(APIError) in
+            try parseBody(EventBatch.self, from: bytes)
+        }
+        guard batch.count <= maximumEvents else {
+            throw .badRequest(
+                "events holds \(batch.count) events; send 1 to \(maximumEvents) per request", field: "events")
         }
         let file = folder.appendingPathComponent(".behave-events-\(UUID().uuidString).jsonl")
         do {
-            try lines.write(to: file)
+            try batch.lines.write(to: file)
         } catch {
             throw APIError(
                 .serviceUnavailable, code: "store_unavailable",
@@ -85,44 +88,31 @@ final class EventIngestion: Sendable {
             rejected: summary.rejected,
             rejects: summary.rejectExamples.map { (index: $0.line - 1, kind: $0.kind, reason: $0.reason) })
     }
+}
 
-    /// The events of `{"events": [...]}` as JSON Lines (each event's text as sent, one per
-    /// line).
-    static func lines(of body: UnsafeRawBufferPointer, maximum: Int) throws(APIError) -> Data {
-        guard !body.isEmpty else { throw .badRequest("the body is empty; send {\"events\": [{...}, ...]}") }
-        var scanner = JSONScanner(maximumDepth: 8)
-        defer { scanner.deallocate() }
-        let document: JSONDocument
-        do {
-            document = try scanner.scan(body)
-        } catch {
-            throw .badRequest("the body is not valid JSON: \(error.description)")
-        }
-        let root = document.root
-        guard root.kind == .object else { throw .badRequest("the body is \(root.kind), not {\"events\": [...]}") }
-        for (key, _) in root.members where key.string != "events" {
-            throw .badRequest("unknown field \(key.string); this endpoint takes events", field: key.string)
-        }
-        guard let events = root.member("events") else {
+/// `{"events": [...]}`: the events as JSON Lines (each event's text as sent, one per line).
+struct EventBatch: RequestBody {
+    static let fields = ["events"]
+    var lines: Data
+    var count: Int
+
+    init(json object: JSONValue) throws(APIError) {
+        guard let events = object.member("events") else {
             throw .badRequest("events is required: an array of event objects", field: "events")
         }
-        guard events.kind == .array else {
-            throw .badRequest("events should be an array, not \(events.kind)", field: "events")
-        }
-        guard (1...maximum).contains(events.count) else {
-            throw .badRequest(
-                "events holds \(events.count) events; send 1 to \(maximum) per request", field: "events")
+        count = events.count
+        guard count > 0 || events.kind != .array else {
+            throw .badRequest("events is empty; send at least one event", field: "events")
         }
         var text: [UInt8] = []
-        text.reserveCapacity(body.count + events.count)
-        for (index, event) in events.elements.enumerated() {
+        for (index, event) in try events.array(at: "events").enumerated() {
             guard event.kind == .object else {
                 throw .badRequest("events[\(index)] should be an object, not \(event.kind)", field: "events[\(index)]")
             }
             text.append(contentsOf: event.bytes)
             text.append(UInt8(ascii: "\n"))
         }
-        return Data(text)
+        lines = Data(text)
     }
 }
 
