@@ -40,7 +40,7 @@ public struct ServerConfiguration: Sendable {
 /// | `GET /readyz` | none | 200 once every live model has loaded, else 503 |
 /// | `GET /v1/models` | score | name, version, task, kind, training time, metrics card |
 /// | `POST /v1/models/{name}/recommend` | score | ``RecommendRequest`` |
-/// | `POST /v1/models/{name}/score` | score | ``ScoreRequest`` |
+/// | `POST /v1/models/{name}/score` | score | ``ScoreRequest``: table rows, or store users |
 /// | `POST /v1/events` | ingest | `{"events": [...]}`, stored before the answer (with ``ServerConfiguration/eventStore``) |
 /// | `GET /metrics` | admin | Prometheus text |
 ///

@@ -14,7 +14,8 @@ struct Serve: ParsableCommand {
         discussion: """
             Endpoints: GET /healthz, GET /readyz (200 once every live model has loaded), GET /v1/models, \
             POST /v1/models/NAME/recommend ({"user": ID} or {"history": [IDS]}, "k", "exclude_seen"), \
-            POST /v1/models/NAME/score ({"rows": [{COLUMN: VALUE, ...}]}), POST /v1/events \
+            POST /v1/models/NAME/score ({"rows": [{COLUMN: VALUE, ...}]} for a table classifier, \
+            {"users": [IDS], "at": TIME} for a purchase or churn model), POST /v1/events \
             ({"events": [{...}, ...]} into --store, as `behave ingest` reads JSON Lines; stored before \
             the answer), GET /metrics (Prometheus). Every endpoint but the health checks needs \
             Authorization: Bearer KEY, with the score scope (ingest for /v1/events, admin for /metrics). Promotions, rollbacks and revoked keys take effect within \

@@ -35,13 +35,17 @@ import Testing
             try await client.execute(uri: "/healthz", method: .get) { #expect($0.status == .ok) }
             try await client.execute(uri: "/readyz", method: .get) { response in
                 #expect(response.status == .ok)
-                #expect(Self.object(response.body)["models"] as? [String: String] == ["recs": "1", "intent": "1"])
+                #expect(
+                    Self.object(response.body)["models"] as? [String: String] == [
+                        "recs": "1", "intent": "1", "buyers": "1",
+                    ])
             }
             let key = Self.headers(fixture.scoreKey)
             try await client.execute(uri: "/v1/models", method: .get, headers: key) { response in
                 let models = Self.object(response.body)["models"] as? [[String: Any]] ?? []
-                #expect(models.compactMap { $0["name"] as? String } == ["intent", "recs"])
-                #expect(models.first?["task"] as? String == "classify" && models.first?["metrics"] != nil)
+                #expect(models.compactMap { $0["name"] as? String } == ["buyers", "intent", "recs"])
+                #expect(models.compactMap { $0["task"] as? String } == ["purchase", "classify", "next-item"])
+                #expect(models.allSatisfy { $0["metrics"] != nil })
             }
             // Recommend from a history, and for a user of the store.
             let history = #"{"history": ["\#(fixture.items[0])", "\#(fixture.items[1])"], "k": 3}"#
@@ -71,6 +75,16 @@ import Testing
                 #expect(
                     scores.count == 2
                         && scores.allSatisfy { ($0["probability"] as? Double).map { (0...1).contains($0) } == true })
+            }
+            // Score users of the store with the purchase model, as of a given time.
+            try await client.execute(
+                uri: "/v1/models/buyers/score", method: .post, headers: key,
+                body: Self.body(#"{"users": ["\#(fixture.user)"], "at": "2030-01-01T00:00:00Z"}"#)
+            ) { response in
+                #expect(response.status == .ok, "\(String(buffer: response.body))")
+                let scores = Self.object(response.body)["scores"] as? [[String: Any]] ?? []
+                #expect(
+                    scores.count == 1 && (scores.first?["probability"] as? Double).map { (0...1).contains($0) } == true)
             }
             // Metrics need the admin scope and count what was answered.
             try await client.execute(uri: "/metrics", method: .get, headers: Self.headers(fixture.adminKey)) {
@@ -267,6 +281,6 @@ import Testing
         #expect(models.refusals["recs"]?.reason.contains("does not serve next-item") == true)
         let served = LiveModels(registry: fixture.registry, logger: logger)
         served.refresh()
-        #expect(served.isReady && served.all.count == 2)
+        #expect(served.isReady && served.all.count == 3)
     }
 }

@@ -7,8 +7,8 @@ import Serving
 
 @testable import ScoringServer
 
-/// A registry with a next-item model (`recs`: version 1 popularity, version 2 a small SASRec)
-/// and a table classifier (`intent`), an event store with the users they were trained on, and
+/// A registry with a next-item model (`recs`: version 1 popularity, version 2 a small SASRec),
+/// a table classifier (`intent`) and a purchase model (`buyers`), an event store with the users they were trained on, and
 /// a key file with a score key, an ingest key and an admin key. Removed by ``remove()``.
 struct ServerFixture {
     let root: URL
@@ -58,6 +58,15 @@ struct ServerFixture {
         let staging = try registry.stagingDirectory(for: "intent")
         try classifier.save(to: staging)
         try registry.register(staged: staging, as: "intent")
+
+        let outcomes = try UserOutcomeData.load(from: store, task: .purchase, window: .seconds(7 * 86_400))
+        var outcomeConfig = ClassifierConfig.mlp
+        outcomeConfig.hiddenSizes = [8]
+        outcomeConfig.epochs = 2
+        let buyers = try UserOutcomeClassifier.train(data: outcomes, model: .mlp, config: outcomeConfig)
+        let outcomeStaging = try registry.stagingDirectory(for: "buyers")
+        try buyers.save(to: outcomeStaging)
+        try registry.register(staged: outcomeStaging, as: "buyers")
 
         keyFile = APIKeyFile(url: root.appendingPathComponent("keys.json"))
         scoreKey = try keyFile.add(scopes: [.score]).key

@@ -110,15 +110,28 @@ extension RecommendRequest: RequestBody {
 }
 
 extension ScoreRequest: RequestBody {
-    static let fields = ["rows"]
+    static let fields = ["rows", "users", "at"]
 
     init(json object: JSONValue) throws(APIError) {
-        guard let rows = object.member("rows"), rows.kind != .null else {
-            throw .badRequest("rows is required: an array of objects, column name to value", field: "rows")
+        self.init()
+        for (key, value) in object.members where value.kind != .null {
+            switch key.string {
+            case "rows": rows = try Self.rows(value)
+            case "users":
+                var ids: [String] = []
+                for (index, element) in try value.array(at: "users").enumerated() {
+                    ids.append(try element.string(at: "users[\(index)]"))
+                }
+                users = ids
+            default: at = try Self.time(value)
+            }
         }
+    }
+
+    private static func rows(_ value: JSONValue) throws(APIError) -> [[String: Cell]] {
         var parsed: [[String: Cell]] = []
-        parsed.reserveCapacity(rows.count)
-        for (index, row) in try rows.array(at: "rows").enumerated() {
+        parsed.reserveCapacity(value.count)
+        for (index, row) in try value.array(at: "rows").enumerated() {
             guard row.kind == .object else {
                 throw .badRequest("rows[\(index)] should be an object, not \(row.kind)", field: "rows[\(index)]")
             }
@@ -138,6 +151,20 @@ extension ScoreRequest: RequestBody {
             }
             parsed.append(cells)
         }
-        self.init(rows: parsed)
+        return parsed
+    }
+
+    /// `at`: an ISO 8601 time (`2026-12-04T10:00:00Z`) or milliseconds since 1970.
+    private static func time(_ value: JSONValue) throws(APIError) -> Int64 {
+        if value.kind == .number, let milliseconds = Int64(value.string) { return milliseconds }
+        if value.kind == .string {
+            let formatter = ISO8601DateFormatter()
+            let text = value.string
+            if let date = formatter.date(from: text) { return Int64((date.timeIntervalSince1970 * 1_000).rounded()) }
+            formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+            if let date = formatter.date(from: text) { return Int64((date.timeIntervalSince1970 * 1_000).rounded()) }
+        }
+        throw .badRequest(
+            "at should be an ISO 8601 time like 2026-12-04T10:00:00Z or milliseconds since 1970", field: "at")
     }
 }

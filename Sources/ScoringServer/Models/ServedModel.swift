@@ -64,11 +64,14 @@ public struct ModelKinds: Sendable {
         loaders[task] = loader
     }
 
-    /// Next-item recommenders and table classifiers.
+    /// Next-item recommenders, table classifiers, and purchase and churn models.
     public static var standard: ModelKinds {
         var kinds = ModelKinds()
         kinds.register(task: NextItemServing.task) { try NextItemServing(directory: $0) }
         kinds.register(task: TableClassifierServing.task) { try TableClassifierServing(directory: $0) }
+        for task in UserOutcomeServing.tasks {
+            kinds.register(task: task) { try UserOutcomeServing(directory: $0) }
+        }
         return kinds
     }
 }
@@ -102,12 +105,18 @@ public struct RecommendResult: Sendable, Equatable {
     public var historyLength: Int
 }
 
-/// `POST /v1/models/{name}/score`: table rows, each an object of column name to value.
+/// `POST /v1/models/{name}/score`: table rows, each an object of column name to value (table
+/// classifiers), or users of the event store as of a time (purchase and churn models).
 public struct ScoreRequest: Sendable {
-    public var rows: [[String: Cell]]
+    public var rows: [[String: Cell]]?
+    public var users: [String]?
+    /// The scoring time for `users` in milliseconds since 1970 (default: now).
+    public var at: Int64?
 
-    public init(rows: [[String: Cell]]) {
+    public init(rows: [[String: Cell]]? = nil, users: [String]? = nil, at: Int64? = nil) {
         self.rows = rows
+        self.users = users
+        self.at = at
     }
 
     /// One cell as the CSV text would hold it: a string, a number as written, `true` or

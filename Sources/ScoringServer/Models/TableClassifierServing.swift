@@ -23,17 +23,24 @@ final class TableClassifierServing: ServedModel {
     }
 
     func score(_ request: ScoreRequest, context: ServingContext) throws(APIError) -> ScoreResult {
-        guard !request.rows.isEmpty else { throw .badRequest("rows is empty; send at least one row", field: "rows") }
-        guard request.rows.count <= context.maximumRows else {
+        guard request.users == nil && request.at == nil else {
             throw .badRequest(
-                "rows holds \(request.rows.count) rows; at most \(context.maximumRows) per request", field: "rows")
+                "this model scores table rows, not users; send rows", field: request.users == nil ? "at" : "users")
+        }
+        guard let rows = request.rows else {
+            throw .badRequest("rows is required: an array of objects, column name to value", field: "rows")
+        }
+        guard !rows.isEmpty else { throw .badRequest("rows is empty; send at least one row", field: "rows") }
+        guard rows.count <= context.maximumRows else {
+            throw .badRequest(
+                "rows holds \(rows.count) rows; at most \(context.maximumRows) per request", field: "rows")
         }
         let positions = Array(columns.indices)
         return try classifier.withLock { classifier throws(APIError) -> ScoreResult in
             let encoder = classifier.manifest.encoder
             var features: [Float] = []
-            features.reserveCapacity(request.rows.count * encoder.width)
-            for (index, row) in request.rows.enumerated() {
+            features.reserveCapacity(rows.count * encoder.width)
+            for (index, row) in rows.enumerated() {
                 if let missing = needed.first(where: { row[$0] == nil }) {
                     throw .badRequest(
                         "row \(index) lacks column \(missing); the model needs \(needed.joined(separator: ", ")) "
