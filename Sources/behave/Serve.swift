@@ -1,7 +1,6 @@
 import ArgumentParser
 import EventData
 import Foundation
-import Logging
 import ScoringServer
 import Serving
 import Synchronization
@@ -18,8 +17,9 @@ struct Serve: ParsableCommand {
             {"users": [IDS], "at": TIME} for a purchase or churn model), POST /v1/events \
             ({"events": [{...}, ...]} into --store, as `behave ingest` reads JSON Lines; stored before \
             the answer), GET /metrics (Prometheus). Every endpoint but the health checks needs \
-            Authorization: Bearer KEY, with the score scope (ingest for /v1/events, admin for /metrics). Promotions, rollbacks and revoked keys take effect within \
-            --reload-interval seconds, without a restart; SIGTERM drains the requests in flight.
+            Authorization: Bearer KEY, with the score scope (ingest for /v1/events, admin for \
+            /metrics). Promotions, rollbacks and revoked keys take effect within --reload-interval \
+            seconds, without a restart; SIGTERM drains the requests in flight.
 
             Example:
               behave train next-item --registry registry --name shop-recs
