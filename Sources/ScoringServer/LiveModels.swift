@@ -69,28 +69,26 @@ public final class LiveModels: Sendable {
     /// Reads the registry and loads what changed. Registry errors are logged; the models
     /// loaded keep serving.
     public func refresh() {
-        let entries: [ModelRegistry.Entry]
+        let live: [String: String]
         do {
-            entries = try registry.entries()
+            live = try registry.liveVersions()
         } catch {
             logger.error("registry unreadable: \(error.localizedDescription)")
             return
         }
-        var live: [String: String] = [:]
-        for entry in entries {
-            guard let version = entry.live else { continue }
-            live[entry.name] = version
-            if model(named: entry.name)?.version == version {
+        for (name, version) in live {
+            if model(named: name)?.version == version {
                 // Serving what the registry names (after a rollback past a refused version).
-                refused.withLock { $0[entry.name] = nil }
+                refused.withLock { $0[name] = nil }
                 continue
             }
-            if refused.withLock({ $0[entry.name]?.version == version }) { continue }
-            guard let found = entry.versions.first(where: { $0.version == version }) else {
-                refuse(entry.name, version: version, reason: "the live version's folder is missing")
+            if refused.withLock({ $0[name]?.version == version }) { continue }
+            let found = registry.version(version, of: name)
+            guard FileManager.default.fileExists(atPath: found.directory.path) else {
+                refuse(name, version: version, reason: "the live version's folder is missing")
                 continue
             }
-            load(entry.name, found)
+            load(name, found)
         }
         wanted.withLock { $0 = live }
         loaded.withLock { current in

@@ -117,7 +117,7 @@ public struct ScoringServer: Sendable {
             let (name, loaded) = try Self.model(context, models)
             let body = try await decodeBody(RecommendRequest.self, from: request, limit: limit)
             let result = try await loaded.model.recommend(body, context: serving)
-            return answer(model: name, version: loaded.version, result)
+            return answer(result, model: (name, loaded.version))
         }
         if let store = configuration.eventStore {
             let ingestion = EventIngestion(store: store, maximumEvents: configuration.maximumEventsPerRequest)
@@ -131,7 +131,7 @@ public struct ScoringServer: Sendable {
             let (name, loaded) = try Self.model(context, models)
             let body = try await decodeBody(ScoreRequest.self, from: request, limit: limit)
             let result = try await loaded.model.score(body, context: serving)
-            return answer(model: name, version: loaded.version, result)
+            return answer(result, model: (name, loaded.version))
         }
         return router
     }
@@ -150,30 +150,24 @@ public struct ScoringServer: Sendable {
     }
 }
 
-/// An answer without a model: `{...result}`, written by hand.
-func answer(_ result: some JSONAnswer) -> Response {
-    var bytes: [UInt8] = [UInt8(ascii: "{")]
-    result.writeMembers(into: &bytes)
-    bytes.append(UInt8(ascii: "}"))
-    return Response(
-        status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
-}
-
-/// A model's answer: `{"model": ..., "version": ..., ...result}`, written by hand (the
-/// encoder cost as much as the rest of a one-row score request), with the version header.
-func answer(model: String, version: String, _ result: some JSONAnswer) -> Response {
+/// An answer written by hand (the encoder cost as much as the rest of a one-row score
+/// request): `{...result}`, and for a model's answer `"model"` and `"version"` beside the
+/// result's members and the version in the `X-Model-Version` header.
+func answer(_ result: some JSONAnswer, model: (name: String, version: String)? = nil) -> Response {
     var bytes: [UInt8] = []
     bytes.reserveCapacity(256)
     bytes.append(UInt8(ascii: "{"))
     result.writeMembers(into: &bytes)
-    bytes.append(contentsOf: #","model":"#.utf8)
-    JSONStringLiteral.append(model, to: &bytes)
-    bytes.append(contentsOf: #","version":"#.utf8)
-    JSONStringLiteral.append(version, to: &bytes)
+    var headers: HTTPFields = [.contentType: "application/json"]
+    if let model {
+        bytes.append(contentsOf: #","model":"#.utf8)
+        JSONStringLiteral.append(model.name, to: &bytes)
+        bytes.append(contentsOf: #","version":"#.utf8)
+        JSONStringLiteral.append(model.version, to: &bytes)
+        headers[.modelVersion] = model.version
+    }
     bytes.append(UInt8(ascii: "}"))
-    return Response(
-        status: .ok, headers: [.contentType: "application/json", .modelVersion: version],
-        body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+    return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
 }
 
 /// A result that writes its members (`"key":value,...`, no braces) as JSON.
@@ -256,14 +250,13 @@ extension HTTPField.Name {
 }
 
 /// A JSON response.
-func json<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok, version: String? = nil) -> Response {
+func json<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) -> Response {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys]
     let data =
         (try? encoder.encode(value)) ?? Data(#"{"error":{"code":"encoding","message":"unencodable answer"}}"#.utf8)
-    var headers: HTTPFields = [.contentType: "application/json"]
-    if let version { headers[.modelVersion] = version }
-    return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    return Response(
+        status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
 }
 
 /// Reads the registry and the key file again every `interval` until shutdown.

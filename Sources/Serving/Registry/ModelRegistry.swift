@@ -75,6 +75,11 @@ public struct ModelRegistry: Sendable {
     ///
     /// - Throws: ``FileError`` when the registry folder cannot be read.
     public func entries() throws(FileError) -> [Entry] {
+        try modelNames().map { name throws(FileError) in try entry(name) }
+    }
+
+    /// The models' folder names, sorted.
+    private func modelNames() throws(FileError) -> [String] {
         guard FileManager.default.fileExists(atPath: root.path) else { return [] }
         let names: [String]
         do {
@@ -82,8 +87,25 @@ public struct ModelRegistry: Sendable {
         } catch {
             throw FileError(path: root.path, reason: "cannot be read (\(error.localizedDescription))")
         }
-        return try names.filter { Self.isValidName($0) && isDirectory(modelDirectory($0)) }.sorted()
-            .map { name throws(FileError) in try entry(name) }
+        return names.filter { Self.isValidName($0) && isDirectory(modelDirectory($0)) }.sorted()
+    }
+
+    /// Every model's live version, by name: what a server polls. Reads only the `live.json`
+    /// files, not the bundles (``entries()`` reads every version's `config.json` and
+    /// `metrics.json`).
+    ///
+    /// - Throws: ``FileError`` when the registry folder or a `live.json` cannot be read.
+    public func liveVersions() throws(FileError) -> [String: String] {
+        var live: [String: String] = [:]
+        for name in try modelNames() {
+            if let version = try readState(name).live { live[name] = version }
+        }
+        return live
+    }
+
+    /// Version `version` of model `name`, its bundle read (whether or not the folder exists).
+    public func version(_ version: String, of name: String) -> ModelVersion {
+        ModelVersion(version: version, directory: modelDirectory(name).appendingPathComponent(version))
     }
 
     /// One model.
