@@ -53,6 +53,28 @@ struct ModelsCommandTests {
         #expect(try models.entry("intent").versions.count == 2, "failed runs register nothing")
     }
 
+    @Test("serve: a missing registry or key file and bad limits are named before anything starts")
+    func serveFlags() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "behave-serve-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let keys = directory.appendingPathComponent("keys.json").path
+        try KeysAdd.parse(["--file", keys, "--scope", "score"]).run()
+        let registry = directory.path
+        for (arguments, message) in [
+            (["--registry", directory.appendingPathComponent("none").path, "--keys", keys], "no such folder"),
+            (["--registry", registry, "--keys", keys + ".missing"], "--keys"),
+            (["--registry", registry, "--keys", keys, "--port", "0"], "--port must be 1 to 65535"),
+            (["--registry", registry, "--keys", keys, "--max-body", "10"], "--max-body must be at least 1024"),
+            (["--registry", registry, "--keys", keys, "--slots", "0"], "--slots must be at least 1"),
+            (["--registry", registry, "--keys", keys, "--reload-interval", "0"], "--reload-interval must be"),
+            (["--registry", registry, "--keys", keys, "--threads", "0"], "--threads must be at least 1"),
+        ] {
+            #expect(parseFailure(["serve"] + arguments)?.contains(message) == true, "\(arguments)")
+        }
+    }
+
     @Test("keys: add with scopes, list, revoke; bad scopes are named")
     func keysFromTheCommandLine() throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent(
