@@ -38,6 +38,7 @@ let package = Package(
         .library(name: "Segments", targets: ["Segments"]),
         .library(name: "Forecasting", targets: ["Forecasting"]),
         .library(name: "NeuralForecasting", targets: ["NeuralForecasting"]),
+        .library(name: "PostgresStore", targets: ["PostgresStore"]),
         .library(name: "Serving", targets: ["Serving"]),
         .executable(name: "behave", targets: ["behave"]),
         .executable(name: "behave-bench", targets: ["BehaviorBench"]),
@@ -54,6 +55,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // OpenBLAS headers and library, found with pkg-config (Debian: libopenblas-dev).
@@ -99,6 +101,18 @@ let package = Package(
             ],
             swiftSettings: fastMath
         ),
+        // The event store on PostgreSQL (postgres-nio): the same EventStore as the embedded SQLite
+        // one, for stores several servers share. Bulk ingest through COPY.
+        .target(
+            name: "PostgresStore",
+            dependencies: [
+                "EventData", "JSONScanning",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            exclude: ["README.md"], swiftSettings: [.enableUpcomingFeature("ExistentialAny")]),
         // Tensor batches of event data for training: padded sequences, negatives, table rows.
         .target(name: "Datasets", dependencies: ["EventData", "TensorEngine", "Randomness"], swiftSettings: fastMath),
         // Metrics for task models: ranking (HR, NDCG, MRR) and binary classification reports.
@@ -268,7 +282,8 @@ let package = Package(
         .testTarget(
             name: "EventDataTests",
             dependencies: [
-                "EventData", "Randomness", "CZlib", "TestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+                "EventData", "PostgresStore", "Randomness", "CZlib", "TestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
         .testTarget(

@@ -87,6 +87,9 @@ public protocol EventStore: AnyObject {
 
     /// The vectors of the set `name` by external user id; empty when there is no such set.
     func userVectors(name: String) throws -> [String: [Float]]
+
+    /// The names of the stored vector sets, sorted.
+    func userVectorSetNames() throws -> [String]
 }
 
 extension EventStore {

@@ -1,6 +1,8 @@
 import Foundation
+import Testing
 
 @testable import EventData
+@testable import PostgresStore
 
 /// An in-memory ``EventSource``: the rows as given, optionally failing after some of them.
 struct StoreTestSource: EventSource {
@@ -59,3 +61,54 @@ func makeStoreTestDirectory() throws -> URL {
     try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     return url
 }
+
+/// The event store implementations the contract tests run on.
+enum StoreBackend: Sendable {
+    case sqlite
+    case postgres
+
+    /// A new, empty store.
+    func makeStore() throws -> any BatchedIngest {
+        switch self {
+        case .sqlite: return try SQLiteEventStore.inMemory()
+        case .postgres: return try TestPostgres.freshStore()
+        }
+    }
+}
+
+/// The PostgreSQL server the tests may use: `make test` starts a throwaway cluster on loopback
+/// and names it in `BEHAVIORKIT_TEST_POSTGRES_URL` (`postgres://USER@127.0.0.1:PORT/DB`).
+enum TestPostgres {
+    static let url = ProcessInfo.processInfo.environment["BEHAVIORKIT_TEST_POSTGRES_URL"].flatMap {
+        $0.isEmpty ? nil : $0
+    }
+
+    static let skipped: Comment =
+        "PostgreSQL tests SKIPPED: no server; `make test` starts one (or set BEHAVIORKIT_TEST_POSTGRES_URL)"
+
+    /// A store in a schema of its own, so tests running side by side do not meet.
+    static func freshStore() throws -> PostgresEventStore {
+        guard let url else { throw EventDataError.store(path: "", detail: "BEHAVIORKIT_TEST_POSTGRES_URL is not set") }
+        let schema = "test_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        return try PostgresEventStore(url: url + "?schema=" + schema)
+    }
+}
+
+/// A store whose ingest can be cut into small batches (to exercise the batching in tests).
+protocol BatchedIngest: EventStore {
+    func ingest(
+        _ source: any EventSource, options: IngestOptions, batching: IngestBatching,
+        progress: ((IngestProgress) -> Void)?
+    ) throws -> IngestSummary
+}
+
+extension BatchedIngest {
+    func ingest(
+        _ source: any EventSource, batching: IngestBatching, progress: ((IngestProgress) -> Void)?
+    ) throws -> IngestSummary {
+        try ingest(source, options: IngestOptions(), batching: batching, progress: progress)
+    }
+}
+
+extension SQLiteEventStore: BatchedIngest {}
+extension PostgresEventStore: BatchedIngest {}

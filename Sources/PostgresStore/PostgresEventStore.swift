@@ -1,0 +1,409 @@
+import EventData
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import PostgresNIO
+
+/// The event store on PostgreSQL: the same ``EventStore`` as the embedded
+/// `SQLiteEventStore`, for stores several processes share (scoring servers behind a load
+/// balancer, ingest jobs). Opened from a URL (see ``PostgresLocation``); the schema is created
+/// and migrated on first open.
+///
+/// ```swift
+/// let store = try PostgresEventStore(url: "postgres://behave@db.internal/events")
+/// let summary = try store.ingest(reader)
+/// ```
+///
+/// Ingest streams each batch into a temporary table with `COPY` and moves it into `event` with
+/// one `INSERT ... ON CONFLICT DO NOTHING`, with the same row accounting, de-duplication and
+/// rejects as the SQLite store. Ingests into one store are serialised across processes by a
+/// PostgreSQL advisory lock (dense ids are handed out from the dictionaries read at the start
+/// of an ingest); readers are never blocked. A committed batch is durable when the ingest
+/// returns, as PostgreSQL's `synchronous_commit` makes it.
+///
+/// Calls are synchronous, like the protocol: each runs its queries on a thread of the store's
+/// own and waits (see `BlockingBridge`). Reads share one connection and run one at a time;
+/// ingests and other writes use a second one. A connection the server closed is reopened on
+/// the next call.
+public final class PostgresEventStore: EventStore, Sendable {
+    /// The store's URL without its password.
+    public let location: String
+    let address: PostgresLocation
+    let bridge: BlockingBridge
+    let logger: Logger
+    /// The connection reads use.
+    let reading: ConnectionSlot
+    /// The connection ingests and other writes use (it holds the ingest's temporary tables).
+    let writing: ConnectionSlot
+    /// Held for a whole ingest or attribute write: one at a time per store object (other
+    /// processes wait on the advisory lock).
+    let writeLock = NSLock()
+
+    /// Opens the store at `url`, creating and migrating its tables as needed.
+    ///
+    /// - Throws: ``EventDataError/store(path:detail:)`` when the URL is malformed, the server
+    ///   cannot be reached or refuses the login, the schema holds other tables, or it was
+    ///   written by a newer BehaviorKit.
+    public init(url: String) throws {
+        address = try PostgresLocation(url: url)
+        location = address.description
+        bridge = BlockingBridge(name: "PostgresEventStore")
+        var logger = Logger(label: "behaviorkit.postgres-store")
+        logger.logLevel = .critical
+        self.logger = logger
+        reading = ConnectionSlot(address: address, logger: logger, isWriter: false)
+        writing = ConnectionSlot(address: address, logger: logger, isWriter: true)
+        try migrate()
+    }
+
+    deinit {
+        let slots = [reading, writing]
+        try? bridge.run { for slot in slots { await slot.close() } }
+        bridge.stop()
+    }
+
+    /// Runs `body` on the reading connection.
+    func read<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection, Logger) async throws -> T) throws -> T {
+        try reading.use(bridge) { [logger] connection in try await body(connection, logger) }.mapStoreError(self)
+    }
+
+    /// Runs `body` on the writing connection (the caller holds ``writeLock`` when it matters).
+    func write<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection, Logger) async throws -> T) throws -> T {
+        try writing.use(bridge) { [logger] connection in try await body(connection, logger) }.mapStoreError(self)
+    }
+
+    // MARK: - Schema
+
+    /// Creates the schema and applies pending migrations, under the advisory lock so that two
+    /// servers starting together do not both migrate.
+    private func migrate() throws {
+        let known = Set(PostgresSchema.migrations.map(\.name))
+        let schema = address.schema
+        let location = location
+        try write { connection, logger in
+            try await connection.query("CREATE SCHEMA IF NOT EXISTS \(unescaped: "\"\(schema)\"")", logger: logger)
+            try await connection.query("BEGIN", logger: logger)
+            do {
+                try await connection.query(Self.lockQuery(transaction: true), logger: logger)
+                var tables: Set<String> = []
+                let rows = try await connection.query(
+                    "SELECT table_name::text FROM information_schema.tables WHERE table_schema = \(schema)",
+                    logger: logger)
+                for try await name in rows.decode(String.self) { tables.insert(name) }
+                if !tables.isEmpty, !tables.contains("behaviorkit_migration") {
+                    throw EventDataError.store(
+                        path: location,
+                        detail: "schema \(schema) holds tables that are not a BehaviorKit event store "
+                            + "(\(tables.sorted().prefix(5).joined(separator: ", "))); name another schema with "
+                            + "?schema=NAME or another database")
+                }
+                try await connection.query(PostgresQuery(unsafeSQL: PostgresSchema.migrationTable), logger: logger)
+                var applied: Set<String> = []
+                let done = try await connection.query("SELECT name FROM behaviorkit_migration", logger: logger)
+                for try await name in done.decode(String.self) { applied.insert(name) }
+                guard applied.isSubset(of: known) else {
+                    throw EventDataError.store(
+                        path: location,
+                        detail: "was written by a newer version of BehaviorKit (its schema has migrations this build "
+                            + "does not know: \(applied.subtracting(known).sorted().joined(separator: ", "))); "
+                            + "upgrade behave, or use another schema")
+                }
+                for migration in PostgresSchema.migrations where !applied.contains(migration.name) {
+                    for statement in migration.statements {
+                        try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                    }
+                    try await connection.query(
+                        "INSERT INTO behaviorkit_migration (name) VALUES (\(migration.name))", logger: logger)
+                }
+                try await connection.query("COMMIT", logger: logger)
+            } catch {
+                _ = try? await connection.query("ROLLBACK", logger: logger)
+                throw error
+            }
+        }
+    }
+
+    /// The advisory lock of this store's schema (two keys: BehaviorKit's, and the schema name's
+    /// hash), for a transaction or for the session.
+    static func lockQuery(transaction: Bool) -> PostgresQuery {
+        let function = transaction ? "pg_advisory_xact_lock" : "pg_advisory_lock"
+        return PostgresQuery(unsafeSQL: "SELECT \(function)(\(advisoryKey), hashtext(current_schema()))::text")
+    }
+
+    /// Releases the session-level advisory lock.
+    static let unlockQuery = PostgresQuery(
+        unsafeSQL: "SELECT pg_advisory_unlock(\(advisoryKey), hashtext(current_schema()))")
+
+    /// BehaviorKit's advisory lock class.
+    private static let advisoryKey = 1_651_204_693
+
+    // MARK: - Vocabularies and attributes
+
+    public func userIDs() throws -> Vocabulary {
+        try read { connection, logger in try await Self.vocabulary(#""user""#, connection, logger) }
+    }
+
+    public func itemIDs() throws -> Vocabulary {
+        try read { connection, logger in try await Self.vocabulary("item", connection, logger) }
+    }
+
+    static func vocabulary(_ table: String, _ connection: PostgresConnection, _ logger: Logger) async throws
+        -> Vocabulary
+    {
+        Vocabulary(externalIDs: try await strings("SELECT external FROM \(table) ORDER BY id", connection, logger))
+    }
+
+    static func eventTypes(_ connection: PostgresConnection, _ logger: Logger) async throws -> [EventType] {
+        try await strings("SELECT name FROM event_type ORDER BY id", connection, logger).map { EventType(rawValue: $0) }
+    }
+
+    /// The one text column of a query's rows.
+    static func strings(_ sql: String, _ connection: PostgresConnection, _ logger: Logger) async throws -> [String] {
+        var values: [String] = []
+        for try await value in try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger)
+            .decode(String.self)
+        {
+            values.append(value)
+        }
+        return values
+    }
+
+    public func ingestAttributes(_ table: [AttributeRow], kind: EntityKind) throws -> Int {
+        // PostgreSQL text cannot hold U+0000.
+        for row in table {
+            for (name, value) in row.values where (row.id + name + value).utf8.contains(0) {
+                throw EventDataError.store(
+                    path: location,
+                    detail: "the \(kind.rawValue) attribute \(name.debugDescription) of \(row.id.debugDescription) "
+                        + "holds the character U+0000, which PostgreSQL cannot store; remove it from the table")
+            }
+        }
+        // A later value for the same id and name replaces an earlier one, as one statement
+        // cannot update a row twice.
+        var latest: [String: [String: String]] = [:]
+        var written = 0
+        for row in table {
+            for (name, value) in row.values {
+                latest[row.id, default: [:]][name] = value
+                written += 1
+            }
+        }
+        var data = CopyText()
+        for (id, values) in latest {
+            for (name, value) in values {
+                data.text(id)
+                data.text(name)
+                data.text(value)
+                data.endRow()
+            }
+        }
+        let buffers = data.buffers
+        let target = "\(kind.rawValue)_attribute"
+        writeLock.lock()
+        defer { writeLock.unlock() }
+        try write { connection, logger in
+            try await connection.query("BEGIN", logger: logger)
+            do {
+                try await connection.query("TRUNCATE incoming_attribute", logger: logger)
+                try await connection.copyFrom(
+                    table: "incoming_attribute", columns: ["external", "name", "value"], logger: logger
+                ) { writer in
+                    for buffer in buffers { try await writer.write(buffer) }
+                }
+                try await connection.query(
+                    PostgresQuery(
+                        unsafeSQL: """
+                            INSERT INTO \(target) (external, name, value)
+                            SELECT external, name, value FROM incoming_attribute
+                            ON CONFLICT (external, name) DO UPDATE SET value = excluded.value
+                            """), logger: logger)
+                try await connection.query("COMMIT", logger: logger)
+            } catch {
+                _ = try? await connection.query("ROLLBACK", logger: logger)
+                throw error
+            }
+        }
+        return written
+    }
+
+    public func attributes(kind: EntityKind) throws -> [String: [String: String]] {
+        let sql = "SELECT external, name, value FROM \(kind.rawValue)_attribute ORDER BY external, name"
+        return try read { connection, logger in
+            var result: [String: [String: String]] = [:]
+            let rows = try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger)
+            for try await (external, name, value) in rows.decode((String, String, String).self) {
+                result[external, default: [:]][name] = value
+            }
+            return result
+        }
+    }
+
+    // MARK: - Reading events
+
+    /// Users per query when streaming histories.
+    static let historyBlockUsers = 1024
+
+    /// The event columns in the order ``event(_:types:)`` reads them.
+    static let eventColumns =
+        "user_id, ts, type_id, item_id, value, session, duration, category, properties, source_id, line"
+
+    typealias EventRow = (Int, Int64, Int, Int, Double, String, Double?, String?, String?, Int64, Int64)
+
+    public func events(forUser userID: String) throws -> [StoredEvent] {
+        try read { connection, logger in
+            let types = try await Self.eventTypes(connection, logger)
+            let rows = try await connection.query(
+                """
+                SELECT \(unescaped: Self.eventColumns) FROM event
+                WHERE user_id = (SELECT id FROM "user" WHERE external = \(userID))
+                ORDER BY ts, source_id, line
+                """, logger: logger)
+            var events: [StoredEvent] = []
+            for try await row in rows.decode(EventRow.self) { events.append(try Self.event(row, types: types)) }
+            return events
+        }
+    }
+
+    public func forEachUserHistory(_ body: (UserHistory) throws -> Void) throws {
+        let (users, types) = try read { connection, logger in
+            (try await Self.vocabulary(#""user""#, connection, logger), try await Self.eventTypes(connection, logger))
+        }
+        var start = 0
+        while start < users.count {
+            let block = start..<min(users.count, start + Self.historyBlockUsers)
+            let histories = try read { connection, logger in
+                let rows = try await connection.query(
+                    """
+                    SELECT \(unescaped: Self.eventColumns) FROM event
+                    WHERE user_id >= \(block.lowerBound) AND user_id < \(block.upperBound)
+                    ORDER BY user_id, ts, source_id, line
+                    """, logger: logger)
+                var histories: [UserHistory] = []
+                for try await row in rows.decode(EventRow.self) {
+                    let user = row.0
+                    if histories.last?.user != user {
+                        histories.append(UserHistory(user: user, userID: users[user], events: []))
+                    }
+                    histories[histories.count - 1].events.append(try Self.event(row, types: types))
+                }
+                return histories
+            }
+            for history in histories { try body(history) }
+            start = block.upperBound
+        }
+    }
+
+    /// A stored event from its row (absent item, value and session stored as -1, NaN and '').
+    static func event(_ row: EventRow, types: [EventType]) throws -> StoredEvent {
+        let (user, timestamp, typeID, item, value, session, duration, category, json, sourceID, line) = row
+        guard types.indices.contains(typeID) else {
+            throw EventDataError.store(
+                path: "", detail: "event of user \(user) line \(line) has unknown type \(typeID); the store is damaged")
+        }
+        var properties: [String: String] = [:]
+        if let json {
+            guard let decoded = try? JSONDecoder().decode([String: String].self, from: Data(json.utf8)) else {
+                throw EventDataError.store(
+                    path: "",
+                    detail: "event of user \(user) line \(line) has unreadable properties \(json.prefix(80)); "
+                        + "the store is damaged")
+            }
+            properties = decoded
+        }
+        return StoredEvent(
+            timestamp: timestamp, type: types[typeID], item: item >= 0 ? item : nil,
+            sessionID: session.isEmpty ? nil : session, value: value.isNaN ? nil : value, duration: duration,
+            category: category, properties: properties, sourceID: sourceID, line: Int(line))
+    }
+
+    public func rejects(limit: Int) throws -> [StoredRejection] {
+        try read { connection, logger in
+            let rows = try await connection.query(
+                """
+                SELECT source_id, source_name, line, reason, kind, raw FROM reject
+                ORDER BY source_id, line, id LIMIT \(max(0, limit))
+                """, logger: logger)
+            var rejects: [StoredRejection] = []
+            for try await (sourceID, source, line, reason, kind, raw) in rows.decode(
+                (Int64, String, Int64, ByteBuffer, String, ByteBuffer).self)
+            {
+                rejects.append(
+                    StoredRejection(
+                        sourceID: sourceID, source: source,
+                        rejection: RowRejection(
+                            line: Int(line), reason: String(buffer: reason), kind: kind, raw: String(buffer: raw))))
+            }
+            return rejects
+        }
+    }
+
+    // MARK: - User vectors
+
+    public func storeUserVectors(_ vectors: [String: [Float]], name: String) throws {
+        var data = CopyText()
+        for (user, vector) in vectors.sorted(by: { $0.key < $1.key }) {
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(4 * vector.count)
+            for value in vector { withUnsafeBytes(of: value.bitPattern.littleEndian) { bytes.append(contentsOf: $0) } }
+            data.text(name)
+            data.text(user)
+            data.bytes(bytes)
+            data.endRow()
+        }
+        let buffers = data.buffers
+        writeLock.lock()
+        defer { writeLock.unlock() }
+        try write { connection, logger in
+            try await connection.query("BEGIN", logger: logger)
+            do {
+                try await connection.query("DELETE FROM user_vector WHERE name = \(name)", logger: logger)
+                try await connection.copyFrom(
+                    table: "user_vector", columns: ["name", "external", "vector"], logger: logger
+                ) { writer in
+                    for buffer in buffers { try await writer.write(buffer) }
+                }
+                try await connection.query("COMMIT", logger: logger)
+            } catch {
+                _ = try? await connection.query("ROLLBACK", logger: logger)
+                throw error
+            }
+        }
+    }
+
+    public func userVectorSetNames() throws -> [String] {
+        try read { connection, logger in
+            try await Self.strings(
+                "SELECT name FROM user_vector GROUP BY name ORDER BY name COLLATE \"C\"", connection, logger)
+        }
+    }
+
+    public func userVectors(name: String) throws -> [String: [Float]] {
+        try read { connection, logger in
+            let rows = try await connection.query(
+                "SELECT external, vector FROM user_vector WHERE name = \(name)", logger: logger)
+            var vectors: [String: [Float]] = [:]
+            for try await (user, bytes) in rows.decode((String, ByteBuffer).self) {
+                vectors[user] =
+                    bytes.readableBytesView.withContiguousStorageIfAvailable { raw in
+                        stride(from: 0, to: raw.count - 3, by: 4).map { offset in
+                            var bits: UInt32 = 0
+                            for shift in 0..<4 { bits |= UInt32(raw[offset + shift]) << (8 * shift) }
+                            return Float(bitPattern: bits)
+                        }
+                    } ?? []
+            }
+            return vectors
+        }
+    }
+}
+
+extension Result where Failure == any Error {
+    /// The value, or the error as the store's ``EventDataError``.
+    fileprivate func mapStoreError(_ store: PostgresEventStore) throws -> Success {
+        switch self {
+        case .success(let value): return value
+        case .failure(let error): throw PostgresErrors.storeError(error, address: store.address)
+        }
+    }
+}
