@@ -20,9 +20,10 @@ deps:
 run: deps
 	$(SWIFT) run -c release behave quickstart
 
-## The test suite (debug build, Swift Testing).
+## The test suite (debug build, Swift Testing), beside a throwaway PostgreSQL cluster on loopback for the
+## PostgreSQL store tests (installed with apt-get when absent; those tests say they are skipped without it).
 test: deps
-	$(SWIFT) test
+	scripts/with-test-postgres.sh $(SWIFT) test
 
 ## Style check with the toolchain's swift-format and the repo's .swift-format (CI runs it).
 lint:

@@ -211,7 +211,7 @@ let package = Package(
             dependencies: [
                 "NeuralNet", "TensorEngine", "Randomness", "Linalg", "EventData", "Evaluation", "Recommenders",
                 "Classifiers", "Embeddings", "Anomalies", "Segments", "Forecasting", "NeuralForecasting", "Serving",
-                "ScoringServer",
+                "ScoringServer", "PostgresStore",
                 "Settings",
                 "FileIO",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -9,12 +9,12 @@ import NIOCore
 ///
 /// The body is `{"events": [{...}, ...]}`, each event an object with the fields a JSON Lines
 /// log has (`user_id`, `timestamp`, `event_type`, `item_id`, ...). The events are written as
-/// JSON Lines to a file beside the store, read by `EventFileReader` and ingested in one
+/// JSON Lines to a file beside the store (an SQLite file) or in the temporary directory, read by `EventFileReader` and ingested in one
 /// transaction, which is committed before the answer: an event acknowledged with 2xx is in the
 /// store. One batch is ingested at a time (the store's id dictionaries are read at the start
 /// of an ingest), in arrival order.
 final class EventIngestion: Sendable {
-    let store: SQLiteEventStore
+    let store: any EventStore & Sendable
     let maximumEvents: Int
     private let gate: ConcurrencyLimiter
     private let folder: URL
@@ -45,11 +45,14 @@ final class EventIngestion: Sendable {
         }
     }
 
-    init(store: SQLiteEventStore, maximumEvents: Int) {
+    init(store: any EventStore & Sendable, maximumEvents: Int) {
         self.store = store
         self.maximumEvents = maximumEvents
         gate = ConcurrencyLimiter(slots: 1, queue: 1 << 20, metrics: nil)
-        folder = URL(fileURLWithPath: store.location).deletingLastPathComponent()
+        folder =
+            store is SQLiteEventStore
+            ? URL(fileURLWithPath: store.location).deletingLastPathComponent()
+            : FileManager.default.temporaryDirectory
     }
 
     /// Ingests the events of `body` (the request's bytes).
@@ -67,7 +70,7 @@ final class EventIngestion: Sendable {
         } catch {
             throw APIError(
                 .serviceUnavailable, code: "store_unavailable",
-                "the events could not be staged beside the store: \(error.localizedDescription)")
+                "the events could not be staged in \(folder.path): \(error.localizedDescription)")
         }
         defer { try? FileManager.default.removeItem(at: file) }
         let finished: IngestSummary?

@@ -25,7 +25,7 @@ public struct ServerConfiguration: Sendable {
     /// The event store and the request limits handlers use.
     public var serving = ServingContext()
     /// The store `POST /v1/events` writes to (opened for writing); nil: no events endpoint.
-    public var eventStore: SQLiteEventStore?
+    public var eventStore: (any EventStore & Sendable)?
     /// The most events one `POST /v1/events` may hold.
     public var maximumEventsPerRequest = 10_000
 

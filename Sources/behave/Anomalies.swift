@@ -268,7 +268,7 @@ struct AnomaliesCommand: ParsableCommand {
                 values[user] = result.flags[row] ? "1" : "0"
             }
         }
-        _ = try SQLiteEventStore(path: path).ingestAttributes(
+        _ = try StoreOptions.open(path).ingestAttributes(
             values.keys.sorted().map { AttributeRow(id: $0, values: [label: values[$0] ?? ""]) }, kind: .user)
         let flagged = result.flags.filter { $0 }.count
         if json {

@@ -38,11 +38,7 @@ struct Describe: ParsableCommand {
     func validate() throws {
         guard rejects >= 0 else { throw ValidationError("--rejects must be 0 or more.") }
         guard sessionGap >= 1 else { throw ValidationError("--session-gap must be at least 1 minute.") }
-        guard FileManager.default.fileExists(atPath: storeOptions.store) else {
-            throw ValidationError(
-                "\(storeOptions.store): no event store here; run `behave ingest FILE --store \(storeOptions.store)` first, or pass --store."
-            )
-        }
+        try StoreOptions.requireFile(storeOptions.store)
     }
 
     func run() throws {

@@ -143,7 +143,7 @@ struct EmbedCommand: ParsableCommand {
     }
 
     /// `--model seq-vae`: the sequence VAE over every user's events up to `asOf`.
-    private func runSequence(store: SQLiteEventStore, asOf: Int64?) throws {
+    private func runSequence(store: OpenedStore, asOf: Int64?) throws {
         let config = try sequenceConfig()
         var histories: [UserHistory] = []
         var last = Int64.min
@@ -188,7 +188,7 @@ struct EmbedCommand: ParsableCommand {
             users: users, embeddings: codes, to: URL(fileURLWithPath: out).appendingPathComponent("embeddings.csv").path
         )
         let setName = storedSetName(name, prefix: "embed-\(model.rawValue)", at: at)
-        try SQLiteEventStore(path: storeOptions.store).storeUserVectors(
+        try StoreOptions.open(storeOptions.store).storeUserVectors(
             UserEmbeddingModel.vectors(users: users, embeddings: codes), name: setName)
         let summary = Summary(
             directory: out, users: users.count, features: features, dimensions: width, bestEpoch: bestEpoch,

@@ -44,11 +44,7 @@ struct Features: ParsableCommand {
     func validate() throws {
         guard sessionGap >= 1 else { throw ValidationError("--session-gap must be at least 1 minute.") }
         if let at { _ = try parseISOTime(at, option: "--at") }
-        guard FileManager.default.fileExists(atPath: storeOptions.store) else {
-            throw ValidationError(
-                "\(storeOptions.store): no event store here; run `behave ingest FILE --store \(storeOptions.store)` first, or pass --store."
-            )
-        }
+        try StoreOptions.requireFile(storeOptions.store)
     }
 
     func run() throws {

@@ -162,7 +162,7 @@ struct Ingest: ParsableCommand {
         if json { try printJSON(report) }
     }
 
-    private func ingestAttributes(_ path: String, kind: EntityKind, into store: SQLiteEventStore) throws
+    private func ingestAttributes(_ path: String, kind: EntityKind, into store: OpenedStore) throws
         -> AttributeReport
     {
         let (table, rejections) = try AttributeTableReader.read(path: path)

@@ -136,7 +136,7 @@ struct SegmentCommand: ParsableCommand {
         let config = try config()
         try checkOutputFile(out, option: "--out")
         var table: FeatureTable
-        var events: SQLiteEventStore?
+        var events: OpenedStore?
         var until: Int64?
         if let store {
             let opened = try StoreOptions.openForReading(path: store)
@@ -184,7 +184,7 @@ struct SegmentCommand: ParsableCommand {
         var storedAs: String?
         if let store {
             let label = storedSetName(name, prefix: method.rawValue, at: at)
-            let writable = try SQLiteEventStore(path: store)
+            let writable = try StoreOptions.open(store)
             _ = try writable.ingestAttributes(
                 table.userIDs.enumerated().map {
                     AttributeRow(id: $1, values: ["segment:\(label)": result.names[result.labels[$0]]])
@@ -211,7 +211,7 @@ struct SegmentCommand: ParsableCommand {
 
     /// The vector set `name` in the order of `table`'s users, row-major; users without a
     /// vector leave the table (and are counted in a note).
-    private func storedVectors(_ name: String, in store: SQLiteEventStore, for table: inout FeatureTable) throws
+    private func storedVectors(_ name: String, in store: OpenedStore, for table: inout FeatureTable) throws
         -> (values: [Float], dimension: Int)
     {
         let vectors = try store.userVectors(name: name)

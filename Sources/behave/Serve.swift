@@ -44,7 +44,7 @@ struct Serve: ParsableCommand {
 
     @Option(
         help:
-            "The event store: users for recommend {\"user\": ID}, and where POST /v1/events writes (opened for writing)."
+            "The event store (an SQLite file or a postgres:// URL): users for recommend {\"user\": ID}, and where POST /v1/events writes (opened for writing)."
     )
     var store: String?
 
@@ -111,7 +111,7 @@ struct Serve: ParsableCommand {
         configuration.reloadInterval = .milliseconds(Int(reloadInterval * 1_000))
         let eventStore = try store.map { path in
             try StoreOptions.requireFile(path)
-            return try SQLiteEventStore(path: path)
+            return try StoreOptions.open(path)
         }
         configuration.eventStore = eventStore
         configuration.maximumEventsPerRequest = maxEvents
