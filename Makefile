@@ -108,11 +108,18 @@ bench-forecast: deps
 	$(VENV)/bin/python benchmarks/forecast_bench.py --behave .build/release/behave --bench .build/release/behave-bench \
 		--parts orders,parity,holidays,accuracy,speed
 
-## The scoring server under wrk: table MLP score, SASRec recommend on MovieLens-100K, promotions under load (about 6 minutes).
+## The scoring server under wrk: table MLP score, SASRec recommend on MovieLens-100K, promotions under load, then the
+## same models on FastAPI + uvicorn + PyTorch side by side (about 9 minutes).
 bench-serve: deps
 	$(SWIFT) build -c release --product behave
 	@command -v wrk >/dev/null 2>&1 || { echo "Installing wrk with apt-get..."; $(SUDO) apt-get install -y -qq wrk; }
-	$(PYTHON) benchmarks/serve_bench.py --behave .build/release/behave --data ../shared/data/ml-100k/ml-100k.inter
+	@if ! $(VENV)/bin/python -c "import torch, fastapi, uvicorn, safetensors" >/dev/null 2>&1; then \
+		echo "Setting up $(VENV) with PyTorch, FastAPI and uvicorn (about 5 GB, a few minutes)..."; \
+		[ -x $(VENV)/bin/python ] || $(PYTHON) -m venv $(VENV); \
+		$(VENV)/bin/pip install -q -r benchmarks/serve_python/requirements.txt; \
+	fi
+	$(PYTHON) benchmarks/serve_bench.py --behave .build/release/behave --data ../shared/data/ml-100k/ml-100k.inter \
+		--python $(VENV)/bin/python
 
 ## Regenerates the PyTorch golden files used by the parity tests.
 fixtures:
