@@ -192,7 +192,12 @@ def exchange(port: int, path: str, body: str, key: str) -> tuple[int, str | None
     connection.request("POST", path, body=body,
                        headers={"Content-Type": "application/json", "Authorization": f"Bearer {key}"})
     response = connection.getresponse()
-    return response.status, response.getheader("X-Model-Version"), json.loads(response.read() or b"{}")
+    text = response.read()
+    try:
+        answer = json.loads(text or b"{}")
+    except ValueError:
+        answer = {"not_json": text[:500].decode(errors="replace")}
+    return response.status, response.getheader("X-Model-Version"), answer
 
 
 def parity_requests(columns: list[str], items: list[str], score_body: str, history: str,
@@ -260,11 +265,14 @@ def check_parity(ours: int, theirs: int, key: str, requests: list[tuple[str, str
         if status != status_b:
             fail(path, body, f"status {status} against {status_b}", answers)
         if status != 200:
-            if (a["error"]["code"], a["error"].get("field")) != (b["error"]["code"], b["error"].get("field")):
+            error_a, error_b = a.get("error") or {}, b.get("error") or {}
+            fields = ("code", "field")
+            if not error_a or [error_a.get(f) for f in fields] != [error_b.get(f) for f in fields]:
                 fail(path, body, "another error code or field", answers)
             summary["refused_alike"] += 1
             continue
-        if set(a) != set(b) or (a["model"], a["version"], version) != (b["model"], b["version"], version_b):
+        names = (a.get("model"), a.get("version"), version)
+        if set(a) != set(b) or names != (b.get("model"), b.get("version"), version_b):
             fail(path, body, "other members, model or version", answers)
         if "scores" in a:
             if len(a["scores"]) != len(b["scores"]) or abs(a["threshold"] - b["threshold"]) > 1e-12:
@@ -346,7 +354,7 @@ def main():
         if versions is not None:
             # Both servers answer a sample of requests before any load, so a mismatch stops the
             # run early; the FastAPI server is stopped again while behave serve is measured.
-            python_server = PythonServer(args.python, registry, key, args.python_port, work / "uvicorn.log")
+            python_server = PythonServer(args.python, registry, key, args.python_port, work / "uvicorn-parity.log")
             try:
                 results["parity"] = check_parity(
                     args.port, args.python_port, key, parity_requests(columns, items, score_body, history))
