@@ -242,8 +242,8 @@ let package = Package(
         .testTarget(
             name: "ScoringServerTests",
             dependencies: [
-                "ScoringServer", "Serving", "Recommenders", "Classifiers", "EventData", "Randomness",
-                .product(name: "HTTPTypes", package: "swift-http-types"),
+                "ScoringServer", "Serving", "Recommenders", "Classifiers", "EventData", "PostgresStore", "Randomness",
+                "TestSupport", .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import TestSupport
 import Testing
 
 @testable import EventData
@@ -50,11 +51,7 @@ struct PostgresLocationTests {
 
 @Suite("PostgreSQL event store", .enabled(if: TestPostgres.url != nil, TestPostgres.skipped))
 struct PostgresEventStoreTests {
-    /// The URL of a schema of its own.
-    private func freshURL() throws -> String {
-        let url = try #require(TestPostgres.url)
-        return url + "?schema=test_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
-    }
+    private func freshURL() throws -> String { try #require(TestPostgres.freshURL()) }
 
     @Test("a second store object on the same URL reads what the first stored, and can add to it")
     func sharedBetweenStoreObjects() throws {
@@ -80,7 +77,8 @@ struct PostgresEventStoreTests {
                 name: "part\(part).csv",
                 rows: storeRows(
                     (0..<2_000).map { index in
-                        .event(storeEvent("u\((index * 7 + part) % 300)", Int64(index * 2 + part), item: "i\(index % 50)"))
+                        .event(
+                            storeEvent("u\((index * 7 + part) % 300)", Int64(index * 2 + part), item: "i\(index % 50)"))
                     }))
         }
 

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import EventData
@@ -71,27 +72,17 @@ enum StoreBackend: Sendable {
     func makeStore() throws -> any BatchedIngest {
         switch self {
         case .sqlite: return try SQLiteEventStore.inMemory()
-        case .postgres: return try TestPostgres.freshStore()
+        case .postgres: return try freshPostgresStore()
         }
     }
 }
 
-/// The PostgreSQL server the tests may use: `make test` starts a throwaway cluster on loopback
-/// and names it in `BEHAVIORKIT_TEST_POSTGRES_URL` (`postgres://USER@127.0.0.1:PORT/DB`).
-enum TestPostgres {
-    static let url = ProcessInfo.processInfo.environment["BEHAVIORKIT_TEST_POSTGRES_URL"].flatMap {
-        $0.isEmpty ? nil : $0
+/// A store of its own on the test PostgreSQL server.
+func freshPostgresStore() throws -> PostgresEventStore {
+    guard let url = TestPostgres.freshURL() else {
+        throw EventDataError.store(path: "", detail: "BEHAVIORKIT_TEST_POSTGRES_URL is not set")
     }
-
-    static let skipped: Comment =
-        "PostgreSQL tests SKIPPED: no server; `make test` starts one (or set BEHAVIORKIT_TEST_POSTGRES_URL)"
-
-    /// A store in a schema of its own, so tests running side by side do not meet.
-    static func freshStore() throws -> PostgresEventStore {
-        guard let url else { throw EventDataError.store(path: "", detail: "BEHAVIORKIT_TEST_POSTGRES_URL is not set") }
-        let schema = "test_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
-        return try PostgresEventStore(url: url + "?schema=" + schema)
-    }
+    return try PostgresEventStore(url: url)
 }
 
 /// A store whose ingest can be cut into small batches (to exercise the batching in tests).
