@@ -233,7 +233,7 @@ let package = Package(
         .testTarget(
             name: "BehaveTests",
             dependencies: [
-                "behave", "TensorEngine", "EventData", "Serving",
+                "behave", "TensorEngine", "EventData", "Serving", "TestSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -1,5 +1,6 @@
 import EventData
 import Foundation
+import TestSupport
 import Testing
 
 @testable import behave
@@ -57,7 +58,8 @@ struct IngestCommandTests {
             Issue.record("expected a validation error")
         } catch {
             #expect(
-                Describe.message(for: error).contains("run `behave ingest FILE --store /nonexistent/behavior.db` first")
+                Describe.message(for: error).contains(
+                    "Ingest events first (`behave ingest FILE --store /nonexistent/behavior.db`)")
             )
         }
     }
@@ -88,5 +90,29 @@ struct IngestCommandTests {
         } throws: { error in
             (error as? EventDataError)?.localizedDescription.contains("client") ?? false
         }
+    }
+}
+
+@Suite("behave ingest and describe on PostgreSQL", .enabled(if: TestPostgres.url != nil, TestPostgres.skipped))
+struct PostgresIngestCommandTests {
+    @Test("--store postgres://... ingests and describes as the SQLite file does")
+    func sameAsSQLite() throws {
+        let workspace = try IngestCommandTests.Workspace()
+        let url = try #require(TestPostgres.freshURL())
+        let mapping = [
+            "--set", "user_id=customer", "--set", "timestamp=ts", "--set", "event_type=action", "--set", "item_id=sku",
+            "--set", "value=price", "--json",
+        ]
+        try Ingest.parse([workspace.log, "--store", url] + mapping).run()
+        try Ingest.parse([workspace.log, "--store", workspace.store] + mapping).run()
+        var postgres = try StoreOptions.openForReading(path: url).describe()
+        var sqlite = try StoreOptions.openForReading(path: workspace.store).describe()
+        #expect(postgres.events == 3 && postgres.rejects == 1)
+        for index in postgres.sources.indices {
+            postgres.sources[index].ingestedAt = 0
+            sqlite.sources[index].ingestedAt = 0
+        }
+        #expect(postgres == sqlite)
+        _ = try Describe.parse(["--store", url])
     }
 }
