@@ -6,6 +6,11 @@ enum PostgresErrors {
     static func storeError(_ error: any Error, address: PostgresLocation) -> any Error {
         if error is EventDataError { return error }
         let location = address.description
+        if let damaged = error as? DamagedStore {
+            return EventDataError.store(
+                path: location,
+                detail: "\(damaged.detail): the store is damaged; ingest the sources again into a new one")
+        }
         guard let error = error as? PSQLError else {
             return EventDataError.store(path: location, detail: "\(error)")
         }
@@ -52,4 +57,9 @@ enum PostgresErrors {
             return EventDataError.store(path: location, detail: "PostgreSQL client error: \(error.code)")
         }
     }
+}
+
+/// Stored rows the store cannot have written: the tables were changed by hand or damaged.
+struct DamagedStore: Error {
+    let detail: String
 }

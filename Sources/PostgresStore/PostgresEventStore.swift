@@ -298,16 +298,13 @@ public final class PostgresEventStore: EventStore, Sendable {
     static func event(_ row: EventRow, types: [EventType]) throws -> StoredEvent {
         let (user, timestamp, typeID, item, value, session, duration, category, json, sourceID, line) = row
         guard types.indices.contains(typeID) else {
-            throw EventDataError.store(
-                path: "", detail: "event of user \(user) line \(line) has unknown type \(typeID); the store is damaged")
+            throw DamagedStore(detail: "event of user \(user) line \(line) has unknown type \(typeID)")
         }
         var properties: [String: String] = [:]
         if let json {
             guard let decoded = try? JSONDecoder().decode([String: String].self, from: Data(json.utf8)) else {
-                throw EventDataError.store(
-                    path: "",
-                    detail: "event of user \(user) line \(line) has unreadable properties \(json.prefix(80)); "
-                        + "the store is damaged")
+                throw DamagedStore(
+                    detail: "event of user \(user) line \(line) has unreadable properties \(json.prefix(80))")
             }
             properties = decoded
         }
