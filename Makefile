@@ -109,10 +109,16 @@ bench-forecast: deps
 		--parts orders,parity,holidays,accuracy,speed
 
 ## The scoring server under wrk: table MLP score, SASRec recommend on MovieLens-100K, promotions under load, then the
-## same models on FastAPI + uvicorn + PyTorch side by side (about 9 minutes).
+## same models on FastAPI + uvicorn + PyTorch side by side (about 9 minutes); then event ingestion over HTTP into
+## SQLite and PostgreSQL against psql \copy, kill -9 during ingestion, two servers on one PostgreSQL store (about
+## 20 minutes; ingest_http_bench.py --parts ingest,kill,scaleout runs some of them).
 bench-serve: deps
 	$(SWIFT) build -c release --product behave
 	@command -v wrk >/dev/null 2>&1 || { echo "Installing wrk with apt-get..."; $(SUDO) apt-get install -y -qq wrk; }
+	@command -v sqlite3 >/dev/null 2>&1 || { echo "Installing sqlite3 with apt-get..."; $(SUDO) apt-get install -y -qq sqlite3; }
+	@if ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || ! command -v psql >/dev/null 2>&1; then \
+		echo "Installing PostgreSQL with apt-get..."; $(SUDO) apt-get install -y -qq postgresql; \
+	fi
 	@if ! $(VENV)/bin/python -c "import torch, fastapi, uvicorn, safetensors" >/dev/null 2>&1; then \
 		echo "Setting up $(VENV) with PyTorch, FastAPI and uvicorn (about 5 GB, a few minutes)..."; \
 		[ -x $(VENV)/bin/python ] || $(PYTHON) -m venv $(VENV); \
@@ -120,6 +126,7 @@ bench-serve: deps
 	fi
 	$(PYTHON) benchmarks/serve_bench.py --behave .build/release/behave --data ../shared/data/ml-100k/ml-100k.inter \
 		--python $(VENV)/bin/python
+	$(PYTHON) benchmarks/ingest_http_bench.py --behave .build/release/behave --data ../shared/data/ml-100k/ml-100k.inter
 
 ## Regenerates the PyTorch golden files used by the parity tests.
 fixtures:

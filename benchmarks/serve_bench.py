@@ -32,8 +32,8 @@ measured:
    or another order in a recommendation, or another status, error code or field stops the
    benchmark. --skip-python leaves this part out.
 
-Not measured yet: event ingestion over HTTP, kill -9 during ingestion (the events endpoint does
-not exist yet).
+Event ingestion over HTTP, kill -9 during ingestion and two servers on one PostgreSQL store are
+measured by benchmarks/ingest_http_bench.py (`make bench-serve` runs both).
 """
 
 from __future__ import annotations
