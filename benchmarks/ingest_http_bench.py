@@ -55,7 +55,10 @@ Parts:
    and B->A, idle and again under the load below), with the number of first reads that did
    not see the event yet. Throughput: wrk (unpinned: on 2 cores it shares them with the
    servers and PostgreSQL) sends recommend requests for random MovieLens users, first
-   through A alone (-c16), then through A and B together (two wrk processes, -c8 each).
+   through A alone (-c16), then through A and B together (two wrk processes, -c8 each), and
+   for scale through one server on an SQLite store with the same events. Last, the Python
+   load generator of part 2 ingests through A and B at once for 10 s: every acknowledged
+   event must be stored with its user and item, and no user or item id stored twice.
 
 Every load runs --duration seconds (default 60; use 5-10 for a quick check). The JSON output
 (--json-out) holds every number printed.
@@ -828,11 +831,50 @@ def part_scaleout(args, key: str, work: Path, postgres: Postgres) -> dict:
         print(f"[scaleout] recommend {{user}} through A and B: {both['requests_per_second']:,.0f} req/s "
               f"({both['ratio_to_one']:.2f}x one), p99 {both['p99_ms']:.1f} ms; visibility under load: {under_load}",
               flush=True)
+        result["concurrent_ingest"] = concurrent_ingest(ports, key, store, min(10, args.duration))
+        print(f"[scaleout] ingest through A and B at once: {result['concurrent_ingest']}", flush=True)
     finally:
         for server in servers:
             server.stop()
         postgres.pin("0")
+    # The same recommend load on an SQLite store with the same events, one server, for scale.
+    sqlite = Store("sqlite", "scaleout_bench", work, None)
+    run([args.behave, "ingest", args.data, "--store", sqlite.location])
+    server = Server(args.behave, registry, keys, sqlite.location, ports[0], work / "serve-scaleout-sqlite.log", "0",
+                    tmp)
+    try:
+        cpu = server.cpu
+        baseline = wrk(f"http://127.0.0.1:{ports[0]}/v1/models/ml-sasrec/recommend", script, args.duration,
+                       args.connections, None)
+        baseline["server_cpu_s"] = round(server.cpu - cpu, 1)
+    finally:
+        server.stop()
+    result["one_server_sqlite"] = baseline
+    print(f"[scaleout] recommend {{user}}, one server on an SQLite copy of the store: {baseline}", flush=True)
     return result
+
+
+def concurrent_ingest(ports: tuple[int, int], key: str, store: Store, seconds: float) -> dict:
+    """Batches of new users' events through both servers at once (their ingests wait for each
+    other on the store's advisory lock); every acknowledged event must be stored with its user
+    and item, and the dictionaries must hold each id once."""
+    loaders = [Loader(port, key, 100, 2, *KILL_SCALE, LOAD_START_MS + index * 100 * DAY_MS)
+               for index, port in enumerate(ports)]
+    for loader in loaders:
+        loader.start()
+    time.sleep(seconds)
+    for loader in loaders:
+        loader.finish()
+    stored = store.events_by_time()
+    acked = [event for loader in loaders for event in loader.acked]
+    lost = [e for e in acked if stored.get(e[0]) != (e[1], e[2])]
+    repeated_ids = int(store.sql('SELECT (SELECT count(*) - count(DISTINCT external) FROM "user") + '
+                                 "(SELECT count(*) - count(DISTINCT external) FROM item)").strip())
+    return {"seconds": seconds, "acked_events": [len(loader.acked) for loader in loaders],
+            "events_per_second": len(acked) / seconds, "lost_acked_events": len(lost),
+            "non_2xx": sum(len(loader.non_2xx) for loader in loaders),
+            "failed_requests": sum(len(loader.in_flight) + len(loader.refused) for loader in loaders),
+            "repeated_dictionary_ids": repeated_ids}
 
 
 # MARK: - Main
@@ -953,6 +995,14 @@ def report(results: dict):
               f"non-2xx {one['non_2xx']} |")
         print(f"| recommend {{user}}, A and B | {both['requests_per_second']:,.0f} req/s "
               f"({both['ratio_to_one']:.2f}x), p99 {both['p99_ms']:.1f} ms, non-2xx {both['non_2xx']} |")
+        base = s["one_server_sqlite"]
+        print(f"| recommend {{user}}, one server on an SQLite copy | {base['requests_per_second']:,.0f} req/s, p99 "
+              f"{base['p99_ms']:.1f} ms, non-2xx {base['non_2xx']} |")
+        c = s["concurrent_ingest"]
+        print(f"| ingest through A and B at once ({c['seconds']} s, batches of 100) | "
+              f"{c['events_per_second']:,.0f} events/s, {sum(c['acked_events']):,} acknowledged, "
+              f"**{c['lost_acked_events']} lost**, {c['non_2xx']} non-2xx, {c['repeated_dictionary_ids']} ids stored "
+              "twice |")
 
 
 if __name__ == "__main__":
