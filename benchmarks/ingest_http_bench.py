@@ -949,6 +949,37 @@ def main():
         print(f"kept {work}", file=sys.stderr)
     else:
         shutil.rmtree(work, ignore_errors=True)
+    problems = failed_checks(results)
+    if problems:
+        raise SystemExit("checks failed: " + "; ".join(problems))
+
+
+def failed_checks(results: dict) -> list[str]:
+    """What must hold whatever the speed: acknowledged events stored, batches whole, stores intact."""
+    problems = []
+    for kind, entries in results.get("ingest", {}).items():
+        for entry in entries:
+            for r in entry["runs"]:
+                if not r["count_matches"] or r["failed"] or r["duplicates"] or r["rejected"]:
+                    problems.append(f"ingest/{kind}, {entry['users']} users, batch {r['batch']}: stored "
+                                    f"{r['stored']} of {r['acked']} acknowledged requests, store +"
+                                    f"{r['store_events_added']}, {r['failed']} non-2xx, {r['duplicates']} "
+                                    f"duplicates, {r['rejected']} rejected")
+    for kind, r in results.get("kill", {}).items():
+        for name in ("lost_acked_events", "in_flight_partial", "events_never_sent_in_store"):
+            if r[name]:
+                problems.append(f"kill/{kind}: {name} {r[name]}")
+        if not r["integrity"]["passed"]:
+            problems.append(f"kill/{kind}: integrity check {r['integrity']}")
+    scaleout = results.get("scaleout")
+    if scaleout:
+        concurrent = scaleout["concurrent_ingest"]
+        if concurrent["lost_acked_events"] or concurrent["repeated_dictionary_ids"]:
+            problems.append(f"scaleout: concurrent ingest {concurrent}")
+        for label in ("visibility_idle", "visibility_under_load"):
+            if scaleout[label]["failure_count"]:
+                problems.append(f"scaleout: {label} {scaleout[label]['failures']}")
+    return problems
 
 
 def report(results: dict):
