@@ -18,13 +18,30 @@ final class ConnectionSlot: @unchecked Sendable {
         self.isWriter = isWriter
     }
 
-    /// Runs `body` on the connection (opening it when needed) through `bridge`.
+    /// Runs `body` on the connection (opening it when needed) through `bridge`, waiting while
+    /// another call uses it.
     func use<T: Sendable>(_ bridge: BlockingBridge, _ body: @escaping @Sendable (PostgresConnection) async throws -> T)
         -> Result<T, any Error>
     {
         lock.lock()
         defer { lock.unlock() }
-        return Result {
+        return run(bridge, body)
+    }
+
+    /// Runs `body` as ``use(_:_:)`` does if no other call is using the connection; nil otherwise.
+    func useIfFree<T: Sendable>(
+        _ bridge: BlockingBridge, _ body: @escaping @Sendable (PostgresConnection) async throws -> T
+    ) -> Result<T, any Error>? {
+        guard lock.try() else { return nil }
+        defer { lock.unlock() }
+        return run(bridge, body)
+    }
+
+    /// Runs `body`; the caller holds the lock.
+    private func run<T: Sendable>(
+        _ bridge: BlockingBridge, _ body: @escaping @Sendable (PostgresConnection) async throws -> T
+    ) -> Result<T, any Error> {
+        Result {
             let open: PostgresConnection
             if let connection, !connection.isClosed {
                 open = connection
@@ -71,7 +88,7 @@ final class ConnectionSlot: @unchecked Sendable {
     }
 
     /// The writing connection's staging tables: a batch is copied in, then moved into the
-    /// store's tables with one statement each.
+    /// store's tables with one statement each; the commit empties them.
     private static let temporaryTables = [
         """
         CREATE TEMP TABLE incoming (
@@ -79,13 +96,16 @@ final class ConnectionSlot: @unchecked Sendable {
             item_id integer NOT NULL, value double precision NOT NULL, session text NOT NULL,
             occurrence integer NOT NULL, duration double precision, category text, properties text,
             source_id bigint NOT NULL, line bigint NOT NULL
-        )
+        ) ON COMMIT DELETE ROWS
         """,
         """
         CREATE TEMP TABLE incoming_reject (
             ord integer NOT NULL, line bigint NOT NULL, kind text NOT NULL, reason bytea NOT NULL, raw bytea NOT NULL
-        )
+        ) ON COMMIT DELETE ROWS
         """,
-        "CREATE TEMP TABLE incoming_attribute (external text NOT NULL, name text NOT NULL, value text NOT NULL)",
+        """
+        CREATE TEMP TABLE incoming_attribute (external text NOT NULL, name text NOT NULL, value text NOT NULL)
+        ON COMMIT DELETE ROWS
+        """,
     ]
 }

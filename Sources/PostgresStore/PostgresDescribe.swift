@@ -4,7 +4,7 @@ import PostgresNIO
 extension PostgresEventStore {
     /// Counts and shapes of what is stored, computed by the server (one pass per figure).
     public func describe() throws -> StoreDescription {
-        try read { connection, logger in
+        try read { [dictionaries] connection, logger in
             func count(_ sql: String) async throws -> Int {
                 for try await value in try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger)
                     .decode(Int.self)
@@ -23,7 +23,7 @@ extension PostgresEventStore {
             ).decode((Int, Int64?, Int64?).self) {
                 (events, first, last) = (total, earliest, latest)
             }
-            let types = try await Self.eventTypes(connection, logger)
+            let types = try await Self.current(dictionaries, connection, logger).types
             var eventsByType: [String: Int] = [:]
             for try await (type, total) in try await connection.query(
                 "SELECT type_id, count(*) FROM event GROUP BY type_id", logger: logger

@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import PostgresNIO
+import Synchronization
 
 /// The event store on PostgreSQL: the same ``EventStore`` as the embedded
 /// `SQLiteEventStore`, for stores several processes share (scoring servers behind a load
@@ -23,19 +24,24 @@ import PostgresNIO
 /// returns, as PostgreSQL's `synchronous_commit` makes it.
 ///
 /// Calls are synchronous, like the protocol: each runs its queries on a thread of the store's
-/// own and waits (see `BlockingBridge`). Reads share one connection and run one at a time;
-/// ingests and other writes use a second one. A connection the server closed is reopened on
-/// the next call.
+/// own and waits (see `BlockingBridge`). Reads use up to four connections (a free one, opened
+/// when first needed); ingests and other writes use one more. A connection the server closed
+/// is reopened on the next call.
 public final class PostgresEventStore: EventStore, Sendable {
     /// The store's URL without its password.
     public let location: String
     let address: PostgresLocation
     let bridge: BlockingBridge
     let logger: Logger
-    /// The connection reads use.
-    let reading: ConnectionSlot
+    /// The connections reads use: a free one, or else the next in turn.
+    let reading: [ConnectionSlot]
+    private let nextReader = Atomic<Int>(0)
+    /// Reading connections at most (opened as concurrent reads need them).
+    static let readingConnections = 4
     /// The connection ingests and other writes use (it holds the ingest's temporary tables).
     let writing: ConnectionSlot
+    /// The id dictionaries as last read (see ``DictionaryCache``).
+    let dictionaries = DictionaryCache()
     /// Held for a whole ingest or attribute write: one at a time per store object (other
     /// processes wait on the advisory lock).
     let writeLock = NSLock()
@@ -52,20 +58,30 @@ public final class PostgresEventStore: EventStore, Sendable {
         var logger = Logger(label: "behaviorkit.postgres-store")
         logger.logLevel = .critical
         self.logger = logger
-        reading = ConnectionSlot(address: address, logger: logger, isWriter: false)
+        let address = address
+        reading = (0..<Self.readingConnections).map { _ in
+            ConnectionSlot(address: address, logger: logger, isWriter: false)
+        }
         writing = ConnectionSlot(address: address, logger: logger, isWriter: true)
         try migrate()
     }
 
     deinit {
-        let slots = [reading, writing]
+        let slots = reading + [writing]
         try? bridge.run { for slot in slots { await slot.close() } }
         bridge.stop()
     }
 
-    /// Runs `body` on the reading connection.
+    /// Runs `body` on a reading connection.
     func read<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection, Logger) async throws -> T) throws -> T {
-        try reading.use(bridge) { [logger] connection in try await body(connection, logger) }.mapStoreError(self)
+        let task: @Sendable (PostgresConnection) async throws -> T = { [logger] connection in
+            try await body(connection, logger)
+        }
+        for slot in reading {
+            if let result = slot.useIfFree(bridge, task) { return try result.mapStoreError(self) }
+        }
+        let turn = nextReader.add(1, ordering: .relaxed).oldValue % reading.count
+        return try reading[turn].use(bridge, task).mapStoreError(self)
     }
 
     /// Runs `body` on the writing connection (the caller holds ``writeLock`` when it matters).
@@ -141,21 +157,34 @@ public final class PostgresEventStore: EventStore, Sendable {
     // MARK: - Vocabularies and attributes
 
     public func userIDs() throws -> Vocabulary {
-        try read { connection, logger in try await Self.vocabulary(#""user""#, connection, logger) }
+        try read { [dictionaries] connection, logger in
+            try await Self.current(dictionaries, connection, logger).users
+        }
     }
 
     public func itemIDs() throws -> Vocabulary {
-        try read { connection, logger in try await Self.vocabulary("item", connection, logger) }
+        try read { [dictionaries] connection, logger in
+            try await Self.current(dictionaries, connection, logger).items
+        }
     }
 
-    static func vocabulary(_ table: String, _ connection: PostgresConnection, _ logger: Logger) async throws
-        -> Vocabulary
+    /// The id dictionaries, brought up to date by reading only the entries past the cache's end.
+    static func current(_ dictionaries: DictionaryCache, _ connection: PostgresConnection, _ logger: Logger)
+        async throws -> DictionaryCache.Entries
     {
-        Vocabulary(externalIDs: try await strings("SELECT external FROM \(table) ORDER BY id", connection, logger))
-    }
-
-    static func eventTypes(_ connection: PostgresConnection, _ logger: Logger) async throws -> [EventType] {
-        try await strings("SELECT name FROM event_type ORDER BY id", connection, logger).map { EventType(rawValue: $0) }
+        let from = dictionaries.counts
+        // One round trip for the three dictionaries (a served request pays it per store read).
+        let rows = try await connection.query(
+            """
+            SELECT 0 AS kind, id, external FROM "user" WHERE id >= \(from.users)
+            UNION ALL SELECT 1, id, external FROM item WHERE id >= \(from.items)
+            UNION ALL SELECT 2, id, name FROM event_type WHERE id >= \(from.types)
+            ORDER BY kind, id
+            """, logger: logger)
+        var read: [[String]] = [[], [], []]
+        for try await (kind, _, name) in rows.decode((Int, Int, String).self) { read[kind].append(name) }
+        return dictionaries.append(
+            users: read[0], items: read[1], types: read[2].map { EventType(rawValue: $0) }, from: from)
     }
 
     /// The one text column of a query's rows.
@@ -205,7 +234,6 @@ public final class PostgresEventStore: EventStore, Sendable {
         try write { connection, logger in
             try await connection.query("BEGIN", logger: logger)
             do {
-                try await connection.query("TRUNCATE incoming_attribute", logger: logger)
                 try await connection.copyFrom(
                     table: "incoming_attribute", columns: ["external", "name", "value"], logger: logger
                 ) { writer in
@@ -251,23 +279,28 @@ public final class PostgresEventStore: EventStore, Sendable {
     typealias EventRow = (Int, Int64, Int, Int, Double, String, Double?, String?, String?, Int64, Int64)
 
     public func events(forUser userID: String) throws -> [StoredEvent] {
-        try read { connection, logger in
-            let types = try await Self.eventTypes(connection, logger)
+        try read { [dictionaries] connection, logger in
             let rows = try await connection.query(
                 """
                 SELECT \(unescaped: Self.eventColumns) FROM event
                 WHERE user_id = (SELECT id FROM "user" WHERE external = \(userID))
                 ORDER BY ts, source_id, line
                 """, logger: logger)
-            var events: [StoredEvent] = []
-            for try await row in rows.decode(EventRow.self) { events.append(try Self.event(row, types: types)) }
-            return events
+            var read: [EventRow] = []
+            for try await row in rows.decode(EventRow.self) { read.append(row) }
+            // The cached event types are refreshed only when a row names one past them.
+            var types = dictionaries.types
+            if read.contains(where: { $0.2 >= types.count }) {
+                types = try await Self.current(dictionaries, connection, logger).types
+            }
+            return try read.map { try Self.event($0, types: types) }
         }
     }
 
     public func forEachUserHistory(_ body: (UserHistory) throws -> Void) throws {
-        let (users, types) = try read { connection, logger in
-            (try await Self.vocabulary(#""user""#, connection, logger), try await Self.eventTypes(connection, logger))
+        let (users, types) = try read { [dictionaries] connection, logger in
+            let current = try await Self.current(dictionaries, connection, logger)
+            return (current.users, current.types)
         }
         var start = 0
         while start < users.count {

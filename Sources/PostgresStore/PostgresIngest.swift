@@ -22,10 +22,10 @@ extension PostgresEventStore {
         let sourceName = source.name
         writeLock.lock()
         defer { writeLock.unlock() }
-        let dictionaries = try write { connection, logger in
+        let dictionaries = try write { [dictionaries] connection, logger in
             try await connection.query(Self.lockQuery(transaction: false), logger: logger)
             do {
-                return try await Self.startIngest(sourceName: sourceName, connection, logger)
+                return try await Self.startIngest(sourceName: sourceName, dictionaries, connection, logger)
             } catch {
                 _ = try? await connection.query(Self.unlockQuery, logger: logger)
                 throw error
@@ -57,26 +57,22 @@ extension PostgresEventStore {
     }
 
     /// Reads the dictionaries and adds the ingest's `source` row.
-    private static func startIngest(sourceName: String, _ connection: PostgresConnection, _ logger: Logger)
-        async throws -> IngestDictionaries
-    {
-        let users = try await vocabulary(#""user""#, connection, logger).externalIDs
-        let items = try await vocabulary("item", connection, logger).externalIDs
-        let types = try await eventTypes(connection, logger)
-        var held = false
-        for try await exists in try await connection.query("SELECT EXISTS (SELECT 1 FROM event)", logger: logger)
-            .decode(Bool.self)
-        {
-            held = exists
-        }
+    private static func startIngest(
+        sourceName: String, _ dictionaries: DictionaryCache, _ connection: PostgresConnection, _ logger: Logger
+    ) async throws -> IngestDictionaries {
+        let stored = try await current(dictionaries, connection, logger)
         let now = Int64((Date().timeIntervalSince1970 * 1000).rounded())
         var sourceID: Int64 = 0
-        for try await id in try await connection.query(
-            "INSERT INTO source (name, ingested_at) VALUES (\(sourceName), \(now)) RETURNING id", logger: logger
-        ).decode(Int64.self) {
-            sourceID = id
+        var held = false
+        for try await (id, exists) in try await connection.query(
+            """
+            INSERT INTO source (name, ingested_at) VALUES (\(sourceName), \(now))
+            RETURNING id, EXISTS (SELECT 1 FROM event)
+            """, logger: logger
+        ).decode((Int64, Bool).self) {
+            (sourceID, held) = (id, exists)
         }
-        return IngestDictionaries(users: users, items: items, types: types, sourceID: sourceID, storeHeldEvents: held)
+        return IngestDictionaries(stored, sourceID: sourceID, storeHeldEvents: held)
     }
 
     /// Writes one batch in one transaction: new dictionary entries, the events through the
@@ -102,7 +98,6 @@ extension PostgresEventStore {
             var stored = 0
             var repeated = 0
             if !batch.events.isEmpty {
-                try await connection.query("TRUNCATE incoming", logger: logger)
                 try await copy(
                     eventRows(batch, sourceID: sourceID), into: "incoming", columns: incomingColumns, connection,
                     logger)
@@ -137,7 +132,6 @@ extension PostgresEventStore {
                     data.bytes(rejection.raw.utf8)
                     data.endRow()
                 }
-                try await connection.query("TRUNCATE incoming_reject", logger: logger)
                 try await copy(
                     data, into: "incoming_reject", columns: ["ord", "line", "kind", "reason", "raw"], connection, logger
                 )

@@ -133,8 +133,9 @@ public struct AttributeRow: Sendable, Hashable, Codable {
 /// A dictionary between dense 0-based indexes and external identifiers.
 public struct Vocabulary: Sendable, Hashable {
     /// External identifiers by dense index.
-    public let externalIDs: [String]
-    private let indexes: [String: Int]
+    public private(set) var externalIDs: [String]
+    /// Dense indexes by external identifier.
+    package private(set) var indexes: [String: Int]
 
     /// Builds the dictionary; `externalIDs[i]` gets index `i`.
     public init(externalIDs: [String]) {
@@ -152,6 +153,14 @@ public struct Vocabulary: Sendable, Hashable {
 
     /// The dense index of an external identifier, or nil if it is not in the dictionary.
     public func index(of externalID: String) -> Int? { indexes[externalID] }
+
+    /// The dictionary with `ids` added after the last entry (the next dense indexes).
+    package func appending(_ ids: some Collection<String>) -> Vocabulary {
+        var extended = self
+        extended.externalIDs.append(contentsOf: ids)
+        for (offset, id) in ids.enumerated() { extended.indexes[id] = count + offset }
+        return extended
+    }
 }
 
 /// An event as the store returns it: identifiers as dense indexes, plus where it came from.

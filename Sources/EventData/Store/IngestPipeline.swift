@@ -117,11 +117,11 @@ package struct IngestDictionaries: Sendable {
     /// Whether the store held any event when the ingest began.
     package var storeHeldEvents = false
 
-    /// The dictionaries in dense-id order and the ingest's source row.
-    package init(users: [String], items: [String], types: [EventType], sourceID: Int64, storeHeldEvents: Bool) {
-        for (index, id) in users.enumerated() { self.users[id] = index }
-        for (index, id) in items.enumerated() { self.items[id] = index }
-        for (index, type) in types.enumerated() { self.types[type] = index }
+    /// The dictionaries as stored and the ingest's source row.
+    package init(_ stored: DictionaryCache.Entries, sourceID: Int64, storeHeldEvents: Bool) {
+        users = stored.users.indexes
+        items = stored.items.indexes
+        for (index, type) in stored.types.enumerated() { types[type] = index }
         self.sourceID = sourceID
         self.storeHeldEvents = storeHeldEvents
     }
@@ -370,17 +370,32 @@ struct IngestBatchBuilder {
     }
 }
 
-/// A Bloom filter of event identity hashes: 16 MiB, three bits in one 64-bit word per hash
-/// (one cache miss), about 1.5% false positives at 10 million rows, none missed. It spares
-/// the writer a lookup for each duplicate of a re-ingest (half the re-ingest time) while
-/// keeping the count of repeats exact. Ingests into an empty store do without it.
+/// The event identity hashes an ingest has read, to tell whether a row may repeat an earlier
+/// one (false: it certainly does not). The first 65,536 are kept exactly, in a set (an HTTP
+/// batch of a few events costs next to nothing); past that a Bloom filter takes over: 16 MiB,
+/// three bits in one 64-bit word per hash (one cache miss), about 1.5% false positives at 10
+/// million rows, none missed. It spares the writer a lookup for each duplicate of a re-ingest
+/// (half the re-ingest time) while keeping the count of repeats exact. Ingests into an empty
+/// store do without it.
 struct IdentityFilter {
     private static let wordCount = 1 << 21
+    private static let exactLimit = 1 << 16
+    private var exact: Set<Int> = []
     private var words: [UInt64] = []
 
     /// Adds `hash`, returning whether it may have been added before (false: it was not).
     mutating func insert(_ hash: Int) -> Bool {
-        if words.isEmpty { words = Array(repeating: 0, count: Self.wordCount) }
+        if words.isEmpty {
+            if exact.count < Self.exactLimit { return !exact.insert(hash).inserted }
+            words = Array(repeating: 0, count: Self.wordCount)
+            for earlier in exact { _ = insertBits(earlier) }
+            exact = []
+        }
+        return insertBits(hash)
+    }
+
+    /// Sets the Bloom filter's bits of `hash`, returning whether they were all set already.
+    private mutating func insertBits(_ hash: Int) -> Bool {
         let bits = UInt64(bitPattern: Int64(hash))
         let word = Int(bits & UInt64(Self.wordCount - 1))
         // Three bit positions from three other parts of the hash (written out: a loop over an

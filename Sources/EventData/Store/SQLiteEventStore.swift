@@ -32,6 +32,8 @@ public final class SQLiteEventStore: EventStore, Sendable {
     /// The database file's path, or `:memory:`.
     public let location: String
     let queue: DatabaseQueue
+    /// The id dictionaries as last read (see ``DictionaryCache``).
+    let dictionaries = DictionaryCache()
 
     /// Opens the store at `path`; with ``StoreAccess/readWrite`` (the default) it creates the
     /// file and migrates its schema as needed.
@@ -155,17 +157,25 @@ public final class SQLiteEventStore: EventStore, Sendable {
     // MARK: - Vocabularies and attributes
 
     public func userIDs() throws -> Vocabulary {
-        try access { try queue.read { db in try Self.vocabulary(db, table: "user") } }
+        try access { try queue.read { db in try currentDictionaries(db).users } }
     }
 
     public func itemIDs() throws -> Vocabulary {
-        try access { try queue.read { db in try Self.vocabulary(db, table: "item") } }
+        try access { try queue.read { db in try currentDictionaries(db).items } }
     }
 
-    /// External ids ordered by dense id. Ids are assigned 0, 1, 2, ... by the ingest, so the
-    /// position in the result is the id.
-    static func vocabulary(_ db: Database, table: String) throws -> Vocabulary {
-        Vocabulary(externalIDs: try String.fetchAll(db, sql: "SELECT external FROM \(table) ORDER BY id"))
+    /// The id dictionaries, brought up to date by reading only the entries past the cache's end.
+    func currentDictionaries(_ db: Database) throws -> DictionaryCache.Entries {
+        let from = dictionaries.counts
+        func externals(_ table: String, from start: Int) throws -> [String] {
+            try String.fetchAll(
+                db, sql: "SELECT external FROM \(table) WHERE id >= ? ORDER BY id", arguments: [start])
+        }
+        return dictionaries.append(
+            users: try externals("user", from: from.users), items: try externals("item", from: from.items),
+            types: try String.fetchAll(
+                db, sql: "SELECT name FROM event_type WHERE id >= ? ORDER BY id", arguments: [from.types]
+            ).map { EventType(rawValue: $0) }, from: from)
     }
 
     /// Event types ordered by dense id.
@@ -216,7 +226,7 @@ public final class SQLiteEventStore: EventStore, Sendable {
                 guard
                     let user = try Int.fetchOne(db, sql: "SELECT id FROM user WHERE external = ?", arguments: [userID])
                 else { return [] }
-                let types = try Self.eventTypes(db)
+                let types = try currentDictionaries(db).types
                 var events: [StoredEvent] = []
                 try EventRowReader.read(db, users: user..<(user + 1), types: types) { _, event in events.append(event) }
                 EventRowReader.orderTies(&events)
@@ -227,7 +237,10 @@ public final class SQLiteEventStore: EventStore, Sendable {
 
     public func forEachUserHistory(_ body: (UserHistory) throws -> Void) throws {
         let (users, types) = try access {
-            try queue.read { db in (try Self.vocabulary(db, table: "user"), try Self.eventTypes(db)) }
+            try queue.read { db in
+                let current = try currentDictionaries(db)
+                return (current.users, current.types)
+            }
         }
         var start = 0
         while start < users.count {

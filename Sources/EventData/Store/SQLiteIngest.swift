@@ -22,7 +22,11 @@ extension SQLiteEventStore {
     ) throws -> IngestSummary {
         let start = ContinuousClock().now
         let sourceName = source.name
-        let dictionaries = try access { try queue.write { db in try IngestDictionaries(db, sourceName: sourceName) } }
+        let dictionaries = try access {
+            try queue.write { db in
+                try IngestDictionaries(db, sourceName: sourceName, stored: try currentDictionaries(db))
+            }
+        }
         let sourceID = dictionaries.sourceID
         // `unowned`: runIngest waits for the writer on every path, so the queue outlives it,
         // and the finished thread (released a little later) does not keep the database open
@@ -38,12 +42,10 @@ extension SQLiteEventStore {
 }
 
 extension IngestDictionaries {
-    /// Reads the dictionaries and adds the ingest's `source` row.
-    init(_ db: Database, sourceName: String) throws {
+    /// The dictionaries as `stored` and the ingest's new `source` row.
+    init(_ db: Database, sourceName: String, stored: DictionaryCache.Entries) throws {
         self.init(
-            users: try SQLiteEventStore.vocabulary(db, table: "user").externalIDs,
-            items: try SQLiteEventStore.vocabulary(db, table: "item").externalIDs,
-            types: try SQLiteEventStore.eventTypes(db), sourceID: 0,
+            stored, sourceID: 0,
             storeHeldEvents: try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM event)") ?? false)
         try db.execute(
             sql: "INSERT INTO source (name, ingested_at) VALUES (?, ?)",

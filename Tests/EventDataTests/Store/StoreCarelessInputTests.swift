@@ -78,11 +78,14 @@ struct StoreCarelessInputTests {
 
     // MARK: - Identical rows
 
-    @Test("the identity filter never misses an identity it was given")
+    @Test("the identity filter never misses an identity it was given, exact while small, then as a Bloom filter")
     func identityFilter() {
         var filter = IdentityFilter()
-        let hashes = (0..<10_000).map { ($0 &* 0x9E37_79B9_7F4A_7C15).hashValue }
-        #expect(hashes.filter { filter.insert($0) }.count < 100)
+        let hashes = (0..<200_000).map { ($0 &* 0x9E37_79B9_7F4A_7C15).hashValue }
+        let small = hashes.prefix(50_000)
+        #expect(small.filter { filter.insert($0) }.isEmpty)
+        #expect(small.allSatisfy { filter.insert($0) })
+        #expect(hashes.dropFirst(50_000).filter { filter.insert($0) }.count < 1_000)
         #expect(hashes.allSatisfy { filter.insert($0) })
     }
 
@@ -159,5 +162,22 @@ func makeV1Store(path: String) throws {
                 INSERT INTO reject (source_id, line, kind, reason, raw)
                 VALUES (1, 2, 'bad_timestamp', 'bad', 'raw 2'), (2, 2, 'bad_timestamp', 'bad', 'raw 2');
                 """)
+    }
+}
+
+@Suite("Dictionary cache")
+struct DictionaryCacheTests {
+    @Test("entries read from the cached counts on are appended once, even when two readers refresh together")
+    func appendsOnlyWhatIsNew() {
+        let cache = DictionaryCache()
+        let first = cache.counts
+        _ = cache.append(users: ["a", "b"], items: ["i"], types: [.view], from: first)
+        // A second reader that started from the same counts read the same entries plus one more.
+        let entries = cache.append(users: ["a", "b", "c"], items: ["i"], types: [.view, .cart], from: first)
+        #expect(entries.users.externalIDs == ["a", "b", "c"] && entries.users.index(of: "c") == 2)
+        #expect(entries.items.externalIDs == ["i"] && entries.types == [.view, .cart])
+        #expect(cache.counts == (3, 1, 2))
+        let later = cache.append(users: ["d"], items: [], types: [], from: cache.counts)
+        #expect(later.users.externalIDs == ["a", "b", "c", "d"] && later.users.index(of: "d") == 3)
     }
 }
