@@ -9,7 +9,7 @@ import NIOCore
 ///
 /// The body is `{"events": [{...}, ...]}`, each event an object with the fields a JSON Lines
 /// log has (`user_id`, `timestamp`, `event_type`, `item_id`, ...). The events are written as
-/// JSON Lines to a file beside the store (an SQLite file) or in the temporary directory, read by `EventFileReader` and ingested in one
+/// JSON Lines to a staging folder of this process in the temporary directory, read by `EventFileReader` and ingested in one
 /// transaction, which is committed before the answer: an event acknowledged with 2xx is in the
 /// store. One batch is ingested at a time (the store's id dictionaries are read at the start
 /// of an ingest), in arrival order.
@@ -49,10 +49,30 @@ final class EventIngestion: Sendable {
         self.store = store
         self.maximumEvents = maximumEvents
         gate = ConcurrencyLimiter(slots: 1, queue: 1 << 20, metrics: nil)
-        folder =
-            store is SQLiteEventStore
-            ? URL(fileURLWithPath: store.location).deletingLastPathComponent()
-            : FileManager.default.temporaryDirectory
+        folder = Self.stagingFolder()
+    }
+
+    deinit { try? FileManager.default.removeItem(at: folder) }
+
+    /// The prefix of the staging folders' names; the process id and a UUID follow.
+    static let stagingPrefix = "behave-serve-events-"
+
+    /// A new staging folder (`behave-serve-events-PID-UUID` in the temporary directory).
+    /// Folders of processes that are gone (killed before they could remove their staged
+    /// batches) are removed first.
+    static func stagingFolder(in base: URL = FileManager.default.temporaryDirectory) -> URL {
+        let files = FileManager.default
+        for name in (try? files.contentsOfDirectory(atPath: base.path)) ?? [] where name.hasPrefix(stagingPrefix) {
+            guard let pid = Int32(name.dropFirst(stagingPrefix.count).prefix { $0 != "-" }) else { continue }
+            // kill(pid, 0) fails with ESRCH only when no such process exists.
+            if kill(pid, 0) == -1 && errno == ESRCH {
+                try? files.removeItem(at: base.appendingPathComponent(name))
+            }
+        }
+        let name = "\(stagingPrefix)\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString)"
+        let folder = base.appendingPathComponent(name)
+        try? files.createDirectory(at: folder, withIntermediateDirectories: true)
+        return folder
     }
 
     /// Ingests the events of `body` (the request's bytes).
@@ -64,7 +84,7 @@ final class EventIngestion: Sendable {
             throw .badRequest(
                 "events holds \(batch.count) events; send 1 to \(maximumEvents) per request", field: "events")
         }
-        let file = folder.appendingPathComponent(".behave-events-\(UUID().uuidString).jsonl")
+        let file = folder.appendingPathComponent("\(UUID().uuidString).jsonl")
         do {
             try batch.lines.write(to: file)
         } catch {
