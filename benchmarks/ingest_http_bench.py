@@ -43,7 +43,7 @@ Parts:
    (SQLite: `PRAGMA integrity_check` and `PRAGMA foreign_key_check`; PostgreSQL: amcheck's
    `bt_index_check(index, heapallindexed => true)` on every index of the store's tables and
    `verify_heapam` on every table, and a query reading every row of `event`). Also reported:
-   the staged `.behave-events-*.jsonl` files left behind and how long after each restart the
+   the staged batch files left behind (`behave-serve-events-*/*.jsonl`) and how long after each restart the
    first batch was acknowledged.
 3. scaleout (PostgreSQL only): MovieLens-100K (--data) ingested into a PostgreSQL store,
    SASRec trained on it for --train-budget seconds into a registry, and two `behave serve`
@@ -117,8 +117,8 @@ def cpu_seconds(pid: int, children: bool = False) -> float:
 
 
 class Server:
-    """`behave serve` on a store; staged files go to `tmp` (the PostgreSQL store stages them in
-    the temporary directory) so that leftovers can be counted."""
+    """`behave serve` on a store; staged files go to `tmp` (TMPDIR) so that leftovers can be
+    counted."""
 
     def __init__(self, behave: str, registry: Path, keys: Path, store: str, port: int, log: Path, cpus: str,
                  tmp: Path):
@@ -302,8 +302,9 @@ class Store:
                 "passed": int(heap) == 0}
 
     def staged_leftovers(self, tmp: Path) -> int:
-        folders = [tmp] + ([self.folder] if self.kind == "sqlite" else [])
-        return sum(len(list(folder.glob(".behave-events-*.jsonl"))) for folder in folders)
+        """Staged batch files still on disk: each server stages in `behave-serve-events-PID-UUID`
+        in its temporary directory, and a server starting removes the folders of dead ones."""
+        return len(list(tmp.glob("behave-serve-events-*/*.jsonl")))
 
 
 # MARK: - Events
