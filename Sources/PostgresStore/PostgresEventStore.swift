@@ -97,11 +97,13 @@ public final class PostgresEventStore: EventStore, Sendable {
         let known = Set(PostgresSchema.migrations.map(\.name))
         let schema = address.schema
         let location = location
+        let lock = advisoryLock.transaction
         try write { connection, logger in
-            try await connection.query("CREATE SCHEMA IF NOT EXISTS \(unescaped: "\"\(schema)\"")", logger: logger)
             try await connection.query("BEGIN", logger: logger)
             do {
-                try await connection.query(Self.lockQuery(transaction: true), logger: logger)
+                try await connection.query(lock, logger: logger)
+                try await connection.query(
+                    "CREATE SCHEMA IF NOT EXISTS \(unescaped: "\"\(schema)\"")", logger: logger)
                 var tables: Set<String> = []
                 let rows = try await connection.query(
                     "SELECT table_name::text FROM information_schema.tables WHERE table_schema = \(schema)",
@@ -140,16 +142,18 @@ public final class PostgresEventStore: EventStore, Sendable {
         }
     }
 
-    /// The advisory lock of this store's schema (two keys: BehaviorKit's, and the schema name's
-    /// hash), for a transaction or for the session.
-    static func lockQuery(transaction: Bool) -> PostgresQuery {
-        let function = transaction ? "pg_advisory_xact_lock" : "pg_advisory_lock"
-        return PostgresQuery(unsafeSQL: "SELECT \(function)(\(advisoryKey), hashtext(current_schema()))::text")
+    /// The advisory lock of this store's schema (two keys: BehaviorKit's, and the schema
+    /// name's hash), for a transaction or for the session. The name is given, not read from
+    /// `current_schema()`, which is NULL (and the lock silently not taken) until the schema exists.
+    var advisoryLock: (transaction: PostgresQuery, session: PostgresQuery, unlock: PostgresQuery) {
+        // Schema names are plain (checked by PostgresLocation), so they can be quoted inline.
+        let key = "\(Self.advisoryKey), hashtext('\(address.schema)')"
+        return (
+            PostgresQuery(unsafeSQL: "SELECT pg_advisory_xact_lock(\(key))::text"),
+            PostgresQuery(unsafeSQL: "SELECT pg_advisory_lock(\(key))::text"),
+            PostgresQuery(unsafeSQL: "SELECT pg_advisory_unlock(\(key))")
+        )
     }
-
-    /// Releases the session-level advisory lock.
-    static let unlockQuery = PostgresQuery(
-        unsafeSQL: "SELECT pg_advisory_unlock(\(advisoryKey), hashtext(current_schema()))")
 
     /// BehaviorKit's advisory lock class.
     private static let advisoryKey = 1_651_204_693

@@ -22,20 +22,21 @@ extension PostgresEventStore {
         let sourceName = source.name
         writeLock.lock()
         defer { writeLock.unlock() }
-        let dictionaries = try write { [dictionaries] connection, logger in
-            try await connection.query(Self.lockQuery(transaction: false), logger: logger)
+        let (lock, unlock) = (advisoryLock.session, advisoryLock.unlock)
+        let opening = try write { [dictionaries] connection, logger in
+            try await connection.query(lock, logger: logger)
             do {
                 return try await Self.startIngest(sourceName: sourceName, dictionaries, connection, logger)
             } catch {
-                _ = try? await connection.query(Self.unlockQuery, logger: logger)
+                _ = try? await connection.query(unlock, logger: logger)
                 throw error
             }
         }
-        defer { _ = try? write { connection, logger in try await connection.query(Self.unlockQuery, logger: logger) } }
-        let sourceID = dictionaries.sourceID
+        defer { _ = try? write { connection, logger in try await connection.query(unlock, logger: logger) } }
+        let sourceID = opening.sourceID
         let address = address
         return try runIngest(
-            source, options: options, batching: batching, dictionaries: dictionaries, start: start,
+            source, options: options, batching: batching, dictionaries: opening, start: start,
             location: location, progress: progress,
             write: { [self] channel in
                 var totals = IngestTotals()

@@ -99,6 +99,23 @@ struct PostgresEventStoreTests {
         #expect(total == 4_000)
     }
 
+    @Test("stores opening a new schema at the same moment create it once, without a clash")
+    func concurrentFirstOpen() throws {
+        let url = try freshURL()
+        let opened = Mutex(0)
+        let failures = Mutex<[String]>([])
+        DispatchQueue.concurrentPerform(iterations: 4) { _ in
+            do {
+                _ = try PostgresEventStore(url: url)
+                opened.withLock { $0 += 1 }
+            } catch {
+                failures.withLock { $0.append("\(error)") }
+            }
+        }
+        #expect(failures.withLock { $0 }.isEmpty)
+        #expect(opened.withLock { $0 } == 4)
+    }
+
     @Test("a schema holding other tables is refused, not written into")
     func foreignSchema() throws {
         let url = try freshURL()
