@@ -93,15 +93,19 @@ public final class PostgresEventStore: EventStore, Sendable {
 
     /// Creates the schema and applies pending migrations, under the advisory lock so that two
     /// servers starting together do not both migrate.
+    ///
+    /// The lock is taken before the transaction begins: a transaction that began before another
+    /// process committed the schema would look it up in a stale catalog (an advisory lock does
+    /// not refresh it) and clash on `CREATE SCHEMA IF NOT EXISTS`.
     private func migrate() throws {
         let known = Set(PostgresSchema.migrations.map(\.name))
         let schema = address.schema
         let location = location
-        let lock = advisoryLock.transaction
+        let (lock, unlock) = advisoryLock
         try write { connection, logger in
-            try await connection.query("BEGIN", logger: logger)
+            try await connection.query(lock, logger: logger)
             do {
-                try await connection.query(lock, logger: logger)
+                try await connection.query("BEGIN", logger: logger)
                 try await connection.query(
                     "CREATE SCHEMA IF NOT EXISTS \(unescaped: "\"\(schema)\"")", logger: logger)
                 var tables: Set<String> = []
@@ -137,19 +141,20 @@ public final class PostgresEventStore: EventStore, Sendable {
                 try await connection.query("COMMIT", logger: logger)
             } catch {
                 _ = try? await connection.query("ROLLBACK", logger: logger)
+                _ = try? await connection.query(unlock, logger: logger)
                 throw error
             }
+            try await connection.query(unlock, logger: logger)
         }
     }
 
-    /// The advisory lock of this store's schema (two keys: BehaviorKit's, and the schema
-    /// name's hash), for a transaction or for the session. The name is given, not read from
+    /// Taking and releasing the session-level advisory lock of this store's schema (two keys:
+    /// BehaviorKit's, and the schema name's hash). The name is given, not read from
     /// `current_schema()`, which is NULL (and the lock silently not taken) until the schema exists.
-    var advisoryLock: (transaction: PostgresQuery, session: PostgresQuery, unlock: PostgresQuery) {
+    var advisoryLock: (lock: PostgresQuery, unlock: PostgresQuery) {
         // Schema names are plain (checked by PostgresLocation), so they can be quoted inline.
         let key = "\(Self.advisoryKey), hashtext('\(address.schema)')"
         return (
-            PostgresQuery(unsafeSQL: "SELECT pg_advisory_xact_lock(\(key))::text"),
             PostgresQuery(unsafeSQL: "SELECT pg_advisory_lock(\(key))::text"),
             PostgresQuery(unsafeSQL: "SELECT pg_advisory_unlock(\(key))")
         )

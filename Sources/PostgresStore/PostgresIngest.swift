@@ -22,7 +22,7 @@ extension PostgresEventStore {
         let sourceName = source.name
         writeLock.lock()
         defer { writeLock.unlock() }
-        let (lock, unlock) = (advisoryLock.session, advisoryLock.unlock)
+        let (lock, unlock) = advisoryLock
         let opening = try write { [dictionaries] connection, logger in
             try await connection.query(lock, logger: logger)
             do {
