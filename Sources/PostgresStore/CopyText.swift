@@ -32,16 +32,32 @@ struct CopyText {
         separate()
         var value = value
         value.withUTF8 { bytes in
+            // Most values need no escape and are written whole.
+            guard bytes.contains(where: Self.needsEscape) else {
+                current.writeBytes(bytes)
+                return
+            }
             for byte in bytes {
                 switch byte {
-                case UInt8(ascii: "\\"): current.writeBytes([UInt8(ascii: "\\"), UInt8(ascii: "\\")])
-                case UInt8(ascii: "\t"): current.writeBytes([UInt8(ascii: "\\"), UInt8(ascii: "t")])
-                case UInt8(ascii: "\n"): current.writeBytes([UInt8(ascii: "\\"), UInt8(ascii: "n")])
-                case UInt8(ascii: "\r"): current.writeBytes([UInt8(ascii: "\\"), UInt8(ascii: "r")])
+                case UInt8(ascii: "\\"): writeEscaped(UInt8(ascii: "\\"))
+                case UInt8(ascii: "\t"): writeEscaped(UInt8(ascii: "t"))
+                case UInt8(ascii: "\n"): writeEscaped(UInt8(ascii: "n"))
+                case UInt8(ascii: "\r"): writeEscaped(UInt8(ascii: "r"))
                 default: current.writeInteger(byte)
                 }
             }
         }
+    }
+
+    private static func needsEscape(_ byte: UInt8) -> Bool {
+        byte == UInt8(ascii: "\\") || byte == UInt8(ascii: "\t") || byte == UInt8(ascii: "\n")
+            || byte == UInt8(ascii: "\r")
+    }
+
+    /// A backslash and `letter`.
+    private mutating func writeEscaped(_ letter: UInt8) {
+        current.writeInteger(UInt8(ascii: "\\"))
+        current.writeInteger(letter)
     }
 
     /// A text column, or NULL.
@@ -49,10 +65,22 @@ struct CopyText {
         if let value { text(value) } else { null() }
     }
 
-    /// An integer column.
+    /// An integer column, its decimal digits written straight into the buffer (no `String` per
+    /// value: a batch has about ten integers a row).
     mutating func integer(_ value: some BinaryInteger) {
         separate()
-        current.writeString(String(value))
+        let number = Int64(value)
+        if number < 0 { current.writeInteger(UInt8(ascii: "-")) }
+        var magnitude = number.magnitude
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+            var count = 0
+            repeat {
+                digits[19 - count] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+                count += 1
+            } while magnitude > 0
+            current.writeBytes(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(digits)[(20 - count)...]))
+        }
     }
 
     /// A `double precision` column (NaN and infinities spelled as PostgreSQL reads them).
@@ -86,6 +114,6 @@ struct CopyText {
     /// A NULL column.
     mutating func null() {
         separate()
-        current.writeBytes([UInt8(ascii: "\\"), UInt8(ascii: "N")])
+        writeEscaped(UInt8(ascii: "N"))
     }
 }

@@ -5,14 +5,7 @@ extension PostgresEventStore {
     /// Counts and shapes of what is stored, computed by the server (one pass per figure).
     public func describe() throws -> StoreDescription {
         try read { [dictionaries] connection, logger in
-            func count(_ sql: String) async throws -> Int {
-                for try await value in try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger)
-                    .decode(Int.self)
-                {
-                    return value
-                }
-                return 0
-            }
+            func count(_ sql: String) async throws -> Int { try await Self.count(sql, connection, logger) }
             let users = try await count(#"SELECT count(*) FROM "user""#)
             let items = try await count("SELECT count(*) FROM item")
             var events = 0

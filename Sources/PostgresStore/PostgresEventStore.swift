@@ -105,42 +105,42 @@ public final class PostgresEventStore: EventStore, Sendable {
         try write { connection, logger in
             try await connection.query(lock, logger: logger)
             do {
-                try await connection.query("BEGIN", logger: logger)
-                try await connection.query(
-                    "CREATE SCHEMA IF NOT EXISTS \(unescaped: "\"\(schema)\"")", logger: logger)
-                var tables: Set<String> = []
-                let rows = try await connection.query(
-                    "SELECT table_name::text FROM information_schema.tables WHERE table_schema = \(schema)",
-                    logger: logger)
-                for try await name in rows.decode(String.self) { tables.insert(name) }
-                if !tables.isEmpty, !tables.contains("behaviorkit_migration") {
-                    throw EventDataError.store(
-                        path: location,
-                        detail: "schema \(schema) holds tables that are not a BehaviorKit event store "
-                            + "(\(tables.sorted().prefix(5).joined(separator: ", "))); name another schema with "
-                            + "?schema=NAME or another database")
-                }
-                try await connection.query(PostgresQuery(unsafeSQL: PostgresSchema.migrationTable), logger: logger)
-                var applied: Set<String> = []
-                let done = try await connection.query("SELECT name FROM behaviorkit_migration", logger: logger)
-                for try await name in done.decode(String.self) { applied.insert(name) }
-                guard applied.isSubset(of: known) else {
-                    throw EventDataError.store(
-                        path: location,
-                        detail: "was written by a newer version of BehaviorKit (its schema has migrations this build "
-                            + "does not know: \(applied.subtracting(known).sorted().joined(separator: ", "))); "
-                            + "upgrade behave, or use another schema")
-                }
-                for migration in PostgresSchema.migrations where !applied.contains(migration.name) {
-                    for statement in migration.statements {
-                        try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
-                    }
+                try await connection.withTransaction(logger: logger) { connection in
                     try await connection.query(
-                        "INSERT INTO behaviorkit_migration (name) VALUES (\(migration.name))", logger: logger)
+                        "CREATE SCHEMA IF NOT EXISTS \(unescaped: "\"\(schema)\"")", logger: logger)
+                    var tables: Set<String> = []
+                    let rows = try await connection.query(
+                        "SELECT table_name::text FROM information_schema.tables WHERE table_schema = \(schema)",
+                        logger: logger)
+                    for try await name in rows.decode(String.self) { tables.insert(name) }
+                    if !tables.isEmpty, !tables.contains("behaviorkit_migration") {
+                        throw EventDataError.store(
+                            path: location,
+                            detail: "schema \(schema) holds tables that are not a BehaviorKit event store "
+                                + "(\(tables.sorted().prefix(5).joined(separator: ", "))); name another schema with "
+                                + "?schema=NAME or another database")
+                    }
+                    try await connection.query(PostgresQuery(unsafeSQL: PostgresSchema.migrationTable), logger: logger)
+                    var applied: Set<String> = []
+                    let done = try await connection.query("SELECT name FROM behaviorkit_migration", logger: logger)
+                    for try await name in done.decode(String.self) { applied.insert(name) }
+                    guard applied.isSubset(of: known) else {
+                        throw EventDataError.store(
+                            path: location,
+                            detail:
+                                "was written by a newer version of BehaviorKit (its schema has migrations this build "
+                                + "does not know: \(applied.subtracting(known).sorted().joined(separator: ", "))); "
+                                + "upgrade behave, or use another schema")
+                    }
+                    for migration in PostgresSchema.migrations where !applied.contains(migration.name) {
+                        for statement in migration.statements {
+                            try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                        }
+                        try await connection.query(
+                            "INSERT INTO behaviorkit_migration (name) VALUES (\(migration.name))", logger: logger)
+                    }
                 }
-                try await connection.query("COMMIT", logger: logger)
             } catch {
-                _ = try? await connection.query("ROLLBACK", logger: logger)
                 _ = try? await connection.query(unlock, logger: logger)
                 throw error
             }
@@ -210,7 +210,8 @@ public final class PostgresEventStore: EventStore, Sendable {
     public func ingestAttributes(_ table: [AttributeRow], kind: EntityKind) throws -> Int {
         // PostgreSQL text cannot hold U+0000.
         for row in table {
-            for (name, value) in row.values where (row.id + name + value).utf8.contains(0) {
+            for (name, value) in row.values
+            where row.id.utf8.contains(0) || name.utf8.contains(0) || value.utf8.contains(0) {
                 throw EventDataError.store(
                     path: location,
                     detail: "the \(kind.rawValue) attribute \(name.debugDescription) of \(row.id.debugDescription) "
@@ -241,8 +242,7 @@ public final class PostgresEventStore: EventStore, Sendable {
         writeLock.lock()
         defer { writeLock.unlock() }
         try write { connection, logger in
-            try await connection.query("BEGIN", logger: logger)
-            do {
+            try await connection.withTransaction(logger: logger) { connection in
                 try await connection.copyFrom(
                     table: "incoming_attribute", columns: ["external", "name", "value"], logger: logger
                 ) { writer in
@@ -255,10 +255,6 @@ public final class PostgresEventStore: EventStore, Sendable {
                             SELECT external, name, value FROM incoming_attribute
                             ON CONFLICT (external, name) DO UPDATE SET value = excluded.value
                             """), logger: logger)
-                try await connection.query("COMMIT", logger: logger)
-            } catch {
-                _ = try? await connection.query("ROLLBACK", logger: logger)
-                throw error
             }
         }
         return written
@@ -302,7 +298,8 @@ public final class PostgresEventStore: EventStore, Sendable {
             if read.contains(where: { $0.2 >= types.count }) {
                 types = try await Self.current(dictionaries, connection, logger).types
             }
-            return try read.map { try Self.event($0, types: types) }
+            let decoder = JSONDecoder()
+            return try read.map { try Self.event($0, types: types, decoder: decoder) }
         }
     }
 
@@ -322,12 +319,13 @@ public final class PostgresEventStore: EventStore, Sendable {
                     ORDER BY user_id, ts, source_id, line
                     """, logger: logger)
                 var histories: [UserHistory] = []
+                let decoder = JSONDecoder()
                 for try await row in rows.decode(EventRow.self) {
                     let user = row.0
                     if histories.last?.user != user {
                         histories.append(UserHistory(user: user, userID: users[user], events: []))
                     }
-                    histories[histories.count - 1].events.append(try Self.event(row, types: types))
+                    histories[histories.count - 1].events.append(try Self.event(row, types: types, decoder: decoder))
                 }
                 return histories
             }
@@ -337,14 +335,14 @@ public final class PostgresEventStore: EventStore, Sendable {
     }
 
     /// A stored event from its row (absent item, value and session stored as -1, NaN and '').
-    static func event(_ row: EventRow, types: [EventType]) throws -> StoredEvent {
+    static func event(_ row: EventRow, types: [EventType], decoder: JSONDecoder) throws -> StoredEvent {
         let (user, timestamp, typeID, item, value, session, duration, category, json, sourceID, line) = row
         guard types.indices.contains(typeID) else {
             throw DamagedStore(detail: "event of user \(user) line \(line) has unknown type \(typeID)")
         }
         var properties: [String: String] = [:]
         if let json {
-            guard let decoded = try? JSONDecoder().decode([String: String].self, from: Data(json.utf8)) else {
+            guard let decoded = PropertiesJSON.decode(json, with: decoder) else {
                 throw DamagedStore(
                     detail: "event of user \(user) line \(line) has unreadable properties \(json.prefix(80))")
             }
@@ -394,18 +392,13 @@ public final class PostgresEventStore: EventStore, Sendable {
         writeLock.lock()
         defer { writeLock.unlock() }
         try write { connection, logger in
-            try await connection.query("BEGIN", logger: logger)
-            do {
+            try await connection.withTransaction(logger: logger) { connection in
                 try await connection.query("DELETE FROM user_vector WHERE name = \(name)", logger: logger)
                 try await connection.copyFrom(
                     table: "user_vector", columns: ["name", "external", "vector"], logger: logger
                 ) { writer in
                     for buffer in buffers { try await writer.write(buffer) }
                 }
-                try await connection.query("COMMIT", logger: logger)
-            } catch {
-                _ = try? await connection.query("ROLLBACK", logger: logger)
-                throw error
             }
         }
     }

@@ -82,8 +82,7 @@ extension PostgresEventStore {
         _ batch: IngestBatch, sourceID: Int64, sourceName: String, _ connection: PostgresConnection,
         _ logger: Logger
     ) async throws -> (stored: Int, repeated: Int, newRejects: Int) {
-        try await connection.query("BEGIN", logger: logger)
-        do {
+        try await connection.withTransaction(logger: logger) { connection in
             for (entries, table, column) in [
                 (batch.newUsers, "user", "external"), (batch.newItems, "item", "external"),
                 (batch.newTypes, "event_type", "name"),
@@ -155,11 +154,7 @@ extension PostgresEventStore {
                     completed = \(batch.isLast)
                 WHERE id = \(sourceID)
                 """, logger: logger)
-            try await connection.query("COMMIT", logger: logger)
             return (stored, repeated, newRejects)
-        } catch {
-            _ = try? await connection.query("ROLLBACK", logger: logger)
-            throw error
         }
     }
 
@@ -203,7 +198,7 @@ extension PostgresEventStore {
     }
 
     /// The single integer a query returns.
-    private static func count(_ sql: String, _ connection: PostgresConnection, _ logger: Logger) async throws -> Int {
+    static func count(_ sql: String, _ connection: PostgresConnection, _ logger: Logger) async throws -> Int {
         for try await value in try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger)
             .decode(Int.self)
         {

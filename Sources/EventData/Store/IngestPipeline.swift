@@ -509,7 +509,7 @@ package final class IngestChannel: @unchecked Sendable {
 
 /// Event properties as a compact JSON object with sorted keys (deterministic, so equal
 /// properties give equal text).
-enum PropertiesJSON {
+package enum PropertiesJSON {
     /// The JSON text, or nil when there are no properties.
     static func encode(_ properties: [String: String]) -> String? {
         guard !properties.isEmpty else { return nil }
@@ -522,5 +522,11 @@ enum PropertiesJSON {
         }
         json.append(UInt8(ascii: "}"))
         return String(decoding: json, as: UTF8.self)
+    }
+
+    /// The properties of stored JSON text, or nil when it is not an object of strings (a
+    /// damaged store). One `decoder` serves a whole read.
+    package static func decode(_ json: String, with decoder: JSONDecoder) -> [String: String]? {
+        try? decoder.decode([String: String].self, from: Data(json.utf8))
     }
 }

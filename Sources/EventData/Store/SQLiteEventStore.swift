@@ -375,7 +375,7 @@ enum EventRowReader {
             }
             var properties: [String: String] = [:]
             if let json = text(sqlite, 8) {
-                guard let decoded = try? decoder.decode([String: String].self, from: Data(json.utf8)) else {
+                guard let decoded = PropertiesJSON.decode(json, with: decoder) else {
                     throw DatabaseError(
                         resultCode: .SQLITE_CORRUPT,
                         message: "event of user \(user) line \(line) has unreadable properties \(json.prefix(80))")

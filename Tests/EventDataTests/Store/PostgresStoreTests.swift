@@ -158,3 +158,24 @@ struct PostgresEventStoreTests {
         #expect(try store.attributes(kind: .user).isEmpty)
     }
 }
+
+@Suite("COPY text rows")
+struct CopyTextTests {
+    @Test(
+        "columns are tab-separated with backslash, tab, newline and CR escaped, NULL as \\N, integers and bytea exact")
+    func encodes() {
+        var data = CopyText()
+        data.text("plain")
+        data.text("a\\b\tc\nd\re")
+        data.text(nil as String?)
+        data.integer(0)
+        data.integer(-42)
+        data.integer(Int64.min)
+        data.double(.nan)
+        data.bytes([0, 255])
+        data.endRow()
+        let text = data.buffers.map { String(buffer: $0) }.joined()
+        #expect(
+            text == "plain\ta\\\\b\\tc\\nd\\re\t\\N\t0\t-42\t-9223372036854775808\tNaN\t\\\\x00ff\n")
+    }
+}
