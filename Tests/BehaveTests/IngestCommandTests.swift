@@ -64,6 +64,18 @@ struct IngestCommandTests {
         }
     }
 
+    @Test("a malformed PostgreSQL store URL is refused naming what is wrong and the form to write")
+    func badStoreURL() throws {
+        let workspace = try Workspace()
+        #expect {
+            try Ingest.parse([workspace.log, "--store", "postgres://:secret@db.internal/events"]).run()
+        } throws: { error in
+            let message = Ingest.message(for: error)
+            return message.contains("names no user") && message.contains("postgres://USER")
+                && !message.contains("secret")
+        }
+    }
+
     @Test("bad ingest options are named")
     func badOptions() {
         for (arguments, fragment) in [
