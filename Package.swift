@@ -40,6 +40,7 @@ let package = Package(
         .library(name: "NeuralForecasting", targets: ["NeuralForecasting"]),
         .library(name: "PostgresStore", targets: ["PostgresStore"]),
         .library(name: "Serving", targets: ["Serving"]),
+        .library(name: "Monitoring", targets: ["Monitoring"]),
         .executable(name: "behave", targets: ["behave"]),
         .executable(name: "behave-bench", targets: ["BehaviorBench"]),
     ],
@@ -191,6 +192,11 @@ let package = Package(
         .target(
             name: "Serving", dependencies: ["FileIO", .product(name: "Crypto", package: "swift-crypto")],
             exclude: ["README.md"], swiftSettings: [.enableUpcomingFeature("ExistentialAny")]),
+        // Training profiles kept in model bundles and drift statistics against them (PSI,
+        // Jensen-Shannon, Wasserstein); plain numbers and strings, no model or event types.
+        .target(
+            name: "Monitoring", dependencies: ["FileIO", "Settings"], exclude: ["README.md"],
+            swiftSettings: [.enableUpcomingFeature("ExistentialAny")]),
         // The HTTP scoring server (`behave serve`): the live model of every registry entry behind
         // JSON endpoints, API keys, hot reload, bounded concurrency, Prometheus metrics.
         .target(
@@ -239,6 +245,7 @@ let package = Package(
         ),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"]),
         .testTarget(name: "ServingTests", dependencies: ["Serving", "FileIO"]),
+        .testTarget(name: "MonitoringTests", dependencies: ["Monitoring", "Randomness"]),
         .testTarget(
             name: "ScoringServerTests",
             dependencies: [
