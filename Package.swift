@@ -95,7 +95,7 @@ let package = Package(
         .target(
             name: "EventData",
             dependencies: [
-                "Randomness", "CZlib", "FileIO", "Settings", "JSONScanning",
+                "Randomness", "CZlib", "FileIO", "Settings", "JSONScanning", "Monitoring",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Yams", package: "Yams"),
@@ -130,7 +130,7 @@ let package = Package(
             name: "Recommenders",
             dependencies: [
                 "NeuralNet", "TensorEngine", "Randomness", "EventData", "Datasets", "Evaluation", "FileIO",
-                "Settings", .product(name: "Yams", package: "Yams"),
+                "Settings", "Monitoring", .product(name: "Yams", package: "Yams"),
             ],
             exclude: ["README.md"],
             swiftSettings: fastMath
@@ -140,7 +140,7 @@ let package = Package(
             name: "Classifiers",
             dependencies: [
                 "NeuralNet", "TensorEngine", "Randomness", "EventData", "Datasets", "Evaluation", "FileIO",
-                "Settings",
+                "Settings", "Monitoring",
             ],
             exclude: ["README.md"],
             swiftSettings: fastMath
@@ -217,7 +217,7 @@ let package = Package(
             dependencies: [
                 "NeuralNet", "TensorEngine", "Randomness", "Linalg", "EventData", "Evaluation", "Recommenders",
                 "Classifiers", "Embeddings", "Anomalies", "Segments", "Forecasting", "NeuralForecasting", "Serving",
-                "ScoringServer", "PostgresStore",
+                "ScoringServer", "PostgresStore", "Monitoring",
                 "Settings",
                 "FileIO",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

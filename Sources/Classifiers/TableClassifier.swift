@@ -1,6 +1,7 @@
 import Evaluation
 import EventData
 import Foundation
+import Monitoring
 import NeuralNet
 import Randomness
 import Settings
@@ -63,6 +64,9 @@ public struct TableClassifier {
     public var log: [String]
     /// The file lines of the rows in each part (`train`, `validation`, `test`); empty after loading.
     public var splitLines: [String: [Int]]
+    /// What the model learned from (written as `profile.json`); nil for a loaded model (read it
+    /// with `TrainingProfile.load(from:)`).
+    public var profile: TrainingProfile?
 
     /// Splits `table` (stratified by label), fits the encoder on the training rows, trains the
     /// model and the baseline with early stopping on validation ROC-AUC, picks the threshold with
@@ -155,10 +159,13 @@ public struct TableClassifier {
         ) { epochEnd?("baseline", $0) }
         log += modelOutcome.logLines("model") + baselineOutcome.logLines("baseline")
         let splits = SplitReports(validation: validation, test: test)
+        let validationScores = probabilities(of: model, features: validation.features, featureCount: encoder.width)
         let (metrics, threshold) = modelAndBaselineReports(
             labels: SplitReports(validation: validation.labels, test: test.labels),
             model: { split in
-                probabilities(of: model, features: splits[split]?.features ?? [], featureCount: encoder.width)
+                split == .validation
+                    ? validationScores
+                    : probabilities(of: model, features: splits[split]?.features ?? [], featureCount: encoder.width)
             },
             baseline: { split in
                 probabilities(of: baseline, features: splits[split]?.features ?? [], featureCount: encoder.width)
@@ -177,15 +184,21 @@ public struct TableClassifier {
             "train": parts.train.map { table.lines[$0] }, "validation": parts.validation.map { table.lines[$0] },
             "test": parts.test.map { table.lines[$0] },
         ]
+        let profile = trainingProfile(
+            encoder: encoder, positions: positions, trainingRows: trainingCells, validationScores: validationScores,
+            positiveValue: table.positiveValue, labelColumn: table.labelColumn)
         return TableClassifier(
-            manifest: manifest, model: model, baseline: baseline, metrics: metrics, log: log, splitLines: splitLines)
+            manifest: manifest, model: model, baseline: baseline, metrics: metrics, log: log, splitLines: splitLines,
+            profile: profile)
     }
 
     /// Writes the directory, creating it if needed.
     public func save(to directory: URL) throws(ClassifierError) {
         try saveClassifierDirectory(
             model: model, baseline: baseline, manifest: manifest, task: ClassifierManifest.task, metrics: metrics,
-            log: log, to: directory, extraFiles: [(Self.splitFileName, { try classifierJSON(splitLines) })])
+            log: log, to: directory,
+            extraFiles: [(Self.splitFileName, { try classifierJSON(splitLines) })]
+                + (profile.map { profile in [(TrainingProfile.fileName, { profile.encoded() })] } ?? []))
     }
 
     /// Reads a directory written by ``save(to:)``.
@@ -215,7 +228,8 @@ public struct TableClassifier {
         let baseline = makeTabularNetwork(baselineConfig, featureCount: width, generator: &rng)
         let metrics = try readClassifierWeights(weights, model: model, baseline: baseline, from: directory)
         return TableClassifier(
-            manifest: manifest, model: model, baseline: baseline, metrics: metrics, log: [], splitLines: [:])
+            manifest: manifest, model: model, baseline: baseline, metrics: metrics, log: [], splitLines: [:],
+            profile: nil)
     }
 }
 

@@ -109,6 +109,20 @@ public enum FeatureSample: Sendable, Equatable {
     case categories([String?])
 }
 
+/// A sample with its feature's name and group (see ``FeatureProfile/group``): what profiles
+/// are built from and what recent data is made of.
+public struct FeatureColumn: Sendable, Equatable {
+    public var name: String
+    public var group: String
+    public var sample: FeatureSample
+
+    public init(name: String, group: String, sample: FeatureSample) {
+        self.name = name
+        self.group = group
+        self.sample = sample
+    }
+}
+
 /// Recent data to compare with a training profile: a sample per feature name and the model's
 /// scores on it.
 public struct RecentData: Sendable {
@@ -122,6 +136,13 @@ public struct RecentData: Sendable {
         self.features = features
         self.scores = scores
         self.facts = facts
+    }
+
+    /// Recent data of named columns (a later column of the same name wins).
+    public init(rows: Int, columns: [FeatureColumn], scores: [Double]? = nil, facts: [String: Int] = [:]) {
+        self.init(
+            rows: rows, features: Dictionary(columns.map { ($0.name, $0.sample) }, uniquingKeysWith: { $1 }),
+            scores: scores, facts: facts)
     }
 }
 

@@ -20,6 +20,16 @@ public struct FeatureProfile: Sendable, Equatable {
         self.distribution = distribution
     }
 
+    /// The profile of a named sample: numeric or categorical as the sample is.
+    public init(_ column: FeatureColumn) {
+        name = column.name
+        group = column.group
+        switch column.sample {
+        case .numbers(let values): distribution = .numeric(NumericProfile(values: values))
+        case .categories(let values): distribution = .categorical(CategoryProfile(values: values))
+        }
+    }
+
     /// A numeric feature profiled from `values`.
     public static func numeric(_ name: String, group: String, _ values: some Sequence<Double>) -> FeatureProfile {
         FeatureProfile(name: name, group: group, distribution: .numeric(NumericProfile(values: values)))
@@ -107,17 +117,23 @@ public struct TrainingProfile: Sendable, Codable, Equatable {
 
     /// Writes `directory/profile.json` (keys sorted, so the same profile gives the same bytes).
     public func save(in directory: URL) throws(FileError) {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        let data: Data
-        do {
-            data = try encoder.encode(self)
-        } catch {
-            preconditionFailure("a training profile of finite numbers always encodes: \(error)")
-        }
+        let data = encoded()
         let file = try OutputFile(path: directory.appendingPathComponent(Self.fileName).path)
         try file.write(data)
         try file.commit()
+    }
+
+    /// The bytes of `profile.json`: compact JSON with sorted keys.
+    public func encoded() -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(
+            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        do {
+            return try encoder.encode(self)
+        } catch {
+            preconditionFailure("a training profile always encodes: \(error)")
+        }
     }
 
     /// Reads `directory/profile.json`.
@@ -130,7 +146,10 @@ public struct TrainingProfile: Sendable, Codable, Equatable {
         guard FileManager.default.fileExists(atPath: url.path) else { throw .noProfile(path: directory.path) }
         let profile: TrainingProfile
         do {
-            profile = try JSONDecoder().decode(TrainingProfile.self, from: Data(contentsOf: url))
+            let decoder = JSONDecoder()
+            decoder.nonConformingFloatDecodingStrategy = .convertFromString(
+                positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+            profile = try decoder.decode(TrainingProfile.self, from: Data(contentsOf: url))
         } catch {
             throw .badProfile(path: url.path, detail: "unreadable: \(error.localizedDescription)")
         }

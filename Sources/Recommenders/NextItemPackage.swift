@@ -2,6 +2,7 @@ import Evaluation
 import EventData
 import FileIO
 import Foundation
+import Monitoring
 import NeuralNet
 import Settings
 import TensorEngine
@@ -48,14 +49,20 @@ public struct NextItemPackage {
     public var items: Vocabulary
     /// Split -> protocol -> metric.
     public var metrics: SplitReports<ProtocolReports>
+    /// What the model learned from (written as `profile.json` when set, see
+    /// ``trainingProfile(store:data:)``); nil for a loaded package (read it with
+    /// `TrainingProfile.load(from:)`).
+    public var profile: TrainingProfile?
 
     public init(
-        manifest: NextItemManifest, model: NextItemModel, items: Vocabulary, metrics: SplitReports<ProtocolReports>
+        manifest: NextItemManifest, model: NextItemModel, items: Vocabulary, metrics: SplitReports<ProtocolReports>,
+        profile: TrainingProfile? = nil
     ) {
         self.manifest = manifest
         self.model = model
         self.items = items
         self.metrics = metrics
+        self.profile = profile
     }
 
     /// The package of a finished training run on `data` from the store at `store` (recorded as
@@ -91,7 +98,8 @@ public struct NextItemPackage {
                     (Self.itemsFileName, { try encoder.encode(items.externalIDs) }),
                     (Self.metricsFileName, { try encoder.encode(metrics) }),
                     (Self.logFileName, { Data((log.joined(separator: "\n") + (log.isEmpty ? "" : "\n")).utf8) }),
-                ], to: directory)
+                ] + (profile.map { profile in [(TrainingProfile.fileName, { profile.encoded() })] } ?? []),
+                to: directory)
         } catch {
             guard case .io(let path, let message) = error else {
                 throw .badModel(path: directory.path, detail: error.localizedDescription)

@@ -2,6 +2,7 @@ import Datasets
 import Evaluation
 import EventData
 import Foundation
+import Monitoring
 import NeuralNet
 import Randomness
 import TensorEngine
@@ -52,6 +53,9 @@ public struct UserOutcomeClassifier {
     /// Split (`validation`, `test`) -> `model` / `baseline` -> report.
     public var metrics: SplitReports<ClassifierReports>
     public var log: [String]
+    /// What the model learned from (written as `profile.json`); nil for a loaded model (read it
+    /// with `TrainingProfile.load(from:)`).
+    public var profile: TrainingProfile?
 
     /// Splits users (stratified by label), fits features or vocabularies on the training users
     /// only, trains the model and the baseline with early stopping on validation ROC-AUC, and
@@ -92,7 +96,7 @@ public struct UserOutcomeClassifier {
         let baselineConfig = ClassifierConfig.logisticBaseline(for: config)
         let baseline = makeTabularNetwork(baselineConfig, featureCount: extractor.columns.count, generator: &rng)
         let network: any Layer
-        let probabilitiesOf: ([Int]) -> [Double]
+        var probabilitiesOf: ([Int]) -> [Double]
         var sequenceEncoder: EventSequenceEncoder?
         let outcome: BinaryClassifierTrainer.Outcome
         switch kind {
@@ -134,6 +138,12 @@ public struct UserOutcomeClassifier {
             baseline, on: trainTable, validation: validationTable
         ) { epochEnd?("baseline", $0) }
         let log = outcome.logLines("model") + baselineOutcome.logLines("baseline")
+        let validationScores = probabilitiesOf(parts.validation)
+        let scoresOf = probabilitiesOf
+        probabilitiesOf = { rows in rows == parts.validation ? validationScores : scoresOf(rows) }
+        let profile = Self.trainingProfile(
+            data: data, columns: extractor.columns, rawFeatures: raw, knownItems: sequenceEncoder.map { Set($0.items) },
+            validationScores: validationScores)
         let rows = SplitReports(validation: parts.validation, test: parts.test)
         let tables = SplitReports(validation: validationTable, test: testTable)
         let (metrics, threshold) = modelAndBaselineReports(
@@ -155,15 +165,17 @@ public struct UserOutcomeClassifier {
                 "positive": labels.reduce(0, +),
             ],
             bestEpoch: outcome.bestEpoch, created: ISO8601DateFormatter().string(from: Date()))
-        return UserOutcomeClassifier(manifest: manifest, model: network, baseline: baseline, metrics: metrics, log: log)
+        return UserOutcomeClassifier(
+            manifest: manifest, model: network, baseline: baseline, metrics: metrics, log: log, profile: profile)
     }
 
-    /// Writes `config.json`, `weights.safetensors` (model and baseline), `metrics.json` and
-    /// `training.log` into `directory`.
+    /// Writes `config.json`, `weights.safetensors` (model and baseline), `metrics.json`,
+    /// `training.log` and, for a trained model, `profile.json` into `directory`.
     public func save(to directory: URL) throws(ClassifierError) {
         try saveClassifierDirectory(
             model: model, baseline: baseline, manifest: manifest, task: manifest.task, metrics: metrics, log: log,
-            to: directory)
+            to: directory,
+            extraFiles: profile.map { profile in [(TrainingProfile.fileName, { profile.encoded() })] } ?? [])
     }
 }
 

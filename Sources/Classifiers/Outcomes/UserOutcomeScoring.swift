@@ -70,7 +70,8 @@ extension UserOutcomeClassifier {
             ?? makeTabularNetwork(manifest.config, featureCount: columns, generator: &rng)
         let baseline = makeTabularNetwork(baselineConfig, featureCount: columns, generator: &rng)
         let metrics = try readClassifierWeights(weights, model: model, baseline: baseline, from: directory)
-        return UserOutcomeClassifier(manifest: manifest, model: model, baseline: baseline, metrics: metrics, log: [])
+        return UserOutcomeClassifier(
+            manifest: manifest, model: model, baseline: baseline, metrics: metrics, log: [], profile: nil)
     }
 
     /// The model's probabilities for users as of `referenceTime`: only events at or before it

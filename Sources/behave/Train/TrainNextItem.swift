@@ -135,7 +135,8 @@ struct TrainNextItem: ParsableCommand {
                 + "\(ProgressReporter.grouped(data.itemCount)) items from \(store.location) "
                 + "(\(ProgressReporter.grouped(data.validationExamples.count)) users with validation and test items).")
         let outcome = try trainReportingProgress(config: config, data: data)
-        let package = NextItemPackage(trained: outcome, data: data, store: store.location)
+        var package = NextItemPackage(trained: outcome, data: data, store: store.location)
+        package.profile = try package.trainingProfile(store: store, data: data)
         let place = try destination.write { try package.save(to: $0, log: outcome.logLines) }
         if json {
             try printJSON(outcome.metrics)
