@@ -202,7 +202,7 @@ let package = Package(
         .target(
             name: "ScoringServer",
             dependencies: [
-                "Serving", "Recommenders", "Classifiers", "EventData", "Settings", "JSONScanning",
+                "Serving", "Recommenders", "Classifiers", "EventData", "Settings", "JSONScanning", "Monitoring",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

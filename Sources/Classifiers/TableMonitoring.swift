@@ -6,7 +6,9 @@ extension TableClassifier {
     /// The samples of the model's input columns in `rows` (cells by file column; `positions`
     /// maps the encoder's columns to them): numbers for numeric columns (empty and
     /// unparseable cells missing), the trimmed cell for every other kind.
-    static func inputColumns(_ columns: [TableEncoder.Column], positions: [Int], rows: [[String]]) -> [FeatureColumn] {
+    public static func inputColumns(_ columns: [TableEncoder.Column], positions: [Int], rows: [[String]])
+        -> [FeatureColumn]
+    {
         zip(columns, positions).map { column, position in
             let cells = rows.lazy.map { position < $0.count ? $0[position] : "" }
             let sample: FeatureSample

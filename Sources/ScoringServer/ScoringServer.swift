@@ -5,6 +5,7 @@ import HTTPTypes
 import Hummingbird
 import JSONScanning
 import Logging
+import Monitoring
 import NIOCore
 import ServiceLifecycle
 import Serving
@@ -28,6 +29,11 @@ public struct ServerConfiguration: Sendable {
     public var eventStore: (any EventStore & Sendable)?
     /// The most events one `POST /v1/events` may hold.
     public var maximumEventsPerRequest = 10_000
+    /// How often each model's drift window is compared with its training profile for the
+    /// Prometheus gauges (`GET /v1/models/{name}/drift` always compares afresh).
+    public var driftInterval: Duration = .seconds(15)
+    /// The thresholds of those comparisons.
+    public var drift = DriftSettings()
 
     public init() {}
 }
@@ -42,6 +48,7 @@ public struct ServerConfiguration: Sendable {
 /// | `POST /v1/models/{name}/recommend` | score | ``RecommendRequest`` |
 /// | `POST /v1/models/{name}/score` | score | ``ScoreRequest``: table rows, or store users |
 /// | `POST /v1/events` | ingest | `{"events": [...]}`, stored before the answer (with ``ServerConfiguration/eventStore``) |
+/// | `GET /v1/models/{name}/drift` | admin | the live model's recent requests against its training profile |
 /// | `GET /metrics` | admin | Prometheus text |
 ///
 /// Keys go in `Authorization: Bearer KEY` (401 without a valid one, 403 without the scope).
@@ -76,7 +83,12 @@ public struct ScoringServer: Sendable {
         settings.serverName = "behave"
         return Application(
             router: makeRouter(), configuration: settings,
-            services: [Reloader(models: models, keys: keys, interval: configuration.reloadInterval)], logger: logger)
+            services: [
+                Reloader(models: models, keys: keys, interval: configuration.reloadInterval),
+                DriftGauges(
+                    models: models, metrics: metrics, settings: configuration.drift,
+                    interval: configuration.driftInterval),
+            ], logger: logger)
     }
 
     /// Serves until SIGTERM or SIGINT, then drains.
@@ -126,6 +138,21 @@ public struct ScoringServer: Sendable {
                 metrics.events(stored: result.stored, duplicates: result.duplicates, rejected: result.rejected)
                 return answer(result)
             }
+        }
+        let driftSettings = configuration.drift
+        router.get("/v1/models/:name/drift") { _, context in
+            let (name, loaded) = try Self.model(context, models)
+            guard let window = loaded.model.driftWindow else {
+                throw APIError.notFound(
+                    "model \(name) version \(loaded.version) has no training profile (profile.json); "
+                        + "retrain it to monitor it", field: "name")
+            }
+            let report = window.report(settings: driftSettings)
+            if let report { metrics.drift(model: name, report: report) }
+            return json(
+                DriftBody(
+                    model: name, version: loaded.version, recordedRows: window.recordedRows,
+                    windowCapacity: window.capacity, report: report), snakeCase: true)
         }
         router.post("/v1/models/:name/score") { request, context in
             let (name, loaded) = try Self.model(context, models)
@@ -249,14 +276,57 @@ extension HTTPField.Name {
     static let modelVersion = HTTPField.Name("X-Model-Version")!
 }
 
-/// A JSON response.
-func json<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) -> Response {
+/// A JSON response; `snakeCase` writes Swift's camel-case property names as the API's
+/// snake-case keys.
+func json<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok, snakeCase: Bool = false) -> Response {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys]
+    if snakeCase { encoder.keyEncodingStrategy = .convertToSnakeCase }
     let data =
         (try? encoder.encode(value)) ?? Data(#"{"error":{"code":"encoding","message":"unencodable answer"}}"#.utf8)
     return Response(
         status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+}
+
+/// `GET /v1/models/{name}/drift`: without `report` until the model has answered a request.
+struct DriftBody: Encodable {
+    var model: String
+    var version: String
+    /// Rows (table rows, users, histories) recorded since this version was loaded.
+    var recordedRows: Int
+    /// The values kept per feature.
+    var windowCapacity: Int
+    var report: DriftReport?
+}
+
+/// Compares every live model's drift window with its profile every `interval` and sets the
+/// drift gauges (only for models that answered requests since the last time).
+struct DriftGauges: Service {
+    let models: LiveModels
+    let metrics: ServerMetrics
+    let settings: DriftSettings
+    let interval: Duration
+
+    func run() async throws {
+        do {
+            try await cancelWhenGracefulShutdown {
+                var seen: [String: Int] = [:]
+                while !Task.isCancelled {
+                    try await Task.sleep(for: interval)
+                    for loaded in models.all {
+                        guard let window = loaded.model.driftWindow else { continue }
+                        let key = "\(loaded.name)/\(loaded.version)"
+                        let rows = window.recordedRows
+                        guard rows != seen[key], let report = window.report(settings: settings) else { continue }
+                        seen[key] = rows
+                        metrics.drift(model: loaded.name, report: report)
+                    }
+                }
+            }
+        } catch is CancellationError {
+            return
+        }
+    }
 }
 
 /// Reads the registry and the key file again every `interval` until shutdown.

@@ -1,4 +1,5 @@
 import Metrics
+import Monitoring
 import Prometheus
 
 /// The server's metrics through swift-metrics, kept in its own Prometheus registry (no global
@@ -56,6 +57,29 @@ public final class ServerMetrics: Sendable {
     func occupancy(waiting: Int, running: Int) {
         queueDepth.record(waiting)
         inFlight.record(running)
+    }
+
+    /// A model's drift report (see `GET /v1/models/{name}/drift`): per feature (and `score`)
+    /// the statistic, its threshold and whether it drifted; the drifted share, the overall
+    /// verdict and the window's rows.
+    func drift(model: String, report: DriftReport) {
+        for feature in (report.scores.map { [$0] } ?? []) + report.features {
+            let dimensions = [("model", model), ("feature", feature.name)]
+            Metrics.Gauge(
+                label: "behave_drift_statistic", dimensions: dimensions + [("statistic", feature.statistic)],
+                factory: factory
+            ).record(feature.value)
+            Metrics.Gauge(label: "behave_drift_threshold", dimensions: dimensions, factory: factory)
+                .record(feature.threshold)
+            Metrics.Gauge(label: "behave_drift_feature_drifted", dimensions: dimensions, factory: factory)
+                .record(feature.drifted ? 1 : 0)
+        }
+        Metrics.Gauge(label: "behave_drift_share", dimensions: [("model", model)], factory: factory)
+            .record(report.driftedShare)
+        Metrics.Gauge(label: "behave_drift_drifted", dimensions: [("model", model)], factory: factory)
+            .record(report.drifted ? 1 : 0)
+        Metrics.Gauge(label: "behave_drift_window_rows", dimensions: [("model", model)], factory: factory)
+            .record(report.recentRows)
     }
 
     /// The Prometheus text exposition of every metric.

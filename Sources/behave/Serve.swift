@@ -16,9 +16,11 @@ struct Serve: ParsableCommand {
             POST /v1/models/NAME/score ({"rows": [{COLUMN: VALUE, ...}]} for a table classifier, \
             {"users": [IDS], "at": TIME} for a purchase or churn model), POST /v1/events \
             ({"events": [{...}, ...]} into --store, as `behave ingest` reads JSON Lines; stored before \
-            the answer), GET /metrics (Prometheus). Every endpoint but the health checks needs \
-            Authorization: Bearer KEY, with the score scope (ingest for /v1/events, admin for \
-            /metrics). Promotions, rollbacks and revoked keys take effect within --reload-interval \
+            the answer), GET /v1/models/NAME/drift (the last 10,000 values of each feature the \
+            model was asked about against its training profile, as `behave monitor` reports; the \
+            same figures are /metrics gauges), GET /metrics (Prometheus). Every endpoint but the \
+            health checks needs Authorization: Bearer KEY, with the score scope (ingest for \
+            /v1/events, admin for /metrics and drift). Promotions, rollbacks and revoked keys take effect within --reload-interval \
             seconds, without a restart; SIGTERM drains the requests in flight.
 
             Example:
@@ -63,6 +65,11 @@ struct Serve: ParsableCommand {
     @Option(parsing: .unconditional, help: "Seconds between reads of the registry and the key file.")
     var reloadInterval = 1.0
 
+    @Option(
+        parsing: .unconditional,
+        help: "Seconds between drift comparisons of each model's recent requests for the /metrics gauges.")
+    var driftInterval = 15.0
+
     @Option(parsing: .unconditional, help: "The longest history a recommend request may give.")
     var maxHistory = 1_000
 
@@ -83,6 +90,9 @@ struct Serve: ParsableCommand {
         guard queue >= 0 else { throw ValidationError("--queue must be 0 or more (got \(queue)).") }
         guard reloadInterval >= 0.05 && reloadInterval <= 3_600 else {
             throw ValidationError("--reload-interval must be 0.05 to 3600 seconds (got \(reloadInterval)).")
+        }
+        guard driftInterval >= 0.1 && driftInterval <= 86_400 else {
+            throw ValidationError("--drift-interval must be 0.1 to 86400 seconds (got \(driftInterval)).")
         }
         guard maxHistory >= 1 else { throw ValidationError("--max-history must be at least 1 (got \(maxHistory)).") }
         guard maxEvents >= 1 else { throw ValidationError("--max-events must be at least 1 (got \(maxEvents)).") }
@@ -109,6 +119,7 @@ struct Serve: ParsableCommand {
         if let slots { configuration.slots = slots }
         configuration.queue = queue
         configuration.reloadInterval = .milliseconds(Int(reloadInterval * 1_000))
+        configuration.driftInterval = .milliseconds(Int(driftInterval * 1_000))
         let eventStore = try store.map { path in
             try StoreOptions.requireFile(path)
             return try StoreOptions.open(path)

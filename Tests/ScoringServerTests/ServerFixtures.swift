@@ -39,8 +39,9 @@ struct ServerFixture {
             }
             let outcome = try NextItemTrainer(config: config, data: data).train()
             let staging = try registry.stagingDirectory(for: "recs")
-            try NextItemPackage(trained: outcome, data: data, store: store.location).save(
-                to: staging, log: outcome.logLines)
+            var package = NextItemPackage(trained: outcome, data: data, store: store.location)
+            package.profile = try package.trainingProfile(store: store, data: data)
+            try package.save(to: staging, log: outcome.logLines)
             try registry.register(staged: staging, as: "recs")
         }
         user = try store.userIDs().externalIDs.first ?? "u1"

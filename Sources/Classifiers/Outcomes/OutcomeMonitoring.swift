@@ -27,6 +27,20 @@ extension UserOutcomeClassifier {
             scoreMeaning: "\(data.task.rawValue) probability")
     }
 
+    /// The feature table (before scaling) of `histories` as of `referenceTime`, as columns
+    /// named like the profile's input features.
+    public func inputColumns(_ histories: [UserHistory], at referenceTime: Int64) -> [FeatureColumn] {
+        let eventTypes = manifest.featureEventTypes.map { EventType(rawValue: $0) }
+        guard let extractor = try? UserFeatureExtractor(referenceTime: referenceTime, eventTypes: eventTypes) else {
+            preconditionFailure("load(from:) and train checked the feature columns")
+        }
+        let rows = histories.map { extractor.features(for: $0.known(at: referenceTime)) }
+        return manifest.featureColumns.indices.map { column in
+            FeatureColumn(
+                name: manifest.featureColumns[column], group: "input", sample: .numbers(rows.map { $0[column] }))
+        }
+    }
+
     /// The recent data a drift check compares with the training profile: the feature table at
     /// `referenceTime` of every user with an event by then (the users `score` would write), the
     /// events in `window`, and the model's probabilities for those users (an even spread of at
@@ -38,15 +52,7 @@ extension UserOutcomeClassifier {
         watermark: Int64?
     ) -> RecentData {
         let known = histories.map { $0.known(at: referenceTime) }.filter { !$0.events.isEmpty }
-        let eventTypes = manifest.featureEventTypes.map { EventType(rawValue: $0) }
-        guard let extractor = try? UserFeatureExtractor(referenceTime: referenceTime, eventTypes: eventTypes) else {
-            preconditionFailure("load(from:) and train checked the feature columns")
-        }
-        let rows = known.map { extractor.features(for: $0) }
-        var columns = manifest.featureColumns.indices.map { column in
-            FeatureColumn(
-                name: manifest.featureColumns[column], group: "input", sample: .numbers(rows.map { $0[column] }))
-        }
+        var columns = inputColumns(known, at: referenceTime)
         let vocabulary = manifest.sequenceEncoder.map { Set($0.items) }
         columns += BehaviourSamples.columns(
             of: known, items: itemIDs, window: window, knownItem: vocabulary.map { items in { items.contains($0) } })

@@ -1,5 +1,6 @@
 import EventData
 import Foundation
+import Monitoring
 import Recommenders
 import Synchronization
 
@@ -10,8 +11,10 @@ final class NextItemServing: ServedModel {
 
     private let package: NextItemPackageBox
     private let batcher: ScoringBatcher
+    let driftWindow: DriftWindow?
 
     init(directory: URL) throws {
+        driftWindow = (try? TrainingProfile.load(from: directory)).map { DriftWindow(profile: $0) }
         let package = NextItemPackageBox(try NextItemPackage.load(from: directory))
         self.package = package
         batcher = ScoringBatcher { histories in package.scores(after: histories) }
@@ -23,6 +26,7 @@ final class NextItemServing: ServedModel {
             throw .badRequest("k must be between 1 and \(context.maximumK) (got \(k))", field: "k")
         }
         let history: [Int]
+        var unknownItems = 0
         switch (request.user, request.history) {
         case (.some, .some):
             throw .badRequest("give user or history, not both", field: "history")
@@ -46,7 +50,7 @@ final class NextItemServing: ServedModel {
                     field: "user")
             }
             do {
-                history = try package.value.history(ofUser: user, in: store).known
+                (history, unknownItems) = try package.value.history(ofUser: user, in: store)
             } catch let error as RecommenderError {
                 if case .unknownUser = error { throw .notFound(error.localizedDescription, field: "user") }
                 throw .badRequest(error.localizedDescription, field: "user")
@@ -59,6 +63,25 @@ final class NextItemServing: ServedModel {
         let top = await batcher.top(
             after: history, count: k, excluding: request.excludeSeen == true ? Set(history) : [])
         let items = package.value.items
+        if let driftWindow {
+            var columns = [
+                FeatureColumn(
+                    name: BehaviourSamples.historyLength, group: "users",
+                    sample: .numbers([Double(history.count + unknownItems)])),
+                FeatureColumn(
+                    name: BehaviourSamples.knownItem, group: "events",
+                    sample: .categories(
+                        Array(repeating: "known", count: history.count)
+                            + Array(repeating: "unknown", count: unknownItems))),
+            ]
+            if let last = history.last {
+                columns.append(
+                    FeatureColumn(name: BehaviourSamples.item, group: "events", sample: .categories([items[last]])))
+            }
+            // The same best score the training profile holds: the top item with nothing excluded.
+            let best = request.excludeSeen == true ? nil : top.first?.score
+            driftWindow.record(rows: 1, columns: columns, scores: best.map { [Double($0)] } ?? [])
+        }
         return RecommendResult(
             items: top.map { .init(item: items[$0.item], score: $0.score) }, historyLength: history.count)
     }

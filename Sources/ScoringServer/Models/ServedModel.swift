@@ -1,5 +1,6 @@
 import EventData
 import Foundation
+import Monitoring
 
 /// A model the server can answer with: the plug-in point for every kind of bundle.
 ///
@@ -13,9 +14,14 @@ public protocol ServedModel: Sendable {
     func recommend(_ request: RecommendRequest, context: ServingContext) async throws(APIError) -> RecommendResult
     /// `POST /v1/models/{name}/score`.
     func score(_ request: ScoreRequest, context: ServingContext) async throws(APIError) -> ScoreResult
+    /// What the model was asked lately, against its training profile (`GET
+    /// /v1/models/{name}/drift`, the drift gauges); nil for a bundle without `profile.json`.
+    var driftWindow: DriftWindow? { get }
 }
 
 extension ServedModel {
+    public var driftWindow: DriftWindow? { nil }
+
     public func recommend(_ request: RecommendRequest, context: ServingContext) async throws(APIError)
         -> RecommendResult
     {

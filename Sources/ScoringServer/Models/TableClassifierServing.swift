@@ -1,6 +1,7 @@
 import Classifiers
 import EventData
 import Foundation
+import Monitoring
 import Synchronization
 
 /// A table classifier (`behave train classify`) behind `score`: rows as objects of column
@@ -13,9 +14,13 @@ final class TableClassifierServing: ServedModel {
     private let columns: [String]
     private let needed: [String]
     private let threshold: Double
+    private let encoderColumns: [TableEncoder.Column]
+    let driftWindow: DriftWindow?
 
     init(directory: URL) throws {
         let loaded = try TableClassifier.load(from: directory)
+        encoderColumns = loaded.manifest.encoder.columns
+        driftWindow = (try? TrainingProfile.load(from: directory)).map { DriftWindow(profile: $0) }
         columns = loaded.manifest.encoder.columns.map(\.name)
         needed = loaded.manifest.encoder.columns.filter { $0.kind != .ignored }.map(\.name)
         threshold = loaded.manifest.threshold
@@ -36,7 +41,8 @@ final class TableClassifierServing: ServedModel {
                 "rows holds \(rows.count) rows; at most \(context.maximumRows) per request", field: "rows")
         }
         let positions = Array(columns.indices)
-        return try classifier.withLock { classifier throws(APIError) -> ScoreResult in
+        var cells: [[String]] = []
+        let result = try classifier.withLock { classifier throws(APIError) -> ScoreResult in
             let encoder = classifier.manifest.encoder
             var features: [Float] = []
             features.reserveCapacity(rows.count * encoder.width)
@@ -47,8 +53,10 @@ final class TableClassifierServing: ServedModel {
                             + "(null for a missing value)",
                         field: "rows[\(index)].\(missing)")
                 }
+                let rowCells = columns.map { row[$0]?.text ?? "" }
+                if driftWindow != nil { cells.append(rowCells) }
                 do {
-                    features += try encoder.encode(columns.map { row[$0]?.text ?? "" }, positions: positions)
+                    features += try encoder.encode(rowCells, positions: positions)
                 } catch let error as TableValueError {
                     throw .badRequest(
                         "row \(index): \(error.localizedDescription)", field: "rows[\(index)].\(error.column)")
@@ -65,5 +73,10 @@ final class TableClassifierServing: ServedModel {
             return ScoreResult(
                 scores: probabilities.map { .init(probability: $0, decision: $0 >= threshold) }, threshold: threshold)
         }
+        driftWindow?.record(
+            rows: cells.count,
+            columns: TableClassifier.inputColumns(encoderColumns, positions: positions, rows: cells),
+            scores: result.scores.map(\.probability))
+        return result
     }
 }

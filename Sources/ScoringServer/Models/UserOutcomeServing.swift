@@ -1,6 +1,7 @@
 import Classifiers
 import EventData
 import Foundation
+import Monitoring
 import Synchronization
 
 /// A purchase or churn model (`behave train purchase | churn`) behind `score`: users of the
@@ -11,9 +12,11 @@ final class UserOutcomeServing: ServedModel {
 
     private let classifier: Mutex<UserOutcomeClassifier>
     private let threshold: Double
+    let driftWindow: DriftWindow?
 
     init(directory: URL) throws {
         let loaded = try UserOutcomeClassifier.load(from: directory)
+        driftWindow = (try? TrainingProfile.load(from: directory)).map { DriftWindow(profile: $0) }
         threshold = loaded.manifest.threshold
         classifier = Mutex(loaded)
     }
@@ -53,6 +56,18 @@ final class UserOutcomeServing: ServedModel {
         let probabilities = classifier.withLock { $0.predict(histories, itemIDs: items, at: at) }
         if let bad = probabilities.firstIndex(where: { !$0.isFinite }) {
             throw .badRequest("the model's output for \(users[bad]) is not a number", field: "users[\(bad)]")
+        }
+        if let driftWindow {
+            let lengths = histories.map { Double($0.events.lazy.filter { $0.timestamp <= at }.count) }
+            let columns = classifier.withLock { $0.inputColumns(histories, at: at) }
+            driftWindow.record(
+                rows: histories.count,
+                columns: columns
+                    + [
+                        FeatureColumn(
+                            name: BehaviourSamples.historyLength, group: "users", sample: .numbers(lengths))
+                    ],
+                scores: probabilities)
         }
         return ScoreResult(
             scores: probabilities.map { .init(probability: $0, decision: $0 >= threshold) }, threshold: threshold)
