@@ -6,7 +6,7 @@ SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
 SWIFT_SOURCES := Sources Tests benchmarks/Swift fuzz/Sources fuzz/Package.swift Package.swift
 
-.PHONY: run test lint format bench bench-ingest bench-next-item bench-video bench-classify bench-outcomes bench-represent bench-forecast bench-serve deps fixtures clean
+.PHONY: run test lint format bench bench-ingest bench-next-item bench-video bench-classify bench-outcomes bench-represent bench-forecast bench-serve bench-drift deps fixtures clean
 
 ## Installs the system libraries the build needs (OpenBLAS, SQLite, zlib) with apt-get when absent.
 deps:
@@ -127,6 +127,16 @@ bench-serve: deps
 	$(PYTHON) benchmarks/serve_bench.py --behave .build/release/behave --data ../shared/data/ml-100k/ml-100k.inter \
 		--python $(VENV)/bin/python
 	$(PYTHON) benchmarks/ingest_http_bench.py --behave .build/release/behave --data ../shared/data/ml-100k/ml-100k.inter
+
+## Drift checks at 1,000 features x 100,000 rows: report time, false alarms and detection, against Evidently.
+bench-drift: deps
+	$(SWIFT) build -c release --product behave-bench
+	@if ! $(VENV)/bin/python -c "import evidently" >/dev/null 2>&1; then \
+		echo "Setting up $(VENV) with Evidently..."; \
+		[ -x $(VENV)/bin/python ] || $(PYTHON) -m venv $(VENV); \
+		$(VENV)/bin/pip install -q evidently; \
+	fi
+	$(VENV)/bin/python benchmarks/drift_bench.py
 
 ## Regenerates the PyTorch golden files used by the parity tests.
 fixtures:

@@ -228,7 +228,8 @@ let package = Package(
             name: "BehaviorBench",
             dependencies: [
                 "NeuralNet", "TensorEngine", "Randomness", "Linalg", "EventData", "Datasets", "Evaluation",
-                "Recommenders", "Anomalies", "Clustering", "Embeddings", "Forecasting", "NeuralForecasting",
+                "Recommenders", "Classifiers", "Anomalies", "Clustering", "Embeddings", "Forecasting",
+                "NeuralForecasting", "Monitoring",
             ],
             path: "benchmarks/Swift",
             swiftSettings: fastMath
@@ -260,6 +261,7 @@ let package = Package(
             name: "ClassifiersTests",
             dependencies: [
                 "Classifiers", "Datasets", "EventData", "Evaluation", "NeuralNet", "TensorEngine", "Randomness",
+                "Monitoring",
             ]),
         .testTarget(name: "FileIOTests", dependencies: ["FileIO"]),
         .testTarget(
@@ -283,6 +285,7 @@ let package = Package(
             name: "RecommendersTests",
             dependencies: [
                 "Recommenders", "EventData", "Datasets", "Evaluation", "NeuralNet", "TensorEngine", "Randomness",
+                "Monitoring",
             ]
         ),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "EventData", "TensorEngine"]),

@@ -48,3 +48,27 @@ public struct RowRejection: Sendable, Hashable, Codable {
         self.raw = raw.count > 1000 ? String(raw.prefix(1000)) : raw
     }
 }
+
+/// The events of another source inside a time range (rejected rows pass through): to ingest
+/// a log in parts, as when new events arrive after a model was trained.
+public struct TimeRangeSource: EventSource {
+    public let source: any EventSource
+    /// Event times kept, in milliseconds since 1970-01-01 UTC.
+    public let range: Range<Int64>
+
+    public init(_ source: any EventSource, range: Range<Int64>) {
+        self.source = source
+        self.range = range
+    }
+
+    public var name: String { source.name }
+
+    public var timesAreOrderOnly: Bool { source.timesAreOrderOnly }
+
+    public func forEachRow(_ body: (SourceRow) throws -> Void) throws {
+        try source.forEachRow { row in
+            if case .event(let event, _) = row, !range.contains(event.timestamp) { return }
+            try body(row)
+        }
+    }
+}

@@ -39,7 +39,7 @@ public struct DriftSettings: Sendable, Codable, Equatable {
 
     /// `√n_eff · W / σ` reached once in a thousand no-change comparisons. Measured on seeded
     /// samples of 1,000 to 100,000 rows from normal, exponential, log-normal, Poisson (means 0.3
-    /// and 5) and Bernoulli (0.05) distributions: at most 4.1; 5 leaves room.
+    /// and 5) and Bernoulli (0.05) distributions: at most 3.9; 5 leaves room.
     public static let wassersteinNoise = 5.0
     /// The confidence of the noise guard.
     public static let noiseConfidence = 0.999

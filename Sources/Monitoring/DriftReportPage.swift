@@ -55,7 +55,7 @@ extension DriftReport {
         if bins.count > 12 {
             bins = Array(bins.sorted { max($0.training, $0.recent) > max($1.training, $1.recent) }.prefix(12))
         }
-        let (width, height, left, bottom) = (360.0, 180.0, 8.0, 60.0)
+        let (width, height, left, bottom) = (400.0, 190.0, 48.0, 70.0)
         let top = max(bins.map { max($0.training, $0.recent) }.max() ?? 0, 1e-9)
         let slot = (width - left) / Double(max(bins.count, 1))
         var svg = "<figure><figcaption>\(escape(drift.name)): \(escape(drift.statistic)) \(number(drift.value))"

@@ -31,30 +31,48 @@ public enum DriftStatistics {
         return max(divergence, 0).squareRoot()
     }
 
-    /// The first Wasserstein (earth mover's) distance between the profile's distribution and a
-    /// sample counted in its cells, in the feature's own units: `∫ |F(x) − G(x)| dx`, with each
-    /// cell's mass spread evenly over the cell on both sides and the sample's values outside
-    /// the profile's range at their exact distances.
+    /// The first Wasserstein (earth mover's) distance `∫ |F(x) − G(x)| dx` between the profile's
+    /// distribution and a sample counted in its cells, in the feature's own units. Each side is
+    /// seen as its cells' masses at their means, and the sample's values below or above the
+    /// training range as their own masses at their means. On smooth data this is within a few
+    /// tenths of a percent of the exact two-sample distance; on count data it is exact.
     ///
     /// Returns nil when the profile or the sample has no finite value.
     public static func wasserstein(_ profile: NumericProfile, _ tally: NumericTally) -> Double? {
         let (n, m) = (Double(profile.count), Double(tally.count))
-        guard n > 0, m > 0, !profile.edges.isEmpty else { return nil }
-        var distance = (tally.belowDistance + tally.aboveDistance) / m
-        guard profile.edges.count > 1 else { return distance }
-        var trainingBelow = 0.0
-        var recentBelow = Double(tally.below) / m
-        for cell in profile.counts.indices {
-            let width = profile.edges[cell + 1] - profile.edges[cell]
-            let trainingAbove = trainingBelow + Double(profile.counts[cell]) / n
-            let recentAbove = recentBelow + Double(tally.counts[cell]) / m
-            let (d0, d1) = (recentBelow - trainingBelow, recentAbove - trainingAbove)
-            if d0 * d1 >= 0 {
-                distance += width * (abs(d0) + abs(d1)) / 2
+        guard n > 0, m > 0, let first = profile.edges.first, let last = profile.edges.last else { return nil }
+        var training: [(position: Double, mass: Double)] = []
+        training.reserveCapacity(profile.counts.count)
+        for cell in profile.counts.indices where profile.counts[cell] > 0 {
+            training.append((profile.means[cell], Double(profile.counts[cell]) / n))
+        }
+        var recent: [(position: Double, mass: Double)] = []
+        recent.reserveCapacity(tally.counts.count + 2)
+        if tally.below > 0 {
+            recent.append((first - tally.belowDistance / Double(tally.below), Double(tally.below) / m))
+        }
+        for cell in tally.counts.indices where tally.counts[cell] > 0 {
+            recent.append((tally.sums[cell] / Double(tally.counts[cell]), Double(tally.counts[cell]) / m))
+        }
+        if tally.above > 0 {
+            recent.append((last + tally.aboveDistance / Double(tally.above), Double(tally.above) / m))
+        }
+        // Both lists are sorted by position; walk them together, integrating |F − G|.
+        var (i, j) = (0, 0)
+        var (f, g, distance) = (0.0, 0.0, 0.0)
+        var previous: Double?
+        while i < training.count || j < recent.count {
+            let takeTraining = j == recent.count || (i < training.count && training[i].position <= recent[j].position)
+            let position = takeTraining ? training[i].position : recent[j].position
+            if let previous { distance += abs(f - g) * (position - previous) }
+            previous = position
+            if takeTraining {
+                f += training[i].mass
+                i += 1
             } else {
-                distance += width * (d0 * d0 + d1 * d1) / (2 * (abs(d0) + abs(d1)))
+                g += recent[j].mass
+                j += 1
             }
-            (trainingBelow, recentBelow) = (trainingAbove, recentAbove)
         }
         return distance
     }

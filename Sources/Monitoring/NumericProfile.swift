@@ -6,8 +6,9 @@ import Foundation
 /// The edges are the training values at ranks `⌊p (n − 1)⌋` for every percentile `p` (0 and 1
 /// included) and, where the tails are long, for 0.1%, 0.2%, 0.5% and their mirror images,
 /// repeats removed. A count feature with few distinct values keeps one edge per value; a smooth
-/// one gets 106 cells, 1% each in the body. Cell `j` holds `[edges[j], edges[j + 1])`; the last
-/// cell also holds its upper edge. A feature with one value has one empty-width cell.
+/// one gets 107 cells, 1% each in the body. Cell `j` holds `[edges[j], edges[j + 1])`, and a
+/// last cell holds the maximum alone, so the largest value of a count feature keeps its own
+/// cell (a feature with one value has just that cell).
 ///
 /// Drift statistics treat each cell's mass as spread evenly over the cell, on both sides, so
 /// comparing a sample with the profile needs one pass with a binary search per value, no
@@ -24,8 +25,10 @@ public struct NumericProfile: Sendable, Codable, Equatable {
     public var maximum: Double
     /// Distinct, increasing cell edges (at least one when `count > 0`).
     public var edges: [Double]
-    /// Training values per cell: `max(edges.count - 1, 1)` entries.
+    /// Training values per cell: one per edge (the last cell is the maximum alone).
     public var counts: [Int]
+    /// The mean of each cell's training values (the cell's lower edge when it is empty).
+    public var means: [Double]
 
     /// The probabilities of the edges asked for.
     public static let edgeProbabilities: [Double] =
@@ -42,7 +45,7 @@ public struct NumericProfile: Sendable, Codable, Equatable {
         self.missing = missing
         count = finite.count
         guard let first = finite.first, let last = finite.last else {
-            (mean, standardDeviation, minimum, maximum, edges, counts) = (0, 0, 0, 0, [], [])
+            (mean, standardDeviation, minimum, maximum, edges, counts, means) = (0, 0, 0, 0, [], [], [])
             return
         }
         let mean = finite.reduce(0, +) / Double(finite.count)
@@ -57,15 +60,27 @@ public struct NumericProfile: Sendable, Codable, Equatable {
             if edges.last != value { edges.append(value) }
         }
         self.edges = edges
-        var counts = [Int](repeating: 0, count: max(edges.count - 1, 1))
-        for value in finite { counts[Self.cell(of: value, edges: edges)] += 1 }
+        var counts = [Int](repeating: 0, count: edges.count)
+        var sums = [Double](repeating: 0, count: counts.count)
+        for value in finite {
+            let cell = Self.cell(of: value, edges: edges)
+            counts[cell] += 1
+            sums[cell] += value
+        }
         self.counts = counts
+        // A mean of values inside a cell lies inside it, but rounding may put it a unit in the
+        // last place outside: clamp.
+        means = counts.indices.map { cell in
+            counts[cell] > 0
+                ? min(max(sums[cell] / Double(counts[cell]), edges[cell]), edges[min(cell + 1, edges.count - 1)])
+                : edges[cell]
+        }
     }
 
     /// A profile from its parts, as decoded; nil when they do not describe a histogram.
     public init?(
         count: Int, missing: Int, mean: Double, standardDeviation: Double, minimum: Double, maximum: Double,
-        edges: [Double], counts: [Int]
+        edges: [Double], counts: [Int], means: [Double]
     ) {
         self.count = count
         self.missing = missing
@@ -75,23 +90,27 @@ public struct NumericProfile: Sendable, Codable, Equatable {
         self.maximum = maximum
         self.edges = edges
         self.counts = counts
+        self.means = means
         guard isConsistent else { return nil }
     }
 
-    /// Whether the parts describe a histogram: increasing finite edges, one count per cell
-    /// adding up to `count`, finite moments.
+    /// Whether the parts describe a histogram: increasing finite edges, one count and one mean
+    /// (inside its cell) per cell, counts adding up to `count`, finite moments.
     public var isConsistent: Bool {
         guard count >= 0, missing >= 0, mean.isFinite, standardDeviation.isFinite, standardDeviation >= 0
         else { return false }
-        if count == 0 { return edges.isEmpty && counts.isEmpty }
+        if count == 0 { return edges.isEmpty && counts.isEmpty && means.isEmpty }
         guard !edges.isEmpty, edges.allSatisfy(\.isFinite), zip(edges, edges.dropFirst()).allSatisfy({ $0 < $1 }),
-            counts.count == max(edges.count - 1, 1), counts.allSatisfy({ $0 >= 0 }), counts.reduce(0, +) == count
+            counts.count == edges.count, counts.allSatisfy({ $0 >= 0 }), counts.reduce(0, +) == count,
+            means.count == counts.count
         else { return false }
-        return true
+        return means.indices.allSatisfy { cell in
+            means[cell].isFinite && means[cell] >= edges[cell] && means[cell] <= edges[min(cell + 1, edges.count - 1)]
+        }
     }
 
-    /// The cell of a finite `value` inside `[edges.first, edges.last]` (values outside are
-    /// clamped to the first or last cell; callers route them to the tails first).
+    /// The cell of a finite `value` inside `[edges.first, edges.last]`: the last edge at or
+    /// below it (values below the first edge get cell 0; callers route them to the tails first).
     static func cell(of value: Double, edges: [Double]) -> Int {
         var low = 0
         var high = edges.count - 1
@@ -99,7 +118,7 @@ public struct NumericProfile: Sendable, Codable, Equatable {
             let middle = (low + high + 1) / 2
             if edges[middle] <= value { low = middle } else { high = middle - 1 }
         }
-        return min(low, max(edges.count - 2, 0))
+        return low
     }
 
     /// The scale drift distances are divided by: the training standard deviation, or for a
@@ -135,14 +154,22 @@ public struct NumericProfile: Sendable, Codable, Equatable {
         merged.minimum = count == 0 ? other.minimum : (other.count == 0 ? minimum : Swift.min(minimum, other.minimum))
         merged.maximum = count == 0 ? other.maximum : (other.count == 0 ? maximum : Swift.max(maximum, other.maximum))
         merged.counts = zip(counts, other.counts).map(+)
+        merged.means = counts.indices.map { cell in
+            let total = counts[cell] + other.counts[cell]
+            guard total > 0 else { return means[cell] }
+            let mean =
+                (Double(counts[cell]) * means[cell] + Double(other.counts[cell]) * other.means[cell]) / Double(total)
+            return min(max(mean, edges[cell]), edges[min(cell + 1, edges.count - 1)])
+        }
         return merged
     }
 }
 
 /// A sample counted in a profile's cells: what drift statistics compare with the profile.
 public struct NumericTally: Sendable, Equatable {
-    /// Finite values per profile cell.
+    /// Finite values per profile cell, and their sums.
     public var counts: [Int]
+    public var sums: [Double]
     /// Finite values below the profile's first edge, and the sum of their distances to it.
     public var below = 0
     public var belowDistance = 0.0
@@ -157,6 +184,7 @@ public struct NumericTally: Sendable, Equatable {
     /// Counts `values` in `profile`'s cells.
     public init(values: some Sequence<Double>, in profile: NumericProfile) {
         counts = [Int](repeating: 0, count: profile.counts.count)
+        sums = [Double](repeating: 0, count: profile.counts.count)
         guard let first = profile.edges.first, let last = profile.edges.last else {
             for value in values {
                 if value.isFinite {
@@ -182,7 +210,9 @@ public struct NumericTally: Sendable, Equatable {
                 above += 1
                 aboveDistance += value - last
             } else {
-                counts[NumericProfile.cell(of: value, edges: edges)] += 1
+                let cell = NumericProfile.cell(of: value, edges: edges)
+                counts[cell] += 1
+                sums[cell] += value
             }
         }
     }

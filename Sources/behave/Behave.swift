@@ -11,7 +11,8 @@ struct Behave: ParsableCommand {
         subcommands: [
             Simulate.self, Ingest.self, Describe.self, Features.self, Train.self, Evaluate.self, Recommend.self,
             Predict.self, EmbedCommand.self, SegmentCommand.self, AnomaliesCommand.self, SeriesCommand.self,
-            ForecastCommand.self, ModelsCommand.self, MonitorCommand.self, KeysCommand.self, Serve.self,
+            ForecastCommand.self, ModelsCommand.self, MonitorCommand.self, UpdateCommand.self, KeysCommand.self,
+            Serve.self,
             Quickstart.self, Demo.self,
         ]
     )

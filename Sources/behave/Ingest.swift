@@ -59,6 +59,13 @@ struct Ingest: ParsableCommand {
             valueName: "from..to"))
     var timeRange = "1990-01-01..2100-01-01"
 
+    @Option(
+        help: "Read only events at or after this time (ISO 8601); earlier rows are skipped and counted, not stored.")
+    var since: String?
+
+    @Option(help: "Read only events before this time (ISO 8601); later rows are skipped and counted, not stored.")
+    var until: String?
+
     @Flag(help: "Store negative values (refunds, returns) instead of rejecting them.")
     var allowNegativeValues = false
 
@@ -80,6 +87,15 @@ struct Ingest: ParsableCommand {
         }
         _ = try readerSchema()
         _ = try ingestOptions()
+        _ = try window()
+    }
+
+    /// The events read: `--since` (included) to `--until` (excluded).
+    func window() throws -> Range<Int64> {
+        let start = try since.map { try parseISOTime($0, option: "--since") } ?? .min
+        let end = try until.map { try parseISOTime($0, option: "--until") } ?? .max
+        guard start < end else { throw ValidationError("--since must come before --until.") }
+        return start..<end
     }
 
     /// The plausibility checks and row identity from the flags.
@@ -126,6 +142,8 @@ struct Ingest: ParsableCommand {
         var ingests: [IngestSummary]
         var userAttributes: AttributeReport?
         var itemAttributes: AttributeReport?
+        /// Per file, rows outside `--since` / `--until` (read, not stored).
+        var skipped: [String: Int]?
     }
 
     struct AttributeReport: Encodable {
@@ -140,18 +158,29 @@ struct Ingest: ParsableCommand {
         let schema = try readerSchema()
         let options = try ingestOptions()
         var report = Report(store: store.location, ingests: [])
+        let window = try window()
+        let bounded = since != nil || until != nil
         for file in files {
             let reader = try EventFileReader.open(path: file, schema: schema)
             let size = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? nil
             let progress = ProgressReporter(label: "ingest \(file)", total: size, unit: "bytes")
             var rows = 0
-            let source = ReportingSource(reader: reader) {
+            let skipped = SkipCounter()
+            let source = ReportingSource(reader: reader, window: window, skipped: skipped) {
                 progress.update(Int($0.bytesRead), detail: "\(ProgressReporter.grouped(rows)) rows")
             }
             let summary = try store.ingest(source, options: options) { rows = $0.rowsRead }
             progress.finish(size ?? 0, detail: "\(ProgressReporter.grouped(summary.rowsRead)) rows")
             report.ingests.append(summary)
-            if !json { printSummary(summary) }
+            if bounded { report.skipped = (report.skipped ?? [:]).merging([file: skipped.count]) { $1 } }
+            if !json {
+                printSummary(summary)
+                if bounded {
+                    say(
+                        "  \(ProgressReporter.grouped(skipped.count)) rows outside --since/--until skipped "
+                            + "(not stored; ingest the file again without them to add those rows).")
+                }
+            }
         }
         if let path = userAttributes {
             report.userAttributes = try ingestAttributes(path, kind: .user, into: store)
@@ -223,15 +252,29 @@ struct Ingest: ParsableCommand {
     }
 }
 
-/// An event file read with byte-level progress, so the bar can show an ETA.
+/// An event file read with byte-level progress, so the bar can show an ETA, keeping the events
+/// inside `window` (the others are counted in `skipped`; rejected rows always pass).
 private struct ReportingSource: EventSource {
     let reader: EventFileReader
+    let window: Range<Int64>
+    let skipped: SkipCounter
     let report: (ReadProgress) -> Void
 
     var name: String { reader.name }
     var timesAreOrderOnly: Bool { reader.timesAreOrderOnly }
 
     func forEachRow(_ body: (SourceRow) throws -> Void) throws {
-        try reader.forEachRow(progress: report, body)
+        try reader.forEachRow(progress: report) { row in
+            if case .event(let event, _) = row, !window.contains(event.timestamp) {
+                skipped.count += 1
+                return
+            }
+            try body(row)
+        }
     }
+}
+
+/// Rows an ingest skipped for `--since` / `--until`.
+private final class SkipCounter {
+    var count = 0
 }

@@ -78,6 +78,15 @@ struct Simulate: ParsableCommand {
     @Option(parsing: .unconditional, help: "With --campaign-day: the activity multiplier on campaign days.")
     var campaignLift: Double = 2
 
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp(
+            "Catalogue drift: the share of items released during the period (0 to 0.9).",
+            discussion:
+                "New items arrive on random days of the second half and become the most popular while older items fade: "
+                + "drifting item popularity, for `behave monitor` and `behave update` to meet."))
+    var newItemShare: Double = 0
+
     @Option(help: "Event file to write.")
     var out: String = "events.csv"
 
@@ -91,13 +100,15 @@ struct Simulate: ParsableCommand {
     var json = false
 
     var config: SimulationConfig {
-        SimulationConfig(
+        var config = SimulationConfig(
             users: users, items: items, days: days, seed: seed, botFraction: botFraction,
             fraudFraction: fraudFraction, churnFraction: churnFraction, takeoverFraction: takeoverFraction,
             farmFraction: farmFraction, distinctSegments: distinctSegments, targetEvents: events, growth: growth,
             campaign: campaignDay.map {
                 SimulationConfig.Campaign(startDay: $0, days: campaignDays, lift: campaignLift)
             })
+        config.newItemShare = newItemShare
+        return config
     }
 
     var resolvedFormat: Format {

@@ -44,14 +44,14 @@ struct DriftCalibrationTests {
     @Test("A 0.1 standard deviation shift is caught in at least 19 of 20 trials per shape")
     func meanShift() {
         var generator = SystemRandomNumberGeneratorSeeded(seed: 12)
-        for shape in [0, 1] {
+        for shape in 0..<5 {
             let training = Self.draw(shape, 50_000, &generator)
             let profile = NumericProfile(values: training)
             let feature = FeatureProfile(name: "x", group: "input", distribution: .numeric(profile))
             let shift = 0.1 * profile.standardDeviation
             var caught = 0
             for _ in 0..<20 {
-                let recent = Self.draw(shape, 100_000, shift: shift, &generator)
+                let recent = Self.draw(shape, 100_000, &generator).map { $0 + shift }
                 let report = TrainingProfile(unit: "rows", rows: training.count, features: [feature])
                     .compare(with: RecentData(rows: recent.count, features: ["x": .numbers(recent)]))
                 if report.features[0].drifted { caught += 1 }

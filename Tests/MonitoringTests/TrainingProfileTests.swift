@@ -8,10 +8,10 @@ struct TrainingProfileTests {
     func numericEdges() {
         let counts = NumericProfile(values: [0, 0, 0, 0, 1, 1, 2, 5, .nan])
         #expect(counts.edges == [0, 1, 2, 5])
-        #expect(counts.counts == [4, 2, 2])
+        #expect(counts.counts == [4, 2, 1, 1] && counts.means == [0, 1, 2, 5])
         #expect(counts.missing == 1 && counts.count == 8)
         let smooth = NumericProfile(values: (0..<10_000).map(Double.init))
-        #expect(smooth.edges.count == 107 && smooth.counts.count == 106)
+        #expect(smooth.edges.count == 107 && smooth.counts.count == 107 && smooth.counts.last == 1)
         #expect(smooth.edges.prefix(5) == [0, 9, 19, 49, 99])
         #expect(smooth.counts.reduce(0, +) == 10_000)
         #expect(smooth.minimum == 0 && smooth.maximum == 9_999)
@@ -61,7 +61,7 @@ struct TrainingProfileTests {
             ("{not json", "unreadable"),
             (#"{"format":9,"unit":"rows","rows":0,"features":[]}"#, "newer"),
             (
-                #"{"format":1,"unit":"rows","rows":2,"features":[{"name":"x","group":"input","kind":"numeric","numeric":{"count":2,"missing":0,"mean":0,"standardDeviation":1,"minimum":0,"maximum":1,"edges":[1,0],"counts":[2]}}]}"#,
+                #"{"format":1,"unit":"rows","rows":2,"features":[{"name":"x","group":"input","kind":"numeric","numeric":{"count":2,"missing":0,"mean":0,"standardDeviation":1,"minimum":0,"maximum":1,"edges":[1,0],"counts":[2],"means":[0.5]}}]}"#,
                 "'x' does not add up"
             ),
         ] {
@@ -82,6 +82,9 @@ struct TrainingProfileTests {
             var profile = base
             let tally = NumericTally(values: part.map(Double.init), in: base)
             profile.counts = tally.counts
+            profile.means = tally.counts.indices.map {
+                tally.counts[$0] > 0 ? tally.sums[$0] / Double(tally.counts[$0]) : base.edges[$0]
+            }
             profile.count = part.count
             profile.mean = Double(part.reduce(0, +)) / Double(part.count)
             let variance = part.reduce(0.0) { $0 + (Double($1) - profile.mean) * (Double($1) - profile.mean) }
@@ -92,6 +95,7 @@ struct TrainingProfileTests {
         }
         let merged = try #require(halves[0].merged(with: halves[1]))
         #expect(merged.counts == base.counts && merged.count == 100)
+        #expect(zip(merged.means, base.means).allSatisfy { abs($0 - $1) < 1e-12 })
         #expect(abs(merged.mean - base.mean) < 1e-12 && abs(merged.standardDeviation - base.standardDeviation) < 1e-9)
         #expect(merged.minimum == 0 && merged.maximum == 99)
         #expect(base.merged(with: NumericProfile(values: [1, 2, 3])) == nil)
@@ -139,5 +143,21 @@ struct TrainingProfileTests {
         let report = profile.compare(with: RecentData(rows: 2_000, features: ["x": .numbers(values)]))
         #expect(report.features[0].statistic == "missing-share" && report.features[0].drifted)
         #expect(abs(report.features[0].recentMissingShare - 0.2) < 1e-12)
+    }
+}
+
+@Suite("Cell means stay inside their cells")
+struct CellMeanTests {
+    @Test("Rounding never puts a cell's mean outside the cell, so a saved profile always reads back")
+    func meansInsideCells() throws {
+        // 0.1 added 1,000 times is not 100: the mean of a cell of equal values can round past it.
+        let values =
+            [Double](repeating: 0.1, count: 1_000) + [Double](repeating: 0.7, count: 999) + [0.30000000000000004]
+        let profile = NumericProfile(values: values)
+        #expect(profile.isConsistent)
+        for cell in profile.means.indices {
+            #expect(profile.means[cell] >= profile.edges[cell])
+            #expect(profile.means[cell] <= profile.edges[min(cell + 1, profile.edges.count - 1)])
+        }
     }
 }

@@ -23,6 +23,7 @@ struct BenchmarkMain {
         var threads = 1
         var modelDirectory: String?
         var dataPath: String?
+        var seed = 1
         var arguments = CommandLine.arguments.dropFirst().makeIterator()
         while let argument = arguments.next() {
             switch argument {
@@ -34,12 +35,17 @@ struct BenchmarkMain {
                 threads = value
             case "--model": modelDirectory = arguments.next()
             case "--data": dataPath = arguments.next()
+            case "--seed":
+                guard let value = arguments.next().flatMap(Int.init), value >= 0 else {
+                    fail("--seed needs a whole number")
+                }
+                seed = value
             default: fail("unknown argument '\(argument)'")
             }
         }
         let names =
             (throughput.keys.sorted() + jobs.keys.sorted() + latency.keys.sorted()
-            + ["next-item-serving", "auto-arima", "arima-fit"])
+            + ["next-item-serving", "auto-arima", "arima-fit", "drift", "update", "update-purchase", "update-design"])
             .joined(separator: ", ")
         guard let caseName else { fail("--case is required (one of: \(names))") }
         Engine.threadCount = threads
@@ -48,7 +54,15 @@ struct BenchmarkMain {
             "impl": "behaviorkit", "case": caseName, "threads": threads,
             "version": "BehaviorKit 0.1.0, \(BLAS.libraryDescription), core \(BLAS.coreName)",
         ]
-        if let run = throughput[caseName] {
+        if caseName == "drift" {
+            result.merge(Cases.drift()) { $1 }
+        } else if caseName == "update" {
+            result.merge(Cases.update(seed: UInt64(seed))) { $1 }
+        } else if caseName == "update-purchase" {
+            result.merge(Cases.updatePurchase(seed: UInt64(seed))) { $1 }
+        } else if caseName == "update-design" {
+            result.merge(Cases.update(seed: UInt64(seed), variants: Cases.updateVariants)) { $1 }
+        } else if let run = throughput[caseName] {
             let runs = run()
             result["unit"] = "steps/s"
             result["value"] = Timing.median(runs)

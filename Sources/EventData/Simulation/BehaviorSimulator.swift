@@ -184,6 +184,7 @@ public struct BehaviorSimulator: EventSource, Sendable {
         while config.targetEvents.map({ total < $0 }) ?? (index < config.users) {
             let farm = dealer.farmAccount(of: index).map { roster.farm(ofAccount: $0) }
             simulator.simulate(user: index, role: dealer.role(of: index), farm: farm, into: &trail)
+            world.replaceUnreleasedItems(in: &trail.events)
             index += 1
             if let target = config.targetEvents, total + trail.events.count > target {
                 trail.events.removeLast(total + trail.events.count - target)

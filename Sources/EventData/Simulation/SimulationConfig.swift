@@ -71,6 +71,11 @@ public struct SimulationConfig: Sendable, Codable, Equatable {
     /// A marketing campaign: days when every user's activity is multiplied, a spike for
     /// forecasting to find; nil for none.
     public var campaign: Campaign?
+    /// Catalogue drift: the share of items that are new, each released on a random day of the
+    /// period's second half and unseen before it. New items are the most popular of a second popularity
+    /// order, which popular-item draws follow with a chance rising from 0 on the first day to 1
+    /// on the last (older items fade); 0 keeps one catalogue and one popularity throughout.
+    public var newItemShare: Double = 0
 
     /// Days of raised activity.
     public struct Campaign: Sendable, Codable, Equatable {
@@ -171,6 +176,9 @@ public struct SimulationConfig: Sendable, Codable, Equatable {
         try InvalidParameter.require(
             growth.isFinite && (-0.9...10).contains(growth), "growth", growth,
             allowed: "between -0.9 and 10 (0.5: half as much activity again per year)")
+        try InvalidParameter.require(
+            newItemShare.isFinite && (0...0.9).contains(newItemShare), "new-item-share", newItemShare,
+            allowed: "between 0 and 0.9 (0.2: a fifth of the catalogue arrives during the period)")
         if let campaign {
             try InvalidParameter.require(
                 (0..<days).contains(campaign.startDay), "campaign-day", campaign.startDay,
@@ -193,7 +201,7 @@ public struct SimulationConfig: Sendable, Codable, Equatable {
 }
 
 extension SimulationConfig {
-    /// Reads a configuration; `takeover-fraction`, `farm-fraction` and `growth` are 0,
+    /// Reads a configuration; `takeover-fraction`, `farm-fraction`, `growth` and `new-item-share` are 0,
     /// `distinct-segments` false and `campaign` nil when absent, as in ground-truth files written before they
     /// existed (whose runs planted none).
     public init(from decoder: any Decoder) throws {
@@ -217,6 +225,7 @@ extension SimulationConfig {
         popularityExponent = try container.decode(Double.self, forKey: .popularityExponent)
         growth = try container.decodeIfPresent(Double.self, forKey: .growth) ?? 0
         campaign = try container.decodeIfPresent(Campaign.self, forKey: .campaign)
+        newItemShare = try container.decodeIfPresent(Double.self, forKey: .newItemShare) ?? 0
     }
 
     /// The time window in epoch milliseconds.

@@ -44,6 +44,9 @@ struct SimulationWorld: Sendable {
     let categoryExpensiveItems: [[Int32]]
     /// Per segment: its two best-liked categories (fewer with fewer categories).
     let segmentFavourites: [[Int]]
+    /// With catalogue drift: each item's release time (epoch milliseconds; the start for the
+    /// original catalogue), the later popularity's draw per category, and the period.
+    let drift: (release: [Int64], tables: [AliasTable], period: Range<Int64>)?
 
     /// Category names: common shop departments, then `category-N`. One name carries a comma, as
     /// real catalogues do, so every consumer of the CSV meets a quoted field.
@@ -113,11 +116,33 @@ struct SimulationWorld: Sendable {
         itemPriceCents = prices
         itemPopularityRank = random.permutation(itemCount).map { Int32($0) }
         let exponent = config.popularityExponent
-        let popularity = itemPopularityRank.map { 1 / pow(Double($0) + 1, exponent) }
+        var popularity = itemPopularityRank.map { 1 / pow(Double($0) + 1, exponent) }
 
         var byCategory = [[Int32]](repeating: [], count: categoryCount)
         for item in 0..<itemCount { byCategory[Int(categoryOfSlot[item])].append(Int32(item)) }
         categoryItems = byCategory
+        if config.newItemShare > 0 {
+            // New items: a random share, never a category's first item (every category keeps an
+            // item from the start), released on random days of the period's second half. They
+            // come first in the later popularity order.
+            var drift = SimulationRandom(seed: config.seed, stream: 7, index: 0)
+            let anchors = Set(byCategory.compactMap(\.first))
+            let candidates = drift.permutation(itemCount).filter { !anchors.contains(Int32($0)) }
+            let fresh = Array(candidates.prefix(Int((config.newItemShare * Double(itemCount)).rounded())))
+            let period = config.windowMilliseconds
+            let length = Double(period.upperBound - period.lowerBound)
+            var release = [Int64](repeating: period.lowerBound, count: itemCount)
+            for item in fresh { release[item] = period.lowerBound + Int64((0.5 + 0.5 * drift.unit()) * length) }
+            let freshSet = Set(fresh)
+            let later = fresh + drift.permutation(itemCount).filter { !freshSet.contains($0) }
+            var laterPopularity = [Double](repeating: 0, count: itemCount)
+            for (rank, item) in later.enumerated() { laterPopularity[item] = 1 / pow(Double(rank) + 1, exponent) }
+            for item in fresh { popularity[item] = 0 }
+            let tables = byCategory.map { members in AliasTable(weights: members.map { laterPopularity[Int($0)] }) }
+            self.drift = (release, tables, period)
+        } else {
+            drift = nil
+        }
         let itemTables = byCategory.map { members in AliasTable(weights: members.map { popularity[Int($0)] }) }
         categoryItemTables = itemTables
 
@@ -185,5 +210,38 @@ struct SimulationWorld: Sendable {
     /// An item of `category`, drawn by popularity.
     func popularItem(in category: Int, _ random: inout SimulationRandom) -> Int {
         Int(categoryItems[category][categoryItemTables[category].sample(&random)])
+    }
+
+    /// An item of `category` at `time` (epoch milliseconds): with catalogue drift, from the
+    /// later popularity with a chance rising over the period, and never before its release.
+    func popularItem(in category: Int, at time: Int64, _ random: inout SimulationRandom) -> Int {
+        guard let drift else { return popularItem(in: category, &random) }
+        let elapsed = Double(time - drift.period.lowerBound) / Double(drift.period.upperBound - drift.period.lowerBound)
+        if random.chance(min(max(elapsed, 0), 1)) {
+            let item = Int(categoryItems[category][drift.tables[category].sample(&random)])
+            if drift.release[item] <= time { return item }
+        }
+        return popularItem(in: category, &random)
+    }
+
+    /// With catalogue drift, events on items not yet released (drawn from fixed lists: a
+    /// fraudster's expensive items, a farm's promoted ones, a mission's candidates) move to the
+    /// first item of the same category, which exists from the start.
+    func replaceUnreleasedItems(in events: inout [SimulatedEvent]) {
+        guard let drift else { return }
+        for index in events.indices where events[index].item >= 0 {
+            let item = Int(events[index].item)
+            if drift.release[item] > events[index].timestamp {
+                events[index].item = categoryItems[Int(itemCategory[item])][0]
+            }
+        }
+    }
+
+    /// A successor of `item` at `time`; with catalogue drift, an unreleased one is replaced by a
+    /// popular item of its category.
+    func successor(of item: Int, at time: Int64, _ random: inout SimulationRandom) -> Int {
+        let next = successor(of: item, &random)
+        guard let drift, drift.release[next] > time else { return next }
+        return popularItem(in: Int(itemCategory[next]), at: time, &random)
     }
 }

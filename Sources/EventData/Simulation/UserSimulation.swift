@@ -403,7 +403,7 @@ struct UserSimulator {
     ) {
         let segment = world.segments[trail.segment ?? 0]
         var candidates = Array(Set(mission.candidates).sorted().prefix(5))
-        if candidates.isEmpty { candidates = [world.popularItem(in: mission.category, &random)] }
+        if candidates.isEmpty { candidates = [world.popularItem(in: mission.category, at: session.time, &random)] }
         for item in candidates {
             let category = world.itemCategory[item]
             let dwell = Int32(min(max(random.logNormal(median: 150, sigma: 0.7), 10), 3_000))
@@ -476,12 +476,12 @@ struct UserSimulator {
             }
             let item: Int
             if let category = searched {
-                item = world.popularItem(in: category, &random)
+                item = world.popularItem(in: category, at: session.time, &random)
                 searched = nil
             } else if let current, random.chance(config.transitionProbability) {
-                item = world.successor(of: current, &random)
+                item = world.successor(of: current, at: session.time, &random)
             } else {
-                item = world.popularItem(in: tasteCategory(trail, &random), &random)
+                item = world.popularItem(in: tasteCategory(trail, &random), at: session.time, &random)
             }
             let category = world.itemCategory[item]
             if random.chance(0.25) {
@@ -676,7 +676,11 @@ struct UserSimulator {
         }
         if random.chance(0.3) {
             let category = Int(world.itemCategory[Int(promoted[random.int(below: promoted.count)])])
-            guard look(at: world.popularItem(in: category, &random), clickProbability: 0, &session, &random) else {
+            guard
+                look(
+                    at: world.popularItem(in: category, at: session.time, &random), clickProbability: 0, &session,
+                    &random)
+            else {
                 return
             }
         }

@@ -95,14 +95,22 @@ public final class NextItemTrainer {
     /// Trains, keeps the best weights, and evaluates them on validation and test.
     ///
     /// - Parameters:
+    ///   - initial: The model to start from (a warm start, see ``NextItemUpdate``); by default a
+    ///     freshly initialised one. It must be of this configuration and the data's catalogue.
     ///   - progress: Called after every training step.
     ///   - epochEnd: Called after every epoch (with validation metrics when it was validated).
     /// - Throws: ``RecommenderError/diverged(_:)`` as soon as a step's loss is not a finite
     ///   number (the weights are then unusable).
     public func train(
-        progress: ((StepProgress) -> Void)? = nil, epochEnd: ((NextItemEpoch) -> Void)? = nil
+        startingFrom initial: NextItemModel? = nil, progress: ((StepProgress) -> Void)? = nil,
+        epochEnd: ((NextItemEpoch) -> Void)? = nil
     ) throws(RecommenderError) -> TrainingOutcome {
-        let model = NextItemModel.make(config, itemCount: data.itemCount, trainingSequences: data.users.map(\.train))
+        let model =
+            initial
+            ?? NextItemModel.make(config, itemCount: data.itemCount, trainingSequences: data.users.map(\.train))
+        precondition(
+            model.itemCount == data.itemCount,
+            "NextItemTrainer: a model of \(model.itemCount) items for a catalogue of \(data.itemCount)")
         guard case .sequence(let network) = model else {
             return finish(model, history: .nothingTrained)
         }

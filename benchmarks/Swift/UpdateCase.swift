@@ -1,0 +1,167 @@
+import Classifiers
+import Evaluation
+import EventData
+import Foundation
+import Monitoring
+import Recommenders
+
+extension Cases {
+    /// `behave update` against a full retrain on a drifting shop: 3,000 users, 1,000 items, 60
+    /// days with 30% of the catalogue released in the second half while older items fade. SASRec
+    /// (the default configuration, maxLength 50, a 90-second budget) trains on the first 57 days
+    /// (the stale model); the last 3 days (about 5% of events) arrive; then the update (its
+    /// defaults) and a retrain from scratch on everything (the same budget). All three are scored
+    /// on the update's holdouts.
+    static func update(seed: UInt64, budget: Double = 90, variants: [(String, UpdateSettings)] = []) -> [String: Any] {
+        do {
+            var config = SimulationConfig(users: 3_000, items: 1_000, days: 60, seed: seed)
+            config.newItemShare = 0.3
+            let simulator = try BehaviorSimulator(config: config)
+            let start = Int64((config.start.timeIntervalSince1970 * 1_000).rounded())
+            let cut = start + 57 * 86_400_000
+            let path = FileManager.default.temporaryDirectory.appendingPathComponent("update-bench-\(seed).db").path
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+            defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+            let store = try SQLiteEventStore(path: path)
+            let before = try store.ingest(TimeRangeSource(simulator, range: Int64.min..<cut)).stored
+            var next = NextItemConfig.defaults(for: .sasrec)
+            if case .sasrec(var sasrec) = next.architecture {
+                sasrec.maxLength = 50
+                next.architecture = .sasrec(sasrec)
+            }
+            next.timeBudget = budget
+            next.seed = seed
+            let data = try NextItemData.load(from: store)
+            let stale = try NextItemTrainer(config: next, data: data).train()
+            var live = NextItemPackage(trained: stale, data: data, store: store.location)
+            live.profile = try live.trainingProfile(store: store, data: data)
+            guard let watermark = live.profile?.watermark else { BenchmarkMain.fail("update: no watermark") }
+
+            let after = try store.ingest(TimeRangeSource(simulator, range: cut..<Int64.max)).stored
+            let started = DispatchTime.now().uptimeNanoseconds
+            let result = try NextItemUpdate(live: live, watermark: watermark).run(store: store)
+            let updateSeconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+            let retrain = try NextItemTrainer(config: next, data: result.full).train()
+            let holdouts = result.holdouts
+            let staleScores = holdouts.scores(of: stale.model, knownItems: live.items.count)
+            let updated = result.decision.candidate
+            let retrained = holdouts.scores(of: retrain.model, knownItems: holdouts.catalogueSize)
+            let gain = retrained.recent - staleScores.recent
+            var design: [String: Any] = [:]
+            for (name, settings) in variants {
+                let variant = try NextItemUpdate(live: live, watermark: watermark, settings: settings).run(store: store)
+                let scores = variant.decision.candidate
+                design[name] = [
+                    "recent": scores.recent, "old": scores.old,
+                    "gain_recovered": gain > 0 ? (scores.recent - staleScores.recent) / gain : 0,
+                    "old_loss": staleScores.old > 0 ? (staleScores.old - scores.old) / staleScores.old : 0,
+                    "train_seconds": variant.outcome.trainSeconds, "epochs": variant.outcome.history.epochs.count,
+                ]
+            }
+            return [
+                "design": design,
+                "seed": seed, "events_before": before, "events_after": after,
+                "new_event_share": Double(after) / Double(before + after), "new_items": result.decision.newItems,
+                "recent_users": result.decision.recentExamples, "old_users": result.decision.oldExamples,
+                "stale": ["recent": staleScores.recent, "old": staleScores.old],
+                "updated": ["recent": updated.recent, "old": updated.old],
+                "retrained": ["recent": retrained.recent, "old": retrained.old],
+                "gain_recovered": gain > 0 ? (updated.recent - staleScores.recent) / gain : 0,
+                "old_loss": staleScores.old > 0 ? (staleScores.old - updated.old) / staleScores.old : 0,
+                "update_train_seconds": result.outcome.trainSeconds, "update_seconds": updateSeconds,
+                "retrain_train_seconds": retrain.trainSeconds,
+                "time_ratio": result.outcome.trainSeconds / max(retrain.trainSeconds, 1e-9),
+                "promoted": result.decision.promote, "reason": result.decision.reason,
+                "value": updated.recent, "unit": "ndcg@10", "runs": [updated.recent],
+            ]
+        } catch {
+            BenchmarkMain.fail("update: \(error)")
+        }
+    }
+}
+
+extension Cases {
+    /// The update settings tried in the design run (`--case update-design`), beside the defaults.
+    static var updateVariants: [(String, UpdateSettings)] {
+        func variant(_ change: (inout UpdateSettings) -> Void) -> UpdateSettings {
+            var settings = UpdateSettings()
+            change(&settings)
+            return settings
+        }
+        return [
+            ("no neighbour start", variant { $0.neighbourStart = false }),
+            ("lr x3", variant { $0.learningRateScale = 3 }),
+            ("lr x0.3", variant { $0.learningRateScale = 0.3 }),
+            ("replay 0.5", variant { $0.replayShare = 0.5 }),
+            ("replay 0", variant { $0.replayShare = 0 }),
+            ("every window", variant { $0.newestWindowOnly = false }),
+        ]
+    }
+}
+
+extension Cases {
+    /// `behave update` of a purchase MLP against a full retrain, on the same drifting shop: the
+    /// stale model is trained at the cut-off 7 days before day 57 (the default configuration);
+    /// the last 3 days arrive; the update moves the cut-off to 7 days before day 60, and so does
+    /// the retrain. Holdouts: the new cut-off's test users (the same split seed for both) and the
+    /// stale model's test users, by ROC-AUC.
+    static func updatePurchase(seed: UInt64) -> [String: Any] {
+        do {
+            var config = SimulationConfig(users: 3_000, items: 1_000, days: 60, seed: seed)
+            config.newItemShare = 0.3
+            let simulator = try BehaviorSimulator(config: config)
+            let start = Int64((config.start.timeIntervalSince1970 * 1_000).rounded())
+            let cut = start + 57 * 86_400_000
+            let store = try SQLiteEventStore.inMemory()
+            let before = try store.ingest(TimeRangeSource(simulator, range: Int64.min..<cut)).stored
+            let window = Duration.seconds(7 * 86_400)
+            let staleData = try UserOutcomeData.load(from: store, task: .purchase, window: window)
+            let classifier = ClassifierConfig.mlp
+            let staleStart = DispatchTime.now().uptimeNanoseconds
+            let stale = try UserOutcomeClassifier.train(data: staleData, model: .mlp, config: classifier)
+            let staleSeconds = Double(DispatchTime.now().uptimeNanoseconds - staleStart) / 1e9
+            guard let watermark = stale.profile?.watermark else { BenchmarkMain.fail("update: no watermark") }
+
+            let after = try store.ingest(TimeRangeSource(simulator, range: cut..<Int64.max)).stored
+            let updateStart = DispatchTime.now().uptimeNanoseconds
+            let update = try stale.updated(store: store, watermark: watermark)
+            let updateSeconds = Double(DispatchTime.now().uptimeNanoseconds - updateStart) / 1e9
+            let recentData = try UserOutcomeData.load(from: store, task: .purchase, window: window)
+            let retrainStart = DispatchTime.now().uptimeNanoseconds
+            let retrain = try UserOutcomeClassifier.train(data: recentData, model: .mlp, config: classifier)
+            let retrainSeconds = Double(DispatchTime.now().uptimeNanoseconds - retrainStart) / 1e9
+            // The retrain on the stale model's test users, at the old cut-off.
+            let fractions = try SplitFractions(
+                train: 1 - classifier.validationFraction - classifier.testFraction,
+                validation: classifier.validationFraction, test: classifier.testFraction)
+            let oldTest = StratifiedSplit(fractions: fractions, seed: classifier.seed)
+                .split(labels: staleData.examples.map(\.label)).test
+            let oldProbabilities = retrain.predict(
+                oldTest.map { staleData.examples[$0].input }, itemIDs: try store.itemIDs(), at: staleData.cutoff)
+            let retrainedOld =
+                ClassificationReport(
+                    probabilities: oldProbabilities, labels: oldTest.map { staleData.examples[$0].label }
+                )
+                .rocAUC ?? 0.5
+            let retrainedRecent = retrain.metrics.test?.model.rocAUC ?? 0.5
+            let (live, updated) = (update.decision.live, update.decision.candidate)
+            let gain = retrainedRecent - live.recent
+            return [
+                "seed": seed, "events_before": before, "events_after": after,
+                "new_event_share": Double(after) / Double(before + after),
+                "stale": ["recent": live.recent, "old": live.old],
+                "updated": ["recent": updated.recent, "old": updated.old],
+                "retrained": ["recent": retrainedRecent, "old": retrainedOld],
+                "gain_recovered": gain > 0 ? (updated.recent - live.recent) / gain : 0,
+                "old_loss": live.old > 0 ? (live.old - updated.old) / live.old : 0,
+                "stale_seconds": staleSeconds, "update_seconds": updateSeconds,
+                "update_train_seconds": update.decision.trainSeconds, "retrain_seconds": retrainSeconds,
+                "time_ratio": update.decision.trainSeconds / max(retrainSeconds, 1e-9),
+                "promoted": update.decision.promote, "reason": update.decision.reason,
+                "value": updated.recent, "unit": "roc-auc", "runs": [updated.recent],
+            ]
+        } catch {
+            BenchmarkMain.fail("update-purchase: \(error)")
+        }
+    }
+}
