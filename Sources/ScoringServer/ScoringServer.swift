@@ -308,24 +308,35 @@ struct DriftGauges: Service {
     let interval: Duration
 
     func run() async throws {
-        do {
-            try await cancelWhenGracefulShutdown {
-                var seen: [String: Int] = [:]
-                while !Task.isCancelled {
-                    try await Task.sleep(for: interval)
-                    for loaded in models.all {
-                        guard let window = loaded.model.driftWindow else { continue }
-                        let key = "\(loaded.name)/\(loaded.version)"
-                        let rows = window.recordedRows
-                        guard rows != seen[key], let report = window.report(settings: settings) else { continue }
-                        seen[key] = rows
-                        metrics.drift(model: loaded.name, report: report)
-                    }
+        // Rows recorded per model version at the last comparison: a window nobody asked
+        // anything since is not compared again.
+        let seen = Mutex<[String: Int]>([:])
+        try await repeatUntilShutdown(every: interval) {
+            for loaded in models.all {
+                guard let window = loaded.model.driftWindow else { continue }
+                let key = "\(loaded.name)/\(loaded.version)"
+                let rows = window.recordedRows
+                guard rows != seen.withLock({ $0[key] }), let report = window.report(settings: settings) else {
+                    continue
                 }
+                seen.withLock { $0[key] = rows }
+                metrics.drift(model: loaded.name, report: report)
             }
-        } catch is CancellationError {
-            return
         }
+    }
+}
+
+/// Runs `body` every `interval` until graceful shutdown, then returns without error.
+func repeatUntilShutdown(every interval: Duration, _ body: @escaping @Sendable () -> Void) async throws {
+    do {
+        try await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                try await Task.sleep(for: interval)
+                body()
+            }
+        }
+    } catch is CancellationError {
+        return
     }
 }
 
@@ -337,16 +348,9 @@ struct Reloader: Service {
 
     /// Returns (without error) at graceful shutdown.
     func run() async throws {
-        do {
-            try await cancelWhenGracefulShutdown {
-                while !Task.isCancelled {
-                    try await Task.sleep(for: interval)
-                    models.refresh()
-                    keys.reload()
-                }
-            }
-        } catch is CancellationError {
-            return
+        try await repeatUntilShutdown(every: interval) {
+            models.refresh()
+            keys.reload()
         }
     }
 }

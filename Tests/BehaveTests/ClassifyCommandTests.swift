@@ -15,6 +15,16 @@ func parseFailure(_ arguments: [String]) -> String? {
     }
 }
 
+/// The message a command run fails with, as `behave` prints it, or "no error".
+func runFailure(_ body: () throws -> Void) -> String {
+    do {
+        try body()
+        return "no error"
+    } catch {
+        return Behave.message(for: error)
+    }
+}
+
 @Suite("behave train classify | purchase | churn / behave predict")
 struct ClassifyCommandTests {
     @Test(

@@ -14,15 +14,6 @@ struct MonitorCommandTests {
         return directory
     }
 
-    private func message(_ body: () throws -> Void) -> String {
-        do {
-            try body()
-            return "no error"
-        } catch {
-            return Behave.message(for: error)
-        }
-    }
-
     @Test("A purchase model keeps its profile; monitor compares the events after it, JSON, HTML, exit status")
     func purchaseStore() throws {
         let directory = try folder()
@@ -71,10 +62,10 @@ struct MonitorCommandTests {
         let model = directory.appendingPathComponent("pop").path
         try TrainNextItem.parse(["--model", "pop", "--store", store, "--out", model, "--json"]).run()
         #expect(
-            message { try MonitorCommand.parse([model, "--store", store]).run() }
+            runFailure { try MonitorCommand.parse([model, "--store", store]).run() }
                 .contains("has no events after the model's training data"))
         #expect(
-            message { try MonitorCommand.parse([model, "--since", "2024-01-10", "--until", "2024-01-05"]).run() }
+            runFailure { try MonitorCommand.parse([model, "--since", "2024-01-10", "--until", "2024-01-05"]).run() }
                 .contains("--since 2024-01-10T00:00:00Z is after --until 2024-01-05T00:00:00Z"))
         let (report, _, _) = try MonitorCommand.parse([model, "--since", "2024-01-08"]).makeReport()
         #expect(report.features.map(\.name).contains(BehaviourSamples.knownItem))
@@ -85,11 +76,11 @@ struct MonitorCommandTests {
         let live = try MonitorCommand.parse(["recs", "--registry", registry, "--since", "2024-01-08"]).makeReport()
         #expect(live.report.features.map(\.name) == report.features.map(\.name))
         #expect(
-            message { try MonitorCommand.parse(["other", "--registry", registry]).run() }
+            runFailure { try MonitorCommand.parse(["other", "--registry", registry]).run() }
                 .contains("no model named \"other\" in the registry"))
         try FileManager.default.removeItem(atPath: model + "/" + TrainingProfile.fileName)
         #expect(
-            message { try MonitorCommand.parse([model, "--since", "2024-01-08"]).run() }
+            runFailure { try MonitorCommand.parse([model, "--since", "2024-01-08"]).run() }
                 .contains("has no profile.json: it was trained before models kept their training profile"))
     }
 
@@ -120,9 +111,9 @@ struct MonitorCommandTests {
         #expect(moved.features.filter(\.drifted).map(\.name) == ["age", "plan"] && moved.verdict == "drifted")
         let partial = directory.appendingPathComponent("partial.csv").path
         try "id,age,label\nc1,30,yes\n".write(toFile: partial, atomically: true, encoding: .utf8)
-        #expect(message { try MonitorCommand.parse([model, "--data", partial]).run() }.contains("plan"))
+        #expect(runFailure { try MonitorCommand.parse([model, "--data", partial]).run() }.contains("plan"))
         #expect(
-            message { try MonitorCommand.parse([model]).run() }
+            runFailure { try MonitorCommand.parse([model]).run() }
                 .contains("is a table classifier: pass the rows to compare with --data FILE"))
     }
 

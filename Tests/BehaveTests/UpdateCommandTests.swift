@@ -8,15 +8,6 @@ import Testing
 
 @Suite("behave update")
 struct UpdateCommandTests {
-    private func message(_ body: () throws -> Void) -> String {
-        do {
-            try body()
-            return "no error"
-        } catch {
-            return Behave.message(for: error)
-        }
-    }
-
     @Test("A dry run registers nothing; a refused candidate is registered beside the live version with update.json")
     func nextItem() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("update-\(UUID().uuidString)")
@@ -33,7 +24,7 @@ struct UpdateCommandTests {
             "--model", "pop", "--store", store, "--registry", registry, "--name", "recs", "--json",
         ]).run()
         #expect(
-            message { try UpdateCommand.parse(["recs", "--registry", registry, "--dry-run"]).run() }
+            runFailure { try UpdateCommand.parse(["recs", "--registry", registry, "--dry-run"]).run() }
                 .contains("no user has an item event after the model's watermark"))
 
         _ = try SQLiteEventStore(path: store).ingest(TimeRangeSource(simulator, range: cut..<Int64.max))

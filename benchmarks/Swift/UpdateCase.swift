@@ -6,6 +6,19 @@ import Monitoring
 import Recommenders
 
 extension Cases {
+    /// The drifting shop both update cases use (3,000 users, 1,000 items, 60 days, 30% of the
+    /// catalogue new), its first 57 days in an in-memory store: the simulator, the cut, the
+    /// store and the events stored.
+    static func driftingShop(seed: UInt64) throws -> (BehaviorSimulator, Int64, SQLiteEventStore, Int) {
+        var config = SimulationConfig(users: 3_000, items: 1_000, days: 60, seed: seed)
+        config.newItemShare = 0.3
+        let simulator = try BehaviorSimulator(config: config)
+        let cut = Int64((config.start.timeIntervalSince1970 * 1_000).rounded()) + 57 * 86_400_000
+        let store = try SQLiteEventStore.inMemory()
+        let before = try store.ingest(TimeRangeSource(simulator, range: Int64.min..<cut)).stored
+        return (simulator, cut, store, before)
+    }
+
     /// `behave update` against a full retrain on a drifting shop: 3,000 users, 1,000 items, 60
     /// days with 30% of the catalogue released in the second half while older items fade. SASRec
     /// (the default configuration, maxLength 50, a 90-second budget) trains on the first 57 days
@@ -14,16 +27,7 @@ extension Cases {
     /// on the update's holdouts.
     static func update(seed: UInt64, budget: Double = 90, variants: [(String, UpdateSettings)] = []) -> [String: Any] {
         do {
-            var config = SimulationConfig(users: 3_000, items: 1_000, days: 60, seed: seed)
-            config.newItemShare = 0.3
-            let simulator = try BehaviorSimulator(config: config)
-            let start = Int64((config.start.timeIntervalSince1970 * 1_000).rounded())
-            let cut = start + 57 * 86_400_000
-            let path = FileManager.default.temporaryDirectory.appendingPathComponent("update-bench-\(seed).db").path
-            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
-            defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
-            let store = try SQLiteEventStore(path: path)
-            let before = try store.ingest(TimeRangeSource(simulator, range: Int64.min..<cut)).stored
+            let (simulator, cut, store, before) = try driftingShop(seed: seed)
             var next = NextItemConfig.defaults(for: .sasrec)
             if case .sasrec(var sasrec) = next.architecture {
                 sasrec.maxLength = 50
@@ -107,13 +111,7 @@ extension Cases {
     /// stale model's test users, by ROC-AUC.
     static func updatePurchase(seed: UInt64) -> [String: Any] {
         do {
-            var config = SimulationConfig(users: 3_000, items: 1_000, days: 60, seed: seed)
-            config.newItemShare = 0.3
-            let simulator = try BehaviorSimulator(config: config)
-            let start = Int64((config.start.timeIntervalSince1970 * 1_000).rounded())
-            let cut = start + 57 * 86_400_000
-            let store = try SQLiteEventStore.inMemory()
-            let before = try store.ingest(TimeRangeSource(simulator, range: Int64.min..<cut)).stored
+            let (simulator, cut, store, before) = try driftingShop(seed: seed)
             let window = Duration.seconds(7 * 86_400)
             let staleData = try UserOutcomeData.load(from: store, task: .purchase, window: window)
             let classifier = ClassifierConfig.mlp

@@ -96,7 +96,7 @@ public struct UserOutcomeClassifier {
         let baselineConfig = ClassifierConfig.logisticBaseline(for: config)
         let baseline = makeTabularNetwork(baselineConfig, featureCount: extractor.columns.count, generator: &rng)
         let network: any Layer
-        var probabilitiesOf: ([Int]) -> [Double]
+        let probabilitiesOf: ([Int]) -> [Double]
         var sequenceEncoder: EventSequenceEncoder?
         let outcome: BinaryClassifierTrainer.Outcome
         switch kind {
@@ -139,8 +139,6 @@ public struct UserOutcomeClassifier {
         ) { epochEnd?("baseline", $0) }
         let log = outcome.logLines("model") + baselineOutcome.logLines("baseline")
         let validationScores = probabilitiesOf(parts.validation)
-        let scoresOf = probabilitiesOf
-        probabilitiesOf = { rows in rows == parts.validation ? validationScores : scoresOf(rows) }
         let profile = Self.trainingProfile(
             data: data, columns: extractor.columns, rawFeatures: raw, knownItems: sequenceEncoder.map { Set($0.items) },
             validationScores: validationScores)
@@ -148,7 +146,7 @@ public struct UserOutcomeClassifier {
         let tables = SplitReports(validation: validationTable, test: testTable)
         let (metrics, threshold) = modelAndBaselineReports(
             labels: SplitReports(validation: validationTable.labels, test: testTable.labels),
-            model: { split in probabilitiesOf(rows[split] ?? []) },
+            model: { split in split == .validation ? validationScores : probabilitiesOf(rows[split] ?? []) },
             baseline: { split in
                 let table = tables[split]
                 return probabilities(
