@@ -24,6 +24,8 @@ struct BenchmarkMain {
         var modelDirectory: String?
         var dataPath: String?
         var seed = 1
+        var users = 3_000
+        var budget = 90.0
         var arguments = CommandLine.arguments.dropFirst().makeIterator()
         while let argument = arguments.next() {
             switch argument {
@@ -35,6 +37,16 @@ struct BenchmarkMain {
                 threads = value
             case "--model": modelDirectory = arguments.next()
             case "--data": dataPath = arguments.next()
+            case "--users":
+                guard let value = arguments.next().flatMap(Int.init), value >= 10 else {
+                    fail("--users needs a whole number of at least 10")
+                }
+                users = value
+            case "--budget":
+                guard let value = arguments.next().flatMap(Double.init), value > 0 else {
+                    fail("--budget needs a positive number of seconds")
+                }
+                budget = value
             case "--seed":
                 guard let value = arguments.next().flatMap(Int.init), value >= 0 else {
                     fail("--seed needs a whole number")
@@ -57,11 +69,14 @@ struct BenchmarkMain {
         if caseName == "drift" {
             result.merge(Cases.drift()) { $1 }
         } else if caseName == "update" {
-            result.merge(Cases.update(seed: UInt64(seed))) { $1 }
+            result.merge(Cases.update(seed: UInt64(seed), users: users, budget: budget)) { $1 }
         } else if caseName == "update-purchase" {
-            result.merge(Cases.updatePurchase(seed: UInt64(seed))) { $1 }
+            result.merge(Cases.updatePurchase(seed: UInt64(seed), users: users)) { $1 }
         } else if caseName == "update-design" {
-            result.merge(Cases.update(seed: UInt64(seed), variants: Cases.updateVariants)) { $1 }
+            result.merge(Cases.update(seed: UInt64(seed), users: users, budget: budget, variants: Cases.updateVariants))
+            {
+                $1
+            }
         } else if let run = throughput[caseName] {
             let runs = run()
             result["unit"] = "steps/s"

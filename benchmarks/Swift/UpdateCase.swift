@@ -6,11 +6,11 @@ import Monitoring
 import Recommenders
 
 extension Cases {
-    /// The drifting shop both update cases use (3,000 users, 1,000 items, 60 days, 30% of the
+    /// The drifting shop both update cases use (`users` users, 3,000 by default; 1,000 items, 60 days, 30% of the
     /// catalogue new), its first 57 days in an in-memory store: the simulator, the cut, the
     /// store and the events stored.
-    static func driftingShop(seed: UInt64) throws -> (BehaviorSimulator, Int64, SQLiteEventStore, Int) {
-        var config = SimulationConfig(users: 3_000, items: 1_000, days: 60, seed: seed)
+    static func driftingShop(seed: UInt64, users: Int) throws -> (BehaviorSimulator, Int64, SQLiteEventStore, Int) {
+        var config = SimulationConfig(users: users, items: 1_000, days: 60, seed: seed)
         config.newItemShare = 0.3
         let simulator = try BehaviorSimulator(config: config)
         let cut = Int64((config.start.timeIntervalSince1970 * 1_000).rounded()) + 57 * 86_400_000
@@ -25,9 +25,11 @@ extension Cases {
     /// (the stale model); the last 3 days (about 5% of events) arrive; then the update (its
     /// defaults) and a retrain from scratch on everything (the same budget). All three are scored
     /// on the update's holdouts.
-    static func update(seed: UInt64, budget: Double = 90, variants: [(String, UpdateSettings)] = []) -> [String: Any] {
+    static func update(seed: UInt64, users: Int, budget: Double, variants: [(String, UpdateSettings)] = [])
+        -> [String: Any]
+    {
         do {
-            let (simulator, cut, store, before) = try driftingShop(seed: seed)
+            let (simulator, cut, store, before) = try driftingShop(seed: seed, users: users)
             var next = NextItemConfig.defaults(for: .sasrec)
             if case .sasrec(var sasrec) = next.architecture {
                 sasrec.maxLength = 50
@@ -63,7 +65,7 @@ extension Cases {
                 ]
             }
             return [
-                "design": design,
+                "users": users, "budget_seconds": budget, "design": design,
                 "seed": seed, "events_before": before, "events_after": after,
                 "new_event_share": Double(after) / Double(before + after), "new_items": result.decision.newItems,
                 "recent_users": result.decision.recentExamples, "old_users": result.decision.oldExamples,
@@ -109,9 +111,9 @@ extension Cases {
     /// the last 3 days arrive; the update moves the cut-off to 7 days before day 60, and so does
     /// the retrain. Holdouts: the new cut-off's test users (the same split seed for both) and the
     /// stale model's test users, by ROC-AUC.
-    static func updatePurchase(seed: UInt64) -> [String: Any] {
+    static func updatePurchase(seed: UInt64, users: Int) -> [String: Any] {
         do {
-            let (simulator, cut, store, before) = try driftingShop(seed: seed)
+            let (simulator, cut, store, before) = try driftingShop(seed: seed, users: users)
             let window = Duration.seconds(7 * 86_400)
             let staleData = try UserOutcomeData.load(from: store, task: .purchase, window: window)
             let classifier = ClassifierConfig.mlp
