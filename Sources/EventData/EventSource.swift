@@ -55,10 +55,13 @@ public struct TimeRangeSource: EventSource {
     public let source: any EventSource
     /// Event times kept, in milliseconds since 1970-01-01 UTC.
     public let range: Range<Int64>
+    /// Called for each event left out (to count them).
+    public let skipped: (() -> Void)?
 
-    public init(_ source: any EventSource, range: Range<Int64>) {
+    public init(_ source: any EventSource, range: Range<Int64>, skipped: (() -> Void)? = nil) {
         self.source = source
         self.range = range
+        self.skipped = skipped
     }
 
     public var name: String { source.name }
@@ -67,7 +70,10 @@ public struct TimeRangeSource: EventSource {
 
     public func forEachRow(_ body: (SourceRow) throws -> Void) throws {
         try source.forEachRow { row in
-            if case .event(let event, _) = row, !range.contains(event.timestamp) { return }
+            if case .event(let event, _) = row, !range.contains(event.timestamp) {
+                skipped?()
+                return
+            }
             try body(row)
         }
     }

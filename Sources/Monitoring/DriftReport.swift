@@ -1,5 +1,6 @@
 import Foundation
 import Settings
+import Synchronization
 
 /// The thresholds drift checks use. The defaults and why are in `docs/monitoring.md`.
 public struct DriftSettings: Sendable, Codable, Equatable {
@@ -33,7 +34,7 @@ public struct DriftSettings: Sendable, Codable, Equatable {
             throw InvalidParameter(key, value: value, allowed: "a positive number")
         }
         guard datasetShare > 0, datasetShare <= 1 else {
-            throw InvalidParameter("dataset-share", value: datasetShare, allowed: "above 0 and at most 1")
+            throw InvalidParameter("drift-share", value: datasetShare, allowed: "above 0 and at most 1")
         }
     }
 
@@ -149,14 +150,12 @@ public struct RecentData: Sendable {
 extension TrainingProfile {
     /// Compares `recent` with the profile, feature by feature (in parallel over features).
     public func compare(with recent: RecentData, settings: DriftSettings = DriftSettings()) -> DriftReport {
-        var results = [FeatureDrift?](repeating: nil, count: features.count)
-        results.withUnsafeMutableBufferPointer { buffer in
-            let output = UnsafeMutableSendableBuffer(buffer)
-            DispatchQueue.concurrentPerform(iterations: features.count) { index in
-                output.buffer[index] = Self.drift(of: features[index], recent.features[features[index].name], settings)
-            }
+        let results = Mutex([FeatureDrift?](repeating: nil, count: features.count))
+        DispatchQueue.concurrentPerform(iterations: features.count) { index in
+            let drift = Self.drift(of: features[index], recent.features[features[index].name], settings)
+            results.withLock { $0[index] = drift }
         }
-        let drifts = results.compactMap { $0 }
+        let drifts = results.withLock { $0.compactMap { $0 } }
         var scoreDrift: FeatureDrift?
         if let profile = scores, let values = recent.scores {
             scoreDrift = Self.scoreDrift(profile, NumericTally(values: values, in: profile), settings)
@@ -197,11 +196,7 @@ extension TrainingProfile {
     ) -> FeatureDrift {
         let size = DriftStatistics.effectiveSize(profile.count, tally.count)
         let bins = stabilityBins(profile, tally)
-        let psi =
-            bins.isEmpty
-            ? nil
-            : DriftStatistics.populationStabilityIndex(
-                expected: bins.map(\.training), actual: bins.map(\.recent))
+        let psi = populationStability(of: bins)
         var drift = FeatureDrift(
             name: feature.name, group: feature.group, kind: "numeric", statistic: "wasserstein", value: 0,
             threshold: settings.wasserstein, drifted: false, trainingCount: profile.count, recentCount: tally.count,
@@ -262,9 +257,7 @@ extension TrainingProfile {
     static func scoreDrift(_ profile: NumericProfile, _ tally: NumericTally, _ settings: DriftSettings) -> FeatureDrift
     {
         let bins = stabilityBins(profile, tally)
-        let value =
-            bins.isEmpty
-            ? 0 : DriftStatistics.populationStabilityIndex(expected: bins.map(\.training), actual: bins.map(\.recent))
+        let value = populationStability(of: bins) ?? 0
         var threshold = settings.populationStability
         let size = DriftStatistics.effectiveSize(profile.count, tally.count)
         if settings.noiseGuard, size > 0, bins.count > 1 {
@@ -277,6 +270,13 @@ extension TrainingProfile {
             drifted: tally.count > 0 && value > threshold, trainingCount: profile.count, recentCount: tally.count,
             populationStability: value, trainingMean: profile.count > 0 ? profile.mean : nil, recentMean: tally.mean,
             trainingMissingShare: profile.missingShare, recentMissingShare: tally.missingShare, bins: bins)
+    }
+
+    /// The PSI over the bins' shares, or nil without bins (an empty side).
+    static func populationStability(of bins: [DriftBin]) -> Double? {
+        bins.isEmpty
+            ? nil
+            : DriftStatistics.populationStabilityIndex(expected: bins.map(\.training), actual: bins.map(\.recent))
     }
 
     /// About ten bins of equal training mass built from the profile's cells (cells are never
@@ -310,10 +310,4 @@ extension TrainingProfile {
         abs(value) >= 1e5 || (abs(value) < 1e-3 && value != 0)
             ? String(format: "%.3g", value) : String(format: "%.4g", value)
     }
-}
-
-/// A buffer that parallel workers write at distinct indexes.
-struct UnsafeMutableSendableBuffer<Element>: @unchecked Sendable {
-    let buffer: UnsafeMutableBufferPointer<Element>
-    init(_ buffer: UnsafeMutableBufferPointer<Element>) { self.buffer = buffer }
 }

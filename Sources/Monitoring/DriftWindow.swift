@@ -55,14 +55,13 @@ public final class DriftWindow: Sendable {
 
     /// The window against the profile, or nil before anything was recorded.
     public func report(settings: DriftSettings = DriftSettings()) -> DriftReport? {
-        let (recent, rows) = state.withLock { state -> ([String: FeatureSample], Int) in
+        let (recent, rows, scores) = state.withLock { state -> ([String: FeatureSample], Int, [Double]) in
             var features: [String: FeatureSample] = [:]
             for (name, ring) in state.numbers where ring.count > 0 { features[name] = .numbers(ring.values) }
             for (name, ring) in state.categories where ring.count > 0 { features[name] = .categories(ring.values) }
-            return (features, state.rows)
+            return (features, state.rows, state.scores.values)
         }
         guard rows > 0 else { return nil }
-        let scores = state.withLock { $0.scores.values }
         // Features no request carried (say, event figures of history-only requests) are left
         // out rather than reported absent.
         var seen = profile

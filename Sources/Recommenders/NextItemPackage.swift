@@ -180,11 +180,7 @@ public struct NextItemPackage {
     /// - Throws: Store errors; ``RecommenderError/notEnoughData(detail:)`` when no user has
     ///   validation and test items.
     public func evaluate(on store: any EventStore) throws -> SplitReports<ProtocolReports> {
-        let data = try NextItemData.load(from: store, catalogue: items)
-        let evaluation = NextItemEvaluation(itemCount: manifest.itemCount)
-        return SplitReports(
-            validation: evaluation.evaluate(data.examples(for: .validation)) { model.scores(after: $0) },
-            test: evaluation.evaluate(data.examples(for: .test)) { model.scores(after: $0) })
+        NextItemEvaluation.reports(of: model, on: try NextItemData.load(from: store, catalogue: items))
     }
 
     /// Model item indexes of external ids, in order.

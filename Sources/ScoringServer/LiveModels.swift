@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Monitoring
 import Serving
 import Synchronization
 
@@ -128,6 +129,16 @@ public final class LiveModels: Sendable {
         refused.withLock { $0[name] = nil }
         logger.info(
             "model \(name) version \(version.version) (\(task)) serving\(previous.map { ", replacing \($0)" } ?? "")")
+        if model.driftWindow == nil {
+            do {
+                _ = try TrainingProfile.load(from: version.directory)
+            } catch MonitoringError.noProfile {
+                // Trained before profiles existed: nothing to compare with, nothing to say.
+            } catch {
+                logger.warning(
+                    "model \(name) version \(version.version): drift not tracked: \(error.localizedDescription)")
+            }
+        }
     }
 
     private func refuse(_ name: String, version: String, reason: String) {

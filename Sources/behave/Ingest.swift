@@ -166,9 +166,10 @@ struct Ingest: ParsableCommand {
             let progress = ProgressReporter(label: "ingest \(file)", total: size, unit: "bytes")
             var rows = 0
             let skipped = SkipCounter()
-            let source = ReportingSource(reader: reader, window: window, skipped: skipped) {
+            let reporting = ReportingSource(reader: reader) {
                 progress.update(Int($0.bytesRead), detail: "\(ProgressReporter.grouped(rows)) rows")
             }
+            let source = TimeRangeSource(reporting, range: window) { skipped.count += 1 }
             let summary = try store.ingest(source, options: options) { rows = $0.rowsRead }
             progress.finish(size ?? 0, detail: "\(ProgressReporter.grouped(summary.rowsRead)) rows")
             report.ingests.append(summary)
@@ -252,25 +253,16 @@ struct Ingest: ParsableCommand {
     }
 }
 
-/// An event file read with byte-level progress, so the bar can show an ETA, keeping the events
-/// inside `window` (the others are counted in `skipped`; rejected rows always pass).
+/// An event file read with byte-level progress, so the bar can show an ETA.
 private struct ReportingSource: EventSource {
     let reader: EventFileReader
-    let window: Range<Int64>
-    let skipped: SkipCounter
     let report: (ReadProgress) -> Void
 
     var name: String { reader.name }
     var timesAreOrderOnly: Bool { reader.timesAreOrderOnly }
 
     func forEachRow(_ body: (SourceRow) throws -> Void) throws {
-        try reader.forEachRow(progress: report) { row in
-            if case .event(let event, _) = row, !window.contains(event.timestamp) {
-                skipped.count += 1
-                return
-            }
-            try body(row)
-        }
+        try reader.forEachRow(progress: report, body)
     }
 }
 

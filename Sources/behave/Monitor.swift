@@ -89,8 +89,7 @@ struct MonitorCommand: ParsableCommand {
         do {
             try settings.validate()
         } catch {
-            let flag = error.parameter == "dataset-share" ? "drift-share" : error.parameter
-            throw ValidationError("--\(flag) is \(error.value); it must be \(error.allowed).")
+            throw ValidationError("--\(error.parameter) is \(error.value); it must be \(error.allowed).")
         }
         return settings
     }

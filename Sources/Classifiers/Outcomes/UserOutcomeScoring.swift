@@ -191,6 +191,8 @@ extension OutcomeModelKind {
 extension UserHistory {
     /// The history as known at `time`: its events at or before it.
     func known(at time: Int64) -> UserHistory {
+        // Events are in time order: a history that ends by `time` is already known whole.
+        guard let last = events.last, last.timestamp > time else { return self }
         var cut = self
         cut.events = events.filter { $0.timestamp <= time }
         return cut

@@ -49,3 +49,13 @@ public struct NextItemEvaluation: Sendable {
         return ProtocolReports(full: reports[.full] ?? empty, sampled: reports[.sampled] ?? empty)
     }
 }
+
+extension NextItemEvaluation {
+    /// Validation and test metrics of `model` on `data` under both protocols.
+    public static func reports(of model: NextItemModel, on data: NextItemData) -> SplitReports<ProtocolReports> {
+        let evaluation = NextItemEvaluation(itemCount: data.itemCount)
+        return SplitReports(
+            validation: evaluation.evaluate(data.validationExamples, scores: model.scores),
+            test: evaluation.evaluate(data.testExamples, scores: model.scores))
+    }
+}

@@ -153,8 +153,8 @@ public final class NextItemTrainer {
     }
 
     private func finish(_ model: NextItemModel, history: TrainingHistory<ProtocolReports>) -> TrainingOutcome {
-        let metrics = SplitReports(validation: evaluate(model, on: .validation), test: evaluate(model, on: .test))
-        return TrainingOutcome(model: model, config: config, history: history, metrics: metrics)
+        TrainingOutcome(
+            model: model, config: config, history: history, metrics: NextItemEvaluation.reports(of: model, on: data))
     }
 
     /// A training sequence and the user (index into ``NextItemData/users``) it came from.

@@ -1,3 +1,4 @@
+import Datasets
 import Evaluation
 import EventData
 import Foundation
@@ -10,8 +11,9 @@ import TensorEngine
 /// A warm-started update of a live next-item model with the events after its watermark.
 ///
 /// The catalogue grows: the live items keep their indexes and new items are appended, so ids
-/// are never reused; their embeddings start fresh (seeded), every other weight starts from the
-/// live model's. The candidate trains with the shared loop and early stopping on the users with
+/// are never reused; a new item's embedding starts at the mean of its neighbours' in users'
+/// histories (fresh and seeded when it has none), every other weight starts from the live
+/// model's. The candidate trains with the shared loop and early stopping on the users with
 /// item events after the watermark plus a replayed share of the others, then both models are
 /// scored on the same two holdouts (each user's last item: recent users', and the others') and
 /// judged by ``UpdateDecision/judge(live:candidate:settings:)``. A popularity model is simply
@@ -36,8 +38,7 @@ public struct NextItemUpdate {
         public var decision: UpdateDecision
         /// The holdouts both models were scored on (to score others, such as a full retrain).
         public var holdouts: Holdouts
-        /// The users the candidate trained on, and every user, in the grown catalogue.
-        public var training: NextItemData
+        /// Every user, in the grown catalogue.
         public var full: NextItemData
     }
 
@@ -55,6 +56,8 @@ public struct NextItemUpdate {
             let evaluation = NextItemEvaluation(itemCount: catalogueSize)
             let size = catalogueSize
             let scoring = { (histories: [[Int]]) -> [[Float]] in
+                // A model of the whole catalogue scores the histories as they are.
+                guard knownItems < size else { return model.scores(after: histories) }
                 let trimmed = histories.map { $0.filter { $0 < knownItems } }
                 let usable = trimmed.indices.filter { !trimmed[$0].isEmpty || !model.needsHistory }
                 var rows = [[Float]](repeating: [Float](repeating: -.infinity, count: size), count: histories.count)
@@ -141,7 +144,7 @@ public struct NextItemUpdate {
             replayedExamples: replayed.count, watermark: watermark, newWatermark: newWatermark,
             trainSeconds: outcome.trainSeconds, settings: settings)
 
-        let fullEvaluation = NextItemTrainer.evaluation(of: outcome.model, on: full)
+        let fullEvaluation = NextItemEvaluation.reports(of: outcome.model, on: full)
         var candidate = NextItemPackage(
             manifest: NextItemManifest(
                 task: NextItemManifest.task, config: outcome.config, itemCount: catalogue.count,
@@ -151,34 +154,35 @@ public struct NextItemUpdate {
             model: outcome.model, items: catalogue, metrics: fullEvaluation)
         candidate.profile = try candidate.trainingProfile(store: store, data: full)
         return Result(
-            candidate: candidate, outcome: outcome, decision: decision, holdouts: holdouts, training: training,
-            full: full)
+            candidate: candidate, outcome: outcome, decision: decision, holdouts: holdouts, full: full)
     }
 
     /// Sets the embedding of every new item (index `knownItems` and up) that has known items
     /// next to it in `sequences` to the mean of their embeddings: a new item is mostly seen
-    /// beside related ones, so it starts near them instead of at random. Rows are `item + 1`
-    /// (row 0 is padding).
+    /// beside related ones, so it starts near them instead of at random. Rows are the items'
+    /// tokens (``SequenceBatcher/token(forItem:)``).
     static func startNewItemsAtNeighbours(_ embedding: Embedding, sequences: [[Int]], knownItems: Int) {
         let dimension = embedding.dimension
-        var sums: [Int: (vector: [Float], count: Int)] = [:]
+        let newItems = embedding.weight.shape[0] - 1 - knownItems
+        guard newItems > 0 else { return }
         let weights = embedding.weight.scalars
+        var sums = [Float](repeating: 0, count: newItems * dimension)
+        var counts = [Int](repeating: 0, count: newItems)
         for sequence in sequences {
             for (position, item) in sequence.enumerated() where item >= knownItems {
-                for neighbour in [position - 1, position + 1]
+                let slot = item - knownItems
+                for neighbour in stride(from: position - 1, through: position + 1, by: 2)
                 where sequence.indices.contains(neighbour) && sequence[neighbour] < knownItems {
-                    let row = (sequence[neighbour] + 1) * dimension
-                    var entry = sums[item] ?? ([Float](repeating: 0, count: dimension), 0)
-                    for d in 0..<dimension { entry.vector[d] += weights[row + d] }
-                    entry.count += 1
-                    sums[item] = entry
+                    let row = SequenceBatcher.token(forItem: sequence[neighbour]) * dimension
+                    for d in 0..<dimension { sums[slot * dimension + d] += weights[row + d] }
+                    counts[slot] += 1
                 }
             }
         }
         embedding.weight.withUnsafeMutableScalars { scalars in
-            for (item, entry) in sums {
-                let row = (item + 1) * dimension
-                for d in 0..<dimension { scalars[row + d] = entry.vector[d] / Float(entry.count) }
+            for slot in 0..<newItems where counts[slot] > 0 {
+                let row = SequenceBatcher.token(forItem: knownItems + slot) * dimension
+                for d in 0..<dimension { scalars[row + d] = sums[slot * dimension + d] / Float(counts[slot]) }
             }
         }
     }
@@ -209,15 +213,5 @@ extension NextItemModel {
     var needsHistory: Bool {
         if case .sequence = self { return true }
         return false
-    }
-}
-
-extension NextItemTrainer {
-    /// Validation and test metrics of `model` on `data` (both protocols).
-    static func evaluation(of model: NextItemModel, on data: NextItemData) -> SplitReports<ProtocolReports> {
-        let evaluation = NextItemEvaluation(itemCount: data.itemCount)
-        return SplitReports(
-            validation: evaluation.evaluate(data.validationExamples, scores: model.scores),
-            test: evaluation.evaluate(data.testExamples, scores: model.scores))
     }
 }

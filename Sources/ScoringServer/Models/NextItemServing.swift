@@ -14,7 +14,7 @@ final class NextItemServing: ServedModel {
     let driftWindow: DriftWindow?
 
     init(directory: URL) throws {
-        driftWindow = (try? TrainingProfile.load(from: directory)).map { DriftWindow(profile: $0) }
+        driftWindow = Self.driftWindow(forBundle: directory)
         let package = NextItemPackageBox(try NextItemPackage.load(from: directory))
         self.package = package
         batcher = ScoringBatcher { histories in package.scores(after: histories) }
@@ -71,8 +71,7 @@ final class NextItemServing: ServedModel {
                 FeatureColumn(
                     name: BehaviourSamples.knownItem, group: "events",
                     sample: .categories(
-                        Array(repeating: "known", count: history.count)
-                            + Array(repeating: "unknown", count: unknownItems))),
+                        (0..<(history.count + unknownItems)).map { $0 < history.count ? "known" : "unknown" })),
             ]
             if let last = history.last {
                 columns.append(

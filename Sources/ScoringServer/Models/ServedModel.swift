@@ -22,6 +22,12 @@ public protocol ServedModel: Sendable {
 extension ServedModel {
     public var driftWindow: DriftWindow? { nil }
 
+    /// The drift window of the bundle in `directory`: nil when it has no readable
+    /// `profile.json` (``LiveModels`` logs an unreadable one; the model serves either way).
+    static func driftWindow(forBundle directory: URL) -> DriftWindow? {
+        (try? TrainingProfile.load(from: directory)).map { DriftWindow(profile: $0) }
+    }
+
     public func recommend(_ request: RecommendRequest, context: ServingContext) async throws(APIError)
         -> RecommendResult
     {

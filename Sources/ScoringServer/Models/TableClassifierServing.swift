@@ -20,7 +20,7 @@ final class TableClassifierServing: ServedModel {
     init(directory: URL) throws {
         let loaded = try TableClassifier.load(from: directory)
         encoderColumns = loaded.manifest.encoder.columns
-        driftWindow = (try? TrainingProfile.load(from: directory)).map { DriftWindow(profile: $0) }
+        driftWindow = Self.driftWindow(forBundle: directory)
         columns = loaded.manifest.encoder.columns.map(\.name)
         needed = loaded.manifest.encoder.columns.filter { $0.kind != .ignored }.map(\.name)
         threshold = loaded.manifest.threshold

@@ -16,7 +16,7 @@ final class UserOutcomeServing: ServedModel {
 
     init(directory: URL) throws {
         let loaded = try UserOutcomeClassifier.load(from: directory)
-        driftWindow = (try? TrainingProfile.load(from: directory)).map { DriftWindow(profile: $0) }
+        driftWindow = Self.driftWindow(forBundle: directory)
         threshold = loaded.manifest.threshold
         classifier = Mutex(loaded)
     }
