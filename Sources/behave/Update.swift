@@ -104,6 +104,12 @@ struct UpdateCommand: ParsableCommand {
                 "\(registry) has no live version of \(name); `behave models list --registry \(registry)` shows what it has."
             )
         }
+        guard ["next-item", "purchase", "churn"].contains(live.task ?? "") else {
+            throw ValidationError(
+                "\(name) version \(live.version) is a \(live.task ?? "model of unknown kind"); behave update handles "
+                    + "next-item, purchase and churn models. Retrain it with `behave train ... --registry "
+                    + "\(registry) --name \(name)` and promote the new version when it is better.")
+        }
         let profile: TrainingProfile
         do {
             profile = try TrainingProfile.load(from: live.directory)
@@ -139,10 +145,7 @@ struct UpdateCommand: ParsableCommand {
                 epochEnd: { reporter.log("model " + $0.logLine) })
             result = (update.decision, { try update.candidate.save(to: $0) })
         default:
-            throw ValidationError(
-                "\(name) version \(live.version) is a \(live.task ?? "model of unknown kind"); behave update handles "
-                    + "next-item, purchase and churn models. Retrain it with `behave train ... --registry "
-                    + "\(registry) --name \(name)` and promote the new version when it is better.")
+            preconditionFailure("update: the task was checked above")
         }
         var decision = result.decision
         var registered: String?

@@ -63,8 +63,36 @@ struct UpdateCommandTests {
             ),
             (["update", "m", "--registry", "r", "--epochs", "0"], "--epochs is 0; it must be between 1 and 10000."),
             (["update", "m"], "Missing expected argument '--registry <registry>'"),
+            (
+                ["simulate", "--new-item-share", "2"],
+                "--new-item-share 2.0: must be between 0 and 0.9 (0.2: a fifth of the catalogue arrives during the period)."
+            ),
+            (
+                ["ingest", "a.csv", "--until", "yesterday"],
+                "--until yesterday: write an ISO 8601 time like 2024-03-01 or 2024-03-01T12:00:00Z."
+            ),
         ])
     func badFlags(arguments: [String], expected: String) {
         #expect(parseFailure(arguments)?.contains(expected) == true, "\(parseFailure(arguments) ?? "parsed")")
+    }
+
+    @Test("An unknown model and a model kind update does not handle are named, with what to do")
+    func wrongModels() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("update-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let registry = directory.appendingPathComponent("registry").path
+        #expect(
+            runFailure { try UpdateCommand.parse(["nope", "--registry", registry]).run() }
+                .contains("no model named \"nope\" in the registry"))
+        let table = directory.appendingPathComponent("t.csv").path
+        let rows = (0..<90).map { "\($0 % 7),\($0 % 3 == 0 ? "yes" : "no")" }
+        try (["a,label"] + rows).joined(separator: "\n").write(toFile: table, atomically: true, encoding: .utf8)
+        try TrainClassify.parse([
+            "--data", table, "--label", "label", "--registry", registry, "--name", "intent", "--epochs", "2", "--json",
+        ]).run()
+        #expect(
+            runFailure { try UpdateCommand.parse(["intent", "--registry", registry]).run() }
+                .contains("is a classify; behave update handles next-item, purchase and churn models"))
     }
 }
