@@ -41,6 +41,7 @@ let package = Package(
         .library(name: "PostgresStore", targets: ["PostgresStore"]),
         .library(name: "Serving", targets: ["Serving"]),
         .library(name: "Monitoring", targets: ["Monitoring"]),
+        .library(name: "PrivacyAccounting", targets: ["PrivacyAccounting"]),
         .executable(name: "behave", targets: ["behave"]),
         .executable(name: "behave-bench", targets: ["BehaviorBench"]),
     ],
@@ -197,6 +198,12 @@ let package = Package(
         .target(
             name: "Monitoring", dependencies: ["FileIO", "Settings"], exclude: ["README.md"],
             swiftSettings: [.enableUpcomingFeature("ExistentialAny")]),
+        // Differential-privacy accounting for DP-SGD: an RDP accountant matching Google's
+        // dp_accounting (Poisson-subsampled Gaussian), noise calibration to a budget, and privacy
+        // statements. Foundation only.
+        .target(
+            name: "PrivacyAccounting", exclude: ["README.md"],
+            swiftSettings: [.enableUpcomingFeature("ExistentialAny")]),
         // The HTTP scoring server (`behave serve`): the live model of every registry entry behind
         // JSON endpoints, API keys, hot reload, bounded concurrency, Prometheus metrics.
         .target(
@@ -247,6 +254,8 @@ let package = Package(
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"]),
         .testTarget(name: "ServingTests", dependencies: ["Serving", "FileIO"]),
         .testTarget(name: "MonitoringTests", dependencies: ["Monitoring", "Randomness"]),
+        .testTarget(
+            name: "PrivacyAccountingTests", dependencies: ["PrivacyAccounting"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "ScoringServerTests",
             dependencies: [
