@@ -10,19 +10,24 @@ public struct UpdateSettings: Sendable, Codable, Equatable {
     public var tolerance = 0.01
     /// The share of older training data replayed beside the new, against forgetting.
     public var replayShare = 0.2
-    /// Training epochs of the warm start; nil: a fifth of the epochs the live model needed (its
-    /// kept epoch), at least 2. A live time budget is cut to a tenth.
+    /// Training epochs of the warm start; nil: the model kind's default (a sequence
+    /// recommender: a tenth of the live model's training work, its epochs times its users,
+    /// spread over the users the update trains on; a purchase or churn MLP: a fifth of the
+    /// epochs the live model needed), at least 2. A live time budget is cut to a tenth.
     public var epochs: Int?
     /// Seeds the replay sample, new items' embeddings and training.
     public var seed: UInt64 = 1
-    /// The warm start's learning rate over the live model's.
-    public var learningRateScale = 1.0
+    /// The warm start's learning rate over the live model's; nil: the model kind's measured
+    /// default (sequence recommenders 10, purchase and churn MLPs 1).
+    public var learningRateScale: Double?
     /// Sequence recommenders: train on each user's newest window of items only, not on every
     /// window of their history (the older windows are what the live model already learned).
     public var newestWindowOnly = true
     /// Sequence recommenders: start a new item's embedding at the mean of the embeddings of the
-    /// known items next to it in users' histories, instead of a fresh random one.
-    public var neighbourStart = true
+    /// known items next to it in users' histories, instead of a fresh random one. Off by
+    /// default: it helps a warm start at the live learning rate, but at the default ten times
+    /// that rate fresh embeddings did as well or better (benchmarks/README.md).
+    public var neighbourStart = false
 
     public init() {}
 
@@ -32,9 +37,11 @@ public struct UpdateSettings: Sendable, Codable, Equatable {
         try InvalidParameter.require("tolerance", tolerance, in: 0...1)
         try InvalidParameter.require("replay", replayShare, in: 0...1)
         if let epochs { try InvalidParameter.require("epochs", epochs, in: 1...10_000) }
-        try InvalidParameter.require(
-            learningRateScale > 0 && learningRateScale <= 10, "learning-rate-scale", learningRateScale,
-            allowed: "above 0 and at most 10")
+        if let learningRateScale {
+            try InvalidParameter.require(
+                learningRateScale > 0 && learningRateScale <= 10, "learning-rate-scale", learningRateScale,
+                allowed: "above 0 and at most 10")
+        }
     }
 }
 

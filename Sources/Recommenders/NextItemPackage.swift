@@ -21,6 +21,9 @@ public struct NextItemManifest: Sendable, Codable, Equatable {
     /// The epoch whose weights were kept, and why training ended.
     public var bestEpoch: Int
     public var stopReason: String
+    /// Epochs run (nil in directories written before it was recorded): with the users trained
+    /// on, the work an update's warm start is sized from.
+    public var epochs: Int?
     /// Seconds spent in training steps.
     public var trainSeconds: Double
     /// When training finished (ISO 8601).
@@ -73,7 +76,7 @@ public struct NextItemPackage {
         manifest = NextItemManifest(
             task: NextItemManifest.task, config: outcome.config, itemCount: data.itemCount, store: recorded,
             bestEpoch: outcome.bestEpoch, stopReason: outcome.history.stopReason.description,
-            trainSeconds: outcome.trainSeconds,
+            epochs: outcome.history.epochs.count, trainSeconds: outcome.trainSeconds,
             created: ISO8601DateFormatter().string(from: Date()))
         model = outcome.model
         items = data.items

@@ -87,6 +87,15 @@ struct Simulate: ParsableCommand {
                 + "drifting item popularity, for `behave monitor` and `behave update` to meet."))
     var newItemShare: Double = 0
 
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp(
+            "With --new-item-share: when the drift starts, as a share of the period (0 to 0.99).",
+            discussion:
+                "0 turns the popularity from the first day and releases new items in the second half; 0.9 turns it in "
+                + "the last tenth and releases new items in the last twentieth, a launch."))
+    var driftStart: Double = 0
+
     @Option(help: "Event file to write.")
     var out: String = "events.csv"
 
@@ -108,6 +117,7 @@ struct Simulate: ParsableCommand {
                 SimulationConfig.Campaign(startDay: $0, days: campaignDays, lift: campaignLift)
             })
         config.newItemShare = newItemShare
+        config.driftStart = driftStart
         return config
     }
 

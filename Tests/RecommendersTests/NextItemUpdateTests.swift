@@ -44,6 +44,17 @@ struct NextItemUpdateTests {
         }
         // Rows 6...9 (items 6 to 9 with the padding row 0) keep their fresh values.
         #expect(Array(fresh.itemEmbedding.weight.scalars.suffix(4 * 8)) == Array(freshRows.suffix(4 * 8)))
+
+        // The neighbour start: new item 5 sits between items 0 and 1 (and next to new item 6),
+        // so its row becomes the mean of theirs; item 7 has no known neighbour and stays fresh.
+        let rows = fresh.itemEmbedding.weight.scalars
+        NextItemUpdate.startNewItemsAtNeighbours(
+            fresh.itemEmbedding, sequences: [[0, 5, 1], [5, 6], [7]], knownItems: 5)
+        let row = { (item: Int, scalars: [Float]) in Array(scalars[((item + 1) * 8)..<((item + 2) * 8)]) }
+        let started = fresh.itemEmbedding.weight.scalars
+        #expect(row(5, started) == zip(row(0, rows), row(1, rows)).map { ($0 + $1) / 2 })
+        #expect(row(6, started) == row(6, rows) && row(7, started) == row(7, rows))
+        #expect(row(0, started) == row(0, rows))
     }
 
     @Test("An update on a drifted shop: items keep their indexes, new ones are appended, both holdouts scored")
@@ -82,5 +93,24 @@ struct NextItemUpdateTests {
         let scores = candidate.model.scores(after: [[1, 2]])[0]
         #expect(scores.count == candidate.items.count && scores.allSatisfy(\.isFinite))
         #expect(!settings.replayShare.isNaN && result.decision.replayedExamples <= result.decision.trainedExamples)
+        // The live bundle records its epochs; the defaults size the warm start from them and
+        // raise the learning rate tenfold.
+        #expect(live.manifest.epochs == 2)
+        let defaults = try NextItemUpdate(live: live, watermark: watermark).run(store: store)
+        #expect(defaults.outcome.config.learningRate == next.learningRate * 10)
+        #expect(
+            defaults.outcome.config.epochs
+                == NextItemUpdate.warmStartEpochs(
+                    liveEpochs: 2, liveUsers: try #require(live.profile?.rows),
+                    trainingUsers: defaults.decision.trainedExamples))
+    }
+
+    @Test("The warm start gets a tenth of the live model's work, at least 2 epochs")
+    func warmStartEpochs() {
+        // 80 epochs over 3,000 users is 24,000 user-epochs; a tenth over 2,000 users is 12 epochs.
+        #expect(NextItemUpdate.warmStartEpochs(liveEpochs: 80, liveUsers: 3_000, trainingUsers: 2_000) == 12)
+        #expect(NextItemUpdate.warmStartEpochs(liveEpochs: 80, liveUsers: 3_000, trainingUsers: 3_000) == 8)
+        #expect(NextItemUpdate.warmStartEpochs(liveEpochs: 3, liveUsers: 100, trainingUsers: 100) == 2)
+        #expect(NextItemUpdate.warmStartEpochs(liveEpochs: 10, liveUsers: 100, trainingUsers: 0) == 100)
     }
 }

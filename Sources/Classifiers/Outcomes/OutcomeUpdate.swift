@@ -103,7 +103,7 @@ extension UserOutcomeClassifier {
         let liveScores = HoldoutScores(recent: auc(live, recentTest), old: auc(live, oldTest))
         var config = manifest.config
         config.epochs = settings.epochs ?? max(2, (manifest.bestEpoch + 4) / 5)
-        config.learningRate *= Float(settings.learningRateScale)
+        config.learningRate *= Float(settings.learningRateScale ?? 1)
         config.seed = settings.seed
         var fresh = RandomGenerator(seed: settings.seed)
         let candidate = makeTabularNetwork(config, featureCount: columns, generator: &fresh)
@@ -141,7 +141,6 @@ extension UserOutcomeClassifier {
             },
             baseline: { split in
                 let table = split == .validation ? validation : recentTest
-                guard let baseline = baseline as? Sequential else { return [] }
                 return probabilities(of: baseline, features: table.features, featureCount: columns)
             })
         var updatedManifest = manifest

@@ -72,10 +72,14 @@ public struct SimulationConfig: Sendable, Codable, Equatable {
     /// forecasting to find; nil for none.
     public var campaign: Campaign?
     /// Catalogue drift: the share of items that are new, each released on a random day of the
-    /// period's second half and unseen before it. New items are the most popular of a second popularity
-    /// order, which popular-item draws follow with a chance rising from 0 on the first day to 1
-    /// on the last (older items fade); 0 keeps one catalogue and one popularity throughout.
+    /// drift's second half and unseen before it. New items are the most popular of a second popularity
+    /// order, which popular-item draws follow with a chance rising from 0 when the drift starts to 1
+    /// on the last day (older items fade); 0 keeps one catalogue and one popularity throughout.
     public var newItemShare: Double = 0
+    /// With ``newItemShare``: when the drift starts, as a share of the period (0: on the first
+    /// day, so new items are released in the second half; 0.9: the popularity turns in the last
+    /// tenth and new items are released in the last twentieth, a launch).
+    public var driftStart: Double = 0
 
     /// Days of raised activity.
     public struct Campaign: Sendable, Codable, Equatable {
@@ -179,6 +183,9 @@ public struct SimulationConfig: Sendable, Codable, Equatable {
         try InvalidParameter.require(
             newItemShare.isFinite && (0...0.9).contains(newItemShare), "new-item-share", newItemShare,
             allowed: "between 0 and 0.9 (0.2: a fifth of the catalogue arrives during the period)")
+        try InvalidParameter.require(
+            driftStart.isFinite && (0...0.99).contains(driftStart), "drift-start", driftStart,
+            allowed: "between 0 and 0.99 (0.9: the drift happens in the last tenth of the period)")
         if let campaign {
             try InvalidParameter.require(
                 (0..<days).contains(campaign.startDay), "campaign-day", campaign.startDay,
@@ -201,7 +208,8 @@ public struct SimulationConfig: Sendable, Codable, Equatable {
 }
 
 extension SimulationConfig {
-    /// Reads a configuration; `takeover-fraction`, `farm-fraction`, `growth` and `new-item-share` are 0,
+    /// Reads a configuration; `takeover-fraction`, `farm-fraction`, `growth`, `new-item-share` and
+    /// `drift-start` are 0,
     /// `distinct-segments` false and `campaign` nil when absent, as in ground-truth files written before they
     /// existed (whose runs planted none).
     public init(from decoder: any Decoder) throws {
@@ -226,6 +234,7 @@ extension SimulationConfig {
         growth = try container.decodeIfPresent(Double.self, forKey: .growth) ?? 0
         campaign = try container.decodeIfPresent(Campaign.self, forKey: .campaign)
         newItemShare = try container.decodeIfPresent(Double.self, forKey: .newItemShare) ?? 0
+        driftStart = try container.decodeIfPresent(Double.self, forKey: .driftStart) ?? 0
     }
 
     /// The time window in epoch milliseconds.

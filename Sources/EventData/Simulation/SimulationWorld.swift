@@ -45,8 +45,9 @@ struct SimulationWorld: Sendable {
     /// Per segment: its two best-liked categories (fewer with fewer categories).
     let segmentFavourites: [[Int]]
     /// With catalogue drift: each item's release time (epoch milliseconds; the start for the
-    /// original catalogue), the later popularity's draw per category, and the period.
-    let drift: (release: [Int64], tables: [AliasTable], period: Range<Int64>)?
+    /// original catalogue), the later popularity's draw per category, and the drift's span
+    /// (from its start to the end of the period).
+    let drift: (release: [Int64], tables: [AliasTable], span: Range<Int64>)?
 
     /// Category names: common shop departments, then `category-N`. One name carries a comma, as
     /// real catalogues do, so every consumer of the CSV meets a quoted field.
@@ -123,23 +124,25 @@ struct SimulationWorld: Sendable {
         categoryItems = byCategory
         if config.newItemShare > 0 {
             // New items: a random share, never a category's first item (every category keeps an
-            // item from the start), released on random days of the period's second half. They
+            // item from the start), released on random days of the drift's second half. They
             // come first in the later popularity order.
             var drift = SimulationRandom(seed: config.seed, stream: 7, index: 0)
             let anchors = Set(byCategory.compactMap(\.first))
             let candidates = drift.permutation(itemCount).filter { !anchors.contains(Int32($0)) }
             let fresh = Array(candidates.prefix(Int((config.newItemShare * Double(itemCount)).rounded())))
             let period = config.windowMilliseconds
-            let length = Double(period.upperBound - period.lowerBound)
+            let begin = period.lowerBound + Int64(config.driftStart * Double(period.upperBound - period.lowerBound))
+            let span = begin..<period.upperBound
+            let length = Double(span.upperBound - span.lowerBound)
             var release = [Int64](repeating: period.lowerBound, count: itemCount)
-            for item in fresh { release[item] = period.lowerBound + Int64((0.5 + 0.5 * drift.unit()) * length) }
+            for item in fresh { release[item] = span.lowerBound + Int64((0.5 + 0.5 * drift.unit()) * length) }
             let freshSet = Set(fresh)
             let later = fresh + drift.permutation(itemCount).filter { !freshSet.contains($0) }
             var laterPopularity = [Double](repeating: 0, count: itemCount)
             for (rank, item) in later.enumerated() { laterPopularity[item] = 1 / pow(Double(rank) + 1, exponent) }
             for item in fresh { popularity[item] = 0 }
             let tables = byCategory.map { members in AliasTable(weights: members.map { laterPopularity[Int($0)] }) }
-            self.drift = (release, tables, period)
+            self.drift = (release, tables, span)
         } else {
             drift = nil
         }
@@ -213,10 +216,10 @@ struct SimulationWorld: Sendable {
     }
 
     /// An item of `category` at `time` (epoch milliseconds): with catalogue drift, from the
-    /// later popularity with a chance rising over the period, and never before its release.
+    /// later popularity with a chance rising over the drift's span, and never before its release.
     func popularItem(in category: Int, at time: Int64, _ random: inout SimulationRandom) -> Int {
         guard let drift else { return popularItem(in: category, &random) }
-        let elapsed = Double(time - drift.period.lowerBound) / Double(drift.period.upperBound - drift.period.lowerBound)
+        let elapsed = Double(time - drift.span.lowerBound) / Double(drift.span.upperBound - drift.span.lowerBound)
         if random.chance(min(max(elapsed, 0), 1)) {
             let item = Int(categoryItems[category][drift.tables[category].sample(&random)])
             if drift.release[item] <= time { return item }

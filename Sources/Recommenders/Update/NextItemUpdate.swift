@@ -11,9 +11,9 @@ import TensorEngine
 /// A warm-started update of a live next-item model with the events after its watermark.
 ///
 /// The catalogue grows: the live items keep their indexes and new items are appended, so ids
-/// are never reused; a new item's embedding starts at the mean of its neighbours' in users'
-/// histories (fresh and seeded when it has none), every other weight starts from the live
-/// model's. The candidate trains with the shared loop and early stopping on the users with
+/// are never reused; a new item's embedding starts fresh and seeded (or, with
+/// ``UpdateSettings/neighbourStart``, at the mean of its neighbours' in users' histories), every
+/// other weight starts from the live model's. The candidate trains with the shared loop and early stopping on the users with
 /// item events after the watermark plus a replayed share of the others, then both models are
 /// scored on the same two holdouts (each user's last item: recent users', and the others') and
 /// judged by ``UpdateDecision/judge(live:candidate:settings:)``. A popularity model is simply
@@ -109,10 +109,14 @@ public struct NextItemUpdate {
         let training = NextItemData(users: recent + replayed, items: catalogue, userIDs: full.userIDs)
 
         var config = live.manifest.config
-        config.epochs = settings.epochs ?? max(2, (live.manifest.bestEpoch + 4) / 5)
+        config.epochs =
+            settings.epochs
+            ?? Self.warmStartEpochs(
+                liveEpochs: live.manifest.epochs ?? live.manifest.bestEpoch,
+                liveUsers: live.profile?.rows ?? (full.users.count - newUsers), trainingUsers: training.users.count)
         config.timeBudget = config.timeBudget.map { $0 / 10 }
         config.evaluateEvery = min(config.evaluateEvery, max(1, config.epochs / 4))
-        config.learningRate *= Float(settings.learningRateScale)
+        config.learningRate *= Float(settings.learningRateScale ?? Self.learningRateScale)
         if settings.newestWindowOnly { config.slidingWindows = false }
         config.seed = settings.seed
         let trainer = try NextItemTrainer(config: config, data: training)
@@ -149,12 +153,27 @@ public struct NextItemUpdate {
             manifest: NextItemManifest(
                 task: NextItemManifest.task, config: outcome.config, itemCount: catalogue.count,
                 store: live.manifest.store, bestEpoch: outcome.bestEpoch,
-                stopReason: outcome.history.stopReason.description, trainSeconds: outcome.trainSeconds,
+                stopReason: outcome.history.stopReason.description, epochs: outcome.history.epochs.count,
+                trainSeconds: outcome.trainSeconds,
                 created: ISO8601DateFormatter().string(from: Date())),
             model: outcome.model, items: catalogue, metrics: fullEvaluation)
         candidate.profile = try candidate.trainingProfile(store: store, data: full)
         return Result(
             candidate: candidate, outcome: outcome, decision: decision, holdouts: holdouts, full: full)
+    }
+
+    /// The warm start's learning rate over the live model's when the settings leave it open:
+    /// the best of 1, 3 and 10 measured on the simulated catalogue launch (benchmarks/README.md,
+    /// "Updates against full retrains"). A warm start takes a few hundred steps, so new items'
+    /// embeddings must move far per step.
+    public static let learningRateScale = 10.0
+
+    /// The warm start's epochs when the settings leave them open: a tenth of the live model's
+    /// training work (its epochs times the users it trained on) spread over the users the
+    /// update trains on, at least 2. Sized from what the live run did, not from the clock, so
+    /// an update is reproducible.
+    static func warmStartEpochs(liveEpochs: Int, liveUsers: Int, trainingUsers: Int) -> Int {
+        max(2, Int(0.1 * Double(liveEpochs) * Double(liveUsers) / Double(max(1, trainingUsers))))
     }
 
     /// Sets the embedding of every new item (index `knownItems` and up) that has known items
