@@ -6,7 +6,7 @@ SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
 SWIFT_SOURCES := Sources Tests benchmarks/Swift fuzz/Sources fuzz/Package.swift Package.swift
 
-.PHONY: run test lint format bench bench-ingest bench-next-item bench-video bench-classify bench-outcomes bench-represent bench-forecast bench-serve bench-drift deps fixtures clean
+.PHONY: run test lint format bench bench-ingest bench-next-item bench-video bench-classify bench-outcomes bench-represent bench-forecast bench-serve bench-drift bench-pseudonyms deps fixtures clean
 
 ## Installs the system libraries the build needs (OpenBLAS, SQLite, zlib) with apt-get when absent.
 deps:
@@ -137,6 +137,11 @@ bench-drift: deps
 		$(VENV)/bin/pip install -q evidently; \
 	fi
 	$(VENV)/bin/python benchmarks/drift_bench.py
+
+## Pseudonymisation speed: BehaviorKit's HMAC-SHA256 pseudonyms against Python's hmac (standard library only).
+bench-pseudonyms: deps
+	$(SWIFT) build -c release --product behave-bench
+	$(PYTHON) benchmarks/privacy/pseudonym_bench.py --bench .build/release/behave-bench
 
 ## Regenerates the PyTorch golden files used by the parity tests.
 fixtures:

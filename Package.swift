@@ -42,6 +42,7 @@ let package = Package(
         .library(name: "Serving", targets: ["Serving"]),
         .library(name: "Monitoring", targets: ["Monitoring"]),
         .library(name: "PrivacyAccounting", targets: ["PrivacyAccounting"]),
+        .library(name: "Pseudonyms", targets: ["Pseudonyms"]),
         .executable(name: "behave", targets: ["behave"]),
         .executable(name: "behave-bench", targets: ["BehaviorBench"]),
     ],
@@ -83,6 +84,14 @@ let package = Package(
         .target(name: "JSONScanning", exclude: ["README.md"], swiftSettings: fastMath),
         // Writing output files safely (temporary name, then rename) and file errors in plain words.
         .target(name: "FileIO", swiftSettings: [.enableUpcomingFeature("ExistentialAny")]),
+        // The SHA-256 compression function on the x86 SHA instructions (a C function with a
+        // target attribute, so no compiler flags), for Pseudonyms' hot path.
+        .target(name: "CSHA256"),
+        // Keyed pseudonyms (HMAC-SHA256) for user ids, and the rotating key files they come from.
+        .target(
+            name: "Pseudonyms",
+            dependencies: ["FileIO", "CSHA256", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: [.enableUpcomingFeature("ExistentialAny")]),
         // Layers, losses, optimizers, schedules and checkpoints on top of the engine.
         .target(
             name: "NeuralNet",
@@ -96,7 +105,7 @@ let package = Package(
         .target(
             name: "EventData",
             dependencies: [
-                "Randomness", "CZlib", "FileIO", "Settings", "JSONScanning", "Monitoring",
+                "Randomness", "CZlib", "FileIO", "Settings", "JSONScanning", "Monitoring", "Pseudonyms",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Yams", package: "Yams"),
@@ -224,7 +233,7 @@ let package = Package(
             dependencies: [
                 "NeuralNet", "TensorEngine", "Randomness", "Linalg", "EventData", "Evaluation", "Recommenders",
                 "Classifiers", "Embeddings", "Anomalies", "Segments", "Forecasting", "NeuralForecasting", "Serving",
-                "ScoringServer", "PostgresStore", "Monitoring",
+                "ScoringServer", "PostgresStore", "Monitoring", "Pseudonyms",
                 "Settings",
                 "FileIO",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -236,7 +245,7 @@ let package = Package(
             dependencies: [
                 "NeuralNet", "TensorEngine", "Randomness", "Linalg", "EventData", "Datasets", "Evaluation",
                 "Recommenders", "Classifiers", "Anomalies", "Clustering", "Embeddings", "Forecasting",
-                "NeuralForecasting", "Monitoring",
+                "NeuralForecasting", "Monitoring", "Pseudonyms",
             ],
             path: "benchmarks/Swift",
             swiftSettings: fastMath
@@ -273,6 +282,7 @@ let package = Package(
                 "Monitoring",
             ]),
         .testTarget(name: "FileIOTests", dependencies: ["FileIO"]),
+        .testTarget(name: "PseudonymsTests", dependencies: ["Pseudonyms", "FileIO"]),
         .testTarget(
             name: "ForecastingTests", dependencies: ["Forecasting", "Settings", "Randomness"],
             exclude: ["Fixtures/make_fixtures.py"], resources: [.copy("Fixtures/arima_fixtures.json")]),

@@ -21,9 +21,10 @@
 /// - `source`: one row per ingest with its row accounting.
 /// - `user_attribute`, `item_attribute`: name/value pairs per external id.
 /// - `user_vector`: named sets of per-user vectors, little-endian float32 in `bytea`.
+/// - `erasure` (v2-erasure): one row per `forget(users:)`, its time and counts, never the ids.
 enum PostgresSchema {
     /// The migrations in order: name and statements.
-    static let migrations: [(name: String, statements: [String])] = [("v1", v1)]
+    static let migrations: [(name: String, statements: [String])] = [("v1", v1), ("v2-erasure", v2Erasure)]
 
     static let migrationTable = """
         CREATE TABLE IF NOT EXISTS behaviorkit_migration (
@@ -98,5 +99,19 @@ enum PostgresSchema {
             name text NOT NULL, external text NOT NULL, vector bytea NOT NULL, PRIMARY KEY (name, external)
         )
         """,
+    ]
+
+    private static let v2Erasure = [
+        """
+        CREATE TABLE erasure (
+            id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            at text NOT NULL,
+            users bigint NOT NULL,
+            events bigint NOT NULL,
+            attributes bigint NOT NULL,
+            vectors bigint NOT NULL,
+            rejects bigint NOT NULL
+        )
+        """
     ]
 }

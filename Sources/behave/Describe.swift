@@ -25,13 +25,27 @@ struct Describe: ParsableCommand {
     struct Report: Encodable {
         let description: StoreDescription
         let sessionsByGap: Int
+        /// The store's erasure log (`behave forget`).
+        let erasures: [Erasure]
 
-        enum Key: String, CodingKey { case sessionsByGap }
+        enum Key: String, CodingKey { case sessionsByGap, erasures }
 
         func encode(to encoder: any Encoder) throws {
             try description.encode(to: encoder)
             var container = encoder.container(keyedBy: Key.self)
             try container.encode(sessionsByGap, forKey: .sessionsByGap)
+            try container.encode(erasures.map(Logged.init), forKey: .erasures)
+        }
+
+        /// An erasure as logged (the event span is not kept).
+        struct Logged: Encodable {
+            var at: String
+            var users, events, attributes, vectors, rejects: Int
+
+            init(_ erasure: Erasure) {
+                (at, users, events) = (erasure.at, erasure.users, erasure.events)
+                (attributes, vectors, rejects) = (erasure.attributes, erasure.vectors, erasure.rejects)
+            }
         }
     }
 
@@ -47,8 +61,9 @@ struct Describe: ParsableCommand {
         let sessionizer = try Sessionizer(gap: .seconds(sessionGap * 60))
         var sessionsByGap = 0
         try store.forEachUserHistory { sessionsByGap += sessionizer.sessionize($0).sessions.count }
+        let erasures = try store.erasures()
         if json {
-            try printJSON(Report(description: description, sessionsByGap: sessionsByGap))
+            try printJSON(Report(description: description, sessionsByGap: sessionsByGap, erasures: erasures))
             return
         }
         let g = ProgressReporter.grouped
@@ -79,6 +94,13 @@ struct Describe: ParsableCommand {
             say("    \(rejection.source) line \(rejection.rejection.line): \(rejection.rejection.reason)")
         }
         say("  sources: \(description.sources.count)")
+        if !erasures.isEmpty {
+            let erasedUsers = erasures.reduce(0) { $0 + $1.users }
+            say(
+                "  erasures (behave forget): \(erasures.count), \(g(erasedUsers)) \(erasedUsers == 1 ? "user" : "users") in all, "
+                    + "the last at "
+                    + "\(erasures.last?.at ?? "")")
+        }
         for note in Self.interruptedNotes(description, store: storeOptions.store) { say(note) }
     }
 

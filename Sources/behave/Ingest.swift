@@ -1,6 +1,7 @@
 import ArgumentParser
 import EventData
 import Foundation
+import Pseudonyms
 
 /// `behave ingest`: reads event logs (and attribute tables) into the event store.
 struct Ingest: ParsableCommand {
@@ -30,6 +31,11 @@ struct Ingest: ParsableCommand {
                   --set user_id=user --set timestamp=ts --set item_id=item --set constant_event_type=view
               behave ingest clicks.jsonl.gz --schema clicks.yaml
               behave ingest ml-100k.inter --user-attributes ml-100k.user --item-attributes ml-100k.item
+
+            Pseudonymised ids (keyed HMAC-SHA256; the clear ids are never stored, nor the raw text of \
+            rejected rows):
+              behave pseudonyms create --key-file shop.key
+              behave ingest shop.csv --pseudonymize shop.key --pseudonymize-column email
             """
     )
 
@@ -75,6 +81,18 @@ struct Ingest: ParsableCommand {
     )
     var keepDuplicateRows = false
 
+    @Option(
+        help: ArgumentHelp(
+            "A pseudonym key file (`behave pseudonyms create`): user ids, in the logs and --user-attributes, are stored as keyed pseudonyms.",
+            valueName: "key-file"))
+    var pseudonymize: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "With --pseudonymize: another column to pseudonymise, `session` or an extra column's name, in the logs and --user-attributes (repeatable).",
+            valueName: "column"))
+    var pseudonymizeColumn: [String] = []
+
     @Flag(help: "Print a machine-readable summary (JSON) instead of text.")
     var json = false
 
@@ -84,6 +102,9 @@ struct Ingest: ParsableCommand {
         }
         if schema != nil && !settings.isEmpty {
             throw ValidationError("Use --schema or --set, not both: put the settings into the schema file.")
+        }
+        if pseudonymize == nil && !pseudonymizeColumn.isEmpty {
+            throw ValidationError("--pseudonymize-column needs --pseudonymize KEYFILE.")
         }
         _ = try readerSchema()
         _ = try ingestOptions()
@@ -160,6 +181,9 @@ struct Ingest: ParsableCommand {
         var report = Report(store: store.location, ingests: [])
         let window = try window()
         let bounded = since != nil || until != nil
+        let pseudonymizer = try pseudonymize.map { try PseudonymKeyFile(url: URL(fileURLWithPath: $0)).load() }
+        // A user stored under an older key's pseudonym keeps it after a rotation.
+        let storedUsers = pseudonymizer.map { $0.keyIDs.count > 1 } == true ? Set(try store.userIDs().externalIDs) : []
         for file in files {
             let reader = try EventFileReader.open(path: file, schema: schema)
             let size = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? nil
@@ -169,7 +193,12 @@ struct Ingest: ParsableCommand {
             let reporting = ReportingSource(reader: reader) {
                 progress.update(Int($0.bytesRead), detail: "\(ProgressReporter.grouped(rows)) rows")
             }
-            let source = TimeRangeSource(reporting, range: window) { skipped.count += 1 }
+            let ranged = TimeRangeSource(reporting, range: window) { skipped.count += 1 }
+            let source: any EventSource =
+                pseudonymizer.map {
+                    PseudonymizingSource(
+                        ranged, pseudonymizer: $0, columns: pseudonymizeColumn, storedUsers: storedUsers)
+                } ?? ranged
             let summary = try store.ingest(source, options: options) { rows = $0.rowsRead }
             progress.finish(size ?? 0, detail: "\(ProgressReporter.grouped(summary.rowsRead)) rows")
             report.ingests.append(summary)
@@ -184,18 +213,35 @@ struct Ingest: ParsableCommand {
             }
         }
         if let path = userAttributes {
-            report.userAttributes = try ingestAttributes(path, kind: .user, into: store)
+            let columns = pseudonymizeColumn
+            let pseudonymizing = pseudonymizer.map { pseudonymizer in
+                { (row: inout AttributeRow) in
+                    row.id = pseudonymizer.pseudonym(of: row.id, reusing: storedUsers)
+                    for column in columns {
+                        if let value = row.values[column] { row.values[column] = pseudonymizer.pseudonym(of: value) }
+                    }
+                }
+            }
+            report.userAttributes = try ingestAttributes(
+                path, kind: .user, into: store, pseudonymizing: pseudonymizing)
         }
         if let path = itemAttributes {
-            report.itemAttributes = try ingestAttributes(path, kind: .item, into: store)
+            report.itemAttributes = try ingestAttributes(path, kind: .item, into: store, pseudonymizing: nil)
         }
         if json { try printJSON(report) }
     }
 
-    private func ingestAttributes(_ path: String, kind: EntityKind, into store: OpenedStore) throws
-        -> AttributeReport
-    {
-        let (table, rejections) = try AttributeTableReader.read(path: path)
+    /// Reads an attribute table into the store, each row through `pseudonymizing` when given
+    /// (its id, and the values of --pseudonymize-column); rejected rows then keep no raw text.
+    private func ingestAttributes(
+        _ path: String, kind: EntityKind, into store: OpenedStore,
+        pseudonymizing: ((inout AttributeRow) -> Void)?
+    ) throws -> AttributeReport {
+        var (table, rejections) = try AttributeTableReader.read(path: path)
+        if let pseudonymizing {
+            for index in table.rows.indices { pseudonymizing(&table.rows[index]) }
+            for index in rejections.indices { rejections[index].raw = PseudonymizingSource.withheld }
+        }
         _ = try store.ingestAttributes(table.rows, kind: kind)
         if !json {
             say(

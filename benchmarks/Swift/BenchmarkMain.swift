@@ -9,6 +9,8 @@ struct BenchmarkMain {
     static let throughput: [String: @Sendable () -> [Double]] = [
         "mlp": Cases.mlp, "lstm": Cases.lstm, "sasrec": Cases.sasrec, "vae": Cases.vae,
     ]
+    /// Cases timed as items per second.
+    static let rates: [String: @Sendable () -> [Double]] = ["pseudonymize": Cases.pseudonymize]
     /// Cases timed as seconds per run (whole jobs: fitting and scoring 1M rows).
     static let jobs: [String: @Sendable (Int) -> [Double]] = [
         "iforest": Cases.isolationForest, "kmeans": Cases.kMeans,
@@ -25,7 +27,8 @@ struct BenchmarkMain {
         var dataPath: String?
         var seed = 1
         var users = 3_000
-        var budget = 90.0
+        var budget: Double?
+        var driftStart = 0.9
         var arguments = CommandLine.arguments.dropFirst().makeIterator()
         while let argument = arguments.next() {
             switch argument {
@@ -47,6 +50,11 @@ struct BenchmarkMain {
                     fail("--budget needs a positive number of seconds")
                 }
                 budget = value
+            case "--drift-start":
+                guard let value = arguments.next().flatMap(Double.init), (0...0.99).contains(value) else {
+                    fail("--drift-start needs a share of the period between 0 and 0.99")
+                }
+                driftStart = value
             case "--seed":
                 guard let value = arguments.next().flatMap(Int.init), value >= 0 else {
                     fail("--seed needs a whole number")
@@ -56,7 +64,7 @@ struct BenchmarkMain {
             }
         }
         let names =
-            (throughput.keys.sorted() + jobs.keys.sorted() + latency.keys.sorted()
+            (throughput.keys.sorted() + rates.keys.sorted() + jobs.keys.sorted() + latency.keys.sorted()
             + ["next-item-serving", "auto-arima", "arima-fit", "drift", "update", "update-purchase", "update-design"])
             .joined(separator: ", ")
         guard let caseName else { fail("--case is required (one of: \(names))") }
@@ -69,17 +77,25 @@ struct BenchmarkMain {
         if caseName == "drift" {
             result.merge(Cases.drift()) { $1 }
         } else if caseName == "update" {
-            result.merge(Cases.update(seed: UInt64(seed), users: users, budget: budget)) { $1 }
-        } else if caseName == "update-purchase" {
-            result.merge(Cases.updatePurchase(seed: UInt64(seed), users: users)) { $1 }
-        } else if caseName == "update-design" {
-            result.merge(Cases.update(seed: UInt64(seed), users: users, budget: budget, variants: Cases.updateVariants))
-            {
+            result.merge(Cases.update(seed: UInt64(seed), users: users, driftStart: driftStart, budget: budget)) {
                 $1
             }
+        } else if caseName == "update-purchase" {
+            result.merge(Cases.updatePurchase(seed: UInt64(seed), users: users, driftStart: driftStart)) { $1 }
+        } else if caseName == "update-design" {
+            result.merge(
+                Cases.update(
+                    seed: UInt64(seed), users: users, driftStart: driftStart, budget: budget,
+                    variants: Cases.updateVariants)
+            ) { $1 }
         } else if let run = throughput[caseName] {
             let runs = run()
             result["unit"] = "steps/s"
+            result["value"] = Timing.median(runs)
+            result["runs"] = runs
+        } else if let run = rates[caseName] {
+            let runs = run()
+            result["unit"] = "ids/s"
             result["value"] = Timing.median(runs)
             result["runs"] = runs
         } else if let run = jobs[caseName] ?? seriesCase(caseName, dataPath: dataPath) {

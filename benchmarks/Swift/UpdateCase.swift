@@ -6,12 +6,16 @@ import Monitoring
 import Recommenders
 
 extension Cases {
-    /// The drifting shop both update cases use (`users` users, 3,000 by default; 1,000 items, 60 days, 30% of the
-    /// catalogue new), its first 57 days in an in-memory store: the simulator, the cut, the
-    /// store and the events stored.
-    static func driftingShop(seed: UInt64, users: Int) throws -> (BehaviorSimulator, Int64, SQLiteEventStore, Int) {
+    /// The drifting shop both update cases use (`users` users, 3,000 by default; 1,000 items, 60
+    /// days, 30% of the catalogue new, the drift starting at `driftStart` of the period: 0.9 by
+    /// default, a launch whose new items are all released in the last 3 days), its first 57 days
+    /// in an in-memory store: the simulator, the cut, the store and the events stored.
+    static func driftingShop(seed: UInt64, users: Int, driftStart: Double) throws -> (
+        BehaviorSimulator, Int64, SQLiteEventStore, Int
+    ) {
         var config = SimulationConfig(users: users, items: 1_000, days: 60, seed: seed)
         config.newItemShare = 0.3
+        config.driftStart = driftStart
         let simulator = try BehaviorSimulator(config: config)
         let cut = Int64((config.start.timeIntervalSince1970 * 1_000).rounded()) + 57 * 86_400_000
         let store = try SQLiteEventStore.inMemory()
@@ -19,17 +23,18 @@ extension Cases {
         return (simulator, cut, store, before)
     }
 
-    /// `behave update` against a full retrain on a drifting shop: 3,000 users, 1,000 items, 60
-    /// days with 30% of the catalogue released in the second half while older items fade. SASRec
-    /// (the default configuration, maxLength 50, a 90-second budget) trains on the first 57 days
-    /// (the stale model); the last 3 days (about 5% of events) arrive; then the update (its
-    /// defaults) and a retrain from scratch on everything (the same budget). All three are scored
-    /// on the update's holdouts.
-    static func update(seed: UInt64, users: Int, budget: Double, variants: [(String, UpdateSettings)] = [])
-        -> [String: Any]
-    {
+    /// `behave update` against a full retrain on a drifting shop (``driftingShop(seed:users:driftStart:)``).
+    /// SASRec (the default configuration with maxLength 50, trained until early stopping, or for
+    /// `budget` seconds when given) trains on the first 57 days (the stale model); the last 3 days
+    /// (about 5% of events) arrive; then the update (its defaults) and a retrain from scratch on
+    /// everything (the stale model's configuration). All three are scored on the update's
+    /// holdouts.
+    static func update(
+        seed: UInt64, users: Int, driftStart: Double, budget: Double?,
+        variants: ((UpdateShape) -> [(String, UpdateSettings)])? = nil
+    ) -> [String: Any] {
         do {
-            let (simulator, cut, store, before) = try driftingShop(seed: seed, users: users)
+            let (simulator, cut, store, before) = try driftingShop(seed: seed, users: users, driftStart: driftStart)
             var next = NextItemConfig.defaults(for: .sasrec)
             if case .sasrec(var sasrec) = next.architecture {
                 sasrec.maxLength = 50
@@ -39,6 +44,8 @@ extension Cases {
             next.seed = seed
             let data = try NextItemData.load(from: store)
             let stale = try NextItemTrainer(config: next, data: data).train()
+            FileHandle.standardError.write(
+                Data("stale: \(stale.history.epochs.count) epochs, \(stale.trainSeconds) s\n".utf8))
             var live = NextItemPackage(trained: stale, data: data, store: store.location)
             live.profile = try live.trainingProfile(store: store, data: data)
             guard let watermark = live.profile?.watermark else { BenchmarkMain.fail("update: no watermark") }
@@ -54,7 +61,10 @@ extension Cases {
             let retrained = holdouts.scores(of: retrain.model, knownItems: holdouts.catalogueSize)
             let gain = retrained.recent - staleScores.recent
             var design: [String: Any] = [:]
-            for (name, settings) in variants {
+            let shape = UpdateShape(
+                keptEpoch: live.manifest.bestEpoch, liveEpochs: stale.history.epochs.count, liveUsers: data.users.count,
+                updateUsers: result.decision.trainedExamples)
+            for (name, settings) in variants?(shape) ?? [] {
                 let variant = try NextItemUpdate(live: live, watermark: watermark, settings: settings).run(store: store)
                 let scores = variant.decision.candidate
                 design[name] = [
@@ -65,7 +75,9 @@ extension Cases {
                 ]
             }
             return [
-                "users": users, "budget_seconds": budget, "design": design,
+                "users": users, "budget_seconds": budget ?? 0, "drift_start": driftStart, "design": design,
+                "stale_train_seconds": stale.trainSeconds, "stale_epochs": stale.history.epochs.count,
+                "retrain_epochs": retrain.history.epochs.count, "update_epochs": result.outcome.history.epochs.count,
                 "seed": seed, "events_before": before, "events_after": after,
                 "new_event_share": Double(after) / Double(before + after), "new_items": result.decision.newItems,
                 "recent_users": result.decision.recentExamples, "old_users": result.decision.oldExamples,
@@ -87,20 +99,40 @@ extension Cases {
 }
 
 extension Cases {
-    /// The update settings tried in the design run (`--case update-design`), beside the defaults.
-    static var updateVariants: [(String, UpdateSettings)] {
-        func variant(_ change: (inout UpdateSettings) -> Void) -> UpdateSettings {
+    /// What the design variants are sized from: the live model's kept epoch and epochs run, the
+    /// users it trained on, and the users an update trains on.
+    struct UpdateShape {
+        var keptEpoch: Int
+        var liveEpochs: Int
+        var liveUsers: Int
+        var updateUsers: Int
+    }
+
+    /// The update settings tried in the design run (`--case update-design`), beside the
+    /// defaults.
+    static func updateVariants(_ shape: UpdateShape) -> [(String, UpdateSettings)] {
+        func variant(_ scale: Double, epochs: Int) -> UpdateSettings {
+            var settings = UpdateSettings()
+            settings.learningRateScale = scale
+            settings.epochs = max(2, epochs)
+            return settings
+        }
+        let fifth = (shape.keptEpoch + 4) / 5
+        // A tenth of the live model's training work: its epochs times its users, over the update's users.
+        let tenthOfWork = Int(0.1 * Double(shape.liveEpochs * shape.liveUsers) / Double(max(1, shape.updateUsers)))
+        /// The defaults with one change.
+        func defaults(_ change: (inout UpdateSettings) -> Void) -> UpdateSettings {
             var settings = UpdateSettings()
             change(&settings)
             return settings
         }
         return [
-            ("no neighbour start", variant { $0.neighbourStart = false }),
-            ("lr x3", variant { $0.learningRateScale = 3 }),
-            ("lr x0.3", variant { $0.learningRateScale = 0.3 }),
-            ("replay 0.5", variant { $0.replayShare = 0.5 }),
-            ("replay 0", variant { $0.replayShare = 0 }),
-            ("every window", variant { $0.newestWindowOnly = false }),
+            ("lr x1, 1/5 of the kept epochs (the first defaults)", variant(1, epochs: fifth)),
+            ("lr x3", variant(3, epochs: tenthOfWork)),
+            ("lr x10, 1/5 of the kept epochs", variant(10, epochs: fifth)),
+            ("replay 0", defaults { $0.replayShare = 0 }),
+            ("replay 0.5", defaults { $0.replayShare = 0.5 }),
+            ("no neighbour start", defaults { $0.neighbourStart = false }),
         ]
     }
 }
@@ -111,9 +143,9 @@ extension Cases {
     /// the last 3 days arrive; the update moves the cut-off to 7 days before day 60, and so does
     /// the retrain. Holdouts: the new cut-off's test users (the same split seed for both) and the
     /// stale model's test users, by ROC-AUC.
-    static func updatePurchase(seed: UInt64, users: Int) -> [String: Any] {
+    static func updatePurchase(seed: UInt64, users: Int, driftStart: Double) -> [String: Any] {
         do {
-            let (simulator, cut, store, before) = try driftingShop(seed: seed, users: users)
+            let (simulator, cut, store, before) = try driftingShop(seed: seed, users: users, driftStart: driftStart)
             let window = Duration.seconds(7 * 86_400)
             let staleData = try UserOutcomeData.load(from: store, task: .purchase, window: window)
             let classifier = ClassifierConfig.mlp

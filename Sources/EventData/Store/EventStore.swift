@@ -90,6 +90,22 @@ public protocol EventStore: AnyObject {
 
     /// The names of the stored vector sets, sorted.
     func userVectorSetNames() throws -> [String]
+
+    /// Deletes everything the store holds about `users` (external ids, clear or pseudonymous)
+    /// and records the erasure, without the ids, in its erasure log.
+    ///
+    /// Events, user attributes (segment labels and anomaly flags included), stored user vectors
+    /// and rejected rows whose raw text names a user as a field are deleted. The user's
+    /// dictionary entry is renamed to a random placeholder, so every other dense id stays as
+    /// it was. Ids the store does not hold are skipped. Processes that had the store open
+    /// keep the old dictionary in memory until they reopen it.
+    ///
+    /// - Returns: What was removed, with the erased users' first and last event times (which
+    ///   are not stored).
+    func forget(users: [String]) throws -> Erasure
+
+    /// The erasure log, oldest first.
+    func erasures() throws -> [Erasure]
 }
 
 extension EventStore {

@@ -39,6 +39,9 @@ import GRDB
 /// ## v4-user-vector
 /// `user_vector`: named sets of per-user vectors (embeddings written back by `behave embed`),
 /// `(name, external)` -> `vector`, little-endian float32 values, joinable on `user.external`.
+///
+/// ## v5-erasure
+/// `erasure`: one row per ``EventStore/forget(users:)``, with its time and counts, never the ids.
 enum StoreSchema {
     /// Every migration of the store, in order.
     static var migrator: DatabaseMigrator {
@@ -61,6 +64,20 @@ enum StoreSchema {
                         vector BLOB NOT NULL,
                         PRIMARY KEY (name, external)
                     ) WITHOUT ROWID
+                    """)
+        }
+        migrator.registerMigration("v5-erasure") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE erasure (
+                        id INTEGER PRIMARY KEY,
+                        at TEXT NOT NULL,
+                        users INTEGER NOT NULL,
+                        events INTEGER NOT NULL,
+                        attributes INTEGER NOT NULL,
+                        vectors INTEGER NOT NULL,
+                        rejects INTEGER NOT NULL
+                    )
                     """)
         }
         return migrator

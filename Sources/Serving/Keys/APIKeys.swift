@@ -83,13 +83,13 @@ public struct APIKeyFile: Sendable {
         var generator = SystemRandomNumberGenerator()
         var id: String
         repeat {
-            id = Self.hex((0..<4).map { _ in UInt8.random(in: 0...255, using: &generator) })
+            id = HexText.encode((0..<4).map { _ in UInt8.random(in: 0...255, using: &generator) })
         } while contents.keys.contains { $0.id == id }
-        let secret = Self.hex((0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) })
-        let salt = Self.hex((0..<16).map { _ in UInt8.random(in: 0...255, using: &generator) })
+        let secret = HexText.encode((0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) })
+        let salt = HexText.encode((0..<16).map { _ in UInt8.random(in: 0...255, using: &generator) })
         let entry = Entry(
             id: id, label: label, scopes: Array(Set(scopes)).sorted(), created: Self.now(), revoked: nil, salt: salt,
-            hash: Self.hex(Self.digest(salt: salt, secret: secret)))
+            hash: HexText.encode(Self.digest(salt: salt, secret: secret)))
         contents.keys.append(entry)
         try write(contents)
         return AddedKey(key: "bk_\(id)_\(secret)", entry: entry)
@@ -143,38 +143,6 @@ public struct APIKeyFile: Sendable {
         return text.withUTF8 { Array(SHA256.hash(data: UnsafeRawBufferPointer($0))) }
     }
 
-    static func hex(_ bytes: [UInt8]) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var text: [UInt8] = []
-        text.reserveCapacity(bytes.count * 2)
-        for byte in bytes {
-            text.append(digits[Int(byte >> 4)])
-            text.append(digits[Int(byte & 0x0f)])
-        }
-        return String(decoding: text, as: UTF8.self)
-    }
-
-    /// The bytes of lowercase or uppercase hex text, or nil.
-    static func bytes(hex text: String) -> [UInt8]? {
-        let digits = Array(text.utf8)
-        guard digits.count % 2 == 0 else { return nil }
-        func value(_ digit: UInt8) -> UInt8? {
-            switch digit {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit - UInt8(ascii: "a") + 10
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit - UInt8(ascii: "A") + 10
-            default: nil
-            }
-        }
-        var result: [UInt8] = []
-        result.reserveCapacity(digits.count / 2)
-        for index in stride(from: 0, to: digits.count, by: 2) {
-            guard let high = value(digits[index]), let low = value(digits[index + 1]) else { return nil }
-            result.append(high << 4 | low)
-        }
-        return result
-    }
-
     private static func now() -> String {
         ISO8601DateFormatter().string(from: Date())
     }
@@ -190,7 +158,7 @@ public struct APIKeySet: Sendable {
         self.entries = entries
         var byID: [String: (entry: APIKeyFile.Entry, hash: [UInt8])] = [:]
         for entry in entries {
-            if let hash = APIKeyFile.bytes(hex: entry.hash) { byID[entry.id] = (entry, hash) }
+            if let hash = HexText.decode(entry.hash) { byID[entry.id] = (entry, hash) }
         }
         self.byID = byID
     }

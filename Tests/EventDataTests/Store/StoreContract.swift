@@ -42,6 +42,7 @@ enum StoreContract: String, CaseIterable, Sendable, CustomTestStringConvertible 
     case repeatsBesideEarlierEvents
     case interruptedSources
     case roundTrip
+    case erasure
 
     var testDescription: String {
         switch self {
@@ -73,6 +74,8 @@ enum StoreContract: String, CaseIterable, Sendable, CustomTestStringConvertible 
             "into a store holding another source's events, only repeats within the source count as repeats"
         case .interruptedSources: "an ingest that stopped early is listed until the same source completes"
         case .roundTrip: "a named set of vectors reads back exactly and a new set of the same name replaces it"
+        case .erasure:
+            "forgetting a user leaves nothing of them and keeps everyone else's ids; the log holds counts, not ids"
         }
     }
 
@@ -101,6 +104,7 @@ enum StoreContract: String, CaseIterable, Sendable, CustomTestStringConvertible 
         case .repeatsBesideEarlierEvents: try tests.repeatsBesideEarlierEvents()
         case .interruptedSources: try tests.interruptedSources()
         case .roundTrip: try tests.roundTrip()
+        case .erasure: try tests.erasure()
         }
     }
 }
