@@ -43,6 +43,7 @@ let package = Package(
         .library(name: "Monitoring", targets: ["Monitoring"]),
         .library(name: "PrivacyAccounting", targets: ["PrivacyAccounting"]),
         .library(name: "Pseudonyms", targets: ["Pseudonyms"]),
+        .library(name: "Explanations", targets: ["Explanations"]),
         .executable(name: "behave", targets: ["behave"]),
         .executable(name: "behave-bench", targets: ["BehaviorBench"]),
     ],
@@ -92,6 +93,8 @@ let package = Package(
             name: "Pseudonyms",
             dependencies: ["FileIO", "CSHA256", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: [.enableUpcomingFeature("ExistentialAny")]),
+        // Attributions of a model's score to its inputs (integrated gradients); engine only.
+        .target(name: "Explanations", dependencies: ["TensorEngine"], swiftSettings: fastMath),
         // Layers, losses, optimizers, schedules and checkpoints on top of the engine.
         .target(
             name: "NeuralNet",
@@ -150,7 +153,7 @@ let package = Package(
             name: "Classifiers",
             dependencies: [
                 "NeuralNet", "TensorEngine", "Randomness", "EventData", "Datasets", "Evaluation", "FileIO",
-                "Settings", "Monitoring",
+                "Settings", "Monitoring", "Explanations",
             ],
             exclude: ["README.md"],
             swiftSettings: fastMath
@@ -233,7 +236,7 @@ let package = Package(
             dependencies: [
                 "NeuralNet", "TensorEngine", "Randomness", "Linalg", "EventData", "Evaluation", "Recommenders",
                 "Classifiers", "Embeddings", "Anomalies", "Segments", "Forecasting", "NeuralForecasting", "Serving",
-                "ScoringServer", "PostgresStore", "Monitoring", "Pseudonyms",
+                "ScoringServer", "PostgresStore", "Monitoring", "Pseudonyms", "Explanations",
                 "Settings",
                 "FileIO",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -279,10 +282,11 @@ let package = Package(
             name: "ClassifiersTests",
             dependencies: [
                 "Classifiers", "Datasets", "EventData", "Evaluation", "NeuralNet", "TensorEngine", "Randomness",
-                "Monitoring",
+                "Monitoring", "Explanations",
             ]),
         .testTarget(name: "FileIOTests", dependencies: ["FileIO"]),
         .testTarget(name: "PseudonymsTests", dependencies: ["Pseudonyms", "FileIO"]),
+        .testTarget(name: "ExplanationsTests", dependencies: ["Explanations", "TensorEngine", "Randomness"]),
         .testTarget(
             name: "ForecastingTests", dependencies: ["Forecasting", "Settings", "Randomness"],
             exclude: ["Fixtures/make_fixtures.py"], resources: [.copy("Fixtures/arima_fixtures.json")]),

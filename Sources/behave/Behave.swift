@@ -12,7 +12,7 @@ struct Behave: ParsableCommand {
             Simulate.self, Ingest.self, Describe.self, Features.self, Train.self, Evaluate.self, Recommend.self,
             Predict.self, EmbedCommand.self, SegmentCommand.self, AnomaliesCommand.self, SeriesCommand.self,
             ForecastCommand.self, ModelsCommand.self, MonitorCommand.self, UpdateCommand.self, KeysCommand.self,
-            PseudonymsCommand.self, Forget.self,
+            PseudonymsCommand.self, Forget.self, Explain.self,
             Serve.self,
             Quickstart.self, Demo.self,
         ]

@@ -22,12 +22,8 @@ struct ForgetCommandTests {
 
     @Test("Forgets a user by clear id through the key file, logs it and names the models that learned from them")
     func forget() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("forget-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let (folder, key, store, log) = try privacyWorkspace()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let key = folder.appendingPathComponent("shop.key").path
-        let store = folder.appendingPathComponent("behavior.db").path
-        let log = folder.appendingPathComponent("shop.csv").path
         try """
         user_id,timestamp,event_type,item_id
         alice,2024-01-01T10:00:00Z,view,i1

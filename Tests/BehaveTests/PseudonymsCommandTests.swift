@@ -5,6 +5,15 @@ import Testing
 
 @testable import behave
 
+/// A fresh folder and, inside it, the key file, store and log paths the privacy command tests
+/// use (the caller removes the folder).
+func privacyWorkspace() throws -> (folder: URL, key: String, store: String, log: String) {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("privacy-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    let path = { (name: String) in folder.appendingPathComponent(name).path }
+    return (folder, path("shop.key"), path("behavior.db"), path("shop.csv"))
+}
+
 @Suite("behave pseudonyms and ingest --pseudonymize")
 struct PseudonymsCommandTests {
     /// Every byte of the store's files (the database and any journal beside it), as text.
@@ -18,12 +27,8 @@ struct PseudonymsCommandTests {
 
     @Test("No clear id reaches the store; rotation keeps stored users' pseudonyms; re-ingesting adds nothing")
     func pseudonymizedIngest() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("pseudo-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let (folder, key, store, log) = try privacyWorkspace()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let key = folder.appendingPathComponent("shop.key").path
-        let store = folder.appendingPathComponent("behavior.db").path
-        let log = folder.appendingPathComponent("shop.csv").path
         let users = folder.appendingPathComponent("users.csv").path
         try """
         user_id,timestamp,event_type,item_id,email
@@ -76,12 +81,8 @@ struct PseudonymsCommandTests {
 
     @Test("A misspelt column stops the ingest before anything is stored; the flags are checked")
     func badInput() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("pseudo-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let (folder, key, store, log) = try privacyWorkspace()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let key = folder.appendingPathComponent("shop.key").path
-        let store = folder.appendingPathComponent("behavior.db").path
-        let log = folder.appendingPathComponent("shop.csv").path
         try "user_id,timestamp,event_type,email\nalice,2024-01-01T10:00:00Z,view,a@example.com\n"
             .write(toFile: log, atomically: true, encoding: .utf8)
         let missing = runFailure { try Ingest.parse([log, "--store", store, "--pseudonymize", key]).run() }

@@ -1,0 +1,27 @@
+import Foundation
+import Testing
+
+@testable import behave
+
+@Suite("behave explain")
+struct ExplainCommandTests {
+    @Test("Bad flags and model kinds it does not explain yet are named")
+    func badInput() throws {
+        #expect(
+            parseFailure(["explain", "m", "--data", "a.csv", "--line", "1"])?.contains("data rows start on line 2")
+                == true)
+        #expect(
+            parseFailure(["explain", "m", "--data", "a.csv", "--first", "0"])?.contains("--first must be at least 1")
+                == true)
+        #expect(
+            parseFailure(["explain", "m", "--data", "a.csv", "--steps", "5000"])?.contains("between 1 and 1024") == true
+        )
+        #expect(parseFailure(["explain", "m"])?.contains("--data") == true)
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("explain-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try Data(#"{"task": "purchase"}"#.utf8).write(to: folder.appendingPathComponent("config.json"))
+        let failure = runFailure { try Explain.parse([folder.path, "--data", "a.csv"]).run() }
+        #expect(failure.contains("holds a 'purchase' model") && failure.contains("table models"), "\(failure)")
+    }
+}

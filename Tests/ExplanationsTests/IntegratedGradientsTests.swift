@@ -1,0 +1,49 @@
+import Explanations
+import Randomness
+import TensorEngine
+import Testing
+
+@Suite("Integrated gradients")
+struct IntegratedGradientsTests {
+    @Test("A linear score's attributions are its weights times the input's distance from the baseline")
+    func linear() {
+        let weights = Tensor(shape: [3, 1], scalars: [2, -1, 0])
+        let result = IntegratedGradients(steps: 4).explain(
+            { $0.matmul(weights) }, input: [1, 2, 3], baseline: [0, 1, -1])
+        #expect(result.attributions == [2, -1, 0])
+        #expect(abs(result.score - (-0.0)) < 1e-6 && abs(result.baselineScore - (-1)) < 1e-6)
+        #expect(result.steps == 4 && result.completenessGap < 1e-5)
+    }
+
+    @Test("On a small network the steps double until the attributions add up to the score's change within 1%")
+    func completeness() {
+        var generator = RandomGenerator(seed: 3)
+        let hidden = Tensor(shape: [5, 8], scalars: (0..<40).map { _ in generator.nextNormal() * 1.5 })
+        let output = Tensor(shape: [8, 1], scalars: (0..<8).map { _ in generator.nextNormal() })
+        func model(_ x: Tensor) -> Tensor { x.matmul(hidden).tanh().matmul(output).sigmoid() }
+        let input: [Float] = [1.5, -2, 0.5, 3, -1]
+        let baseline = [Float](repeating: 0, count: 5)
+        let coarse = IntegratedGradients(steps: 2, maximumSteps: 2).explain(model, input: input, baseline: baseline)
+        let adapted = IntegratedGradients(steps: 2).explain(model, input: input, baseline: baseline)
+        #expect(adapted.relativeGap <= 0.01, "gap \(adapted.relativeGap) at \(adapted.steps) steps")
+        #expect(adapted.steps > 2 && adapted.completenessGap < coarse.completenessGap)
+        let total = adapted.attributions.reduce(0.0) { $0 + Double($1) }
+        #expect(abs(total - (adapted.score - adapted.baselineScore)) == adapted.completenessGap)
+    }
+
+    @Test(
+        "A feature the score ignores gets nothing; an additive score gets each term's change exactly (its Shapley values)"
+    )
+    func additive() {
+        // f(x) = tanh(x0) + 2 x1², x2 ignored: Shapley values are the per-term changes.
+        func model(_ x: Tensor) -> Tensor {
+            let first = x.matmul(Tensor(shape: [3, 1], scalars: [1, 0, 0])).tanh()
+            let second = x.matmul(Tensor(shape: [3, 1], scalars: [0, 1, 0]))
+            return first + second * second * 2
+        }
+        let result = IntegratedGradients(steps: 64).explain(model, input: [1, 0.5, 7], baseline: [0, 0, 0])
+        #expect(abs(Double(result.attributions[0]) - 0.7616) < 1e-3)
+        #expect(abs(Double(result.attributions[1]) - 0.5) < 1e-3)
+        #expect(result.attributions[2] == 0)
+    }
+}
