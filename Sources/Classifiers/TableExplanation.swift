@@ -19,31 +19,42 @@ public struct RowExplanation: Sendable, Codable, Equatable {
     /// The row's line in the file.
     public var line: Int
     public var probability: Double
-    /// The probability of the baseline row: every numeric column at its training mean, no
-    /// category and nothing missing (all features 0 after scaling).
+    /// The probability of the baseline row: every numeric column at its training mean,
+    /// booleans false, no category and nothing missing (all features 0 after scaling).
     public var baselineProbability: Double
     /// Every column the model uses, the largest attribution (by size) first.
     public var columns: [ColumnAttribution]
-    /// Integrated-gradient path points, and how far the attributions' sum is from
-    /// `probability - baselineProbability` (absolute and as a share of it).
+    /// Integrated-gradient path points (exact Shapley values: the coalitions scored), and how
+    /// far the attributions' sum is from `probability - baselineProbability` (absolute and as a
+    /// share of it).
     public var steps: Int
     public var completenessGap: Double
     public var relativeGap: Double
 }
 
+/// How a table model's scores are attributed to its columns.
+public enum TableAttribution: Sendable {
+    /// Integrated gradients, summed over each column's features (any number of columns).
+    case integratedGradients(IntegratedGradients)
+    /// Exact Shapley values of the columns (``ExactShapley``; at most 12 columns): a column
+    /// leaves a coalition by taking its baseline features.
+    case exactShapley
+}
+
 extension TableClassifier {
-    /// Explains the model's probability for rows of a CSV/TSV file by integrated gradients
-    /// (``IntegratedGradients``) against the all-zero baseline of the scaled features,
-    /// summed per input column.
+    /// Explains the model's probability for rows of a CSV/TSV file against the all-zero
+    /// baseline of the scaled features, per input column.
     ///
     /// - Parameters:
     ///   - lines: The file lines to explain; nil for the first `limit` rows.
     ///   - limit: The most rows explained when `lines` is nil.
+    ///   - method: Integrated gradients (the default) or exact Shapley values.
     /// - Throws: ``ClassifierError/missingColumns(path:names:)``,
     ///   ``ClassifierError/badData(path:detail:)`` for a chosen row that cannot be encoded or a
     ///   line the file does not have; file errors.
     public func explain(
-        file input: String, lines: [Int]?, limit: Int = 5, explainer: IntegratedGradients = IntegratedGradients()
+        file input: String, lines: [Int]?, limit: Int = 5,
+        method: TableAttribution = .integratedGradients(IntegratedGradients())
     ) throws -> [RowExplanation] {
         let reader = try DelimitedTableReader(path: input)
         let encoder = manifest.encoder
@@ -51,6 +62,16 @@ extension TableClassifier {
         switch encoder.positions(in: reader.columns) {
         case .success(let found): positions = found
         case .failure(let missing): throw ClassifierError.missingColumns(path: input, names: missing.names)
+        }
+        var groups: [Range<Int>] = []
+        for column in encoder.columns {
+            groups.append((groups.last?.upperBound ?? 0)..<((groups.last?.upperBound ?? 0) + column.width))
+        }
+        if case .exactShapley = method, groups.count > ExactShapley.maximumGroups {
+            throw ClassifierError.badData(
+                path: input,
+                detail: "exact Shapley values enumerate every coalition of columns, at most "
+                    + "\(ExactShapley.maximumGroups); this model uses \(groups.count): use integrated gradients")
         }
         let wanted = lines.map(Set.init)
         var explanations: [RowExplanation] = []
@@ -74,21 +95,34 @@ extension TableClassifier {
                     throw ClassifierError.badData(
                         path: input, detail: "line \(row.line): \(error.localizedDescription)")
                 }
-                let result = explainer.explain({ network($0).sigmoid() }, input: features, baseline: baseline)
-                var offset = 0
-                var columns: [ColumnAttribution] = []
-                for (index, column) in encoder.columns.enumerated() {
-                    let share = result.attributions[offset..<(offset + column.width)].reduce(0.0) { $0 + Double($1) }
-                    offset += column.width
-                    columns.append(
-                        ColumnAttribution(column: column.name, value: row.fields[positions[index]], attribution: share))
+                let score = { (x: Tensor) in network(x).sigmoid() }
+                let shares: [Double]
+                let ends: [Double]
+                let steps: Int
+                switch method {
+                case .integratedGradients(let explainer):
+                    let result = explainer.explain(score, input: features, baseline: baseline)
+                    shares = groups.map { range in result.attributions[range].reduce(0.0) { $0 + Double($1) } }
+                    (ends, steps) = ([result.score, result.baselineScore], result.steps)
+                case .exactShapley:
+                    shares = ExactShapley.values(score, input: features, baseline: baseline, groups: groups)
+                    ends = Tensor.withoutGradients {
+                        score(Tensor(shape: [2, features.count], scalars: features + baseline)).scalars.map(Double.init)
+                    }
+                    steps = 1 << groups.count
+                }
+                let gap = abs(shares.reduce(0, +) - (ends[0] - ends[1]))
+                var columns = encoder.columns.indices.map { index in
+                    ColumnAttribution(
+                        column: encoder.columns[index].name, value: row.fields[positions[index]],
+                        attribution: shares[index])
                 }
                 columns.sort { abs($0.attribution) > abs($1.attribution) }
                 explanations.append(
                     RowExplanation(
-                        line: row.line, probability: result.score, baselineProbability: result.baselineScore,
-                        columns: columns, steps: result.steps, completenessGap: result.completenessGap,
-                        relativeGap: result.relativeGap))
+                        line: row.line, probability: ends[0], baselineProbability: ends[1], columns: columns,
+                        steps: steps, completenessGap: gap,
+                        relativeGap: abs(ends[0] - ends[1]) > 0 ? gap / abs(ends[0] - ends[1]) : gap))
             }
         }
         if let wanted {

@@ -9,9 +9,12 @@ struct Explain: ParsableCommand {
         abstract: "Explain a table model's scores: how much each column moved each row's probability.",
         discussion: """
             Integrated gradients (Sundararajan et al. 2017) from a baseline row (every numeric column at \
-            its training mean, no category, nothing missing) to the row, summed per input column: the \
+            its training mean, booleans false, no category, nothing missing) to the row, summed per input column: the \
             attributions add up to the row's probability minus the baseline's, and the path points \
             double until they do within --tolerance (the gap is reported).
+
+            --shapley gives exact Shapley values of the columns instead (every coalition of columns \
+            scored, a column leaving by taking its baseline features; up to 12 columns).
 
             Table models (`behave train classify`) so far; purchase, churn and next-item models are not \
             explained yet.
@@ -45,6 +48,9 @@ struct Explain: ParsableCommand {
         help: "Largest gap allowed between the attributions' sum and the score change, as a share.")
     var tolerance = 0.01
 
+    @Flag(help: "Exact Shapley values of the columns instead (every coalition scored; at most 12 columns).")
+    var shapley = false
+
     @Flag(help: "Print JSON (every column of every row) instead of text.")
     var json = false
 
@@ -70,9 +76,13 @@ struct Explain: ParsableCommand {
                     + "(`behave train classify`) so far.")
         }
         let classifier = try TableClassifier.load(from: directory)
-        let explainer = IntegratedGradients(steps: steps, maximumSteps: max(steps, 1_024), tolerance: tolerance)
+        let method: TableAttribution =
+            shapley
+            ? .exactShapley
+            : .integratedGradients(
+                IntegratedGradients(steps: steps, maximumSteps: max(steps, 1_024), tolerance: tolerance))
         let explanations = try classifier.explain(
-            file: data, lines: line.isEmpty ? nil : line, limit: first, explainer: explainer)
+            file: data, lines: line.isEmpty ? nil : line, limit: first, method: method)
         if json { return try printJSON(explanations) }
         for explanation in explanations {
             say(
@@ -87,9 +97,8 @@ struct Explain: ParsableCommand {
                 say(String(format: "  %+.4f  ", rest) + "\(explanation.columns.count - top) other columns")
             }
             say(
-                String(
-                    format: "  (%d path points; the attributions add up to the change within %.2f%%)",
-                    explanation.steps, 100 * explanation.relativeGap))
+                "  (\(explanation.steps) \(shapley ? "coalitions" : "path points"); the attributions add up to the "
+                    + String(format: "change within %.2f%%)", 100 * explanation.relativeGap))
         }
     }
 }

@@ -41,4 +41,35 @@ struct TableExplanationTests {
         #expect(try classifier.explain(file: rows, lines: [3]).map(\.line) == [3])
         #expect(throws: ClassifierError.self) { try classifier.explain(file: rows, lines: [9]) }
     }
+
+    @Test("Integrated gradients rank the columns as exact Shapley values do (faithfulness on a small table)")
+    func agreesWithShapley() throws {
+        let scratch = try Scratch()
+        let table = try LabelledTable.read(path: try scratch.write("s.csv", plantedSessions(rows: 1_200)), label: "buy")
+        let classifier = try TableClassifier.train(table: table, config: TableClassifierTests.smallConfig)
+        let rows = try scratch.write("rows.csv", plantedSessions(rows: 200, seed: 11))
+        let gradients = try classifier.explain(file: rows, lines: nil, limit: 200)
+        let shapley = try classifier.explain(file: rows, lines: nil, limit: 200, method: .exactShapley)
+        #expect(gradients.count == 200 && shapley.count == 200)
+        var sameTop = 0
+        var correlations: [Double] = []
+        for (ig, exact) in zip(gradients, shapley) {
+            #expect(exact.relativeGap < 1e-4 && exact.steps == 32)
+            if ig.columns[0].column == exact.columns[0].column { sameTop += 1 }
+            let order = exact.columns.map(\.column)
+            let igRanks = Dictionary(uniqueKeysWithValues: ig.columns.enumerated().map { ($1.column, Double($0)) })
+            // Spearman's rank correlation of |attribution| (no ties among five columns).
+            let squares = order.enumerated().reduce(0.0) { sum, entry in
+                let difference = Double(entry.offset) - (igRanks[entry.element] ?? 0)
+                return sum + difference * difference
+            }
+            correlations.append(1 - 6 * squares / Double(5 * (25 - 1)))
+        }
+        let meanCorrelation = correlations.reduce(0, +) / Double(correlations.count)
+        print(
+            "integrated gradients against exact Shapley values, 200 rows: top column agrees on \(sameTop), "
+                + "mean Spearman \(meanCorrelation)")
+        #expect(sameTop >= 150, "top column agrees on \(sameTop) of 200 rows")
+        #expect(meanCorrelation >= 0.75, "mean Spearman \(meanCorrelation)")
+    }
 }

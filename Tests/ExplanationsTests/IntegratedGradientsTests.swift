@@ -46,4 +46,23 @@ struct IntegratedGradientsTests {
         #expect(abs(Double(result.attributions[1]) - 0.5) < 1e-3)
         #expect(result.attributions[2] == 0)
     }
+
+    @Test("Exact Shapley values add up to the score's change and equal the terms of an additive score")
+    func exactShapley() {
+        func additive(_ x: Tensor) -> Tensor {
+            let first = x.matmul(Tensor(shape: [3, 1], scalars: [1, 0, 0])).tanh()
+            let second = x.matmul(Tensor(shape: [3, 1], scalars: [0, 1, 1]))
+            return first + second * second
+        }
+        // Groups {x0} and {x1, x2}: (x1 + x2)^2 is one group's term.
+        let values = ExactShapley.values(
+            additive, input: [1, 0.5, 0.25], baseline: [0, 0, 0], groups: [0..<1, 1..<3])
+        #expect(abs(values[0] - 0.76159) < 1e-4 && abs(values[1] - 0.5625) < 1e-6)
+        // An interaction is split evenly: f = x0 * x1 from (0, 0) to (1, 1) gives 1/2 each.
+        func product(_ x: Tensor) -> Tensor {
+            x.matmul(Tensor(shape: [2, 1], scalars: [1, 0])) * x.matmul(Tensor(shape: [2, 1], scalars: [0, 1]))
+        }
+        let split = ExactShapley.values(product, input: [1, 1], baseline: [0, 0], groups: [0..<1, 1..<2])
+        #expect(abs(split[0] - 0.5) < 1e-6 && abs(split[1] - 0.5) < 1e-6)
+    }
 }
