@@ -1,12 +1,14 @@
 import ArgumentParser
 import Classifiers
+import EventData
 import Explanations
+import FileIO
 import Foundation
 
 /// `behave explain`: which inputs drove a model's score.
 struct Explain: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Explain a table model's scores: how much each column moved each row's probability.",
+        abstract: "Explain a model's scores: how much each column or feature moved a row's or user's probability.",
         discussion: """
             Integrated gradients (Sundararajan et al. 2017) from a baseline row (every numeric column at \
             its training mean, booleans false, no category, nothing missing) to the row, summed per input column: the \
@@ -16,20 +18,31 @@ struct Explain: ParsableCommand {
             --shapley gives exact Shapley values of the columns instead (every coalition of columns \
             scored, a column leaving by taking its baseline features; up to 12 columns).
 
-            Table models (`behave train classify`) so far; purchase, churn and next-item models are not \
-            explained yet.
+            A purchase or churn MLP (`behave train purchase|churn --model mlp`) is explained for one \
+            user of the store (--store, --user, --at): per feature, from the average training user. \
+            Sequence models (LSTM, GRU, CNN) and recommenders are not explained yet.
 
             Examples:
               behave explain models/intent --data sessions.csv --first 3
               behave explain models/intent --data sessions.csv --line 2 --line 40 --json
+              behave explain models/purchase --store behavior.db --user u42 --at 2024-03-01
             """
     )
 
     @Argument(help: "The model directory.")
     var modelDirectory: String
 
-    @Option(help: "The table whose rows to explain.")
-    var data: String
+    @Option(help: "The table whose rows to explain (a table model).")
+    var data: String?
+
+    @Option(help: "The event store of the user to explain (a purchase or churn model).")
+    var store: String?
+
+    @Option(help: "With --store: the user (as stored).")
+    var user: String?
+
+    @Option(help: "With --store: the scoring time as ISO 8601 (default: the user's latest event).")
+    var at: String?
 
     @Option(help: "A file line to explain (repeatable; line 1 is the header).")
     var line: [Int] = []
@@ -57,6 +70,15 @@ struct Explain: ParsableCommand {
     @OptionGroup var threads: ThreadOptions
 
     func validate() throws {
+        guard (data == nil) != (store == nil) else {
+            throw ValidationError(
+                "Give --data FILE for a table model or --store FILE --user ID for a purchase/churn model.")
+        }
+        if store != nil && user == nil { throw ValidationError("--store needs --user ID: the user to explain.") }
+        if store == nil && (user != nil || at != nil) { throw ValidationError("--user and --at belong to --store.") }
+        if store != nil && shapley {
+            throw ValidationError("--shapley explains table models; a purchase or churn model has too many features.")
+        }
         guard first >= 1 else { throw ValidationError("--first must be at least 1.") }
         guard top >= 1 else { throw ValidationError("--top must be at least 1.") }
         guard (1...1_024).contains(steps) else { throw ValidationError("--steps must be between 1 and 1024.") }
@@ -70,10 +92,18 @@ struct Explain: ParsableCommand {
         threads.apply()
         let directory = URL(fileURLWithPath: modelDirectory)
         let task = ModelDirectoryTask.read(directory)
-        guard task == nil || task == "classify" else {
+        if let store, let user {
+            guard task == nil || task == "purchase" || task == "churn" else {
+                throw ValidationError(
+                    "\(modelDirectory) holds a '\(task ?? "")' model; --store explains purchase and churn models "
+                        + "(a table model takes --data).")
+            }
+            return try explainUser(user, store: store, directory: directory)
+        }
+        guard let data, task == nil || task == "classify" else {
             throw ValidationError(
-                "\(modelDirectory) holds a '\(task ?? "")' model; `behave explain` explains table models "
-                    + "(`behave train classify`) so far.")
+                "\(modelDirectory) holds a '\(task ?? "")' model; --data explains table models "
+                    + "(`behave train classify`); a purchase or churn model takes --store and --user.")
         }
         let classifier = try TableClassifier.load(from: directory)
         let method: TableAttribution =
@@ -100,5 +130,44 @@ struct Explain: ParsableCommand {
                 "  (\(explanation.steps) \(shapley ? "coalitions" : "path points"); the attributions add up to the "
                     + String(format: "change within %.2f%%)", 100 * explanation.relativeGap))
         }
+    }
+
+    /// Explains a purchase or churn MLP's probability for one user of the store.
+    private func explainUser(_ user: String, store path: String, directory: URL) throws {
+        let classifier = try UserOutcomeClassifier.load(from: directory)
+        guard classifier.manifest.model == .mlp else {
+            throw ValidationError(
+                "\(modelDirectory) is a \(classifier.manifest.model.rawValue) model, which reads event sequences; "
+                    + "`behave explain` covers MLP purchase and churn models so far.")
+        }
+        let store = try StoreOptions.openForReading(path: path)
+        let events = try store.events(forUser: user)
+        guard let last = events.last?.timestamp else {
+            throw ValidationError(
+                "\(path) has no events of user '\(user)' (ids are as stored; `behave describe` counts them).")
+        }
+        let time = try at.map { try parseISOTime($0, option: "--at") } ?? last
+        let explanation = try classifier.explain(
+            UserHistory(user: 0, userID: user, events: events), at: time,
+            explainer: IntegratedGradients(steps: steps, maximumSteps: max(steps, 1_024), tolerance: tolerance))
+        if json { return try printJSON(explanation) }
+        say(
+            "user \(user) as of \(Describe.date(time)): "
+                + String(
+                    format: "probability %.4f (the average training user %.4f)", explanation.probability,
+                    explanation.baselineProbability))
+        for feature in explanation.features.prefix(top) {
+            let value =
+                feature.value == feature.value.rounded()
+                ? CSVText.number(feature.value) : String(format: "%.4g", feature.value)
+            say(String(format: "  %+.4f  ", feature.attribution) + "\(feature.feature) = \(value)")
+        }
+        if explanation.features.count > top {
+            let rest = explanation.features.dropFirst(top).reduce(0.0) { $0 + $1.attribution }
+            say(String(format: "  %+.4f  ", rest) + "\(explanation.features.count - top) other features")
+        }
+        say(
+            "  (\(explanation.steps) path points; the attributions add up to the "
+                + String(format: "change within %.2f%%)", 100 * explanation.relativeGap))
     }
 }

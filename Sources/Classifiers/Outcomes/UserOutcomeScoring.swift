@@ -103,13 +103,19 @@ extension UserOutcomeClassifier {
 
     /// The scaled feature table of `histories` as the MLP and the baseline read it.
     func featureRows(_ histories: [UserHistory], at referenceTime: Int64) -> [Float] {
-        guard
-            let extractor = try? UserFeatureExtractor(
-                referenceTime: referenceTime, eventTypes: manifest.featureEventTypes.map { EventType(rawValue: $0) }),
-            let scaling = OutcomeFeatureScaling(manifest),
-            let scaled = try? scaling.apply(histories.map { extractor.features(for: $0) })
+        guard let scaling = OutcomeFeatureScaling(manifest),
+            let scaled = try? scaling.apply(rawFeatureRows(histories, at: referenceTime))
         else { preconditionFailure("load(from:) and train checked the feature columns and their scaling") }
         return scaled.flatMap { $0.map(Float.init) }
+    }
+
+    /// The feature rows of `histories` before scaling, in ``OutcomeManifest/featureColumns`` order.
+    func rawFeatureRows(_ histories: [UserHistory], at referenceTime: Int64) -> [[Double]] {
+        guard
+            let extractor = try? UserFeatureExtractor(
+                referenceTime: referenceTime, eventTypes: manifest.featureEventTypes.map { EventType(rawValue: $0) })
+        else { preconditionFailure("load(from:) and train checked the feature event types") }
+        return histories.map { extractor.features(for: $0) }
     }
 
     /// Scores every user of `store` with an event at or before `referenceTime` and writes
