@@ -222,6 +222,7 @@ let package = Package(
             name: "ScoringServer",
             dependencies: [
                 "Serving", "Recommenders", "Classifiers", "EventData", "Settings", "JSONScanning", "Monitoring",
+                "Explanations",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

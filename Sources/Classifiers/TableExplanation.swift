@@ -16,7 +16,7 @@ public struct ColumnAttribution: Sendable, Codable, Equatable {
 
 /// Why a table classifier scored one row as it did.
 public struct RowExplanation: Sendable, Codable, Equatable {
-    /// The row's line in the file.
+    /// The row's line in the file (in a server request, its index in `rows`).
     public var line: Int
     public var probability: Double
     /// The probability of the baseline row: every numeric column at its training mean,
@@ -75,9 +75,6 @@ extension TableClassifier {
         }
         let wanted = lines.map(Set.init)
         var explanations: [RowExplanation] = []
-        let baseline = [Float](repeating: 0, count: encoder.width)
-        let network = model
-        network.setTraining(false)
         try reader.forEachRow { entry in
             guard wanted != nil || explanations.count < limit else { return }
             switch entry {
@@ -95,34 +92,9 @@ extension TableClassifier {
                     throw ClassifierError.badData(
                         path: input, detail: "line \(row.line): \(error.localizedDescription)")
                 }
-                let score = { (x: Tensor) in network(x).sigmoid() }
-                let shares: [Double]
-                let ends: [Double]
-                let steps: Int
-                switch method {
-                case .integratedGradients(let explainer):
-                    let result = explainer.explain(score, input: features, baseline: baseline)
-                    shares = groups.map { range in result.attributions[range].reduce(0.0) { $0 + Double($1) } }
-                    (ends, steps) = ([result.score, result.baselineScore], result.steps)
-                case .exactShapley:
-                    shares = ExactShapley.values(score, input: features, baseline: baseline, groups: groups)
-                    ends = Tensor.withoutGradients {
-                        score(Tensor(shape: [2, features.count], scalars: features + baseline)).scalars.map(Double.init)
-                    }
-                    steps = 1 << groups.count
-                }
-                let gap = abs(shares.reduce(0, +) - (ends[0] - ends[1]))
-                var columns = encoder.columns.indices.map { index in
-                    ColumnAttribution(
-                        column: encoder.columns[index].name, value: row.fields[positions[index]],
-                        attribution: shares[index])
-                }
-                columns.sort { abs($0.attribution) > abs($1.attribution) }
                 explanations.append(
-                    RowExplanation(
-                        line: row.line, probability: ends[0], baselineProbability: ends[1], columns: columns,
-                        steps: steps, completenessGap: gap,
-                        relativeGap: abs(ends[0] - ends[1]) > 0 ? gap / abs(ends[0] - ends[1]) : gap))
+                    explainRow(
+                        features: features, cells: positions.map { row.fields[$0] }, line: row.line, method: method))
             }
         }
         if let wanted {
@@ -135,5 +107,51 @@ extension TableClassifier {
             }
         }
         return explanations
+    }
+
+    /// Explains one encoded row: `features` from the encoder, `cells` the row's values in the
+    /// encoder's column order (for the answer), `line` its place in the caller's input.
+    ///
+    /// - Precondition: `features` has the encoder's width and `cells` one value per encoded
+    ///   column; with ``TableAttribution/exactShapley``, at most 12 columns.
+    public func explainRow(features: [Float], cells: [String], line: Int, method: TableAttribution) -> RowExplanation {
+        let encoder = manifest.encoder
+        precondition(
+            features.count == encoder.width && cells.count == encoder.columns.count,
+            "explainRow: \(features.count) features and \(cells.count) cells for \(encoder.width) and \(encoder.columns.count)"
+        )
+        var groups: [Range<Int>] = []
+        for column in encoder.columns {
+            let start = groups.last?.upperBound ?? 0
+            groups.append(start..<(start + column.width))
+        }
+        let network = model
+        network.setTraining(false)
+        let baseline = [Float](repeating: 0, count: encoder.width)
+        let score = { (x: Tensor) in network(x).sigmoid() }
+        let shares: [Double]
+        let ends: [Double]
+        let steps: Int
+        switch method {
+        case .integratedGradients(let explainer):
+            let result = explainer.explain(score, input: features, baseline: baseline)
+            shares = groups.map { range in result.attributions[range].reduce(0.0) { $0 + Double($1) } }
+            (ends, steps) = ([result.score, result.baselineScore], result.steps)
+        case .exactShapley:
+            shares = ExactShapley.values(score, input: features, baseline: baseline, groups: groups)
+            ends = Tensor.withoutGradients {
+                score(Tensor(shape: [2, features.count], scalars: features + baseline)).scalars.map(Double.init)
+            }
+            steps = 1 << groups.count
+        }
+        let gap = abs(shares.reduce(0, +) - (ends[0] - ends[1]))
+        var columns = encoder.columns.indices.map { index in
+            ColumnAttribution(
+                column: encoder.columns[index].name, value: cells[index], attribution: shares[index])
+        }
+        columns.sort { abs($0.attribution) > abs($1.attribution) }
+        return RowExplanation(
+            line: line, probability: ends[0], baselineProbability: ends[1], columns: columns, steps: steps,
+            completenessGap: gap, relativeGap: abs(ends[0] - ends[1]) > 0 ? gap / abs(ends[0] - ends[1]) : gap)
     }
 }

@@ -1,3 +1,4 @@
+import Classifiers
 import EventData
 import FileIO
 import Foundation
@@ -160,6 +161,12 @@ public struct ScoringServer: Sendable {
             let result = try await loaded.model.score(body, context: serving)
             return answer(result, model: (name, loaded.version))
         }
+        router.post("/v1/models/:name/explain") { request, context in
+            let (name, loaded) = try Self.model(context, models)
+            let body = try await decodeBody(ScoreRequest.self, from: request, limit: limit)
+            let explanations = try await loaded.model.explain(body, context: serving)
+            return json(ExplainBody(model: name, version: loaded.version, explanations: explanations), snakeCase: true)
+        }
         return router
     }
 
@@ -286,6 +293,13 @@ func json<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok, snakeCase
         (try? encoder.encode(value)) ?? Data(#"{"error":{"code":"encoding","message":"unencodable answer"}}"#.utf8)
     return Response(
         status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+}
+
+/// `POST /v1/models/{name}/explain`: each row's probability and its columns' attributions.
+struct ExplainBody: Encodable {
+    var model: String
+    var version: String
+    var explanations: [RowExplanation]
 }
 
 /// `GET /v1/models/{name}/drift`: without `report` until the model has answered a request.

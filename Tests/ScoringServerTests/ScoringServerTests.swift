@@ -76,6 +76,33 @@ import Testing
                     scores.count == 2
                         && scores.allSatisfy { ($0["probability"] as? Double).map { (0...1).contains($0) } == true })
             }
+            // Explain table rows: every column's attribution, adding up to the change.
+            try await client.execute(
+                uri: "/v1/models/intent/explain", method: .post, headers: key,
+                body: Self.body(#"{"rows": [{"a": 6, "b": 1, "color": "red"}]}"#)
+            ) { response in
+                #expect(response.status == .ok, "\(String(buffer: response.body))")
+                let answer = Self.object(response.body)
+                #expect(answer["model"] as? String == "intent" && answer["version"] as? String == "1")
+                let explanations = answer["explanations"] as? [[String: Any]] ?? []
+                let columns = explanations.first?["columns"] as? [[String: Any]] ?? []
+                #expect(
+                    explanations.count == 1
+                        && Set(columns.compactMap { $0["column"] as? String }) == ["a", "b", "color"])
+                let total = columns.compactMap { $0["attribution"] as? Double }.reduce(0, +)
+                let change =
+                    (explanations.first?["probability"] as? Double ?? 0)
+                    - (explanations.first?["baseline_probability"] as? Double ?? 0)
+                #expect(abs(total - change) <= abs(change) * 0.01 + 1e-9)
+            }
+            // A recommender is not explained yet, and says which models are.
+            try await client.execute(
+                uri: "/v1/models/recs/explain", method: .post, headers: key,
+                body: Self.body(#"{"rows": [{"a": 6}]}"#)
+            ) { response in
+                #expect(response.status == .badRequest)
+                #expect((Self.error(response.body)["message"] as? String)?.contains("table models") == true)
+            }
             // Score users of the store with the purchase model, as of a given time.
             try await client.execute(
                 uri: "/v1/models/buyers/score", method: .post, headers: key,

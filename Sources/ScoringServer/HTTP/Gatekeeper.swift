@@ -94,7 +94,8 @@ struct Gatekeeper<Context: RequestContext>: RouterMiddleware {
         case 1 where ["healthz", "readyz", "metrics"].contains(parts[0]): return "/\(parts[0])"
         case 2 where parts[0] == "v1" && parts[1] == "models": return "/v1/models"
         case 2 where parts[0] == "v1" && parts[1] == "events": return "/v1/events"
-        case 4 where parts[0] == "v1" && parts[1] == "models" && ["recommend", "score", "drift"].contains(parts[3]):
+        case 4
+        where parts[0] == "v1" && parts[1] == "models" && ["recommend", "score", "explain", "drift"].contains(parts[3]):
             return "/v1/models/{name}/\(parts[3])"
         default: return "other"
         }

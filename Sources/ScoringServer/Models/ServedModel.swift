@@ -1,3 +1,4 @@
+import Classifiers
 import EventData
 import Foundation
 import Monitoring
@@ -14,6 +15,9 @@ public protocol ServedModel: Sendable {
     func recommend(_ request: RecommendRequest, context: ServingContext) async throws(APIError) -> RecommendResult
     /// `POST /v1/models/{name}/score`.
     func score(_ request: ScoreRequest, context: ServingContext) async throws(APIError) -> ScoreResult
+    /// `POST /v1/models/{name}/explain`: the same body as `score`, each row's probability with
+    /// every column's attribution (integrated gradients).
+    func explain(_ request: ScoreRequest, context: ServingContext) async throws(APIError) -> [RowExplanation]
     /// What the model was asked lately, against its training profile (`GET
     /// /v1/models/{name}/drift`, the drift gauges); nil for a bundle without `profile.json`.
     var driftWindow: DriftWindow? { get }
@@ -36,6 +40,12 @@ extension ServedModel {
 
     public func score(_ request: ScoreRequest, context: ServingContext) async throws(APIError) -> ScoreResult {
         throw .badRequest("this model does not score rows; it recommends (POST /v1/models/{name}/recommend)")
+    }
+
+    public func explain(_ request: ScoreRequest, context: ServingContext) async throws(APIError) -> [RowExplanation] {
+        throw .badRequest(
+            "this model is not explained by the server yet; table models (behave train classify) are, and "
+                + "`behave explain` explains purchase and churn MLPs")
     }
 }
 

@@ -1,5 +1,6 @@
 import Classifiers
 import EventData
+import Explanations
 import Foundation
 import Monitoring
 import Synchronization
@@ -27,7 +28,12 @@ final class TableClassifierServing: ServedModel {
         classifier = Mutex(loaded)
     }
 
-    func score(_ request: ScoreRequest, context: ServingContext) throws(APIError) -> ScoreResult {
+    /// The most rows one explain request may hold (each costs 32 or more forward and backward
+    /// passes of the network).
+    static let maximumExplainedRows = 100
+
+    /// The request's rows, checked: present, not empty, at most `limit`.
+    private func rows(of request: ScoreRequest, limit: Int) throws(APIError) -> [[String: ScoreRequest.Cell]] {
         guard request.users == nil && request.at == nil else {
             throw .badRequest(
                 "this model scores table rows, not users; send rows", field: request.users == nil ? "at" : "users")
@@ -36,34 +42,61 @@ final class TableClassifierServing: ServedModel {
             throw .badRequest("rows is required: an array of objects, column name to value", field: "rows")
         }
         guard !rows.isEmpty else { throw .badRequest("rows is empty; send at least one row", field: "rows") }
-        guard rows.count <= context.maximumRows else {
-            throw .badRequest(
-                "rows holds \(rows.count) rows; at most \(context.maximumRows) per request", field: "rows")
+        guard rows.count <= limit else {
+            throw .badRequest("rows holds \(rows.count) rows; at most \(limit) per request", field: "rows")
         }
+        return rows
+    }
+
+    /// Each row's cells in the encoder's column order and its features.
+    private func encode(_ rows: [[String: ScoreRequest.Cell]], with encoder: TableEncoder) throws(APIError) -> (
+        cells: [[String]], features: [Float]
+    ) {
+        let positions = Array(columns.indices)
+        var cells: [[String]] = []
+        var features: [Float] = []
+        features.reserveCapacity(rows.count * encoder.width)
+        for (index, row) in rows.enumerated() {
+            if let missing = needed.first(where: { row[$0] == nil }) {
+                throw .badRequest(
+                    "row \(index) lacks column \(missing); the model needs \(needed.joined(separator: ", ")) "
+                        + "(null for a missing value)",
+                    field: "rows[\(index)].\(missing)")
+            }
+            let rowCells = columns.map { row[$0]?.text ?? "" }
+            cells.append(rowCells)
+            do {
+                features += try encoder.encode(rowCells, positions: positions)
+            } catch {
+                throw .badRequest(
+                    "row \(index): \(error.localizedDescription)", field: "rows[\(index)].\(error.column)")
+            }
+        }
+        return (cells, features)
+    }
+
+    func explain(_ request: ScoreRequest, context: ServingContext) throws(APIError) -> [RowExplanation] {
+        let rows = try rows(of: request, limit: min(context.maximumRows, Self.maximumExplainedRows))
+        return try classifier.withLock { classifier throws(APIError) -> [RowExplanation] in
+            let encoder = classifier.manifest.encoder
+            let (cells, features) = try encode(rows, with: encoder)
+            return cells.indices.map { index in
+                classifier.explainRow(
+                    features: Array(features[(index * encoder.width)..<((index + 1) * encoder.width)]),
+                    cells: cells[index], line: index, method: .integratedGradients(IntegratedGradients()))
+            }
+        }
+    }
+
+    func score(_ request: ScoreRequest, context: ServingContext) throws(APIError) -> ScoreResult {
+        let rows = try rows(of: request, limit: context.maximumRows)
         let positions = Array(columns.indices)
         var cells: [[String]] = []
         let result = try classifier.withLock { classifier throws(APIError) -> ScoreResult in
             let encoder = classifier.manifest.encoder
-            var features: [Float] = []
-            features.reserveCapacity(rows.count * encoder.width)
-            for (index, row) in rows.enumerated() {
-                if let missing = needed.first(where: { row[$0] == nil }) {
-                    throw .badRequest(
-                        "row \(index) lacks column \(missing); the model needs \(needed.joined(separator: ", ")) "
-                            + "(null for a missing value)",
-                        field: "rows[\(index)].\(missing)")
-                }
-                let rowCells = columns.map { row[$0]?.text ?? "" }
-                if driftWindow != nil { cells.append(rowCells) }
-                do {
-                    features += try encoder.encode(rowCells, positions: positions)
-                } catch let error as TableValueError {
-                    throw .badRequest(
-                        "row \(index): \(error.localizedDescription)", field: "rows[\(index)].\(error.column)")
-                } catch {
-                    throw .badRequest("row \(index): \(error.localizedDescription)", field: "rows[\(index)]")
-                }
-            }
+            let encoded = try encode(rows, with: encoder)
+            let features = encoded.features
+            if driftWindow != nil { cells = encoded.cells }
             let probabilities = probabilities(of: classifier.model, features: features, featureCount: encoder.width)
             if let bad = probabilities.firstIndex(where: { !$0.isFinite }) {
                 throw .badRequest(
