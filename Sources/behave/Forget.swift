@@ -45,6 +45,7 @@ struct Forget: ParsableCommand {
 
     func validate() throws {
         guard !users.isEmpty else { throw ValidationError("Give at least one user id to forget.") }
+        try StoreOptions.requireFile(storeOptions.store)
     }
 
     /// A model version that may have learned from the erased users.

@@ -55,5 +55,8 @@ struct ForgetCommandTests {
         #expect(affected.first?.reason.contains("2024-01-01 to 2024-01-06") == true)
 
         #expect(parseFailure(["forget", "--store", store])?.contains("at least one user id") == true)
+        let missing = folder.appendingPathComponent("missing.db").path
+        #expect(parseFailure(["forget", "u1", "--store", missing]) != nil)
+        #expect(!FileManager.default.fileExists(atPath: missing))
     }
 }
