@@ -15,9 +15,10 @@ struct UpdateCommand: ParsableCommand {
             The live version warm-starts a candidate: its items keep their indexes and new items \
             are appended (ids are never reused, new items start with fresh embeddings); it trains \
             on the users with item events after the live model's watermark plus a replayed share \
-            (--replay) of the others, with the same training loop and early stopping, for --epochs \
-            (default: a fifth of the epochs the live model needed; a time budget is cut to a \
-            tenth). Both models are then scored (NDCG@10, full ranking) on the same holdouts: the \
+            (--replay) of the others, with the same training loop and early stopping, at ten times \
+            the live learning rate, for --epochs (default: a tenth of the live model's training \
+            work, its epochs times its users, over the users the update trains on; a time budget \
+            is cut to a tenth). Both models are then scored (NDCG@10, full ranking) on the same holdouts: the \
             last item of users active after the watermark (recent) and of the others (older). The \
             candidate is registered as the next version with update.json (the decision, both sets \
             of metrics, the reason) and promoted only when it beats the live model on the recent \
@@ -46,7 +47,9 @@ struct UpdateCommand: ParsableCommand {
 
     @Option(
         parsing: .unconditional,
-        help: "Training epochs (default: a fifth of the epochs the live model needed, at least 2).")
+        help:
+            "Training epochs (default: a tenth of the live model's training work for a recommender, a fifth of its epochs for a purchase or churn model; at least 2)."
+    )
     var epochs: Int?
 
     @Option(parsing: .unconditional, help: "The share of users without new events replayed against forgetting.")
