@@ -164,8 +164,11 @@ public struct ScoringServer: Sendable {
         router.post("/v1/models/:name/explain") { request, context in
             let (name, loaded) = try Self.model(context, models)
             let body = try await decodeBody(ScoreRequest.self, from: request, limit: limit)
-            let explanations = try await loaded.model.explain(body, context: serving)
-            return json(ExplainBody(model: name, version: loaded.version, explanations: explanations), snakeCase: true)
+            let result = try await loaded.model.explain(body, context: serving)
+            return json(
+                ExplainBody(
+                    model: name, version: loaded.version, explanations: result.explanations, users: result.users),
+                snakeCase: true)
         }
         return router
     }
@@ -295,11 +298,13 @@ func json<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok, snakeCase
         status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
 }
 
-/// `POST /v1/models/{name}/explain`: each row's probability and its columns' attributions.
+/// `POST /v1/models/{name}/explain`: each row's (`explanations`) or user's (`users`)
+/// probability and its columns' or features' attributions.
 struct ExplainBody: Encodable {
     var model: String
     var version: String
-    var explanations: [RowExplanation]
+    var explanations: [RowExplanation]?
+    var users: [UserExplanation]?
 }
 
 /// `GET /v1/models/{name}/drift`: without `report` until the model has answered a request.

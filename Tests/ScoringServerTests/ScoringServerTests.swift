@@ -95,6 +95,21 @@ import Testing
                     - (explanations.first?["baseline_probability"] as? Double ?? 0)
                 #expect(abs(total - change) <= abs(change) * 0.01 + 1e-9)
             }
+            // Explain a user's purchase score: every feature's attribution, adding up to the change.
+            try await client.execute(
+                uri: "/v1/models/buyers/explain", method: .post, headers: key,
+                body: Self.body(#"{"users": ["\#(fixture.user)"], "at": "2030-01-01T00:00:00Z"}"#)
+            ) { response in
+                #expect(response.status == .ok, "\(String(buffer: response.body))")
+                let users = Self.object(response.body)["users"] as? [[String: Any]] ?? []
+                #expect(users.count == 1 && users.first?["user"] as? String == fixture.user)
+                let features = users.first?["features"] as? [[String: Any]] ?? []
+                let total = features.compactMap { $0["attribution"] as? Double }.reduce(0, +)
+                let change =
+                    (users.first?["probability"] as? Double ?? 0)
+                    - (users.first?["baseline_probability"] as? Double ?? 0)
+                #expect(!features.isEmpty && abs(total - change) <= abs(change) * 0.01 + 1e-9)
+            }
             // A recommender is not explained yet, and says which models are.
             try await client.execute(
                 uri: "/v1/models/recs/explain", method: .post, headers: key,

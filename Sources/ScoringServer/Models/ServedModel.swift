@@ -15,9 +15,9 @@ public protocol ServedModel: Sendable {
     func recommend(_ request: RecommendRequest, context: ServingContext) async throws(APIError) -> RecommendResult
     /// `POST /v1/models/{name}/score`.
     func score(_ request: ScoreRequest, context: ServingContext) async throws(APIError) -> ScoreResult
-    /// `POST /v1/models/{name}/explain`: the same body as `score`, each row's probability with
-    /// every column's attribution (integrated gradients).
-    func explain(_ request: ScoreRequest, context: ServingContext) async throws(APIError) -> [RowExplanation]
+    /// `POST /v1/models/{name}/explain`: the same body as `score`, each row's or user's
+    /// probability with every column's or feature's attribution (integrated gradients).
+    func explain(_ request: ScoreRequest, context: ServingContext) async throws(APIError) -> ExplainResult
     /// What the model was asked lately, against its training profile (`GET
     /// /v1/models/{name}/drift`, the drift gauges); nil for a bundle without `profile.json`.
     var driftWindow: DriftWindow? { get }
@@ -42,10 +42,22 @@ extension ServedModel {
         throw .badRequest("this model does not score rows; it recommends (POST /v1/models/{name}/recommend)")
     }
 
-    public func explain(_ request: ScoreRequest, context: ServingContext) async throws(APIError) -> [RowExplanation] {
+    public func explain(_ request: ScoreRequest, context: ServingContext) async throws(APIError) -> ExplainResult {
         throw .badRequest(
-            "this model is not explained by the server yet; table models (behave train classify) are, and "
-                + "`behave explain` explains purchase and churn MLPs")
+            "this model is not explained yet; table models and purchase and churn MLPs are "
+                + "(POST /v1/models/{name}/explain)")
+    }
+}
+
+/// What `POST /v1/models/{name}/explain` answers: rows for a table model, users for a purchase
+/// or churn model.
+public struct ExplainResult: Sendable, Encodable {
+    public var explanations: [RowExplanation]?
+    public var users: [UserExplanation]?
+
+    public init(explanations: [RowExplanation]? = nil, users: [UserExplanation]? = nil) {
+        self.explanations = explanations
+        self.users = users
     }
 }
 

@@ -75,9 +75,9 @@ final class TableClassifierServing: ServedModel {
         return (cells, features)
     }
 
-    func explain(_ request: ScoreRequest, context: ServingContext) throws(APIError) -> [RowExplanation] {
+    func explain(_ request: ScoreRequest, context: ServingContext) throws(APIError) -> ExplainResult {
         let rows = try rows(of: request, limit: min(context.maximumRows, Self.maximumExplainedRows))
-        return try classifier.withLock { classifier throws(APIError) -> [RowExplanation] in
+        let explanations = try classifier.withLock { classifier throws(APIError) -> [RowExplanation] in
             let encoder = classifier.manifest.encoder
             let (cells, features) = try encode(rows, with: encoder)
             return cells.indices.map { index in
@@ -86,6 +86,7 @@ final class TableClassifierServing: ServedModel {
                     cells: cells[index], line: index, method: .integratedGradients(IntegratedGradients()))
             }
         }
+        return ExplainResult(explanations: explanations)
     }
 
     func score(_ request: ScoreRequest, context: ServingContext) throws(APIError) -> ScoreResult {

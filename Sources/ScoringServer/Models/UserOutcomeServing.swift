@@ -21,16 +21,21 @@ final class UserOutcomeServing: ServedModel {
         classifier = Mutex(loaded)
     }
 
-    func score(_ request: ScoreRequest, context: ServingContext) throws(APIError) -> ScoreResult {
+    /// The most users one explain request may hold.
+    static let maximumExplainedUsers = 100
+
+    /// The request's users, their histories in the store, the scoring time and the store's items.
+    private func histories(of request: ScoreRequest, context: ServingContext, limit: Int) throws(APIError) -> (
+        users: [String], histories: [UserHistory], at: Int64, items: Vocabulary
+    ) {
         guard request.rows == nil else {
             throw .badRequest("this model scores users of the event store, not table rows; send users", field: "rows")
         }
         guard let users = request.users, !users.isEmpty else {
             throw .badRequest("users is required: ids of the event store", field: "users")
         }
-        guard users.count <= context.maximumRows else {
-            throw .badRequest(
-                "users holds \(users.count) ids; at most \(context.maximumRows) per request", field: "users")
+        guard users.count <= limit else {
+            throw .badRequest("users holds \(users.count) ids; at most \(limit) per request", field: "users")
         }
         guard let store = context.store else {
             throw .badRequest(
@@ -53,6 +58,29 @@ final class UserOutcomeServing: ServedModel {
         } catch {
             throw APIError(.serviceUnavailable, code: "store_unavailable", "the event store failed: \(error)")
         }
+        return (users, histories, at, items)
+    }
+
+    func explain(_ request: ScoreRequest, context: ServingContext) throws(APIError) -> ExplainResult {
+        let (_, histories, at, _) = try histories(
+            of: request, context: context, limit: min(context.maximumRows, Self.maximumExplainedUsers))
+        let explanations = try classifier.withLock { classifier throws(APIError) -> [UserExplanation] in
+            guard classifier.manifest.model == .mlp else {
+                throw .badRequest(
+                    "a \(classifier.manifest.model.rawValue) model reads event sequences; the server explains MLP "
+                        + "purchase and churn models and table models so far")
+            }
+            do {
+                return try histories.map { try classifier.explain($0, at: at) }
+            } catch {
+                throw .badRequest("\(error.localizedDescription)")
+            }
+        }
+        return ExplainResult(users: explanations)
+    }
+
+    func score(_ request: ScoreRequest, context: ServingContext) throws(APIError) -> ScoreResult {
+        let (users, histories, at, items) = try histories(of: request, context: context, limit: context.maximumRows)
         let probabilities = classifier.withLock { $0.predict(histories, itemIDs: items, at: at) }
         if let bad = probabilities.firstIndex(where: { !$0.isFinite }) {
             throw .badRequest("the model's output for \(users[bad]) is not a number", field: "users[\(bad)]")
