@@ -63,15 +63,12 @@ extension TableClassifier {
         case .success(let found): positions = found
         case .failure(let missing): throw ClassifierError.missingColumns(path: input, names: missing.names)
         }
-        var groups: [Range<Int>] = []
-        for column in encoder.columns {
-            groups.append((groups.last?.upperBound ?? 0)..<((groups.last?.upperBound ?? 0) + column.width))
-        }
-        if case .exactShapley = method, groups.count > ExactShapley.maximumGroups {
+        if case .exactShapley = method, encoder.columns.count > ExactShapley.maximumGroups {
             throw ClassifierError.badData(
                 path: input,
                 detail: "exact Shapley values enumerate every coalition of columns, at most "
-                    + "\(ExactShapley.maximumGroups); this model uses \(groups.count): use integrated gradients")
+                    + "\(ExactShapley.maximumGroups); this model uses \(encoder.columns.count): use integrated gradients"
+            )
         }
         let wanted = lines.map(Set.init)
         var explanations: [RowExplanation] = []

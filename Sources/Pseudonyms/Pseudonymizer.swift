@@ -92,25 +92,22 @@ public struct Pseudonymizer: Sendable {
 
     private func pseudonym(of identifier: UnsafeRawBufferPointer, key: Int) -> String {
         let prefix = prefixes[key]
-        if let hardware {
-            return String(unsafeUninitializedCapacity: prefix.count + 32) { buffer in
-                for (index, byte) in prefix.enumerated() { buffer[index] = byte }
-                withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 16) { code in
-                    hardware[key].code(of: identifier, into: UnsafeMutableRawBufferPointer(code))
-                    HexText.write(UnsafeRawBufferPointer(code), into: buffer, at: prefix.count)
+        return String(unsafeUninitializedCapacity: prefix.count + 32) { buffer in
+            for (index, byte) in prefix.enumerated() { buffer[index] = byte }
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 16) { code in
+                let output = UnsafeMutableRawBufferPointer(code)
+                if let hardware {
+                    hardware[key].code(of: identifier, into: output)
+                } else {
+                    var authenticator = authenticators[key]
+                    authenticator.update(data: identifier)
+                    authenticator.finalize().withUnsafeBytes {
+                        output.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[0..<16]))
+                    }
                 }
-                return prefix.count + 32
+                HexText.write(UnsafeRawBufferPointer(code), into: buffer, at: prefix.count)
             }
-        }
-        var authenticator = authenticators[key]
-        authenticator.update(data: identifier)
-        let code = authenticator.finalize()
-        return code.withUnsafeBytes { mac in
-            String(unsafeUninitializedCapacity: prefix.count + 32) { buffer in
-                for (index, byte) in prefix.enumerated() { buffer[index] = byte }
-                HexText.write(UnsafeRawBufferPointer(rebasing: mac[0..<16]), into: buffer, at: prefix.count)
-                return prefix.count + 32
-            }
+            return prefix.count + 32
         }
     }
 }

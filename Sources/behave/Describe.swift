@@ -34,18 +34,7 @@ struct Describe: ParsableCommand {
             try description.encode(to: encoder)
             var container = encoder.container(keyedBy: Key.self)
             try container.encode(sessionsByGap, forKey: .sessionsByGap)
-            try container.encode(erasures.map(Logged.init), forKey: .erasures)
-        }
-
-        /// An erasure as logged (the event span is not kept).
-        struct Logged: Encodable {
-            var at: String
-            var users, events, attributes, vectors, rejects: Int
-
-            init(_ erasure: Erasure) {
-                (at, users, events) = (erasure.at, erasure.users, erasure.events)
-                (attributes, vectors, rejects) = (erasure.attributes, erasure.vectors, erasure.rejects)
-            }
+            try container.encode(erasures, forKey: .erasures)
         }
     }
 

@@ -109,8 +109,7 @@ struct Explain: ParsableCommand {
         let method: TableAttribution =
             shapley
             ? .exactShapley
-            : .integratedGradients(
-                IntegratedGradients(steps: steps, maximumSteps: max(steps, 1_024), tolerance: tolerance))
+            : .integratedGradients(explainer)
         let explanations = try classifier.explain(
             file: data, lines: line.isEmpty ? nil : line, limit: first, method: method)
         if json { return try printJSON(explanations) }
@@ -119,17 +118,30 @@ struct Explain: ParsableCommand {
                 String(
                     format: "line %d: probability %.4f (baseline %.4f)", explanation.line, explanation.probability,
                     explanation.baselineProbability))
-            for column in explanation.columns.prefix(top) {
-                say(String(format: "  %+.4f  ", column.attribution) + "\(column.column) = \(column.value)")
-            }
-            let rest = explanation.columns.dropFirst(top).reduce(0.0) { $0 + $1.attribution }
-            if explanation.columns.count > top {
-                say(String(format: "  %+.4f  ", rest) + "\(explanation.columns.count - top) other columns")
-            }
-            say(
-                "  (\(explanation.steps) \(shapley ? "coalitions" : "path points"); the attributions add up to the "
-                    + String(format: "change within %.2f%%)", 100 * explanation.relativeGap))
+            printAttributions(
+                explanation.columns.map { ($0.column, $0.value, $0.attribution) }, others: "columns",
+                steps: "\(explanation.steps) \(shapley ? "coalitions" : "path points")", gap: explanation.relativeGap)
         }
+    }
+
+    /// The integrated-gradients settings from the flags.
+    private var explainer: IntegratedGradients {
+        IntegratedGradients(steps: steps, maximumSteps: max(steps, 1_024), tolerance: tolerance)
+    }
+
+    /// The `--top` attributions, the sum of the rest, and how closely they add up.
+    private func printAttributions(
+        _ attributions: [(name: String, value: String, attribution: Double)], others: String, steps: String,
+        gap: Double
+    ) {
+        for entry in attributions.prefix(top) {
+            say(String(format: "  %+.4f  ", entry.attribution) + "\(entry.name) = \(entry.value)")
+        }
+        if attributions.count > top {
+            let rest = attributions.dropFirst(top).reduce(0.0) { $0 + $1.attribution }
+            say(String(format: "  %+.4f  ", rest) + "\(attributions.count - top) other \(others)")
+        }
+        say("  (\(steps); the attributions add up to the " + String(format: "change within %.2f%%)", 100 * gap))
     }
 
     /// Explains a purchase or churn MLP's probability for one user of the store.
@@ -148,26 +160,19 @@ struct Explain: ParsableCommand {
         }
         let time = try at.map { try parseISOTime($0, option: "--at") } ?? last
         let explanation = try classifier.explain(
-            UserHistory(user: 0, userID: user, events: events), at: time,
-            explainer: IntegratedGradients(steps: steps, maximumSteps: max(steps, 1_024), tolerance: tolerance))
+            UserHistory(user: 0, userID: user, events: events), at: time, explainer: explainer)
         if json { return try printJSON(explanation) }
         say(
             "user \(user) as of \(Describe.date(time)): "
                 + String(
                     format: "probability %.4f (the average training user %.4f)", explanation.probability,
                     explanation.baselineProbability))
-        for feature in explanation.features.prefix(top) {
-            let value =
-                feature.value == feature.value.rounded()
-                ? CSVText.number(feature.value) : String(format: "%.4g", feature.value)
-            say(String(format: "  %+.4f  ", feature.attribution) + "\(feature.feature) = \(value)")
-        }
-        if explanation.features.count > top {
-            let rest = explanation.features.dropFirst(top).reduce(0.0) { $0 + $1.attribution }
-            say(String(format: "  %+.4f  ", rest) + "\(explanation.features.count - top) other features")
-        }
-        say(
-            "  (\(explanation.steps) path points; the attributions add up to the "
-                + String(format: "change within %.2f%%)", 100 * explanation.relativeGap))
+        printAttributions(
+            explanation.features.map { feature in
+                let value =
+                    feature.value == feature.value.rounded()
+                    ? CSVText.number(feature.value) : String(format: "%.4g", feature.value)
+                return (feature.feature, value, feature.attribution)
+            }, others: "features", steps: "\(explanation.steps) path points", gap: explanation.relativeGap)
     }
 }

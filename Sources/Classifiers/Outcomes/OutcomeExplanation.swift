@@ -48,8 +48,8 @@ extension UserOutcomeClassifier {
         }
         network.setTraining(false)
         let known = history.known(at: referenceTime)
-        let features = featureRows([known], at: referenceTime)
         let raw = rawFeatureRows([known], at: referenceTime)[0]
+        let features = scaledFeatures([raw])
         let result = explainer.explain(
             { network($0).sigmoid() }, input: features, baseline: [Float](repeating: 0, count: features.count))
         var attributions = manifest.featureColumns.indices.map { index in

@@ -93,7 +93,7 @@ extension UserOutcomeClassifier {
             return classifier.probabilities(
                 of: histories, encoder: encoder, itemIDs: itemIDs, referenceTime: referenceTime)
         case (let network as Sequential, nil):
-            let features = featureRows(histories, at: referenceTime)
+            let features = scaledFeatures(rawFeatureRows(histories, at: referenceTime))
             return Classifiers.probabilities(
                 of: network, features: features, featureCount: manifest.featureColumns.count)
         default:
@@ -101,10 +101,10 @@ extension UserOutcomeClassifier {
         }
     }
 
-    /// The scaled feature table of `histories` as the MLP and the baseline read it.
-    func featureRows(_ histories: [UserHistory], at referenceTime: Int64) -> [Float] {
-        guard let scaling = OutcomeFeatureScaling(manifest),
-            let scaled = try? scaling.apply(rawFeatureRows(histories, at: referenceTime))
+    /// Raw feature rows (``rawFeatureRows(_:at:)``) scaled as the MLP and the baseline read
+    /// them, flat.
+    func scaledFeatures(_ rows: [[Double]]) -> [Float] {
+        guard let scaling = OutcomeFeatureScaling(manifest), let scaled = try? scaling.apply(rows)
         else { preconditionFailure("load(from:) and train checked the feature columns and their scaling") }
         return scaled.flatMap { $0.map(Float.init) }
     }

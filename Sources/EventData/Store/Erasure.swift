@@ -1,3 +1,4 @@
+import FileIO
 import Foundation
 
 /// What ``EventStore/forget(users:)`` removed, recorded in the store's erasure log without the
@@ -38,8 +39,7 @@ public struct Erasure: Sendable, Hashable, Codable {
     /// nothing of the user, and the dense ids of everyone else stay as they were.
     package static func placeholder() -> String {
         var generator = SystemRandomNumberGenerator()
-        let digits = Array("0123456789abcdef")
-        return "erased-" + String((0..<16).map { _ in digits[Int.random(in: 0..<16, using: &generator)] })
+        return "erased-" + HexText.encode((0..<8).map { _ in UInt8.random(in: 0...255, using: &generator) })
     }
 
     /// Whether a rejected row's raw text holds `id` as a whole field: bounded by the start or

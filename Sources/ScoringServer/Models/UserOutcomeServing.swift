@@ -64,12 +64,8 @@ final class UserOutcomeServing: ServedModel {
     func explain(_ request: ScoreRequest, context: ServingContext) throws(APIError) -> ExplainResult {
         let (_, histories, at, _) = try histories(
             of: request, context: context, limit: min(context.maximumRows, Self.maximumExplainedUsers))
+        // A sequence model is refused by `explain` itself, with its kind.
         let explanations = try classifier.withLock { classifier throws(APIError) -> [UserExplanation] in
-            guard classifier.manifest.model == .mlp else {
-                throw .badRequest(
-                    "a \(classifier.manifest.model.rawValue) model reads event sequences; the server explains MLP "
-                        + "purchase and churn models and table models so far")
-            }
             do {
                 return try histories.map { try classifier.explain($0, at: at) }
             } catch {
