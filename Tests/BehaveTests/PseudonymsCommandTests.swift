@@ -85,6 +85,7 @@ struct PseudonymsCommandTests {
         defer { try? FileManager.default.removeItem(at: folder) }
         try "user_id,timestamp,event_type,email\nalice,2024-01-01T10:00:00Z,view,a@example.com\n"
             .write(toFile: log, atomically: true, encoding: .utf8)
+        #expect(runFailure { try PseudonymsRotate.parse(["--key-file", key]).run() }.contains("no such key file"))
         let missing = runFailure { try Ingest.parse([log, "--store", store, "--pseudonymize", key]).run() }
         #expect(missing.contains("no such key file") && missing.contains("behave pseudonyms create"), "\(missing)")
         try PseudonymsCreate.parse(["--key-file", key]).run()

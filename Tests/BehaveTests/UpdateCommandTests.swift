@@ -68,6 +68,10 @@ struct UpdateCommandTests {
                 "--new-item-share 2.0: must be between 0 and 0.9 (0.2: a fifth of the catalogue arrives during the period)."
             ),
             (
+                ["simulate", "--new-item-share", "0.3", "--drift-start", "1"],
+                "--drift-start 1.0: must be between 0 and 0.99 (0.9: the drift happens in the last tenth of the period)."
+            ),
+            (
                 ["ingest", "a.csv", "--until", "yesterday"],
                 "--until yesterday: write an ISO 8601 time like 2024-03-01 or 2024-03-01T12:00:00Z."
             ),

@@ -110,6 +110,14 @@ import Testing
                     - (users.first?["baseline_probability"] as? Double ?? 0)
                 #expect(!features.isEmpty && abs(total - change) <= abs(change) * 0.01 + 1e-9)
             }
+            // An explain request is capped at 100 rows.
+            let rows = Array(repeating: #"{"a": 6, "b": 1, "color": "red"}"#, count: 101).joined(separator: ",")
+            try await client.execute(
+                uri: "/v1/models/intent/explain", method: .post, headers: key, body: Self.body(#"{"rows": [\#(rows)]}"#)
+            ) { response in
+                #expect(response.status == .badRequest)
+                #expect((Self.error(response.body)["message"] as? String)?.contains("at most 100") == true)
+            }
             // A recommender is not explained yet, and says which models are.
             try await client.execute(
                 uri: "/v1/models/recs/explain", method: .post, headers: key,
