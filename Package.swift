@@ -99,7 +99,8 @@ let package = Package(
         .target(
             name: "NeuralNet",
             dependencies: [
-                "TensorEngine", "FileIO", "JSONScanning", .product(name: "Crypto", package: "swift-crypto"),
+                "TensorEngine", "FileIO", "JSONScanning", "PrivacyAccounting",
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             exclude: ["README.md"], swiftSettings: fastMath),
         // zlib headers and library (Debian: zlib1g-dev), for gzip-compressed logs.

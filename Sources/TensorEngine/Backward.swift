@@ -64,31 +64,14 @@ extension Tensor {
                     result.accumulate(g, into: current)
                     continue
                 }
-                switch Tensor.backward(op, output: current, gradient: g) {
-                case .whole(let contributions):
-                    for (input, gradient) in contributions where input.requiresGradient {
-                        precondition(
-                            gradient.shape == input.shape,
-                            "backward of \(op.name): gradient \(gradient.shape) for input \(input.shape)")
-                        pending.add(gradient, for: input)
-                    }
-                case .region(let input, let gradient, let axis, let start):
-                    if input.requiresGradient { pending.add(gradient, for: input, axis: axis, start: start) }
-                case .partial(let region, let contributions):
-                    if region.0.requiresGradient {
-                        pending.add(region.1, for: region.0, axis: region.axis, start: region.start)
-                    }
-                    for (input, gradient) in contributions where input.requiresGradient {
-                        pending.add(gradient, for: input)
-                    }
-                }
+                pending.add(Tensor.backward(op, output: current, gradient: g), of: op)
             }
             return result
         }
     }
 
     /// Nodes reachable from this one through recorded ops, inputs before their users.
-    private func topologicalOrder() -> [Tensor] {
+    func topologicalOrder() -> [Tensor] {
         var order: [Tensor] = []
         var visited = Set<ObjectIdentifier>()
         // Iterative depth-first search: long recurrent graphs would overflow the call stack.
@@ -113,7 +96,7 @@ extension Tensor {
 
     /// The gradient rule of every primitive: given the output and its gradient `g`, the
     /// gradient for each input.
-    private static func backward(_ op: Op, output y: Tensor, gradient g: Tensor) -> GradientRule {
+    static func backward(_ op: Op, output y: Tensor, gradient g: Tensor) -> GradientRule {
         switch op {
         case .unary(let x, let f):
             return .whole([(x, unaryBackward(f, x: x, y: y, g: g))])
@@ -422,7 +405,7 @@ enum GradientRule {
 /// An entry is *owned* when its storage was allocated here and nothing else refers to it;
 /// only owned entries are added to in place. Gradients that rules pass through unchanged
 /// (the two inputs of an add share one) are never owned, so they are never written.
-private struct PendingGradients {
+struct PendingGradients {
     private var entries: [ObjectIdentifier: (gradient: Tensor, owned: Bool)] = [:]
 
     mutating func take(_ tensor: Tensor) -> Tensor? {
@@ -458,6 +441,24 @@ private struct PendingGradients {
                 count: length * inner)
         }
         entries[key] = (target, true)
+    }
+
+    /// Queues every input's share of a gradient rule (inputs without a gradient are skipped).
+    mutating func add(_ rule: GradientRule, of op: Op) {
+        switch rule {
+        case .whole(let contributions):
+            for (input, gradient) in contributions where input.requiresGradient {
+                precondition(
+                    gradient.shape == input.shape,
+                    "backward of \(op.name): gradient \(gradient.shape) for input \(input.shape)")
+                add(gradient, for: input)
+            }
+        case .region(let input, let gradient, let axis, let start):
+            if input.requiresGradient { add(gradient, for: input, axis: axis, start: start) }
+        case .partial(let region, let contributions):
+            if region.0.requiresGradient { add(region.1, for: region.0, axis: region.axis, start: region.start) }
+            for (input, gradient) in contributions where input.requiresGradient { add(gradient, for: input) }
+        }
     }
 }
 

@@ -362,8 +362,8 @@ public struct Recurrence {
 
 /// Runs stacked recurrent layers over `x` `[B, T, I]`.
 ///
-/// Each layer projects its whole input sequence with one matmul (time-major, `[T, B, G*H]`)
-/// and then steps through time with one `[B, H] x [H, G*H]` matmul per step. Cutting the
+/// Each layer projects its whole input sequence with one matmul (batch-major, then turned
+/// time-major: `[T, B, G*H]`) and then steps through time with one `[B, H] x [H, G*H]` matmul per step. Cutting the
 /// projection into steps is cheap: the engine adds slice gradients into one buffer. Where
 /// `t >= lengths[b]`, row `b` keeps its previous state, so the final state is the one after
 /// its last real step.
@@ -396,10 +396,13 @@ private func runRecurrentStack(
         return Tensor(shape: [batch, 1], scalars: lengths.map { $0 > t ? 1 : 0 })
     }
 
-    var sequence = x.permuted([1, 0, 2])  // [T, B, F]: each step's rows are contiguous
+    var sequence = x  // [B, T, F] into the first layer, then [T, B, H] between layers
     var finalStates: [[Tensor]] = []  // [layer][component], each [B, H]
     for (l, layer) in layers.enumerated() {
-        let projected = layer.project(sequence)  // [T, B, G*H]
+        // Projected batch-major, so each example's rows stay together where the weights meet
+        // the data (what per-example gradients need), then turned time-major so each step's
+        // rows are contiguous.
+        let projected = layer.project(l == 0 ? sequence : sequence.permuted([1, 0, 2])).permuted([1, 0, 2])  // [T, B, G*H]
         let width = projected.shape[2]
         var state: [Tensor] =
             initialState.isEmpty

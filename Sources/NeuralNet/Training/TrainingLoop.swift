@@ -177,12 +177,40 @@ public struct TrainingLoop: Sendable {
         validate: (_ epoch: Int) throws(TrainingDiverged) -> Validation<Report>,
         progress: ((StepProgress) -> Void)? = nil, epochEnd: ((EpochRecord<Report>) -> Void)? = nil
     ) throws(TrainingDiverged) -> TrainingHistory<Report> {
+        let batchSize = schedule.batchSize
+        return try runEpochs(
+            model, exampleCount: exampleCount, stepsPerEpoch: (exampleCount + batchSize - 1) / batchSize,
+            batches: { rng in
+                let order = rng.permutation(exampleCount)
+                return stride(from: 0, to: exampleCount, by: batchSize).map {
+                    Array(order[$0..<min($0 + batchSize, exampleCount)])
+                }
+            },
+            step: { batch, epoch throws(TrainingDiverged) in
+                let batchLoss = loss(batch)
+                let value = Double(batchLoss.scalar)
+                try TrainingDiverged.check(loss: value, epoch: epoch, learningRate: Double(optimizer.learningRate))
+                optimizer.step(batchLoss.gradients())
+                return value
+            },
+            validate: validate, progress: progress, epochEnd: epochEnd)
+    }
+
+    /// The epochs, validation, early stopping, best weights, time budget and reports that
+    /// every way of training shares; `batches` draws an epoch's batches and `step` trains on
+    /// one, returning its loss (nil for an empty batch, which has none).
+    func runEpochs<Report: Sendable>(
+        _ model: any Layer, exampleCount: Int, stepsPerEpoch: Int,
+        batches: (inout RandomGenerator) -> [[Int]],
+        step: (_ batch: [Int], _ epoch: Int) throws(TrainingDiverged) -> Double?,
+        validate: (_ epoch: Int) throws(TrainingDiverged) -> Validation<Report>,
+        progress: ((StepProgress) -> Void)?, epochEnd: ((EpochRecord<Report>) -> Void)?
+    ) throws(TrainingDiverged) -> TrainingHistory<Report> {
         defer { model.setTraining(false) }
         guard exampleCount > 0, !model.parameters().isEmpty else {
             return TrainingHistory(
                 epochs: [], bestEpoch: 0, stopReason: .nothingToTrain, trainSeconds: 0, secondsToBest: 0)
         }
-        let stepsPerEpoch = (exampleCount + schedule.batchSize - 1) / schedule.batchSize
         var rng = RandomGenerator(seed: schedule.shuffleSeed)
         var history: [EpochRecord<Report>] = []
         var best: (epoch: Int, score: Double, seconds: Double, weights: [String: Tensor])?
@@ -194,18 +222,16 @@ public struct TrainingLoop: Sendable {
         var stopReason = StopReason.completed(epochs: schedule.epochs)
         epochs: for epoch in 1...schedule.epochs {
             model.setTraining(true)
-            let order = rng.permutation(exampleCount)
             var lossSum = 0.0
+            var losses = 0
             var steps = 0
             var outOfTime = false
-            for first in stride(from: 0, to: exampleCount, by: schedule.batchSize) {
+            for batch in batches(&rng) {
                 let start = Date()
-                let batch = Array(order[first..<min(first + schedule.batchSize, exampleCount)])
-                let batchLoss = loss(batch)
-                let value = Double(batchLoss.scalar)
-                try TrainingDiverged.check(loss: value, epoch: epoch, learningRate: Double(optimizer.learningRate))
-                optimizer.step(batchLoss.gradients())
-                lossSum += value
+                if let value = try step(batch, epoch) {
+                    lossSum += value
+                    losses += 1
+                }
                 steps += 1
                 completed += 1
                 examples += batch.count
@@ -213,14 +239,15 @@ public struct TrainingLoop: Sendable {
                 progress?(
                     StepProgress(
                         epoch: epoch, step: steps, stepsPerEpoch: stepsPerEpoch, completedSteps: completed,
-                        loss: lossSum / Double(steps), examplesPerSecond: Double(examples) / max(trainSeconds, 1e-9)))
+                        loss: lossSum / Double(max(losses, 1)),
+                        examplesPerSecond: Double(examples) / max(trainSeconds, 1e-9)))
                 if let budget = schedule.timeBudget, trainSeconds >= budget {
                     outOfTime = true
                     break
                 }
             }
             var record = EpochRecord<Report>(
-                epoch: epoch, loss: lossSum / Double(max(steps, 1)), trainSeconds: trainSeconds, validation: nil,
+                epoch: epoch, loss: lossSum / Double(max(losses, 1)), trainSeconds: trainSeconds, validation: nil,
                 isBest: false)
             if epoch % schedule.validateEvery == 0 || epoch == schedule.epochs || outOfTime {
                 model.setTraining(false)

@@ -1,0 +1,417 @@
+import Linalg
+
+/// The gradient of each example's loss with respect to every parameter, kept in whatever form
+/// is cheapest, for per-example clipping (DP-SGD).
+///
+/// Built by ``Tensor/perExampleGradients()`` from one backward pass over a batch: the squared
+/// norm of each example's whole gradient is known at once, and ``weightedSum(_:)`` gives
+/// `Σ_i w_i ∇loss_i` for any weights (the clipping factors) without a second pass.
+///
+/// How each parameter is kept depends on how the graph used it:
+/// - a weight used once, by a matrix product with the data (``Linear``-style): the product's
+///   inputs and output gradients only. The norm of an example with one row is
+///   `|a|·|g|`; with several rows (a sequence) it comes from the rows' Gram matrices when that
+///   is cheaper than forming the example's gradient. Nothing of parameter size is built per
+///   example.
+/// - a table used once, by a row lookup (an embedding): the looked-up rows and their
+///   gradients, so an example's gradient is sparse.
+/// - anything else (a weight used at every step of a recurrence, a bias, a weight reached
+///   through a reshape, slice or sum of parameters): a dense gradient per example.
+public struct PerExampleGradients: @unchecked Sendable {
+    /// The number of examples (the length of the losses).
+    public let exampleCount: Int
+    /// The squared L2 norm of each example's gradient over every parameter, in double precision.
+    public let squaredNorms: [Double]
+    let parts: [(leaf: Tensor, part: PerExamplePart)]
+
+    /// The L2 norm of each example's gradient.
+    public var norms: [Double] { squaredNorms.map { $0.squareRoot() } }
+
+    /// `Σ_i weights[i] · ∇loss_i` for every parameter that some example's loss reached.
+    ///
+    /// - Precondition: one weight per example.
+    public func weightedSum(_ weights: [Float]) -> Gradients {
+        precondition(
+            weights.count == exampleCount, "weightedSum: \(weights.count) weights for \(exampleCount) examples")
+        var result = Gradients()
+        Tensor.withoutGradients {
+            for (leaf, part) in parts { result.set(part.weightedSum(weights, leafShape: leaf.shape), for: leaf) }
+        }
+        return result
+    }
+}
+
+/// Why the engine could not split a graph's gradients by example.
+public struct PerExampleGradientsUnsupported: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The op where a parameter met the data in a way the engine cannot split, and why.
+    public let reason: String
+
+    public var description: String {
+        "per-example gradients are not available for this model: \(reason)"
+    }
+}
+
+/// How one parameter's per-example gradients are kept.
+enum PerExamplePart {
+    /// `W` used once in `a x W` or `a x Wᵀ`: rows of `a` `[N, in]`, the output gradient `g`
+    /// `[N, out]`, `rowsPerExample` consecutive rows per example.
+    case rowProducts(a: Tensor, g: Tensor, transposeB: Bool, rowsPerExample: Int)
+    /// A table used once in a row lookup: the looked-up row per position and the gradient of
+    /// each looked-up row `[N, width]`.
+    case lookups(indices: [Int], g: Tensor, rowsPerExample: Int)
+    /// Per-example gradients `[examples, count]`.
+    case dense(TensorStorage)
+
+    func weightedSum(_ weights: [Float], leafShape: [Int]) -> Tensor {
+        let examples = weights.count
+        switch self {
+        case .rowProducts(let a, let g, let transposeB, let k):
+            let (rows, out) = (g.shape[0], g.shape[1])
+            let inWidth = a.shape[1]
+            let scaled = TensorStorage(uninitializedCount: g.count)
+            for r in 0..<rows {
+                let w = weights[r / k]
+                for j in 0..<out { scaled.pointer[r * out + j] = w * g.pointer[r * out + j] }
+            }
+            let result = TensorStorage(uninitializedCount: inWidth * out)
+            if transposeB {
+                BLAS.gemm(
+                    transposeA: true, transposeB: false, m: out, n: inWidth, k: rows, a: scaled.pointer,
+                    b: a.pointer, c: result.pointer)
+            } else {
+                BLAS.gemm(
+                    transposeA: true, transposeB: false, m: inWidth, n: out, k: rows, a: a.pointer,
+                    b: scaled.pointer, c: result.pointer)
+            }
+            return Tensor(shape: leafShape, storage: result, op: nil)
+        case .lookups(let indices, let g, let k):
+            let width = g.shape[1]
+            let result = TensorStorage(repeating: 0, count: leafShape.reduce(1, *))
+            for (r, index) in indices.enumerated() {
+                BLAS.axpy(
+                    count: width, alpha: weights[r / k], x: g.pointer + r * width,
+                    y: result.pointer + index * width)
+            }
+            return Tensor(shape: leafShape, storage: result, op: nil)
+        case .dense(let buffer):
+            let count = buffer.count / Swift.max(examples, 1)
+            let result = TensorStorage(repeating: 0, count: count)
+            for (i, w) in weights.enumerated() {
+                BLAS.axpy(count: count, alpha: w, x: buffer.pointer + i * count, y: result.pointer)
+            }
+            return Tensor(shape: leafShape, storage: result, op: nil)
+        }
+    }
+
+    /// Adds each example's squared gradient norm into `norms`.
+    func addSquaredNorms(into norms: inout [Double]) {
+        let examples = norms.count
+        switch self {
+        case .rowProducts(let a, let g, _, let k):
+            let (inWidth, out) = (a.shape[1], g.shape[1])
+            if k == 1 {
+                for i in 0..<examples {
+                    let aa = Double(FastMath.dot(a.pointer + i * inWidth, a.pointer + i * inWidth, inWidth))
+                    let gg = Double(FastMath.dot(g.pointer + i * out, g.pointer + i * out, out))
+                    norms[i] += aa * gg
+                }
+            } else if k * (inWidth + out) <= inWidth * out {
+                // |Σ_r a_r g_rᵀ|² = Σ_{r,s} (a_r·a_s)(g_r·g_s): two k x k Gram matrices.
+                let gramA = TensorStorage(uninitializedCount: k * k)
+                let gramG = TensorStorage(uninitializedCount: k * k)
+                for i in 0..<examples {
+                    BLAS.gemm(
+                        transposeA: false, transposeB: true, m: k, n: k, k: inWidth, a: a.pointer + i * k * inWidth,
+                        b: a.pointer + i * k * inWidth, c: gramA.pointer)
+                    BLAS.gemm(
+                        transposeA: false, transposeB: true, m: k, n: k, k: out, a: g.pointer + i * k * out,
+                        b: g.pointer + i * k * out, c: gramG.pointer)
+                    norms[i] += Double(FastMath.dot(gramA.pointer, gramG.pointer, k * k))
+                }
+            } else {
+                let gradient = TensorStorage(uninitializedCount: inWidth * out)
+                for i in 0..<examples {
+                    BLAS.gemm(
+                        transposeA: true, transposeB: false, m: out, n: inWidth, k: k, a: g.pointer + i * k * out,
+                        b: a.pointer + i * k * inWidth, c: gradient.pointer)
+                    norms[i] += Double(FastMath.dot(gradient.pointer, gradient.pointer, inWidth * out))
+                }
+            }
+        case .lookups(let indices, let g, let k):
+            let width = g.shape[1]
+            let row = TensorStorage(uninitializedCount: width)
+            for i in 0..<examples {
+                // Rows of one example that look up the same entry add before squaring.
+                let positions = (i * k..<(i + 1) * k).sorted { indices[$0] < indices[$1] }
+                var start = 0
+                while start < positions.count {
+                    var end = start + 1
+                    while end < positions.count && indices[positions[end]] == indices[positions[start]] { end += 1 }
+                    row.pointer.update(from: g.pointer + positions[start] * width, count: width)
+                    for p in positions[(start + 1)..<end] {
+                        Tensor.addInPlace(row.pointer, g.pointer + p * width, count: width)
+                    }
+                    norms[i] += Double(FastMath.dot(row.pointer, row.pointer, width))
+                    start = end
+                }
+            }
+        case .dense(let buffer):
+            let count = buffer.count / Swift.max(examples, 1)
+            for i in 0..<examples {
+                norms[i] += Double(FastMath.dot(buffer.pointer + i * count, buffer.pointer + i * count, count))
+            }
+        }
+    }
+}
+
+extension Op {
+    /// Whether the op reads constants beside its tensor inputs (indices, masks, conditions) that
+    /// may carry the batch, so its result depends on the data even when every input is a
+    /// parameter.
+    fileprivate var readsConstants: Bool {
+        switch self {
+        case .indexSelect, .gatherLast, .maskedFill, .select: return true
+        default: return false
+        }
+    }
+}
+
+extension Tensor {
+    /// Splits the gradient of a batch's loss by example, for per-example clipping.
+    ///
+    /// Call it on the vector of per-example losses `[B]` (not their mean): entry `i` must
+    /// depend only on example `i`'s data, and every tensor where data meets a parameter must
+    /// hold the examples along its first axis in equal, consecutive blocks (`[B, ...]`, or
+    /// `[B·T, ...]` for `T` rows per example), which is how batches flow through the layers.
+    /// Parameters are the leaves that require a gradient; whatever is computed from
+    /// parameters alone (a reshaped kernel, a slice of a packed weight, the sum of two biases)
+    /// is followed back to them.
+    ///
+    /// ```swift
+    /// let losses = binaryCrossEntropyWithLogits(logits: model(x), targets: y, reduction: .none)
+    /// let split = try losses.perExampleGradients()
+    /// let clip = split.norms.map { Float(min(1, maxNorm / ($0 + 1e-6))) }
+    /// optimizer.step(split.weightedSum(clip))   // Σ of the clipped per-example gradients
+    /// ```
+    ///
+    /// - Throws: ``PerExampleGradientsUnsupported`` naming the op where a parameter meets the
+    ///   data in a way the engine cannot split (train such a model one example at a time).
+    public func perExampleGradients() throws(PerExampleGradientsUnsupported) -> PerExampleGradients {
+        precondition(rank == 1, "perExampleGradients: call on the per-example losses [B], not shape \(shape)")
+        let examples = shape[0]
+        guard requiresGradient, examples > 0 else {
+            return PerExampleGradients(
+                exampleCount: examples, squaredNorms: [Double](repeating: 0, count: examples), parts: [])
+        }
+        let result = Tensor.withoutGradients {
+            Result { () throws(PerExampleGradientsUnsupported) -> PerExampleGradients in
+                var splitter = PerExampleSplitter(losses: self)
+                return try splitter.run()
+            }
+        }
+        return try result.get()
+    }
+}
+
+/// One pass of ``Tensor/perExampleGradients()``.
+private struct PerExampleSplitter {
+    let losses: Tensor
+    let examples: Int
+    let order: [Tensor]
+    /// Leaves requiring a gradient, and nodes computed from them alone.
+    var parameterSide = Set<ObjectIdentifier>()
+    /// How many ops read each parameter leaf.
+    var uses: [ObjectIdentifier: Int] = [:]
+    var dense: [ObjectIdentifier: (node: Tensor, buffer: TensorStorage)] = [:]
+    var factored: [ObjectIdentifier: (leaf: Tensor, part: PerExamplePart)] = [:]
+
+    init(losses: Tensor) {
+        self.losses = losses
+        examples = losses.shape[0]
+        order = losses.topologicalOrder()
+        for node in order {
+            let key = ObjectIdentifier(node.node)
+            guard let op = node.node.op else {
+                parameterSide.insert(key)
+                continue
+            }
+            for input in op.inputs where input.node.op == nil && input.requiresGradient {
+                uses[ObjectIdentifier(input.node), default: 0] += 1
+            }
+            if !op.readsConstants, op.inputs.allSatisfy({ parameterSide.contains(ObjectIdentifier($0.node)) }) {
+                parameterSide.insert(key)
+            }
+        }
+    }
+
+    func isParameterSide(_ tensor: Tensor) -> Bool { parameterSide.contains(ObjectIdentifier(tensor.node)) }
+
+    /// A leaf read by exactly one op, which can then keep a factored form.
+    func isSingleUseLeaf(_ tensor: Tensor) -> Bool {
+        tensor.node.op == nil && uses[ObjectIdentifier(tensor.node)] == 1
+    }
+
+    mutating func run() throws(PerExampleGradientsUnsupported) -> PerExampleGradients {
+        guard !isParameterSide(losses) else {
+            throw PerExampleGradientsUnsupported(reason: "the losses do not depend on the data")
+        }
+        var pending = PendingGradients()
+        pending.add(Tensor(repeating: 1, shape: [examples]), for: losses)
+        for current in order.reversed() where !isParameterSide(current) {
+            guard let g = pending.take(current), let op = current.node.op else { continue }
+            if op.inputs.contains(where: { isParameterSide($0) }) {
+                try split(op, output: current, gradient: g, pending: &pending)
+            } else {
+                pending.add(Tensor.backward(op, output: current, gradient: g), of: op)
+            }
+        }
+        // Gradients of nodes computed from parameters go back to their leaves, example by example.
+        for (key, entry) in dense where entry.node.node.op != nil {
+            dense[key] = nil
+            let count = entry.node.count
+            for i in 0..<examples {
+                let seed = Tensor(
+                    shape: entry.node.shape,
+                    scalars: Array(UnsafeBufferPointer(start: entry.buffer.pointer + i * count, count: count)))
+                for (leaf, gradient) in entry.node.gradients(seed: seed).all {
+                    Tensor.addInPlace(
+                        denseBuffer(for: leaf).pointer + i * leaf.count, gradient.pointer, count: leaf.count)
+                }
+            }
+        }
+        var parts = factored.values.map { ($0.leaf, $0.part) }
+        parts += dense.values.map { ($0.node, PerExamplePart.dense($0.buffer)) }
+        // A fixed order (the graph's), so the norms' double sums are the same on every run.
+        var position: [ObjectIdentifier: Int] = [:]
+        for (index, node) in order.enumerated() { position[ObjectIdentifier(node.node)] = index }
+        parts.sort {
+            position[ObjectIdentifier($0.0.node), default: 0] < position[ObjectIdentifier($1.0.node), default: 0]
+        }
+        var squaredNorms = [Double](repeating: 0, count: examples)
+        for (_, part) in parts { part.addSquaredNorms(into: &squaredNorms) }
+        return PerExampleGradients(exampleCount: examples, squaredNorms: squaredNorms, parts: parts)
+    }
+
+    mutating func denseBuffer(for node: Tensor) -> TensorStorage {
+        let key = ObjectIdentifier(node.node)
+        if let existing = dense[key] { return existing.buffer }
+        let buffer = TensorStorage(repeating: 0, count: examples * node.count)
+        dense[key] = (node, buffer)
+        return buffer
+    }
+
+    /// Rows per example along the first axis of `shape`, or nil when they do not divide evenly.
+    func rowsPerExample(_ rows: Int) -> Int? {
+        rows > 0 && rows % examples == 0 ? rows / examples : nil
+    }
+
+    func unsupported(_ op: Op, _ why: String) -> PerExampleGradientsUnsupported {
+        PerExampleGradientsUnsupported(reason: "\(op.name): \(why)")
+    }
+
+    /// An op where parameters meet data: the data side gets its usual gradient, the parameter
+    /// side one gradient per example.
+    mutating func split(_ op: Op, output: Tensor, gradient g: Tensor, pending: inout PendingGradients)
+        throws(PerExampleGradientsUnsupported)
+    {
+        switch op {
+        case .matmul(let a, let b, let transposeA, let transposeB):
+            guard !transposeA, !isParameterSide(a), a.rank == 2, b.rank == 2, let k = rowsPerExample(a.shape[0]) else {
+                throw unsupported(op, "a parameter must be the right-hand matrix of a product with data rows [B·T, in]")
+            }
+            if a.requiresGradient { pending.add(transposeB ? g.matmul(b) : g.matmul(b, transposeB: true), for: a) }
+            splitProduct(a: a, weight: b, g: g, transposeB: transposeB, rowsPerExample: k)
+        case .addMatmul(let addend, let a, let b, let transposeB):
+            guard !isParameterSide(addend), !isParameterSide(a), let k = rowsPerExample(a.shape[0]) else {
+                throw unsupported(op, "only the right-hand matrix may be a parameter")
+            }
+            if addend.requiresGradient { pending.add(g, for: addend) }
+            if a.requiresGradient { pending.add(transposeB ? g.matmul(b) : g.matmul(b, transposeB: true), for: a) }
+            splitProduct(a: a, weight: b, g: g, transposeB: transposeB, rowsPerExample: k)
+        case .binary(let x, let y, let f):
+            let (parameter, data, parameterFirst) = isParameterSide(x) ? (x, y, true) : (y, x, false)
+            guard !isParameterSide(data), output.rank >= 1, let k = rowsPerExample(output.shape[0]),
+                parameter.rank < output.rank || parameter.shape[0] == 1
+            else {
+                throw unsupported(op, "a parameter must broadcast over the batch axis of the data it meets")
+            }
+            if data.requiresGradient {
+                let detached = parameter.detached()
+                let plain: Op = parameterFirst ? .binary(detached, data, f) : .binary(data, detached, f)
+                pending.add(Tensor.backward(plain, output: output, gradient: g), of: plain)
+            }
+            let factor: Tensor
+            switch f {
+            case .add: factor = g
+            case .subtract: factor = parameterFirst ? g : -g
+            case .multiply: factor = g * data
+            case .divide: throw unsupported(op, "dividing by a parameter is not split by example")
+            }
+            splitBroadcast(factor, into: parameter, rowsPerExample: k)
+        case .indexSelect(let table, let axis, let indices):
+            guard axis == 0, let k = rowsPerExample(indices.count) else {
+                throw unsupported(op, "a parameter table must be looked up by rows, [B] or [B, T] indices")
+            }
+            let width = table.count / Swift.max(table.shape[0], 1)
+            let rows = g.reshaped([indices.count, width])
+            if isSingleUseLeaf(table) {
+                factored[ObjectIdentifier(table.node)] = (
+                    table, .lookups(indices: indices.indices, g: rows, rowsPerExample: k)
+                )
+            } else {
+                let buffer = denseBuffer(for: table)
+                for (r, index) in indices.indices.enumerated() {
+                    Tensor.addInPlace(
+                        buffer.pointer + (r / k) * table.count + index * width, rows.pointer + r * width, count: width)
+                }
+            }
+        default:
+            throw unsupported(op, "this op does not split a parameter's gradient by example")
+        }
+    }
+
+    /// `a x W` (or `a x Wᵀ`) with data rows `a` `[N, in]` and output gradient `g` `[N, out]`.
+    mutating func splitProduct(a: Tensor, weight: Tensor, g: Tensor, transposeB: Bool, rowsPerExample k: Int) {
+        if isSingleUseLeaf(weight) {
+            factored[ObjectIdentifier(weight.node)] = (
+                weight, .rowProducts(a: a, g: g, transposeB: transposeB, rowsPerExample: k)
+            )
+            return
+        }
+        let buffer = denseBuffer(for: weight)
+        let (inWidth, out) = (a.shape[1], g.shape[1])
+        for i in 0..<examples {
+            let target = buffer.pointer + i * weight.count
+            let rowsA = a.pointer + i * k * inWidth
+            let rowsG = g.pointer + i * k * out
+            if transposeB {
+                BLAS.gemm(
+                    transposeA: true, transposeB: false, m: out, n: inWidth, k: k, a: rowsG, b: rowsA, beta: 1,
+                    c: target)
+            } else {
+                BLAS.gemm(
+                    transposeA: true, transposeB: false, m: inWidth, n: out, k: k, a: rowsA, b: rowsG, beta: 1,
+                    c: target)
+            }
+        }
+    }
+
+    /// The per-example sums of `factor` `[B·T, ...]` reduced to the parameter's broadcast shape.
+    mutating func splitBroadcast(_ factor: Tensor, into parameter: Tensor, rowsPerExample k: Int) {
+        let buffer = denseBuffer(for: parameter)
+        let width = parameter.count
+        if parameter.shape.last == factor.shape.last, width == factor.shape.last {
+            // A bias or gain over the last axis: add up the example's rows.
+            let rows = factor.count / Swift.max(width, 1)
+            let perExample = rows / examples
+            for r in 0..<rows {
+                Tensor.addInPlace(buffer.pointer + (r / perExample) * width, factor.pointer + r * width, count: width)
+            }
+            return
+        }
+        for i in 0..<examples {
+            let block = factor.slice(axis: 0, (i * k)..<((i + 1) * k)).sum(toShape: parameter.shape)
+            Tensor.addInPlace(buffer.pointer + i * width, block.pointer, count: width)
+        }
+    }
+}
