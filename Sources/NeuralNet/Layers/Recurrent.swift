@@ -401,8 +401,8 @@ private func runRecurrentStack(
     for (l, layer) in layers.enumerated() {
         // Projected batch-major, so each example's rows stay together where the weights meet
         // the data (what per-example gradients need), then turned time-major so each step's
-        // rows are contiguous.
-        let projected = layer.project(l == 0 ? sequence : sequence.permuted([1, 0, 2])).permuted([1, 0, 2])  // [T, B, G*H]
+        // rows are contiguous: [T, B, G*H].
+        let projected = layer.project(l == 0 ? sequence : sequence.permuted([1, 0, 2])).permuted([1, 0, 2])
         let width = projected.shape[2]
         var state: [Tensor] =
             initialState.isEmpty
