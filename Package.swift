@@ -154,7 +154,7 @@ let package = Package(
             name: "Classifiers",
             dependencies: [
                 "NeuralNet", "TensorEngine", "Randomness", "EventData", "Datasets", "Evaluation", "FileIO",
-                "Settings", "Monitoring", "Explanations",
+                "Settings", "Monitoring", "Explanations", "PrivacyAccounting",
             ],
             exclude: ["README.md"],
             swiftSettings: fastMath
@@ -238,7 +238,7 @@ let package = Package(
             dependencies: [
                 "NeuralNet", "TensorEngine", "Randomness", "Linalg", "EventData", "Evaluation", "Recommenders",
                 "Classifiers", "Embeddings", "Anomalies", "Segments", "Forecasting", "NeuralForecasting", "Serving",
-                "ScoringServer", "PostgresStore", "Monitoring", "Pseudonyms", "Explanations",
+                "ScoringServer", "PostgresStore", "Monitoring", "Pseudonyms", "Explanations", "PrivacyAccounting",
                 "Settings",
                 "FileIO",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -1,6 +1,7 @@
 import Evaluation
 import Foundation
 import NeuralNet
+import PrivacyAccounting
 import Randomness
 import TensorEngine
 
@@ -144,8 +145,17 @@ public struct BinaryClassifierTrainer {
         _ network: Sequential, on training: LabelledFeatures, validation: LabelledFeatures,
         epochEnd: ((ClassifierEpoch) -> Void)? = nil
     ) throws(ClassifierError) -> Outcome {
+        try trainRun(network, on: training, validation: validation, epochEnd: epochEnd).history
+    }
+
+    /// Like ``train(_:on:validation:epochEnd:)``, with DP-SGD (one unit per row) when the
+    /// configuration has a privacy budget; `run` tells the model (0) from its baseline (1).
+    public func trainRun(
+        _ network: Sequential, on training: LabelledFeatures, validation: LabelledFeatures, run: Int = 0,
+        unit: PrivacyStatement.Unit = .user, epochEnd: ((ClassifierEpoch) -> Void)? = nil
+    ) throws(ClassifierError) -> ClassifierTraining {
         let width = training.featureCount
-        return try train(
+        return try trainRun(
             network, trainingLabels: training.labels, validationLabels: validation.labels,
             logits: { rows in
                 var x = [Float]()
@@ -156,7 +166,7 @@ public struct BinaryClassifierTrainer {
             validationProbabilities: {
                 probabilities(of: network, features: validation.features, featureCount: validation.featureCount)
             },
-            epochEnd: epochEnd)
+            run: run, unit: unit, epochEnd: epochEnd)
     }
 
     /// Trains any binary model in place; on return it holds the best validation weights, in
@@ -175,8 +185,31 @@ public struct BinaryClassifierTrainer {
         _ network: any Layer, trainingLabels: [Int], validationLabels: [Int], logits: ([Int]) -> Tensor,
         validationProbabilities: () -> [Double], epochEnd: ((ClassifierEpoch) -> Void)? = nil
     ) throws(ClassifierError) -> Outcome {
-        let positives = trainingLabels.reduce(0, +)
-        let negatives = trainingLabels.count - positives
+        try withoutActuallyEscaping(logits) { logits throws(ClassifierError) in
+            try trainRun(
+                network, trainingLabels: trainingLabels, validationLabels: validationLabels, logits: logits,
+                validationProbabilities: validationProbabilities, epochEnd: epochEnd
+            ).history
+        }
+    }
+
+    /// Like ``train(_:trainingLabels:validationLabels:logits:validationProbabilities:epochEnd:)``,
+    /// with DP-SGD when the configuration has a privacy budget.
+    ///
+    /// - Parameters:
+    ///   - privateRuns: How many private runs share the budget (the model and its baseline: 2).
+    ///   - run: Which of them this is, from 0 (its noise stream differs from the others').
+    ///   - unit: What one training example stands for in the statement.
+    /// - Returns: The history and, for a private run, what it did and guarantees.
+    public func trainRun(
+        _ network: any Layer, trainingLabels: [Int], validationLabels: [Int], logits: @escaping ([Int]) -> Tensor,
+        validationProbabilities: () -> [Double], privateRuns: Int = 2, run: Int = 0,
+        unit: PrivacyStatement.Unit = .user, epochEnd: ((ClassifierEpoch) -> Void)? = nil
+    ) throws(ClassifierError) -> ClassifierTraining {
+        // A private run reads the class balance from the held-out labels, not the private ones.
+        let balanceLabels = config.privacy == nil ? trainingLabels : validationLabels
+        let positives = balanceLabels.reduce(0, +)
+        let negatives = balanceLabels.count - positives
         let weight: Float? =
             config.balanceClasses && positives > 0 && negatives > 0
             ? Float(negatives) / Float(positives) : nil
@@ -186,24 +219,81 @@ public struct BinaryClassifierTrainer {
                 epochs: config.epochs, batchSize: config.batchSize, patience: config.patience,
                 minimumImprovement: config.minimumImprovement, timeBudget: config.timeBudget,
                 shuffleSeed: config.seed &+ 3))
+        let optimizer = Adam(for: network, learningRate: config.learningRate, weightDecay: config.weightDecay)
+        let validate = { (epoch: Int) throws(TrainingDiverged) -> Validation<Double> in
+            let probabilities = validationProbabilities()
+            try TrainingDiverged.check(outputs: probabilities, epoch: epoch, learningRate: learningRate)
+            let auc = ClassificationReport(probabilities: probabilities, labels: validationLabels).rocAUC ?? 0
+            return Validation(score: auc, report: auc)
+        }
+        let losses = { (rows: [Int]) -> Tensor in
+            let targets = Tensor(shape: [rows.count], scalars: rows.map { Float(trainingLabels[$0]) })
+            return binaryCrossEntropyWithLogits(
+                logits: logits(rows), targets: targets, positiveWeight: weight, reduction: .none)
+        }
+        guard let budget = config.privacy else {
+            do {
+                let history = try loop.run(
+                    network, optimizer: optimizer, exampleCount: trainingLabels.count,
+                    loss: { rows in
+                        let targets = Tensor(shape: [rows.count], scalars: rows.map { Float(trainingLabels[$0]) })
+                        return binaryCrossEntropyWithLogits(
+                            logits: logits(rows), targets: targets, positiveWeight: weight)
+                    }, validate: validate, epochEnd: epochEnd)
+                return ClassifierTraining(history: history, privateRun: nil)
+            } catch {
+                throw .diverged(error)
+            }
+        }
+        let privacy: PrivateTraining
         do {
-            return try loop.run(
-                network,
-                optimizer: Adam(for: network, learningRate: config.learningRate, weightDecay: config.weightDecay),
-                exampleCount: trainingLabels.count,
-                loss: { rows in
-                    let targets = Tensor(shape: [rows.count], scalars: rows.map { Float(trainingLabels[$0]) })
-                    return binaryCrossEntropyWithLogits(logits: logits(rows), targets: targets, positiveWeight: weight)
-                },
-                validate: { epoch throws(TrainingDiverged) in
-                    let probabilities = validationProbabilities()
-                    try TrainingDiverged.check(outputs: probabilities, epoch: epoch, learningRate: learningRate)
-                    let auc = ClassificationReport(probabilities: probabilities, labels: validationLabels).rocAUC ?? 0
-                    return Validation(score: auc, report: auc)
-                },
-                epochEnd: epochEnd)
+            privacy = try budget.training(
+                unit: unit, units: trainingLabels.count, batchSize: config.batchSize, epochs: config.epochs,
+                runs: privateRuns, run: run)
         } catch {
-            throw .diverged(error)
+            throw .privacy(error)
+        }
+        do {
+            let run = try loop.runPrivately(
+                network, optimizer: optimizer, unitCount: trainingLabels.count, privacy: privacy, losses: losses,
+                validate: validate, epochEnd: epochEnd)
+            return ClassifierTraining(history: run.history, privateRun: run)
+        } catch {
+            switch error {
+            case .diverged(let diverged): throw .diverged(diverged)
+            case .accounting(let accounting): throw .privacy(accounting)
+            }
+        }
+    }
+}
+
+/// What training a classifier did: its history and, when private, the private run.
+public struct ClassifierTraining: Sendable {
+    public var history: TrainingHistory<Double>
+    /// The DP-SGD run (steps, statement, clipping), for a private configuration.
+    public var privateRun: PrivateTrainingRun<Double>?
+
+    /// The training log's lines: the epochs, why training stopped and, when private, the run.
+    public func logLines(_ name: String) -> [String] {
+        history.logLines(name) + (privateRun.map { ["\(name) \($0.summary)"] } ?? [])
+    }
+
+    /// The guarantee of a model and its baseline trained privately on the same units with the
+    /// same settings: their steps composed. Nil when neither was private.
+    public static func statement(model: ClassifierTraining, baseline: ClassifierTraining) throws(ClassifierError)
+        -> PrivacyStatement?
+    {
+        let runs = [model.privateRun, baseline.privateRun].compactMap { $0 }
+        guard let settings = runs.first?.settings else { return nil }
+        precondition(
+            runs.allSatisfy {
+                $0.settings.noiseMultiplier == settings.noiseMultiplier
+                    && $0.settings.samplingRate == settings.samplingRate
+            }, "a model and its baseline share their noise and sampling")
+        do {
+            return try settings.statement(steps: runs.reduce(0) { $0 + $1.steps })
+        } catch {
+            throw .privacy(error)
         }
     }
 }

@@ -34,6 +34,8 @@ public struct ClassifierConfig: Sendable, Codable, Equatable {
     public var testFraction: Double
     /// Seeds the split, initial weights, shuffling and dropout.
     public var seed: UInt64
+    /// Differentially private training (DP-SGD) within this budget; nil trains as usual.
+    public var privacy: ClassifierPrivacy? = nil
 
     /// MLP 128-64, dropout 0.2, Adam 0.001 with an L2 penalty of 0.003, batch 256, up to 200
     /// epochs with patience 10, balanced classes, a 70/15/15 split. (The penalty was chosen on
@@ -83,6 +85,7 @@ public struct ClassifierConfig: Sendable, Codable, Equatable {
                 timeBudget > 0 && timeBudget.isFinite, "time-budget", timeBudget,
                 allowed: "a positive number of seconds")
         }
+        try privacy?.validate()
         try InvalidParameter.require(
             validationFraction > 0 && testFraction > 0 && validationFraction + testFraction < 0.9,
             "validation-fraction", "\(validationFraction) with test-fraction \(testFraction)",
@@ -93,6 +96,7 @@ public struct ClassifierConfig: Sendable, Codable, Equatable {
     public static let keys = [
         "model", "hidden-layers", "dropout", "learning-rate", "weight-decay", "batch-size", "epochs", "patience",
         "minimum-improvement", "time-budget", "balance-classes", "validation-fraction", "test-fraction", "seed",
+        "dp-epsilon", "dp-delta", "dp-clip-norm",
     ]
 
     /// This configuration with settings applied by key (``keys``); values as YAML or JSON
@@ -101,6 +105,7 @@ public struct ClassifierConfig: Sendable, Codable, Equatable {
     /// - Throws: ``InvalidParameter`` for an unknown key or a value of the wrong type.
     public func applying(settings: [String: Any]) throws(InvalidParameter) -> ClassifierConfig {
         var config = self
+        var privacy: (epsilon: Double?, delta: Double?, clipNorm: Double?) = (nil, nil, nil)
         for (key, value) in settings.sorted(by: { $0.key < $1.key }) {
             func number() throws(InvalidParameter) -> Double {
                 if let number = value as? Double { return number }
@@ -149,10 +154,24 @@ public struct ClassifierConfig: Sendable, Codable, Equatable {
                 let seed = try whole()
                 guard seed >= 0 else { throw InvalidParameter(key, value: "\(value)", allowed: "0 or more") }
                 config.seed = UInt64(seed)
+            case "dp-epsilon": privacy.epsilon = try number()
+            case "dp-delta": privacy.delta = try number()
+            case "dp-clip-norm": privacy.clipNorm = try number()
             default:
                 throw InvalidParameter(
                     key, value: "\(value)", allowed: "one of the keys " + Self.keys.joined(separator: ", "))
             }
+        }
+        if let epsilon = privacy.epsilon ?? config.privacy?.epsilon {
+            var budget = config.privacy ?? ClassifierPrivacy(epsilon: epsilon)
+            budget.epsilon = epsilon
+            if let delta = privacy.delta { budget.delta = delta }
+            if let clipNorm = privacy.clipNorm { budget.clipNorm = clipNorm }
+            config.privacy = budget
+        } else if privacy.delta != nil || privacy.clipNorm != nil {
+            throw InvalidParameter(
+                privacy.delta != nil ? "dp-delta" : "dp-clip-norm", value: "given without dp-epsilon",
+                allowed: "only with a budget: add dp-epsilon (for example 3)")
         }
         return config
     }
@@ -161,7 +180,7 @@ public struct ClassifierConfig: Sendable, Codable, Equatable {
 extension ClassifierConfig {
     enum CodingKeys: String, CodingKey {
         case model, hiddenSizes, dropout, learningRate, weightDecay, batchSize, epochs, patience, minimumImprovement
-        case timeBudget, balanceClasses, validationFraction, testFraction, seed
+        case timeBudget, balanceClasses, validationFraction, testFraction, seed, privacy
     }
 
     /// Decodes a configuration; keys it lacks (written before they existed) take the values
@@ -186,6 +205,7 @@ extension ClassifierConfig {
         try take(.validationFraction, \.validationFraction)
         try take(.testFraction, \.testFraction)
         try take(.seed, \.seed)
+        config.privacy = try container.decodeIfPresent(ClassifierPrivacy.self, forKey: .privacy)
         self = config
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import NeuralNet
+import PrivacyAccounting
 import Settings
 
 /// What can go wrong training or applying a classifier; each message names the place and the fix.
@@ -14,6 +15,8 @@ public enum ClassifierError: Error, LocalizedError, Equatable, Sendable {
     case missingColumns(path: String, names: [String])
     /// Training stopped because the loss or the outputs stopped being finite numbers.
     case diverged(TrainingDiverged)
+    /// A privacy budget that cannot be met or accounted (ε out of reach, a sampling rate above 1).
+    case privacy(PrivacyAccountingError)
 
     public var errorDescription: String? {
         switch self {
@@ -21,6 +24,8 @@ public enum ClassifierError: Error, LocalizedError, Equatable, Sendable {
         case .badData(let path, let detail): return "\(path): \(detail)"
         case .badModel(let path, let detail): return "\(path): \(detail)"
         case .diverged(let divergence): return divergence.localizedDescription
+        case .privacy(let problem):
+            return "private training: \(problem); raise --dp-epsilon, lower --epochs or raise --batch-size"
         case .missingColumns(let path, let names):
             return "\(path): the model needs column\(names.count == 1 ? "" : "s") "
                 + names.map { "'\($0)'" }.joined(separator: ", ")

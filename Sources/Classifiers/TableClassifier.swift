@@ -3,6 +3,7 @@ import EventData
 import Foundation
 import Monitoring
 import NeuralNet
+import PrivacyAccounting
 import Randomness
 import Settings
 import TensorEngine
@@ -26,6 +27,9 @@ public struct ClassifierManifest: Sendable, Codable, Equatable {
     public var bestEpoch: Int
     public var baselineBestEpoch: Int
     public var created: String
+    /// The differential privacy guarantee (per row) of the model and baseline weights, when
+    /// trained with a privacy budget.
+    public var privacy: PrivacyStatement? = nil
 
     public static let task = "classify"
 }
@@ -96,7 +100,8 @@ public struct TableClassifier {
             train: 1 - config.validationFraction - config.testFraction, validation: config.validationFraction,
             test: config.testFraction)
         let parts = StratifiedSplit(fractions: fractions, seed: config.seed).split(labels: table.labels)
-        let trainingCells = parts.train.map { table.rows[$0] }
+        // A private run fits the column kinds, the encoder and the drift profile on held-out rows.
+        let trainingCells = (config.privacy == nil ? parts.train : parts.validation).map { table.rows[$0] }
         let profiles = ColumnKindInference.profiles(columns: table.columns, rows: trainingCells, overrides: overrides)
         let encoder: TableEncoder
         do {
@@ -149,15 +154,16 @@ public struct TableClassifier {
         let baselineConfig = ClassifierConfig.logisticBaseline(for: config)
         let baseline = makeTabularNetwork(baselineConfig, featureCount: encoder.width, generator: &rng)
         var log = skipped.map { "skipped \($0)" }
-        let modelOutcome = try BinaryClassifierTrainer(config: config).train(
-            model, on: training, validation: validation
+        let modelOutcome = try BinaryClassifierTrainer(config: config).trainRun(
+            model, on: training, validation: validation, unit: .example
         ) {
             epochEnd?("model", $0)
         }
-        let baselineOutcome = try BinaryClassifierTrainer(config: baselineConfig).train(
-            baseline, on: training, validation: validation
+        let baselineOutcome = try BinaryClassifierTrainer(config: baselineConfig).trainRun(
+            baseline, on: training, validation: validation, run: 1, unit: .example
         ) { epochEnd?("baseline", $0) }
-        log += modelOutcome.logLines("model") + baselineOutcome.logLines("baseline")
+        let privacy = try ClassifierTraining.statement(model: modelOutcome, baseline: baselineOutcome)
+        log += modelOutcome.logLines("model") + baselineOutcome.logLines("baseline") + (privacy.map { ["\($0)"] } ?? [])
         let splits = SplitReports(validation: validation, test: test)
         let validationScores = probabilities(of: model, features: validation.features, featureCount: encoder.width)
         let (metrics, threshold) = modelAndBaselineReports(
@@ -178,8 +184,8 @@ public struct TableClassifier {
                 "train": training.count, "validation": validation.count, "test": test.count,
                 "rejected": table.rejections.count + skipped.count,
             ],
-            bestEpoch: modelOutcome.bestEpoch, baselineBestEpoch: baselineOutcome.bestEpoch,
-            created: ISO8601DateFormatter().string(from: Date()))
+            bestEpoch: modelOutcome.history.bestEpoch, baselineBestEpoch: baselineOutcome.history.bestEpoch,
+            created: ISO8601DateFormatter().string(from: Date()), privacy: privacy)
         let splitLines = [
             "train": parts.train.map { table.lines[$0] }, "validation": parts.validation.map { table.lines[$0] },
             "test": parts.test.map { table.lines[$0] },

@@ -1,20 +1,28 @@
 import ArgumentParser
+import Classifiers
+import Evaluation
 import EventData
 import Foundation
+import PrivacyAccounting
 import Recommenders
 import TensorEngine
 
 /// `behave evaluate`: ranking metrics of a trained model on its event store.
 struct Evaluate: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Evaluate a trained next-item model: HR, NDCG and MRR at 5, 10, 20 under both protocols.",
+        abstract: "Evaluate a trained model: ranking metrics of a next-item model, the reports of a classifier.",
         discussion: """
-            Re-reads the event store the model was trained on (or --store), splits it \
-            leave-one-out as training did, and ranks each user's validation and test item: \
-            among all items (full) and among 100 items the user never touched (sampled).
+            A next-item model: re-reads the event store the model was trained on (or --store), \
+            splits it leave-one-out as training did, and ranks each user's validation and test \
+            item: among all items (full) and among 100 items the user never touched (sampled).
 
-            Example:
+            A classifier (train classify, purchase or churn): prints the validation and test \
+            reports kept with it, and its privacy statement (ε, δ, unit, accounting) when it \
+            was trained with --dp-epsilon.
+
+            Examples:
               behave evaluate models/sasrec
+              behave evaluate models/purchase-mlp
             """
     )
 
@@ -31,6 +39,21 @@ struct Evaluate: ParsableCommand {
 
     func run() throws {
         threads.apply()
+        let directory = URL(fileURLWithPath: modelDirectory)
+        switch ModelDirectoryTask.read(directory) {
+        case "classify":
+            let classifier = try TableClassifier.load(from: directory)
+            try report(
+                classifier.metrics, threshold: classifier.manifest.threshold, privacy: classifier.manifest.privacy)
+            return
+        case "purchase", "churn":
+            let classifier = try UserOutcomeClassifier.load(from: directory)
+            try report(
+                classifier.metrics, threshold: classifier.manifest.threshold, privacy: classifier.manifest.privacy)
+            return
+        default:
+            break
+        }
         let package = try NextItemPackage.load(from: URL(fileURLWithPath: modelDirectory))
         let eventStore = try modelStore(option: store, recorded: package.manifest.store, modelDirectory: modelDirectory)
         let metrics = try package.evaluate(on: eventStore)
@@ -41,4 +64,31 @@ struct Evaluate: ParsableCommand {
         say("\(package.manifest.config.model.rawValue) from \(modelDirectory) on \(eventStore.location):")
         printRankingTable(metrics)
     }
+
+    /// A classifier's stored reports and privacy statement.
+    private func report(_ metrics: SplitReports<ClassifierReports>, threshold: Double, privacy: PrivacyStatement?)
+        throws
+    {
+        if json {
+            try printJSON(ClassifierEvaluation(metrics: metrics, privacy: privacy))
+            return
+        }
+        say("\(modelDirectory), as evaluated when it was trained:")
+        printClassificationTable(metrics, threshold: threshold)
+        printPrivacy(privacy)
+    }
+}
+
+/// `behave evaluate --json` of a classifier: its reports and privacy statement (null without one).
+private struct ClassifierEvaluation: Encodable {
+    var metrics: SplitReports<ClassifierReports>
+    var privacy: PrivacyStatement?
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(metrics, forKey: .metrics)
+        try container.encode(privacy, forKey: .privacy)
+    }
+
+    enum CodingKeys: String, CodingKey { case metrics, privacy }
 }

@@ -9,13 +9,13 @@ extension UserOutcomeClassifier {
     /// The training profile: the feature table of every training user at the cut-off (before
     /// scaling), their events up to it, and the model's probabilities on the validation users.
     static func trainingProfile(
-        data: UserOutcomeData, columns: [String], rawFeatures: [[Double]], knownItems: Set<String>?,
+        data: UserOutcomeData, users: [Int], columns: [String], rawFeatures: [[Double]], knownItems: Set<String>?,
         validationScores: [Double]
     ) -> TrainingProfile {
-        let inputs = data.examples.map(\.input)
+        let inputs = users.map { data.examples[$0].input }
         let first = inputs.compactMap { $0.events.first?.timestamp }.min() ?? data.cutoff
         let table = columns.indices.map { column in
-            FeatureProfile.numeric(columns[column], group: "input", rawFeatures.lazy.map { $0[column] })
+            FeatureProfile.numeric(columns[column], group: "input", users.lazy.map { rawFeatures[$0][column] })
         }
         let behaviour = BehaviourSamples.columns(
             of: inputs, items: data.items, window: first...data.cutoff,

@@ -46,6 +46,12 @@ extension UserOutcomeClassifier {
                     "model", value: manifest.model.rawValue,
                     allowed: "mlp to update (sequence models are retrained with behave train)"))
         }
+        guard manifest.privacy == nil else {
+            throw ClassifierError.invalidParameter(
+                InvalidParameter(
+                    "model", value: "trained with a privacy budget",
+                    allowed: "a model trained without one; retrain a private model with behave train and --dp-epsilon"))
+        }
         guard let task = OutcomeTask(rawValue: manifest.task) else {
             preconditionFailure("load(from:) checked the task")
         }
@@ -155,7 +161,8 @@ extension UserOutcomeClassifier {
         updatedManifest.created = ISO8601DateFormatter().string(from: Date())
         let validationScores = probabilities(of: candidate, features: validation.features, featureCount: columns)
         let profile = Self.trainingProfile(
-            data: recent, columns: manifest.featureColumns, rawFeatures: recentRaw, knownItems: nil,
+            data: recent, users: Array(recent.examples.indices), columns: manifest.featureColumns,
+            rawFeatures: recentRaw, knownItems: nil,
             validationScores: validationScores)
         let updated = UserOutcomeClassifier(
             manifest: updatedManifest, model: candidate, baseline: baseline, metrics: metrics,

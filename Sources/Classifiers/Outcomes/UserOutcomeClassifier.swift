@@ -4,6 +4,7 @@ import EventData
 import Foundation
 import Monitoring
 import NeuralNet
+import PrivacyAccounting
 import Randomness
 import TensorEngine
 
@@ -42,6 +43,9 @@ public struct OutcomeManifest: Sendable, Codable, Equatable {
     public var users: [String: Int]
     public var bestEpoch: Int
     public var created: String
+    /// The differential privacy guarantee of the model and baseline weights, when trained
+    /// with a privacy budget.
+    public var privacy: PrivacyStatement? = nil
 }
 
 /// A purchase or churn classifier trained on an event store, with a logistic-regression
@@ -83,7 +87,9 @@ public struct UserOutcomeClassifier {
         // The feature table (the MLP's input and the baseline's), scaled as fit on the training users.
         let extractor = try UserFeatureExtractor(referenceTime: data.cutoff, eventTypes: data.eventTypes)
         let raw = data.examples.map { extractor.features(for: $0.input) }
-        let scaling = try OutcomeFeatureScaling(fittedOn: parts.train.map { raw[$0] })
+        // A private run fits everything it keeps besides the weights on held-out users.
+        let fitUsers = config.privacy == nil ? parts.train : parts.validation
+        let scaling = try OutcomeFeatureScaling(fittedOn: fitUsers.map { raw[$0] })
         let scaled = try scaling.apply(raw)
         func table(_ rows: [Int]) -> LabelledFeatures {
             LabelledFeatures(
@@ -98,12 +104,12 @@ public struct UserOutcomeClassifier {
         let network: any Layer
         let probabilitiesOf: ([Int]) -> [Double]
         var sequenceEncoder: EventSequenceEncoder?
-        let outcome: BinaryClassifierTrainer.Outcome
+        let outcome: ClassifierTraining
         switch kind {
         case .mlp:
             let mlp = makeTabularNetwork(config, featureCount: extractor.columns.count, generator: &rng)
             network = mlp
-            outcome = try BinaryClassifierTrainer(config: config).train(
+            outcome = try BinaryClassifierTrainer(config: config).trainRun(
                 mlp, on: trainTable, validation: validationTable
             ) {
                 epochEnd?("model", $0)
@@ -113,7 +119,7 @@ public struct UserOutcomeClassifier {
                 return probabilities(of: mlp, features: features.features, featureCount: features.featureCount)
             }
         case .lstm, .gru, .cnn:
-            let encoder = EventSequenceEncoder.fit(parts.train.map { data.examples[$0].input }, itemIDs: data.items)
+            let encoder = EventSequenceEncoder.fit(fitUsers.map { data.examples[$0].input }, itemIDs: data.items)
             sequenceEncoder = encoder
             guard let sequenceKind = kind.sequenceKind else { preconditionFailure("\(kind) is a sequence model") }
             let classifier = EventSequenceClassifier(kind: sequenceKind, encoder: encoder, generator: &rng)
@@ -123,7 +129,7 @@ public struct UserOutcomeClassifier {
                 classifier.probabilities(
                     of: histories(rows), encoder: encoder, itemIDs: data.items, referenceTime: data.cutoff)
             }
-            outcome = try BinaryClassifierTrainer(config: config).train(
+            outcome = try BinaryClassifierTrainer(config: config).trainRun(
                 classifier, trainingLabels: trainTable.labels, validationLabels: validationTable.labels,
                 logits: { rows in
                     classifier(
@@ -134,13 +140,15 @@ public struct UserOutcomeClassifier {
                 epochEnd: { epochEnd?("model", $0) })
             probabilitiesOf = score
         }
-        let baselineOutcome = try BinaryClassifierTrainer(config: baselineConfig).train(
-            baseline, on: trainTable, validation: validationTable
+        let baselineOutcome = try BinaryClassifierTrainer(config: baselineConfig).trainRun(
+            baseline, on: trainTable, validation: validationTable, run: 1
         ) { epochEnd?("baseline", $0) }
-        let log = outcome.logLines("model") + baselineOutcome.logLines("baseline")
+        let privacy = try ClassifierTraining.statement(model: outcome, baseline: baselineOutcome)
+        let log = outcome.logLines("model") + baselineOutcome.logLines("baseline") + (privacy.map { ["\($0)"] } ?? [])
         let validationScores = probabilitiesOf(parts.validation)
         let profile = Self.trainingProfile(
-            data: data, columns: extractor.columns, rawFeatures: raw, knownItems: sequenceEncoder.map { Set($0.items) },
+            data: data, users: config.privacy == nil ? Array(data.examples.indices) : parts.validation,
+            columns: extractor.columns, rawFeatures: raw, knownItems: sequenceEncoder.map { Set($0.items) },
             validationScores: validationScores)
         let rows = SplitReports(validation: parts.validation, test: parts.test)
         let tables = SplitReports(validation: validationTable, test: testTable)
@@ -162,7 +170,8 @@ public struct UserOutcomeClassifier {
                 "train": parts.train.count, "validation": parts.validation.count, "test": parts.test.count,
                 "positive": labels.reduce(0, +),
             ],
-            bestEpoch: outcome.bestEpoch, created: ISO8601DateFormatter().string(from: Date()))
+            bestEpoch: outcome.history.bestEpoch, created: ISO8601DateFormatter().string(from: Date()),
+            privacy: privacy)
         return UserOutcomeClassifier(
             manifest: manifest, model: network, baseline: baseline, metrics: metrics, log: log, profile: profile)
     }

@@ -134,6 +134,15 @@ public struct PrivateTrainingRun<Report: Sendable>: Sendable {
     public var clippedShare: Double
     /// How per-unit gradients were computed.
     public var perUnitGradients: PerUnitGradients
+    /// The settings the run used (with the noise multiplier it was calibrated to).
+    public var settings: PrivateTraining
+
+    /// The log line: the guarantee, the clipping and how gradients were split.
+    public var summary: String {
+        "private training: \(statement?.description ?? "no step ran, nothing released"); "
+            + "σ \(String(format: "%.3f", settings.noiseMultiplier)), clip norm \(settings.clipNorm), "
+            + "\(String(format: "%.0f", clippedShare * 100))% of sampled units clipped; gradients \(perUnitGradients)"
+    }
 }
 
 /// An error of a private training run.
@@ -216,7 +225,7 @@ extension TrainingLoop {
             return PrivateTrainingRun(
                 history: history, statement: try privacy.statement(steps: steps), steps: steps,
                 clippedShare: Double(clipper.clipped) / Double(max(clipper.seen, 1)),
-                perUnitGradients: clipper.method ?? .engine)
+                perUnitGradients: clipper.method ?? .engine, settings: privacy)
         } catch {
             throw .accounting(error)
         }

@@ -3,6 +3,7 @@ import Classifiers
 import Evaluation
 import EventData
 import Foundation
+import PrivacyAccounting
 import Settings
 
 extension ColumnKind: ExpressibleByArgument {}
@@ -26,9 +27,48 @@ struct ClassifierRunOptions: ParsableArguments {
 
     @OptionGroup(title: "Training") var training: TrainingOptions
 
+    @OptionGroup(title: "Differential privacy") var privacy: PrivacyOptions
+
     /// `base` with the flags applied; validated.
     func config(_ base: ClassifierConfig) throws -> ClassifierConfig {
-        try classifier.config(base, training: training)
+        var base = base
+        if privacy.dpEpsilon != nil, training.epochs == nil { base.epochs = ClassifierPrivacy.defaultEpochs }
+        var config = try classifier.config(base, training: training, extra: privacy.settings)
+        if let seed = privacy.dpNoiseSeed {
+            guard config.privacy != nil, seed >= 0 else {
+                throw ValidationError(
+                    "--dp-noise-seed \(seed): give a seed of 0 or more, and only with --dp-epsilon.")
+            }
+            config.privacy?.noiseSeed = UInt64(seed)
+        }
+        return config
+    }
+}
+
+/// The flags of differentially private training (DP-SGD).
+struct PrivacyOptions: ParsableArguments {
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp(
+            "Train with DP-SGD within this privacy budget ε (model and baseline together), like 3.",
+            discussion: "Each user is one privacy unit (each row for train classify). Without --epochs, "
+                + "\(ClassifierPrivacy.defaultEpochs) epochs are budgeted."))
+    var dpEpsilon: Double?
+    @Option(parsing: .unconditional, help: "δ of the guarantee (default 1e-5; keep it below 1 / users).")
+    var dpDelta: Double?
+    @Option(parsing: .unconditional, help: "The largest gradient norm one unit may contribute (default 1).")
+    var dpClipNorm: Double?
+    @Option(
+        parsing: .unconditional,
+        help:
+            "Seed the noise for a reproducible experiment (default: a secret seed; never share a model trained with a known seed)."
+    )
+    var dpNoiseSeed: Int?
+
+    /// The given flags by configuration key.
+    var settings: [String: Any] {
+        let given: [String: Any?] = ["dp-epsilon": dpEpsilon, "dp-delta": dpDelta, "dp-clip-norm": dpClipNorm]
+        return given.compactMapValues { $0 }
     }
 }
 
@@ -40,9 +80,11 @@ struct ClassifierOptions: ParsableArguments {
     @Flag(inversion: .prefixedNo, help: "Weigh positives by negatives/positives in the loss (default: on).")
     var balanceClasses: Bool?
 
-    /// `base` with these flags and the training flags applied; validated.
-    func config(_ base: ClassifierConfig, training: TrainingOptions) throws -> ClassifierConfig {
-        var settings = training.settings
+    /// `base` with these flags, the training flags and `extra` settings applied; validated.
+    func config(_ base: ClassifierConfig, training: TrainingOptions, extra: [String: Any] = [:]) throws
+        -> ClassifierConfig
+    {
+        var settings = training.settings.merging(extra) { first, _ in first }
         settings["hidden-layers"] = hiddenLayers
         settings["balance-classes"] = balanceClasses
         do {
@@ -140,6 +182,7 @@ struct TrainClassify: ParsableCommand {
             "Rows: train \(rows["train"] ?? 0), validation \(rows["validation"] ?? 0), test \(rows["test"] ?? 0), "
                 + "rejected \(rows["rejected"] ?? 0); \(trained.manifest.encoder.width) features.")
         printClassificationTable(trained.metrics, threshold: trained.manifest.threshold)
+        printPrivacy(trained.manifest.privacy)
         say("Model written to \(place)")
     }
 }
@@ -210,6 +253,7 @@ struct OutcomeOptions: ParsableArguments {
         }
         say("\(task.rawValue) within \(window) after \(cut), model \(model.rawValue):")
         printClassificationTable(trained.metrics, threshold: trained.manifest.threshold)
+        printPrivacy(trained.manifest.privacy)
         say(
             "Model written to \(place)"
                 + (destination.directory.map {
@@ -258,6 +302,14 @@ struct TrainChurn: ParsableCommand {
 }
 
 /// Prints split x network rows of the main classification metrics.
+/// The privacy line of a classifier: its guarantee, or that it has none.
+func printPrivacy(_ statement: PrivacyStatement?) {
+    say(
+        "Privacy: "
+            + (statement.map { "\($0)." }
+                ?? "trained without a privacy budget, so no differential privacy guarantee (add --dp-epsilon)."))
+}
+
 func printClassificationTable(_ metrics: SplitReports<ClassifierReports>, threshold: Double) {
     say("split       network   roc-auc  pr-auc   log-loss brier    acc@0.5  f1@0.5   f1@chosen")
     for split in EvaluationSplit.allCases {

@@ -1,0 +1,60 @@
+import NeuralNet
+import PrivacyAccounting
+import Settings
+
+/// A privacy budget for training a classifier with DP-SGD (`--dp-epsilon`, `--dp-delta`).
+///
+/// The model and its logistic baseline both train on the private rows, so the noise is
+/// calibrated for the two runs together: the bundle's statement covers everything trained
+/// on them. Whatever else the bundle keeps (feature scaling, encoders, the drift profile, the
+/// decision threshold, class weights) is fitted on the validation rows instead, which are
+/// held out and not covered by the guarantee.
+public struct ClassifierPrivacy: Sendable, Codable, Equatable {
+    /// The budget ε for the whole bundle.
+    public var epsilon: Double
+    /// δ; keep it below one over the number of units.
+    public var delta: Double
+    /// The per-unit clipping norm C.
+    public var clipNorm: Double
+    /// A fixed noise seed for reproducible experiments; nil (the default) draws a secret one.
+    public var noiseSeed: UInt64?
+
+    /// The δ used when only ε is given.
+    public static let defaultDelta = 1e-5
+    /// The most epochs a private run is calibrated for when none are given: each extra epoch
+    /// spends budget, whether or not early stopping ends training sooner.
+    public static let defaultEpochs = 20
+
+    public init(
+        epsilon: Double, delta: Double = defaultDelta, clipNorm: Double = PrivateTraining.defaultClipNorm,
+        noiseSeed: UInt64? = nil
+    ) {
+        self.epsilon = epsilon
+        self.delta = delta
+        self.clipNorm = clipNorm
+        self.noiseSeed = noiseSeed
+    }
+
+    /// Throws ``InvalidParameter`` naming the setting out of range.
+    public func validate() throws(InvalidParameter) {
+        try InvalidParameter.require(
+            epsilon > 0 && epsilon.isFinite, "dp-epsilon", epsilon, allowed: "a positive number, like 3")
+        try InvalidParameter.require(delta > 0 && delta < 1, "dp-delta", delta, allowed: "in (0, 1), like 1e-5")
+        try InvalidParameter.require(
+            clipNorm > 0 && clipNorm.isFinite, "dp-clip-norm", clipNorm, allowed: "a positive number, like 1")
+    }
+
+    /// The DP-SGD settings of run `run` of the bundle's `runs` runs over `units` private
+    /// units. A fixed noise seed is varied by run, so the runs' noise is independent.
+    func training(
+        unit: PrivacyStatement.Unit, units: Int, batchSize: Int, epochs: Int, runs: Int, run: Int
+    ) throws(PrivacyAccountingError) -> PrivateTraining {
+        let rate = min(1, Double(max(batchSize, 1)) / Double(max(units, 1)))
+        let steps = max(epochs, 1) * PrivateTraining.stepsPerEpoch(samplingRate: rate) * max(runs, 1)
+        let noise = try NoiseCalibration.noiseMultiplier(
+            targetEpsilon: epsilon, delta: delta, samplingRate: rate, steps: steps)
+        return PrivateTraining(
+            unit: unit, clipNorm: clipNorm, noiseMultiplier: noise, samplingRate: rate, delta: delta,
+            noiseSeed: noiseSeed.map { $0 &+ UInt64(run) &* 0x9E37_79B9_7F4A_7C15 })
+    }
+}
