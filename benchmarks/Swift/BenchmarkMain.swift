@@ -8,6 +8,7 @@ import TensorEngine
 struct BenchmarkMain {
     static let throughput: [String: @Sendable () -> [Double]] = [
         "mlp": Cases.mlp, "lstm": Cases.lstm, "sasrec": Cases.sasrec, "vae": Cases.vae,
+        "mlp-dp": Cases.mlpPrivate, "lstm-dp": Cases.lstmPrivate,
     ]
     /// Cases timed as items per second.
     static let rates: [String: @Sendable () -> [Double]] = ["pseudonymize": Cases.pseudonymize]
