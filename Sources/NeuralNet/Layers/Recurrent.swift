@@ -362,9 +362,9 @@ public struct Recurrence {
 
 /// Runs stacked recurrent layers over `x` `[B, T, I]`.
 ///
-/// Each layer projects its whole input sequence with one matmul (batch-major, then turned
-/// time-major: `[T, B, G*H]`) and then steps through time with one `[B, H] x [H, G*H]` matmul per step. Cutting the
-/// projection into steps is cheap: the engine adds slice gradients into one buffer. Where
+/// Each layer projects its whole input sequence with one matmul (`[B, T, G*H]`) and then
+/// steps through time with one `[B, H] x [H, G*H]` matmul per step. Cutting the projection
+/// into steps is cheap: the engine adds slice gradients into one buffer. Where
 /// `t >= lengths[b]`, row `b` keeps its previous state, so the final state is the one after
 /// its last real step.
 ///
@@ -396,13 +396,13 @@ private func runRecurrentStack(
         return Tensor(shape: [batch, 1], scalars: lengths.map { $0 > t ? 1 : 0 })
     }
 
-    var sequence = x  // [B, T, F] into the first layer, then [T, B, H] between layers
+    var sequence = x  // [B, T, F], then each layer's outputs [B, T, H]
     var finalStates: [[Tensor]] = []  // [layer][component], each [B, H]
     for (l, layer) in layers.enumerated() {
-        // Projected batch-major, so each example's rows stay together where the weights meet
-        // the data (what per-example gradients need), then turned time-major so each step's
-        // rows are contiguous: [T, B, G*H].
-        let projected = layer.project(l == 0 ? sequence : sequence.permuted([1, 0, 2])).permuted([1, 0, 2])
+        // Batch-major throughout, so each example's rows stay together where the weights meet
+        // the data (what per-example gradients need); a step reads its [B, G*H] rows by a
+        // strided slice.
+        let projected = layer.project(sequence)  // [B, T, G*H]
         let width = projected.shape[2]
         var state: [Tensor] =
             initialState.isEmpty
@@ -411,20 +411,20 @@ private func runRecurrentStack(
         var outputs: [Tensor] = []
         outputs.reserveCapacity(length)
         for t in 0..<length {
-            let next = layer.step(projected.slice(axis: 0, t..<(t + 1)).reshaped([batch, width]), state)
+            let next = layer.step(projected.slice(axis: 1, t..<(t + 1)).reshaped([batch, width]), state)
             if let live = liveMasks[t] {
                 state = zip(next, state).map { Tensor.select(live, $0, $1) }
             } else {
                 state = next
             }
-            outputs.append(state[0].reshaped([1, batch, hiddenSize]))
+            outputs.append(state[0].reshaped([batch, 1, hiddenSize]))
         }
         finalStates.append(state)
-        sequence = Tensor.concatenate(outputs, axis: 0)  // [T, B, H]
+        sequence = Tensor.concatenate(outputs, axis: 1)  // [B, T, H]
         if l < layers.count - 1 { sequence = dropout(sequence) }
     }
 
-    var output = sequence.permuted([1, 0, 2])
+    var output = sequence
     if let lengths, lengths.contains(where: { $0 < length }) {
         let live = (0..<batch).flatMap { b in (0..<length).map { t -> Float in t < lengths[b] ? 1 : 0 } }
         output = output * Tensor(shape: [batch, length, 1], scalars: live)

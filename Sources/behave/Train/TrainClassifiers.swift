@@ -303,11 +303,15 @@ struct TrainChurn: ParsableCommand {
 
 /// Prints split x network rows of the main classification metrics.
 /// The privacy line of a classifier: its guarantee, or that it has none.
+func privacyLine(_ statement: PrivacyStatement?) -> String {
+    "Privacy: "
+        + (statement.map { "\($0)." }
+            ?? "trained without a privacy budget, so no differential privacy guarantee (add --dp-epsilon).")
+}
+
+/// Prints ``privacyLine(_:)``.
 func printPrivacy(_ statement: PrivacyStatement?) {
-    say(
-        "Privacy: "
-            + (statement.map { "\($0)." }
-                ?? "trained without a privacy budget, so no differential privacy guarantee (add --dp-epsilon)."))
+    say(privacyLine(statement))
 }
 
 func printClassificationTable(_ metrics: SplitReports<ClassifierReports>, threshold: Double) {

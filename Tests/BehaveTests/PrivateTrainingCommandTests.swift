@@ -1,0 +1,75 @@
+import Classifiers
+import EventData
+import Foundation
+import Testing
+
+@testable import behave
+
+@Suite("behave train ... --dp-epsilon / behave evaluate of a classifier")
+struct PrivateTrainingCommandTests {
+    @Test(
+        "privacy flags that cannot work say what to do",
+        arguments: [
+            (["train", "purchase", "--dp-epsilon", "0"], "--dp-epsilon 0.0: must be a positive number, like 3."),
+            (["train", "purchase", "--dp-epsilon", "3", "--dp-delta", "1"], "--dp-delta 1.0: must be in (0, 1)"),
+            (
+                ["train", "churn", "--dp-delta", "1e-6"],
+                "--dp-delta given without dp-epsilon: must be only with a budget: add dp-epsilon (for example 3)."
+            ),
+            (
+                ["train", "classify", "--data", "a.csv", "--label", "y", "--dp-epsilon", "2", "--dp-clip-norm", "-1"],
+                "--dp-clip-norm -1.0: must be a positive number, like 1."
+            ),
+            (
+                ["train", "purchase", "--dp-noise-seed", "4"],
+                "--dp-noise-seed 4: give a seed of 0 or more, and only with --dp-epsilon."
+            ),
+        ])
+    func badFlags(arguments: [String], message: String) {
+        let failure = parseFailure(arguments)
+        #expect(failure?.hasPrefix(message) == true, "\(arguments): \(failure ?? "parsed")")
+    }
+
+    @Test("A budget without --epochs budgets the private default; the flags land in the configuration")
+    func configuration() throws {
+        let options = try TrainPurchase.parse(["--dp-epsilon", "3", "--dp-noise-seed", "5"]).options
+        let config = try options.resolvedConfig()
+        #expect(config.epochs == ClassifierPrivacy.defaultEpochs)
+        #expect(config.privacy == ClassifierPrivacy(epsilon: 3, delta: 1e-5, clipNorm: 1, noiseSeed: 5))
+        let given = try TrainPurchase.parse(["--dp-epsilon", "3", "--epochs", "7"]).options.resolvedConfig()
+        #expect(given.epochs == 7 && given.privacy?.noiseSeed == nil)
+    }
+
+    @Test("A private purchase model keeps its statement, and behave evaluate prints it")
+    func endToEnd() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "behave-private-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let storePath = directory.appendingPathComponent("shop.db").path
+        let simulator = try BehaviorSimulator(config: SimulationConfig(users: 300, items: 60, days: 21, seed: 9))
+        _ = try SQLiteEventStore(path: storePath).ingest(simulator)
+        let model = directory.appendingPathComponent("purchase").path
+        try TrainPurchase.parse([
+            "--window", "5d", "--store", storePath, "--out", model, "--epochs", "3", "--batch-size", "64",
+            "--dp-epsilon", "4", "--dp-noise-seed", "1", "--json",
+        ]).run()
+        let trained = try UserOutcomeClassifier.load(from: URL(fileURLWithPath: model))
+        let statement = try #require(trained.manifest.privacy)
+        #expect(statement.unit == .user && statement.delta == 1e-5)
+        #expect(statement.epsilon <= 4 && statement.epsilon > 1)
+        let log = try String(contentsOfFile: model + "/training.log", encoding: .utf8)
+        #expect(log.contains("model private training: (ε = "))
+        #expect(log.contains("gradients split by the engine in one pass per step"))
+        try Evaluate.parse([model]).run()
+        try Evaluate.parse([model, "--json"]).run()
+        let line = privacyLine(trained.manifest.privacy)
+        #expect(line.hasPrefix("Privacy: (ε = \(String(format: "%.3f", statement.epsilon)), δ = 1e-05)"))
+        #expect(line.contains("per user: RDP accounting of \(statement.steps) steps of Poisson sampling"))
+        #expect(privacyLine(nil).contains("no differential privacy guarantee (add --dp-epsilon)"))
+        let store = try SQLiteEventStore(path: storePath)
+        #expect(
+            runFailure { _ = try trained.updated(store: store, watermark: .max) }
+                .contains("retrain a private model with behave train and --dp-epsilon"))
+    }
+}
