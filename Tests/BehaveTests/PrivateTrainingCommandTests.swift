@@ -30,14 +30,22 @@ struct PrivateTrainingCommandTests {
         #expect(failure?.hasPrefix(message) == true, "\(arguments): \(failure ?? "parsed")")
     }
 
-    @Test("A budget without --epochs budgets the private default; the flags land in the configuration")
+    @Test("A budget brings the private defaults for what no flag gives; the flags land in the configuration")
     func configuration() throws {
         let options = try TrainPurchase.parse(["--dp-epsilon", "3", "--dp-noise-seed", "5"]).options
         let config = try options.resolvedConfig()
-        #expect(config.epochs == ClassifierPrivacy.defaultEpochs)
-        #expect(config.privacy == ClassifierPrivacy(epsilon: 3, delta: 1e-5, clipNorm: 1, noiseSeed: 5))
-        let given = try TrainPurchase.parse(["--dp-epsilon", "3", "--epochs", "7"]).options.resolvedConfig()
-        #expect(given.epochs == 7 && given.privacy?.noiseSeed == nil)
+        #expect(config.epochs == 20 && config.hiddenSizes == [32] && config.learningRate == 0.01)
+        #expect(config.privacy == ClassifierPrivacy(epsilon: 3, delta: 1e-5, clipNorm: 5, noiseSeed: 5))
+        let given = try TrainPurchase.parse([
+            "--dp-epsilon", "3", "--epochs", "7", "--hidden-layers", "64", "--learning-rate", "0.002",
+            "--dp-clip-norm", "2",
+        ]).options.resolvedConfig()
+        #expect(given.epochs == 7 && given.hiddenSizes == [64] && given.learningRate == 0.002)
+        #expect(given.privacy?.clipNorm == 2 && given.privacy?.noiseSeed == nil)
+        let sequence = try TrainPurchase.parse(["--dp-epsilon", "3", "--model", "gru"]).options.resolvedConfig()
+        #expect(sequence.learningRate == ClassifierConfig.mlp.learningRate && sequence.batchSize == 128)
+        let plain = try TrainPurchase.parse([]).options.resolvedConfig()
+        #expect(plain == ClassifierConfig.mlp)
     }
 
     @Test("A private purchase model keeps its statement, and behave evaluate prints it")

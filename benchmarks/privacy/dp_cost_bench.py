@@ -45,7 +45,8 @@ the driver itself only needs the standard library):
 
     /work/venv-torch/bin/python benchmarks/privacy/dp_cost_bench.py \\
         [--swift-bin .build/release/behave-bench] [--python /work/venv-torch/bin/python] \\
-        [--networks mlp,lstm] [--threads 1,2] [--json-out dp_cost.json]
+        [--networks mlp,lstm] [--threads 1,2] [--json-out dp_cost.json] \\
+        [--omp-wait-policy PASSIVE]
 
 Prints progress on stderr and a markdown table on stdout.  "slowdown" is non-private
 steps/s divided by DP steps/s (how many times slower the private step is); the last
@@ -156,11 +157,19 @@ def worker(case: str, threads: int) -> int:
 # ---------------------------------------------------------------------------
 
 
-def torch_env(threads: int) -> dict:
-    """Environment for a PyTorch child: pin OpenMP/MKL/OpenBLAS pools to `threads`."""
+def torch_env(threads: int, wait_policy: str | None = None) -> dict:
+    """Environment for a PyTorch child: pin OpenMP/MKL/OpenBLAS pools to `threads`.
+
+    `wait_policy` (ACTIVE / PASSIVE) sets OMP_WAIT_POLICY.  On small VMs (2 vCPUs) the
+    default spin-waiting of PyTorch's OpenMP workers can make 2-thread runs erratic
+    (observed: single runs between ~12 and ~1,500 steps/s for the mlp case); PASSIVE
+    makes idle workers sleep instead of spin.  It has no effect with 1 thread.
+    """
     env = dict(os.environ)
     for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
         env[var] = str(threads)
+    if wait_policy:
+        env["OMP_WAIT_POLICY"] = wait_policy
     return env
 
 
@@ -211,6 +220,8 @@ def main() -> int:
     parser.add_argument("--json-out", help="write all raw results as JSON here")
     parser.add_argument("--no-dplstm-baseline", action="store_true",
                         help="skip the informational non-private DPLSTM run")
+    parser.add_argument("--omp-wait-policy", choices=["ACTIVE", "PASSIVE"],
+                        help="set OMP_WAIT_POLICY for the PyTorch children (default: leave unset)")
     parser.add_argument("--worker", help=argparse.SUPPRESS)  # internal: one torch case
     args = parser.parse_args()
     threads = [int(t) for t in args.threads.split(",") if t]
@@ -234,12 +245,12 @@ def main() -> int:
             row["bk_dp"] = run([swift, "--case", f"{net}-dp", *flags], dict(os.environ), args.timeout)
             # PyTorch: plain non-private reference, then Opacus DP.
             row["pt_nonprivate"] = run([python, str(TORCH_BENCH), "--case", net, *flags],
-                                       torch_env(n), args.timeout)
+                                       torch_env(n, args.omp_wait_policy), args.timeout)
             row["opacus_dp"] = run([python, me, "--worker", f"{net}-dp", *flags],
-                                   torch_env(n), args.timeout)
+                                   torch_env(n, args.omp_wait_policy), args.timeout)
             if net == "lstm" and not args.no_dplstm_baseline:
                 row["pt_dplstm_nonprivate"] = run([python, me, "--worker", "lstm-dplstm", *flags],
-                                                  torch_env(n), args.timeout)
+                                                  torch_env(n, args.omp_wait_policy), args.timeout)
             bk_np, bk_dp = value(row["bk_nonprivate"]), value(row["bk_dp"])
             pt_np, op_dp = value(row["pt_nonprivate"]), value(row["opacus_dp"])
             row["summary"] = {
@@ -276,12 +287,14 @@ def main() -> int:
         print(f"- {row['network']}, {row['threads']} thread(s): {extra}.")
     versions = {k: row[k]["result"].get("version") for row in rows[:1]
                 for k in ("bk_dp", "pt_nonprivate", "opacus_dp") if row[k].get("ok")}
+    print(f"- PyTorch children: OMP/MKL/OPENBLAS_NUM_THREADS = threads, "
+          f"OMP_WAIT_POLICY={args.omp_wait_policy or 'unset (library default)'}.")
     print("- Versions: " + "; ".join(f"{k}: {v}" for k, v in versions.items()) + ".")
 
     if args.json_out:
         doc = {"created": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "cpu_count": os.cpu_count(),
                "noise_multiplier": NOISE_MULTIPLIER, "max_grad_norm": MAX_GRAD_NORM, "lr": LR,
-               "argv": sys.argv, "versions": versions, "rows": rows}
+               "argv": sys.argv, "omp_wait_policy": args.omp_wait_policy, "versions": versions, "rows": rows}
         Path(args.json_out).write_text(json.dumps(doc, indent=2) + "\n")
         print(f"wrote {args.json_out}", file=sys.stderr)
     return 0

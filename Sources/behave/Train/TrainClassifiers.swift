@@ -29,10 +29,18 @@ struct ClassifierRunOptions: ParsableArguments {
 
     @OptionGroup(title: "Differential privacy") var privacy: PrivacyOptions
 
-    /// `base` with the flags applied; validated.
-    func config(_ base: ClassifierConfig) throws -> ClassifierConfig {
+    /// `base` with the flags applied; validated. With `--dp-epsilon` the private defaults
+    /// replace the settings no flag gives.
+    func config(_ base: ClassifierConfig, sequenceModel: Bool = false) throws -> ClassifierConfig {
         var base = base
-        if privacy.dpEpsilon != nil, training.epochs == nil { base.epochs = ClassifierPrivacy.defaultEpochs }
+        if let epsilon = privacy.dpEpsilon {
+            var tuned = base.privateDefaults(epsilon: epsilon)
+            if sequenceModel {
+                // Measured for the feature-table MLP only: a sequence model keeps its rate.
+                tuned.learningRate = base.learningRate
+            }
+            base = tuned
+        }
         var config = try classifier.config(base, training: training, extra: privacy.settings)
         if let seed = privacy.dpNoiseSeed {
             guard config.privacy != nil, seed >= 0 else {
@@ -51,12 +59,16 @@ struct PrivacyOptions: ParsableArguments {
         parsing: .unconditional,
         help: ArgumentHelp(
             "Train with DP-SGD within this privacy budget ε (model and baseline together), like 3.",
-            discussion: "Each user is one privacy unit (each row for train classify). Without --epochs, "
-                + "\(ClassifierPrivacy.defaultEpochs) epochs are budgeted."))
+            discussion: "Each user is one privacy unit (each row for train classify). Unless given, a private "
+                + "run budgets \(ClassifierPrivacy.defaultEpochs) epochs, and an MLP has hidden layers "
+                + "\(ClassifierPrivacy.defaultHiddenSizes.map(String.init).joined(separator: ",")) and learning rate "
+                + "\(ClassifierPrivacy.defaultLearningRate)."))
     var dpEpsilon: Double?
     @Option(parsing: .unconditional, help: "δ of the guarantee (default 1e-5; keep it below 1 / users).")
     var dpDelta: Double?
-    @Option(parsing: .unconditional, help: "The largest gradient norm one unit may contribute (default 1).")
+    @Option(
+        parsing: .unconditional,
+        help: "The largest gradient norm one unit may contribute (default \(ClassifierPrivacy.defaultClipNorm)).")
     var dpClipNorm: Double?
     @Option(
         parsing: .unconditional,
@@ -219,7 +231,7 @@ struct OutcomeOptions: ParsableArguments {
     func resolvedConfig() throws -> ClassifierConfig {
         var base = ClassifierConfig.mlp
         if model != .mlp { base.batchSize = 128 }
-        return try common.config(base)
+        return try common.config(base, sequenceModel: model != .mlp)
     }
 
     func validate() throws {
