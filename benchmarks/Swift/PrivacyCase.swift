@@ -42,14 +42,10 @@ extension Cases {
                 fatalError("the benchmark networks split by example")
             }
             let clipped = split.weightedSum(split.norms.map { Float(min(1, 1 / ($0 + 1e-6))) })
-            let scale = 1 / Float(values.count)
-            var noisy = Gradients()
-            for (_, parameter) in parameters {
-                var sum = clipped[parameter]?.scalars ?? [Float](repeating: 0, count: parameter.count)
-                for i in sum.indices { sum[i] = (sum[i] + noise.nextNormal()) * scale }
-                noisy.set(Tensor(shape: parameter.shape, scalars: sum), for: parameter)
-            }
-            optimizer.step(noisy)
+            // Sampling rate 1 over the batch: the mean over its rows, as Opacus's expected batch size.
+            let privacy = PrivateTraining(unit: .example, noiseMultiplier: 1, samplingRate: 1, delta: 1e-5)
+            optimizer.step(
+                privacy.noisyMean(clipped, parameters: parameters, unitCount: values.count, generator: &noise))
         }
     }
 }

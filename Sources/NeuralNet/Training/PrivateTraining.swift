@@ -99,6 +99,37 @@ public struct PrivateTraining: Sendable, Equatable, Codable {
         }
     }
 
+    /// The released gradient of one step: `(Σ clipped + N(0, σ²C²)) / (q · units)` for every
+    /// parameter, those no unit's loss reached too (their sum is zero, their noise is not).
+    ///
+    /// - Parameters:
+    ///   - sum: The sum of the sampled units' clipped gradients.
+    ///   - parameters: Every parameter the optimizer updates.
+    ///   - unitCount: The number of privacy units.
+    public func noisyMean(
+        _ sum: Gradients, parameters: [(key: String, tensor: Tensor)], unitCount: Int,
+        generator: inout RandomGenerator
+    ) -> Gradients {
+        let deviation = Float(noiseMultiplier * clipNorm)
+        let scale = Float(1 / max(samplingRate * Double(unitCount), 1e-12))
+        var result = Gradients()
+        for (_, parameter) in parameters {
+            let values = Tensor.zeros(parameter.shape)
+            values.withUnsafeMutableScalars { noisy in
+                generator.fillNormal(noisy)
+                if let clipped = sum[parameter] {
+                    clipped.withUnsafeScalars { g in
+                        for i in noisy.indices { noisy[i] = (g[i] + deviation * noisy[i]) * scale }
+                    }
+                } else {
+                    for i in noisy.indices { noisy[i] *= deviation * scale }
+                }
+            }
+            result.set(values, for: parameter)
+        }
+        return result
+    }
+
     /// The guarantee after `steps` steps, or nil before the first.
     public func statement(steps: Int) throws(PrivacyAccountingError) -> PrivacyStatement? {
         guard steps > 0 else { return nil }
@@ -212,8 +243,7 @@ extension TrainingLoop {
                             loss: loss, epoch: epoch, learningRate: Double(optimizer.learningRate))
                     }
                     optimizer.step(
-                        noisyMean(
-                            sum, parameters: parameters, privacy: privacy, unitCount: unitCount, generator: &noise))
+                        privacy.noisyMean(sum, parameters: parameters, unitCount: unitCount, generator: &noise))
                     steps += 1
                     return loss
                 },
@@ -230,22 +260,6 @@ extension TrainingLoop {
             throw .accounting(error)
         }
     }
-}
-
-/// `(Σ clipped + N(0, σ²C²)) / (q · units)` for every parameter, those without a gradient too.
-private func noisyMean(
-    _ sum: Gradients, parameters: [(key: String, tensor: Tensor)], privacy: PrivateTraining, unitCount: Int,
-    generator: inout RandomGenerator
-) -> Gradients {
-    let deviation = Float(privacy.noiseMultiplier * privacy.clipNorm)
-    let scale = Float(1 / max(privacy.samplingRate * Double(unitCount), 1e-12))
-    var result = Gradients()
-    for (_, parameter) in parameters {
-        var values = sum[parameter]?.scalars ?? [Float](repeating: 0, count: parameter.count)
-        for i in values.indices { values[i] = (values[i] + deviation * generator.nextNormal()) * scale }
-        result.set(Tensor(shape: parameter.shape, scalars: values), for: parameter)
-    }
-    return result
 }
 
 /// Clips each unit's gradient and sums them: split by the engine when it can, checked once
