@@ -6,7 +6,7 @@ SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
 SWIFT_SOURCES := Sources Tests benchmarks/Swift fuzz/Sources fuzz/Package.swift Package.swift
 
-.PHONY: run test lint format bench bench-ingest bench-next-item bench-video bench-classify bench-outcomes bench-represent bench-forecast bench-serve bench-drift bench-pseudonyms deps fixtures clean
+.PHONY: run test lint format bench bench-ingest bench-next-item bench-video bench-classify bench-outcomes bench-represent bench-forecast bench-serve bench-drift bench-pseudonyms bench-dp deps fixtures clean
 
 ## Installs the system libraries the build needs (OpenBLAS, SQLite, zlib) with apt-get when absent.
 deps:
@@ -142,6 +142,19 @@ bench-drift: deps
 bench-pseudonyms: deps
 	$(SWIFT) build -c release --product behave-bench
 	$(PYTHON) benchmarks/privacy/pseudonym_bench.py --bench .build/release/behave-bench
+
+## DP-SGD: test ROC-AUC at ε 8 / 3 / 1 against non-private training (simulated purchase, Online Shoppers
+## table; seeds 1-3, about 5 minutes), and the private step's cost beside Opacus (installs opacus in the venv).
+bench-dp: deps
+	$(SWIFT) build -c release --product behave-bench
+	$(SWIFT) build -c release --product behave
+	$(PYTHON) benchmarks/privacy/dp_utility_bench.py --behave .build/release/behave
+	@if ! $(VENV)/bin/python -c "import torch, opacus" >/dev/null 2>&1; then \
+		[ -x $(VENV)/bin/python ] || $(PYTHON) -m venv $(VENV); \
+		$(VENV)/bin/pip install -q torch numpy safetensors opacus; \
+	fi
+	$(VENV)/bin/python benchmarks/privacy/dp_cost_bench.py --swift-bin .build/release/behave-bench \
+		--python $(VENV)/bin/python --networks mlp,lstm --threads 1,2 --omp-wait-policy PASSIVE
 
 ## Regenerates the PyTorch golden files used by the parity tests.
 fixtures:

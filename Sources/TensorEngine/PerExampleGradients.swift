@@ -53,9 +53,9 @@ public struct PerExampleGradientsUnsupported: Error, Sendable, Equatable, Custom
 
 /// How one parameter's per-example gradients are kept.
 enum PerExamplePart {
-    /// `W` used once in `a x W` or `a x Wᵀ`: rows of `a` `[N, in]`, the output gradient `g`
-    /// `[N, out]`, `rowsPerExample` consecutive rows per example.
-    case rowProducts(a: Tensor, g: Tensor, transposeB: Bool, rowsPerExample: Int)
+    /// `W` read only by products `a x W` or `a x Wᵀ` with data rows (once by a `Linear`, at
+    /// every step by a recurrence): each product's factors.
+    case rowProducts([ProductFactor])
     /// A table used once in a row lookup: the looked-up row per position and the gradient of
     /// each looked-up row `[N, width]`.
     case lookups(indices: [Int], g: Tensor, rowsPerExample: Int)
@@ -65,24 +65,9 @@ enum PerExamplePart {
     func weightedSum(_ weights: [Float], leafShape: [Int]) -> Tensor {
         let examples = weights.count
         switch self {
-        case .rowProducts(let a, let g, let transposeB, let k):
-            let (rows, out) = (g.shape[0], g.shape[1])
-            let inWidth = a.shape[1]
-            let scaled = TensorStorage(uninitializedCount: g.count)
-            for r in 0..<rows {
-                let w = weights[r / k]
-                for j in 0..<out { scaled.pointer[r * out + j] = w * g.pointer[r * out + j] }
-            }
-            let result = TensorStorage(uninitializedCount: inWidth * out)
-            if transposeB {
-                BLAS.gemm(
-                    transposeA: true, transposeB: false, m: out, n: inWidth, k: rows, a: scaled.pointer,
-                    b: a.pointer, c: result.pointer)
-            } else {
-                BLAS.gemm(
-                    transposeA: true, transposeB: false, m: inWidth, n: out, k: rows, a: a.pointer,
-                    b: scaled.pointer, c: result.pointer)
-            }
+        case .rowProducts(let factors):
+            let result = TensorStorage(repeating: 0, count: leafShape.reduce(1, *))
+            for factor in factors { factor.addWeightedProduct(weights, into: result.pointer) }
             return Tensor(shape: leafShape, storage: result, op: nil)
         case .lookups(let indices, let g, let k):
             let width = g.shape[1]
@@ -107,35 +92,11 @@ enum PerExamplePart {
     func addSquaredNorms(into norms: inout [Double]) {
         let examples = norms.count
         switch self {
-        case .rowProducts(let a, let g, _, let k):
-            let (inWidth, out) = (a.shape[1], g.shape[1])
-            if k == 1 {
-                for i in 0..<examples {
-                    let aa = Double(FastMath.dot(a.pointer + i * inWidth, a.pointer + i * inWidth, inWidth))
-                    let gg = Double(FastMath.dot(g.pointer + i * out, g.pointer + i * out, out))
-                    norms[i] += aa * gg
-                }
-            } else if k * (inWidth + out) <= inWidth * out {
-                // |Σ_r a_r g_rᵀ|² = Σ_{r,s} (a_r·a_s)(g_r·g_s): two k x k Gram matrices.
-                let gramA = TensorStorage(uninitializedCount: k * k)
-                let gramG = TensorStorage(uninitializedCount: k * k)
-                for i in 0..<examples {
-                    BLAS.gemm(
-                        transposeA: false, transposeB: true, m: k, n: k, k: inWidth, a: a.pointer + i * k * inWidth,
-                        b: a.pointer + i * k * inWidth, c: gramA.pointer)
-                    BLAS.gemm(
-                        transposeA: false, transposeB: true, m: k, n: k, k: out, a: g.pointer + i * k * out,
-                        b: g.pointer + i * k * out, c: gramG.pointer)
-                    norms[i] += Double(FastMath.dot(gramA.pointer, gramG.pointer, k * k))
-                }
+        case .rowProducts(let factors):
+            if factors.count == 1 {
+                factors[0].addSquaredNorms(into: &norms)
             } else {
-                let gradient = TensorStorage(uninitializedCount: inWidth * out)
-                for i in 0..<examples {
-                    BLAS.gemm(
-                        transposeA: true, transposeB: false, m: out, n: inWidth, k: k, a: g.pointer + i * k * out,
-                        b: a.pointer + i * k * inWidth, c: gradient.pointer)
-                    norms[i] += Double(FastMath.dot(gradient.pointer, gradient.pointer, inWidth * out))
-                }
+                ProductFactor.addSquaredNorms(of: factors, into: &norms)
             }
         case .lookups(let indices, let g, let k):
             let width = g.shape[1]
@@ -161,6 +122,121 @@ enum PerExamplePart {
                 norms[i] += Double(FastMath.dot(buffer.pointer + i * count, buffer.pointer + i * count, count))
             }
         }
+    }
+}
+
+/// One product `a x W` (or `a x Wᵀ`) of data rows `a` `[N, in]` and a weight, with the output
+/// gradient `g` `[N, out]` and `rowsPerExample` consecutive rows per example.
+struct ProductFactor {
+    let a: Tensor
+    let g: Tensor
+    let transposeB: Bool
+    let rowsPerExample: Int
+
+    var inWidth: Int { a.shape[1] }
+    var outWidth: Int { g.shape[1] }
+
+    /// Adds `Σ_r weights[r / k] · (the weight's gradient from row r)` into `target`.
+    func addWeightedProduct(_ weights: [Float], into target: UnsafeMutablePointer<Float>) {
+        let (rows, out, k) = (g.shape[0], outWidth, rowsPerExample)
+        let scaled = TensorStorage(uninitializedCount: g.count)
+        for r in 0..<rows {
+            let w = weights[r / k]
+            for j in 0..<out { scaled.pointer[r * out + j] = w * g.pointer[r * out + j] }
+        }
+        if transposeB {
+            BLAS.gemm(
+                transposeA: true, transposeB: false, m: out, n: inWidth, k: rows, a: scaled.pointer, b: a.pointer,
+                beta: 1, c: target)
+        } else {
+            BLAS.gemm(
+                transposeA: true, transposeB: false, m: inWidth, n: out, k: rows, a: a.pointer, b: scaled.pointer,
+                beta: 1, c: target)
+        }
+    }
+
+    /// Adds example `i`'s gradient from this product (in the weight's layout) into `target`.
+    func addGradient(ofExample i: Int, into target: UnsafeMutablePointer<Float>) {
+        let k = rowsPerExample
+        let rowsA = a.pointer + i * k * inWidth
+        let rowsG = g.pointer + i * k * outWidth
+        if transposeB {
+            BLAS.gemm(
+                transposeA: true, transposeB: false, m: outWidth, n: inWidth, k: k, a: rowsG, b: rowsA, beta: 1,
+                c: target)
+        } else {
+            BLAS.gemm(
+                transposeA: true, transposeB: false, m: inWidth, n: outWidth, k: k, a: rowsA, b: rowsG, beta: 1,
+                c: target)
+        }
+    }
+
+    /// One product's squared per-example norms: `|a|²|g|²` for one row per example, Gram
+    /// matrices or the formed gradient for several, whichever is cheaper.
+    func addSquaredNorms(into norms: inout [Double]) {
+        let (inWidth, out, k) = (inWidth, outWidth, rowsPerExample)
+        if k == 1 {
+            for i in norms.indices {
+                let aa = Double(FastMath.dot(a.pointer + i * inWidth, a.pointer + i * inWidth, inWidth))
+                let gg = Double(FastMath.dot(g.pointer + i * out, g.pointer + i * out, out))
+                norms[i] += aa * gg
+            }
+        } else if k * (inWidth + out) <= inWidth * out {
+            let gramA = TensorStorage(uninitializedCount: k * k)
+            let gramG = TensorStorage(uninitializedCount: k * k)
+            for i in norms.indices {
+                Self.gram(a.pointer + i * k * inWidth, rows: k, width: inWidth, into: gramA.pointer)
+                Self.gram(g.pointer + i * k * out, rows: k, width: out, into: gramG.pointer)
+                norms[i] += Double(FastMath.dot(gramA.pointer, gramG.pointer, k * k))
+            }
+        } else {
+            let gradient = TensorStorage(uninitializedCount: inWidth * out)
+            for i in norms.indices {
+                gradient.pointer.update(repeating: 0, count: inWidth * out)
+                addGradient(ofExample: i, into: gradient.pointer)
+                norms[i] += Double(FastMath.dot(gradient.pointer, gradient.pointer, inWidth * out))
+            }
+        }
+    }
+
+    /// The squared per-example norms of several products into one weight (a recurrence's
+    /// steps): each example's rows from every product are gathered, then `|Σ_r a_r g_rᵀ|²`
+    /// comes from two Gram matrices, or from the formed gradient when that is cheaper.
+    static func addSquaredNorms(of factors: [ProductFactor], into norms: inout [Double]) {
+        let (inWidth, out) = (factors[0].inWidth, factors[0].outWidth)
+        let rows = factors.reduce(0) { $0 + $1.rowsPerExample }
+        // Gram matrices need every product in one orientation (a square weight could be read both ways).
+        let oneOrientation = factors.allSatisfy { $0.transposeB == factors[0].transposeB }
+        if !oneOrientation || rows * (inWidth + out) > inWidth * out {
+            let gradient = TensorStorage(uninitializedCount: inWidth * out)
+            for i in norms.indices {
+                gradient.pointer.update(repeating: 0, count: inWidth * out)
+                for factor in factors { factor.addGradient(ofExample: i, into: gradient.pointer) }
+                norms[i] += Double(FastMath.dot(gradient.pointer, gradient.pointer, inWidth * out))
+            }
+            return
+        }
+        let stagedA = TensorStorage(uninitializedCount: rows * inWidth)
+        let stagedG = TensorStorage(uninitializedCount: rows * out)
+        let gramA = TensorStorage(uninitializedCount: rows * rows)
+        let gramG = TensorStorage(uninitializedCount: rows * rows)
+        for i in norms.indices {
+            var row = 0
+            for factor in factors {
+                let k = factor.rowsPerExample
+                (stagedA.pointer + row * inWidth).update(from: factor.a.pointer + i * k * inWidth, count: k * inWidth)
+                (stagedG.pointer + row * out).update(from: factor.g.pointer + i * k * out, count: k * out)
+                row += k
+            }
+            gram(stagedA.pointer, rows: rows, width: inWidth, into: gramA.pointer)
+            gram(stagedG.pointer, rows: rows, width: out, into: gramG.pointer)
+            norms[i] += Double(FastMath.dot(gramA.pointer, gramG.pointer, rows * rows))
+        }
+    }
+
+    /// `x xᵀ` of `rows` rows of `width`.
+    static func gram(_ x: UnsafePointer<Float>, rows: Int, width: Int, into target: UnsafeMutablePointer<Float>) {
+        BLAS.gemm(transposeA: false, transposeB: true, m: rows, n: rows, k: width, a: x, b: x, c: target)
     }
 }
 
@@ -224,6 +300,8 @@ private struct PerExampleSplitter {
     var uses: [ObjectIdentifier: Int] = [:]
     var dense: [ObjectIdentifier: (node: Tensor, buffer: TensorStorage)] = [:]
     var factored: [ObjectIdentifier: (leaf: Tensor, part: PerExamplePart)] = [:]
+    /// Products into each weight leaf, kept as factors.
+    var products: [ObjectIdentifier: (leaf: Tensor, factors: [ProductFactor])] = [:]
 
     init(losses: Tensor) {
         self.losses = losses
@@ -277,6 +355,17 @@ private struct PerExampleSplitter {
                     Tensor.addInPlace(
                         denseBuffer(for: leaf).pointer + i * leaf.count, gradient.pointer, count: leaf.count)
                 }
+            }
+        }
+        // A weight also reached another way (through a reshape, say) adds its products into
+        // its dense per-example gradients; the others keep them factored.
+        for (key, entry) in products {
+            guard let buffer = dense[key]?.buffer else {
+                factored[key] = (entry.leaf, .rowProducts(entry.factors))
+                continue
+            }
+            for factor in entry.factors {
+                for i in 0..<examples { factor.addGradient(ofExample: i, into: buffer.pointer + i * entry.leaf.count) }
             }
         }
         var parts = factored.values.map { ($0.leaf, $0.part) }
@@ -372,28 +461,13 @@ private struct PerExampleSplitter {
 
     /// `a x W` (or `a x Wᵀ`) with data rows `a` `[N, in]` and output gradient `g` `[N, out]`.
     mutating func splitProduct(a: Tensor, weight: Tensor, g: Tensor, transposeB: Bool, rowsPerExample k: Int) {
-        if isSingleUseLeaf(weight) {
-            factored[ObjectIdentifier(weight.node)] = (
-                weight, .rowProducts(a: a, g: g, transposeB: transposeB, rowsPerExample: k)
-            )
+        let factor = ProductFactor(a: a, g: g, transposeB: transposeB, rowsPerExample: k)
+        if weight.node.op == nil {
+            products[ObjectIdentifier(weight.node), default: (weight, [])].factors.append(factor)
             return
         }
         let buffer = denseBuffer(for: weight)
-        let (inWidth, out) = (a.shape[1], g.shape[1])
-        for i in 0..<examples {
-            let target = buffer.pointer + i * weight.count
-            let rowsA = a.pointer + i * k * inWidth
-            let rowsG = g.pointer + i * k * out
-            if transposeB {
-                BLAS.gemm(
-                    transposeA: true, transposeB: false, m: out, n: inWidth, k: k, a: rowsG, b: rowsA, beta: 1,
-                    c: target)
-            } else {
-                BLAS.gemm(
-                    transposeA: true, transposeB: false, m: inWidth, n: out, k: k, a: rowsA, b: rowsG, beta: 1,
-                    c: target)
-            }
-        }
+        for i in 0..<examples { factor.addGradient(ofExample: i, into: buffer.pointer + i * weight.count) }
     }
 
     /// The per-example sums of `factor` `[B·T, ...]` reduced to the parameter's broadcast shape.

@@ -96,11 +96,13 @@ struct PerExampleGradientTests {
         }
     }
 
-    @Test("LSTM and GRU: weights read at every step, with uneven lengths")
-    func recurrent() throws {
+    @Test(
+        "LSTM and GRU: weights read at every step (norms formed, or from Gram matrices over the steps)",
+        arguments: [4, 16])
+    func recurrent(hidden: Int) throws {
         var generator = RandomGenerator(seed: 4)
-        let lstm = LSTM(inputSize: 3, hiddenSize: 4, layerCount: 2, generator: &generator)
-        let gru = GRU(inputSize: 4, hiddenSize: 3, generator: &generator)
+        let lstm = LSTM(inputSize: 3, hiddenSize: hidden, layerCount: 2, generator: &generator)
+        let gru = GRU(inputSize: hidden, hiddenSize: 3, generator: &generator)
         let head = Linear(inputSize: 3, outputSize: 1, generator: &generator)
         let model = Probe([("lstm", lstm), ("gru", gru), ("head", head)])
         let x = randomTensor([3, 5, 3], &generator)
