@@ -18,9 +18,10 @@ struct Explain: ParsableCommand {
             --shapley gives exact Shapley values of the columns instead (every coalition of columns \
             scored, a column leaving by taking its baseline features; up to 12 columns).
 
-            A purchase or churn MLP (`behave train purchase|churn --model mlp`) is explained for one \
-            user of the store (--store, --user, --at): per feature, from the average training user. \
-            Sequence models (LSTM, GRU, CNN) and recommenders are not explained yet.
+            A purchase or churn model is explained for one user of the store (--store, --user, --at): \
+            an MLP per feature, from the average training user; a sequence model (LSTM, GRU, CNN) per \
+            past event it read (time, type, item, category), from the same events with nothing known \
+            about them. Recommenders are not explained yet.
 
             Examples:
               behave explain models/intent --data sessions.csv --first 3
@@ -144,14 +145,9 @@ struct Explain: ParsableCommand {
         say("  (\(steps); the attributions add up to the " + String(format: "change within %.2f%%)", 100 * gap))
     }
 
-    /// Explains a purchase or churn MLP's probability for one user of the store.
+    /// Explains a purchase or churn model's probability for one user of the store.
     private func explainUser(_ user: String, store path: String, directory: URL) throws {
         let classifier = try UserOutcomeClassifier.load(from: directory)
-        guard classifier.manifest.model == .mlp else {
-            throw ValidationError(
-                "\(modelDirectory) is a \(classifier.manifest.model.rawValue) model, which reads event sequences; "
-                    + "`behave explain` covers MLP purchase and churn models so far.")
-        }
         let store = try StoreOptions.openForReading(path: path)
         let events = try store.events(forUser: user)
         guard let last = events.last?.timestamp else {
@@ -160,8 +156,25 @@ struct Explain: ParsableCommand {
         }
         let time = try at.map { try parseISOTime($0, option: "--at") } ?? last
         let explanation = try classifier.explain(
-            UserHistory(user: 0, userID: user, events: events), at: time, explainer: explainer)
+            UserHistory(user: 0, userID: user, events: events), at: time, itemIDs: try store.itemIDs(),
+            explainer: explainer)
         if json { return try printJSON(explanation) }
+        if !explanation.events.isEmpty {
+            say(
+                "user \(user) as of \(Describe.date(time)): "
+                    + String(
+                        format: "probability %.4f (the same %d events with nothing known about them %.4f)",
+                        explanation.probability, explanation.events.count, explanation.baselineProbability))
+            printAttributions(
+                explanation.events.sorted { abs($0.attribution) > abs($1.attribution) }.map { event in
+                    let what = [
+                        event.item.map { "item \($0)" }, event.category, event.value.map { CSVText.number($0) },
+                    ]
+                    .compactMap { $0 }.joined(separator: ", ")
+                    return ("\(Describe.date(event.time)) \(event.type)", what.isEmpty ? "-" : what, event.attribution)
+                }, others: "events", steps: "\(explanation.steps) path points", gap: explanation.relativeGap)
+            return
+        }
         say(
             "user \(user) as of \(Describe.date(time)): "
                 + String(

@@ -86,24 +86,34 @@ public final class EventSequenceClassifier: Layer {
 
     /// The logits `[B]` of a batch.
     public func callAsFunction(_ batch: EventSequenceBatch) -> Tensor {
-        let x = Tensor.concatenate(
+        logits(embedded: embedded(batch), lengths: batch.lengths)
+    }
+
+    /// What the encoder reads of each event: its type, item and category embeddings and its
+    /// numbers (gap, value, age), `[B, T, 35]`; padding positions are all zero.
+    public func embedded(_ batch: EventSequenceBatch) -> Tensor {
+        Tensor.concatenate(
             [
                 typeEmbedding(batch.types), itemEmbedding(batch.items), categoryEmbedding(batch.categories),
                 batch.numbers,
             ],
-            axis: 2)  // [B, T, 35]
+            axis: 2)
+    }
+
+    /// The logits `[B]` of embedded events `x` `[B, T, 35]` with `lengths` real events each;
+    /// differentiable in `x`, which is how explanations attribute a score to events.
+    public func logits(embedded x: Tensor, lengths: [Int]) -> Tensor {
         let rows = x.shape[0]
         let summary: Tensor
         if let lstm {
-            let hidden = lstm(x, lengths: batch.lengths).hidden  // [1, B, H]
-            summary = hidden.reshaped([rows, -1])
+            summary = lstm(x, lengths: lengths).hidden.reshaped([rows, -1])  // [1, B, H] -> [B, H]
         } else if let gru {
-            summary = gru(x, lengths: batch.lengths).hidden.reshaped([rows, -1])
+            summary = gru(x, lengths: lengths).hidden.reshaped([rows, -1])
         } else if let convolution {
             let length = x.shape[1]
             let padding = Tensor(
                 shape: [rows, length],
-                scalars: batch.lengths.flatMap { real in (0..<length).map { $0 < real ? Float(0) : 1 } })
+                scalars: lengths.flatMap { real in (0..<length).map { $0 < real ? Float(0) : 1 } })
             summary = convolution(x.permuted([0, 2, 1])).relu().globalMaxPooled(excluding: padding)
         } else {
             preconditionFailure("EventSequenceClassifier: no encoder for \(kind)")

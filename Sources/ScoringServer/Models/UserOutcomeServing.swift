@@ -62,12 +62,11 @@ final class UserOutcomeServing: ServedModel {
     }
 
     func explain(_ request: ScoreRequest, context: ServingContext) throws(APIError) -> ExplainResult {
-        let (_, histories, at, _) = try histories(
+        let (_, histories, at, items) = try histories(
             of: request, context: context, limit: min(context.maximumRows, Self.maximumExplainedUsers))
-        // A sequence model is refused by `explain` itself, with its kind.
         let explanations = try classifier.withLock { classifier throws(APIError) -> [UserExplanation] in
             do {
-                return try histories.map { try classifier.explain($0, at: at) }
+                return try histories.map { try classifier.explain($0, at: at, itemIDs: items) }
             } catch {
                 throw .badRequest("\(error.localizedDescription)")
             }
