@@ -144,7 +144,7 @@ let package = Package(
             name: "Recommenders",
             dependencies: [
                 "NeuralNet", "TensorEngine", "Randomness", "EventData", "Datasets", "Evaluation", "FileIO",
-                "Settings", "Monitoring", .product(name: "Yams", package: "Yams"),
+                "Settings", "Monitoring", "Explanations", .product(name: "Yams", package: "Yams"),
             ],
             exclude: ["README.md"],
             swiftSettings: fastMath
@@ -250,7 +250,7 @@ let package = Package(
             dependencies: [
                 "NeuralNet", "TensorEngine", "Randomness", "Linalg", "EventData", "Datasets", "Evaluation",
                 "Recommenders", "Classifiers", "Anomalies", "Clustering", "Embeddings", "Forecasting",
-                "NeuralForecasting", "Monitoring", "Pseudonyms",
+                "NeuralForecasting", "Monitoring", "Pseudonyms", "Explanations",
             ],
             path: "benchmarks/Swift",
             swiftSettings: fastMath

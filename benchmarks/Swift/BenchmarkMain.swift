@@ -66,7 +66,10 @@ struct BenchmarkMain {
         }
         let names =
             (throughput.keys.sorted() + rates.keys.sorted() + jobs.keys.sorted() + latency.keys.sorted()
-            + ["next-item-serving", "auto-arima", "arima-fit", "drift", "update", "update-purchase", "update-design"])
+            + [
+                "next-item-serving", "auto-arima", "arima-fit", "drift", "update", "update-purchase", "update-design",
+                "explain-events",
+            ])
             .joined(separator: ", ")
         guard let caseName else { fail("--case is required (one of: \(names))") }
         Engine.threadCount = threads
@@ -77,6 +80,8 @@ struct BenchmarkMain {
         ]
         if caseName == "drift" {
             result.merge(Cases.drift()) { $1 }
+        } else if caseName == "explain-events" {
+            result.merge(Cases.explainEvents(seed: UInt64(seed), users: users)) { $1 }
         } else if caseName == "update" {
             result.merge(Cases.update(seed: UInt64(seed), users: users, driftStart: driftStart, budget: budget)) {
                 $1

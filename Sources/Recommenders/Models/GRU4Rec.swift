@@ -60,8 +60,15 @@ public final class GRU4Rec: SequenceRecommender {
     }
 
     public func features(_ tokens: IndexTensor, lengths: [Int]) -> Tensor {
+        features(embeddedItems: itemEmbedding(tokens), lengths: lengths)
+    }
+
+    public func lastFeatures(embeddedItems: Tensor, batch: SequenceBatch) -> Tensor {
+        lastRows(of: features(embeddedItems: embeddedItems, lengths: batch.lengths), batch: batch)
+    }
+
+    private func features(embeddedItems: Tensor, lengths: [Int]) -> Tensor {
         let lengths = lengths.map { Swift.max($0, 1) }
-        let output = recurrent(embeddingDropout(itemEmbedding(tokens)), lengths: lengths).output
-        return projection(output)
+        return projection(recurrent(embeddingDropout(embeddedItems), lengths: lengths).output)
     }
 }

@@ -108,10 +108,14 @@ public final class SASRec: SequenceRecommender {
     /// query, which sees every position anyway. Equal to the last column of
     /// ``features(_:lengths:)`` at a fraction of the last block's cost (the serving path).
     public func lastFeatures(_ batch: SequenceBatch) -> Tensor {
+        lastFeatures(embeddedItems: itemEmbedding(batch.tokens), batch: batch)
+    }
+
+    public func lastFeatures(embeddedItems: Tensor, batch: SequenceBatch) -> Tensor {
         let tokens = batch.tokens
         let (rows, length) = (tokens.shape[0], tokens.shape[1])
         let keep = Tensor(shape: tokens.shape + [1], scalars: tokens.indices.map { $0 == 0 ? 0 : 1 })
-        var x = embeddingDropout(positions(itemEmbedding(tokens) * Float(dimension).squareRoot())) * keep
+        var x = embeddingDropout(positions(embeddedItems * Float(dimension).squareRoot())) * keep
         let last = attentions.count - 1
         for i in 0..<last {
             let q = attentionNorms[i](x)

@@ -20,6 +20,10 @@ public protocol SequenceRecommender: Layer {
     /// The output vector after the last real item of each history, `[B, hidden]` (what scoring
     /// needs; models may compute it with less work than ``features(_:lengths:)``).
     func lastFeatures(_ batch: SequenceBatch) -> Tensor
+    /// ``lastFeatures(_:)`` from the item embeddings of `batch`'s tokens `[B, T, d]` (as
+    /// `itemEmbedding` gives them) instead of the tokens: differentiable in them, which is how
+    /// explanations attribute a score to past items.
+    func lastFeatures(embeddedItems: Tensor, batch: SequenceBatch) -> Tensor
 }
 
 extension SequenceRecommender {
@@ -28,7 +32,11 @@ extension SequenceRecommender {
 
     /// The last real position's row of ``features(_:lengths:)``.
     public func lastFeatures(_ batch: SequenceBatch) -> Tensor {
-        let all = features(batch.tokens, lengths: batch.lengths)
+        lastRows(of: features(batch.tokens, lengths: batch.lengths), batch: batch)
+    }
+
+    /// Each row's output after its last real item: `all` is `[B, T, d]`.
+    func lastRows(of all: Tensor, batch: SequenceBatch) -> Tensor {
         let (rows, length, width) = (all.shape[0], all.shape[1], all.shape[2])
         switch padding {
         case .left:
@@ -39,9 +47,6 @@ extension SequenceRecommender {
         }
     }
 
-    /// Scores of items `0..<itemCount` after each history (dense item ids, oldest first),
-    /// without gradients; histories run in chunks of `batchSize`. The model is in inference
-    /// mode unless a training loop is running it.
     public func scores(after histories: [[Int]], batchSize: Int = 128) -> [[Float]] {
         var result: [[Float]] = []
         result.reserveCapacity(histories.count)
