@@ -14,7 +14,7 @@ public struct ItemEventAttribution: Sendable, Codable, Equatable {
     public var time: Int64?
     public var type: String?
     public var category: String?
-    /// How far it moved the recommended item's probability from the baseline's.
+    /// How far it moved the recommended item's score from the baseline's.
     public var attribution: Double
     /// SASRec: the attention the last position paid to this item, per block, then per head.
     public var attention: [[Double]]?
@@ -26,10 +26,10 @@ public struct ItemEventAttribution: Sendable, Codable, Equatable {
 public struct RecommendationExplanation: Sendable, Codable, Equatable {
     /// The explained item's external id.
     public var item: String
-    /// Its probability among all items (the softmax of the scores) after the history.
-    public var probability: Double
-    /// Its probability after the same number of items with nothing known about any of them.
-    public var baselineProbability: Double
+    /// Its score after the history (the logit recommendations rank by, as `recommend` reports it).
+    public var score: Double
+    /// Its score after the same number of items with nothing known about any of them.
+    public var baselineScore: Double
     /// The items the model read, oldest first.
     public var events: [ItemEventAttribution]
     /// Integrated-gradient path points and the completeness gap (absolute and relative).
@@ -39,10 +39,12 @@ public struct RecommendationExplanation: Sendable, Codable, Equatable {
 }
 
 extension NextItemPackage {
-    /// Explains `item`'s probability after `history` (model item indexes, oldest first) per
-    /// past item: integrated gradients over the items' embeddings, summed per item, against
-    /// the same positions with nothing known (all-zero embeddings, as padding), so the
-    /// attributions add up to the probability's change. For SASRec also the last position's
+    /// Explains `item`'s score after `history` (model item indexes, oldest first) per past
+    /// item: integrated gradients over the items' embeddings, summed per item, against the
+    /// same positions with nothing known (all-zero embeddings, as padding), so the
+    /// attributions add up to the score's change. The score is the logit recommendations rank
+    /// by; it is smoother along the path than the softmax probability, so far fewer path
+    /// points reach the 1% completeness. For SASRec also the last position's
     /// attention to each item per block and head, and the attention rollout.
     ///
     /// - Parameter item: The item to explain (a model item index); nil explains the top
@@ -81,9 +83,10 @@ extension NextItemPackage {
                 }
                 let features = network.lastFeatures(
                     embeddedItems: rows.reshaped([count, length, width]), batch: repeated)
-                // Column 0 is the padding token: the probability is among the real items.
-                let logits = network.itemEmbedding.asLinear(features).slice(axis: 1, 1..<(network.itemCount + 1))
-                return logits.softmax(axis: -1).slice(axis: 1, target..<(target + 1)).reshaped([count])
+                // The item's score (its logit, what recommendations rank by): the row of its token.
+                let token = SequenceBatcher.token(forItem: target)
+                let row = network.itemEmbedding.weight.slice(axis: 0, token..<(token + 1)).detached()
+                return features.matmul(row, transposeB: true).reshaped([count])
             },
             input: input.scalars, baseline: [Float](repeating: 0, count: input.count))
         // The positions of the items read, oldest first.
@@ -99,7 +102,7 @@ extension NextItemPackage {
                 rollout: attention.map { $0.rollout[position] })
         }
         return RecommendationExplanation(
-            item: items[target], probability: result.score, baselineProbability: result.baselineScore,
+            item: items[target], score: result.score, baselineScore: result.baselineScore,
             events: events, steps: result.steps, completenessGap: result.completenessGap,
             relativeGap: result.relativeGap)
     }

@@ -8,6 +8,7 @@ import JSONScanning
 import Logging
 import Monitoring
 import NIOCore
+import Recommenders
 import ServiceLifecycle
 import Serving
 import Synchronization
@@ -167,7 +168,8 @@ public struct ScoringServer: Sendable {
             let result = try await loaded.model.explain(body, context: serving)
             return json(
                 ExplainBody(
-                    model: name, version: loaded.version, explanations: result.explanations, users: result.users),
+                    model: name, version: loaded.version, explanations: result.explanations, users: result.users,
+                    recommendations: result.recommendations),
                 snakeCase: true)
         }
         return router
@@ -299,12 +301,14 @@ func json<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok, snakeCase
 }
 
 /// `POST /v1/models/{name}/explain`: each row's (`explanations`) or user's (`users`)
-/// probability and its columns' or features' attributions.
+/// probability and its columns', features' or events' attributions, or each user's top
+/// recommendation and its past items' attributions (`recommendations`).
 struct ExplainBody: Encodable {
     var model: String
     var version: String
     var explanations: [RowExplanation]?
     var users: [UserExplanation]?
+    var recommendations: [RecommendationExplanation]?
 }
 
 /// `GET /v1/models/{name}/drift`: without `report` until the model has answered a request.

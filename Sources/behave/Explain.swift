@@ -4,6 +4,7 @@ import EventData
 import Explanations
 import FileIO
 import Foundation
+import Recommenders
 
 /// `behave explain`: which inputs drove a model's score.
 struct Explain: ParsableCommand {
@@ -21,12 +22,16 @@ struct Explain: ParsableCommand {
             A purchase or churn model is explained for one user of the store (--store, --user, --at): \
             an MLP per feature, from the average training user; a sequence model (LSTM, GRU, CNN) per \
             past event it read (time, type, item, category), from the same events with nothing known \
-            about them. Recommenders are not explained yet.
+            about them. A next-item model (SASRec, GRU4Rec) is explained for a user's recommendation \
+            (--store, --user, --item or the top item): per past item, from the same positions with \
+            nothing known, its score (the logit it ranks by); SASRec adds the attention the last \
+            position paid to each item and the attention rollout over the blocks.
 
             Examples:
               behave explain models/intent --data sessions.csv --first 3
               behave explain models/intent --data sessions.csv --line 2 --line 40 --json
               behave explain models/purchase --store behavior.db --user u42 --at 2024-03-01
+              behave explain models/sasrec --store behavior.db --user u42 --top 10
             """
     )
 
@@ -44,6 +49,9 @@ struct Explain: ParsableCommand {
 
     @Option(help: "With --store: the scoring time as ISO 8601 (default: the user's latest event).")
     var at: String?
+
+    @Option(help: "With a next-item model: the item to explain (default: the top recommendation).")
+    var item: String?
 
     @Option(help: "A file line to explain (repeatable; line 1 is the header).")
     var line: [Int] = []
@@ -94,13 +102,15 @@ struct Explain: ParsableCommand {
         let directory = URL(fileURLWithPath: modelDirectory)
         let task = ModelDirectoryTask.read(directory)
         if let store, let user {
+            if task == "next-item" { return try explainRecommendation(user, store: store, directory: directory) }
             guard task == nil || task == "purchase" || task == "churn" else {
                 throw ValidationError(
-                    "\(modelDirectory) holds a '\(task ?? "")' model; --store explains purchase and churn models "
-                        + "(a table model takes --data).")
+                    "\(modelDirectory) holds a '\(task ?? "")' model; --store explains purchase, churn and next-item "
+                        + "models (a table model takes --data).")
             }
             return try explainUser(user, store: store, directory: directory)
         }
+        if item != nil { throw ValidationError("--item belongs to a next-item model with --store and --user.") }
         guard let data, task == nil || task == "classify" else {
             throw ValidationError(
                 "\(modelDirectory) holds a '\(task ?? "")' model; --data explains table models "
@@ -145,8 +155,36 @@ struct Explain: ParsableCommand {
         say("  (\(steps); the attributions add up to the " + String(format: "change within %.2f%%)", 100 * gap))
     }
 
+    /// Explains a next-item model's recommendation for one user of the store.
+    private func explainRecommendation(_ user: String, store path: String, directory: URL) throws {
+        if at != nil {
+            throw ValidationError("--at applies to purchase and churn models; a next-item model reads every event.")
+        }
+        let package = try NextItemPackage.load(from: directory)
+        let store = try StoreOptions.openForReading(path: path)
+        let explanation = try package.explain(forUser: user, in: store, item: item, explainer: explainer)
+        if json { return try printJSON(explanation) }
+        say(
+            "user \(user): item \(explanation.item) scores "
+                + String(
+                    format: "%.4f (the same %d positions with nothing known %.4f)", explanation.score,
+                    explanation.events.count, explanation.baselineScore))
+        printAttributions(
+            explanation.events.sorted { abs($0.attribution) > abs($1.attribution) }.map { event in
+                let when = [event.time.map { Describe.date($0) }, event.type].compactMap { $0 }.joined(separator: " ")
+                let attention = event.rollout.map { String(format: " (attention rollout %.3f)", $0) } ?? ""
+                return (
+                    "\(when) item", "\(event.item)\(event.category.map { ", \($0)" } ?? "")\(attention)",
+                    event.attribution
+                )
+            }, others: "items", steps: "\(explanation.steps) path points", gap: explanation.relativeGap)
+    }
+
     /// Explains a purchase or churn model's probability for one user of the store.
     private func explainUser(_ user: String, store path: String, directory: URL) throws {
+        if item != nil {
+            throw ValidationError("--item belongs to next-item models; a purchase or churn model scores users.")
+        }
         let classifier = try UserOutcomeClassifier.load(from: directory)
         let store = try StoreOptions.openForReading(path: path)
         let events = try store.events(forUser: user)

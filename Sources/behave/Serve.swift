@@ -16,7 +16,8 @@ struct Serve: ParsableCommand {
             POST /v1/models/NAME/score ({"rows": [{COLUMN: VALUE, ...}]} for a table classifier, \
             {"users": [IDS], "at": TIME} for a purchase or churn model), POST /v1/models/NAME/explain \
             (the same body, at most 100 rows or users: each column's, feature's or past event's share \
-            of the probability, as `behave explain` gives it; table, purchase and churn models), POST /v1/events \
+            of the probability, as `behave explain` gives it; {"users": [IDS]}, at most 20, for a next-item \
+            model: each one's top recommendation per past item), POST /v1/events \
             ({"events": [{...}, ...]} into --store, as `behave ingest` reads JSON Lines; stored before \
             the answer), GET /v1/models/NAME/drift (the last 10,000 values of each feature the \
             model was asked about against its training profile, as `behave monitor` reports; the \

@@ -1,7 +1,9 @@
-import Explanations
+import Foundation
 import Randomness
 import TensorEngine
 import Testing
+
+@testable import Explanations
 
 @Suite("Integrated gradients")
 struct IntegratedGradientsTests {
@@ -64,5 +66,20 @@ struct IntegratedGradientsTests {
         }
         let split = ExactShapley.values(product, input: [1, 1], baseline: [0, 0], groups: [0..<1, 1..<2])
         #expect(abs(split[0] - 0.5) < 1e-6 && abs(split[1] - 0.5) < 1e-6)
+    }
+}
+
+@Suite("Gauss-Legendre points on [0, 1]")
+struct GaussLegendreTests {
+    @Test(
+        "Weights sum to 1 and the rule integrates polynomials up to degree 2n - 1 exactly",
+        arguments: [1, 2, 5, 32, 1024])
+    func exactness(points: Int) {
+        let (nodes, weights) = IntegratedGradients.gaussLegendre(points)
+        #expect(nodes.allSatisfy { $0 > 0 && $0 < 1 } && nodes == nodes.sorted())
+        for degree in 0..<min(2 * points, 12) {
+            let integral = zip(nodes, weights).reduce(0.0) { $0 + $1.1 * pow($1.0, Double(degree)) }
+            #expect(abs(integral - 1 / Double(degree + 1)) < 1e-12, "degree \(degree): \(integral)")
+        }
     }
 }

@@ -24,14 +24,9 @@ import Testing
         let top = try package.recommend(after: history, count: 1, excludeSeen: true)[0]
         #expect(explanation.item == top.id)
         #expect(explanation.events.map(\.item) == ["i3", "i4", "i5", "i9", "i4"])
-        // The probability is the softmax of the model's scores after the history.
-        let scores = package.model.scores(after: [history])[0].map(Double.init)
-        let largest = scores.max() ?? 0
-        let total = scores.reduce(0) { $0 + exp($1 - largest) }
-        let index = try package.itemIndexes(of: [top.id])[0]
-        #expect(abs(explanation.probability - exp(scores[index] - largest) / total) < 1e-4 * explanation.probability)
+        #expect(abs(explanation.score - Double(top.score)) < 1e-4 * max(1, abs(explanation.score)))
         let sum = explanation.events.reduce(0.0) { $0 + $1.attribution }
-        let change = explanation.probability - explanation.baselineProbability
+        let change = explanation.score - explanation.baselineScore
         #expect(explanation.relativeGap <= 0.01, "gap \(explanation.relativeGap)")
         #expect(abs(sum - change) <= 0.01 * abs(change) + 1e-7)
         let chosen = try package.explain(after: history, item: try package.itemIndexes(of: ["i6"])[0])

@@ -118,13 +118,20 @@ import Testing
                 #expect(response.status == .badRequest)
                 #expect((Self.error(response.body)["message"] as? String)?.contains("at most 100") == true)
             }
-            // A recommender is not explained yet, and says which models are.
+            // The live recommender is the popularity model: it has no history to explain, and says so.
+            try await client.execute(
+                uri: "/v1/models/recs/explain", method: .post, headers: key,
+                body: Self.body(#"{"users": ["\#(fixture.user)"]}"#)
+            ) { response in
+                #expect(response.status == .badRequest)
+                #expect((Self.error(response.body)["message"] as? String)?.contains("reads no history") == true)
+            }
             try await client.execute(
                 uri: "/v1/models/recs/explain", method: .post, headers: key,
                 body: Self.body(#"{"rows": [{"a": 6}]}"#)
             ) { response in
                 #expect(response.status == .badRequest)
-                #expect((Self.error(response.body)["message"] as? String)?.contains("table models") == true)
+                #expect((Self.error(response.body)["message"] as? String)?.contains("give users") == true)
             }
             // Score users of the store with the purchase model, as of a given time.
             try await client.execute(
@@ -227,6 +234,22 @@ import Testing
             try fixture.registry.promote("recs", version: "2")
             server.models.refresh()
             #expect(try await version() == "2")
+            // SASRec explains a user's top recommendation per past item, with attention rollout.
+            try await client.execute(
+                uri: "/v1/models/recs/explain", method: .post, headers: key,
+                body: Self.body(#"{"users": ["\#(fixture.user)"]}"#)
+            ) { response in
+                #expect(response.status == .ok, "\(String(buffer: response.body))")
+                let answers = Self.object(response.body)["recommendations"] as? [[String: Any]] ?? []
+                let events = answers.first?["events"] as? [[String: Any]] ?? []
+                let total = events.compactMap { $0["attribution"] as? Double }.reduce(0, +)
+                let change =
+                    (answers.first?["score"] as? Double ?? 0) - (answers.first?["baseline_score"] as? Double ?? 0)
+                #expect(
+                    answers.count == 1 && !events.isEmpty && events.allSatisfy { $0["rollout"] is Double },
+                    "\(String(buffer: response.body).prefix(600))")
+                #expect(abs(total - change) <= abs(change) * 0.01 + 1e-6)
+            }
             // Version 3 has a config.json but garbage weights: refused, version 2 keeps serving.
             let staging = try fixture.registry.stagingDirectory(for: "recs")
             let two = fixture.registry.root.appendingPathComponent("recs/2")

@@ -20,6 +20,38 @@ final class NextItemServing: ServedModel {
         batcher = ScoringBatcher { histories in package.scores(after: histories) }
     }
 
+    /// The most users one explain request may hold (each explanation runs the model on tens of
+    /// path points).
+    static let maximumExplainedUsers = 20
+
+    /// `explain` of store users: each one's top recommendation, per past item.
+    func explain(_ request: ScoreRequest, context: ServingContext) throws(APIError) -> ExplainResult {
+        guard request.rows == nil, let users = request.users, !users.isEmpty else {
+            throw .badRequest("give users (ids of the event store) to explain their top recommendation", field: "users")
+        }
+        guard users.count <= Self.maximumExplainedUsers else {
+            throw .badRequest(
+                "users holds \(users.count) ids; at most \(Self.maximumExplainedUsers) are explained per request",
+                field: "users")
+        }
+        guard let store = context.store else {
+            throw .badRequest(
+                "this server has no event store to look users up in (start it with --store)", field: "users")
+        }
+        var explanations: [RecommendationExplanation] = []
+        for user in users {
+            do {
+                explanations.append(try package.explain(forUser: user, in: store))
+            } catch let error as RecommenderError {
+                if case .unknownUser = error { throw .notFound(error.localizedDescription, field: "users") }
+                throw .badRequest(error.localizedDescription, field: "users")
+            } catch {
+                throw APIError(.serviceUnavailable, code: "store_unavailable", "the event store failed: \(error)")
+            }
+        }
+        return ExplainResult(recommendations: explanations)
+    }
+
     func recommend(_ request: RecommendRequest, context: ServingContext) async throws(APIError) -> RecommendResult {
         let k = request.k ?? 10
         guard (1...context.maximumK).contains(k) else {
@@ -100,5 +132,10 @@ final class NextItemPackageBox: Sendable {
 
     func scores(after histories: [[Int]]) -> [[Float]] {
         lock.withLock { _ in value.model.scores(after: histories) }
+    }
+
+    /// ``NextItemPackage/explain(forUser:in:item:explainer:)`` under the lock.
+    func explain(forUser user: String, in store: any EventStore) throws -> RecommendationExplanation {
+        try lock.withLock { _ in try value.explain(forUser: user, in: store) }
     }
 }

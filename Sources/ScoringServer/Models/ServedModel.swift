@@ -2,6 +2,7 @@ import Classifiers
 import EventData
 import Foundation
 import Monitoring
+import Recommenders
 
 /// A model the server can answer with: the plug-in point for every kind of bundle.
 ///
@@ -16,7 +17,8 @@ public protocol ServedModel: Sendable {
     /// `POST /v1/models/{name}/score`.
     func score(_ request: ScoreRequest, context: ServingContext) async throws(APIError) -> ScoreResult
     /// `POST /v1/models/{name}/explain`: the same body as `score`, each row's or user's
-    /// probability with every column's or feature's attribution (integrated gradients).
+    /// probability with every column's, feature's or past event's attribution (integrated
+    /// gradients); for a next-item model, `users` and each one's top recommendation.
     func explain(_ request: ScoreRequest, context: ServingContext) async throws(APIError) -> ExplainResult
     /// What the model was asked lately, against its training profile (`GET
     /// /v1/models/{name}/drift`, the drift gauges); nil for a bundle without `profile.json`.
@@ -44,20 +46,25 @@ extension ServedModel {
 
     public func explain(_ request: ScoreRequest, context: ServingContext) async throws(APIError) -> ExplainResult {
         throw .badRequest(
-            "this model is not explained yet; table models and purchase and churn MLPs are "
+            "this model is not explained; table, purchase, churn and next-item models are "
                 + "(POST /v1/models/{name}/explain)")
     }
 }
 
 /// What `POST /v1/models/{name}/explain` answers: rows for a table model, users for a purchase
-/// or churn model.
+/// or churn model, recommendations for a next-item model.
 public struct ExplainResult: Sendable, Encodable {
     public var explanations: [RowExplanation]?
     public var users: [UserExplanation]?
+    public var recommendations: [RecommendationExplanation]?
 
-    public init(explanations: [RowExplanation]? = nil, users: [UserExplanation]? = nil) {
+    public init(
+        explanations: [RowExplanation]? = nil, users: [UserExplanation]? = nil,
+        recommendations: [RecommendationExplanation]? = nil
+    ) {
         self.explanations = explanations
         self.users = users
+        self.recommendations = recommendations
     }
 }
 
