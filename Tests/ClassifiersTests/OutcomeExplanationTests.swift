@@ -7,12 +7,17 @@ import Testing
 
 @Suite("Explaining a purchase model's score for one user")
 struct OutcomeExplanationTests {
+    /// The purchase task of the shared test store, cut 12 days before its last event.
+    static func purchaseData() throws -> UserOutcomeData {
+        let last = try #require(try UserOutcomeTests.store.describe().lastTimestamp)
+        return try UserOutcomeData.load(
+            from: UserOutcomeTests.store, task: .purchase, window: .seconds(5 * 86_400), cutoff: last - 12 * 86_400_000)
+    }
+
     @Test("Per feature, from the average training user, within 1% of the change")
     func explainUser() throws {
         let store = UserOutcomeTests.store
-        let last = try #require(try store.describe().lastTimestamp)
-        let data = try UserOutcomeData.load(
-            from: store, task: .purchase, window: .seconds(5 * 86_400), cutoff: last - 12 * 86_400_000)
+        let data = try Self.purchaseData()
         var config = ClassifierConfig.mlp
         config.epochs = 3
         config.hiddenSizes = [16]
@@ -36,9 +41,7 @@ struct OutcomeExplanationTests {
         arguments: [OutcomeModelKind.gru, .lstm, .cnn])
     func explainEvents(kind: OutcomeModelKind) throws {
         let store = UserOutcomeTests.store
-        let last = try #require(try store.describe().lastTimestamp)
-        let data = try UserOutcomeData.load(
-            from: store, task: .purchase, window: .seconds(5 * 86_400), cutoff: last - 12 * 86_400_000)
+        let data = try Self.purchaseData()
         var config = ClassifierConfig.mlp
         config.epochs = 2
         config.batchSize = 64
