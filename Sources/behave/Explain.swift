@@ -23,7 +23,7 @@ struct Explain: ParsableCommand {
             an MLP per feature, from the average training user; a sequence model (LSTM, GRU, CNN) per \
             past event it read (time, type, item, category), from the same events with nothing known \
             about them. A next-item model (SASRec, GRU4Rec) is explained for a user's recommendation \
-            (--store, --user, --item or the top item): per past item, from the same positions with \
+            (--store and --user, or --history; --item or the top item): per past item, from the same positions with \
             nothing known, its score (the logit it ranks by); SASRec adds the attention the last \
             position paid to each item and the attention rollout over the blocks.
 
@@ -32,6 +32,7 @@ struct Explain: ParsableCommand {
               behave explain models/intent --data sessions.csv --line 2 --line 40 --json
               behave explain models/purchase --store behavior.db --user u42 --at 2024-03-01
               behave explain models/sasrec --store behavior.db --user u42 --top 10
+              behave explain models/sasrec --history i3,i9,i4 --item i7
             """
     )
 
@@ -52,6 +53,9 @@ struct Explain: ParsableCommand {
 
     @Option(help: "With a next-item model: the item to explain (default: the top recommendation).")
     var item: String?
+
+    @Option(help: "A next-item model's history instead of --store and --user: item ids, oldest first, like i3,i9.")
+    var history: String?
 
     @Option(help: "A file line to explain (repeatable; line 1 is the header).")
     var line: [Int] = []
@@ -79,9 +83,10 @@ struct Explain: ParsableCommand {
     @OptionGroup var threads: ThreadOptions
 
     func validate() throws {
-        guard (data == nil) != (store == nil) else {
+        guard [data != nil, store != nil, history != nil].filter({ $0 }).count == 1 else {
             throw ValidationError(
-                "Give --data FILE for a table model or --store FILE --user ID for a purchase/churn model.")
+                "Give --data FILE for a table model, --store FILE --user ID for a purchase, churn or next-item model, "
+                    + "or --history IDS for a next-item model (one of them).")
         }
         if store != nil && user == nil { throw ValidationError("--store needs --user ID: the user to explain.") }
         if store == nil && (user != nil || at != nil) { throw ValidationError("--user and --at belong to --store.") }
@@ -101,6 +106,13 @@ struct Explain: ParsableCommand {
         threads.apply()
         let directory = URL(fileURLWithPath: modelDirectory)
         let task = ModelDirectoryTask.read(directory)
+        if let history {
+            guard task == "next-item" else {
+                throw ValidationError(
+                    "\(modelDirectory) holds a '\(task ?? "")' model; --history explains next-item models.")
+            }
+            return try explainRecommendation(history: history, directory: directory)
+        }
         if let store, let user {
             if task == "next-item" { return try explainRecommendation(user, store: store, directory: directory) }
             guard task == nil || task == "purchase" || task == "churn" else {
@@ -110,7 +122,9 @@ struct Explain: ParsableCommand {
             }
             return try explainUser(user, store: store, directory: directory)
         }
-        if item != nil { throw ValidationError("--item belongs to a next-item model with --store and --user.") }
+        if item != nil {
+            throw ValidationError("--item belongs to a next-item model (--store and --user, or --history).")
+        }
         guard let data, task == nil || task == "classify" else {
             throw ValidationError(
                 "\(modelDirectory) holds a '\(task ?? "")' model; --data explains table models "
@@ -162,10 +176,26 @@ struct Explain: ParsableCommand {
         }
         let package = try NextItemPackage.load(from: directory)
         let store = try StoreOptions.openForReading(path: path)
-        let explanation = try package.explain(forUser: user, in: store, item: item, explainer: explainer)
+        try printRecommendation(
+            try package.explain(forUser: user, in: store, item: item, explainer: explainer), for: "user \(user)")
+    }
+
+    /// Explains a next-item model's recommendation after a history given as item ids.
+    private func explainRecommendation(history: String, directory: URL) throws {
+        let package = try NextItemPackage.load(from: directory)
+        let ids = history.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        let indexes = try package.itemIndexes(of: ids)
+        let target = try item.map { try package.itemIndexes(of: [$0])[0] }
+        try printRecommendation(
+            try package.explain(after: indexes, item: target, explainer: explainer),
+            for: "after \(ids.count) item\(ids.count == 1 ? "" : "s")")
+    }
+
+    /// A recommendation's explanation as text (or JSON).
+    private func printRecommendation(_ explanation: RecommendationExplanation, for subject: String) throws {
         if json { return try printJSON(explanation) }
         say(
-            "user \(user): item \(explanation.item) scores "
+            "\(subject): item \(explanation.item) scores "
                 + String(
                     format: "%.4f (the same %d positions with nothing known %.4f)", explanation.score,
                     explanation.events.count, explanation.baselineScore))
@@ -173,10 +203,8 @@ struct Explain: ParsableCommand {
             explanation.events.sorted { abs($0.attribution) > abs($1.attribution) }.map { event in
                 let when = [event.time.map { Describe.date($0) }, event.type].compactMap { $0 }.joined(separator: " ")
                 let attention = event.rollout.map { String(format: " (attention rollout %.3f)", $0) } ?? ""
-                return (
-                    "\(when) item", "\(event.item)\(event.category.map { ", \($0)" } ?? "")\(attention)",
-                    event.attribution
-                )
+                let name = when.isEmpty ? "item" : "\(when) item"
+                return (name, "\(event.item)\(event.category.map { ", \($0)" } ?? "")\(attention)", event.attribution)
             }, others: "items", steps: "\(explanation.steps) path points", gap: explanation.relativeGap)
     }
 

@@ -28,5 +28,10 @@ struct ExplainRecommendationCommandTests {
         #expect(
             runFailure { try Explain.parse([model, "--data", "t.csv", "--item", "i5"]).run() }
                 .contains("--item belongs to a next-item model"))
+        try Explain.parse([model, "--history", "i3, i4,i5", "--item", "i6"]).run()
+        try Explain.parse([model, "--history", "i3,i4", "--json"]).run()
+        #expect(runFailure { try Explain.parse([model, "--history", "i3,nope"]).run() }.contains("nope"))
+        #expect(
+            parseFailure(["explain", model, "--history", "i3", "--store", store])?.contains("(one of them)") == true)
     }
 }
