@@ -78,8 +78,12 @@ public typealias ClassifierEpoch = EpochRecord<Double>
 
 extension EpochRecord where Report == Double {
     /// `epoch 3  loss 0.4123  val roc-auc 0.9012  1.2s  (best)`.
-    public var logLine: String {
-        "epoch \(epoch)  loss \(String(format: "%.4f", loss))  val roc-auc "
+    public var logLine: String { logLine(showingLoss: true) }
+
+    /// The log line, with the training loss or without it (a private run's loss is an exact
+    /// statistic of the private rows, so its saved log leaves it out).
+    public func logLine(showingLoss: Bool) -> String {
+        "epoch \(epoch)  " + (showingLoss ? "loss \(String(format: "%.4f", loss))  " : "") + "val roc-auc "
             + String(format: "%.4f", validation?.score ?? .nan) + "  " + String(format: "%.1fs", trainSeconds)
             + (isBest ? "  (best)" : "")
     }
@@ -148,8 +152,9 @@ public struct BinaryClassifierTrainer {
         try trainRun(network, on: training, validation: validation, epochEnd: epochEnd).history
     }
 
-    /// Like ``train(_:on:validation:epochEnd:)``, with DP-SGD (one unit per row) when the
-    /// configuration has a privacy budget; `run` tells the model (0) from its baseline (1).
+    /// Like ``train(_:on:validation:epochEnd:)``, with DP-SGD when the configuration has a
+    /// privacy budget (each row is one unit, which `unit` names in the statement); `run`
+    /// tells the model (0) from its baseline (1).
     public func trainRun(
         _ network: Sequential, on training: LabelledFeatures, validation: LabelledFeatures, run: Int = 0,
         unit: PrivacyStatement.Unit = .user, epochEnd: ((ClassifierEpoch) -> Void)? = nil
@@ -273,9 +278,12 @@ public struct ClassifierTraining: Sendable {
     /// The DP-SGD run (steps, statement, clipping), for a private configuration.
     public var privateRun: PrivateTrainingRun<Double>?
 
-    /// The training log's lines: the epochs, why training stopped and, when private, the run.
+    /// The training log's lines: the epochs, why training stopped and, when private, the run
+    /// (without the training losses, which are statistics of the private rows).
     public func logLines(_ name: String) -> [String] {
-        history.logLines(name) + (privateRun.map { ["\(name) \($0.summary)"] } ?? [])
+        guard let privateRun else { return history.logLines(name) }
+        return history.epochs.map { "\(name) " + $0.logLine(showingLoss: false) }
+            + ["\(name) stopped: \(history.stopReason)", "\(name) \(privateRun.summary)"]
     }
 
     /// The guarantee of a model and its baseline trained privately on the same units with the

@@ -34,7 +34,9 @@ public struct ClassifierConfig: Sendable, Codable, Equatable {
     public var testFraction: Double
     /// Seeds the split, initial weights, shuffling and dropout.
     public var seed: UInt64
-    /// Differentially private training (DP-SGD) within this budget; nil trains as usual.
+    /// Differentially private training (DP-SGD) within this budget; nil trains as usual. Start
+    /// from ``privateDefaults(epsilon:)`` for the settings measured best with a budget (the
+    /// command line does); setting only this keeps the non-private ones, 200 epochs included.
     public var privacy: ClassifierPrivacy? = nil
 
     /// MLP 128-64, dropout 0.2, Adam 0.001 with an L2 penalty of 0.003, batch 256, up to 200
@@ -46,8 +48,6 @@ public struct ClassifierConfig: Sendable, Codable, Equatable {
         epochs: 200, patience: 10, minimumImprovement: 0, timeBudget: nil, balanceClasses: true,
         validationFraction: 0.15, testFraction: 0.15, seed: 42)
 
-    /// The logistic-regression baseline trained beside a model with `config`: the same data
-    /// handling, learning rate 0.01 and an L2 penalty of 0.0001.
     /// This configuration with the settings measured best for private training where they
     /// differ (epochs budgeted, and for an MLP smaller hidden layers and a larger learning
     /// rate; ``ClassifierPrivacy``), and the budget. Settings the user gave are applied after.
@@ -62,6 +62,8 @@ public struct ClassifierConfig: Sendable, Codable, Equatable {
         return config
     }
 
+    /// The logistic-regression baseline trained beside a model with `config`: the same data
+    /// handling, learning rate 0.01 and an L2 penalty of 0.0001.
     public static func logisticBaseline(for config: ClassifierConfig) -> ClassifierConfig {
         var baseline = config
         baseline.model = .logistic

@@ -17,6 +17,7 @@ public struct ClassifierPrivacy: Sendable, Codable, Equatable {
     /// The per-unit clipping norm C.
     public var clipNorm: Double
     /// A fixed noise seed for reproducible experiments; nil (the default) draws a secret one.
+    /// Never saved with a model: with it anyone could regenerate the noise and subtract it.
     public var noiseSeed: UInt64?
 
     /// The δ used when only ε is given.
@@ -42,13 +43,17 @@ public struct ClassifierPrivacy: Sendable, Codable, Equatable {
         self.noiseSeed = noiseSeed
     }
 
+    enum CodingKeys: String, CodingKey {
+        case epsilon, delta, clipNorm
+    }
+
     /// Throws ``InvalidParameter`` naming the setting out of range.
     public func validate() throws(InvalidParameter) {
         try InvalidParameter.require(
             epsilon > 0 && epsilon.isFinite, "dp-epsilon", epsilon, allowed: "a positive number, like 3")
         try InvalidParameter.require(delta > 0 && delta < 1, "dp-delta", delta, allowed: "in (0, 1), like 1e-5")
         try InvalidParameter.require(
-            clipNorm > 0 && clipNorm.isFinite, "dp-clip-norm", clipNorm, allowed: "a positive number, like 1")
+            clipNorm > 0 && clipNorm.isFinite, "dp-clip-norm", clipNorm, allowed: "a positive number, like 5")
     }
 
     /// The DP-SGD settings of run `run` of the bundle's `runs` runs over `units` private

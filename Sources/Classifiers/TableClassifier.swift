@@ -153,7 +153,11 @@ public struct TableClassifier {
         let model = makeTabularNetwork(config, featureCount: encoder.width, generator: &rng)
         let baselineConfig = ClassifierConfig.logisticBaseline(for: config)
         let baseline = makeTabularNetwork(baselineConfig, featureCount: encoder.width, generator: &rng)
-        var log = skipped.map { "skipped \($0)" }
+        // A private run's log names no row: its training rows' values are what it protects.
+        var log =
+            config.privacy == nil
+            ? skipped.map { "skipped \($0)" }
+            : skipped.isEmpty ? [] : ["skipped \(skipped.count) rows that could not be encoded"]
         let modelOutcome = try BinaryClassifierTrainer(config: config).trainRun(
             model, on: training, validation: validation, unit: .example
         ) {
@@ -186,10 +190,11 @@ public struct TableClassifier {
             ],
             bestEpoch: modelOutcome.history.bestEpoch, baselineBestEpoch: baselineOutcome.history.bestEpoch,
             created: ISO8601DateFormatter().string(from: Date()), privacy: privacy)
-        let splitLines = [
-            "train": parts.train.map { table.lines[$0] }, "validation": parts.validation.map { table.lines[$0] },
-            "test": parts.test.map { table.lines[$0] },
+        // A private run does not say which rows trained the model (that is the membership it protects).
+        var splitLines = [
+            "validation": parts.validation.map { table.lines[$0] }, "test": parts.test.map { table.lines[$0] },
         ]
+        if config.privacy == nil { splitLines["train"] = parts.train.map { table.lines[$0] } }
         let profile = trainingProfile(
             encoder: encoder, positions: positions, trainingRows: trainingCells, validationScores: validationScores,
             positiveValue: table.positiveValue, labelColumn: table.labelColumn)

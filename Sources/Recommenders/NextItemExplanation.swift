@@ -112,22 +112,22 @@ extension NextItemPackage {
     ///
     /// - Parameter item: An external item id to explain; nil explains the top recommendation.
     /// - Throws: ``RecommenderError/unknownItems(ids:)`` for an item the model lacks; what
-    ///   ``history(ofUser:in:)`` and ``explain(after:item:explainer:)`` throw.
+    ///   ``itemEvents(ofUser:in:)`` and ``explain(after:item:explainer:)`` throw.
     public func explain(
         forUser userID: String, in store: any EventStore, item: String? = nil,
         explainer: IntegratedGradients = IntegratedGradients()
     ) throws -> RecommendationExplanation {
-        let target = try item.map { try itemIndexes(of: [$0])[0] }
-        let storeItems = try store.itemIDs()
-        let known = try store.events(forUser: userID).filter { event in
-            event.item.map { items.index(of: storeItems[$0]) != nil } ?? false
-        }
-        guard !known.isEmpty else {
-            throw RecommenderError.unknownUser(id: userID, detail: "no event on an item the model knows")
-        }
-        let history = known.compactMap { $0.item.flatMap { items.index(of: storeItems[$0]) } }
-        var explanation = try explain(after: history, item: target, explainer: explainer)
-        for (offset, event) in known.suffix(explanation.events.count).enumerated() {
+        try explain(try itemEvents(ofUser: userID, in: store), item: item, explainer: explainer)
+    }
+
+    /// Explains the recommendation after a user's item events (as ``itemEvents(ofUser:in:)``
+    /// read them), naming each event by its time, type and category.
+    public func explain(
+        _ found: UserItemEvents, item: String? = nil, explainer: IntegratedGradients = IntegratedGradients()
+    ) throws(RecommenderError) -> RecommendationExplanation {
+        let target = try item.map { id throws(RecommenderError) in try itemIndexes(of: [id])[0] }
+        var explanation = try explain(after: found.items, item: target, explainer: explainer)
+        for (offset, event) in found.events.suffix(explanation.events.count).enumerated() {
             explanation.events[offset].time = event.timestamp
             explanation.events[offset].type = event.type.rawValue
             explanation.events[offset].category = event.category

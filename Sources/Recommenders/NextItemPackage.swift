@@ -248,17 +248,44 @@ public struct NextItemPackage {
     public func history(ofUser userID: String, in store: any EventStore) throws -> (
         known: [Int], unknownItemEvents: Int
     ) {
+        let found = try itemEvents(ofUser: userID, in: store)
+        return (found.items, found.unknownItemEvents)
+    }
+
+    /// What ``history(ofUser:in:)`` finds, with the events behind the known items.
+    public struct UserItemEvents: Sendable {
+        /// The events on items the model knows, in time order.
+        public var events: [StoredEvent]
+        /// Their items as the model's item indexes.
+        public var items: [Int]
+        /// Item events on items the model does not know (left out).
+        public var unknownItemEvents: Int
+    }
+
+    /// A user's item events in `store` on items the model knows, in time order; the store
+    /// reads of ``history(ofUser:in:)`` and of explanations.
+    ///
+    /// - Throws: as ``history(ofUser:in:)``.
+    public func itemEvents(ofUser userID: String, in store: any EventStore) throws -> UserItemEvents {
         let events = try store.events(forUser: userID)
         guard !events.isEmpty else {
             throw RecommenderError.unknownUser(id: userID, detail: "no events in \(store.location)")
         }
         let storeItems = try store.itemIDs()
-        let ids = events.compactMap { $0.item.map { storeItems[$0] } }
-        let known = ids.compactMap { items.index(of: $0) }
-        if known.isEmpty, case .sequence = model {
+        var found = UserItemEvents(events: [], items: [], unknownItemEvents: 0)
+        for event in events {
+            guard let item = event.item else { continue }
+            if let index = items.index(of: storeItems[item]) {
+                found.events.append(event)
+                found.items.append(index)
+            } else {
+                found.unknownItemEvents += 1
+            }
+        }
+        if found.items.isEmpty, case .sequence = model {
             throw RecommenderError.emptyHistory(
                 detail: "user '\(userID)' has no item event the model knows; retrain after ingesting their items")
         }
-        return (known, ids.count - known.count)
+        return found
     }
 }

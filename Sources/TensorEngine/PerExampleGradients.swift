@@ -8,15 +8,15 @@ import Linalg
 /// `Σ_i w_i ∇loss_i` for any weights (the clipping factors) without a second pass.
 ///
 /// How each parameter is kept depends on how the graph used it:
-/// - a weight used once, by a matrix product with the data (``Linear``-style): the product's
-///   inputs and output gradients only. The norm of an example with one row is
-///   `|a|·|g|`; with several rows (a sequence) it comes from the rows' Gram matrices when that
-///   is cheaper than forming the example's gradient. Nothing of parameter size is built per
-///   example.
+/// - a weight read only by matrix products with the data (a ``Linear``, or a recurrent weight
+///   at every step): each product's input rows and output gradients. The norm of an example
+///   with one row is `|a|·|g|`; with several rows (a sequence, or the steps of a recurrence)
+///   it comes from the rows' Gram matrices when that is cheaper than forming the example's
+///   gradient. Nothing of parameter size is kept per example.
 /// - a table used once, by a row lookup (an embedding): the looked-up rows and their
 ///   gradients, so an example's gradient is sparse.
-/// - anything else (a weight used at every step of a recurrence, a bias, a weight reached
-///   through a reshape, slice or sum of parameters): a dense gradient per example.
+/// - anything else (a bias, a table both looked up and used as an output layer, a weight
+///   reached through a reshape, slice or sum of parameters): a dense gradient per example.
 public struct PerExampleGradients: @unchecked Sendable {
     /// The number of examples (the length of the losses).
     public let exampleCount: Int

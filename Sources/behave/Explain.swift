@@ -42,7 +42,7 @@ struct Explain: ParsableCommand {
     @Option(help: "The table whose rows to explain (a table model).")
     var data: String?
 
-    @Option(help: "The event store of the user to explain (a purchase or churn model).")
+    @Option(help: "The event store of the user to explain (a purchase, churn or next-item model).")
     var store: String?
 
     @Option(help: "With --store: the user (as stored).")

@@ -18,7 +18,7 @@ struct PrivateTrainingCommandTests {
             ),
             (
                 ["train", "classify", "--data", "a.csv", "--label", "y", "--dp-epsilon", "2", "--dp-clip-norm", "-1"],
-                "--dp-clip-norm -1.0: must be a positive number, like 1."
+                "--dp-clip-norm -1.0: must be a positive number, like 5."
             ),
             (
                 ["train", "purchase", "--dp-noise-seed", "4"],

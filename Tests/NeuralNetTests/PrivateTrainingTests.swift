@@ -56,7 +56,8 @@ struct PrivateTrainingTests {
     @Test("The statement accounts the steps that ran, and a calibrated budget is kept")
     func statement() throws {
         let privacy = try PrivateTraining.calibrated(
-            epsilon: 2, delta: 1e-5, unit: .user, units: 1000, expectedBatchSize: 50, epochs: 3, noiseSeed: 3)
+            epsilon: 2, delta: 1e-5, unit: .user, units: 1000, expectedBatchSize: 50, epochs: 3, clipNorm: 1,
+            noiseSeed: 3)
         #expect(privacy.samplingRate == 0.05)
         let model = Vector([0.5, -0.5])
         let x = (0..<1000).map { Float($0 % 7) - 3 }

@@ -43,7 +43,8 @@ extension Cases {
             }
             let clipped = split.weightedSum(split.norms.map { Float(min(1, 1 / ($0 + 1e-6))) })
             // Sampling rate 1 over the batch: the mean over its rows, as Opacus's expected batch size.
-            let privacy = PrivateTraining(unit: .example, noiseMultiplier: 1, samplingRate: 1, delta: 1e-5)
+            let privacy = PrivateTraining(
+                unit: .example, clipNorm: 1, noiseMultiplier: 1, samplingRate: 1, delta: 1e-5)
             optimizer.step(
                 privacy.noisyMean(clipped, parameters: parameters, unitCount: values.count, generator: &noise))
         }

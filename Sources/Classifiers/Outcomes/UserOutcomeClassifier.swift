@@ -168,7 +168,9 @@ public struct UserOutcomeClassifier {
             sequenceEncoder: sequenceEncoder, threshold: threshold,
             users: [
                 "train": parts.train.count, "validation": parts.validation.count, "test": parts.test.count,
-                "positive": labels.reduce(0, +),
+                // A private run counts the held-out positives only (the training users' would be exact).
+                "positive": (config.privacy == nil ? Array(labels.indices) : parts.validation + parts.test)
+                    .reduce(0) { $0 + labels[$1] },
             ],
             bestEpoch: outcome.history.bestEpoch, created: ISO8601DateFormatter().string(from: Date()),
             privacy: privacy)

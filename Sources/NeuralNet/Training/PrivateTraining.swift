@@ -14,7 +14,7 @@ import TensorEngine
 ///
 /// ```swift
 /// let privacy = try PrivateTraining.calibrated(
-///     epsilon: 3, delta: 1e-5, unit: .user, units: users.count, expectedBatchSize: 256, epochs: 20)
+///     epsilon: 3, delta: 1e-5, unit: .user, units: users.count, expectedBatchSize: 256, epochs: 20, clipNorm: 5)
 /// let run = try TrainingLoop(schedule: schedule).runPrivately(
 ///     model, optimizer: Adam(for: model, learningRate: 1e-3), unitCount: users.count, privacy: privacy,
 ///     losses: { users in binaryCrossEntropyWithLogits(logits: model(x(users)), targets: y(users), reduction: .none) },
@@ -37,12 +37,10 @@ public struct PrivateTraining: Sendable, Equatable, Codable {
     /// it, so pass one only for reproducible experiments, never for a model that is shared.
     public var noiseSeed: UInt64?
 
-    /// The clipping norm used when none is given: gradients of the logistic and cross-entropy
-    /// losses rarely exceed it per unit once training has settled.
-    public static let defaultClipNorm = 1.0
-
+    /// - Parameter clipNorm: C; no default here, since the best value depends on the model and
+    ///   its loss (the classifiers measured theirs: `ClassifierPrivacy.defaultClipNorm`).
     public init(
-        unit: PrivacyStatement.Unit, clipNorm: Double = defaultClipNorm, noiseMultiplier: Double,
+        unit: PrivacyStatement.Unit, clipNorm: Double, noiseMultiplier: Double,
         samplingRate: Double, delta: Double, noiseSeed: UInt64? = nil
     ) {
         self.unit = unit
@@ -61,11 +59,12 @@ public struct PrivateTraining: Sendable, Equatable, Codable {
     ///   - units: How many privacy units train (users, or examples).
     ///   - expectedBatchSize: Units per step on average; the sampling rate is this over `units`.
     ///   - epochs: The most epochs training may run; stopping early spends less.
+    ///   - clipNorm: C, the largest gradient norm one unit may contribute.
     /// - Throws: ``PrivacyAccountingError`` naming the setting out of range, or the budget out
     ///   of reach.
     public static func calibrated(
         epsilon: Double, delta: Double, unit: PrivacyStatement.Unit, units: Int, expectedBatchSize: Int, epochs: Int,
-        clipNorm: Double = defaultClipNorm, noiseSeed: UInt64? = nil
+        clipNorm: Double, noiseSeed: UInt64? = nil
     ) throws(PrivacyAccountingError) -> PrivateTraining {
         let rate = min(1, Double(max(expectedBatchSize, 1)) / Double(max(units, 1)))
         let steps = max(epochs, 1) * stepsPerEpoch(samplingRate: rate)
@@ -88,7 +87,7 @@ public struct PrivateTraining: Sendable, Equatable, Codable {
         guard rate < 1 else { return Array(0..<count) }
         var picked: [Int] = []
         picked.reserveCapacity(Int(Double(count) * rate * 1.2) + 8)
-        let logMiss = log(1 - rate)
+        let logMiss = log1p(-rate)
         var index = -1
         while true {
             // 1 - u is in (0, 1], so the logarithm is finite.
@@ -161,18 +160,20 @@ public struct PrivateTrainingRun<Report: Sendable>: Sendable {
     public var statement: PrivacyStatement?
     /// Steps run (each one accounted, empty batches included).
     public var steps: Int
-    /// The share of sampled units whose gradient was clipped.
+    /// The share of sampled units whose gradient was clipped: for tuning the clip norm on
+    /// data that may be seen; it is not private, so bundles do not keep it.
     public var clippedShare: Double
     /// How per-unit gradients were computed.
     public var perUnitGradients: PerUnitGradients
     /// The settings the run used (with the noise multiplier it was calibrated to).
     public var settings: PrivateTraining
 
-    /// The log line: the guarantee, the clipping and how gradients were split.
+    /// The log line: the guarantee, the noise and clipping settings and how gradients were
+    /// split (not ``clippedShare``, a statistic of the private units, to keep it fit to save).
     public var summary: String {
         "private training: \(statement?.description ?? "no step ran, nothing released"); "
-            + "σ \(String(format: "%.3f", settings.noiseMultiplier)), clip norm \(settings.clipNorm), "
-            + "\(String(format: "%.0f", clippedShare * 100))% of sampled units clipped; gradients \(perUnitGradients)"
+            + "σ \(String(format: "%.3f", settings.noiseMultiplier)), clip norm \(settings.clipNorm); "
+            + "gradients \(perUnitGradients)"
     }
 }
 

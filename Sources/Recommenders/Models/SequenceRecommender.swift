@@ -47,6 +47,9 @@ extension SequenceRecommender {
         }
     }
 
+    /// Scores of items `0..<itemCount` after each history (dense item ids, oldest first),
+    /// without gradients; histories run in chunks of `batchSize`. The model is in inference
+    /// mode unless a training loop is running it.
     public func scores(after histories: [[Int]], batchSize: Int = 128) -> [[Float]] {
         var result: [[Float]] = []
         result.reserveCapacity(histories.count)

@@ -41,7 +41,7 @@ final class NextItemServing: ServedModel {
         var explanations: [RecommendationExplanation] = []
         for user in users {
             do {
-                explanations.append(try package.explain(forUser: user, in: store))
+                explanations.append(try package.explain(try package.value.itemEvents(ofUser: user, in: store)))
             } catch let error as RecommenderError {
                 if case .unknownUser = error { throw .notFound(error.localizedDescription, field: "users") }
                 throw .badRequest(error.localizedDescription, field: "users")
@@ -119,7 +119,8 @@ final class NextItemServing: ServedModel {
 }
 
 /// The loaded package: its vocabulary and store lookups are read-only and shared; its network
-/// runs under the lock (the batcher's one pass at a time takes it, so it is never contended).
+/// runs under the lock (the batcher's one pass at a time takes it, and an explanation, which
+/// holds it for tens of passes: recommendations wait behind explanations).
 final class NextItemPackageBox: Sendable {
     nonisolated(unsafe) let value: NextItemPackage
     let isSequence: Bool
@@ -134,8 +135,8 @@ final class NextItemPackageBox: Sendable {
         lock.withLock { _ in value.model.scores(after: histories) }
     }
 
-    /// ``NextItemPackage/explain(forUser:in:item:explainer:)`` under the lock.
-    func explain(forUser user: String, in store: any EventStore) throws -> RecommendationExplanation {
-        try lock.withLock { _ in try value.explain(forUser: user, in: store) }
+    /// ``NextItemPackage/explain(_:item:explainer:)`` under the lock (the store was read before).
+    func explain(_ found: NextItemPackage.UserItemEvents) throws(RecommenderError) -> RecommendationExplanation {
+        try lock.withLock { _ throws(RecommenderError) in try value.explain(found) }
     }
 }
