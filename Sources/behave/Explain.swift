@@ -66,8 +66,10 @@ struct Explain: ParsableCommand {
     @Option(parsing: .unconditional, help: "Columns listed per row in the text output.")
     var top = 5
 
-    @Option(parsing: .unconditional, help: "Path points tried first (doubled up to 1024 until the sum is close).")
-    var steps = 32
+    @Option(
+        parsing: .unconditional,
+        help: "Path points tried first (more go where the sum falls short, up to 1024 in all, until it is close).")
+    var steps = 16
 
     @Option(
         parsing: .unconditional,

@@ -17,7 +17,7 @@ struct IntegratedGradientsTests {
         #expect(result.steps == 4 && result.completenessGap < 1e-5)
     }
 
-    @Test("On a small network the steps double until the attributions add up to the score's change within 1%")
+    @Test("On a small network points are added until the attributions add up to the score's change within 1%")
     func completeness() {
         var generator = RandomGenerator(seed: 3)
         let hidden = Tensor(shape: [5, 8], scalars: (0..<40).map { _ in generator.nextNormal() * 1.5 })
@@ -31,6 +31,27 @@ struct IntegratedGradientsTests {
         #expect(adapted.steps > 2 && adapted.completenessGap < coarse.completenessGap)
         let total = adapted.attributions.reduce(0.0) { $0 + Double($1) }
         #expect(abs(total - (adapted.score - adapted.baselineScore)) == adapted.completenessGap)
+    }
+
+    @Test("Points go to the piece of the path holding a ReLU's kink, which the halving closes in on")
+    func kink() {
+        // f(x) = relu(x0 + 3 x1 - 1.2) from (0, 0) to (1, 1): the kink is at 0.3 of the path, and
+        // the exact attributions are the path's share of each term once the unit is on: 0.7, 2.1.
+        func model(_ x: Tensor) -> Tensor { (x.matmul(Tensor(shape: [2, 1], scalars: [1, 3])) - 1.2).relu() }
+        let first = IntegratedGradients(steps: 16, maximumSteps: 16).explain(model, input: [1, 1], baseline: [0, 0])
+        let result = IntegratedGradients(steps: 16, maximumSteps: 1_024, tolerance: 1e-4).explain(
+            model, input: [1, 1], baseline: [0, 0])
+        #expect(abs(result.score - 2.8) < 1e-5 && result.baselineScore == 0)
+        #expect(first.relativeGap > 0.01)
+        #expect(result.relativeGap <= 1e-4, "gap \(result.relativeGap) at \(result.steps) points")
+        // Only the piece holding the kink is halved, 16 points a round; one rule of 1,024 points
+        // over the whole path falls shorter.
+        #expect(result.steps <= 16 + 16 * 10, "\(result.steps) points")
+        var uniform = IntegratedGradients(steps: 1_024, maximumSteps: 1_024)
+        uniform.pointsPerPiece = 1_024
+        let everywhere = uniform.explain(model, input: [1, 1], baseline: [0, 0])
+        #expect(everywhere.steps == 1_024 && everywhere.completenessGap > result.completenessGap)
+        #expect(abs(Double(result.attributions[0]) - 0.7) < 1e-3 && abs(Double(result.attributions[1]) - 2.1) < 1e-3)
     }
 
     @Test(
