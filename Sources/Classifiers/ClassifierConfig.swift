@@ -1,4 +1,5 @@
 import Foundation
+import PrivacyAccounting
 import Settings
 
 /// The model family of a tabular classifier.
@@ -112,7 +113,7 @@ public struct ClassifierConfig: Sendable, Codable, Equatable {
     public static let keys = [
         "model", "hidden-layers", "dropout", "learning-rate", "weight-decay", "batch-size", "epochs", "patience",
         "minimum-improvement", "time-budget", "balance-classes", "validation-fraction", "test-fraction", "seed",
-        "dp-epsilon", "dp-delta", "dp-clip-norm",
+        "dp-epsilon", "dp-delta", "dp-clip-norm", "dp-accountant",
     ]
 
     /// This configuration with settings applied by key (``keys``); values as YAML or JSON
@@ -121,7 +122,8 @@ public struct ClassifierConfig: Sendable, Codable, Equatable {
     /// - Throws: ``InvalidParameter`` for an unknown key or a value of the wrong type.
     public func applying(settings: [String: Any]) throws(InvalidParameter) -> ClassifierConfig {
         var config = self
-        var privacy: (epsilon: Double?, delta: Double?, clipNorm: Double?) = (nil, nil, nil)
+        var privacy: (epsilon: Double?, delta: Double?, clipNorm: Double?, accountant: PrivacyStatement.Accountant?) =
+            (nil, nil, nil, nil)
         for (key, value) in settings.sorted(by: { $0.key < $1.key }) {
             func number() throws(InvalidParameter) -> Double {
                 if let number = value as? Double { return number }
@@ -173,6 +175,11 @@ public struct ClassifierConfig: Sendable, Codable, Equatable {
             case "dp-epsilon": privacy.epsilon = try number()
             case "dp-delta": privacy.delta = try number()
             case "dp-clip-norm": privacy.clipNorm = try number()
+            case "dp-accountant":
+                guard let accountant = PrivacyStatement.Accountant(rawValue: "\(value)") else {
+                    throw InvalidParameter(key, value: "\(value)", allowed: "rdp or pld")
+                }
+                privacy.accountant = accountant
             default:
                 throw InvalidParameter(
                     key, value: "\(value)", allowed: "one of the keys " + Self.keys.joined(separator: ", "))
@@ -183,10 +190,12 @@ public struct ClassifierConfig: Sendable, Codable, Equatable {
             budget.epsilon = epsilon
             if let delta = privacy.delta { budget.delta = delta }
             if let clipNorm = privacy.clipNorm { budget.clipNorm = clipNorm }
+            if let accountant = privacy.accountant { budget.accountant = accountant }
             config.privacy = budget
-        } else if privacy.delta != nil || privacy.clipNorm != nil {
+        } else if privacy.delta != nil || privacy.clipNorm != nil || privacy.accountant != nil {
             throw InvalidParameter(
-                privacy.delta != nil ? "dp-delta" : "dp-clip-norm", value: "given without dp-epsilon",
+                privacy.delta != nil ? "dp-delta" : privacy.clipNorm != nil ? "dp-clip-norm" : "dp-accountant",
+                value: "given without dp-epsilon",
                 allowed: "only with a budget: add dp-epsilon (for example 3)")
         }
         return config

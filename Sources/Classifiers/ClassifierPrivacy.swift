@@ -19,6 +19,9 @@ public struct ClassifierPrivacy: Sendable, Codable, Equatable {
     /// A fixed noise seed for reproducible experiments; nil (the default) draws a secret one.
     /// Never saved with a model: with it anyone could regenerate the noise and subtract it.
     public var noiseSeed: UInt64?
+    /// How ε is accounted (and the noise calibrated): RDP by default; PLD states a smaller ε
+    /// for the same noise, so it calibrates less noise for the same budget.
+    public var accountant: PrivacyStatement.Accountant = .rdp
 
     /// The δ used when only ε is given.
     public static let defaultDelta = 1e-5
@@ -44,7 +47,16 @@ public struct ClassifierPrivacy: Sendable, Codable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case epsilon, delta, clipNorm
+        case epsilon, delta, clipNorm, accountant
+    }
+
+    /// Reads a budget; one saved before the accountant was recorded is RDP's.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        epsilon = try container.decode(Double.self, forKey: .epsilon)
+        delta = try container.decode(Double.self, forKey: .delta)
+        clipNorm = try container.decode(Double.self, forKey: .clipNorm)
+        accountant = try container.decodeIfPresent(PrivacyStatement.Accountant.self, forKey: .accountant) ?? .rdp
     }
 
     /// Throws ``InvalidParameter`` naming the setting out of range.
@@ -64,9 +76,10 @@ public struct ClassifierPrivacy: Sendable, Codable, Equatable {
         let rate = min(1, Double(max(batchSize, 1)) / Double(max(units, 1)))
         let steps = max(epochs, 1) * PrivateTraining.stepsPerEpoch(samplingRate: rate) * max(runs, 1)
         let noise = try NoiseCalibration.noiseMultiplier(
-            targetEpsilon: epsilon, delta: delta, samplingRate: rate, steps: steps)
+            targetEpsilon: epsilon, delta: delta, samplingRate: rate, steps: steps, accountant: accountant,
+            tolerance: PrivateTraining.calibrationTolerance(accountant))
         return PrivateTraining(
             unit: unit, clipNorm: clipNorm, noiseMultiplier: noise, samplingRate: rate, delta: delta,
-            noiseSeed: noiseSeed.map { $0 &+ UInt64(run) &* 0x9E37_79B9_7F4A_7C15 })
+            noiseSeed: noiseSeed.map { $0 &+ UInt64(run) &* 0x9E37_79B9_7F4A_7C15 }, accountant: accountant)
     }
 }

@@ -33,7 +33,9 @@ public enum NoiseCalibration {
     ///     `0...1`; 1 is full-batch training (no amplification). At q = 0 nothing is released
     ///     and the answer is 0.
     ///   - steps: Training steps, at least 1.
-    ///   - orders: RDP orders (default ``RDPAccountant/defaultOrders``).
+    ///   - orders: RDP orders (default ``RDPAccountant/defaultOrders``), for the RDP accountant.
+    ///   - accountant: Which accountant's ε must meet the target (RDP by default; PLD gives the
+    ///     smaller noise for the same budget).
     ///   - tolerance: Relative tolerance on the answer, strictly between 0 and 1.
     ///   - maximumNoiseMultiplier: The largest noise multiplier tried.
     /// - Returns: A noise multiplier σ with ε(σ) ≤ `targetEpsilon` and ε(σ') > `targetEpsilon`
@@ -43,8 +45,8 @@ public enum NoiseCalibration {
     ///   when even `maximumNoiseMultiplier` leaves ε above the target.
     public static func noiseMultiplier(
         targetEpsilon: Double, delta: Double, samplingRate: Double, steps: Int,
-        orders: [Double] = RDPAccountant.defaultOrders, tolerance: Double = defaultTolerance,
-        maximumNoiseMultiplier: Double = defaultMaximumNoiseMultiplier
+        orders: [Double] = RDPAccountant.defaultOrders, accountant: PrivacyStatement.Accountant = .rdp,
+        tolerance: Double = defaultTolerance, maximumNoiseMultiplier: Double = defaultMaximumNoiseMultiplier
     ) throws(PrivacyAccountingError) -> Double {
         guard targetEpsilon.isFinite, targetEpsilon > 0 else { throw .invalidTargetEpsilon(targetEpsilon) }
         guard delta > 0, delta < 1 else { throw .invalidDelta(delta) }
@@ -56,6 +58,11 @@ public enum NoiseCalibration {
         }
         let empty = try RDPAccountant(orders: orders)
         func epsilon(_ noise: Double) throws(PrivacyAccountingError) -> Double {
+            if accountant == .pld {
+                return try accountant.epsilon(
+                    of: .poissonSampledGaussian(samplingRate: samplingRate, noiseMultiplier: noise), count: steps,
+                    delta: delta)
+            }
             var accountant = empty
             try accountant.compose(
                 .poissonSampledGaussian(samplingRate: samplingRate, noiseMultiplier: noise), count: steps)

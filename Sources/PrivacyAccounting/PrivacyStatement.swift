@@ -4,8 +4,9 @@ import Foundation
 /// ε and δ for one privacy unit, how the accounting was done, and the numbers it used.
 ///
 /// The recorded numbers always reproduce ε: compose
-/// `.poissonSampledGaussian(samplingRate:noiseMultiplier:)` `steps` times on an
-/// ``RDPAccountant`` with default orders and ask for ``epsilon`` at ``delta``. For shuffled,
+/// `.poissonSampledGaussian(samplingRate:noiseMultiplier:)` `steps` times on the
+/// ``accountant`` named (an ``RDPAccountant`` with default orders or a ``PLDAccountant`` with
+/// its defaults) and ask for ``epsilon`` at ``delta``. For shuffled,
 /// fixed-size batches that means a sampling rate of 1 and one step per epoch (see
 /// ``shuffledBatches(unit:noiseMultiplier:epochs:delta:)``).
 ///
@@ -43,6 +44,25 @@ public struct PrivacyStatement: Codable, Sendable, Equatable, CustomStringConver
     public enum Accountant: String, Codable, Sendable, CaseIterable {
         /// Rényi DP with dp_accounting's default orders and conversion (``RDPAccountant``).
         case rdp
+        /// The privacy loss distribution, composed exactly up to its grid (``PLDAccountant``):
+        /// a smaller ε for the same noise.
+        case pld
+
+        /// ε of `count` occurrences of `event` at `delta`.
+        public func epsilon(of event: PrivacyEvent, count: Int, delta: Double) throws(PrivacyAccountingError)
+            -> Double
+        {
+            switch self {
+            case .rdp:
+                var accountant = RDPAccountant()
+                try accountant.compose(event, count: count)
+                return try accountant.epsilon(delta: delta).epsilon
+            case .pld:
+                var accountant = PLDAccountant()
+                try accountant.compose(event, count: count)
+                return try accountant.epsilon(delta: delta)
+            }
+        }
     }
 
     /// The privacy unit.
@@ -73,17 +93,19 @@ public struct PrivacyStatement: Codable, Sendable, Equatable, CustomStringConver
     ///     pass σ / 2 (TensorFlow Privacy's `used_microbatching`).
     ///   - steps: Training steps, at least 1. TensorFlow Privacy counts `ceil(epochs / q)`.
     ///   - delta: δ, strictly between 0 and 1.
+    ///   - accountant: How ε is computed (RDP by default).
     /// - Throws: ``PrivacyAccountingError`` naming the parameter out of range.
     public static func poissonSampling(
-        unit: Unit, samplingRate: Double, noiseMultiplier: Double, steps: Int, delta: Double
+        unit: Unit, samplingRate: Double, noiseMultiplier: Double, steps: Int, delta: Double,
+        accountant: Accountant = .rdp
     ) throws(PrivacyAccountingError) -> PrivacyStatement {
         guard steps >= 1 else { throw .invalidSteps(steps) }
-        var accountant = RDPAccountant()
-        try accountant.compose(
-            .poissonSampledGaussian(samplingRate: samplingRate, noiseMultiplier: noiseMultiplier), count: steps)
+        let epsilon = try accountant.epsilon(
+            of: .poissonSampledGaussian(samplingRate: samplingRate, noiseMultiplier: noiseMultiplier), count: steps,
+            delta: delta)
         return PrivacyStatement(
-            unit: unit, epsilon: try accountant.epsilon(delta: delta).epsilon, delta: delta, accountant: .rdp,
-            sampling: .poisson, noiseMultiplier: noiseMultiplier, samplingRate: samplingRate, steps: steps)
+            unit: unit, epsilon: epsilon, delta: delta, accountant: accountant, sampling: .poisson,
+            noiseMultiplier: noiseMultiplier, samplingRate: samplingRate, steps: steps)
     }
 
     /// (ε, δ) for `epochs` passes over shuffled, fixed-size batches, claiming no amplification.
@@ -136,7 +158,8 @@ public struct PrivacyStatement: Codable, Sendable, Equatable, CustomStringConver
         let noise = "noise multiplier \(Self.short(noiseMultiplier))"
         switch sampling {
         case .poisson:
-            return "\(guarantee): RDP accounting of \(steps) \(steps == 1 ? "step" : "steps") of Poisson sampling "
+            return "\(guarantee): \(accountant.rawValue.uppercased()) accounting of \(steps) "
+                + "\(steps == 1 ? "step" : "steps") of Poisson sampling "
                 + "at rate \(Self.short(samplingRate)) with \(noise)"
         case .shuffled:
             return "\(guarantee): RDP accounting of \(steps) \(steps == 1 ? "epoch" : "epochs") of shuffled batches, "

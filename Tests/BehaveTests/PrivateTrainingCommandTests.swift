@@ -21,6 +21,14 @@ struct PrivateTrainingCommandTests {
                 "--dp-clip-norm -1.0: must be a positive number, like 5."
             ),
             (
+                ["train", "purchase", "--dp-epsilon", "3", "--dp-accountant", "moments"],
+                "--dp-accountant moments: must be rdp or pld."
+            ),
+            (
+                ["train", "purchase", "--dp-accountant", "pld"],
+                "--dp-accountant given without dp-epsilon: must be only with a budget: add dp-epsilon (for example 3)."
+            ),
+            (
                 ["train", "purchase", "--dp-noise-seed", "4"],
                 "--dp-noise-seed 4: give a seed of 0 or more, and only with --dp-epsilon."
             ),
@@ -44,6 +52,8 @@ struct PrivateTrainingCommandTests {
         #expect(given.privacy?.clipNorm == 2 && given.privacy?.noiseSeed == nil)
         let sequence = try TrainPurchase.parse(["--dp-epsilon", "3", "--model", "gru"]).options.resolvedConfig()
         #expect(sequence.learningRate == ClassifierConfig.mlp.learningRate && sequence.batchSize == 128)
+        let pld = try TrainPurchase.parse(["--dp-epsilon", "3", "--dp-accountant", "pld"]).options.resolvedConfig()
+        #expect(pld.privacy?.accountant == .pld && config.privacy?.accountant == .rdp)
         let plain = try TrainPurchase.parse([]).options.resolvedConfig()
         #expect(plain == ClassifierConfig.mlp)
     }

@@ -36,12 +36,14 @@ public struct PrivateTraining: Sendable, Equatable, Codable {
     /// system's random source: whoever knows the seed can regenerate the noise and subtract
     /// it, so pass one only for reproducible experiments, never for a model that is shared.
     public var noiseSeed: UInt64?
+    /// How the statement's ε is computed.
+    public var accountant: PrivacyStatement.Accountant
 
     /// - Parameter clipNorm: C; no default here, since the best value depends on the model and
     ///   its loss (the classifiers measured theirs: `ClassifierPrivacy.defaultClipNorm`).
     public init(
         unit: PrivacyStatement.Unit, clipNorm: Double, noiseMultiplier: Double,
-        samplingRate: Double, delta: Double, noiseSeed: UInt64? = nil
+        samplingRate: Double, delta: Double, noiseSeed: UInt64? = nil, accountant: PrivacyStatement.Accountant = .rdp
     ) {
         self.unit = unit
         self.clipNorm = clipNorm
@@ -49,9 +51,16 @@ public struct PrivateTraining: Sendable, Equatable, Codable {
         self.samplingRate = samplingRate
         self.delta = delta
         self.noiseSeed = noiseSeed
+        self.accountant = accountant
     }
 
-    /// Settings whose noise keeps `epochs` epochs within (ε, δ), by the RDP accountant.
+    /// The relative tolerance on the noise multiplier when calibrating with `accountant`: the
+    /// PLD accountant costs a convolution per try, so it stops at 0.1% of σ.
+    public static func calibrationTolerance(_ accountant: PrivacyStatement.Accountant) -> Double {
+        accountant == .pld ? 1e-3 : NoiseCalibration.defaultTolerance
+    }
+
+    /// Settings whose noise keeps `epochs` epochs within (ε, δ), by `accountant`.
     ///
     /// - Parameters:
     ///   - epsilon: The budget ε, finite and above 0.
@@ -64,15 +73,16 @@ public struct PrivateTraining: Sendable, Equatable, Codable {
     ///   of reach.
     public static func calibrated(
         epsilon: Double, delta: Double, unit: PrivacyStatement.Unit, units: Int, expectedBatchSize: Int, epochs: Int,
-        clipNorm: Double, noiseSeed: UInt64? = nil
+        clipNorm: Double, noiseSeed: UInt64? = nil, accountant: PrivacyStatement.Accountant = .rdp
     ) throws(PrivacyAccountingError) -> PrivateTraining {
         let rate = min(1, Double(max(expectedBatchSize, 1)) / Double(max(units, 1)))
         let steps = max(epochs, 1) * stepsPerEpoch(samplingRate: rate)
         let noise = try NoiseCalibration.noiseMultiplier(
-            targetEpsilon: epsilon, delta: delta, samplingRate: rate, steps: steps)
+            targetEpsilon: epsilon, delta: delta, samplingRate: rate, steps: steps, accountant: accountant,
+            tolerance: calibrationTolerance(accountant))
         return PrivateTraining(
             unit: unit, clipNorm: clipNorm, noiseMultiplier: noise, samplingRate: rate, delta: delta,
-            noiseSeed: noiseSeed)
+            noiseSeed: noiseSeed, accountant: accountant)
     }
 
     /// Steps in one epoch: one over the sampling rate, so each unit is drawn about once.
@@ -133,7 +143,8 @@ public struct PrivateTraining: Sendable, Equatable, Codable {
     public func statement(steps: Int) throws(PrivacyAccountingError) -> PrivacyStatement? {
         guard steps > 0 else { return nil }
         return try PrivacyStatement.poissonSampling(
-            unit: unit, samplingRate: samplingRate, noiseMultiplier: noiseMultiplier, steps: steps, delta: delta)
+            unit: unit, samplingRate: samplingRate, noiseMultiplier: noiseMultiplier, steps: steps, delta: delta,
+            accountant: accountant)
     }
 }
 
