@@ -46,7 +46,7 @@ public struct IntegratedGradients: Sendable {
         /// `f(x)` and `f(b)`.
         public var score: Double
         public var baselineScore: Double
-        /// The path points used.
+        /// The path points whose gradients were taken, those of pieces later halved included.
         public var steps: Int
         /// `|Σ attributions - (f(x) - f(b))|`.
         public var completenessGap: Double
@@ -91,7 +91,9 @@ public struct IntegratedGradients: Sendable {
         var pieces = path.pieces(
             of: model, Array(zip(cuts.dropLast(), cuts.dropFirst())), rule: rule, scores: &scores, chunkSize: chunkSize)
         var points = pieces.count * perPiece
-        let allowed = tolerance * abs(ends[0] - ends[1])
+        // As `Result.relativeGap`: a share of the change, or of 1 when the score does not change.
+        let difference = abs(ends[0] - ends[1])
+        let allowed = tolerance * (difference > 0 ? difference : 1)
         while abs(pieces.reduce(0.0) { $0 + $1.gap }) > allowed && points + 2 * perPiece <= maximumSteps {
             // Halve the pieces with the largest gaps until the others' add up to half the tolerance.
             var others = pieces.reduce(0.0) { $0 + abs($1.gap) }

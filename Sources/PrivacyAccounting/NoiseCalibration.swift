@@ -24,7 +24,7 @@ public enum NoiseCalibration {
     public static let defaultMaximumNoiseMultiplier = 1e6
 
     /// The smallest noise multiplier (within `tolerance`) for which `steps` Poisson-sampled
-    /// Gaussian steps at `samplingRate` are (targetEpsilon, delta)-DP by the RDP accountant.
+    /// Gaussian steps at `samplingRate` are (targetEpsilon, delta)-DP by `accountant`.
     ///
     /// - Parameters:
     ///   - targetEpsilon: The privacy budget ε, finite and greater than 0.

@@ -204,11 +204,13 @@ struct LossDistribution: Sendable {
 
     /// The distribution of the sum of two independent losses, tails truncated pessimistically.
     func convolved(with other: LossDistribution, truncation: Double) -> LossDistribution {
-        let masses = FFT.convolve(self.masses, other.masses).map { max(0, $0) }
         var result = LossDistribution(
-            start: start + other.start, masses: masses,
+            start: start + other.start, masses: FFT.convolve(masses, other.masses),
             infinity: 1 - (1 - infinity) * (1 - other.infinity), interval: interval)
+        // Truncate first: the transform's rounding (±1e-17 per value) would otherwise be
+        // clamped into positive tails that never fall under the truncation and grow each squaring.
         result.truncate(truncation)
+        result.masses = result.masses.map { max(0, $0) }
         return result
     }
 
@@ -248,23 +250,27 @@ struct LossDistribution: Sendable {
     /// The smallest ε with `δ(ε) <= delta`: 0 if the loss is small enough everywhere, `+∞` if
     /// the infinite loss alone exceeds `delta`. Between two grid values `δ(ε) = P(L = ∞) + S -
     /// e^ε T` with `S` and `T` the sums of `P(L = l)` and `P(L = l) e^(-l)` over the losses
-    /// above, so one pass from the top finds the interval and solves it there.
+    /// above, so one pass from the top finds the interval and solves it there. `T` is kept
+    /// scaled by `e^l` of the loss reached (`W`, at most `S`), so large losses cannot overflow.
     func epsilon(delta: Double) -> Double {
         guard infinity <= delta else { return .infinity }
-        var (above, weighted) = (infinity, 0.0)
+        var above = infinity
+        var scaled = 0.0  // W = Σ P(L = l') e^(l - l') over the losses l' from l up
+        var previous: Double?
         for index in masses.indices.reversed() where masses[index] > 0 {
             let loss = Double(start + index) * interval
-            // δ just below this loss, with it counted: if over the target, ε lies above it.
-            let total = above + masses[index]
-            let scaled = weighted + masses[index] * exp(-loss)
-            if total - exp(loss) * scaled > delta {
-                guard weighted > 0 else { return max(0, loss) }
-                return max(0, loss, log((above - delta) / weighted))
+            // δ at this loss; if over the target, ε lies between it and the loss above, solved
+            // from there (W at this loss may underflow after a long gap).
+            if let previous, above - scaled * exp(loss - previous) > delta {
+                return max(0, previous + log((above - delta) / scaled))
             }
-            (above, weighted) = (total, scaled)
+            scaled = scaled * exp(loss - (previous ?? loss)) + masses[index]
+            above += masses[index]
+            previous = loss
         }
-        // Below the lowest loss: δ(ε) = S - e^ε T over every loss.
-        return weighted > 0 && above - weighted > delta ? max(0, log((above - delta) / weighted)) : 0
+        // Below the lowest loss: δ(ε) = S - W e^(ε - lowest).
+        guard let lowest = previous, above - scaled * exp(-lowest) > delta else { return 0 }
+        return max(0, lowest + log((above - delta) / scaled))
     }
 }
 

@@ -15,6 +15,9 @@ struct IntegratedGradientsTests {
         #expect(result.attributions == [2, -1, 0])
         #expect(abs(result.score - (-0.0)) < 1e-6 && abs(result.baselineScore - (-1)) < 1e-6)
         #expect(result.steps == 4 && result.completenessGap < 1e-5)
+        // A score that ends where it started stops at the first points (1% of 1, not of 0).
+        let level = IntegratedGradients().explain({ $0.matmul(weights) }, input: [1, 2, 3], baseline: [0, 0, 3])
+        #expect(level.score == level.baselineScore && level.steps == 16 && level.attributions == [2, -2, 0])
     }
 
     @Test("On a small network points are added until the attributions add up to the score's change within 1%")

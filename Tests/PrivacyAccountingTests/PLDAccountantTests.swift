@@ -127,6 +127,22 @@ struct PLDAccountantTests {
         #expect(accountant.mechanisms.isEmpty)
     }
 
+    @Test("ε is solved between grid values, also for losses whose e^-l underflows")
+    func epsilonSolver() {
+        // Half the mass at a loss of 800: δ(ε) = 0.5 (1 - e^(ε - 800)), so δ 0.1 needs ε = 800 + log 0.8.
+        let far = LossDistribution(start: 8_000_000, masses: [0.5], infinity: 0, interval: 1e-4)
+        #expect(abs(far.epsilon(delta: 0.1) - (800 + log(0.8))) < 1e-9)
+        #expect(far.delta(epsilon: far.epsilon(delta: 0.1)) <= 0.1 + 1e-12)
+        // Masses at 1 and 2: between them δ(ε) = 0.5 - 0.5 e^(ε - 2).
+        let near = LossDistribution(
+            start: 10_000, masses: [0.5] + [Double](repeating: 0, count: 9_999) + [0.5],
+            infinity: 0, interval: 1e-4)
+        #expect(abs(near.epsilon(delta: 0.2) - (2 + log(0.6))) < 1e-9)
+        // Below the lowest loss: δ(ε) = 1 - e^ε (0.5 e^-1 + 0.5 e^-2).
+        #expect(abs(near.epsilon(delta: 0.5) - log(1 / (exp(-1) + exp(-2)))) < 1e-9)
+        #expect(near.epsilon(delta: 0.8) == 0 && far.epsilon(delta: 0.6) == 0)
+    }
+
     @Test("The FFT convolution equals the direct sum")
     func convolution() {
         let a = (0..<100).map { Double(($0 * 37) % 11) / 10 }
