@@ -76,8 +76,7 @@ public struct ClassifierPrivacy: Sendable, Codable, Equatable {
         let rate = min(1, Double(max(batchSize, 1)) / Double(max(units, 1)))
         let steps = max(epochs, 1) * PrivateTraining.stepsPerEpoch(samplingRate: rate) * max(runs, 1)
         let noise = try NoiseCalibration.noiseMultiplier(
-            targetEpsilon: epsilon, delta: delta, samplingRate: rate, steps: steps, accountant: accountant,
-            tolerance: PrivateTraining.calibrationTolerance(accountant))
+            targetEpsilon: epsilon, delta: delta, samplingRate: rate, steps: steps, accountant: accountant)
         return PrivateTraining(
             unit: unit, clipNorm: clipNorm, noiseMultiplier: noise, samplingRate: rate, delta: delta,
             noiseSeed: noiseSeed.map { $0 &+ UInt64(run) &* 0x9E37_79B9_7F4A_7C15 }, accountant: accountant)

@@ -17,6 +17,9 @@
 /// ### See Also
 /// - ``RDPAccountant``
 public enum NoiseCalibration {
+    /// The default relative tolerance on the noise multiplier under the PLD accountant, whose
+    /// every try is a convolution: 0.1% of σ.
+    public static let defaultPLDTolerance = 1e-3
     /// The default relative tolerance on the noise multiplier.
     public static let defaultTolerance = 1e-9
     /// The default search limit: a noise multiplier beyond a million means the target cannot be
@@ -36,7 +39,8 @@ public enum NoiseCalibration {
     ///   - orders: RDP orders (default ``RDPAccountant/defaultOrders``), for the RDP accountant.
     ///   - accountant: Which accountant's ε must meet the target (RDP by default; PLD gives the
     ///     smaller noise for the same budget).
-    ///   - tolerance: Relative tolerance on the answer, strictly between 0 and 1.
+    ///   - tolerance: Relative tolerance on the answer, strictly between 0 and 1 (default
+    ///     ``defaultTolerance``, or ``defaultPLDTolerance`` for the PLD accountant).
     ///   - maximumNoiseMultiplier: The largest noise multiplier tried.
     /// - Returns: A noise multiplier σ with ε(σ) ≤ `targetEpsilon` and ε(σ') > `targetEpsilon`
     ///   for some σ' ≥ σ (1 - `tolerance`).
@@ -46,12 +50,13 @@ public enum NoiseCalibration {
     public static func noiseMultiplier(
         targetEpsilon: Double, delta: Double, samplingRate: Double, steps: Int,
         orders: [Double] = RDPAccountant.defaultOrders, accountant: PrivacyStatement.Accountant = .rdp,
-        tolerance: Double = defaultTolerance, maximumNoiseMultiplier: Double = defaultMaximumNoiseMultiplier
+        tolerance: Double? = nil, maximumNoiseMultiplier: Double = defaultMaximumNoiseMultiplier
     ) throws(PrivacyAccountingError) -> Double {
         guard targetEpsilon.isFinite, targetEpsilon > 0 else { throw .invalidTargetEpsilon(targetEpsilon) }
         guard delta > 0, delta < 1 else { throw .invalidDelta(delta) }
         guard (0...1).contains(samplingRate) else { throw .invalidSamplingRate(samplingRate) }
         guard steps >= 1 else { throw .invalidSteps(steps) }
+        let tolerance = tolerance ?? (accountant == .pld ? defaultPLDTolerance : defaultTolerance)
         guard tolerance > 0, tolerance < 1 else { throw .invalidTolerance(tolerance) }
         guard maximumNoiseMultiplier.isFinite, maximumNoiseMultiplier > 0 else {
             throw .invalidMaximumNoiseMultiplier(maximumNoiseMultiplier)

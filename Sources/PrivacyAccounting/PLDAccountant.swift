@@ -102,11 +102,11 @@ public struct PLDAccountant: Sendable, Equatable {
         if mechanisms.keys.contains(where: { $0.noiseMultiplier == 0 }) {
             return [LossDistribution(start: 0, masses: [], infinity: 1, interval: valueDiscretizationInterval)]
         }
+        let ordered = mechanisms.sorted {
+            ($0.key.samplingRate, $0.key.noiseMultiplier) < ($1.key.samplingRate, $1.key.noiseMultiplier)
+        }
         return [true, false].map { removal in
-            let parts = mechanisms.sorted {
-                ($0.key.samplingRate, $0.key.noiseMultiplier) < ($1.key.samplingRate, $1.key.noiseMultiplier)
-            }
-            .map { key, count in
+            let parts = ordered.map { key, count in
                 LossDistribution.sampledGaussian(
                     key, removal: removal, interval: valueDiscretizationInterval, truncation: tailMassTruncation
                 ).composed(count, truncation: tailMassTruncation)

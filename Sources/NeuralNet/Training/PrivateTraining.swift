@@ -54,12 +54,6 @@ public struct PrivateTraining: Sendable, Equatable, Codable {
         self.accountant = accountant
     }
 
-    /// The relative tolerance on the noise multiplier when calibrating with `accountant`: the
-    /// PLD accountant costs a convolution per try, so it stops at 0.1% of σ.
-    public static func calibrationTolerance(_ accountant: PrivacyStatement.Accountant) -> Double {
-        accountant == .pld ? 1e-3 : NoiseCalibration.defaultTolerance
-    }
-
     /// Settings whose noise keeps `epochs` epochs within (ε, δ), by `accountant`.
     ///
     /// - Parameters:
@@ -78,8 +72,7 @@ public struct PrivateTraining: Sendable, Equatable, Codable {
         let rate = min(1, Double(max(expectedBatchSize, 1)) / Double(max(units, 1)))
         let steps = max(epochs, 1) * stepsPerEpoch(samplingRate: rate)
         let noise = try NoiseCalibration.noiseMultiplier(
-            targetEpsilon: epsilon, delta: delta, samplingRate: rate, steps: steps, accountant: accountant,
-            tolerance: calibrationTolerance(accountant))
+            targetEpsilon: epsilon, delta: delta, samplingRate: rate, steps: steps, accountant: accountant)
         return PrivateTraining(
             unit: unit, clipNorm: clipNorm, noiseMultiplier: noise, samplingRate: rate, delta: delta,
             noiseSeed: noiseSeed, accountant: accountant)
