@@ -99,7 +99,7 @@ let package = Package(
         .target(
             name: "NeuralNet",
             dependencies: [
-                "TensorEngine", "FileIO", "JSONScanning", "PrivacyAccounting",
+                "TensorEngine", "FileIO", "JSONScanning", "PrivacyAccounting", "Settings",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             exclude: ["README.md"], swiftSettings: fastMath),

@@ -1,5 +1,5 @@
 import Foundation
-import PrivacyAccounting
+import NeuralNet
 import Settings
 
 /// The model family of a tabular classifier.
@@ -38,7 +38,7 @@ public struct ClassifierConfig: Sendable, Codable, Equatable {
     /// Differentially private training (DP-SGD) within this budget; nil trains as usual. Start
     /// from ``privateDefaults(epsilon:)`` for the settings measured best with a budget (the
     /// command line does); setting only this keeps the non-private ones, 200 epochs included.
-    public var privacy: ClassifierPrivacy? = nil
+    public var privacy: PrivacyBudget? = nil
 
     /// MLP 128-64, dropout 0.2, Adam 0.001 with an L2 penalty of 0.003, batch 256, up to 200
     /// epochs with patience 10, balanced classes, a 70/15/15 split. (The penalty was chosen on
@@ -59,7 +59,7 @@ public struct ClassifierConfig: Sendable, Codable, Equatable {
             config.hiddenSizes = ClassifierPrivacy.defaultHiddenSizes
             config.learningRate = ClassifierPrivacy.defaultLearningRate
         }
-        config.privacy = ClassifierPrivacy(epsilon: epsilon)
+        config.privacy = ClassifierPrivacy.budget(epsilon: epsilon)
         return config
     }
 
@@ -122,9 +122,7 @@ public struct ClassifierConfig: Sendable, Codable, Equatable {
     /// - Throws: ``InvalidParameter`` for an unknown key or a value of the wrong type.
     public func applying(settings: [String: Any]) throws(InvalidParameter) -> ClassifierConfig {
         var config = self
-        var privacy: (epsilon: Double?, delta: Double?, clipNorm: Double?, accountant: PrivacyStatement.Accountant?) =
-            (nil, nil, nil, nil)
-        for (key, value) in settings.sorted(by: { $0.key < $1.key }) {
+        for (key, value) in settings.sorted(by: { $0.key < $1.key }) where !PrivacyBudget.keys.contains(key) {
             func number() throws(InvalidParameter) -> Double {
                 if let number = value as? Double { return number }
                 if let number = value as? Int { return Double(number) }
@@ -172,32 +170,13 @@ public struct ClassifierConfig: Sendable, Codable, Equatable {
                 let seed = try whole()
                 guard seed >= 0 else { throw InvalidParameter(key, value: "\(value)", allowed: "0 or more") }
                 config.seed = UInt64(seed)
-            case "dp-epsilon": privacy.epsilon = try number()
-            case "dp-delta": privacy.delta = try number()
-            case "dp-clip-norm": privacy.clipNorm = try number()
-            case "dp-accountant":
-                guard let accountant = PrivacyStatement.Accountant(rawValue: "\(value)") else {
-                    throw InvalidParameter(key, value: "\(value)", allowed: "rdp or pld")
-                }
-                privacy.accountant = accountant
             default:
                 throw InvalidParameter(
                     key, value: "\(value)", allowed: "one of the keys " + Self.keys.joined(separator: ", "))
             }
         }
-        if let epsilon = privacy.epsilon ?? config.privacy?.epsilon {
-            var budget = config.privacy ?? ClassifierPrivacy(epsilon: epsilon)
-            budget.epsilon = epsilon
-            if let delta = privacy.delta { budget.delta = delta }
-            if let clipNorm = privacy.clipNorm { budget.clipNorm = clipNorm }
-            if let accountant = privacy.accountant { budget.accountant = accountant }
-            config.privacy = budget
-        } else if privacy.delta != nil || privacy.clipNorm != nil || privacy.accountant != nil {
-            throw InvalidParameter(
-                privacy.delta != nil ? "dp-delta" : privacy.clipNorm != nil ? "dp-clip-norm" : "dp-accountant",
-                value: "given without dp-epsilon",
-                allowed: "only with a budget: add dp-epsilon (for example 3)")
-        }
+        config.privacy = try PrivacyBudget.applying(
+            settings, to: config.privacy, defaultClipNorm: ClassifierPrivacy.defaultClipNorm)
         return config
     }
 }
@@ -230,7 +209,7 @@ extension ClassifierConfig {
         try take(.validationFraction, \.validationFraction)
         try take(.testFraction, \.testFraction)
         try take(.seed, \.seed)
-        config.privacy = try container.decodeIfPresent(ClassifierPrivacy.self, forKey: .privacy)
+        config.privacy = try container.decodeIfPresent(PrivacyBudget.self, forKey: .privacy)
         self = config
     }
 }

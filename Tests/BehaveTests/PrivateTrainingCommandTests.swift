@@ -1,6 +1,7 @@
 import Classifiers
 import EventData
 import Foundation
+import NeuralNet
 import Testing
 
 @testable import behave
@@ -43,7 +44,7 @@ struct PrivateTrainingCommandTests {
         let options = try TrainPurchase.parse(["--dp-epsilon", "3", "--dp-noise-seed", "5"]).options
         let config = try options.resolvedConfig()
         #expect(config.epochs == 20 && config.hiddenSizes == [32] && config.learningRate == 0.01)
-        #expect(config.privacy == ClassifierPrivacy(epsilon: 3, delta: 1e-5, clipNorm: 5, noiseSeed: 5))
+        #expect(config.privacy == PrivacyBudget(epsilon: 3, delta: 1e-5, clipNorm: 5, noiseSeed: 5))
         let given = try TrainPurchase.parse([
             "--dp-epsilon", "3", "--epochs", "7", "--hidden-layers", "64", "--learning-rate", "0.002",
             "--dp-clip-norm", "2",

@@ -11,7 +11,7 @@ struct PrivateClassifierTests {
         var config = TableClassifierTests.smallConfig
         config.epochs = 5
         config.batchSize = 128
-        config.privacy = ClassifierPrivacy(epsilon: epsilon, noiseSeed: 11)
+        config.privacy = PrivacyBudget(epsilon: epsilon, clipNorm: ClassifierPrivacy.defaultClipNorm, noiseSeed: 11)
         return config
     }
 
