@@ -144,7 +144,7 @@ let package = Package(
             name: "Recommenders",
             dependencies: [
                 "NeuralNet", "TensorEngine", "Randomness", "EventData", "Datasets", "Evaluation", "FileIO",
-                "Settings", "Monitoring", "Explanations", .product(name: "Yams", package: "Yams"),
+                "Settings", "Monitoring", "Explanations", "PrivacyAccounting", .product(name: "Yams", package: "Yams"),
             ],
             exclude: ["README.md"],
             swiftSettings: fastMath

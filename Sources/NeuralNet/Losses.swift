@@ -145,9 +145,11 @@ public func softmaxCrossEntropy(
 ///   - positiveLogits: `[B, T]` (any shape `P`) scores of the true next items.
 ///   - negativeLogits: `P` (one negative each) or `P + [S]` (`S` negatives each).
 ///   - mask: `P`; non-zero where the position counts (not padding). A constant.
-/// - Returns: A 0-dimensional tensor.
+///   - reduction: `.mean` (default) over the positions kept, `.sum`, or `.none` for one loss
+///     per position `P` (0 where the mask is 0).
+/// - Returns: A 0-dimensional tensor, or `P` for `.none`.
 public func negativeSamplingBinaryCrossEntropy(
-    positiveLogits: Tensor, negativeLogits: Tensor, mask: Tensor
+    positiveLogits: Tensor, negativeLogits: Tensor, mask: Tensor, reduction: LossReduction = .mean
 ) -> Tensor {
     let positions = positiveLogits.shape
     precondition(
@@ -166,7 +168,7 @@ public func negativeSamplingBinaryCrossEntropy(
     let keep = mask.scalars.map { $0 != 0 ? Float(1) : 0 }
     let kept = keep.reduce(0) { $0 + Int($1) }
     let losses = (softplus(-positiveLogits) + negatives) * Tensor(shape: positions, scalars: keep)
-    return LossReduction.mean.apply(losses, count: kept)
+    return reduction.apply(losses, count: kept)
 }
 
 /// `log(1 + e^x)` for any `x`, as `max(x, 0) + log(1 + e^-|x|)`.

@@ -1,5 +1,6 @@
 import Evaluation
 import Foundation
+import NeuralNet
 import Settings
 import Yams
 
@@ -199,8 +200,15 @@ public struct NextItemConfig: Sendable, Equatable {
     /// position is trained on; when false only the most recent positions are (as pmixer's
     /// SASRec does).
     public var slidingWindows: Bool
-    /// Seeds initial weights, shuffling, dropout and negative sampling.
+    /// Seeds initial weights, shuffling, dropout and negative sampling (and, for a private
+    /// run, which users are held out).
     public var seed: UInt64
+    /// Differentially private training (DP-SGD, one user per privacy unit) within this
+    /// budget; nil trains as usual. Start from ``privateDefaults(epsilon:)`` for the settings
+    /// measured best with a budget (the command line does). A private run holds out
+    /// ``privateHeldOutFraction`` of the users for everything but the weights
+    /// (``PrivateNextItemData``).
+    public var privacy: PrivacyBudget? = nil
 
     /// The model family.
     public var model: NextItemModelKind { architecture.kind }
@@ -214,10 +222,11 @@ public struct NextItemConfig: Sendable, Equatable {
     public static let maximumCount = 1_024
 
     /// The training keys every model shares (YAML files and flags).
-    public static let trainingKeys = [
-        "loss", "negatives", "learning-rate", "weight-decay", "batch-size", "epochs", "evaluate-every", "patience",
-        "minimum-improvement", "monitor", "time-budget", "sliding-windows", "seed",
-    ]
+    public static let trainingKeys =
+        [
+            "loss", "negatives", "learning-rate", "weight-decay", "batch-size", "epochs", "evaluate-every", "patience",
+            "minimum-improvement", "monitor", "time-budget", "sliding-windows", "seed",
+        ] + PrivacyBudget.keys
 
     /// The keys a configuration of `model` accepts, sorted.
     public static func keys(for model: NextItemModelKind) -> [String] {
@@ -280,6 +289,26 @@ public struct NextItemConfig: Sendable, Equatable {
         return config
     }
 
+    /// The share of users a private run holds out, unprotected, for its vocabulary,
+    /// validation, test metrics and drift profile (``PrivateNextItemData``).
+    public static let privateHeldOutFraction = 0.2
+    /// The clipping norm of a private run when none is given.
+    public static let privateClipNorm = 1.0
+    /// The most epochs a private run is calibrated for when none are given: each epoch spends
+    /// budget, whether or not early stopping ends training sooner.
+    public static let privateEpochs = 20
+
+    /// This configuration with the settings measured best for private training where they
+    /// differ (epochs budgeted, one row per user), and the budget. Settings the user gave are
+    /// applied after.
+    public func privateDefaults(epsilon: Double) -> NextItemConfig {
+        var config = self
+        config.epochs = Self.privateEpochs
+        config.slidingWindows = false
+        config.privacy = PrivacyBudget(epsilon: epsilon, clipNorm: Self.privateClipNorm)
+        return config
+    }
+
     /// Checks every value.
     ///
     /// - Throws: ``InvalidParameter`` naming the first bad key, its value and what it accepts.
@@ -305,6 +334,12 @@ public struct NextItemConfig: Sendable, Equatable {
                 timeBudget > 0 && timeBudget.isFinite, "time-budget", timeBudget,
                 allowed: "a positive number of seconds")
         }
+        if let privacy {
+            try privacy.validate()
+            try InvalidParameter.require(
+                !slidingWindows, "sliding-windows", slidingWindows,
+                allowed: "false with dp-epsilon: a private user trains as one row, their most recent items")
+        }
     }
 
     /// This configuration with settings applied on top, by key (``keys(for:)``), with values
@@ -325,7 +360,8 @@ public struct NextItemConfig: Sendable, Equatable {
         if let chosen = settings["model"], "\(chosen)" != model.rawValue {
             throw InvalidParameter("model", value: "\(chosen)", allowed: "\(model.rawValue), the model chosen first")
         }
-        // Merge: encode self, overlay the settings, decode; a bad type names its key.
+        // Merge: encode self, overlay the settings, decode; a bad type names its key. The
+        // noise seed is never encoded, so it is carried over.
         var merged: [String: Any] = [:]
         if let encoded = try? JSONEncoder().encode(self),
             let object = try? JSONSerialization.jsonObject(with: encoded) as? [String: Any]
@@ -335,7 +371,11 @@ public struct NextItemConfig: Sendable, Equatable {
         for (key, value) in settings { merged[key] = value }
         do {
             let data = try JSONSerialization.data(withJSONObject: merged)
-            return try JSONDecoder().decode(NextItemConfig.self, from: data)
+            var config = try JSONDecoder().decode(NextItemConfig.self, from: data)
+            config.privacy?.noiseSeed = privacy?.noiseSeed
+            return config
+        } catch let error as InvalidParameter {
+            throw error
         } catch let DecodingError.typeMismatch(type, context) {
             let key = context.codingPath.map(\.stringValue).joined(separator: ".")
             throw InvalidParameter(key, value: describe(settings[key]), allowed: "a \(Self.typeName(type))")
@@ -449,6 +489,12 @@ extension NextItemConfig: Codable {
         config.timeBudget = try value("time-budget")
         try take("sliding-windows", \.slidingWindows)
         try take("seed", \.seed)
+        var budget: [String: Any] = [:]
+        for key in ["dp-epsilon", "dp-delta", "dp-clip-norm"] {
+            if let number: Double = try value(key) { budget[key] = number }
+        }
+        if let accountant: String = try value("dp-accountant") { budget["dp-accountant"] = accountant }
+        config.privacy = try PrivacyBudget.applying(budget, to: nil, defaultClipNorm: Self.privateClipNorm)
         self = config
     }
 
@@ -485,5 +531,11 @@ extension NextItemConfig: Codable {
         try container.encodeIfPresent(timeBudget, forKey: Key("time-budget"))
         try container.encode(slidingWindows, forKey: Key("sliding-windows"))
         try container.encode(seed, forKey: Key("seed"))
+        if let privacy {
+            try container.encode(privacy.epsilon, forKey: Key("dp-epsilon"))
+            try container.encode(privacy.delta, forKey: Key("dp-delta"))
+            try container.encode(privacy.clipNorm, forKey: Key("dp-clip-norm"))
+            try container.encode(privacy.accountant, forKey: Key("dp-accountant"))
+        }
     }
 }

@@ -9,15 +9,25 @@ extension NextItemPackage {
 
     /// The training profile: every event of `store` as the training read it (type, item, gap,
     /// history length), and the model's best score after each validation history (an even
-    /// spread of at most ``scoredHistoriesForDrift``).
+    /// spread of at most ``scoredHistoriesForDrift``). A private model's profile reads only the
+    /// held-out users of `data` (its ``TrainingOutcome/data``): nothing of a protected user.
     ///
     /// - Throws: Store errors.
     public func trainingProfile(store: any EventStore, data: NextItemData) throws -> TrainingProfile {
-        let description = try store.describe()
-        let last = description.lastTimestamp ?? 0
-        let first = description.firstTimestamp ?? 0
+        let heldOut = manifest.privacy == nil ? nil : Set(data.users.map(\.user))
         var histories: [UserHistory] = []
-        try store.forEachUserHistory { histories.append($0) }
+        try store.forEachUserHistory { history in
+            if heldOut?.contains(history.user) ?? true { histories.append(history) }
+        }
+        let first: Int64
+        let last: Int64
+        if heldOut == nil {
+            let description = try store.describe()
+            (first, last) = (description.firstTimestamp ?? 0, description.lastTimestamp ?? 0)
+        } else {
+            first = histories.compactMap { $0.events.first?.timestamp }.min() ?? 0
+            last = histories.compactMap { $0.events.last?.timestamp }.max() ?? 0
+        }
         let columns = BehaviourSamples.columns(
             of: histories, items: try store.itemIDs(), window: first...last, knownItem: { items.index(of: $0) != nil })
         return TrainingProfile(

@@ -4,6 +4,7 @@ import FileIO
 import Foundation
 import Monitoring
 import NeuralNet
+import PrivacyAccounting
 import Settings
 import TensorEngine
 
@@ -28,6 +29,10 @@ public struct NextItemManifest: Sendable, Codable, Equatable {
     public var trainSeconds: Double
     /// When training finished (ISO 8601).
     public var created: String
+    /// The differential privacy guarantee of the weights, when trained with a privacy budget
+    /// (the catalogue, metrics and profile then come from held-out users; see
+    /// ``PrivateNextItemData``).
+    public var privacy: PrivacyStatement? = nil
 
     public static let task = "next-item"
 }
@@ -68,16 +73,18 @@ public struct NextItemPackage {
         self.profile = profile
     }
 
-    /// The package of a finished training run on `data` from the store at `store` (recorded as
-    /// an absolute path, so the directory still finds it when copied elsewhere on the machine),
-    /// with the configuration the run trained with.
-    public init(trained outcome: TrainingOutcome, data: NextItemData, store: String) {
+    /// The package of a finished training run from the store at `store` (recorded as an
+    /// absolute path, so the directory still finds it when copied elsewhere on the machine),
+    /// with the configuration the run trained with and the catalogue of its data
+    /// (``TrainingOutcome/data``).
+    public init(trained outcome: TrainingOutcome, store: String) {
+        let data = outcome.data
         let recorded = store.hasPrefix(":") ? store : URL(fileURLWithPath: store).standardizedFileURL.path
         manifest = NextItemManifest(
             task: NextItemManifest.task, config: outcome.config, itemCount: data.itemCount, store: recorded,
             bestEpoch: outcome.bestEpoch, stopReason: outcome.history.stopReason.description,
             epochs: outcome.history.epochs.count, trainSeconds: outcome.trainSeconds,
-            created: ISO8601DateFormatter().string(from: Date()))
+            created: ISO8601DateFormatter().string(from: Date()), privacy: outcome.privateRun?.statement)
         model = outcome.model
         items = data.items
         metrics = outcome.metrics

@@ -1,5 +1,6 @@
 import Foundation
 import NeuralNet
+import PrivacyAccounting
 import Settings
 
 /// What can go wrong training, loading or asking a recommender; each message names the place
@@ -21,6 +22,8 @@ public enum RecommenderError: Error, LocalizedError, Equatable, Sendable {
     case badModel(path: String, detail: String)
     /// Training stopped because the loss stopped being a finite number.
     case diverged(TrainingDiverged)
+    /// A privacy budget cannot be met or accounted (ε too small for the data, δ out of range).
+    case privacy(PrivacyAccountingError)
 
     public var errorDescription: String? {
         switch self {
@@ -43,6 +46,8 @@ public enum RecommenderError: Error, LocalizedError, Equatable, Sendable {
             return "\(path): \(detail)"
         case .diverged(let divergence):
             return divergence.localizedDescription
+        case .privacy(let error):
+            return "private training: \(error); raise --dp-epsilon, lower --epochs or raise --batch-size"
         }
     }
 }

@@ -16,9 +16,10 @@ struct Evaluate: ParsableCommand {
             splits it leave-one-out as training did, and ranks each user's validation and test \
             item: among all items (full) and among 100 items the user never touched (sampled).
 
-            A classifier (train classify, purchase or churn): prints the validation and test \
-            reports kept with it, and its privacy statement (ε, δ, unit, accounting) when it \
-            was trained with --dp-epsilon.
+            A classifier (train classify, purchase or churn), or a next-item model trained with \
+            --dp-epsilon (whose own users' items were all trained on): prints the validation and \
+            test reports kept with it (for a private model, of the held-out users), and its \
+            privacy statement (ε, δ, unit, accounting) when it was trained with --dp-epsilon.
 
             Examples:
               behave evaluate models/sasrec
@@ -55,6 +56,16 @@ struct Evaluate: ParsableCommand {
             break
         }
         let package = try NextItemPackage.load(from: URL(fileURLWithPath: modelDirectory))
+        if let privacy = package.manifest.privacy {
+            if json {
+                try printJSON(StoredEvaluation(metrics: package.metrics, privacy: privacy))
+                return
+            }
+            say("\(modelDirectory), as evaluated on its held-out users when it was trained:")
+            printRankingTable(package.metrics)
+            printPrivacy(privacy)
+            return
+        }
         let eventStore = try modelStore(option: store, recorded: package.manifest.store, modelDirectory: modelDirectory)
         let metrics = try package.evaluate(on: eventStore)
         if json {
@@ -70,7 +81,7 @@ struct Evaluate: ParsableCommand {
         throws
     {
         if json {
-            try printJSON(ClassifierEvaluation(metrics: metrics, privacy: privacy))
+            try printJSON(StoredEvaluation(metrics: metrics, privacy: privacy))
             return
         }
         say("\(modelDirectory), as evaluated when it was trained:")
@@ -79,9 +90,10 @@ struct Evaluate: ParsableCommand {
     }
 }
 
-/// `behave evaluate --json` of a classifier: its reports and privacy statement (null without one).
-private struct ClassifierEvaluation: Encodable {
-    var metrics: SplitReports<ClassifierReports>
+/// `behave evaluate --json` of the reports kept with a model (a classifier, a private
+/// next-item model) and its privacy statement (null without one).
+private struct StoredEvaluation<Reports: Codable & Sendable>: Encodable {
+    var metrics: SplitReports<Reports>
     var privacy: PrivacyStatement?
 
     func encode(to encoder: any Encoder) throws {

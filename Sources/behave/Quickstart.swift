@@ -79,7 +79,7 @@ struct Quickstart: ParsableCommand {
                 config.timeBudget = timeBudget
             }
             let outcome = try trainReportingProgress(config: config, data: data)
-            var package = NextItemPackage(trained: outcome, data: data, store: storePath)
+            var package = NextItemPackage(trained: outcome, store: storePath)
             package.profile = try package.trainingProfile(store: store, data: data)
             try package.save(to: folder.appendingPathComponent("models/\(kind.rawValue)"), log: outcome.logLines)
             packages.append(package)

@@ -23,7 +23,7 @@ import Testing
         let outcome = try NextItemTrainer(config: config, data: data).train()
         #expect(outcome.metrics.test?.full.ndcg(at: 10) != nil)
 
-        let package = NextItemPackage(trained: outcome, data: data, store: store.location)
+        let package = NextItemPackage(trained: outcome, store: store.location)
         try package.save(to: folder.appendingPathComponent("models/sasrec"), log: outcome.logLines)
         let top = try package.recommend(forUser: data.userIDs[0], in: store, count: 10, excludeSeen: true)
         #expect(top.items.count == 10 && Set(top.items.map(\.id)).isDisjoint(with: top.history))

@@ -11,7 +11,7 @@ import Testing
         config.epochs = 2
         let data = NextItemTrainingTests.data
         let outcome = try NextItemTrainer(config: config, data: data).train()
-        return NextItemPackage(trained: outcome, data: data, store: "memory")
+        return NextItemPackage(trained: outcome, store: "memory")
     }
 
     @Test(
@@ -66,7 +66,7 @@ import Testing
         var config = NextItemTrainingTests.smallConfig(.sasrec)
         config.epochs = 1
         let package = NextItemPackage(
-            trained: try NextItemTrainer(config: config, data: data).train(), data: data, store: shop.location)
+            trained: try NextItemTrainer(config: config, data: data).train(), store: shop.location)
         let explanation = try package.explain(forUser: "u3", in: shop)
         let mine = events.filter { $0.userID == "u3" }.suffix(explanation.events.count)
         #expect(explanation.events.map(\.item) == mine.map { $0.itemID ?? "" })

@@ -12,7 +12,7 @@ import Testing
         config.epochs = 1
         let data = NextItemTrainingTests.data
         let outcome = try NextItemTrainer(config: config, data: data).train()
-        let package = NextItemPackage(trained: outcome, data: data, store: "memory")
+        let package = NextItemPackage(trained: outcome, store: "memory")
         let directory = try temporaryDirectory().appendingPathComponent("model")
         try package.save(to: directory, log: outcome.logLines)
         return (directory, package)

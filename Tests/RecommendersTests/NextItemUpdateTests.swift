@@ -73,7 +73,7 @@ struct NextItemUpdateTests {
         next.epochs = 2
         next.evaluateEvery = 1
         let outcome = try NextItemTrainer(config: next, data: data).train()
-        var live = NextItemPackage(trained: outcome, data: data, store: store.location)
+        var live = NextItemPackage(trained: outcome, store: store.location)
         live.profile = try live.trainingProfile(store: store, data: data)
         let watermark = try #require(live.profile?.watermark)
 

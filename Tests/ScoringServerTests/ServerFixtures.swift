@@ -39,7 +39,7 @@ struct ServerFixture {
             }
             let outcome = try NextItemTrainer(config: config, data: data).train()
             let staging = try registry.stagingDirectory(for: "recs")
-            var package = NextItemPackage(trained: outcome, data: data, store: store.location)
+            var package = NextItemPackage(trained: outcome, store: store.location)
             package.profile = try package.trainingProfile(store: store, data: data)
             try package.save(to: staging, log: outcome.logLines)
             try registry.register(staged: staging, as: "recs")

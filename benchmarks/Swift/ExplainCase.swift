@@ -179,7 +179,7 @@ extension Cases {
         config.seed = seed
         let data = try NextItemData.load(from: store)
         let package = NextItemPackage(
-            trained: try NextItemTrainer(config: config, data: data).train(), data: data, store: store.location)
+            trained: try NextItemTrainer(config: config, data: data).train(), store: store.location)
         var rng = RandomGenerator(seed: seed &+ 29)
         var (compared, beatsRandom, beatsAttention) = (0, 0, 0)
         var drops: (top: Double, random: Double, attention: Double) = (0, 0, 0)

@@ -46,7 +46,7 @@ extension Cases {
             let stale = try NextItemTrainer(config: next, data: data).train()
             FileHandle.standardError.write(
                 Data("stale: \(stale.history.epochs.count) epochs, \(stale.trainSeconds) s\n".utf8))
-            var live = NextItemPackage(trained: stale, data: data, store: store.location)
+            var live = NextItemPackage(trained: stale, store: store.location)
             live.profile = try live.trainingProfile(store: store, data: data)
             guard let watermark = live.profile?.watermark else { BenchmarkMain.fail("update: no watermark") }
 

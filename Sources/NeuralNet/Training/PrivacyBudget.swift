@@ -87,7 +87,8 @@ public struct PrivacyBudget: Sendable, Codable, Equatable {
         guard let epsilon = try number("dp-epsilon") ?? current?.epsilon else {
             if let key = ["dp-delta", "dp-clip-norm", "dp-accountant"].first(where: { settings[$0] != nil }) {
                 throw InvalidParameter(
-                    key, value: "given without dp-epsilon", allowed: "only with a budget: add dp-epsilon (for example 3)")
+                    key, value: "given without dp-epsilon",
+                    allowed: "only with a budget: add dp-epsilon (for example 3)")
             }
             return nil
         }

@@ -13,8 +13,14 @@ public typealias NextItemEpoch = EpochRecord<ProtocolReports>
 extension EpochRecord where Report == ProtocolReports {
     /// One line of the training log, e.g.
     /// `epoch 5  loss 0.6931  12.3s  val full ndcg@10 0.0412 hr@10 0.0901 | sampled ... (best)`.
-    public var logLine: String {
-        var line = "epoch \(epoch)  loss \(String(format: "%.4f", loss))  \(String(format: "%.1f", trainSeconds))s"
+    public var logLine: String { logLine(showingLoss: true) }
+
+    /// The log line, with the training loss or (for a private run, whose loss is a statistic
+    /// of the private users) without it.
+    public func logLine(showingLoss: Bool) -> String {
+        var line =
+            "epoch \(epoch)  " + (showingLoss ? "loss \(String(format: "%.4f", loss))  " : "")
+            + "\(String(format: "%.1f", trainSeconds))s"
         if let validation = validation?.report {
             let parts = RankingProtocol.allCases.map { name in
                 let report = validation[name]
@@ -37,15 +43,22 @@ public struct TrainingOutcome {
     public let history: TrainingHistory<ProtocolReports>
     /// Metrics of the kept weights by split and protocol (`metrics.test?.full.ndcg(at: 10)`).
     public let metrics: SplitReports<ProtocolReports>
+    /// The data the model's catalogue and metrics belong to: the trainer's
+    /// ``NextItemTrainer/data`` (for a private run, the held-out users).
+    public let data: NextItemData
+    /// What a private run did and guarantees; nil for a run without a privacy budget.
+    public let privateRun: PrivateTrainingRun<ProtocolReports>?
 
     /// The epoch whose weights were kept (0 when nothing was trained, as for popularity).
     public var bestEpoch: Int { history.bestEpoch }
     /// Time spent in training steps, in seconds.
     public var trainSeconds: Double { history.trainSeconds }
 
-    /// The lines of `training.log`: one per epoch, then why training stopped.
+    /// The lines of `training.log`: one per epoch, then why training stopped and, for a
+    /// private run, its guarantee (without the training losses, statistics of the private users).
     public var logLines: [String] {
-        history.epochs.map(\.logLine) + ["stopped: \(history.stopReason); kept epoch \(bestEpoch)"]
+        history.epochs.map { $0.logLine(showingLoss: privateRun == nil) }
+            + ["stopped: \(history.stopReason); kept epoch \(bestEpoch)"] + (privateRun.map { [$0.summary] } ?? [])
     }
 }
 
@@ -57,6 +70,11 @@ public struct TrainingOutcome {
 /// ``NextItemConfig/patience`` validations without improvement, and training stops at the
 /// time budget if one is set. Everything random comes from ``NextItemConfig/seed``.
 ///
+/// With a privacy budget (``NextItemConfig/privacy``) the users are split into protected and
+/// held-out ones (``PrivateNextItemData``): each protected user is one privacy unit, trained
+/// with DP-SGD on one row of their most recent items, and everything else (catalogue,
+/// validation, metrics) comes from the held-out users.
+///
 /// ```swift
 /// let data = try NextItemData.load(from: store)
 /// let trainer = try NextItemTrainer(config: .defaults(for: .sasrec), data: data)
@@ -66,11 +84,16 @@ public struct TrainingOutcome {
 public final class NextItemTrainer {
     /// The configuration, fitted to the data (``NextItemConfig/fitted(to:)``).
     public let config: NextItemConfig
+    /// The data evaluated on, whose items are the model's catalogue: every user, or for a
+    /// private run the held-out users.
     public let data: NextItemData
+    /// For a private run, the protected users and the held-out ones.
+    public let privateData: PrivateNextItemData?
     private let evaluation: NextItemEvaluation
 
     /// - Throws: ``RecommenderError/invalidParameter(_:)`` for a bad configuration, or
-    ///   ``RecommenderError/notEnoughData(detail:)`` when no user has two items to learn from.
+    ///   ``RecommenderError/notEnoughData(detail:)`` when no user has two items to learn from
+    ///   (for a private run: no protected user, or no held-out user to validate on).
     public init(config: NextItemConfig, data: NextItemData) throws(RecommenderError) {
         do {
             try config.validate()
@@ -82,9 +105,24 @@ public final class NextItemTrainer {
                 detail: "no user has two training items in a row to learn a next item from "
                     + "(users need at least 4 item events: 2 to train, 1 validation, 1 test)")
         }
-        self.config = config.fitted(to: data)
-        self.data = data
-        evaluation = NextItemEvaluation(itemCount: data.itemCount)
+        var evaluated = data
+        if config.privacy != nil {
+            let partition = data.privatePartition(
+                heldOutFraction: NextItemConfig.privateHeldOutFraction, seed: config.seed &+ 5)
+            guard !partition.units.isEmpty, !partition.heldOut.validationExamples.isEmpty else {
+                throw .notEnoughData(
+                    detail: "a private run holds out \(Int(NextItemConfig.privateHeldOutFraction * 100))% of the "
+                        + "\(data.users.count) users to validate on, and needs both protected users with 2 items "
+                        + "and held-out users with 3 or more; train on more users")
+            }
+            evaluated = partition.heldOut
+            privateData = partition
+        } else {
+            privateData = nil
+        }
+        self.config = config.fitted(to: evaluated)
+        self.data = evaluated
+        evaluation = NextItemEvaluation(itemCount: evaluated.itemCount)
     }
 
     /// Validation or test metrics of `model` under both protocols.
@@ -113,6 +151,11 @@ public final class NextItemTrainer {
             "NextItemTrainer: a model of \(model.itemCount) items for a catalogue of \(data.itemCount)")
         guard case .sequence(let network) = model else {
             return finish(model, history: .nothingTrained)
+        }
+        if let privateData, let budget = config.privacy {
+            return try trainPrivately(
+                model, network: network, units: privateData.units, budget: budget, progress: progress,
+                epochEnd: epochEnd)
         }
         let rows = trainingRows()
         let interacted = data.users.map { Set($0.train) }
@@ -152,9 +195,87 @@ public final class NextItemTrainer {
         return finish(model, history: history)
     }
 
-    private func finish(_ model: NextItemModel, history: TrainingHistory<ProtocolReports>) -> TrainingOutcome {
+    private func finish(
+        _ model: NextItemModel, history: TrainingHistory<ProtocolReports>,
+        privateRun: PrivateTrainingRun<ProtocolReports>? = nil
+    ) -> TrainingOutcome {
         TrainingOutcome(
-            model: model, config: config, history: history, metrics: NextItemEvaluation.reports(of: model, on: data))
+            model: model, config: config, history: history, metrics: NextItemEvaluation.reports(of: model, on: data),
+            data: data, privateRun: privateRun)
+    }
+
+    /// DP-SGD over the protected users, one unit and one row (their most recent
+    /// `maxLength + 1` items) each; validation on the held-out users.
+    private func trainPrivately(
+        _ model: NextItemModel, network: any SequenceRecommender, units: [[Int]], budget: PrivacyBudget,
+        progress: ((StepProgress) -> Void)?, epochEnd: ((NextItemEpoch) -> Void)?
+    ) throws(RecommenderError) -> TrainingOutcome {
+        let rows = units.map { Array($0.suffix(config.maxLength + 1)) }
+        let interacted = units.map(Set.init)
+        guard let batcher = try? SequenceBatcher(maxLength: config.maxLength, padding: network.padding) else {
+            preconditionFailure("NextItemTrainer: validated sizes were rejected")
+        }
+        // Negatives are drawn per user and epoch, so a user's loss is the same function
+        // whether their gradient is split from a batch or computed alone (the trainer checks).
+        var epochsDone = 0
+        let privacy: PrivateTraining
+        do {
+            privacy = try budget.training(
+                unit: .user, units: units.count, batchSize: config.batchSize, epochs: config.epochs)
+        } catch {
+            throw .privacy(error)
+        }
+        let loop = TrainingLoop(
+            schedule: TrainingSchedule(
+                epochs: config.epochs, batchSize: config.batchSize, validateEvery: config.evaluateEvery,
+                patience: config.patience, minimumImprovement: config.minimumImprovement,
+                timeBudget: config.timeBudget, shuffleSeed: config.seed &+ 1))
+        do {
+            let run = try loop.runPrivately(
+                network,
+                optimizer: Adam(
+                    for: network, learningRate: config.learningRate, beta2: config.model == .sasrec ? 0.98 : 0.999,
+                    weightDecay: config.weightDecay),
+                unitCount: units.count, privacy: privacy,
+                losses: { indexes in
+                    guard let batch = try? batcher.nextItemPairs(indexes.map { rows[$0] }) else {
+                        preconditionFailure("NextItemTrainer: store item ids must be dense indexes")
+                    }
+                    let samplers = indexes.map { unit in
+                        try? NegativeSampler(
+                            itemCount: self.data.itemCount,
+                            seed: self.config.seed &+ 2 &+ UInt64(unit) &* 0x9E37_79B9_7F4A_7C15
+                                &+ UInt64(epochsDone) &* 0xBF58_476D_1CE4_E5B9)
+                    }.compactMap { $0 }
+                    return self.userLosses(
+                        network, batch: batch, interacted: indexes.map { interacted[$0] }, samplers: samplers)
+                },
+                validate: { _ in
+                    let metrics = evaluate(model, on: .validation)
+                    return Validation(score: metrics[config.monitor].ndcg(at: 10) ?? 0, report: metrics)
+                },
+                progress: progress,
+                epochEnd: { record in
+                    epochsDone += 1
+                    epochEnd?(record)
+                })
+            return finish(model, history: run.history, privateRun: run)
+        } catch {
+            switch error {
+            case .diverged(let diverged): throw .diverged(diverged)
+            case .accounting(let accounting): throw .privacy(accounting)
+            }
+        }
+    }
+
+    /// Steps in one epoch: one per batch of ``trainingRows()``, or for a private run the steps
+    /// that draw each protected user about once.
+    public var stepsPerEpoch: Int {
+        if let privateData {
+            return PrivateTraining.stepsPerEpoch(
+                samplingRate: min(1, Double(config.batchSize) / Double(max(privateData.units.count, 1))))
+        }
+        return (trainingRows().count + config.batchSize - 1) / config.batchSize
     }
 
     /// A training sequence and the user (index into ``NextItemData/users``) it came from.
@@ -225,5 +346,70 @@ public final class NextItemTrainer {
                 logits: logits,
                 targets: IndexTensor(shape: [positions.count], indices: Array(repeating: 0, count: positions.count)))
         }
+    }
+
+    /// The configured loss of each row of `batch` `[B]`: the mean over the row's real
+    /// positions. Every position, padding included, stays in the graph (masked out), so each
+    /// tensor holds the rows in equal blocks and the engine can split the gradient by row.
+    /// Row `r` draws its negatives from `samplers[r]`.
+    private func userLosses(
+        _ network: any SequenceRecommender, batch: NextItemBatch, interacted: [Set<Int>],
+        samplers: [NegativeSampler]
+    ) -> Tensor {
+        var samplers = samplers
+        let h = network.features(batch.input, lengths: batch.lengths)  // [B, T, D]
+        let (rows, columns, width) = (h.shape[0], h.shape[1], h.shape[2])
+        let items = network.itemEmbedding
+        let mask = batch.mask.scalars
+        let perPosition: Tensor  // [B, T], 0 at padding
+        switch config.loss {
+        case .bce:
+            var negatives = [Int](repeating: SequenceBatcher.paddingToken, count: rows * columns)
+            for position in negatives.indices where mask[position] != 0 {
+                let row = position / columns
+                if let item = samplers[row].negative(excluding: interacted[row]) {
+                    negatives[position] = SequenceBatcher.token(forItem: item)
+                }
+            }
+            perPosition = negativeSamplingBinaryCrossEntropy(
+                positiveLogits: (h * items(batch.target)).sum(axis: -1),
+                negativeLogits: (h * items(IndexTensor(shape: [rows, columns], indices: negatives))).sum(axis: -1),
+                mask: batch.mask, reduction: .none)
+        case .ce, .sampledCE:
+            let flat = h.reshaped([rows * columns, width])
+            let ignored = -100
+            let logits: Tensor
+            var targets: [Int]
+            if config.loss == .ce {
+                logits = items.asLinear(flat)
+                targets = batch.target.indices
+            } else {
+                var candidates: [Int] = []
+                candidates.reserveCapacity(rows * columns * (config.negatives + 1))
+                for position in 0..<(rows * columns) {
+                    guard mask[position] != 0 else {
+                        candidates += repeatElement(SequenceBatcher.paddingToken, count: config.negatives + 1)
+                        continue
+                    }
+                    candidates.append(batch.target.indices[position])
+                    let row = position / columns
+                    let drawn = samplers[row].negatives(count: config.negatives, excluding: interacted[row])
+                    candidates += drawn.map(SequenceBatcher.token(forItem:))
+                    candidates += repeatElement(SequenceBatcher.paddingToken, count: config.negatives - drawn.count)
+                }
+                logits = items(IndexTensor(shape: [rows * columns, config.negatives + 1], indices: candidates))
+                    .matmul(flat.reshaped([rows * columns, width, 1])).reshaped([rows * columns, config.negatives + 1])
+                targets = [Int](repeating: 0, count: rows * columns)
+            }
+            for position in targets.indices where mask[position] == 0 { targets[position] = ignored }
+            perPosition = softmaxCrossEntropy(
+                logits: logits, targets: IndexTensor(shape: [rows * columns], indices: targets), ignoreIndex: ignored,
+                reduction: .none
+            ).reshaped([rows, columns])
+        }
+        let counts = (0..<rows).map { row in
+            Float(max(1, (0..<columns).reduce(0) { $0 + (mask[row * columns + $1] != 0 ? 1 : 0) }))
+        }
+        return perPosition.sum(axis: 1) / Tensor(shape: [rows], scalars: counts)
     }
 }

@@ -86,6 +86,12 @@ public struct NextItemUpdate {
         } catch {
             throw RecommenderError.invalidParameter(error)
         }
+        guard live.manifest.privacy == nil else {
+            throw RecommenderError.invalidParameter(
+                InvalidParameter(
+                    "model", value: "trained with a privacy budget",
+                    allowed: "a model trained without one; retrain a private model with behave train and --dp-epsilon"))
+        }
         let storeItems = try store.itemIDs()
         let catalogue = live.items.appending(storeItems.externalIDs.filter { live.items.index(of: $0) == nil })
         let full = try NextItemData.load(from: store, catalogue: catalogue)

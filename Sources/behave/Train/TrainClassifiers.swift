@@ -3,7 +3,9 @@ import Classifiers
 import Evaluation
 import EventData
 import Foundation
+import NeuralNet
 import PrivacyAccounting
+import Recommenders
 import Settings
 
 extension ColumnKind: ExpressibleByArgument {}
@@ -42,13 +44,7 @@ struct ClassifierRunOptions: ParsableArguments {
             base = tuned
         }
         var config = try classifier.config(base, training: training, extra: privacy.settings)
-        if let seed = privacy.dpNoiseSeed {
-            guard config.privacy != nil, seed >= 0 else {
-                throw ValidationError(
-                    "--dp-noise-seed \(seed): give a seed of 0 or more, and only with --dp-epsilon.")
-            }
-            config.privacy?.noiseSeed = UInt64(seed)
-        }
+        config.privacy = try privacy.seeded(config.privacy)
         return config
     }
 }
@@ -58,17 +54,22 @@ struct PrivacyOptions: ParsableArguments {
     @Option(
         parsing: .unconditional,
         help: ArgumentHelp(
-            "Train with DP-SGD within this privacy budget ε (model and baseline together), like 3.",
+            "Train with DP-SGD within this privacy budget ε (a classifier and its baseline together), like 3.",
             discussion: "Each user is one privacy unit (each row for train classify). Unless given, a private "
-                + "run budgets \(ClassifierPrivacy.defaultEpochs) epochs, and an MLP has hidden layers "
+                + "classifier run budgets \(ClassifierPrivacy.defaultEpochs) epochs, and an MLP has hidden layers "
                 + "\(ClassifierPrivacy.defaultHiddenSizes.map(String.init).joined(separator: ",")) and learning rate "
-                + "\(ClassifierPrivacy.defaultLearningRate)."))
+                + "\(ClassifierPrivacy.defaultLearningRate). A private next-item run budgets "
+                + "\(NextItemConfig.privateEpochs) epochs, trains one row of recent items per user, and holds out "
+                + "\(Int(NextItemConfig.privateHeldOutFraction * 100))% of the users (not protected) for its "
+                + "catalogue, validation and metrics."))
     var dpEpsilon: Double?
     @Option(parsing: .unconditional, help: "δ of the guarantee (default 1e-5; keep it below 1 / users).")
     var dpDelta: Double?
     @Option(
         parsing: .unconditional,
-        help: "The largest gradient norm one unit may contribute (default \(ClassifierPrivacy.defaultClipNorm)).")
+        help: ArgumentHelp(
+            "The largest gradient norm one unit may contribute (default \(ClassifierPrivacy.defaultClipNorm) "
+                + "for classifiers, \(NextItemConfig.privateClipNorm) for next-item models)."))
     var dpClipNorm: Double?
     @Option(
         help: ArgumentHelp(
@@ -83,6 +84,16 @@ struct PrivacyOptions: ParsableArguments {
             "Seed the noise for a reproducible experiment (default: a secret seed; never share a model trained with a known seed)."
     )
     var dpNoiseSeed: Int?
+
+    /// `budget` with the noise seed of `--dp-noise-seed`, when given.
+    func seeded(_ budget: PrivacyBudget?) throws -> PrivacyBudget? {
+        guard let seed = dpNoiseSeed else { return budget }
+        guard var budget, seed >= 0 else {
+            throw ValidationError("--dp-noise-seed \(seed): give a seed of 0 or more, and only with --dp-epsilon.")
+        }
+        budget.noiseSeed = UInt64(seed)
+        return budget
+    }
 
     /// The given flags by configuration key.
     var settings: [String: Any] {

@@ -91,6 +91,8 @@ struct TrainNextItem: ParsableCommand {
     @Option(parsing: .unconditional, help: "GRU4Rec: stacked GRU layers (1).")
     var layers: Int?
 
+    @OptionGroup(title: "Differential privacy") var privacy: PrivacyOptions
+
     /// The flags given, by configuration key.
     var settings: [String: Any] {
         let given: [String: Any?] = [
@@ -99,12 +101,16 @@ struct TrainNextItem: ParsableCommand {
             "hidden": hidden, "blocks": blocks, "heads": heads, "feed-forward-size": feedForwardSize,
             "state-size": stateSize, "layers": layers,
         ]
-        return training.settings.merging(given.compactMapValues { $0 }) { $1 }
+        return training.settings.merging(given.compactMapValues { $0 }) { $1 }.merging(privacy.settings) { $1 }
     }
 
-    /// The preset, then the --config file, then the flags; validated.
+    /// The preset (with --dp-epsilon, its private defaults), then the --config file, then the
+    /// flags; validated.
     func resolvedConfig() throws -> NextItemConfig {
         var config = NextItemConfig.defaults(for: model, preset: preset)
+        if let epsilon = privacy.dpEpsilon, model != .pop {
+            config = config.privateDefaults(epsilon: epsilon)
+        }
         if let path = self.config {
             guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
                 throw ValidationError("--config \(path): cannot read the file; check the path.")
@@ -117,6 +123,7 @@ struct TrainNextItem: ParsableCommand {
         } catch {
             throw flagError(error)
         }
+        config.privacy = try privacy.seeded(config.privacy)
         return config
     }
 
@@ -135,8 +142,8 @@ struct TrainNextItem: ParsableCommand {
                 + "\(ProgressReporter.grouped(data.itemCount)) items from \(store.location) "
                 + "(\(ProgressReporter.grouped(data.validationExamples.count)) users with validation and test items).")
         let outcome = try trainReportingProgress(config: config, data: data)
-        var package = NextItemPackage(trained: outcome, data: data, store: store.location)
-        package.profile = try package.trainingProfile(store: store, data: data)
+        var package = NextItemPackage(trained: outcome, store: store.location)
+        package.profile = try package.trainingProfile(store: store, data: outcome.data)
         let place = try destination.write { try package.save(to: $0, log: outcome.logLines) }
         if json {
             try printJSON(outcome.metrics)
@@ -146,6 +153,10 @@ struct TrainNextItem: ParsableCommand {
             "\(model.rawValue): \(outcome.history.stopReason); kept epoch \(outcome.bestEpoch), reached after "
                 + String(format: "%.1f s of %.1f s of training.", outcome.history.secondsToBest, outcome.trainSeconds))
         printRankingTable(outcome.metrics)
+        if outcome.privateRun != nil {
+            say("(metrics of the held-out users)")
+            printPrivacy(package.manifest.privacy)
+        }
         say("Model written to \(place)")
     }
 }
@@ -153,9 +164,18 @@ struct TrainNextItem: ParsableCommand {
 /// Trains a next-item model with a progress bar and one log line per epoch on standard error.
 func trainReportingProgress(config: NextItemConfig, data: NextItemData) throws -> TrainingOutcome {
     let trainer = try NextItemTrainer(config: config, data: data)
-    let steps = (trainer.trainingRows().count + config.batchSize - 1) / config.batchSize
+    if let partition = trainer.privateData {
+        note(
+            "Private run: \(ProgressReporter.grouped(partition.units.count)) protected users train; "
+                + "\(ProgressReporter.grouped(trainer.data.users.count)) held-out users (not protected) give the "
+                + "catalogue of \(ProgressReporter.grouped(trainer.data.itemCount)) items, validation and metrics"
+                + (partition.itemsLeftOut > 0
+                    ? "; \(ProgressReporter.grouped(partition.itemsLeftOut)) item events of protected users are "
+                        + "left out (items no held-out user touched)." : "."))
+    }
     let reporter = ProgressReporter(
-        label: "train \(config.model.rawValue)", total: config.model == .pop ? nil : steps * config.epochs,
+        label: "train \(config.model.rawValue)",
+        total: config.model == .pop ? nil : trainer.stepsPerEpoch * config.epochs,
         unit: "steps")
     return try trainer.train(
         progress: { progress in
