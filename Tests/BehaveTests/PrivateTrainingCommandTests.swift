@@ -2,11 +2,12 @@ import Classifiers
 import EventData
 import Foundation
 import NeuralNet
+import Recommenders
 import Testing
 
 @testable import behave
 
-@Suite("behave train ... --dp-epsilon / behave evaluate of a classifier")
+@Suite("behave train ... --dp-epsilon / behave evaluate of a private model")
 struct PrivateTrainingCommandTests {
     @Test(
         "privacy flags that cannot work say what to do",
@@ -32,6 +33,23 @@ struct PrivateTrainingCommandTests {
             (
                 ["train", "purchase", "--dp-noise-seed", "4"],
                 "--dp-noise-seed 4: give a seed of 0 or more, and only with --dp-epsilon."
+            ),
+            (["train", "next-item", "--dp-epsilon", "-2"], "--dp-epsilon -2.0: must be a positive number, like 3."),
+            (
+                ["train", "next-item", "--dp-clip-norm", "2"],
+                "--dp-clip-norm given without dp-epsilon: must be only with a budget: add dp-epsilon (for example 3)."
+            ),
+            (
+                ["train", "next-item", "--model", "pop", "--dp-epsilon", "3"],
+                "--dp-epsilon 3.0: must be left out: it applies to sasrec and gru4rec, not pop."
+            ),
+            (
+                ["train", "next-item", "--model", "gru4rec", "--dp-epsilon", "3", "--sliding-windows"],
+                "--sliding-windows true: must be false with dp-epsilon"
+            ),
+            (
+                ["train", "next-item", "--dp-noise-seed", "1"],
+                "--dp-noise-seed 1: give a seed of 0 or more, and only with --dp-epsilon."
             ),
         ])
     func badFlags(arguments: [String], message: String) {
@@ -90,5 +108,42 @@ struct PrivateTrainingCommandTests {
         #expect(
             runFailure { _ = try trained.updated(store: store, watermark: .max) }
                 .contains("retrain a private model with behave train and --dp-epsilon"))
+    }
+
+    @Test("A budget on train next-item brings its private defaults; a private recommender states its guarantee")
+    func nextItem() throws {
+        let config = try TrainNextItem.parse(["--dp-epsilon", "3", "--dp-noise-seed", "2"]).resolvedConfig()
+        #expect(config.epochs == NextItemConfig.privateEpochs && !config.slidingWindows)
+        #expect(config.privacy == PrivacyBudget(epsilon: 3, clipNorm: NextItemConfig.privateClipNorm, noiseSeed: 2))
+        let given = try TrainNextItem.parse(["--model", "gru4rec", "--dp-epsilon", "3", "--epochs", "4"])
+            .resolvedConfig()
+        #expect(given.epochs == 4 && !given.slidingWindows && given.privacy?.noiseSeed == nil)
+        #expect(try TrainNextItem.parse([]).resolvedConfig().privacy == nil)
+
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "behave-private-next-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let storePath = directory.appendingPathComponent("shop.db").path
+        let simulator = try BehaviorSimulator(config: SimulationConfig(users: 300, items: 60, days: 14, seed: 9))
+        _ = try SQLiteEventStore(path: storePath).ingest(simulator)
+        let model = directory.appendingPathComponent("gru4rec").path
+        try TrainNextItem.parse([
+            "--model", "gru4rec", "--store", storePath, "--out", model, "--epochs", "2", "--batch-size", "64",
+            "--hidden", "8", "--state-size", "8", "--max-length", "10", "--dp-epsilon", "5", "--dp-noise-seed", "1",
+        ]).run()
+        let trained = try NextItemPackage.load(from: URL(fileURLWithPath: model))
+        let statement = try #require(trained.manifest.privacy)
+        #expect(statement.unit == .user && statement.epsilon <= 5 && statement.epsilon > 1)
+        let log = try String(contentsOfFile: model + "/training.log", encoding: .utf8)
+        #expect(log.contains("private training: (ε = ") && log.contains("gradients split by the engine"))
+        #expect(!log.contains("loss"))
+        try Evaluate.parse([model]).run()
+        try Evaluate.parse([model, "--json"]).run()
+        #expect(
+            runFailure {
+                _ = try NextItemUpdate(live: trained, watermark: 0).run(store: SQLiteEventStore(path: storePath))
+            }
+            .contains("retrain a private model with behave train and --dp-epsilon"))
     }
 }
