@@ -13,7 +13,8 @@ import Linalg
 ///   with one row is `|a|·|g|`; with several rows (a sequence, or the steps of a recurrence)
 ///   it comes from the rows' Gram matrices when that is cheaper than forming the example's
 ///   gradient. Nothing of parameter size is kept per example.
-/// - a table used once, by a row lookup (an embedding): the looked-up rows and their
+/// - a table read only by row lookups (an embedding, the same item table looked up for a
+///   sequence's inputs and for its targets and negatives): the looked-up rows and their
 ///   gradients, so an example's gradient is sparse.
 /// - anything else (a bias, a table both looked up and used as an output layer, a weight
 ///   reached through a reshape, slice or sum of parameters): a dense gradient per example.
@@ -56,9 +57,8 @@ enum PerExamplePart {
     /// `W` read only by products `a x W` or `a x Wᵀ` with data rows (once by a `Linear`, at
     /// every step by a recurrence): each product's factors.
     case rowProducts([ProductFactor])
-    /// A table used once in a row lookup: the looked-up row per position and the gradient of
-    /// each looked-up row `[N, width]`.
-    case lookups(indices: [Int], g: Tensor, rowsPerExample: Int)
+    /// A table read only by row lookups: each lookup's rows and their gradients.
+    case lookups([LookedUpRows])
     /// Per-example gradients `[examples, count]`.
     case dense(TensorStorage)
 
@@ -69,13 +69,15 @@ enum PerExamplePart {
             let result = TensorStorage(repeating: 0, count: leafShape.reduce(1, *))
             for factor in factors { factor.addWeightedProduct(weights, into: result.pointer) }
             return Tensor(shape: leafShape, storage: result, op: nil)
-        case .lookups(let indices, let g, let k):
-            let width = g.shape[1]
+        case .lookups(let lookups):
             let result = TensorStorage(repeating: 0, count: leafShape.reduce(1, *))
-            for (r, index) in indices.enumerated() {
-                BLAS.axpy(
-                    count: width, alpha: weights[r / k], x: g.pointer + r * width,
-                    y: result.pointer + index * width)
+            for lookup in lookups {
+                let (width, k) = (lookup.width, lookup.rowsPerExample)
+                for (r, index) in lookup.indices.enumerated() {
+                    BLAS.axpy(
+                        count: width, alpha: weights[r / k], x: lookup.g.pointer + r * width,
+                        y: result.pointer + index * width)
+                }
             }
             return Tensor(shape: leafShape, storage: result, op: nil)
         case .dense(let buffer):
@@ -98,19 +100,27 @@ enum PerExamplePart {
             } else {
                 ProductFactor.addSquaredNorms(of: factors, into: &norms)
             }
-        case .lookups(let indices, let g, let k):
-            let width = g.shape[1]
+        case .lookups(let lookups):
+            guard let width = lookups.first?.width else { return }
             let row = TensorStorage(uninitializedCount: width)
             for i in 0..<examples {
-                // Rows of one example that look up the same entry add before squaring.
-                let positions = (i * k..<(i + 1) * k).sorted { indices[$0] < indices[$1] }
+                // Rows of one example that look up the same entry (in any lookup) add before
+                // squaring.
+                var rows: [(index: Int, gradient: UnsafeMutablePointer<Float>)] = []
+                for lookup in lookups {
+                    let k = lookup.rowsPerExample
+                    for r in (i * k)..<((i + 1) * k) {
+                        rows.append((lookup.indices[r], lookup.g.pointer + r * width))
+                    }
+                }
+                rows.sort { $0.index < $1.index }
                 var start = 0
-                while start < positions.count {
+                while start < rows.count {
                     var end = start + 1
-                    while end < positions.count && indices[positions[end]] == indices[positions[start]] { end += 1 }
-                    row.pointer.update(from: g.pointer + positions[start] * width, count: width)
-                    for p in positions[(start + 1)..<end] {
-                        Tensor.addInPlace(row.pointer, g.pointer + p * width, count: width)
+                    while end < rows.count && rows[end].index == rows[start].index { end += 1 }
+                    row.pointer.update(from: rows[start].gradient, count: width)
+                    for other in rows[(start + 1)..<end] {
+                        Tensor.addInPlace(row.pointer, other.gradient, count: width)
                     }
                     norms[i] += Double(FastMath.dot(row.pointer, row.pointer, width))
                     start = end
@@ -123,6 +133,16 @@ enum PerExamplePart {
             }
         }
     }
+}
+
+/// One row lookup of a table: the index of each looked-up row, the gradient of each row `g`
+/// `[N, width]`, and `rowsPerExample` consecutive rows per example.
+struct LookedUpRows {
+    let indices: [Int]
+    let g: Tensor
+    let rowsPerExample: Int
+
+    var width: Int { g.shape[1] }
 }
 
 /// One product `a x W` (or `a x Wᵀ`) of data rows `a` `[N, in]` and a weight, with the output
@@ -296,8 +316,11 @@ private struct PerExampleSplitter {
     let order: [Tensor]
     /// Leaves requiring a gradient, and nodes computed from them alone.
     var parameterSide = Set<ObjectIdentifier>()
-    /// How many ops read each parameter leaf.
+    /// How many ops read each parameter leaf, and how many of them are row lookups.
     var uses: [ObjectIdentifier: Int] = [:]
+    var lookupUses: [ObjectIdentifier: Int] = [:]
+    /// The row lookups of each table read only by lookups.
+    var lookups: [ObjectIdentifier: (leaf: Tensor, rows: [LookedUpRows])] = [:]
     var dense: [ObjectIdentifier: (node: Tensor, buffer: TensorStorage)] = [:]
     var factored: [ObjectIdentifier: (leaf: Tensor, part: PerExamplePart)] = [:]
     /// Products into each weight leaf, kept as factors.
@@ -316,6 +339,9 @@ private struct PerExampleSplitter {
             for input in op.inputs where input.node.op == nil && input.requiresGradient {
                 uses[ObjectIdentifier(input.node), default: 0] += 1
             }
+            if case .indexSelect(let table, 0, _) = op, table.node.op == nil, table.requiresGradient {
+                lookupUses[ObjectIdentifier(table.node), default: 0] += 1
+            }
             if !op.readsConstants, op.inputs.allSatisfy({ parameterSide.contains(ObjectIdentifier($0.node)) }) {
                 parameterSide.insert(key)
             }
@@ -324,9 +350,10 @@ private struct PerExampleSplitter {
 
     func isParameterSide(_ tensor: Tensor) -> Bool { parameterSide.contains(ObjectIdentifier(tensor.node)) }
 
-    /// A leaf read by exactly one op, which can then keep a factored form.
-    func isSingleUseLeaf(_ tensor: Tensor) -> Bool {
-        tensor.node.op == nil && uses[ObjectIdentifier(tensor.node)] == 1
+    /// A leaf read only by row lookups, whose per-example gradients can stay sparse.
+    func isLookupOnlyLeaf(_ tensor: Tensor) -> Bool {
+        let key = ObjectIdentifier(tensor.node)
+        return tensor.node.op == nil && uses[key] != nil && uses[key] == lookupUses[key]
     }
 
     mutating func run() throws(PerExampleGradientsUnsupported) -> PerExampleGradients {
@@ -357,6 +384,7 @@ private struct PerExampleSplitter {
                 }
             }
         }
+        for (key, entry) in lookups { factored[key] = (entry.leaf, .lookups(entry.rows)) }
         // A weight also reached another way (through a reshape, say) adds its products into
         // its dense per-example gradients; the others keep them factored.
         for (key, entry) in products {
@@ -443,10 +471,9 @@ private struct PerExampleSplitter {
             }
             let width = table.count / Swift.max(table.shape[0], 1)
             let rows = g.reshaped([indices.count, width])
-            if isSingleUseLeaf(table) {
-                factored[ObjectIdentifier(table.node)] = (
-                    table, .lookups(indices: indices.indices, g: rows, rowsPerExample: k)
-                )
+            if isLookupOnlyLeaf(table) {
+                lookups[ObjectIdentifier(table.node), default: (table, [])].rows.append(
+                    LookedUpRows(indices: indices.indices, g: rows, rowsPerExample: k))
             } else {
                 let buffer = denseBuffer(for: table)
                 for (r, index) in indices.indices.enumerated() {

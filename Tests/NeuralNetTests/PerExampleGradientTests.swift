@@ -1,7 +1,8 @@
 import NeuralNet
 import Randomness
-import TensorEngine
 import Testing
+
+@testable import TensorEngine
 
 /// A small model with a loss per example, to split its gradients by example.
 private final class Probe: Layer {
@@ -94,6 +95,29 @@ struct PerExampleGradientTests {
             let second = tied(IndexTensor(shape: [batch.count], indices: batch.map { $0 + 1 }))
             return tied.asLinear(first * second).logSoftmax(axis: -1).sum(axis: 1)
         }
+    }
+
+    @Test("One table looked up twice (a sequence's items and its candidates) stays sparse, rows shared across lookups")
+    func tableLookedUpTwice() throws {
+        var generator = RandomGenerator(seed: 7)
+        let items = Embedding(count: 8, dimension: 4, paddingIndex: 0, generator: &generator)
+        let model = Probe([("items", items)])
+        let inputs = [[1, 2, 2, 0], [3, 4, 5, 6], [0, 7, 1, 1]]
+        // Candidates share ids with the same example's inputs (2, 3, 1), so rows add across lookups.
+        let candidates = [[2, 5, 6], [3, 3, 1], [1, 0, 2]]
+        let losses = { (batch: [Int]) -> Tensor in
+            let h = items(IndexTensor(shape: [batch.count, 4], indices: batch.flatMap { inputs[$0] })).sum(axis: 1)
+            let c = items(IndexTensor(shape: [batch.count, 3], indices: batch.flatMap { candidates[$0] }))  // [B, 3, 4]
+            return c.matmul(h.reshaped([batch.count, 4, 1])).reshaped([batch.count, 3]).logSoftmax(axis: -1)
+                .sum(axis: 1)
+        }
+        try checkAgainstLoop(model, examples: 3, losses: losses)
+        let split = try losses([0, 1, 2]).perExampleGradients()
+        let kinds = split.parts.map { part -> String in
+            if case .lookups(let rows) = part.part { return "lookups \(rows.count)" }
+            return "other"
+        }
+        #expect(kinds == ["lookups 2"])
     }
 
     @Test(
