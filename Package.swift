@@ -165,6 +165,7 @@ let package = Package(
             name: "Embeddings",
             dependencies: [
                 "NeuralNet", "TensorEngine", "Randomness", "Settings", "EventData", "Datasets", "FileIO",
+                "PrivacyAccounting",
             ],
             exclude: ["README.md"],
             swiftSettings: fastMath

@@ -170,7 +170,7 @@ public struct AnomalyDetector {
         case .autoencoder, .variational:
             var settings = config.autoencoder
             settings.kind = config.method == .variational ? .variational : .autoencoder
-            let (model, _) = try Autoencoder.train(
+            let (model, _, _) = try Autoencoder.train(
                 features: features, featureCount: width, config: settings, epochEnd: epochEnd)
             scorer = .autoencoder(model)
         }

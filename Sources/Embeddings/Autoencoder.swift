@@ -46,15 +46,25 @@ public struct Autoencoder {
     /// warm-up epochs. Validation always uses the full objective (beta 1, the code's mean), so
     /// epochs compare fairly.
     ///
+    /// With a privacy budget (``AutoencoderConfig/privacy``) the training rows are the privacy
+    /// units of DP-SGD; the held-out rows still decide the kept epoch. The VAE's samples are
+    /// then drawn per row and epoch, and beta rises by epoch, so a row's loss is the same
+    /// function alone as in a batch (the trainer checks its per-row split against that).
+    ///
     /// - Parameters:
     ///   - features: `rows * featureCount` scaled values, row-major.
     ///   - progress: Called after every step.
     ///   - epochEnd: Called after every epoch; the validation's report is its loss.
-    /// - Throws: ``UnsupervisedError`` for a bad configuration, fewer than 2 rows, or divergence.
+    /// - Returns: The model, its training history and, for a private run, what it did and
+    ///   guarantees.
+    /// - Throws: ``UnsupervisedError`` for a bad configuration, fewer than 2 rows, divergence,
+    ///   or a privacy budget out of reach.
     public static func train(
         features: [Float], featureCount: Int, config: AutoencoderConfig,
         progress: ((StepProgress) -> Void)? = nil, epochEnd: ((EpochRecord<Double>) -> Void)? = nil
-    ) throws(UnsupervisedError) -> (model: Autoencoder, history: TrainingHistory<Double>) {
+    ) throws(UnsupervisedError) -> (
+        model: Autoencoder, history: TrainingHistory<Double>, privateRun: PrivateTrainingRun<Double>?
+    ) {
         do {
             try config.validate()
         } catch {
@@ -76,36 +86,73 @@ public struct Autoencoder {
         let network = model.network
         let optimizer = Adam(
             for: network, rule: AdamRule(weightDecay: config.weightDecay), learningRate: config.learningRate)
-        let schedule = TrainingSchedule(
-            epochs: config.epochs, batchSize: config.batchSize, patience: config.patience,
-            minimumImprovement: config.minimumImprovement, shuffleSeed: config.seed)
-        var warmup = VariationalTraining.Warmup(
-            epochs: config.klWarmupEpochs, examples: trainingRows.count, batchSize: config.batchSize, seed: config.seed)
+        let loop = TrainingLoop(
+            schedule: TrainingSchedule(
+                epochs: config.epochs, batchSize: config.batchSize, patience: config.patience,
+                minimumImprovement: config.minimumImprovement, shuffleSeed: config.seed))
+        let validate = { (epoch: Int) throws(TrainingDiverged) -> Validation<Double> in
+            let scores = model.anomalyScores(of: validationX)
+            let loss = scores.reduce(0, +) / Double(scores.count)
+            try TrainingDiverged.check(outputs: [loss], epoch: epoch, learningRate: Double(config.learningRate))
+            return Validation(score: -loss, report: loss)
+        }
+        /// Each row's loss `[n]` with the KL weight `beta` and the code's noise `eps` of `z`'s shape.
+        func losses(_ x: Tensor, beta: Float, eps: ([Int]) -> Tensor) -> Tensor {
+            let code = network.encode(x)
+            guard let logVariance = code.logVariance else {
+                return squaredReconstructionError(x, network.decode(code.mean)) / Float(featureCount)
+            }
+            let z = code.mean + (logVariance * 0.5).exp() * eps(code.mean.shape)
+            let kl = gaussianKLDivergence(mean: code.mean, logVariance: logVariance)
+            return squaredReconstructionError(x, network.decode(z)) * 0.5 + kl * beta
+        }
+        guard let budget = config.privacy else {
+            var warmup = VariationalTraining.Warmup(
+                epochs: config.klWarmupEpochs, examples: trainingRows.count, batchSize: config.batchSize,
+                seed: config.seed)
+            do {
+                let history = try loop.run(
+                    network, optimizer: optimizer, exampleCount: trainingRows.count,
+                    loss: { batch in
+                        let x = rowsTensor(features, featureCount: featureCount, rows: batch.map { trainingRows[$0] })
+                        return losses(x, beta: warmup.nextBeta(), eps: { warmup.noise(shape: $0) }).mean()
+                    },
+                    validate: validate, progress: progress, epochEnd: epochEnd)
+                return (model, history, nil)
+            } catch {
+                throw .diverged(error)
+            }
+        }
+        let privacy: PrivateTraining
         do {
-            let history = try TrainingLoop(schedule: schedule).run(
-                network, optimizer: optimizer, exampleCount: trainingRows.count,
-                loss: { batch in
-                    let beta = warmup.nextBeta()
-                    let x = rowsTensor(features, featureCount: featureCount, rows: batch.map { trainingRows[$0] })
-                    let code = network.encode(x)
-                    guard let logVariance = code.logVariance else {
-                        return squaredReconstructionError(x, network.decode(code.mean)).mean() / Float(featureCount)
-                    }
-                    let z = warmup.sample(mean: code.mean, logVariance: logVariance)
-                    let kl = gaussianKLDivergence(mean: code.mean, logVariance: logVariance)
-                    return (squaredReconstructionError(x, network.decode(z)) * 0.5 + kl * beta).mean()
-                },
-                validate: { epoch throws(TrainingDiverged) in
-                    let scores = model.anomalyScores(of: validationX)
-                    let loss = scores.reduce(0, +) / Double(scores.count)
-                    try TrainingDiverged.check(
-                        outputs: [loss], epoch: epoch, learningRate: Double(config.learningRate))
-                    return Validation(score: -loss, report: loss)
-                },
-                progress: progress, epochEnd: epochEnd)
-            return (model, history)
+            privacy = try budget.training(
+                unit: .user, units: trainingRows.count, batchSize: config.batchSize, epochs: config.epochs)
         } catch {
-            throw .diverged(error)
+            throw .privacy(error)
+        }
+        var epochsDone = 0
+        do {
+            let run = try loop.runPrivately(
+                network, optimizer: optimizer, unitCount: trainingRows.count, privacy: privacy,
+                losses: { batch in
+                    let x = rowsTensor(features, featureCount: featureCount, rows: batch.map { trainingRows[$0] })
+                    let beta = VariationalTraining.beta(epoch: epochsDone + 1, warmupEpochs: config.klWarmupEpochs)
+                    return losses(x, beta: beta) { shape in
+                        VariationalTraining.noise(
+                            rows: batch, width: shape[1], seed: config.seed, round: epochsDone)
+                    }
+                },
+                validate: validate, progress: progress,
+                epochEnd: { record in
+                    epochsDone += 1
+                    epochEnd?(record)
+                })
+            return (model, run.history, run)
+        } catch {
+            switch error {
+            case .diverged(let diverged): throw .diverged(diverged)
+            case .accounting(let accounting): throw .privacy(accounting)
+            }
         }
     }
 

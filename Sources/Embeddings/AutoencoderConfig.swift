@@ -1,4 +1,5 @@
 import Foundation
+import NeuralNet
 import Settings
 
 /// Which kind of autoencoder.
@@ -43,6 +44,11 @@ public struct AutoencoderConfig: Sendable, Codable, Equatable {
     public var validationFraction: Double
     /// Seeds the split, initial weights, shuffling and the VAE's sampling.
     public var seed: UInt64
+    /// Differentially private training (DP-SGD, one row per privacy unit) within this budget;
+    /// nil trains as usual. Start from ``privateDefaults(epsilon:)`` (the command line does).
+    /// The validation rows are held out, unprotected: they decide when to stop and, in a
+    /// ``UserEmbeddingModel``, fit the scaling.
+    public var privacy: PrivacyBudget? = nil
 
     /// - Parameter kind: `.autoencoder` or `.variational`; every other value is the default.
     public init(
@@ -72,6 +78,20 @@ public struct AutoencoderConfig: Sendable, Codable, Equatable {
         latentSize ?? min(16, max(2, features / 3))
     }
 
+    /// The clipping norm of a private run when none is given.
+    public static let privateClipNorm = 1.0
+    /// The most epochs a private run is calibrated for when none are given.
+    public static let privateEpochs = 20
+
+    /// This configuration with the settings for private training where they differ (epochs
+    /// budgeted), and the budget.
+    public func privateDefaults(epsilon: Double) -> AutoencoderConfig {
+        var config = self
+        config.epochs = Self.privateEpochs
+        config.privacy = PrivacyBudget(epsilon: epsilon, clipNorm: Self.privateClipNorm)
+        return config
+    }
+
     /// The widest layer accepted (``InvalidParameter/maximumLayerWidth``).
     public static let maximumWidth = InvalidParameter.maximumLayerWidth
 
@@ -89,5 +109,6 @@ public struct AutoencoderConfig: Sendable, Codable, Equatable {
             learningRate: learningRate, batchSize: batchSize, epochs: epochs, patience: patience,
             minimumImprovement: minimumImprovement, klWarmupEpochs: klWarmupEpochs,
             validationFraction: validationFraction)
+        try privacy?.validate()
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import NeuralNet
+import PrivacyAccounting
 import Settings
 
 /// What can go wrong in unsupervised learning (autoencoders, embeddings, anomaly detection);
@@ -14,6 +15,8 @@ public enum UnsupervisedError: Error, LocalizedError, Equatable, Sendable {
     case badModel(path: String, detail: String)
     /// Training stopped because the loss or the outputs stopped being finite numbers.
     case diverged(TrainingDiverged)
+    /// A privacy budget cannot be met or accounted (ε too small for the rows, δ out of range).
+    case privacy(PrivacyAccountingError)
 
     public var errorDescription: String? {
         switch self {
@@ -21,6 +24,8 @@ public enum UnsupervisedError: Error, LocalizedError, Equatable, Sendable {
         case .badData(let path, let detail): return path.isEmpty ? detail : "\(path): \(detail)"
         case .badModel(let path, let detail): return "\(path): \(detail)"
         case .diverged(let divergence): return divergence.localizedDescription
+        case .privacy(let error):
+            return "private training: \(error); raise --dp-epsilon, lower --epochs or raise --batch-size"
         }
     }
 }

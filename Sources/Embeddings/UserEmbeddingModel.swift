@@ -2,6 +2,7 @@ import EventData
 import FileIO
 import Foundation
 import NeuralNet
+import PrivacyAccounting
 
 /// What `config.json` of an embedding model directory holds.
 public struct EmbeddingManifest: Sendable, Codable, Equatable {
@@ -19,6 +20,9 @@ public struct EmbeddingManifest: Sendable, Codable, Equatable {
     /// The validation loss of the kept weights.
     public var validationLoss: Double?
     public var created: String
+    /// The differential privacy guarantee of the weights, when trained with a privacy budget
+    /// (the scaling is then fitted on the held-out validation rows).
+    public var privacy: PrivacyStatement? = nil
 
     public static let task = "embed"
 }
@@ -40,7 +44,9 @@ public struct UserEmbeddingModel {
 
     public var latentSize: Int { autoencoder.latentSize }
 
-    /// Fits the scaling on every row of `table` and trains the autoencoder on them.
+    /// Fits the scaling on every row of `table` and trains the autoencoder on them. With a
+    /// privacy budget (``AutoencoderConfig/privacy``) the scaling is fitted on the held-out
+    /// validation rows only, and the weights on the others with DP-SGD, a row (a user) per unit.
     ///
     /// - Throws: ``UnsupervisedError`` for a bad setting, too few rows, a value that cannot be
     ///   scaled, or a diverged model.
@@ -50,18 +56,29 @@ public struct UserEmbeddingModel {
     ) throws(UnsupervisedError) -> UserEmbeddingModel {
         let encoder: TableEncoder
         do {
-            encoder = try TableEncoder.fitNumeric(names: table.columns, rows: table.rows)
+            var fitRows = table.rows
+            if config.privacy != nil, table.rows.count >= 2 {
+                fitRows = heldOutRows(count: table.rows.count, config: config).map { table.rows[$0] }
+            }
+            encoder = try TableEncoder.fitNumeric(names: table.columns, rows: fitRows)
         } catch {
             throw .badData(path: trainedOn, detail: error.localizedDescription)
         }
         let features = encoder.encode(numberRows: table.rows)
-        let (model, history) = try Autoencoder.train(
+        let (model, history, privateRun) = try Autoencoder.train(
             features: features, featureCount: table.columns.count, config: config, epochEnd: epochEnd)
         let manifest = EmbeddingManifest(
             task: EmbeddingManifest.task, config: config, encoder: encoder, trainedOn: trainedOn, asOf: asOf,
             rows: table.rows.count, bestEpoch: history.bestEpoch, validationLoss: history.best?.report,
-            created: ISO8601DateFormatter().string(from: Date()))
+            created: ISO8601DateFormatter().string(from: Date()), privacy: privateRun?.statement)
         return UserEmbeddingModel(manifest: manifest, autoencoder: model)
+    }
+
+    /// The rows of a table of `count` rows that training with `config` holds out for
+    /// validation (and, for a private run, for fitting the scaling and choosing the feature
+    /// columns), by index.
+    public static func heldOutRows(count: Int, config: AutoencoderConfig) -> [Int] {
+        VariationalTraining.holdOut(count: count, fraction: config.validationFraction, seed: config.seed).validation
     }
 
     /// Each row's code, `rows.count * latentSize` values, row-major.

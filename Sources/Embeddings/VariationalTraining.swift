@@ -36,8 +36,34 @@ enum VariationalTraining {
 
         /// `z = mean + exp(logVariance / 2) * eps`, `eps ~ N(0, I)`.
         mutating func sample(mean: Tensor, logVariance: Tensor) -> Tensor {
-            mean + (logVariance * 0.5).exp() * Tensor.normal(mean.shape, generator: &noise)
+            mean + (logVariance * 0.5).exp() * self.noise(shape: mean.shape)
         }
+
+        /// Standard normal noise `eps` of `shape`.
+        mutating func noise(shape: [Int]) -> Tensor {
+            Tensor.normal(shape, generator: &noise)
+        }
+    }
+
+    /// The KL weight of a private run in epoch `epoch` (from 1): rising by epoch, not by step,
+    /// so every loss of one epoch is the same function.
+    static func beta(epoch: Int, warmupEpochs: Int) -> Float {
+        warmupEpochs == 0 ? 1 : min(1, Float(epoch) / Float(warmupEpochs))
+    }
+
+    /// Standard normal noise `[rows.count, width]` for a private run: row `r`'s from a
+    /// generator of its own seeded by the unit and the round (the epoch), so a unit's sample
+    /// is the same whether it is drawn alone or in a batch.
+    static func noise(rows: [Int], width: Int, seed: UInt64, round: Int) -> Tensor {
+        var values: [Float] = []
+        values.reserveCapacity(rows.count * width)
+        for row in rows {
+            var generator = RandomGenerator(
+                seed: seed ^ 0x0015_e000 &+ UInt64(row) &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(round)
+                    &* 0xBF58_476D_1CE4_E5B9)
+            for _ in 0..<width { values.append(generator.nextNormal()) }
+        }
+        return Tensor(shape: [rows.count, width], scalars: values)
     }
 
     /// Checks the training settings both autoencoders have.

@@ -121,7 +121,7 @@ public struct Segmentation: Sendable {
         var space = Points(values: scaled, dimension: max(1, columns.count))
         var embeddings: [Float]?
         if config.method == .embedding {
-            let (model, _) = try Autoencoder.train(
+            let (model, _, _) = try Autoencoder.train(
                 features: scaled, featureCount: columns.count, config: config.autoencoder, epochEnd: epochEnd)
             let codes = model.embeddings(of: scaled)
             embeddings = codes

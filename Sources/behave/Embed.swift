@@ -34,10 +34,15 @@ struct EmbedCommand: ParsableCommand {
             stores the vectors in the event store as the user vector set NAME (--name; default \
             embed-MODEL-DATE) for other models and queries.
 
+            With --dp-epsilon (ae and vae) the weights train with DP-SGD, one user per privacy \
+            unit; the held-out users (not protected) fit the scaling, choose the category \
+            columns and decide when to stop, and the model keeps its guarantee.
+
             Examples:
               behave embed --store behavior.db --model vae --out models/embed
               behave embed --store behavior.db --model ae --latent-size 8 --at 2024-01-21 --out models/embed-jan
               behave embed --store behavior.db --model seq-vae --out models/embed-seq
+              behave embed --store behavior.db --model vae --dp-epsilon 3 --out models/embed-private
             """
     )
 
@@ -65,6 +70,8 @@ struct EmbedCommand: ParsableCommand {
 
     @OptionGroup var threads: ThreadOptions
 
+    @OptionGroup(title: "Differential privacy") var privacy: PrivacyOptions
+
     @Flag(help: "Print a summary as JSON.")
     var json = false
 
@@ -83,6 +90,11 @@ struct EmbedCommand: ParsableCommand {
     func validate() throws {
         if let at { _ = try parseISOTime(at, option: "--at") }
         if model == .seqVAE {
+            if !privacy.settings.isEmpty || privacy.dpNoiseSeed != nil {
+                throw ValidationError(
+                    "--dp-epsilon: private training is available for --model ae and vae; the sequence VAE trains "
+                        + "without a privacy budget.")
+            }
             _ = try sequenceConfig()
         } else {
             if maxEvents != nil { throw ValidationError("--max-events belongs to --model seq-vae.") }
@@ -93,12 +105,16 @@ struct EmbedCommand: ParsableCommand {
     func config() throws -> AutoencoderConfig {
         guard seed >= 0 else { throw ValidationError("--seed must be 0 or more (got \(seed)).") }
         var config = AutoencoderConfig(kind: model == .ae ? .autoencoder : .variational, seed: UInt64(seed))
+        if let epsilon = privacy.dpEpsilon { config = config.privateDefaults(epsilon: epsilon) }
         try autoencoder.apply(to: &config)
         do {
+            config.privacy = try PrivacyBudget.applying(
+                privacy.settings, to: config.privacy, defaultClipNorm: AutoencoderConfig.privateClipNorm)
             try config.validate()
         } catch {
             throw flagError(error)
         }
+        config.privacy = try privacy.seeded(config.privacy)
         return config
     }
 
@@ -125,8 +141,16 @@ struct EmbedCommand: ParsableCommand {
             return
         }
         let config = try config()
-        let table = try UserFeatureExtractor.table(from: store, referenceTime: asOf, topCategories: 20)
+        var table = try UserFeatureExtractor.table(from: store, referenceTime: asOf, topCategories: 20)
             .foldingTimeProfile()
+        if config.privacy != nil {
+            // The category columns are the held-out users' most frequent categories.
+            let heldOut = UserEmbeddingModel.heldOutRows(count: table.rows.count, config: config)
+            table = try UserFeatureExtractor.table(
+                from: store, referenceTime: asOf, topCategories: 20,
+                categoryUsers: Set(heldOut.map { table.userIDs[$0] })
+            ).foldingTimeProfile()
+        }
         note(
             "Training a \(model.rawValue) on \(ProgressReporter.grouped(table.rows.count)) users x \(table.columns.count) features."
         )
@@ -136,6 +160,7 @@ struct EmbedCommand: ParsableCommand {
         ) { reporter.log(Self.epochLine($0)) }
         let directory = URL(fileURLWithPath: out)
         try trained.save(to: directory)
+        if let statement = trained.manifest.privacy { printPrivacy(statement) }
         try finish(
             users: table.userIDs, codes: trained.embeddings(of: table.rows), width: trained.latentSize,
             features: table.columns.count, bestEpoch: trained.manifest.bestEpoch,

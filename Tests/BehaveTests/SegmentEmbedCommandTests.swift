@@ -2,6 +2,7 @@ import ArgumentParser
 import Embeddings
 import EventData
 import Foundation
+import NeuralNet
 import Testing
 
 @testable import behave
@@ -38,6 +39,15 @@ struct SegmentEmbedCommandTests {
             (["embed", "--model", "seq-vae", "--latent-size", "0"], "--latent-size 0: must be between 1 and 1048576."),
             (["embed", "--model", "seq-vae", "--max-events", "0"], "--max-events 0: must be between 1 and 10000."),
             (["embed", "--model", "vae", "--max-events", "20"], "--max-events belongs to --model seq-vae."),
+            (
+                ["embed", "--model", "seq-vae", "--dp-epsilon", "3"],
+                "--dp-epsilon: private training is available for --model ae and vae"
+            ),
+            (
+                ["embed", "--dp-delta", "1e-6"],
+                "--dp-delta given without dp-epsilon: must be only with a budget: add dp-epsilon (for example 3)."
+            ),
+            (["embed", "--dp-epsilon", "0"], "--dp-epsilon 0.0: must be a positive number, like 3."),
             (
                 ["segment", "--data", "a.csv", "--id", "u", "--vectors", "v", "--out", "s.csv"],
                 "--vectors belongs to --store segmentations."
@@ -116,5 +126,36 @@ struct SegmentEmbedCommandTests {
         let sessionRows = try String(contentsOfFile: sessions, encoding: .utf8).split(separator: "\n")
         #expect(sessionRows[0] == "user,session,start,anomaly_score,flag,reasons" && sessionRows.count > 121)
         #expect(sessionRows.dropFirst().filter { $0.split(separator: ",")[4] == "1" }.count >= 1)
+    }
+
+    @Test("embed --dp-epsilon: a private VAE keeps its guarantee, and its scaling comes from held-out users")
+    func privateEmbedding() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("behave-pe-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let storePath = directory.appendingPathComponent("shop.db").path
+        let simulator = try BehaviorSimulator(config: SimulationConfig(users: 300, items: 60, days: 10, seed: 4))
+        _ = try SQLiteEventStore(path: storePath).ingest(simulator)
+        let model = directory.appendingPathComponent("embed").path
+        let command = try EmbedCommand.parse([
+            "--store", storePath, "--out", model, "--epochs", "3", "--dp-epsilon", "5", "--dp-noise-seed", "2",
+            "--json",
+        ])
+        #expect(try command.config().privacy == PrivacyBudget(epsilon: 5, clipNorm: 1, noiseSeed: 2))
+        try command.run()
+        let loaded = try UserEmbeddingModel.load(from: URL(fileURLWithPath: model))
+        let statement = try #require(loaded.manifest.privacy)
+        #expect(statement.unit == .user && statement.epsilon <= 5.001 && statement.epsilon > 1)
+        #expect(loaded.manifest.config.privacy?.noiseSeed == nil)
+        // The scaling is the held-out users' own.
+        let store = try SQLiteEventStore(path: storePath, access: .readOnly)
+        let heldOut = UserEmbeddingModel.heldOutRows(count: 300, config: loaded.manifest.config)
+        let everyone = try UserFeatureExtractor.table(from: store, topCategories: 20).foldingTimeProfile()
+        let categories = try UserFeatureExtractor.table(
+            from: store, topCategories: 20, categoryUsers: Set(heldOut.map { everyone.userIDs[$0] })
+        ).foldingTimeProfile()
+        let refit = try TableEncoder.fitNumeric(
+            names: categories.columns, rows: heldOut.map { categories.rows[$0] })
+        #expect(loaded.manifest.encoder == refit)
     }
 }

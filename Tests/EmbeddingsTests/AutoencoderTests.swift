@@ -106,7 +106,7 @@ struct AutoencoderTests {
         var config = AutoencoderConfig(kind: kind, hiddenSizes: [16], latentSize: 2, epochs: 60, seed: 5)
         config.batchSize = 64
         config.learningRate = 0.01
-        let (model, history) = try Autoencoder.train(features: data.features, featureCount: 8, config: config)
+        let (model, history, _) = try Autoencoder.train(features: data.features, featureCount: 8, config: config)
         let losses = history.epochs.compactMap { $0.validation?.report }
         #expect(losses.count >= 2 && (losses.min() ?? .infinity) < losses[0] * 0.5, "validation losses \(losses)")
         let scores = model.anomalyScores(of: data.features)
@@ -115,6 +115,27 @@ struct AutoencoderTests {
         #expect(auc > 0.95, "ROC-AUC of \(kind.rawValue) scores: \(auc)")
         #expect(model.embeddings(of: data.features).count == 620 * 2)
         #expect(model.squaredErrors(of: data.features).count == 620 * 8)
+    }
+
+    @Test(
+        "a private AE and VAE: the engine splits each row's loss, a generous budget still learns the plane",
+        arguments: AutoencoderKind.allCases)
+    func privately(kind: AutoencoderKind) throws {
+        let data = planeData(rows: 2_000, outliers: 20, seed: 11)
+        var config = AutoencoderConfig(kind: kind, hiddenSizes: [16], latentSize: 2, seed: 5).privateDefaults(
+            epsilon: 20)
+        config.batchSize = 200
+        config.learningRate = 0.01
+        config.privacy?.noiseSeed = 4
+        let (model, history, run) = try Autoencoder.train(features: data.features, featureCount: 8, config: config)
+        let privateRun = try #require(run)
+        // A mismatch with one-row passes (a sample or KL weight that differs between them) falls back.
+        #expect(privateRun.perUnitGradients == .engine, "\(privateRun.perUnitGradients)")
+        #expect(history.epochs.count <= AutoencoderConfig.privateEpochs)
+        let statement = try #require(privateRun.statement)
+        #expect(statement.unit == .user && statement.epsilon <= 20.001)
+        let auc = pairwiseAUC(model.anomalyScores(of: data.features), data.labels)
+        #expect(auc > 0.9, "ROC-AUC of the private \(kind.rawValue)'s scores: \(auc)")
     }
 
     @Test("the same seed trains the same model")

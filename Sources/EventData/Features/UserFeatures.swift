@@ -180,11 +180,13 @@ public struct UserFeatureExtractor: Sendable {
     ///   - sessionGap: The longest inactivity that still continues a session.
     ///   - topCategories: Add share columns for this many of the store's most frequent
     ///     categories (one more pass over the store); none by default.
+    ///   - categoryUsers: Count the categories among these users' events only (a private
+    ///     model's held-out users); nil counts everyone's.
     /// - Returns: One row per user with events.
     /// - Throws: ``EventDataError`` when the store cannot be read or an option is invalid.
     public static func table(
         from store: any EventStore, referenceTime: Int64? = nil, eventTypes: [EventType]? = nil,
-        sessionGap: Duration = .seconds(30 * 60), topCategories: Int = 0
+        sessionGap: Duration = .seconds(30 * 60), topCategories: Int = 0, categoryUsers: Set<String>? = nil
     ) throws -> FeatureTable {
         // The store's summary is read only when a default needs it.
         let description = referenceTime == nil || eventTypes == nil ? try store.describe() : nil
@@ -193,7 +195,9 @@ public struct UserFeatureExtractor: Sendable {
             referenceTime: referenceTime ?? description?.lastTimestamp ?? 0,
             eventTypes: eventTypes ?? Self.conventionalOrder(storedTypes), sessionGap: sessionGap,
             categories: topCategories > 0
-                ? try mostFrequentCategories(in: store, count: topCategories, until: referenceTime) : [])
+                ? try mostFrequentCategories(
+                    in: store, count: topCategories, until: referenceTime, users: categoryUsers)
+                : [])
         var userIDs: [String] = []
         var rows: [[Double]] = []
         try store.forEachUserHistory { history in
@@ -208,10 +212,14 @@ public struct UserFeatureExtractor: Sendable {
         return FeatureTable(columns: extractor.columns, userIDs: userIDs, rows: rows)
     }
 
-    /// The `count` most frequent categories of the events (up to `until`), most frequent first.
-    static func mostFrequentCategories(in store: any EventStore, count: Int, until: Int64?) throws -> [String] {
+    /// The `count` most frequent categories of the events (up to `until`) of `users` (nil:
+    /// everyone), most frequent first.
+    static func mostFrequentCategories(
+        in store: any EventStore, count: Int, until: Int64?, users: Set<String>?
+    ) throws -> [String] {
         var counts: [String: Int] = [:]
         try store.forEachUserHistory { history in
+            guard users?.contains(history.userID) ?? true else { return }
             for event in history.events where until.map({ event.timestamp <= $0 }) ?? true {
                 if let category = event.category { counts[category, default: 0] += 1 }
             }
