@@ -108,11 +108,19 @@ struct AutoencoderOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "Autoencoder: the most passes over the rows.")
     var epochs: Int?
 
+    @Option(parsing: .unconditional, help: "Autoencoder: Adam's learning rate (default 0.001; seq-vae 0.002).")
+    var learningRate: Float?
+
+    @Option(parsing: .unconditional, help: "Autoencoder: rows per step (default 128; seq-vae 64).")
+    var batchSize: Int?
+
     /// `config` with the given flags applied (not validated).
     func apply(to config: inout AutoencoderConfig) throws {
         if let widths = try widths() { config.hiddenSizes = widths }
         if let latentSize { config.latentSize = latentSize }
         if let epochs { config.epochs = epochs }
+        if let learningRate { config.learningRate = learningRate }
+        if let batchSize { config.batchSize = batchSize }
     }
 
     /// A sequence VAE's `config` with the given flags applied (not validated): one width, the GRUs'.
@@ -126,6 +134,8 @@ struct AutoencoderOptions: ParsableArguments {
         }
         if let latentSize { config.latentSize = latentSize }
         if let epochs { config.epochs = epochs }
+        if let learningRate { config.learningRate = learningRate }
+        if let batchSize { config.batchSize = batchSize }
     }
 
     private func widths() throws -> [Int]? {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Classifiers
+import Embeddings
 import Evaluation
 import EventData
 import Foundation
@@ -61,7 +62,9 @@ struct PrivacyOptions: ParsableArguments {
                 + "\(ClassifierPrivacy.defaultLearningRate). A private next-item run budgets "
                 + "\(NextItemConfig.privateEpochs) epochs, trains one row of recent items per user, and holds out "
                 + "\(Int(NextItemConfig.privateHeldOutFraction * 100))% of the users (not protected) for its "
-                + "catalogue, validation and metrics."))
+                + "catalogue, validation and metrics. A private embedding budgets "
+                + "\(AutoencoderConfig.privateEpochs) epochs at learning rate \(AutoencoderConfig.privateLearningRate)."
+        ))
     var dpEpsilon: Double?
     @Option(parsing: .unconditional, help: "δ of the guarantee (default 1e-5; keep it below 1 / users).")
     var dpDelta: Double?
@@ -69,7 +72,8 @@ struct PrivacyOptions: ParsableArguments {
         parsing: .unconditional,
         help: ArgumentHelp(
             "The largest gradient norm one unit may contribute (default \(ClassifierPrivacy.defaultClipNorm) "
-                + "for classifiers, \(NextItemConfig.privateClipNorm) for next-item models)."))
+                + "for classifiers, \(NextItemConfig.privateClipNorm) for next-item models, "
+                + "\(AutoencoderConfig.privateClipNorm) for embeddings)."))
     var dpClipNorm: Double?
     @Option(
         help: ArgumentHelp(

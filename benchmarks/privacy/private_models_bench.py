@@ -1,0 +1,134 @@
+#!/usr/bin/env python3
+"""Utility of private recommenders and private user embeddings, against their non-private runs.
+
+What it measures
+----------------
+* ``next-item``: ``behave train next-item`` (SASRec, the recommended preset) on each store,
+  without a budget and with ``--dp-epsilon E`` for every E. The private run's metrics are
+  those of its held-out users (20% of the users, not protected); the non-private run's are
+  every user's. Both are leave-one-out test metrics under the full protocol (the target among
+  all items): NDCG@10 and HR@10, and the seconds the run took.
+* ``embed`` (stores simulated with ``--distinct-segments``, whose ``.truth.json`` sits beside
+  the ``.db``): ``behave embed --model vae`` with and without a budget, then ``behave segment
+  --vectors ... --k 5`` on the codes, and the adjusted Rand index of those segments against
+  the planted ones over regular users (what represent_bench.py reports as "embedding k=5").
+
+Only the standard library is needed; ``--behave`` is a release build of the CLI.
+
+    python3 benchmarks/privacy/private_models_bench.py --behave .build/release/behave \\
+        --store shop-1.db --store shop-2.db --store ml.db --epsilons 8,3,1 --threads 1
+
+Prints one line per run on stderr and a markdown table per task on stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+
+def run(command: list[str]) -> tuple[str, float]:
+    start = time.monotonic()
+    done = subprocess.run(command, capture_output=True, text=True)
+    if done.returncode != 0:
+        sys.exit(f"failed: {' '.join(command)}\n{done.stderr[-2000:]}")
+    return done.stdout, time.monotonic() - start
+
+
+def adjusted_rand_index(a: list, b: list) -> float:
+    def pairs(n: int) -> float:
+        return n * (n - 1) / 2
+
+    joint = Counter(zip(a, b))
+    index = sum(pairs(n) for n in joint.values())
+    left = sum(pairs(n) for n in Counter(a).values())
+    right = sum(pairs(n) for n in Counter(b).values())
+    expected = left * right / pairs(len(a))
+    maximum = (left + right) / 2
+    return (index - expected) / (maximum - expected) if maximum != expected else 1.0
+
+
+def is_regular(user: dict) -> bool:
+    """Not a planted bot, fraudster, taken-over account or click-farm account."""
+    return not (user.get("is_bot") or user.get("is_fraud") or user.get("takeover_timestamp") is not None
+                or user.get("farm") is not None)
+
+
+def next_item(args, store: Path, epsilon: float | None, work: Path) -> dict:
+    command = [args.behave, "train", "next-item", "--store", str(store), "--out", str(work / "model"), "--json",
+               "--threads", str(args.threads)]
+    if epsilon is not None:
+        command += ["--dp-epsilon", str(epsilon), "--dp-noise-seed", str(args.noise_seed)]
+    output, seconds = run(command)
+    metrics = json.loads(output)["test"]["full"]
+    return {"ndcg@10": metrics["ndcg@10"], "hr@10": metrics["hr@10"], "seconds": seconds}
+
+
+def embed_ari(args, store: Path, epsilon: float | None, work: Path) -> float | None:
+    truth_path = store.with_suffix(".truth.json")
+    if not truth_path.exists():
+        return None
+    truth = {user["id"]: user for user in json.loads(truth_path.read_text())["users"]}
+    name = "private" if epsilon is not None else "plain"
+    command = [args.behave, "embed", "--store", str(store), "--model", "vae", "--name", name,
+               "--out", str(work / name), "--json", "--threads", str(args.threads)]
+    if epsilon is not None:
+        command += ["--dp-epsilon", str(epsilon), "--dp-noise-seed", str(args.noise_seed)]
+    run(command)
+    segments = work / "segments.csv"
+    run([args.behave, "segment", "--store", str(store), "--vectors", name, "--k", "5", "--out", str(segments),
+         "--json", "--threads", str(args.threads)])
+    with open(segments) as handle:
+        found = {row["user"]: row["segment"] for row in csv.DictReader(handle)}
+    regular = [u for u in found if is_regular(truth[u]) and truth[u].get("segment") is not None]
+    return adjusted_rand_index([found[u] for u in regular], [truth[u]["segment"] for u in regular])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--behave", default=".build/release/behave")
+    parser.add_argument("--store", action="append", required=True, help="an event store (repeatable)")
+    parser.add_argument("--epsilons", default="8,3,1", help="budgets to train with, besides no budget ('' for none)")
+    parser.add_argument("--no-plain", action="store_true", help="skip the runs without a budget")
+    parser.add_argument("--noise-seed", type=int, default=1)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--tasks", default="next-item,embed")
+    args = parser.parse_args()
+    epsilons = ([] if args.no_plain else [None]) + [float(e) for e in args.epsilons.split(",") if e]
+    tasks = args.tasks.split(",")
+    rows: dict[str, list] = {"next-item": [], "embed": []}
+    for store in map(Path, args.store):
+        for epsilon in epsilons:
+            label = "none" if epsilon is None else f"{epsilon:g}"
+            with tempfile.TemporaryDirectory() as directory:
+                work = Path(directory)
+                if "next-item" in tasks:
+                    result = next_item(args, store, epsilon, work)
+                    rows["next-item"].append((store.name, label, result))
+                    print(f"{store.name} next-item ε {label}: {result}", file=sys.stderr, flush=True)
+                if "embed" in tasks:
+                    ari = embed_ari(args, store, epsilon, work)
+                    if ari is not None:
+                        rows["embed"].append((store.name, label, ari))
+                        print(f"{store.name} embed ε {label}: ARI {ari:.3f}", file=sys.stderr, flush=True)
+    if rows["next-item"]:
+        print("| store | ε | test NDCG@10 (full) | test HR@10 (full) | seconds |")
+        print("|---|---|---|---|---|")
+        for store, label, result in rows["next-item"]:
+            print(f"| {store} | {label} | {result['ndcg@10']:.4f} | {result['hr@10']:.4f} | {result['seconds']:.0f} |")
+    if rows["embed"]:
+        print("\n| store | ε | ARI of VAE-code segments (k 5) |")
+        print("|---|---|---|")
+        for store, label, ari in rows["embed"]:
+            print(f"| {store} | {label} | {ari:.3f} |")
+
+
+if __name__ == "__main__":
+    main()
