@@ -37,6 +37,25 @@ public struct SequenceAutoencoderConfig: Sendable, Codable, Equatable {
     public var validationFraction: Double
     /// Seeds the split, initial weights, shuffling and sampling.
     public var seed: UInt64
+    /// Differentially private training (DP-SGD, a user per privacy unit) within this budget;
+    /// nil trains as usual. Start from ``privateDefaults(epsilon:)``. The validation users are
+    /// held out, unprotected: they decide when to stop and fit the vocabularies.
+    public var privacy: PrivacyBudget? = nil
+
+    /// The clipping norm of a private run when none is given (as the dense VAE's: a user's
+    /// loss sums the errors of their events).
+    public static let privateClipNorm = AutoencoderConfig.privateClipNorm
+    /// The most epochs a private run is calibrated for when none are given (the usual 30
+    /// cost budget for little).
+    public static let privateEpochs = 20
+
+    /// This configuration with the epochs budgeted for private training, and the budget.
+    public func privateDefaults(epsilon: Double) -> SequenceAutoencoderConfig {
+        var config = self
+        config.epochs = Self.privateEpochs
+        config.privacy = PrivacyBudget(epsilon: epsilon, clipNorm: Self.privateClipNorm)
+        return config
+    }
 
     public init(
         maxLength: Int = 50, maxItems: Int = 1_000, maxCategories: Int = 200, hiddenSize: Int = 64,
@@ -75,6 +94,7 @@ public struct SequenceAutoencoderConfig: Sendable, Codable, Equatable {
             learningRate: learningRate, batchSize: batchSize, epochs: epochs, patience: patience,
             minimumImprovement: minimumImprovement, klWarmupEpochs: klWarmupEpochs,
             validationFraction: validationFraction)
+        try privacy?.validate()
     }
 }
 
@@ -118,6 +138,11 @@ public struct SequenceAutoencoder {
     /// The loss is the negative ELBO per user, `reconstruction + beta * KL`, with `beta`
     /// rising from 0 to 1 over the warm-up epochs.
     ///
+    /// With a privacy budget (``SequenceAutoencoderConfig/privacy``) the vocabularies are
+    /// fitted on the held-out users only and the others train with DP-SGD, one unit each; the
+    /// samples are then drawn per user and epoch and beta rises by epoch, so a user's loss is
+    /// the same function alone as in a batch.
+    ///
     /// - Parameters:
     ///   - histories: Users with at least one event each.
     ///   - itemIDs: External ids by the store's dense item index.
@@ -126,7 +151,9 @@ public struct SequenceAutoencoder {
     public static func train(
         histories: [UserHistory], itemIDs: Vocabulary, referenceTime: Int64, config: SequenceAutoencoderConfig,
         progress: ((StepProgress) -> Void)? = nil, epochEnd: ((EpochRecord<Double>) -> Void)? = nil
-    ) throws(UnsupervisedError) -> (model: SequenceAutoencoder, history: TrainingHistory<Double>) {
+    ) throws(UnsupervisedError) -> (
+        model: SequenceAutoencoder, history: TrainingHistory<Double>, privateRun: PrivateTrainingRun<Double>?
+    ) {
         do {
             try config.validate()
         } catch {
@@ -138,45 +165,80 @@ public struct SequenceAutoencoder {
                 path: "",
                 detail: "\(users.count) user\(users.count == 1 ? "" : "s") with events; the model needs at least 2")
         }
-        let vocabularies = EventSequenceEncoder.fit(
-            users, itemIDs: itemIDs, maxLength: config.maxLength, maxItems: config.maxItems,
-            maxCategories: config.maxCategories)
         let split = VariationalTraining.holdOut(
             count: users.count, fraction: config.validationFraction, seed: config.seed)
         let training = split.training.map { users[$0] }
         let validation = split.validation.map { users[$0] }
+        let vocabularies = EventSequenceEncoder.fit(
+            config.privacy == nil ? users : validation, itemIDs: itemIDs, maxLength: config.maxLength,
+            maxItems: config.maxItems, maxCategories: config.maxCategories)
 
         let model = SequenceAutoencoder(config: config, vocabularies: vocabularies)
         let network = model.network
         let optimizer = Adam(for: network, learningRate: config.learningRate)
-        let schedule = TrainingSchedule(
-            epochs: config.epochs, batchSize: config.batchSize, patience: config.patience,
-            minimumImprovement: config.minimumImprovement, shuffleSeed: config.seed)
-        var warmup = VariationalTraining.Warmup(
-            epochs: config.klWarmupEpochs, examples: training.count, batchSize: config.batchSize, seed: config.seed)
+        let loop = TrainingLoop(
+            schedule: TrainingSchedule(
+                epochs: config.epochs, batchSize: config.batchSize, patience: config.patience,
+                minimumImprovement: config.minimumImprovement, shuffleSeed: config.seed))
+        let validate = { (epoch: Int) throws(TrainingDiverged) -> Validation<Double> in
+            let scores = model.negativeELBO(of: validation, itemIDs: itemIDs, referenceTime: referenceTime)
+            let loss = scores.reduce(0, +) / Double(scores.count)
+            try TrainingDiverged.check(outputs: [loss], epoch: epoch, learningRate: Double(config.learningRate))
+            return Validation(score: -loss, report: loss)
+        }
+        /// Each user's negative ELBO `[n]` with the KL weight `beta` and the code's noise `eps`.
+        func losses(_ batch: [Int], beta: Float, eps: ([Int]) -> Tensor) -> Tensor {
+            let input = vocabularies.batch(batch.map { training[$0] }, itemIDs: itemIDs, referenceTime: referenceTime)
+            let code = network.encode(input)
+            let z = code.mean + (code.logVariance * 0.5).exp() * eps(code.mean.shape)
+            let kl = gaussianKLDivergence(mean: code.mean, logVariance: code.logVariance)
+            return network.reconstructionLoss(z, of: input) + kl * beta
+        }
+        guard let budget = config.privacy else {
+            var warmup = VariationalTraining.Warmup(
+                epochs: config.klWarmupEpochs, examples: training.count, batchSize: config.batchSize,
+                seed: config.seed)
+            do {
+                let history = try loop.run(
+                    network, optimizer: optimizer, exampleCount: training.count,
+                    loss: { batch in losses(batch, beta: warmup.nextBeta(), eps: { warmup.noise(shape: $0) }).mean() },
+                    validate: validate, progress: progress, epochEnd: epochEnd)
+                return (model, history, nil)
+            } catch {
+                throw .diverged(error)
+            }
+        }
+        let privacy: PrivateTraining
         do {
-            let history = try TrainingLoop(schedule: schedule).run(
-                network, optimizer: optimizer, exampleCount: training.count,
-                loss: { batch in
-                    let beta = warmup.nextBeta()
-                    let input = vocabularies.batch(
-                        batch.map { training[$0] }, itemIDs: itemIDs, referenceTime: referenceTime)
-                    let code = network.encode(input)
-                    let z = warmup.sample(mean: code.mean, logVariance: code.logVariance)
-                    let kl = gaussianKLDivergence(mean: code.mean, logVariance: code.logVariance)
-                    return (network.reconstructionLoss(z, of: input) + kl * beta).mean()
-                },
-                validate: { epoch throws(TrainingDiverged) in
-                    let scores = model.negativeELBO(of: validation, itemIDs: itemIDs, referenceTime: referenceTime)
-                    let loss = scores.reduce(0, +) / Double(scores.count)
-                    try TrainingDiverged.check(
-                        outputs: [loss], epoch: epoch, learningRate: Double(config.learningRate))
-                    return Validation(score: -loss, report: loss)
-                },
-                progress: progress, epochEnd: epochEnd)
-            return (model, history)
+            privacy = try budget.training(
+                unit: .user, units: training.count, batchSize: config.batchSize, epochs: config.epochs)
         } catch {
-            throw .diverged(error)
+            throw .privacy(error)
+        }
+        var epochsDone = 0
+        do {
+            let run = try loop.runPrivately(
+                network, optimizer: optimizer, unitCount: training.count, privacy: privacy,
+                losses: { batch in
+                    losses(
+                        batch,
+                        beta: VariationalTraining.beta(epoch: epochsDone + 1, warmupEpochs: config.klWarmupEpochs)
+                    ) {
+                        shape in
+                        VariationalTraining.noise(rows: batch, width: shape[1], seed: config.seed, round: epochsDone)
+                    }
+                },
+                validate: validate, progress: progress,
+                epochEnd: { record in
+                    epochsDone += 1
+                    epochEnd?(record)
+                })
+            return (model, run.history, run)
+        } catch {
+            switch error {
+            case .diverged(let diverged): throw .diverged(diverged)
+            case .accounting(let accounting): throw .privacy(accounting)
+            }
         }
     }
 

@@ -2,13 +2,15 @@ import Datasets
 import EventData
 import Foundation
 import NeuralNet
+import PrivacyAccounting
 
 /// What `config.json` of a sequence embedding model directory holds.
 public struct SequenceEmbeddingManifest: Sendable, Codable, Equatable {
     /// Always `"embed-sequence"`.
     public var task: String
     public var config: SequenceAutoencoderConfig
-    /// The token vocabularies fitted on the training users.
+    /// The token vocabularies fitted on the training users (for a private model, on the
+    /// held-out validation users).
     public var vocabularies: EventSequenceEncoder
     /// Where the training histories came from (a store path).
     public var trainedOn: String
@@ -20,6 +22,9 @@ public struct SequenceEmbeddingManifest: Sendable, Codable, Equatable {
     /// The validation loss (negative ELBO per user) of the kept weights.
     public var validationLoss: Double?
     public var created: String
+    /// The differential privacy guarantee of the weights, when trained with a privacy budget
+    /// (the vocabularies are then fitted on the held-out validation users).
+    public var privacy: PrivacyStatement? = nil
 
     public static let task = "embed-sequence"
 }
@@ -38,20 +43,21 @@ public struct SequenceEmbeddingModel {
 
     public var latentSize: Int { autoencoder.latentSize }
 
-    /// Trains the sequence VAE on `histories` (users with at least one event).
+    /// Trains the sequence VAE on `histories` (users with at least one event), privately when
+    /// the configuration has a budget.
     ///
     /// - Throws: ``UnsupervisedError`` for a bad setting, too few users or a diverged model.
     public static func train(
         histories: [UserHistory], itemIDs: Vocabulary, referenceTime: Int64, config: SequenceAutoencoderConfig,
         trainedOn: String, epochEnd: ((EpochRecord<Double>) -> Void)? = nil
     ) throws(UnsupervisedError) -> SequenceEmbeddingModel {
-        let (model, history) = try SequenceAutoencoder.train(
+        let (model, history, privateRun) = try SequenceAutoencoder.train(
             histories: histories, itemIDs: itemIDs, referenceTime: referenceTime, config: config, epochEnd: epochEnd)
         let manifest = SequenceEmbeddingManifest(
             task: SequenceEmbeddingManifest.task, config: config, vocabularies: model.vocabularies,
             trainedOn: trainedOn, referenceTime: referenceTime, users: histories.count,
             bestEpoch: history.bestEpoch, validationLoss: history.best?.report,
-            created: ISO8601DateFormatter().string(from: Date()))
+            created: ISO8601DateFormatter().string(from: Date()), privacy: privateRun?.statement)
         return SequenceEmbeddingModel(manifest: manifest, autoencoder: model)
     }
 

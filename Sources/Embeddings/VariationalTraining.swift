@@ -34,12 +34,7 @@ enum VariationalTraining {
             return steps == 0 ? 1 : min(1, Float(taken) / Float(steps))
         }
 
-        /// `z = mean + exp(logVariance / 2) * eps`, `eps ~ N(0, I)`.
-        mutating func sample(mean: Tensor, logVariance: Tensor) -> Tensor {
-            mean + (logVariance * 0.5).exp() * self.noise(shape: mean.shape)
-        }
-
-        /// Standard normal noise `eps` of `shape`.
+        /// Standard normal noise `eps` of `shape`, for `z = mean + exp(logVariance / 2) * eps`.
         mutating func noise(shape: [Int]) -> Tensor {
             Tensor.normal(shape, generator: &noise)
         }

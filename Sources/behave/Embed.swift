@@ -34,9 +34,10 @@ struct EmbedCommand: ParsableCommand {
             stores the vectors in the event store as the user vector set NAME (--name; default \
             embed-MODEL-DATE) for other models and queries.
 
-            With --dp-epsilon (ae and vae) the weights train with DP-SGD, one user per privacy \
-            unit; the held-out users (not protected) fit the scaling, choose the category \
-            columns and decide when to stop, and the model keeps its guarantee.
+            With --dp-epsilon the weights train with DP-SGD, one user per privacy unit; the \
+            held-out users (not protected) fit the scaling and choose the category columns (the \
+            sequence VAE's vocabularies) and decide when to stop, and the model keeps its \
+            guarantee.
 
             Examples:
               behave embed --store behavior.db --model vae --out models/embed
@@ -90,11 +91,6 @@ struct EmbedCommand: ParsableCommand {
     func validate() throws {
         if let at { _ = try parseISOTime(at, option: "--at") }
         if model == .seqVAE {
-            if !privacy.settings.isEmpty || privacy.dpNoiseSeed != nil {
-                throw ValidationError(
-                    "--dp-epsilon: private training is available for --model ae and vae; the sequence VAE trains "
-                        + "without a privacy budget.")
-            }
             _ = try sequenceConfig()
         } else {
             if maxEvents != nil { throw ValidationError("--max-events belongs to --model seq-vae.") }
@@ -121,13 +117,17 @@ struct EmbedCommand: ParsableCommand {
     func sequenceConfig() throws -> SequenceAutoencoderConfig {
         guard seed >= 0 else { throw ValidationError("--seed must be 0 or more (got \(seed)).") }
         var config = SequenceAutoencoderConfig(seed: UInt64(seed))
+        if let epsilon = privacy.dpEpsilon { config = config.privateDefaults(epsilon: epsilon) }
         try autoencoder.apply(to: &config)
         if let maxEvents { config.maxLength = maxEvents }
         do {
+            config.privacy = try PrivacyBudget.applying(
+                privacy.settings, to: config.privacy, defaultClipNorm: SequenceAutoencoderConfig.privateClipNorm)
             try config.validate()
         } catch {
             throw flagError(error)
         }
+        config.privacy = try privacy.seeded(config.privacy)
         return config
     }
 
@@ -194,6 +194,7 @@ struct EmbedCommand: ParsableCommand {
             trainedOn: storeOptions.store
         ) { reporter.log(Self.epochLine($0)) }
         try trained.save(to: URL(fileURLWithPath: out))
+        if let statement = trained.manifest.privacy { printPrivacy(statement) }
         try finish(
             users: histories.map(\.userID), codes: trained.embeddings(of: histories, itemIDs: items),
             width: trained.latentSize, features: nil, bestEpoch: trained.manifest.bestEpoch,

@@ -40,8 +40,8 @@ struct SegmentEmbedCommandTests {
             (["embed", "--model", "seq-vae", "--max-events", "0"], "--max-events 0: must be between 1 and 10000."),
             (["embed", "--model", "vae", "--max-events", "20"], "--max-events belongs to --model seq-vae."),
             (
-                ["embed", "--model", "seq-vae", "--dp-epsilon", "3"],
-                "--dp-epsilon: private training is available for --model ae and vae"
+                ["embed", "--model", "seq-vae", "--dp-clip-norm", "3"],
+                "--dp-clip-norm given without dp-epsilon: must be only with a budget: add dp-epsilon (for example 3)."
             ),
             (
                 ["embed", "--dp-delta", "1e-6"],

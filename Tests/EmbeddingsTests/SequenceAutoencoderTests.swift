@@ -1,5 +1,4 @@
 import Datasets
-import Embeddings
 import EventData
 import Foundation
 import NeuralNet
@@ -8,6 +7,8 @@ import Settings
 import TensorEngine
 import TestSupport
 import Testing
+
+@testable import Embeddings
 
 /// `count` users: the even ones browse and buy items 0-4 (category "a"), the odd ones items
 /// 5-9 (category "b"), 6 to 12 events each at random gaps.
@@ -84,7 +85,7 @@ struct SequenceAutoencoderTests {
     func separatesTastes() throws {
         let (histories, items) = plantedHistories(count: 80, seed: 4)
         let now: Int64 = 1_800_000_000_000
-        let (model, history) = try SequenceAutoencoder.train(
+        let (model, history, _) = try SequenceAutoencoder.train(
             histories: histories, itemIDs: items, referenceTime: now, config: smallConfig)
         #expect(history.epochs.count == 15)
         let codes = model.embeddings(of: histories, itemIDs: items, referenceTime: now)
@@ -100,11 +101,32 @@ struct SequenceAutoencoderTests {
             return (distances[0] < distances[1] ? 0 : 1) == user % 2
         }.count
         #expect(correct >= 76, "\(correct) of 80 users nearest their own group's centre")
-        let (again, _) = try SequenceAutoencoder.train(
+        let (again, _, _) = try SequenceAutoencoder.train(
             histories: histories, itemIDs: items, referenceTime: now, config: smallConfig)
         #expect(again.embeddings(of: histories, itemIDs: items, referenceTime: now) == codes)
         let scores = model.negativeELBO(of: histories, itemIDs: items, referenceTime: now)
         #expect(scores.count == 80 && scores.allSatisfy { $0.isFinite && $0 > 0 })
+    }
+
+    @Test("a private sequence VAE: the engine splits each user's loss; vocabularies from held-out users only")
+    func privately() throws {
+        let (histories, items) = plantedHistories(count: 120, seed: 6)
+        var config = smallConfig.privateDefaults(epsilon: 8)
+        config.epochs = 3
+        config.privacy?.noiseSeed = 2
+        let now: Int64 = 1_800_000_000_000
+        let (model, _, run) = try SequenceAutoencoder.train(
+            histories: histories, itemIDs: items, referenceTime: now, config: config)
+        let privateRun = try #require(run)
+        #expect(privateRun.perUnitGradients == .engine, "\(privateRun.perUnitGradients)")
+        #expect(privateRun.statement.map { $0.unit == .user && $0.epsilon <= 8.001 } == true)
+        let heldOut = VariationalTraining.holdOut(
+            count: histories.count, fraction: config.validationFraction, seed: config.seed
+        ).validation.map { histories[$0] }
+        let expected = EventSequenceEncoder.fit(
+            heldOut, itemIDs: items, maxLength: config.maxLength, maxItems: config.maxItems,
+            maxCategories: config.maxCategories)
+        #expect(model.vocabularies == expected)
     }
 
     @Test("a saved model loads back and gives the same codes; a dense model's directory is refused")
