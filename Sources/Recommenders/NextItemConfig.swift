@@ -321,7 +321,13 @@ public struct NextItemConfig: Sendable, Equatable {
         switch architecture {
         case .sasrec(let config): try config.validate()
         case .gru4rec(let config): try config.validate()
-        case .popularity: return
+        case .popularity:
+            if let privacy {
+                throw InvalidParameter(
+                    "dp-epsilon", value: privacy.epsilon,
+                    allowed: "left out for pop, which counts items and trains nothing")
+            }
+            return
         }
         try InvalidParameter.require("epochs", epochs, in: 1...Self.maximumSize)
         try InvalidParameter.require("batch-size", batchSize, in: 1...Self.maximumSize)

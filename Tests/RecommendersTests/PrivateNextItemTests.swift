@@ -127,6 +127,9 @@ import Testing
         #expect(throws: InvalidParameter.self) {
             try NextItemConfig.defaults(for: .pop).applying(settings: ["dp-epsilon": 3])
         }
+        var pop = NextItemConfig.defaults(for: .pop)
+        pop.privacy = PrivacyBudget(epsilon: 3, clipNorm: 1)
+        #expect(throws: InvalidParameter.self) { try pop.validate() }
         var windows = NextItemConfig.defaults(for: .gru4rec).privateDefaults(epsilon: 3)
         #expect(windows.slidingWindows == false)
         windows.slidingWindows = true

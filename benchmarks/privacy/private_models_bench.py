@@ -9,9 +9,10 @@ What it measures
   every user's. Both are leave-one-out test metrics under the full protocol (the target among
   all items): NDCG@10 and HR@10, and the seconds the run took.
 * ``embed`` (stores simulated with ``--distinct-segments``, whose ``.truth.json`` sits beside
-  the ``.db``): ``behave embed --model vae`` with and without a budget, then ``behave segment
-  --vectors ... --k 5`` on the codes, and the adjusted Rand index of those segments against
-  the planted ones over regular users (what represent_bench.py reports as "embedding k=5").
+  the ``.db``): ``behave embed --model M`` (``--embed-models``, default vae) with and without
+  a budget, then ``behave segment --vectors ... --k 5`` on the codes, and the adjusted Rand
+  index of those segments against the planted ones over regular users (what
+  represent_bench.py reports as "embedding k=5" and "seq-vae k=5").
 
 Only the standard library is needed; ``--behave`` is a release build of the CLI.
 
@@ -71,13 +72,13 @@ def next_item(args, store: Path, epsilon: float | None, work: Path) -> dict:
     return {"ndcg@10": metrics["ndcg@10"], "hr@10": metrics["hr@10"], "seconds": seconds}
 
 
-def embed_ari(args, store: Path, epsilon: float | None, work: Path) -> float | None:
+def embed_ari(args, store: Path, model: str, epsilon: float | None, work: Path) -> float | None:
     truth_path = store.with_suffix(".truth.json")
     if not truth_path.exists():
         return None
     truth = {user["id"]: user for user in json.loads(truth_path.read_text())["users"]}
     name = "private" if epsilon is not None else "plain"
-    command = [args.behave, "embed", "--store", str(store), "--model", "vae", "--name", name,
+    command = [args.behave, "embed", "--store", str(store), "--model", model, "--name", name,
                "--out", str(work / name), "--json", "--threads", str(args.threads)]
     if epsilon is not None:
         command += ["--dp-epsilon", str(epsilon), "--dp-noise-seed", str(args.noise_seed)]
@@ -100,6 +101,7 @@ def main() -> None:
     parser.add_argument("--noise-seed", type=int, default=1)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--tasks", default="next-item,embed")
+    parser.add_argument("--embed-models", default="vae", help="embed --model values, comma-separated")
     args = parser.parse_args()
     epsilons = ([] if args.no_plain else [None]) + [float(e) for e in args.epsilons.split(",") if e]
     tasks = args.tasks.split(",")
@@ -113,21 +115,21 @@ def main() -> None:
                     result = next_item(args, store, epsilon, work)
                     rows["next-item"].append((store.name, label, result))
                     print(f"{store.name} next-item ε {label}: {result}", file=sys.stderr, flush=True)
-                if "embed" in tasks:
-                    ari = embed_ari(args, store, epsilon, work)
+                for model in args.embed_models.split(",") if "embed" in tasks else []:
+                    ari = embed_ari(args, store, model, epsilon, work)
                     if ari is not None:
-                        rows["embed"].append((store.name, label, ari))
-                        print(f"{store.name} embed ε {label}: ARI {ari:.3f}", file=sys.stderr, flush=True)
+                        rows["embed"].append((store.name, model, label, ari))
+                        print(f"{store.name} embed {model} ε {label}: ARI {ari:.3f}", file=sys.stderr, flush=True)
     if rows["next-item"]:
         print("| store | ε | test NDCG@10 (full) | test HR@10 (full) | seconds |")
         print("|---|---|---|---|---|")
         for store, label, result in rows["next-item"]:
             print(f"| {store} | {label} | {result['ndcg@10']:.4f} | {result['hr@10']:.4f} | {result['seconds']:.0f} |")
     if rows["embed"]:
-        print("\n| store | ε | ARI of VAE-code segments (k 5) |")
-        print("|---|---|---|")
-        for store, label, ari in rows["embed"]:
-            print(f"| {store} | {label} | {ari:.3f} |")
+        print("\n| store | model | ε | ARI of the codes' segments (k 5) |")
+        print("|---|---|---|---|")
+        for store, model, label, ari in rows["embed"]:
+            print(f"| {store} | {model} | {label} | {ari:.3f} |")
 
 
 if __name__ == "__main__":

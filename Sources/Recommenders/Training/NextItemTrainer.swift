@@ -286,7 +286,8 @@ public final class NextItemTrainer {
 
     /// Users' training sequences with at least one next-item pair; long ones cut into windows of
     /// `maxLength + 1` items that overlap by one, so every pair is trained once, when
-    /// ``NextItemConfig/slidingWindows`` is on.
+    /// ``NextItemConfig/slidingWindows`` is on. (A private run trains its protected users'
+    /// rows instead, ``PrivateNextItemData/units``.)
     public func trainingRows() -> [TrainingRow] {
         let span = config.maxLength + 1
         var rows: [TrainingRow] = []
