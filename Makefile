@@ -149,6 +149,8 @@ bench-dp: deps
 	$(SWIFT) build -c release --product behave-bench
 	$(SWIFT) build -c release --product behave
 	$(PYTHON) benchmarks/privacy/dp_utility_bench.py --behave .build/release/behave
+	$(PYTHON) benchmarks/privacy/private_models_bench.py --behave .build/release/behave --simulate 1,2,3 \
+		--ml-100k ../shared/data/ml-100k --embed-models vae,seq-vae
 	@if ! $(VENV)/bin/python -c "import torch, opacus" >/dev/null 2>&1; then \
 		[ -x $(VENV)/bin/python ] || $(PYTHON) -m venv $(VENV); \
 		$(VENV)/bin/pip install -q torch numpy safetensors opacus; \

@@ -14,10 +14,13 @@ What it measures
   index of those segments against the planted ones over regular users (what
   represent_bench.py reports as "embedding k=5" and "seq-vae k=5").
 
-Only the standard library is needed; ``--behave`` is a release build of the CLI.
+Only the standard library is needed; ``--behave`` is a release build of the CLI. Stores are
+given (``--store``, repeatable), simulated (``--simulate 1,2,3``: ``behave simulate --users
+5000 --days 30 --distinct-segments --seed S``) or MovieLens-100K's (``--ml-100k DIR``, the
+RecBole atomic files), all ingested into ``--work``.
 
     python3 benchmarks/privacy/private_models_bench.py --behave .build/release/behave \\
-        --store shop-1.db --store shop-2.db --store ml.db --epsilons 8,3,1 --threads 1
+        --simulate 1,2,3 --ml-100k ../shared/data/ml-100k --epsilons 8,3,1 --threads 1
 
 Prints one line per run on stderr and a markdown table per task on stdout.
 """
@@ -95,7 +98,10 @@ def embed_ari(args, store: Path, model: str, epsilon: float | None, work: Path) 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--behave", default=".build/release/behave")
-    parser.add_argument("--store", action="append", required=True, help="an event store (repeatable)")
+    parser.add_argument("--store", action="append", default=[], help="an event store (repeatable)")
+    parser.add_argument("--simulate", default="", help="simulate and ingest shops of these seeds, like 1,2,3")
+    parser.add_argument("--ml-100k", help="ingest MovieLens-100K from this directory (ml-100k.inter)")
+    parser.add_argument("--work", default="private-models-work", help="where simulated and ingested stores go")
     parser.add_argument("--epsilons", default="8,3,1", help="budgets to train with, besides no budget ('' for none)")
     parser.add_argument("--no-plain", action="store_true", help="skip the runs without a budget")
     parser.add_argument("--noise-seed", type=int, default=1)
@@ -105,8 +111,25 @@ def main() -> None:
     args = parser.parse_args()
     epsilons = ([] if args.no_plain else [None]) + [float(e) for e in args.epsilons.split(",") if e]
     tasks = args.tasks.split(",")
+    work_root = Path(args.work)
+    work_root.mkdir(parents=True, exist_ok=True)
+    stores = list(args.store)
+    for seed in [s for s in args.simulate.split(",") if s]:
+        events, store = work_root / f"shop-{seed}.csv", work_root / f"shop-{seed}.db"
+        if not store.exists():
+            run([args.behave, "simulate", "--users", "5000", "--days", "30", "--seed", seed, "--distinct-segments",
+                 "--out", str(events)])
+            run([args.behave, "ingest", str(events), "--store", str(store)])
+        stores.append(str(store))
+    if args.ml_100k:
+        store = work_root / "ml-100k.db"
+        if not store.exists():
+            run([args.behave, "ingest", str(Path(args.ml_100k) / "ml-100k.inter"), "--store", str(store)])
+        stores.append(str(store))
+    if not stores:
+        sys.exit("give --store, --simulate or --ml-100k")
     rows: dict[str, list] = {"next-item": [], "embed": []}
-    for store in map(Path, args.store):
+    for store in map(Path, stores):
         for epsilon in epsilons:
             label = "none" if epsilon is None else f"{epsilon:g}"
             with tempfile.TemporaryDirectory() as directory:
