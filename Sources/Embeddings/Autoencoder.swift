@@ -123,37 +123,17 @@ public struct Autoencoder {
                 throw .diverged(error)
             }
         }
-        let privacy: PrivateTraining
-        do {
-            privacy = try budget.training(
-                unit: .user, units: trainingRows.count, batchSize: config.batchSize, epochs: config.epochs)
-        } catch {
-            throw .privacy(error)
-        }
-        var epochsDone = 0
-        do {
-            let run = try loop.runPrivately(
-                network, optimizer: optimizer, unitCount: trainingRows.count, privacy: privacy,
-                losses: { batch in
-                    let x = rowsTensor(features, featureCount: featureCount, rows: batch.map { trainingRows[$0] })
-                    let beta = VariationalTraining.beta(epoch: epochsDone + 1, warmupEpochs: config.klWarmupEpochs)
-                    return losses(x, beta: beta) { shape in
-                        VariationalTraining.noise(
-                            rows: batch, width: shape[1], seed: config.seed, round: epochsDone)
-                    }
-                },
-                validate: validate, progress: progress,
-                epochEnd: { record in
-                    epochsDone += 1
-                    epochEnd?(record)
-                })
-            return (model, run.history, run)
-        } catch {
-            switch error {
-            case .diverged(let diverged): throw .diverged(diverged)
-            case .accounting(let accounting): throw .privacy(accounting)
-            }
-        }
+        let run = try VariationalTraining.runPrivately(
+            loop, network: network, optimizer: optimizer, units: trainingRows.count, budget: budget,
+            batchSize: config.batchSize, epochs: config.epochs,
+            losses: { batch, epoch in
+                let x = rowsTensor(features, featureCount: featureCount, rows: batch.map { trainingRows[$0] })
+                let beta = VariationalTraining.beta(epoch: epoch, warmupEpochs: config.klWarmupEpochs)
+                return losses(x, beta: beta) { shape in
+                    VariationalTraining.noise(rows: batch, width: shape[1], seed: config.seed, epoch: epoch)
+                }
+            }, validate: validate, progress: progress, epochEnd: epochEnd)
+        return (model, run.history, run)
     }
 
     /// Each row's code (the VAE's posterior mean), `rows * latentSize` values, row-major.

@@ -208,38 +208,16 @@ public struct SequenceAutoencoder {
                 throw .diverged(error)
             }
         }
-        let privacy: PrivateTraining
-        do {
-            privacy = try budget.training(
-                unit: .user, units: training.count, batchSize: config.batchSize, epochs: config.epochs)
-        } catch {
-            throw .privacy(error)
-        }
-        var epochsDone = 0
-        do {
-            let run = try loop.runPrivately(
-                network, optimizer: optimizer, unitCount: training.count, privacy: privacy,
-                losses: { batch in
-                    losses(
-                        batch,
-                        beta: VariationalTraining.beta(epoch: epochsDone + 1, warmupEpochs: config.klWarmupEpochs)
-                    ) {
-                        shape in
-                        VariationalTraining.noise(rows: batch, width: shape[1], seed: config.seed, round: epochsDone)
-                    }
-                },
-                validate: validate, progress: progress,
-                epochEnd: { record in
-                    epochsDone += 1
-                    epochEnd?(record)
-                })
-            return (model, run.history, run)
-        } catch {
-            switch error {
-            case .diverged(let diverged): throw .diverged(diverged)
-            case .accounting(let accounting): throw .privacy(accounting)
-            }
-        }
+        let run = try VariationalTraining.runPrivately(
+            loop, network: network, optimizer: optimizer, units: training.count, budget: budget,
+            batchSize: config.batchSize, epochs: config.epochs,
+            losses: { batch, epoch in
+                losses(batch, beta: VariationalTraining.beta(epoch: epoch, warmupEpochs: config.klWarmupEpochs)) {
+                    shape in
+                    VariationalTraining.noise(rows: batch, width: shape[1], seed: config.seed, epoch: epoch)
+                }
+            }, validate: validate, progress: progress, epochEnd: epochEnd)
+        return (model, run.history, run)
     }
 
     /// Each history's code (the posterior mean), `histories.count * latentSize` values, row-major.

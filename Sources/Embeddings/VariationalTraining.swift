@@ -47,18 +47,45 @@ enum VariationalTraining {
     }
 
     /// Standard normal noise `[rows.count, width]` for a private run: row `r`'s from a
-    /// generator of its own seeded by the unit and the round (the epoch), so a unit's sample
-    /// is the same whether it is drawn alone or in a batch.
-    static func noise(rows: [Int], width: Int, seed: UInt64, round: Int) -> Tensor {
+    /// generator of its own seeded by the unit and the epoch, so a unit's sample is the same
+    /// whether it is drawn alone or in a batch.
+    static func noise(rows: [Int], width: Int, seed: UInt64, epoch: Int) -> Tensor {
         var values: [Float] = []
         values.reserveCapacity(rows.count * width)
         for row in rows {
-            var generator = RandomGenerator(
-                seed: seed ^ 0x0015_e000 &+ UInt64(row) &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(round)
-                    &* 0xBF58_476D_1CE4_E5B9)
+            var generator = RandomGenerator(seed: PrivateTraining.unitSeed(seed ^ 0x0015_e000, unit: row, epoch: epoch))
             for _ in 0..<width { values.append(generator.nextNormal()) }
         }
         return Tensor(shape: [rows.count, width], scalars: values)
+    }
+
+    /// DP-SGD of a VAE over `units` users: `losses(units, epoch)` with the KL weight rising by
+    /// epoch and samples drawn per unit and epoch (``noise(rows:width:seed:epoch:)``).
+    ///
+    /// - Throws: ``UnsupervisedError/privacy(_:)`` when the budget cannot be met, or
+    ///   ``UnsupervisedError/diverged(_:)``.
+    static func runPrivately(
+        _ loop: TrainingLoop, network: any Layer, optimizer: any Optimizer, units: Int, budget: PrivacyBudget,
+        batchSize: Int, epochs: Int, losses: @escaping (_ units: [Int], _ epoch: Int) -> Tensor,
+        validate: (_ epoch: Int) throws(TrainingDiverged) -> Validation<Double>,
+        progress: ((StepProgress) -> Void)?, epochEnd: ((EpochRecord<Double>) -> Void)?
+    ) throws(UnsupervisedError) -> PrivateTrainingRun<Double> {
+        let privacy: PrivateTraining
+        do {
+            privacy = try budget.training(unit: .user, units: units, batchSize: batchSize, epochs: epochs)
+        } catch {
+            throw .privacy(error)
+        }
+        do {
+            return try loop.runPrivately(
+                network, optimizer: optimizer, unitCount: units, privacy: privacy, losses: losses, validate: validate,
+                progress: progress, epochEnd: epochEnd)
+        } catch {
+            switch error {
+            case .diverged(let diverged): throw .diverged(diverged)
+            case .accounting(let accounting): throw .privacy(accounting)
+            }
+        }
     }
 
     /// Checks the training settings both autoencoders have.

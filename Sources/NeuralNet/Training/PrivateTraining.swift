@@ -267,6 +267,38 @@ extension TrainingLoop {
     }
 }
 
+extension TrainingLoop {
+    /// ``runPrivately(_:optimizer:unitCount:privacy:losses:validate:progress:epochEnd:)`` with
+    /// the epoch being trained (from 1) passed to `losses`, for losses with randomness of
+    /// their own (sampled negatives, a VAE's samples, a KL weight that warms up): drawn per
+    /// unit and epoch (``PrivateTraining/unitSeed(_:unit:epoch:)``), a unit's loss is the
+    /// same function alone as in a batch, which the per-unit split is checked against.
+    public func runPrivately<Report: Sendable>(
+        _ model: any Layer, optimizer: any Optimizer, unitCount: Int, privacy: PrivateTraining,
+        losses: @escaping (_ units: [Int], _ epoch: Int) -> Tensor,
+        validate: (_ epoch: Int) throws(TrainingDiverged) -> Validation<Report>,
+        progress: ((StepProgress) -> Void)? = nil, epochEnd: ((EpochRecord<Report>) -> Void)? = nil
+    ) throws(PrivateTrainingError) -> PrivateTrainingRun<Report> {
+        var epoch = 1
+        return try runPrivately(
+            model, optimizer: optimizer, unitCount: unitCount, privacy: privacy, losses: { losses($0, epoch) },
+            validate: validate, progress: progress,
+            epochEnd: { record in
+                epoch += 1
+                epochEnd?(record)
+            })
+    }
+}
+
+extension PrivateTraining {
+    /// A seed for what unit `unit` draws in epoch `epoch` (its own generator), from a run's
+    /// `seed`: different for every unit and epoch, the same however the unit is batched.
+    public static func unitSeed(_ seed: UInt64, unit: Int, epoch: Int) -> UInt64 {
+        seed &+ UInt64(truncatingIfNeeded: unit) &* 0x9E37_79B9_7F4A_7C15
+            &+ UInt64(truncatingIfNeeded: epoch) &* 0xBF58_476D_1CE4_E5B9
+    }
+}
+
 /// Clips each unit's gradient and sums them: split by the engine when it can, checked once
 /// against one-unit passes, one unit at a time otherwise.
 private struct UnitClipper {

@@ -163,18 +163,11 @@ public final class NextItemTrainer {
         guard let batcher = try? SequenceBatcher(maxLength: config.maxLength, padding: network.padding),
             var sampler = try? NegativeSampler(itemCount: data.itemCount, seed: config.seed &+ 2)
         else { preconditionFailure("NextItemTrainer: validated sizes were rejected") }
-        let loop = TrainingLoop(
-            schedule: TrainingSchedule(
-                epochs: config.epochs, batchSize: config.batchSize, validateEvery: config.evaluateEvery,
-                patience: config.patience, minimumImprovement: config.minimumImprovement,
-                timeBudget: config.timeBudget, shuffleSeed: config.seed &+ 1))
         let history: TrainingHistory<ProtocolReports>
         do {
-            history = try loop.run(
+            history = try trainingLoop.run(
                 network,
-                optimizer: Adam(
-                    for: network, learningRate: config.learningRate, beta2: config.model == .sasrec ? 0.98 : 0.999,
-                    weightDecay: config.weightDecay),
+                optimizer: optimizer(for: network),
                 exampleCount: rows.count,
                 loss: { indexes in
                     let chosen = indexes.map { rows[$0] }
@@ -193,6 +186,22 @@ public final class NextItemTrainer {
             throw .diverged(error)
         }
         return finish(model, history: history)
+    }
+
+    /// The configuration's schedule (epochs, validation, early stopping, time budget).
+    private var trainingLoop: TrainingLoop {
+        TrainingLoop(
+            schedule: TrainingSchedule(
+                epochs: config.epochs, batchSize: config.batchSize, validateEvery: config.evaluateEvery,
+                patience: config.patience, minimumImprovement: config.minimumImprovement,
+                timeBudget: config.timeBudget, shuffleSeed: config.seed &+ 1))
+    }
+
+    /// Adam with the configuration's rate and decay (β2 0.98 for SASRec, as its paper).
+    private func optimizer(for network: any SequenceRecommender) -> Adam {
+        Adam(
+            for: network, learningRate: config.learningRate, beta2: config.model == .sasrec ? 0.98 : 0.999,
+            weightDecay: config.weightDecay)
     }
 
     private func finish(
@@ -215,9 +224,6 @@ public final class NextItemTrainer {
         guard let batcher = try? SequenceBatcher(maxLength: config.maxLength, padding: network.padding) else {
             preconditionFailure("NextItemTrainer: validated sizes were rejected")
         }
-        // Negatives are drawn per user and epoch, so a user's loss is the same function
-        // whether their gradient is split from a batch or computed alone (the trainer checks).
-        var epochsDone = 0
         let privacy: PrivateTraining
         do {
             privacy = try budget.training(
@@ -225,28 +231,21 @@ public final class NextItemTrainer {
         } catch {
             throw .privacy(error)
         }
-        let loop = TrainingLoop(
-            schedule: TrainingSchedule(
-                epochs: config.epochs, batchSize: config.batchSize, validateEvery: config.evaluateEvery,
-                patience: config.patience, minimumImprovement: config.minimumImprovement,
-                timeBudget: config.timeBudget, shuffleSeed: config.seed &+ 1))
         do {
-            let run = try loop.runPrivately(
+            let run = try trainingLoop.runPrivately(
                 network,
-                optimizer: Adam(
-                    for: network, learningRate: config.learningRate, beta2: config.model == .sasrec ? 0.98 : 0.999,
-                    weightDecay: config.weightDecay),
+                optimizer: optimizer(for: network),
                 unitCount: units.count, privacy: privacy,
-                losses: { indexes in
+                losses: { indexes, epoch in
                     guard let batch = try? batcher.nextItemPairs(indexes.map { rows[$0] }) else {
                         preconditionFailure("NextItemTrainer: store item ids must be dense indexes")
                     }
-                    let samplers = indexes.map { unit in
+                    // Negatives are drawn per user and epoch.
+                    let samplers = indexes.compactMap { unit in
                         try? NegativeSampler(
                             itemCount: self.data.itemCount,
-                            seed: self.config.seed &+ 2 &+ UInt64(unit) &* 0x9E37_79B9_7F4A_7C15
-                                &+ UInt64(epochsDone) &* 0xBF58_476D_1CE4_E5B9)
-                    }.compactMap { $0 }
+                            seed: PrivateTraining.unitSeed(self.config.seed &+ 2, unit: unit, epoch: epoch))
+                    }
                     return self.userLosses(
                         network, batch: batch, interacted: indexes.map { interacted[$0] }, samplers: samplers)
                 },
@@ -254,11 +253,7 @@ public final class NextItemTrainer {
                     let metrics = evaluate(model, on: .validation)
                     return Validation(score: metrics[config.monitor].ndcg(at: 10) ?? 0, report: metrics)
                 },
-                progress: progress,
-                epochEnd: { record in
-                    epochsDone += 1
-                    epochEnd?(record)
-                })
+                progress: progress, epochEnd: epochEnd)
             return finish(model, history: run.history, privateRun: run)
         } catch {
             switch error {
