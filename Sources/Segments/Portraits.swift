@@ -225,7 +225,8 @@ public enum Portraits {
     ]
 
     /// One line from the largest standardized differences (at least half a standard deviation),
-    /// the time of day when it stands out, and "mostly one category" when it does.
+    /// the time of day when it stands out, and "mostly one category" when it does (or the
+    /// category it favours: a quarter of its share or more, at least twice everyone's).
     static func describe(_ portrait: SegmentPortrait, populationDayparts: [NamedShare]?) -> String {
         var parts: [String] = []
         // Largest differences first; equal ones in the table's order.
@@ -266,6 +267,12 @@ public enum Portraits {
             parts.append("mostly one category")
         } else if let top = portrait.topCategories.first, top.share >= 0.5 {
             parts.append("mostly \(top.name)")
+        } else if let favourite = portrait.features.filter({
+            $0.feature.hasPrefix("category_") && $0.mean >= 0.25 && ($0.lift ?? 0) >= 2
+        }).max(by: { ($0.lift ?? 0) < ($1.lift ?? 0) }), let lift = favourite.lift {
+            // A category the segment favours well above everyone, though under half its events.
+            parts.append(
+                "favours \(favourite.feature.dropFirst("category_".count)) (\(number(lift))x the average share)")
         }
         return parts.isEmpty ? "close to average on every feature" : parts.joined(separator: ", ")
     }

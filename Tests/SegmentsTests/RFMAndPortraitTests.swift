@@ -66,6 +66,17 @@ struct RFMAndPortraitTests {
         #expect(portraits[0].description == "buys 3.2x as often as average, spends 3.2x the average, mostly evenings")
         #expect(portraits[1].description.contains("buys 3.7x less often than average"))
     }
+
+    @Test("a segment that favours a category under half its share says which, not 'close to average'")
+    func favouredCategory() {
+        let columns = ["count_purchase", "distinct_categories", "category_books", "category_toys"]
+        let rows = (0..<40).map { user -> [Double] in user < 10 ? [2, 4, 0.4, 0.1] : [2, 4, 0.05, 0.3] }
+        let labels = (0..<40).map { $0 < 10 ? 0 : 1 }
+        let portraits = Portraits.build(columns: columns, rows: rows, labels: labels, names: ["readers", "others"])
+        // Books: 0.4 against everyone's 0.1375, 2.9x.
+        #expect(portraits[0].description == "favours books (2.9x the average share)")
+        #expect(portraits[1].description == "close to average on every feature")
+    }
 }
 
 @Suite("Segment follow-up")
