@@ -119,6 +119,13 @@ struct PrivateTrainingCommandTests {
             .resolvedConfig()
         #expect(given.epochs == 4 && !given.slidingWindows && given.privacy?.noiseSeed == nil)
         #expect(try TrainNextItem.parse([]).resolvedConfig().privacy == nil)
+        // A budget in the --config file brings the private defaults too; the file's settings win.
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("dp-\(UUID().uuidString).yaml")
+        try "dp-epsilon: 4\nepochs: 5\n".write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let fromFile = try TrainNextItem.parse(["--config", file.path]).resolvedConfig()
+        #expect(fromFile.epochs == 5 && fromFile.learningRate == NextItemConfig.privateLearningRate)
+        #expect(fromFile.privacy?.epsilon == 4 && fromFile.privacy?.clipNorm == NextItemConfig.privateClipNorm)
 
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
             "behave-private-next-\(UUID().uuidString)")

@@ -107,15 +107,11 @@ struct TrainNextItem: ParsableCommand {
     /// The preset (with --dp-epsilon, its private defaults), then the --config file, then the
     /// flags; validated.
     func resolvedConfig() throws -> NextItemConfig {
-        var config = NextItemConfig.defaults(for: model, preset: preset)
-        if let epsilon = privacy.dpEpsilon, model != .pop {
-            config = config.privateDefaults(epsilon: epsilon)
-        }
-        if let path = self.config {
-            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-                throw ValidationError("--config \(path): cannot read the file; check the path.")
-            }
-            config = try config.applying(yaml: text, source: path)
+        let preset = NextItemConfig.defaults(for: model, preset: self.preset)
+        var config = try applyingFile(to: preset)
+        // A budget from the flag or the file brings the private defaults, under the file's settings.
+        if let epsilon = privacy.dpEpsilon ?? config.privacy?.epsilon, model != .pop {
+            config = try applyingFile(to: preset.privateDefaults(epsilon: epsilon))
         }
         do {
             config = try config.applying(settings: settings)
@@ -125,6 +121,15 @@ struct TrainNextItem: ParsableCommand {
         }
         config.privacy = try privacy.seeded(config.privacy)
         return config
+    }
+
+    /// `base` with the --config file's settings, when one is given.
+    private func applyingFile(to base: NextItemConfig) throws -> NextItemConfig {
+        guard let path = self.config else { return base }
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw ValidationError("--config \(path): cannot read the file; check the path.")
+        }
+        return try base.applying(yaml: text, source: path)
     }
 
     func validate() throws {
