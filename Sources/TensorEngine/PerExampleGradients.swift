@@ -103,10 +103,13 @@ enum PerExamplePart {
         case .lookups(let lookups):
             guard let width = lookups.first?.width else { return }
             let row = TensorStorage(uninitializedCount: width)
+            // One buffer for every example's rows, refilled per example.
+            var rows: [(index: Int, gradient: UnsafeMutablePointer<Float>)] = []
+            rows.reserveCapacity(lookups.reduce(0) { $0 + $1.rowsPerExample })
             for i in 0..<examples {
                 // Rows of one example that look up the same entry (in any lookup) add before
                 // squaring.
-                var rows: [(index: Int, gradient: UnsafeMutablePointer<Float>)] = []
+                rows.removeAll(keepingCapacity: true)
                 for lookup in lookups {
                     let k = lookup.rowsPerExample
                     for r in (i * k)..<((i + 1) * k) {

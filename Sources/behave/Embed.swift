@@ -141,10 +141,12 @@ struct EmbedCommand: ParsableCommand {
             return
         }
         let config = try config()
-        var table = try UserFeatureExtractor.table(from: store, referenceTime: asOf, topCategories: 20)
-            .foldingTimeProfile()
+        // A private run reads the users first without category columns (it needs only who they
+        // are), then with the held-out users' most frequent categories.
+        var table = try UserFeatureExtractor.table(
+            from: store, referenceTime: asOf, topCategories: config.privacy == nil ? 20 : 0
+        ).foldingTimeProfile()
         if config.privacy != nil {
-            // The category columns are the held-out users' most frequent categories.
             let heldOut = UserEmbeddingModel.heldOutRows(count: table.rows.count, config: config)
             table = try UserFeatureExtractor.table(
                 from: store, referenceTime: asOf, topCategories: 20,
