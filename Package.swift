@@ -110,7 +110,7 @@ let package = Package(
             name: "EventData",
             dependencies: [
                 "Randomness", "CZlib", "FileIO", "Settings", "JSONScanning", "Monitoring", "Pseudonyms",
-                .product(name: "GRDB", package: "GRDB.swift"),
+                "PrivacyAccounting", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Yams", package: "Yams"),
             ],

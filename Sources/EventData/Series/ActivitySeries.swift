@@ -1,5 +1,7 @@
 import FileIO
 import Foundation
+import PrivacyAccounting
+import Randomness
 
 /// What an activity series counts in each period.
 public enum ActivityMetric: Hashable, Sendable, CustomStringConvertible {
@@ -88,7 +90,7 @@ public enum SeriesGrouping: Hashable, Sendable {
 /// Regular time series of what the store's users did: per period (day or hour, UTC) active
 /// users, sessions, events, purchases and revenue, optionally per category or user attribute.
 ///
-/// Every period from the first event's to the last's is present; a period without events
+/// Every period from the first event's (or the window's start) to the last's (or its end) is present; a period without events
 /// holds 0 (the store saw no activity then, which is a fact, not a gap in the data).
 ///
 /// ```swift
@@ -105,13 +107,19 @@ public struct ActivitySeries: Sendable, Equatable {
     public var columns: [String]
     /// One array of `count` values per column.
     public var values: [[Double]]
+    /// What a private series guarantees (nil for an exact one).
+    public var privacy: SeriesPrivacyStatement?
 
-    public init(period: SeriesPeriod, start: Int64, count: Int, columns: [String], values: [[Double]]) {
+    public init(
+        period: SeriesPeriod, start: Int64, count: Int, columns: [String], values: [[Double]],
+        privacy: SeriesPrivacyStatement? = nil
+    ) {
         self.period = period
         self.start = start
         self.count = count
         self.columns = columns
         self.values = values
+        self.privacy = privacy
     }
 
     /// The start of period `index`, epoch milliseconds.
@@ -128,28 +136,64 @@ public struct ActivitySeries: Sendable, Equatable {
         return text
     }
 
-    /// Computes the series from every user's events up to `until` (inclusive; default all).
+    /// Computes the series from every user's events from `from` (inclusive) until `until`
+    /// (exclusive; default all).
+    ///
+    /// A given `from` or `until` fixes that end of the span, so a quiet stretch at either end
+    /// is zeros: the span starts with the period holding `from` and ends with the period
+    /// holding the last millisecond before `until` (an `until` at midnight ends with the day
+    /// before). Otherwise the first or the last event does.
+    ///
+    /// With `privacy`, each user's contribution is bounded and every period's sums get
+    /// Gaussian noise (see ``SeriesPrivacy``): both ends of the span must then be given, the
+    /// series cannot be grouped, noisy counts below 0 are set to 0 (post-processing), and
+    /// ``privacy`` holds the statement.
     ///
     /// - Parameters:
     ///   - metrics: What to count; at least one.
     ///   - grouping: One series per metric, or per metric and group.
     ///   - sessionGap: The inactivity that ends a session without a source id.
-    /// - Throws: ``EventDataError`` when the store cannot be read, holds no events (up to
-    ///   `until`), or `metrics` is empty.
+    /// - Throws: ``EventDataError`` when the store cannot be read, holds no events (in the
+    ///   window) and no span is given, `metrics` is empty, the window is empty, or a private
+    ///   series lacks its span, is grouped or has a setting out of range.
     public static func compute(
         from store: any EventStore, metrics: [ActivityMetric], period: SeriesPeriod = .day,
-        grouping: SeriesGrouping = .none, until: Int64? = nil, sessionGap: Duration = .seconds(30 * 60)
+        grouping: SeriesGrouping = .none, from: Int64? = nil, until: Int64? = nil,
+        sessionGap: Duration = .seconds(30 * 60), privacy: SeriesPrivacy? = nil
     ) throws -> ActivitySeries {
         guard !metrics.isEmpty else {
             throw EventDataError.invalidOption(
                 name: "metrics", detail: "name at least one of " + ActivityMetric.names.joined(separator: ", "))
         }
+        if let from, let until, from >= until {
+            throw EventDataError.invalidOption(name: "from", detail: "the window starts after it ends")
+        }
+        if let privacy {
+            do { try privacy.validate(metrics: metrics) } catch {
+                throw EventDataError.invalidOption(name: error.parameter, detail: error.description)
+            }
+            guard from != nil, until != nil else {
+                throw EventDataError.invalidOption(
+                    name: from == nil ? "from" : "until",
+                    detail: "a private series needs its span given (both ends): the first and last events' times "
+                        + "would tell who was active when")
+            }
+            guard grouping == .none else {
+                throw EventDataError.invalidOption(
+                    name: "grouping",
+                    detail: "a private series cannot be grouped: the groups (categories, attribute values) come "
+                        + "from users' data; make one series for the whole store")
+            }
+        }
         let sessionizer = try Sessionizer(gap: sessionGap)
         let attributeName: String? = if case .userAttribute(let name) = grouping { name } else { nil }
         let attributes = try attributeName.map { _ in try store.attributes(kind: .user) } ?? [:]
         var tally = Tally(period: period, metrics: metrics)
+        var generator = RandomGenerator(seed: privacy?.noiseSeed ?? UInt64.random(in: .min ... .max))
         try store.forEachUserHistory { history in
-            let events = until.map { limit in history.events.filter { $0.timestamp <= limit } } ?? history.events
+            let events = history.events.filter { event in
+                from.map { event.timestamp >= $0 } ?? true && until.map { event.timestamp < $0 } ?? true
+            }
             guard !events.isEmpty else { return }
             let userGroup: String? = attributeName.map { attributes[history.userID]?[$0] ?? Self.noGroup }
             func group(of event: StoredEvent) -> String? {
@@ -163,18 +207,89 @@ public struct ActivitySeries: Sendable, Equatable {
                 metrics.contains(.sessions)
                 ? sessionizer.sessionize(UserHistory(user: history.user, userID: history.userID, events: events))
                 : nil
-            tally.add(events, sessions: sessions, group: group)
+            var contribution = tally.contribution(of: events, sessions: sessions, group: group)
+            if let privacy, let from, let until {
+                let periods = Int((period.floor(until - 1) - period.floor(from)) / period.milliseconds) + 1
+                contribution.bound(by: privacy, maxPeriods: min(privacy.maxPeriods ?? periods, periods), using: &generator)
+            }
+            tally.add(contribution)
         }
-        guard let first = tally.first, let last = tally.last else {
+        guard let first = from.map(period.floor) ?? tally.first, let last = until.map({ period.floor($0 - 1) }) ?? tally.last else {
             throw EventDataError.store(
                 path: store.location,
-                detail: "holds no events" + (until == nil ? "" : " up to that time") + " to make series from")
+                detail: "holds no events" + (from == nil && until == nil ? "" : " in that window") + " to make series from")
         }
-        return tally.series(from: first, to: last)
+        var series = tally.series(from: first, to: last)
+        if let privacy {
+            try series.addNoise(privacy, metrics: metrics, using: &generator)
+        }
+        return series
     }
 
     /// The group of events without a category, or users without the attribute.
     public static let noGroup = "(none)"
+
+    /// Adds the Gaussian noise `privacy` calls for to every column (ungrouped: one per metric),
+    /// sets noisy counts below 0 to 0, and records the statement.
+    private mutating func addNoise(
+        _ privacy: SeriesPrivacy, metrics: [ActivityMetric], using generator: inout RandomGenerator
+    ) throws {
+        let maxPeriods = min(privacy.maxPeriods ?? count, count)
+        let multiplier: Double
+        do {
+            multiplier = try NoiseCalibration.noiseMultiplier(
+                targetEpsilon: privacy.epsilon, delta: privacy.delta, samplingRate: 1, steps: 1,
+                accountant: privacy.accountant)
+        } catch {
+            throw EventDataError.invalidOption(name: "dp-epsilon", detail: error.description)
+        }
+        // Every (metric, period) entry scaled by its bound moves by at most 1 for one user, in
+        // at most `maxPeriods` periods of each metric: the L2 sensitivity is √(metrics × periods).
+        let sensitivity = (Double(metrics.count) * Double(maxPeriods)).squareRoot()
+        var statementColumns: [SeriesPrivacyStatement.Column] = []
+        for (index, metric) in metrics.enumerated() {
+            let bound = privacy.bound(of: metric)
+            let deviation = multiplier * sensitivity * bound
+            values[index] = values[index].map { value in
+                let noisy = value + deviation * Double(generator.nextNormal())
+                return metric == .revenue ? noisy : max(noisy, 0)
+            }
+            statementColumns.append(.init(name: metric.description, bound: bound, noise: deviation))
+        }
+        self.privacy = SeriesPrivacyStatement(
+            epsilon: privacy.epsilon, delta: privacy.delta, accountant: privacy.accountant,
+            noiseMultiplier: multiplier, periods: count, maxPeriods: maxPeriods, period: period,
+            columns: statementColumns)
+    }
+}
+
+/// One user's sums per (metric, group, period), before they join everyone's.
+private struct Contribution {
+    var sums: [ContributionKey: Double] = [:]
+    /// The periods of the user's first and last events.
+    var first: Int64?
+    var last: Int64?
+
+    /// Bounds the user as `privacy` says: each entry to its metric's bound (revenue either
+    /// sign), and at most `maxPeriods` periods, chosen at random when there are more.
+    mutating func bound(by privacy: SeriesPrivacy, maxPeriods: Int, using generator: inout RandomGenerator) {
+        let starts = Set(sums.keys.map(\.start)).sorted()
+        if starts.count > maxPeriods {
+            let kept = Set(generator.permutation(starts.count).prefix(maxPeriods).map { starts[$0] })
+            sums = sums.filter { kept.contains($0.key.start) }
+        }
+        for (key, value) in sums {
+            let bound = privacy.bound(of: key.metric)
+            sums[key] = min(max(value, -bound), bound)
+        }
+    }
+}
+
+private struct ContributionKey: Hashable {
+    var group: String?
+    var metricIndex: Int
+    var metric: ActivityMetric
+    var start: Int64
 }
 
 /// Sums per (metric, group, period) while users stream past.
@@ -191,13 +306,22 @@ private struct Tally {
         self.metrics = metrics
     }
 
-    mutating func add(_ events: [StoredEvent], sessions: UserSessions?, group: (StoredEvent) -> String?) {
+    /// One user's sums from their `events` (and sessions, when counted).
+    func contribution(
+        of events: [StoredEvent], sessions: UserSessions?, group: (StoredEvent) -> String?
+    ) -> Contribution {
+        var contribution = Contribution()
+        func add(_ value: Double, _ index: Int, _ group: String?, _ start: Int64) {
+            contribution.sums[
+                ContributionKey(group: group, metricIndex: index, metric: metrics[index], start: start), default: 0] +=
+                value
+        }
         var active: Set<PeriodKey> = []
         var sessionStarts: Set<SessionKey> = []
         for (position, event) in events.enumerated() {
             let start = period.floor(event.timestamp)
-            first = min(first ?? start, start)
-            last = max(last ?? start, start)
+            contribution.first = min(contribution.first ?? start, start)
+            contribution.last = max(contribution.last ?? start, start)
             let key = group(event)
             active.insert(PeriodKey(group: key, start: start))
             if let sessions {
@@ -218,10 +342,19 @@ private struct Tally {
             if metric == .activeUsers { for key in active { add(1, index, key.group, key.start) } }
             if metric == .sessions { for key in sessionStarts { add(1, index, key.group, key.start) } }
         }
+        return contribution
     }
 
-    private mutating func add(_ value: Double, _ metric: Int, _ group: String?, _ start: Int64) {
-        sums[group, default: Array(repeating: [:], count: metrics.count)][metric][start, default: 0] += value
+    /// Adds one user's (possibly bounded) sums, and widens the span seen to their events.
+    mutating func add(_ contribution: Contribution) {
+        if let start = contribution.first, let end = contribution.last {
+            first = min(first ?? start, start)
+            last = max(last ?? end, end)
+        }
+        for (key, value) in contribution.sums {
+            sums[key.group, default: Array(repeating: [:], count: metrics.count)][key.metricIndex][
+                key.start, default: 0] += value
+        }
     }
 
     func series(from first: Int64, to last: Int64) -> ActivitySeries {
@@ -230,7 +363,7 @@ private struct Tally {
         var columns: [String] = []
         var values: [[Double]] = []
         for (index, metric) in metrics.enumerated() {
-            for group in groups {
+            for group in groups.isEmpty ? [nil] : groups {
                 columns.append(group.map { "\(metric):\($0)" } ?? metric.description)
                 let byStart = sums[group]?[index] ?? [:]
                 values.append((0..<count).map { byStart[first + Int64($0) * period.milliseconds] ?? 0 })

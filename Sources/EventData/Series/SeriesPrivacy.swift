@@ -1,0 +1,133 @@
+import Foundation
+import PrivacyAccounting
+import Settings
+
+/// A privacy budget for activity series (`behave series --dp-epsilon`): each user's
+/// contribution is bounded, then Gaussian noise is added to every period's sum, so the
+/// released series is (ε, δ)-differentially private per user.
+///
+/// DP-SGD cannot protect users in a forecast: a forecaster learns from series summed over all
+/// users, and clipping windows of a summed series bounds nothing about one user. The series
+/// itself is what must be private; any forecaster fitted to it is post-processing and keeps
+/// the guarantee.
+///
+/// How one user is bounded, per metric and period: active users count 1 (as they always do);
+/// sessions, events and purchases count at most ``maxPerPeriod``; revenue is clipped to
+/// `-maxRevenue...maxRevenue`. A user counts in at most ``maxPeriods`` periods (a random
+/// choice among the periods they were active in when there are more; every period by
+/// default). The series' span must be given, not read from the data (the first and last
+/// event's times would tell who was active when), and so must the groups: grouped series
+/// are refused.
+///
+/// ```swift
+/// let privacy = SeriesPrivacy(epsilon: 3)
+/// let series = try ActivitySeries.compute(
+///     from: store, metrics: [.activeUsers], from: january1, until: march31, privacy: privacy)
+/// print(series.privacy?.description ?? "")
+/// ```
+public struct SeriesPrivacy: Sendable, Equatable {
+    /// ε for the whole release (every metric and period together).
+    public var epsilon: Double
+    /// δ; keep it below one over the number of users.
+    public var delta: Double
+    /// How the noise is calibrated: PLD by default, which is exact for one Gaussian release
+    /// (RDP's conversion to (ε, δ) asks for about 15% more noise at ε 3).
+    public var accountant: PrivacyStatement.Accountant
+    /// The most one user counts in one period for sessions, events and purchases.
+    public var maxPerPeriod: Double
+    /// The most one user's revenue in one period counts (either sign); needed for revenue,
+    /// since the right bound depends on the currency and the shop.
+    public var maxRevenue: Double?
+    /// The most periods one user counts in; nil for every period of the span.
+    public var maxPeriods: Int?
+    /// A fixed noise seed for reproducible experiments; nil (the default) draws a secret one.
+    /// Never publish a series made with a known seed: the noise could be regenerated.
+    public var noiseSeed: UInt64?
+
+    /// The default δ.
+    public static let defaultDelta = 1e-5
+    /// The default bound on sessions, events and purchases per user and period.
+    public static let defaultMaxPerPeriod = 3.0
+
+    public init(
+        epsilon: Double, delta: Double = defaultDelta, accountant: PrivacyStatement.Accountant = .pld,
+        maxPerPeriod: Double = defaultMaxPerPeriod, maxRevenue: Double? = nil, maxPeriods: Int? = nil,
+        noiseSeed: UInt64? = nil
+    ) {
+        self.epsilon = epsilon
+        self.delta = delta
+        self.accountant = accountant
+        self.maxPerPeriod = maxPerPeriod
+        self.maxRevenue = maxRevenue
+        self.maxPeriods = maxPeriods
+        self.noiseSeed = noiseSeed
+    }
+
+    /// Throws ``InvalidParameter`` naming the setting out of range, or revenue without a bound.
+    public func validate(metrics: [ActivityMetric]) throws(InvalidParameter) {
+        try InvalidParameter.require(
+            epsilon > 0 && epsilon.isFinite, "dp-epsilon", epsilon, allowed: "a positive number, like 3")
+        try InvalidParameter.require(delta > 0 && delta < 1, "dp-delta", delta, allowed: "in (0, 1), like 1e-5")
+        try InvalidParameter.require(
+            maxPerPeriod >= 1 && maxPerPeriod.isFinite, "dp-max-per-period", maxPerPeriod,
+            allowed: "a count of at least 1, like 3")
+        if let maxRevenue {
+            try InvalidParameter.require(
+                maxRevenue > 0 && maxRevenue.isFinite, "dp-max-revenue", maxRevenue,
+                allowed: "a positive amount, like 200")
+        } else if metrics.contains(.revenue) {
+            throw InvalidParameter(
+                "dp-max-revenue", value: "not given",
+                allowed: "the most one user's revenue in one period may count, in your currency, like 200 "
+                    + "(revenue has no default bound)")
+        }
+        if let maxPeriods {
+            try InvalidParameter.require(maxPeriods >= 1, "dp-max-periods", maxPeriods, allowed: "at least 1")
+        }
+    }
+
+    /// The most one user adds to one period of `metric`.
+    func bound(of metric: ActivityMetric) -> Double {
+        switch metric {
+        case .activeUsers: 1
+        case .sessions, .events, .purchases: maxPerPeriod
+        case .revenue: maxRevenue ?? 0
+        }
+    }
+}
+
+/// What a private activity series guarantees, and the noise it carries.
+public struct SeriesPrivacyStatement: Sendable, Equatable, Codable, CustomStringConvertible {
+    public var epsilon: Double
+    public var delta: Double
+    public var accountant: PrivacyStatement.Accountant
+    /// The noise's standard deviation over the release's L2 sensitivity (all metrics
+    /// scaled to a bound of 1 per period).
+    public var noiseMultiplier: Double
+    /// Periods in the span, and the most of them one user counts in.
+    public var periods: Int
+    public var maxPeriods: Int
+    public var period: SeriesPeriod
+    /// Per column: its name, the most one user adds to one period, and the noise's standard
+    /// deviation in every period.
+    public var columns: [Column]
+
+    public struct Column: Sendable, Equatable, Codable {
+        public var name: String
+        public var bound: Double
+        public var noise: Double
+    }
+
+    /// The guarantee and the noise in plain English.
+    public var description: String {
+        let unit = period.rawValue + "s"
+        let bounds = columns.map { "\($0.name) \(Self.short($0.bound))" }.joined(separator: ", ")
+        let noise = columns.map { "\($0.name) \(Self.short($0.noise))" }.joined(separator: ", ")
+        return "(ε = \(String(format: "%.3f", epsilon)), δ = \(Self.short(delta)))-differential privacy per user: "
+            + "each user counted in at most \(maxPeriods) of the \(periods) \(unit), adding at most \(bounds) to one; "
+            + "Gaussian noise of standard deviation \(noise) in every \(period.rawValue) (noise multiplier "
+            + "\(Self.short(noiseMultiplier)), \(accountant.rawValue.uppercased()) accounting of one release)"
+    }
+
+    private static func short(_ value: Double) -> String { String(format: "%.4g", value) }
+}

@@ -1,0 +1,152 @@
+import Foundation
+import PrivacyAccounting
+import Testing
+
+@testable import EventData
+
+@Suite("Private activity series")
+struct PrivateSeriesTests {
+    static let day = ActivitySeriesTests.day
+    static let monday = ActivitySeriesTests.monday
+
+    /// User a: 10 views on day 0 and one on days 1-4; user b: a purchase of 500 on day 2.
+    static func store() throws -> SQLiteEventStore {
+        let store = try SQLiteEventStore.inMemory()
+        var events = (0..<10).map { storeEvent("a", monday + 3_600_000 + Int64($0) * 60_000, .view, item: "i1") }
+        events += (1...4).map { storeEvent("a", monday + Int64($0) * day + 3_600_000, .view, item: "i2") }
+        events.append(storeEvent("b", monday + 2 * day + 60_000, .purchase, item: "i2", value: 500))
+        _ = try store.ingest(StoreTestSource(rows: storeRows(events.map { .event($0) })))
+        return store
+    }
+
+    /// Almost no noise (ε 2000 under RDP), so the bounded sums show through.
+    static func nearlyExact(maxPeriods: Int? = nil) -> SeriesPrivacy {
+        SeriesPrivacy(epsilon: 2000, accountant: .rdp, maxRevenue: 100, maxPeriods: maxPeriods, noiseSeed: 1)
+    }
+
+    @Test("a given window fixes both ends of the span, quiet periods included")
+    func window() throws {
+        let series = try ActivitySeries.compute(
+            from: Self.store(), metrics: [.events(nil)], from: Self.monday - 2 * Self.day,
+            until: Self.monday + 6 * Self.day + 5)  // ends with day 6
+        #expect(series.start == Self.monday - 2 * Self.day && series.count == 9)
+        #expect(series.values[0] == [0, 0, 10, 1, 2, 1, 1, 0, 0])
+        #expect(series.privacy == nil)
+        let tail = try ActivitySeries.compute(from: Self.store(), metrics: [.events(nil)], from: Self.monday + Self.day)
+        #expect(tail.start == Self.monday + Self.day && tail.values[0] == [1, 2, 1, 1])
+    }
+
+    @Test("each user adds at most the bounds to a period: 1 active, 3 events, revenue clipped")
+    func bounds() throws {
+        let series = try ActivitySeries.compute(
+            from: Self.store(), metrics: [.activeUsers, .events(nil), .revenue], from: Self.monday,
+            until: Self.monday + 5 * Self.day, privacy: Self.nearlyExact())
+        let rounded = series.values.map { $0.map { $0.rounded() } }
+        #expect(rounded[0] == [1, 1, 2, 1, 1])
+        #expect(rounded[1] == [3, 1, 2, 1, 1])  // a's 10 views count 3
+        // b's 500 counts 100; the noise of a bound of 100 is about 5 here.
+        #expect(zip(series.values[2], [0.0, 0, 100, 0, 0]).allSatisfy { abs($0 - $1) < 25 })
+        let statement = try #require(series.privacy)
+        #expect(statement.periods == 5 && statement.maxPeriods == 5)
+        #expect(statement.columns.map(\.bound) == [1, 3, 100])
+        // Three metrics over five periods: sensitivity √15 in units of each column's bound.
+        for column in statement.columns {
+            #expect(abs(column.noise - statement.noiseMultiplier * 15.0.squareRoot() * column.bound) < 1e-12)
+        }
+    }
+
+    @Test("a user counts in at most max-periods periods, chosen among their active ones")
+    func maxPeriods() throws {
+        let series = try ActivitySeries.compute(
+            from: Self.store(), metrics: [.activeUsers], from: Self.monday, until: Self.monday + 5 * Self.day,
+            privacy: Self.nearlyExact(maxPeriods: 2))
+        let rounded = series.values[0].map { $0.rounded() }
+        // a keeps 2 of 5 active days, b its one day: 3 in all, and day 2 has b.
+        #expect(rounded.reduce(0, +) == 3)
+        #expect(rounded[2] >= 1)
+        #expect(series.privacy?.maxPeriods == 2)
+    }
+
+    @Test("the noise has the stated spread, one Gaussian release calibrated by PLD")
+    func noise() throws {
+        let privacy = SeriesPrivacy(epsilon: 1, maxRevenue: 1, noiseSeed: 7)
+        let store = try SQLiteEventStore.inMemory()
+        let series = try ActivitySeries.compute(
+            from: store, metrics: [.revenue], from: Self.monday, until: Self.monday + 4_000 * Self.day,
+            privacy: privacy)
+        let statement = try #require(series.privacy)
+        // The analytic Gaussian mechanism (Balle and Wang 2018) needs σ = 3.7306 for ε 1, δ 1e-5.
+        #expect(abs(statement.noiseMultiplier / 3.7306 - 1) < 0.005)
+        let expected = statement.noiseMultiplier * 4000.0.squareRoot()
+        #expect(abs(statement.columns[0].noise - expected) < 1e-9)
+        let values = series.values[0]
+        let mean = values.reduce(0, +) / Double(values.count)
+        let deviation = (values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(values.count)).squareRoot()
+        #expect(abs(deviation / expected - 1) < 0.05)
+        #expect(abs(mean) < 4 * expected / Double(values.count).squareRoot())
+        let rdp = SeriesPrivacy(epsilon: 1, accountant: .rdp, maxRevenue: 1, noiseSeed: 7)
+        let looser = try ActivitySeries.compute(
+            from: store, metrics: [.revenue], from: Self.monday, until: Self.monday + 1, privacy: rdp)
+        #expect(try #require(looser.privacy).noiseMultiplier > statement.noiseMultiplier)
+    }
+
+    @Test("noisy counts stay at or above 0; a seed reproduces the noise; no seed draws a fresh one")
+    func seeds() throws {
+        let store = try Self.store()
+        func make(_ seed: UInt64?) throws -> [Double] {
+            var privacy = SeriesPrivacy(epsilon: 1, noiseSeed: seed)
+            privacy.maxPeriods = 1
+            return try ActivitySeries.compute(
+                from: store, metrics: [.activeUsers], from: Self.monday, until: Self.monday + 31 * Self.day,
+                privacy: privacy
+            ).values[0]
+        }
+        let seeded = try make(3)
+        #expect(seeded.allSatisfy { $0 >= 0 } && seeded.contains { $0 > 0 })
+        #expect(try make(3) == seeded)
+        #expect(try make(nil) != seeded)
+    }
+
+    @Test("refused: no span, a grouping, revenue without its bound, settings out of range")
+    func refusals() throws {
+        let store = try Self.store()
+        func refuses(_ name: String, _ body: () throws -> ActivitySeries) {
+            #expect {
+                _ = try body()
+            } throws: { error in
+                guard case EventDataError.invalidOption(let option, let detail) = error else { return false }
+                return option == name && !detail.isEmpty
+            }
+        }
+        let budget = SeriesPrivacy(epsilon: 3)
+        refuses("from") {
+            try ActivitySeries.compute(from: store, metrics: [.activeUsers], until: Self.monday, privacy: budget)
+        }
+        refuses("until") {
+            try ActivitySeries.compute(from: store, metrics: [.activeUsers], from: Self.monday, privacy: budget)
+        }
+        refuses("grouping") {
+            try ActivitySeries.compute(
+                from: store, metrics: [.activeUsers], grouping: .category, from: Self.monday, until: Self.monday + 1,
+                privacy: budget)
+        }
+        refuses("dp-max-revenue") {
+            try ActivitySeries.compute(
+                from: store, metrics: [.revenue], from: Self.monday, until: Self.monday + 1, privacy: budget)
+        }
+        for (name, privacy) in [
+            ("dp-epsilon", SeriesPrivacy(epsilon: 0)), ("dp-delta", SeriesPrivacy(epsilon: 1, delta: 1)),
+            ("dp-max-per-period", SeriesPrivacy(epsilon: 1, maxPerPeriod: 0.5)),
+            ("dp-max-periods", SeriesPrivacy(epsilon: 1, maxPeriods: 0)),
+        ] {
+            refuses(name) {
+                try ActivitySeries.compute(
+                    from: store, metrics: [.events(nil)], from: Self.monday, until: Self.monday + 1, privacy: privacy)
+            }
+        }
+        refuses("from") {
+            try ActivitySeries.compute(
+                from: store, metrics: [.events(nil)], from: Self.monday, until: Self.monday)
+        }
+    }
+}
