@@ -105,6 +105,12 @@ struct ForecastCommand: ParsableCommand {
             a date column and optionally a name column (one dummy per name); calendar features \
             are dummies. The fitted coefficients are printed.
 
+            --from and --at limit the store's series to a window (the span starts and ends with \
+            it). --dp-epsilon E forecasts a differentially private series (see `behave series \
+            --help`: it needs --from and --at, and no --by); the forecast, its backtest and a saved \
+            model are made from the noisy series only, so they keep the guarantee (the backtest's \
+            errors are measured against noisy values).
+
             --by category (or a user attribute, such as segment:NAME) forecasts the store's \
             series of every group: each group on its own for the classical models (auto picks \
             per group), one global network across all groups for lstm and mlp. The CSV then \
@@ -122,6 +128,7 @@ struct ForecastCommand: ParsableCommand {
               behave forecast --data sales.csv --date day --value orders --model lstm --save-model orders-lstm --out orders.csv
               behave forecast --from-model orders-lstm --data sales-new.csv --date day --value orders --out next.csv
               behave forecast --store behavior.db --series purchases --by category --model lstm --out by-category.csv
+              behave forecast --store behavior.db --series dau --from 2024-01-01 --at 2025-01-01 --dp-epsilon 3 --out private-dau.csv
               behave forecast --data sales.csv --date day --value orders --model arima --holidays holidays.csv --regressors promotions.csv --out orders.csv
             """
     )
@@ -140,6 +147,10 @@ struct ForecastCommand: ParsableCommand {
             "With --store: one series per category or per value of a user attribute (segment:NAME); lstm and mlp learn one network across them.",
             valueName: "category|attribute"))
     var by: String?
+
+    @OptionGroup var window: SeriesWindowOptions
+
+    @OptionGroup var privacy: SeriesPrivacyOptions
 
     @Option(help: "A CSV of dated values to forecast instead of a store.")
     var data: String?
@@ -229,6 +240,13 @@ struct ForecastCommand: ParsableCommand {
                 "Give --store FILE (with --series METRIC) or --data FILE --value COLUMN, one of them.")
         }
         if data != nil, value == nil { throw ValidationError("--data needs --value COLUMN, the column to forecast.") }
+        if store == nil, window.from != nil || window.at != nil || privacy.dpEpsilon != nil {
+            throw ValidationError(
+                "--from, --at and --dp-epsilon make the series from --store; give --store FILE --series METRIC.")
+        }
+        _ = try window.bounds()
+        _ = try privacy.privacy(
+            window: window, grouped: by != nil, metrics: ActivityMetric(parsing: series).map { [$0] } ?? [])
         if let order {
             if model != .arima {
                 throw ValidationError("--order \(order.text) fits one ARIMA: give it with --model arima.")
@@ -291,6 +309,8 @@ struct ForecastCommand: ParsableCommand {
         /// The ARIMA fit (or the saved model applied): coefficients, σ², likelihood, AICc.
         var arima: ARIMAFit?
         var backtest: BacktestResult?
+        /// What the private series the forecast was made from guarantees (nil for an exact one).
+        var privacy: SeriesPrivacyStatement?
         var forecast: [Row]
 
         struct Coefficient: Encodable {
@@ -350,7 +370,7 @@ struct ForecastCommand: ParsableCommand {
             try forecastGroups(by: by, model: model)
             return
         }
-        let series = try loadSeries()
+        let (series, privacy) = try loadSeries()
         try describe(series)
         let fit = try fit(series, model: model)
         if let saveModel {
@@ -359,7 +379,7 @@ struct ForecastCommand: ParsableCommand {
         }
         try publish(
             fit.forecast, of: series, model: fit.chosen.rawValue, arimaOrder: fit.arimaOrder, backtest: fit.backtest,
-            arima: fit.fitted as? ARIMAModel, how: model == .auto ? " (lowest backtest MASE)" : "")
+            arima: fit.fitted as? ARIMAModel, how: model == .auto ? " (lowest backtest MASE)" : "", privacy: privacy)
     }
 
     /// One series' fit: the model used, its forecast, and the backtest that chose or scored it.
@@ -464,7 +484,8 @@ struct ForecastCommand: ParsableCommand {
         let file = try ForecastModelFile.load(from: directory)
         let path = URL(fileURLWithPath: directory).appendingPathComponent(ForecastModelFile.fileName).path
         let saved = try file.timeSeries(path: path)
-        var series = store == nil && data == nil ? saved : try loadSeries()
+        let (loaded, privacy) = store == nil && data == nil ? (saved, nil) : try loadSeries()
+        var series = loaded
         guard series.frequency == saved.frequency else {
             throw ValidationError(
                 "The model was fitted on \(saved.frequency.rawValue)ly data; this series is \(series.frequency.rawValue)ly."
@@ -508,7 +529,7 @@ struct ForecastCommand: ParsableCommand {
         }
         try publish(
             forecast, of: series, model: kind.rawValue, arimaOrder: file.arimaOrder, backtest: nil,
-            arima: arima, how: " (saved in \(directory), not refitted)")
+            arima: arima, how: " (saved in \(directory), not refitted)", privacy: privacy)
     }
 
     /// Notes the series' span and what is missing, and refuses an all-missing series.
@@ -525,10 +546,11 @@ struct ForecastCommand: ParsableCommand {
     /// Writes `--out` and prints the backtest table and the model, or the JSON report.
     private func publish(
         _ forecast: Forecast, of series: TimeSeries, model: String, arimaOrder: String?, backtest: BacktestResult?,
-        arima: ARIMAModel?, how: String
+        arima: ARIMAModel?, how: String, privacy: SeriesPrivacyStatement?
     ) throws {
-        let report = report(
+        var report = report(
             forecast, of: series, model: model, arimaOrder: arimaOrder, backtest: backtest, arima: arima)
+        report.privacy = privacy
         var text = CSVText.line(["date", "forecast", "lower", "upper"])
         for row in report.forecast {
             text += CSVText.line([row.date] + [row.forecast, row.lower, row.upper].map(CSVText.number))
@@ -551,6 +573,9 @@ struct ForecastCommand: ParsableCommand {
             "Model: \(model)" + (arimaOrder.map { " \($0)" } ?? "") + how
                 + ". Wrote \(forecast.horizon) forecasts with \(String(format: "%g", level))% intervals to \(out)."
                 + saved)
+        if let privacy {
+            say("Privacy: made from a private series, which keeps the guarantee: \(privacy)")
+        }
     }
 
     /// The backtest: the last `folds` windows of `horizon` periods (`--backtest`, or 4 for
@@ -560,17 +585,20 @@ struct ForecastCommand: ParsableCommand {
             horizon: horizon, folds: folds ?? backtest ?? 4, step: horizon, level: level / 100)
     }
 
-    /// The series from the store or the CSV.
-    private func loadSeries() throws -> TimeSeries {
+    /// The series from the store (with its privacy statement when private) or the CSV.
+    private func loadSeries() throws -> (TimeSeries, SeriesPrivacyStatement?) {
         if let store {
             guard let metric = ActivityMetric(parsing: series) else {
                 preconditionFailure("validate() checked --series")
             }
+            let (from, until) = try window.bounds()
             let activity = try ActivitySeries.compute(
-                from: try StoreOptions.openForReading(path: store), metrics: [metric], period: period)
-            return try TimeSeries(
+                from: try StoreOptions.openForReading(path: store), metrics: [metric], period: period, from: from,
+                until: until, privacy: try privacy.privacy(window: window, grouped: false, metrics: [metric]))
+            let series = try TimeSeries(
                 name: metric.description, start: activity.start, frequency: period == .day ? .day : .hour,
                 values: activity.values[0], seasonPeriod: season)
+            return (series, activity.privacy)
         }
         guard let data, let value else { preconditionFailure("validate() requires --data and --value") }
         let reading = try TimeSeries.read(
@@ -579,6 +607,6 @@ struct ForecastCommand: ParsableCommand {
         guard let first = reading.series.first else {
             throw ValidationError("\(data): no series in column \(value).")
         }
-        return first
+        return (first, nil)
     }
 }

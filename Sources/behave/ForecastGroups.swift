@@ -20,8 +20,9 @@ extension ForecastCommand {
         }
         let eventStore = try StoreOptions.openForReading(path: store)
         let grouping = try SeriesGrouping.parsing(by: by, in: eventStore, path: store)
+        let (from, until) = try window.bounds()
         let activity = try ActivitySeries.compute(
-            from: eventStore, metrics: [metric], period: period, grouping: grouping)
+            from: eventStore, metrics: [metric], period: period, grouping: grouping, from: from, until: until)
         guard !activity.columns.isEmpty else {
             throw ValidationError("\(store): no \(metric.description) to group by \(by).")
         }

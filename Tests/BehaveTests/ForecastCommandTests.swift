@@ -83,6 +83,21 @@ struct ForecastCommandTests {
                 ["forecast", "--data", "a.csv", "--value", "y", "--model", "arima", "--constant", "--out", "f.csv"],
                 "--constant goes with --order"
             ),
+            (
+                ["forecast", "--data", "a.csv", "--value", "y", "--dp-epsilon", "3", "--out", "f.csv"],
+                "--from, --at and --dp-epsilon make the series from --store"
+            ),
+            (
+                ["forecast", "--store", "b.db", "--dp-epsilon", "3", "--from", "2024-01-01", "--out", "f.csv"],
+                "--dp-epsilon needs the series' span as --from and --at"
+            ),
+            (
+                [
+                    "forecast", "--store", "b.db", "--series", "revenue", "--dp-epsilon", "3", "--from", "2024-01-01",
+                    "--at", "2024-03-01", "--out", "f.csv",
+                ],
+                "--dp-max-revenue is not given"
+            ),
         ])
     func badFlags(arguments: [String], message: String) {
         let failure = parseFailure(arguments)

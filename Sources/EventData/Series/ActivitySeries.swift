@@ -210,14 +210,18 @@ public struct ActivitySeries: Sendable, Equatable {
             var contribution = tally.contribution(of: events, sessions: sessions, group: group)
             if let privacy, let from, let until {
                 let periods = Int((period.floor(until - 1) - period.floor(from)) / period.milliseconds) + 1
-                contribution.bound(by: privacy, maxPeriods: min(privacy.maxPeriods ?? periods, periods), using: &generator)
+                contribution.bound(
+                    by: privacy, maxPeriods: min(privacy.maxPeriods ?? periods, periods), using: &generator)
             }
             tally.add(contribution)
         }
-        guard let first = from.map(period.floor) ?? tally.first, let last = until.map({ period.floor($0 - 1) }) ?? tally.last else {
+        guard let first = from.map(period.floor) ?? tally.first,
+            let last = until.map({ period.floor($0 - 1) }) ?? tally.last
+        else {
             throw EventDataError.store(
                 path: store.location,
-                detail: "holds no events" + (from == nil && until == nil ? "" : " in that window") + " to make series from")
+                detail: "holds no events" + (from == nil && until == nil ? "" : " in that window")
+                    + " to make series from")
         }
         var series = tally.series(from: first, to: last)
         if let privacy {
