@@ -245,8 +245,7 @@ struct ForecastCommand: ParsableCommand {
                 "--from, --at and --dp-epsilon make the series from --store; give --store FILE --series METRIC.")
         }
         _ = try window.bounds()
-        _ = try privacy.privacy(
-            window: window, grouped: by != nil, metrics: ActivityMetric(parsing: series).map { [$0] } ?? [])
+        _ = try privacy.privacy(window: window, grouped: by != nil)
         if let order {
             if model != .arima {
                 throw ValidationError("--order \(order.text) fits one ARIMA: give it with --model arima.")
@@ -594,7 +593,7 @@ struct ForecastCommand: ParsableCommand {
             let (from, until) = try window.bounds()
             let activity = try ActivitySeries.compute(
                 from: try StoreOptions.openForReading(path: store), metrics: [metric], period: period, from: from,
-                until: until, privacy: try privacy.privacy(window: window, grouped: false, metrics: [metric]))
+                until: until, privacy: try privacy.privacy(window: window, grouped: false))
             let series = try TimeSeries(
                 name: metric.description, start: activity.start, frequency: period == .day ? .day : .hour,
                 values: activity.values[0], seasonPeriod: season)

@@ -24,8 +24,9 @@ struct SeriesCommand: ParsableCommand {
 
             --dp-epsilon E makes the series differentially private per user: each user adds at \
             most 1 to a period's dau, at most --dp-max-per-period to its sessions, events and \
-            purchases, and at most --dp-max-revenue to its revenue, and Gaussian noise calibrated \
-            to the budget is added to every period. Give the span (--from and --at), since the \
+            purchases, and at most --dp-max-revenue to its revenue (each chosen privately with a \
+            tenth of ε when not given), and Gaussian noise calibrated to the budget is added to \
+            every period. Give the span (--from and --at), since the \
             first and last events' times would tell who was active when; a private series cannot \
             be grouped. Anything made from it (a forecast, a plot) keeps the guarantee.
 
@@ -61,7 +62,7 @@ struct SeriesCommand: ParsableCommand {
             throw ValidationError("--by: name category or a user attribute, such as segment:NAME.")
         }
         _ = try window.bounds()
-        _ = try privacy.privacy(window: window, grouped: by != nil, metrics: try parsedMetrics())
+        _ = try privacy.privacy(window: window, grouped: by != nil)
     }
 
     func parsedMetrics() throws -> [ActivityMetric] {
@@ -86,7 +87,7 @@ struct SeriesCommand: ParsableCommand {
         let (from, until) = try window.bounds()
         let series = try ActivitySeries.compute(
             from: store, metrics: metrics, period: period, grouping: grouping, from: from, until: until,
-            privacy: try privacy.privacy(window: window, grouped: by != nil, metrics: metrics))
+            privacy: try privacy.privacy(window: window, grouped: by != nil))
         try writeOutputText(series.csv(), to: out, option: "--out")
         say(
             "Wrote \(series.columns.count) series of \(ProgressReporter.grouped(series.count)) \(period.rawValue)s "
@@ -154,15 +155,22 @@ struct SeriesPrivacyOptions: ParsableArguments {
 
     @Option(
         parsing: .unconditional,
-        help:
-            "The most one user adds to a period's sessions, events or purchases (default \(Int(SeriesPrivacy.defaultMaxPerPeriod)))."
-    )
+        help: "The most one user adds to a period's sessions, events or purchases (default: chosen privately).")
     var dpMaxPerPeriod: Double?
 
     @Option(
         parsing: .unconditional,
-        help: "The most one user's revenue adds to a period, in your currency (needed for revenue), like 200.")
+        help: "The most one user's revenue adds to a period, in your currency (default: chosen privately).")
     var dpMaxRevenue: Double?
+
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp(
+            "The quantile of users' values per period a bound chosen privately aims at (default \(SeriesPrivacy.defaultBoundQuantile)).",
+            discussion:
+                "A bound not given is chosen with \(Int(SeriesPrivacy.boundShare * 100))% of ε by the exponential "
+                + "mechanism; a higher quantile clips less and adds more noise."))
+    var dpBoundQuantile: Double?
 
     @Option(
         parsing: .unconditional,
@@ -176,14 +184,14 @@ struct SeriesPrivacyOptions: ParsableArguments {
     )
     var dpNoiseSeed: Int?
 
-    /// The budget the flags give (nil without --dp-epsilon), checked against the window, the
-    /// grouping and the metrics: a private series needs its span, cannot be grouped, and needs
-    /// --dp-max-revenue for revenue.
-    func privacy(window: SeriesWindowOptions, grouped: Bool, metrics: [ActivityMetric]) throws -> SeriesPrivacy? {
+    /// The budget the flags give (nil without --dp-epsilon), checked against the window and
+    /// the grouping: a private series needs its span and cannot be grouped.
+    func privacy(window: SeriesWindowOptions, grouped: Bool) throws -> SeriesPrivacy? {
         guard let dpEpsilon else {
             let given = [
                 ("--dp-delta", dpDelta != nil), ("--dp-accountant", dpAccountant != nil),
                 ("--dp-max-per-period", dpMaxPerPeriod != nil), ("--dp-max-revenue", dpMaxRevenue != nil),
+                ("--dp-bound-quantile", dpBoundQuantile != nil),
                 ("--dp-max-periods", dpMaxPeriods != nil), ("--dp-noise-seed", dpNoiseSeed != nil),
             ].first(where: \.1)
             if let given {
@@ -209,8 +217,9 @@ struct SeriesPrivacyOptions: ParsableArguments {
             }
             privacy.accountant = accountant
         }
-        if let dpMaxPerPeriod { privacy.maxPerPeriod = dpMaxPerPeriod }
+        privacy.maxPerPeriod = dpMaxPerPeriod
         privacy.maxRevenue = dpMaxRevenue
+        if let dpBoundQuantile { privacy.boundQuantile = dpBoundQuantile }
         privacy.maxPeriods = dpMaxPeriods
         if let dpNoiseSeed {
             guard dpNoiseSeed >= 0 else {
@@ -218,7 +227,7 @@ struct SeriesPrivacyOptions: ParsableArguments {
             }
             privacy.noiseSeed = UInt64(dpNoiseSeed)
         }
-        do { try privacy.validate(metrics: metrics) } catch { throw ValidationError("--\(error.description).") }
+        do { try privacy.validate() } catch { throw ValidationError("--\(error.description).") }
         return privacy
     }
 }

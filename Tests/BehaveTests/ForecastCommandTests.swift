@@ -93,10 +93,10 @@ struct ForecastCommandTests {
             ),
             (
                 [
-                    "forecast", "--store", "b.db", "--series", "revenue", "--dp-epsilon", "3", "--from", "2024-01-01",
-                    "--at", "2024-03-01", "--out", "f.csv",
+                    "forecast", "--store", "b.db", "--series", "revenue", "--dp-epsilon", "3", "--dp-max-revenue", "-5",
+                    "--from", "2024-01-01", "--at", "2024-03-01", "--out", "f.csv",
                 ],
-                "--dp-max-revenue is not given"
+                "--dp-max-revenue is -5.0; it must be a positive amount"
             ),
         ])
     func badFlags(arguments: [String], message: String) {

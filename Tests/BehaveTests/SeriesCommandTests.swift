@@ -32,9 +32,9 @@ struct SeriesCommandTests {
             ),
             (["series", "--dp-max-periods", "5", "--out", "s.csv"], "--dp-max-periods goes with a budget"),
             (
-                ["series", "--metrics", "dau,revenue", "--dp-epsilon", "3", "--from", "2024-01-01", "--at"]
-                    + ["2024-02-01", "--out", "s.csv"],
-                "--dp-max-revenue is not given; it must be the most one user's revenue"
+                ["series", "--metrics", "dau,revenue", "--dp-epsilon", "3", "--dp-bound-quantile", "1", "--from"]
+                    + ["2024-01-01", "--at", "2024-02-01", "--out", "s.csv"],
+                "--dp-bound-quantile is 1.0; it must be in (0, 1)"
             ),
             (
                 ["series", "--dp-epsilon", "0", "--from", "2024-01-01", "--at", "2024-02-01", "--out", "s.csv"],

@@ -1,6 +1,5 @@
 import FileIO
 import Foundation
-import PrivacyAccounting
 import Randomness
 
 /// What an activity series counts in each period.
@@ -169,7 +168,7 @@ public struct ActivitySeries: Sendable, Equatable {
             throw EventDataError.invalidOption(name: "from", detail: "the window starts after it ends")
         }
         if let privacy {
-            do { try privacy.validate(metrics: metrics) } catch {
+            do { try privacy.validate() } catch {
                 throw EventDataError.invalidOption(name: error.parameter, detail: error.description)
             }
             guard from != nil, until != nil else {
@@ -190,6 +189,12 @@ public struct ActivitySeries: Sendable, Equatable {
         let attributes = try attributeName.map { _ in try store.attributes(kind: .user) } ?? [:]
         var tally = Tally(period: period, metrics: metrics)
         var generator = RandomGenerator(seed: privacy?.noiseSeed ?? UInt64.random(in: .min ... .max))
+        var privateSums: PrivateSums? = nil
+        if let privacy, let from, let until {
+            let start = period.floor(from)
+            let count = Int((period.floor(until - 1) - start) / period.milliseconds) + 1
+            privateSums = PrivateSums(privacy: privacy, metrics: metrics, period: period, start: start, count: count)
+        }
         try store.forEachUserHistory { history in
             let events = history.events.filter { event in
                 from.map { event.timestamp >= $0 } ?? true && until.map { event.timestamp < $0 } ?? true
@@ -207,14 +212,14 @@ public struct ActivitySeries: Sendable, Equatable {
                 metrics.contains(.sessions)
                 ? sessionizer.sessionize(UserHistory(user: history.user, userID: history.userID, events: events))
                 : nil
-            var contribution = tally.contribution(of: events, sessions: sessions, group: group)
-            if let privacy, let from, let until {
-                let periods = Int((period.floor(until - 1) - period.floor(from)) / period.milliseconds) + 1
-                contribution.bound(
-                    by: privacy, maxPeriods: min(privacy.maxPeriods ?? periods, periods), using: &generator)
+            let contribution = tally.contribution(of: events, sessions: sessions, group: group)
+            if privateSums != nil {
+                privateSums?.add(contribution, using: &generator)
+            } else {
+                tally.add(contribution)
             }
-            tally.add(contribution)
         }
+        if let privateSums { return try privateSums.series(using: &generator) }
         guard let first = from.map(period.floor) ?? tally.first,
             let last = until.map({ period.floor($0 - 1) }) ?? tally.last
         else {
@@ -223,81 +228,29 @@ public struct ActivitySeries: Sendable, Equatable {
                 detail: "holds no events" + (from == nil && until == nil ? "" : " in that window")
                     + " to make series from")
         }
-        var series = tally.series(from: first, to: last)
-        if let privacy {
-            try series.addNoise(privacy, metrics: metrics, using: &generator)
-        }
-        return series
+        return tally.series(from: first, to: last)
     }
 
     /// The group of events without a category, or users without the attribute.
     public static let noGroup = "(none)"
-
-    /// Adds the Gaussian noise `privacy` calls for to every column (ungrouped: one per metric),
-    /// sets noisy counts below 0 to 0, and records the statement.
-    private mutating func addNoise(
-        _ privacy: SeriesPrivacy, metrics: [ActivityMetric], using generator: inout RandomGenerator
-    ) throws {
-        let maxPeriods = min(privacy.maxPeriods ?? count, count)
-        let multiplier: Double
-        do {
-            multiplier = try NoiseCalibration.noiseMultiplier(
-                targetEpsilon: privacy.epsilon, delta: privacy.delta, samplingRate: 1, steps: 1,
-                accountant: privacy.accountant)
-        } catch {
-            throw EventDataError.invalidOption(name: "dp-epsilon", detail: error.description)
-        }
-        // Every (metric, period) entry scaled by its bound moves by at most 1 for one user, in
-        // at most `maxPeriods` periods of each metric: the L2 sensitivity is √(metrics × periods).
-        let sensitivity = (Double(metrics.count) * Double(maxPeriods)).squareRoot()
-        var statementColumns: [SeriesPrivacyStatement.Column] = []
-        for (index, metric) in metrics.enumerated() {
-            let bound = privacy.bound(of: metric)
-            let deviation = multiplier * sensitivity * bound
-            values[index] = values[index].map { value in
-                let noisy = value + deviation * Double(generator.nextNormal())
-                return metric == .revenue ? noisy : max(noisy, 0)
-            }
-            statementColumns.append(.init(name: metric.description, bound: bound, noise: deviation))
-        }
-        self.privacy = SeriesPrivacyStatement(
-            epsilon: privacy.epsilon, delta: privacy.delta, accountant: privacy.accountant,
-            noiseMultiplier: multiplier, periods: count, maxPeriods: maxPeriods, period: period,
-            columns: statementColumns)
-    }
 }
 
 /// One user's sums per (metric, group, period), before they join everyone's.
-private struct Contribution {
+struct Contribution {
     var sums: [ContributionKey: Double] = [:]
     /// The periods of the user's first and last events.
     var first: Int64?
     var last: Int64?
-
-    /// Bounds the user as `privacy` says: each entry to its metric's bound (revenue either
-    /// sign), and at most `maxPeriods` periods, chosen at random when there are more.
-    mutating func bound(by privacy: SeriesPrivacy, maxPeriods: Int, using generator: inout RandomGenerator) {
-        let starts = Set(sums.keys.map(\.start)).sorted()
-        if starts.count > maxPeriods {
-            let kept = Set(generator.permutation(starts.count).prefix(maxPeriods).map { starts[$0] })
-            sums = sums.filter { kept.contains($0.key.start) }
-        }
-        for (key, value) in sums {
-            let bound = privacy.bound(of: key.metric)
-            sums[key] = min(max(value, -bound), bound)
-        }
-    }
 }
 
-private struct ContributionKey: Hashable {
+struct ContributionKey: Hashable {
     var group: String?
     var metricIndex: Int
-    var metric: ActivityMetric
     var start: Int64
 }
 
 /// Sums per (metric, group, period) while users stream past.
-private struct Tally {
+struct Tally {
     let period: SeriesPeriod
     let metrics: [ActivityMetric]
     /// Per group (nil when ungrouped), per metric position, period start -> value.
@@ -316,9 +269,7 @@ private struct Tally {
     ) -> Contribution {
         var contribution = Contribution()
         func add(_ value: Double, _ index: Int, _ group: String?, _ start: Int64) {
-            contribution.sums[
-                ContributionKey(group: group, metricIndex: index, metric: metrics[index], start: start), default: 0] +=
-                value
+            contribution.sums[ContributionKey(group: group, metricIndex: index, start: start), default: 0] += value
         }
         var active: Set<PeriodKey> = []
         var sessionStarts: Set<SessionKey> = []

@@ -13,9 +13,11 @@ import Settings
 ///
 /// How one user is bounded, per metric and period: active users count 1 (as they always do);
 /// sessions, events and purchases count at most ``maxPerPeriod``; revenue is clipped to
-/// `-maxRevenue...maxRevenue`. A user counts in at most ``maxPeriods`` periods (a random
-/// choice among the periods they were active in when there are more; every period by
-/// default). The series' span must be given, not read from the data (the first and last
+/// `-maxRevenue...maxRevenue`. A bound not given is chosen privately, with
+/// ``boundShare`` of ε: the exponential mechanism picks, from a grid, about the
+/// ``boundQuantile`` of users' values per period (each user weighs 1, however many periods
+/// they were active in). A user counts in at most ``maxPeriods`` periods (a random choice
+/// among the periods they were active in when there are more; every period by default). The series' span must be given, not read from the data (the first and last
 /// event's times would tell who was active when), and so must the groups: grouped series
 /// are refused.
 ///
@@ -33,11 +35,14 @@ public struct SeriesPrivacy: Sendable, Equatable {
     /// How the noise is calibrated: PLD by default, which is exact for one Gaussian release
     /// (RDP's conversion to (ε, δ) asks for about 15% more noise at ε 3).
     public var accountant: PrivacyStatement.Accountant
-    /// The most one user counts in one period for sessions, events and purchases.
-    public var maxPerPeriod: Double
-    /// The most one user's revenue in one period counts (either sign); needed for revenue,
-    /// since the right bound depends on the currency and the shop.
+    /// The most one user counts in one period for sessions, events and purchases; nil to
+    /// choose it privately.
+    public var maxPerPeriod: Double?
+    /// The most one user's revenue in one period counts (either sign); nil to choose it
+    /// privately.
     public var maxRevenue: Double?
+    /// Which quantile of users' values per period a bound chosen privately aims at.
+    public var boundQuantile: Double
     /// The most periods one user counts in; nil for every period of the span.
     public var maxPeriods: Int?
     /// A fixed noise seed for reproducible experiments; nil (the default) draws a secret one.
@@ -46,52 +51,62 @@ public struct SeriesPrivacy: Sendable, Equatable {
 
     /// The default δ.
     public static let defaultDelta = 1e-5
-    /// The default bound on sessions, events and purchases per user and period.
-    public static let defaultMaxPerPeriod = 3.0
+    /// The default quantile a bound chosen privately aims at.
+    public static let defaultBoundQuantile = 0.9
+    /// The share of ε spent on choosing the bounds not given (split evenly among them); the
+    /// rest calibrates the noise.
+    public static let boundShare = 0.1
 
     public init(
         epsilon: Double, delta: Double = defaultDelta, accountant: PrivacyStatement.Accountant = .pld,
-        maxPerPeriod: Double = defaultMaxPerPeriod, maxRevenue: Double? = nil, maxPeriods: Int? = nil,
-        noiseSeed: UInt64? = nil
+        maxPerPeriod: Double? = nil, maxRevenue: Double? = nil, boundQuantile: Double = defaultBoundQuantile,
+        maxPeriods: Int? = nil, noiseSeed: UInt64? = nil
     ) {
         self.epsilon = epsilon
         self.delta = delta
         self.accountant = accountant
         self.maxPerPeriod = maxPerPeriod
         self.maxRevenue = maxRevenue
+        self.boundQuantile = boundQuantile
         self.maxPeriods = maxPeriods
         self.noiseSeed = noiseSeed
     }
 
-    /// Throws ``InvalidParameter`` naming the setting out of range, or revenue without a bound.
-    public func validate(metrics: [ActivityMetric]) throws(InvalidParameter) {
+    /// Throws ``InvalidParameter`` naming the setting out of range.
+    public func validate() throws(InvalidParameter) {
         try InvalidParameter.require(
             epsilon > 0 && epsilon.isFinite, "dp-epsilon", epsilon, allowed: "a positive number, like 3")
         try InvalidParameter.require(delta > 0 && delta < 1, "dp-delta", delta, allowed: "in (0, 1), like 1e-5")
-        try InvalidParameter.require(
-            maxPerPeriod >= 1 && maxPerPeriod.isFinite, "dp-max-per-period", maxPerPeriod,
-            allowed: "a count of at least 1, like 3")
+        if let maxPerPeriod {
+            try InvalidParameter.require(
+                maxPerPeriod >= 1 && maxPerPeriod.isFinite, "dp-max-per-period", maxPerPeriod,
+                allowed: "a count of at least 1, like 20")
+        }
         if let maxRevenue {
             try InvalidParameter.require(
                 maxRevenue > 0 && maxRevenue.isFinite, "dp-max-revenue", maxRevenue,
                 allowed: "a positive amount, like 200")
-        } else if metrics.contains(.revenue) {
-            throw InvalidParameter(
-                "dp-max-revenue", value: "not given",
-                allowed: "the most one user's revenue in one period may count, in your currency, like 200 "
-                    + "(revenue has no default bound)")
         }
+        try InvalidParameter.require(
+            boundQuantile > 0 && boundQuantile < 1, "dp-bound-quantile", boundQuantile, allowed: "in (0, 1), like 0.9")
         if let maxPeriods {
             try InvalidParameter.require(maxPeriods >= 1, "dp-max-periods", maxPeriods, allowed: "at least 1")
         }
     }
 
-    /// The most one user adds to one period of `metric`.
-    func bound(of metric: ActivityMetric) -> Double {
+    /// The bounds `metric` may take per user and period: the one given (1 for active users),
+    /// or the grid a bound is chosen from: counts 1, 2, 3, 4, 6, 8, 12 and so on to 4,096, amounts
+    /// from 1 to 2²⁰ in steps of √2.
+    func candidates(of metric: ActivityMetric) -> [Double] {
         switch metric {
-        case .activeUsers: 1
-        case .sessions, .events, .purchases: maxPerPeriod
-        case .revenue: maxRevenue ?? 0
+        case .activeUsers: [1]
+        case .sessions, .events, .purchases:
+            maxPerPeriod.map { [$0] } ?? [1]
+                + (1...12).flatMap { power in
+                    let base = Double(1 << power)
+                    return power == 12 ? [base] : [base, base * 1.5]
+                }
+        case .revenue: maxRevenue.map { [$0] } ?? (0...40).map { pow(2, Double($0) / 2) }
         }
     }
 }
@@ -111,22 +126,33 @@ public struct SeriesPrivacyStatement: Sendable, Equatable, Codable, CustomString
     /// Per column: its name, the most one user adds to one period, and the noise's standard
     /// deviation in every period.
     public var columns: [Column]
+    /// The part of ε spent on choosing bounds (0 when all were given), and the quantile aimed at.
+    public var boundEpsilon: Double
+    public var boundQuantile: Double
 
     public struct Column: Sendable, Equatable, Codable {
         public var name: String
         public var bound: Double
+        /// Whether the bound was chosen privately from the data rather than given.
+        public var chosen: Bool
         public var noise: Double
     }
 
     /// The guarantee and the noise in plain English.
     public var description: String {
         let unit = period.rawValue + "s"
-        let bounds = columns.map { "\($0.name) \(Self.short($0.bound))" }.joined(separator: ", ")
+        let bounds = columns.map { "\($0.name) \(Self.short($0.bound))\($0.chosen ? " (chosen)" : "")" }
+            .joined(separator: ", ")
+        let chosen =
+            boundEpsilon > 0
+            ? "; bounds marked chosen were picked privately (ε \(Self.short(boundEpsilon)), exponential mechanism "
+                + "aiming at the \(Self.short(boundQuantile * 100))th percentile of users' values per \(period.rawValue))"
+            : ""
         let noise = columns.map { "\($0.name) \(Self.short($0.noise))" }.joined(separator: ", ")
         return "(ε = \(String(format: "%.3f", epsilon)), δ = \(Self.short(delta)))-differential privacy per user: "
             + "each user counted in at most \(maxPeriods) of the \(periods) \(unit), adding at most \(bounds) to one; "
             + "Gaussian noise of standard deviation \(noise) in every \(period.rawValue) (noise multiplier "
-            + "\(Self.short(noiseMultiplier)), \(accountant.rawValue.uppercased()) accounting of one release)"
+            + "\(Self.short(noiseMultiplier)), \(accountant.rawValue.uppercased()) accounting of one release)" + chosen
     }
 
     private static func short(_ value: Double) -> String { String(format: "%.4g", value) }

@@ -21,7 +21,8 @@ struct PrivateSeriesTests {
 
     /// Almost no noise (ε 2000 under RDP), so the bounded sums show through.
     static func nearlyExact(maxPeriods: Int? = nil) -> SeriesPrivacy {
-        SeriesPrivacy(epsilon: 2000, accountant: .rdp, maxRevenue: 100, maxPeriods: maxPeriods, noiseSeed: 1)
+        SeriesPrivacy(
+            epsilon: 2000, accountant: .rdp, maxPerPeriod: 3, maxRevenue: 100, maxPeriods: maxPeriods, noiseSeed: 1)
     }
 
     @Test("a given window fixes both ends of the span, quiet periods included")
@@ -48,7 +49,8 @@ struct PrivateSeriesTests {
         #expect(zip(series.values[2], [0.0, 0, 100, 0, 0]).allSatisfy { abs($0 - $1) < 25 })
         let statement = try #require(series.privacy)
         #expect(statement.periods == 5 && statement.maxPeriods == 5)
-        #expect(statement.columns.map(\.bound) == [1, 3, 100])
+        #expect(statement.columns.map(\.bound) == [1, 3, 100] && statement.columns.allSatisfy { !$0.chosen })
+        #expect(statement.boundEpsilon == 0)
         // Three metrics over five periods: sensitivity √15 in units of each column's bound.
         for column in statement.columns {
             #expect(abs(column.noise - statement.noiseMultiplier * 15.0.squareRoot() * column.bound) < 1e-12)
@@ -90,6 +92,36 @@ struct PrivateSeriesTests {
         #expect(try #require(looser.privacy).noiseMultiplier > statement.noiseMultiplier)
     }
 
+    @Test("a bound not given is chosen privately near the quantile asked for, with a tenth of ε")
+    func chosenBound() throws {
+        // 240 users, user i with i % 12 + 1 events on each of three days: half the users' days
+        // have at most 6 events.
+        let store = try SQLiteEventStore.inMemory()
+        var events: [Event] = []
+        for user in 0..<240 {
+            for day in 0..<3 {
+                for minute in 0...(user % 12) {
+                    events.append(
+                        storeEvent("u\(user)", Self.monday + Int64(day) * Self.day + Int64(minute) * 60_000, .view))
+                }
+            }
+        }
+        _ = try store.ingest(StoreTestSource(rows: storeRows(events.map { .event($0) })))
+        let privacy = SeriesPrivacy(epsilon: 20, accountant: .rdp, boundQuantile: 0.5, noiseSeed: 2)
+        let series = try ActivitySeries.compute(
+            from: store, metrics: [.activeUsers, .events(nil)], from: Self.monday, until: Self.monday + 3 * Self.day,
+            privacy: privacy)
+        let statement = try #require(series.privacy)
+        #expect(statement.columns.map(\.bound) == [1, 6] && statement.columns.map(\.chosen) == [false, true])
+        #expect(abs(statement.boundEpsilon - 2) < 1e-12)
+        // The rest of ε calibrates the noise; clipped at 6 the daily sum is 240 × 6 - 20 × (5 + 4 + 3 + 2 + 1).
+        let rest = try NoiseCalibration.noiseMultiplier(
+            targetEpsilon: 18, delta: privacy.delta, samplingRate: 1, steps: 1, accountant: .rdp)
+        #expect(abs(statement.noiseMultiplier - rest) < 1e-9)
+        #expect(series.values[1].allSatisfy { abs($0 - 1_140) < 5 * statement.columns[1].noise })
+        #expect(statement.description.contains("events 6 (chosen)"))
+    }
+
     @Test("noisy counts stay at or above 0; a seed reproduces the noise; no seed draws a fresh one")
     func seeds() throws {
         let store = try Self.store()
@@ -107,7 +139,7 @@ struct PrivateSeriesTests {
         #expect(try make(nil) != seeded)
     }
 
-    @Test("refused: no span, a grouping, revenue without its bound, settings out of range")
+    @Test("refused: no span, a grouping, settings out of range")
     func refusals() throws {
         let store = try Self.store()
         func refuses(_ name: String, _ body: () throws -> ActivitySeries) {
@@ -130,14 +162,12 @@ struct PrivateSeriesTests {
                 from: store, metrics: [.activeUsers], grouping: .category, from: Self.monday, until: Self.monday + 1,
                 privacy: budget)
         }
-        refuses("dp-max-revenue") {
-            try ActivitySeries.compute(
-                from: store, metrics: [.revenue], from: Self.monday, until: Self.monday + 1, privacy: budget)
-        }
         for (name, privacy) in [
             ("dp-epsilon", SeriesPrivacy(epsilon: 0)), ("dp-delta", SeriesPrivacy(epsilon: 1, delta: 1)),
             ("dp-max-per-period", SeriesPrivacy(epsilon: 1, maxPerPeriod: 0.5)),
             ("dp-max-periods", SeriesPrivacy(epsilon: 1, maxPeriods: 0)),
+            ("dp-max-revenue", SeriesPrivacy(epsilon: 1, maxRevenue: -1)),
+            ("dp-bound-quantile", SeriesPrivacy(epsilon: 1, boundQuantile: 1)),
         ] {
             refuses(name) {
                 try ActivitySeries.compute(
