@@ -394,7 +394,18 @@ struct ForecastCommand: ParsableCommand {
     func fit(_ series: TimeSeries, model: ForecastModel) throws -> SeriesFit {
         let season = series.seasonPeriod
         let regressors = try exogenousRegressors(for: series)
-        let folds = backtest ?? (model == .auto ? 4 : 0)
+        var folds = backtest ?? (model == .auto ? 4 : 0)
+        if backtest == nil, model == .auto {
+            // Each fold's training part holds at least three seasons, else the search cannot
+            // fit seasonal models on the first folds.
+            let possible = max(0, (series.count - 3 * max(season, 2)) / horizon)
+            if possible < folds {
+                note(
+                    "\(series.name): \(possible) backtest folds of \(horizon) periods leave three seasons to train on "
+                        + "(4 by default)" + (possible == 0 ? "; auto fits arima." : "."))
+                folds = possible
+            }
+        }
         var backtestResult: BacktestResult?
         var chosen = model
         if folds > 0 {
