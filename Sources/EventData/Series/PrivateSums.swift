@@ -2,23 +2,29 @@ import Foundation
 import PrivacyAccounting
 import Randomness
 
-/// A private series' sums while users stream past (see ``SeriesPrivacy``): each user kept to
-/// at most `maxPeriods` periods, and each metric's values clipped at every bound it may
-/// take, so a bound chosen from the data needs no second pass.
+/// A private series' sums while users stream past (see ``SeriesPrivacy``), kept for every
+/// bound the release may take, so bounds chosen from the data need no second pass: for every
+/// candidate number of periods per user and every candidate value bound per metric, the sum
+/// per period of users' clipped values in their first periods of a random order.
 struct PrivateSums {
     let privacy: SeriesPrivacy
     let metrics: [ActivityMetric]
     let period: SeriesPeriod
     let start: Int64
     let count: Int
-    let maxPeriods: Int
-    /// Per metric: the bounds it may take (one when given).
+    /// The numbers of periods per user the release may keep (one when given).
+    let periodCandidates: [Int]
+    /// Per metric: the value bounds it may take (one when given).
     let candidates: [[Double]]
-    /// Per metric, per candidate bound, per period: the sum of users' clipped values.
-    var sums: [[[Double]]]
-    /// Per metric, per candidate bound: the sum over users of the share of their periods
-    /// whose value the bound covers.
+    /// Per period candidate, per metric, per value bound, per period: the clipped values of
+    /// the periods a user keeps under this period candidate but not the one before (the
+    /// candidate's sums are the running total over candidates).
+    var increments: [[[[Double]]]]
+    /// Per metric, per value bound: the sum over users of the share of their periods whose
+    /// value the bound covers.
     var covered: [[Double]]
+    /// Per period candidate: the users active in at most that many periods.
+    var coveredUsers: [Double]
     var users = 0
 
     init(privacy: SeriesPrivacy, metrics: [ActivityMetric], period: SeriesPeriod, start: Int64, count: Int) {
@@ -27,39 +33,52 @@ struct PrivateSums {
         self.period = period
         self.start = start
         self.count = count
-        maxPeriods = min(privacy.maxPeriods ?? count, count)
+        periodCandidates = privacy.periodCandidates(count: count)
         candidates = metrics.map(privacy.candidates)
-        sums = candidates.map { bounds in bounds.map { _ in [Double](repeating: 0, count: count) } }
+        let zeros = candidates.map { bounds in bounds.map { _ in [Double](repeating: 0, count: count) } }
+        increments = periodCandidates.map { _ in zeros }
         covered = candidates.map { [Double](repeating: 0, count: $0.count) }
+        coveredUsers = periodCandidates.map { _ in 0 }
     }
 
-    /// Adds one user (ungrouped): at most `maxPeriods` of their active periods, chosen at
-    /// random when there are more, each value clipped at every candidate bound.
+    /// Adds one user (ungrouped): their active periods in a random order, each value clipped
+    /// at every value bound, filed under the smallest period candidate that keeps it.
     mutating func add(_ contribution: Contribution, using generator: inout RandomGenerator) {
-        var starts = Set(contribution.sums.keys.map(\.start)).sorted()
-        guard !starts.isEmpty else { return }
-        if starts.count > maxPeriods {
-            starts = generator.permutation(starts.count).prefix(maxPeriods).map { starts[$0] }
-        }
+        let active = Set(contribution.sums.keys.map(\.start)).sorted()
+        guard !active.isEmpty else { return }
+        let order = active.count > periodCandidates[0] ? generator.permutation(active.count).map { active[$0] } : active
         users += 1
-        let share = 1 / Double(starts.count)
-        for metric in metrics.indices {
-            for start in starts {
+        for (index, limit) in periodCandidates.enumerated() where active.count <= limit { coveredUsers[index] += 1 }
+        let share = 1 / Double(active.count)
+        var tier = 0
+        for (position, start) in order.enumerated() {
+            while tier < periodCandidates.count, position >= periodCandidates[tier] { tier += 1 }
+            guard tier < periodCandidates.count else { break }
+            let index = Int((start - self.start) / period.milliseconds)
+            for metric in metrics.indices {
                 let value = contribution.sums[ContributionKey(group: nil, metricIndex: metric, start: start)] ?? 0
-                let index = Int((start - self.start) / period.milliseconds)
                 for (candidate, bound) in candidates[metric].enumerated() {
-                    sums[metric][candidate][index] += min(max(value, -bound), bound)
-                    if abs(value) <= bound { covered[metric][candidate] += share }
+                    increments[tier][metric][candidate][index] += min(max(value, -bound), bound)
+                }
+            }
+        }
+        for metric in metrics.indices {
+            for start in active {
+                let value = contribution.sums[ContributionKey(group: nil, metricIndex: metric, start: start)] ?? 0
+                for (candidate, bound) in candidates[metric].enumerated() where abs(value) <= bound {
+                    covered[metric][candidate] += share
                 }
             }
         }
     }
 
-    /// The noisy series: each bound not given chosen by the exponential mechanism, then
-    /// Gaussian noise calibrated to the rest of ε on every period; counts below 0 set to 0.
+    /// The noisy series: the period bound and each value bound not given chosen by the
+    /// exponential mechanism, then Gaussian noise calibrated to the rest of ε on every
+    /// period; counts below 0 set to 0.
     func series(using generator: inout RandomGenerator) throws -> ActivitySeries {
-        let chosenCount = candidates.filter { $0.count > 1 }.count
-        let boundEpsilon = chosenCount > 0 ? privacy.epsilon * SeriesPrivacy.boundShare : 0
+        let choices = (periodCandidates.count > 1 ? 1 : 0) + candidates.filter { $0.count > 1 }.count
+        let boundEpsilon = choices > 0 ? privacy.epsilon * SeriesPrivacy.boundShare : 0
+        let each = choices > 0 ? boundEpsilon / Double(choices) : 0
         let multiplier: Double
         do {
             multiplier = try NoiseCalibration.noiseMultiplier(
@@ -68,6 +87,10 @@ struct PrivateSums {
         } catch {
             throw EventDataError.invalidOption(name: "dp-epsilon", detail: error.description)
         }
+        let tier =
+            periodCandidates.count == 1
+            ? 0 : Self.choose(coveredUsers, target: privacy.boundQuantile * Double(users), epsilon: each, &generator)
+        let maxPeriods = periodCandidates[tier]
         // Every (metric, period) value over its bound moves by at most 1 for one user, in at
         // most `maxPeriods` periods of each metric: the L2 sensitivity is √(metrics × periods).
         let sensitivity = (Double(metrics.count) * Double(maxPeriods)).squareRoot()
@@ -77,10 +100,15 @@ struct PrivateSums {
             let bounds = candidates[index]
             let choice =
                 bounds.count == 1
-                ? 0 : chooseBound(index, epsilon: boundEpsilon / Double(chosenCount), using: &generator)
+                ? 0
+                : Self.choose(covered[index], target: privacy.boundQuantile * Double(users), epsilon: each, &generator)
             let deviation = multiplier * sensitivity * bounds[choice]
+            var sums = [Double](repeating: 0, count: count)
+            for kept in 0...tier {
+                for (position, value) in increments[kept][index][choice].enumerated() { sums[position] += value }
+            }
             values.append(
-                sums[index][choice].map { value in
+                sums.map { value in
                     let noisy = value + deviation * Double(generator.nextNormal())
                     return metric == .revenue ? noisy : max(noisy, 0)
                 })
@@ -89,19 +117,21 @@ struct PrivateSums {
         }
         let statement = SeriesPrivacyStatement(
             epsilon: privacy.epsilon, delta: privacy.delta, accountant: privacy.accountant,
-            noiseMultiplier: multiplier, periods: count, maxPeriods: maxPeriods, period: period, columns: columns,
+            noiseMultiplier: multiplier, periods: count, maxPeriods: maxPeriods,
+            maxPeriodsChosen: periodCandidates.count > 1, period: period, columns: columns,
             boundEpsilon: boundEpsilon, boundQuantile: privacy.boundQuantile)
         return ActivitySeries(
             period: period, start: start, count: count, columns: metrics.map(\.description), values: values,
             privacy: statement)
     }
 
-    /// The exponential mechanism over metric `metric`'s candidate bounds, with utility
-    /// `-|covered - quantile × users|`: adding or removing one user moves it by at most 1
-    /// (their share lies in 0...1), so each choice is `epsilon`-DP.
-    func chooseBound(_ metric: Int, epsilon: Double, using generator: inout RandomGenerator) -> Int {
-        let target = privacy.boundQuantile * Double(users)
-        let scores = covered[metric].map { -abs($0 - target) * epsilon / 2 }
+    /// The exponential mechanism over candidates whose coverage (a sum over users, each adding
+    /// at most 1) should come near `target`, with utility `-|covered - target|`: adding or
+    /// removing one user moves it by at most 1, so the choice is `epsilon`-DP.
+    static func choose(
+        _ covered: [Double], target: Double, epsilon: Double, _ generator: inout RandomGenerator
+    ) -> Int {
+        let scores = covered.map { -abs($0 - target) * epsilon / 2 }
         let top = scores.max() ?? 0
         let weights = scores.map { exp($0 - top) }
         var draw = Double(generator.next() >> 11) / Double(1 << 53) * weights.reduce(0, +)

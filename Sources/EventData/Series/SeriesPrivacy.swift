@@ -13,11 +13,11 @@ import Settings
 ///
 /// How one user is bounded, per metric and period: active users count 1 (as they always do);
 /// sessions, events and purchases count at most ``maxPerPeriod``; revenue is clipped to
-/// `-maxRevenue...maxRevenue`. A bound not given is chosen privately, with
-/// ``boundShare`` of ε: the exponential mechanism picks, from a grid, about the
-/// ``boundQuantile`` of users' values per period (each user weighs 1, however many periods
-/// they were active in). A user counts in at most ``maxPeriods`` periods (a random choice
-/// among the periods they were active in when there are more; every period by default). The series' span must be given, not read from the data (the first and last
+/// `-maxRevenue...maxRevenue`; and a user counts in at most ``maxPeriods`` periods (a random
+/// choice among the periods they were active in, when there are more). A bound not given is
+/// chosen privately, with ``boundShare`` of ε: the exponential mechanism picks, from a grid,
+/// about the ``boundQuantile`` of users' values per period, or of the number of periods
+/// users were active in (each user weighs 1, however many periods they were active in). The series' span must be given, not read from the data (the first and last
 /// event's times would tell who was active when), and so must the groups: grouped series
 /// are refused.
 ///
@@ -43,7 +43,7 @@ public struct SeriesPrivacy: Sendable, Equatable {
     public var maxRevenue: Double?
     /// Which quantile of users' values per period a bound chosen privately aims at.
     public var boundQuantile: Double
-    /// The most periods one user counts in; nil for every period of the span.
+    /// The most periods one user counts in; nil to choose it privately.
     public var maxPeriods: Int?
     /// A fixed noise seed for reproducible experiments; nil (the default) draws a secret one.
     /// Never publish a series made with a known seed: the noise could be regenerated.
@@ -52,7 +52,7 @@ public struct SeriesPrivacy: Sendable, Equatable {
     /// The default δ.
     public static let defaultDelta = 1e-5
     /// The default quantile a bound chosen privately aims at.
-    public static let defaultBoundQuantile = 0.9
+    public static let defaultBoundQuantile = 0.99
     /// The share of ε spent on choosing the bounds not given (split evenly among them); the
     /// rest calibrates the noise.
     public static let boundShare = 0.1
@@ -94,6 +94,21 @@ public struct SeriesPrivacy: Sendable, Equatable {
         }
     }
 
+    /// The numbers of periods a user may count in, of a span of `count`: the one given (at
+    /// most `count`), or 1, 2, 3, 4, 6, 8, 12 and so on, then `count`.
+    func periodCandidates(count: Int) -> [Int] {
+        if let maxPeriods { return [min(maxPeriods, count)] }
+        return Self.countGrid.map(Int.init).filter { $0 < count } + [count]
+    }
+
+    /// 1, 2, 3, 4, 6, 8, 12 and so on to 4,096.
+    private static let countGrid: [Double] =
+        [1]
+        + (1...12).flatMap { power in
+            let base = Double(1 << power)
+            return power == 12 ? [base] : [base, base * 1.5]
+        }
+
     /// The bounds `metric` may take per user and period: the one given (1 for active users),
     /// or the grid a bound is chosen from: counts 1, 2, 3, 4, 6, 8, 12 and so on to 4,096, amounts
     /// from 1 to 2²⁰ in steps of √2.
@@ -101,11 +116,7 @@ public struct SeriesPrivacy: Sendable, Equatable {
         switch metric {
         case .activeUsers: [1]
         case .sessions, .events, .purchases:
-            maxPerPeriod.map { [$0] } ?? [1]
-                + (1...12).flatMap { power in
-                    let base = Double(1 << power)
-                    return power == 12 ? [base] : [base, base * 1.5]
-                }
+            maxPerPeriod.map { [$0] } ?? Self.countGrid
         case .revenue: maxRevenue.map { [$0] } ?? (0...40).map { pow(2, Double($0) / 2) }
         }
     }
@@ -119,9 +130,11 @@ public struct SeriesPrivacyStatement: Sendable, Equatable, Codable, CustomString
     /// The noise's standard deviation over the release's L2 sensitivity (all metrics
     /// scaled to a bound of 1 per period).
     public var noiseMultiplier: Double
-    /// Periods in the span, and the most of them one user counts in.
+    /// Periods in the span, the most of them one user counts in, and whether that was chosen
+    /// privately.
     public var periods: Int
     public var maxPeriods: Int
+    public var maxPeriodsChosen: Bool
     public var period: SeriesPeriod
     /// Per column: its name, the most one user adds to one period, and the noise's standard
     /// deviation in every period.
@@ -146,11 +159,13 @@ public struct SeriesPrivacyStatement: Sendable, Equatable, Codable, CustomString
         let chosen =
             boundEpsilon > 0
             ? "; bounds marked chosen were picked privately (ε \(Self.short(boundEpsilon)), exponential mechanism "
-                + "aiming at the \(Self.short(boundQuantile * 100))th percentile of users' values per \(period.rawValue))"
+                + "aiming at the \(Self.short(boundQuantile * 100))th percentile of users' values per \(period.rawValue) "
+                + "or of their \(period.rawValue)s active)"
             : ""
         let noise = columns.map { "\($0.name) \(Self.short($0.noise))" }.joined(separator: ", ")
         return "(ε = \(String(format: "%.3f", epsilon)), δ = \(Self.short(delta)))-differential privacy per user: "
-            + "each user counted in at most \(maxPeriods) of the \(periods) \(unit), adding at most \(bounds) to one; "
+            + "each user counted in at most \(maxPeriods)\(maxPeriodsChosen ? " (chosen)" : "") of the \(periods) \(unit), "
+            + "adding at most \(bounds) to one; "
             + "Gaussian noise of standard deviation \(noise) in every \(period.rawValue) (noise multiplier "
             + "\(Self.short(noiseMultiplier)), \(accountant.rawValue.uppercased()) accounting of one release)" + chosen
     }

@@ -41,7 +41,7 @@ struct PrivateSeriesTests {
     func bounds() throws {
         let series = try ActivitySeries.compute(
             from: Self.store(), metrics: [.activeUsers, .events(nil), .revenue], from: Self.monday,
-            until: Self.monday + 5 * Self.day, privacy: Self.nearlyExact())
+            until: Self.monday + 5 * Self.day, privacy: Self.nearlyExact(maxPeriods: 5))
         let rounded = series.values.map { $0.map { $0.rounded() } }
         #expect(rounded[0] == [1, 1, 2, 1, 1])
         #expect(rounded[1] == [3, 1, 2, 1, 1])  // a's 10 views count 3
@@ -71,7 +71,7 @@ struct PrivateSeriesTests {
 
     @Test("the noise has the stated spread, one Gaussian release calibrated by PLD")
     func noise() throws {
-        let privacy = SeriesPrivacy(epsilon: 1, maxRevenue: 1, noiseSeed: 7)
+        let privacy = SeriesPrivacy(epsilon: 1, maxRevenue: 1, maxPeriods: 4_000, noiseSeed: 7)
         let store = try SQLiteEventStore.inMemory()
         let series = try ActivitySeries.compute(
             from: store, metrics: [.revenue], from: Self.monday, until: Self.monday + 4_000 * Self.day,
@@ -86,7 +86,7 @@ struct PrivateSeriesTests {
         let deviation = (values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(values.count)).squareRoot()
         #expect(abs(deviation / expected - 1) < 0.05)
         #expect(abs(mean) < 4 * expected / Double(values.count).squareRoot())
-        let rdp = SeriesPrivacy(epsilon: 1, accountant: .rdp, maxRevenue: 1, noiseSeed: 7)
+        let rdp = SeriesPrivacy(epsilon: 1, accountant: .rdp, maxRevenue: 1, maxPeriods: 1, noiseSeed: 7)
         let looser = try ActivitySeries.compute(
             from: store, metrics: [.revenue], from: Self.monday, until: Self.monday + 1, privacy: rdp)
         #expect(try #require(looser.privacy).noiseMultiplier > statement.noiseMultiplier)
@@ -107,7 +107,7 @@ struct PrivateSeriesTests {
             }
         }
         _ = try store.ingest(StoreTestSource(rows: storeRows(events.map { .event($0) })))
-        let privacy = SeriesPrivacy(epsilon: 20, accountant: .rdp, boundQuantile: 0.5, noiseSeed: 2)
+        let privacy = SeriesPrivacy(epsilon: 20, accountant: .rdp, boundQuantile: 0.5, maxPeriods: 3, noiseSeed: 2)
         let series = try ActivitySeries.compute(
             from: store, metrics: [.activeUsers, .events(nil)], from: Self.monday, until: Self.monday + 3 * Self.day,
             privacy: privacy)
@@ -120,6 +120,28 @@ struct PrivateSeriesTests {
         #expect(abs(statement.noiseMultiplier - rest) < 1e-9)
         #expect(series.values[1].allSatisfy { abs($0 - 1_140) < 5 * statement.columns[1].noise })
         #expect(statement.description.contains("events 6 (chosen)"))
+    }
+
+    @Test("the number of periods a user counts in is chosen privately too, near the quantile of users' active periods")
+    func chosenPeriods() throws {
+        // 200 users: user i active on i % 10 + 1 of ten days, so 60% are active on at most 6.
+        let store = try SQLiteEventStore.inMemory()
+        var events: [Event] = []
+        for user in 0..<200 {
+            for day in 0...(user % 10) {
+                events.append(storeEvent("u\(user)", Self.monday + Int64(day) * Self.day, .view))
+            }
+        }
+        _ = try store.ingest(StoreTestSource(rows: storeRows(events.map { .event($0) })))
+        let privacy = SeriesPrivacy(epsilon: 40, accountant: .rdp, boundQuantile: 0.6, noiseSeed: 3)
+        let series = try ActivitySeries.compute(
+            from: store, metrics: [.activeUsers], from: Self.monday, until: Self.monday + 10 * Self.day,
+            privacy: privacy)
+        let statement = try #require(series.privacy)
+        #expect(statement.maxPeriods == 6 && statement.maxPeriodsChosen && statement.periods == 10)
+        // Every user keeps up to 6 of their days: 200 × mean(min(i % 10 + 1, 6)) = 200 × 4.5 in all.
+        #expect(abs(series.values[0].reduce(0, +) - 900) < 10 * statement.columns[0].noise)
+        #expect(statement.description.contains("at most 6 (chosen) of the 10 days"))
     }
 
     @Test("noisy counts stay at or above 0; a seed reproduces the noise; no seed draws a fresh one")
