@@ -144,13 +144,16 @@ bench-pseudonyms: deps
 	$(PYTHON) benchmarks/privacy/pseudonym_bench.py --bench .build/release/behave-bench
 
 ## DP-SGD: test ROC-AUC at ε 8 / 3 / 1 against non-private training (simulated purchase, Online Shoppers
-## table; seeds 1-3, about 5 minutes), and the private step's cost beside Opacus (installs opacus in the venv).
+## table; seeds 1-3, about 5 minutes), private recommenders, embeddings and series (forecast sMAPE), and the
+## private step's cost beside Opacus (installs opacus in the venv).
 bench-dp: deps
 	$(SWIFT) build -c release --product behave-bench
 	$(SWIFT) build -c release --product behave
 	$(PYTHON) benchmarks/privacy/dp_utility_bench.py --behave .build/release/behave
 	$(PYTHON) benchmarks/privacy/private_models_bench.py --behave .build/release/behave --simulate 1,2,3 \
 		--ml-100k ../shared/data/ml-100k --embed-models vae,seq-vae
+	$(PYTHON) benchmarks/privacy/private_series_bench.py --behave .build/release/behave --simulate 1,2,3 \
+		--ml-100k ../shared/data/ml-100k --metrics dau,events,revenue
 	@if ! $(VENV)/bin/python -c "import torch, opacus" >/dev/null 2>&1; then \
 		[ -x $(VENV)/bin/python ] || $(PYTHON) -m venv $(VENV); \
 		$(VENV)/bin/pip install -q torch numpy safetensors opacus; \

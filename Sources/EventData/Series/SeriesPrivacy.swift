@@ -15,9 +15,9 @@ import Settings
 /// sessions, events and purchases count at most ``maxPerPeriod``; revenue is clipped to
 /// `-maxRevenue...maxRevenue`; and a user counts in at most ``maxPeriods`` periods (a random
 /// choice among the periods they were active in, when there are more). A bound not given is
-/// chosen privately, with ``boundShare`` of ε: the exponential mechanism picks, from a grid,
-/// about the ``boundQuantile`` of users' values per period, or of the number of periods
-/// users were active in (each user weighs 1, however many periods they were active in). The series' span must be given, not read from the data (the first and last
+/// chosen privately, with ``boundShare`` of ε: AboveThreshold picks, from a grid, about the
+/// ``boundQuantile`` of users' values per period, or of the number of periods users were
+/// active in (each user weighs 1, however many periods they were active in). The series' span must be given, not read from the data (the first and last
 /// event's times would tell who was active when), and so must the groups: grouped series
 /// are refused.
 ///
@@ -158,7 +158,7 @@ public struct SeriesPrivacyStatement: Sendable, Equatable, Codable, CustomString
             .joined(separator: ", ")
         let chosen =
             boundEpsilon > 0
-            ? "; bounds marked chosen were picked privately (ε \(Self.short(boundEpsilon)), exponential mechanism "
+            ? "; bounds marked chosen were picked privately (ε \(Self.short(boundEpsilon)), AboveThreshold "
                 + "aiming at the \(Self.short(boundQuantile * 100))th percentile of users' values per \(period.rawValue) "
                 + "or of their \(period.rawValue)s active)"
             : ""

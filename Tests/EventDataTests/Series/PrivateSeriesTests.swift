@@ -1,5 +1,6 @@
 import Foundation
 import PrivacyAccounting
+import Randomness
 import Testing
 
 @testable import EventData
@@ -92,10 +93,10 @@ struct PrivateSeriesTests {
         #expect(try #require(looser.privacy).noiseMultiplier > statement.noiseMultiplier)
     }
 
-    @Test("a bound not given is chosen privately near the quantile asked for, with a tenth of ε")
+    @Test("a bound not given is chosen privately: the first of the grid to cover the quantile asked for")
     func chosenBound() throws {
-        // 240 users, user i with i % 12 + 1 events on each of three days: half the users' days
-        // have at most 6 events.
+        // 240 users, user i with i % 12 + 1 events on each of three days: a third of the users'
+        // days have at most 4 events, half at most 6; the first bound to cover 45% is 6.
         let store = try SQLiteEventStore.inMemory()
         var events: [Event] = []
         for user in 0..<240 {
@@ -107,7 +108,7 @@ struct PrivateSeriesTests {
             }
         }
         _ = try store.ingest(StoreTestSource(rows: storeRows(events.map { .event($0) })))
-        let privacy = SeriesPrivacy(epsilon: 20, accountant: .rdp, boundQuantile: 0.5, maxPeriods: 3, noiseSeed: 2)
+        let privacy = SeriesPrivacy(epsilon: 20, accountant: .rdp, boundQuantile: 0.45, maxPeriods: 3, noiseSeed: 2)
         let series = try ActivitySeries.compute(
             from: store, metrics: [.activeUsers, .events(nil)], from: Self.monday, until: Self.monday + 3 * Self.day,
             privacy: privacy)
@@ -124,7 +125,8 @@ struct PrivateSeriesTests {
 
     @Test("the number of periods a user counts in is chosen privately too, near the quantile of users' active periods")
     func chosenPeriods() throws {
-        // 200 users: user i active on i % 10 + 1 of ten days, so 60% are active on at most 6.
+        // 200 users: user i active on i % 10 + 1 of ten days, so 40% are active on at most 4 and
+        // 60% on at most 6; the first of 1, 2, 3, 4, 6, 8, 10 to cover 55% is 6.
         let store = try SQLiteEventStore.inMemory()
         var events: [Event] = []
         for user in 0..<200 {
@@ -133,7 +135,7 @@ struct PrivateSeriesTests {
             }
         }
         _ = try store.ingest(StoreTestSource(rows: storeRows(events.map { .event($0) })))
-        let privacy = SeriesPrivacy(epsilon: 40, accountant: .rdp, boundQuantile: 0.6, noiseSeed: 3)
+        let privacy = SeriesPrivacy(epsilon: 40, accountant: .rdp, boundQuantile: 0.55, noiseSeed: 3)
         let series = try ActivitySeries.compute(
             from: store, metrics: [.activeUsers], from: Self.monday, until: Self.monday + 10 * Self.day,
             privacy: privacy)
@@ -142,6 +144,17 @@ struct PrivateSeriesTests {
         // Every user keeps up to 6 of their days: 200 × mean(min(i % 10 + 1, 6)) = 200 × 4.5 in all.
         #expect(abs(series.values[0].reduce(0, +) - 900) < 10 * statement.columns[0].noise)
         #expect(statement.description.contains("at most 6 (chosen) of the 10 days"))
+    }
+
+    @Test("the choice stops at the first candidate to reach the target, even where many cover everyone")
+    func aboveThreshold() {
+        let covered: [Double] = [0, 100, 480, 495, 500, 500, 500, 500, 500, 500]
+        var generator = RandomGenerator(seed: 5)
+        #expect(PrivateSums.choose(covered, target: 495, epsilon: 100, &generator) == 3)
+        // With little budget the choice is noisy, but it does not drift to the end of the grid.
+        let choices = (0..<400).map { _ in PrivateSums.choose(covered, target: 495, epsilon: 0.15, &generator) }
+        #expect(choices.filter { $0 >= 8 }.count < 40)
+        #expect(choices.filter { $0 <= 5 }.count > 200)
     }
 
     @Test("noisy counts stay at or above 0; a seed reproduces the noise; no seed draws a fresh one")
