@@ -48,6 +48,13 @@ struct SegmentEmbedCommandTests {
                 "--dp-delta given without dp-epsilon: must be only with a budget: add dp-epsilon (for example 3)."
             ),
             (["embed", "--dp-epsilon", "0"], "--dp-epsilon 0.0: must be a positive number, like 3."),
+            (["embed", "--learning-rate", "0"], "--learning-rate 0.0: must be a positive number."),
+            (
+                ["embed", "--model", "seq-vae", "--learning-rate", "-1"],
+                "--learning-rate -1.0: must be a positive number."
+            ),
+            (["embed", "--batch-size", "0"], "--batch-size 0: must be between 1 and 1048576."),
+            (["embed", "--model", "seq-vae", "--batch-size", "0"], "--batch-size 0: must be between 1 and 1048576."),
             (
                 ["segment", "--data", "a.csv", "--id", "u", "--vectors", "v", "--out", "s.csv"],
                 "--vectors belongs to --store segmentations."

@@ -143,4 +143,15 @@ import Testing
             try NextItemTrainer(config: tiny, data: NextItemTrainingTests.data).train()
         }
     }
+
+    @Test func tooFewUsersToHoldOutIsNamed() throws {
+        // One user: held out (at least one is), so no user is left to protect.
+        let data = try NextItemData.load(from: store(with: cyclicShop(users: 1, seed: 4)))
+        #expect {
+            try NextItemTrainer(config: Self.privateConfig(.sasrec, loss: .bce), data: data)
+        } throws: { error in
+            guard case RecommenderError.notEnoughData(let detail) = error else { return false }
+            return detail.contains("holds out 20% of the 1 user to validate on")
+        }
+    }
 }

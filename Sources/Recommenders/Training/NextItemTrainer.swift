@@ -112,7 +112,8 @@ public final class NextItemTrainer {
             guard !partition.units.isEmpty, !partition.heldOut.validationExamples.isEmpty else {
                 throw .notEnoughData(
                     detail: "a private run holds out \(Int(NextItemConfig.privateHeldOutFraction * 100))% of the "
-                        + "\(data.users.count) users to validate on, and needs both protected users with 2 items "
+                        + "\(data.users.count) user\(data.users.count == 1 ? "" : "s") to validate on, and needs both "
+                        + "protected users with 2 items "
                         + "and held-out users with 3 or more; train on more users")
             }
             evaluated = partition.heldOut
