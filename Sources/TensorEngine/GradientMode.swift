@@ -6,6 +6,8 @@
 /// current task (or thread) only and never leaks into concurrent work.
 enum GradientMode {
     @TaskLocal static var isRecording = true
+    /// When set, the only leaves that take gradients (``Tensor/withGradients(onlyFor:_:)``).
+    @TaskLocal static var onlyLeaves: Set<ObjectIdentifier>?
 }
 
 extension Tensor {
@@ -18,6 +20,17 @@ extension Tensor {
         try GradientMode.$isRecording.withValue(false, operation: body)
     }
 
+    /// Runs `body` with only `leaves` taking gradients: every other leaf (a model's weights)
+    /// counts as a constant there, so no op records it and backpropagation computes no product
+    /// for it. Gradients with respect to inputs (explanations) cost about a third less so.
+    ///
+    /// ```swift
+    /// let gradient = Tensor.withGradients(onlyFor: [input]) { model(input).sum().gradients()[input] }
+    /// ```
+    public static func withGradients<R>(onlyFor leaves: [Tensor], _ body: () throws -> R) rethrows -> R {
+        try GradientMode.$onlyLeaves.withValue(Set(leaves.map { ObjectIdentifier($0.node) }), operation: body)
+    }
+
     /// Whether ops started now record gradients.
     public static var isRecordingGradients: Bool { GradientMode.isRecording }
 
@@ -25,7 +38,7 @@ extension Tensor {
     static func result(
         shape: [Int], storage: TensorStorage, inputs: Tensor..., op: @autoclosure () -> Op
     ) -> Tensor {
-        let record = inputs.contains { $0.node.requiresGradient } && GradientMode.isRecording
+        let record = inputs.contains { $0.requiresGradient } && GradientMode.isRecording
         return Tensor(shape: shape, storage: storage, op: record ? op() : nil)
     }
 
@@ -33,7 +46,7 @@ extension Tensor {
     static func result(
         shape: [Int], storage: TensorStorage, inputList: [Tensor], op: @autoclosure () -> Op
     ) -> Tensor {
-        let record = inputList.contains { $0.node.requiresGradient } && GradientMode.isRecording
+        let record = inputList.contains { $0.requiresGradient } && GradientMode.isRecording
         return Tensor(shape: shape, storage: storage, op: record ? op() : nil)
     }
 }

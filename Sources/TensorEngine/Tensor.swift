@@ -71,7 +71,12 @@ public struct Tensor: @unchecked Sendable {
     /// The number of elements.
     public var count: Int { node.storage.count }
     /// Whether gradients flow to or through this tensor.
-    public var requiresGradient: Bool { node.requiresGradient }
+    public var requiresGradient: Bool {
+        guard node.requiresGradient else { return false }
+        // A leaf outside the ones `withGradients(onlyFor:_:)` names is a constant there.
+        guard node.op == nil, let only = GradientMode.onlyLeaves else { return true }
+        return only.contains(ObjectIdentifier(node))
+    }
 
     /// The values in row-major order.
     public var scalars: [Float] { Array(node.storage.buffer) }

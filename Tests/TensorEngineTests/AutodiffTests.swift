@@ -22,6 +22,22 @@ struct AutodiffTests {
         #expect(Tensor.isRecordingGradients)
     }
 
+    @Test("gradients for some leaves only: the others are constants, and the wanted gradient is unchanged")
+    func onlySomeLeaves() {
+        let x = Tensor(shape: [2, 3], scalars: [1, -2, 0.5, 3, 0, -1], requiresGradient: true)
+        let w = Tensor(shape: [3, 2], scalars: [0.2, -0.4, 1, 0.3, -0.7, 0.9], requiresGradient: true)
+        let full = x.matmul(w).tanh().sum().gradients()
+        let (only, wDuring) = Tensor.withGradients(onlyFor: [x]) {
+            (x.matmul(w).tanh().sum().gradients(), w.requiresGradient)
+        }
+        #expect(only[x]?.scalars == full[x]?.scalars)
+        #expect(only[w] == nil && only.count == 1 && !wDuring)
+        #expect(w.requiresGradient && full[w] != nil)
+        // Nothing that reads only constants is recorded.
+        let alone = Tensor.withGradients(onlyFor: [x]) { w.tanh() }
+        #expect(alone.node.op == nil)
+    }
+
     @Test("the graph is freed once the loss is gone")
     func graphIsFreed() {
         weak var intermediate: TensorNode?
