@@ -378,7 +378,9 @@ struct ForecastCommand: ParsableCommand {
         }
         try publish(
             fit.forecast, of: series, model: fit.chosen.rawValue, arimaOrder: fit.arimaOrder, backtest: fit.backtest,
-            arima: fit.fitted as? ARIMAModel, how: model == .auto ? " (lowest backtest MASE)" : "", privacy: privacy)
+            arima: fit.fitted as? ARIMAModel,
+            how: model == .auto && (fit.backtest?.models.count ?? 0) > 1 ? " (lowest backtest MASE)" : "",
+            privacy: privacy)
     }
 
     /// One series' fit: the model used, its forecast, and the backtest that chose or scored it.
@@ -395,7 +397,15 @@ struct ForecastCommand: ParsableCommand {
         let season = series.seasonPeriod
         let regressors = try exogenousRegressors(for: series)
         var folds = backtest ?? (model == .auto ? 4 : 0)
-        if backtest == nil, model == .auto {
+        var chosen = model
+        var candidates = model == .auto ? ForecastModel.candidates : [model] + (model == .snaive ? [] : [.snaive])
+        let observed = series.values.filter(\.isFinite)
+        if model == .auto, let first = observed.first, observed.allSatisfy({ $0 == first }) {
+            note("\(series.name): every value is \(first); auto forecasts it with naive (ARIMA needs variation).")
+            folds = backtest ?? 0
+            chosen = .naive
+            candidates = [.naive]
+        } else if backtest == nil, model == .auto {
             // Each fold's training part holds at least three seasons, else the search cannot
             // fit seasonal models on the first folds.
             let possible = max(0, (series.count - 3 * max(season, 2)) / horizon)
@@ -407,9 +417,8 @@ struct ForecastCommand: ParsableCommand {
             }
         }
         var backtestResult: BacktestResult?
-        var chosen = model
         if folds > 0 {
-            let models = model == .auto ? ForecastModel.candidates : [model] + (model == .snaive ? [] : [.snaive])
+            let models = candidates
             let trial = backtestPlan(folds: folds)
             do {
                 try trial.validate(count: series.count)
@@ -435,7 +444,7 @@ struct ForecastCommand: ParsableCommand {
                 note("\(series.name): too short to backtest (\(problem.description)); auto fits arima.")
                 chosen = .arima
             }
-        } else if model == .auto {
+        } else if chosen == .auto {
             chosen = .arima
         }
         var arimaOrder: String?

@@ -117,6 +117,26 @@ struct ForecastCommandTests {
         return text
     }
 
+    @Test("a constant series: auto forecasts the value with naive; ARIMA says why it cannot")
+    func constantSeries() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("behave-fc-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let data = directory.appendingPathComponent("zeros.csv")
+        let days = (0..<60).map { String(format: "2024-%02d-%02d,0", 1 + $0 / 31, 1 + $0 % 31) }
+        try (["date,purchases"] + days).joined(separator: "\n").write(to: data, atomically: true, encoding: .utf8)
+        let out = directory.appendingPathComponent("f.csv").path
+        try ForecastCommand.parse(["--data", data.path, "--value", "purchases", "--horizon", "7", "--out", out]).run()
+        let rows = try String(contentsOfFile: out, encoding: .utf8).split(separator: "\n").dropFirst()
+        #expect(rows.count == 7 && rows.allSatisfy { $0.hasSuffix(",0,0,0") })
+        let failure = runFailure {
+            try ForecastCommand.parse(
+                ["--data", data.path, "--value", "purchases", "--model", "arima", "--horizon", "7", "--out", out]
+            ).run()
+        }
+        #expect(failure.contains("series is constant (every observed value is 0.0)"), "\(failure)")
+    }
+
     @Test("a CSV with a missing date: forecasts of the given horizon, a backtest beside seasonal naive, JSON")
     func csvSeries() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("behave-fc-\(UUID().uuidString)")

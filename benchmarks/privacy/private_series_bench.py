@@ -141,6 +141,9 @@ def main() -> None:
         for metric in metrics:
             _, values = read_column(exact, metric)
             train, truth = values[: -args.horizon], values[-args.horizon:]
+            if min(train) == max(train):
+                print(f"{label} {metric}: the same value every day, nothing to forecast; left out", file=sys.stderr)
+                continue
             for name, epsilon, flags in settings:
                 seeds = [None] if epsilon is None else args.noise_seeds.split(",")
                 for seed in seeds:

@@ -141,6 +141,12 @@ public struct AutoARIMA: Sendable, Equatable {
     ///   that is a combination of the others.
     public func fit(_ series: [Double]) throws(InvalidParameter) -> Result {
         try validate()
+        let observed = series.filter { !$0.isNaN }
+        if regressors == nil, let first = observed.first, observed.allSatisfy({ $0 == first }) {
+            throw InvalidParameter(
+                "series", value: "constant (every observed value is \(first))",
+                allowed: "a series that varies; forecast a constant one with naive")
+        }
         let seasonal = period > 1
         let tested = try regressionResiduals(series)
         var chosenSeasonalD = seasonalD ?? 0
