@@ -63,7 +63,8 @@ public struct IntegratedGradients: Sendable {
     /// The path `[0, 1]` is cut into pieces of ``pointsPerPiece`` Gauss-Legendre points each
     /// (``steps`` points in all at first, rounded down to whole pieces). Every piece has a completeness gap of its own: its
     /// share of the attributions against the score's change between its two ends. While the
-    /// total gap is over the tolerance, the pieces with the largest gaps are halved, so new
+    /// total gap is over the tolerance, the pieces with the largest gaps are halved (until the
+    /// others' gaps add up to the tolerance), so new
     /// points go where the gradient changes fast (at the kink of a ReLU, say) rather than
     /// everywhere, until the gap is within the tolerance or ``maximumSteps`` would be passed.
     ///
@@ -95,11 +96,13 @@ public struct IntegratedGradients: Sendable {
         let difference = abs(ends[0] - ends[1])
         let allowed = tolerance * (difference > 0 ? difference : 1)
         while abs(pieces.reduce(0.0) { $0 + $1.gap }) > allowed && points + 2 * perPiece <= maximumSteps {
-            // Halve the pieces with the largest gaps until the others' add up to half the tolerance.
+            // Halve the pieces with the largest gaps until the others' add up to the tolerance: the
+            // fewest halvings that could finish this round. (Halving until they added up to half
+            // of it took more points: SASRec's p95 was 12.0-16.5 ms against 10.3-11.6 ms.)
             var others = pieces.reduce(0.0) { $0 + abs($1.gap) }
             var halved: Set<Int> = []
             for index in pieces.indices.sorted(by: { abs(pieces[$0].gap) > abs(pieces[$1].gap) })
-            where others > allowed / 2 && points + 2 * perPiece <= maximumSteps {
+            where others > allowed && points + 2 * perPiece <= maximumSteps {
                 halved.insert(index)
                 others -= abs(pieces[index].gap)
                 points += 2 * perPiece

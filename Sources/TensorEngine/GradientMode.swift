@@ -1,3 +1,5 @@
+import Synchronization
+
 /// Whether new ops record their inputs for backpropagation.
 ///
 /// Recording is on by default. Turn it off for inference and evaluation with
@@ -8,6 +10,9 @@ enum GradientMode {
     @TaskLocal static var isRecording = true
     /// When set, the only leaves that take gradients (``Tensor/withGradients(onlyFor:_:)``).
     @TaskLocal static var onlyLeaves: Set<ObjectIdentifier>?
+    /// How many such scopes are open in any task: while none is, a leaf's
+    /// `requiresGradient` skips the task-local lookup (op creation asks it of every input).
+    static let openScopes = Atomic<Int>(0)
 }
 
 extension Tensor {
@@ -28,7 +33,9 @@ extension Tensor {
     /// let gradient = Tensor.withGradients(onlyFor: [input]) { model(input).sum().gradients()[input] }
     /// ```
     public static func withGradients<R>(onlyFor leaves: [Tensor], _ body: () throws -> R) rethrows -> R {
-        try GradientMode.$onlyLeaves.withValue(Set(leaves.map { ObjectIdentifier($0.node) }), operation: body)
+        GradientMode.openScopes.add(1, ordering: .relaxed)
+        defer { GradientMode.openScopes.subtract(1, ordering: .relaxed) }
+        return try GradientMode.$onlyLeaves.withValue(Set(leaves.map { ObjectIdentifier($0.node) }), operation: body)
     }
 
     /// Whether ops started now record gradients.

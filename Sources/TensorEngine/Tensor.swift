@@ -74,7 +74,8 @@ public struct Tensor: @unchecked Sendable {
     public var requiresGradient: Bool {
         guard node.requiresGradient else { return false }
         // A leaf outside the ones `withGradients(onlyFor:_:)` names is a constant there.
-        guard node.op == nil, let only = GradientMode.onlyLeaves else { return true }
+        guard node.op == nil, GradientMode.openScopes.load(ordering: .relaxed) > 0, let only = GradientMode.onlyLeaves
+        else { return true }
         return only.contains(ObjectIdentifier(node))
     }
 
