@@ -24,11 +24,13 @@ struct SeriesCommand: ParsableCommand {
 
             --dp-epsilon E makes the series differentially private per user: each user adds at \
             most 1 to a period's dau, at most --dp-max-per-period to its sessions, events and \
-            purchases, and at most --dp-max-revenue to its revenue (each chosen privately with a \
-            tenth of ε when not given), and Gaussian noise calibrated to the budget is added to \
-            every period. Give the span (--from and --at), since the \
-            first and last events' times would tell who was active when; a private series cannot \
-            be grouped. Anything made from it (a forecast, a plot) keeps the guarantee.
+            purchases, and at most --dp-max-revenue to its revenue, in at most --dp-max-periods \
+            periods (each bound chosen privately, with a tenth of ε, when not given), and Gaussian \
+            noise calibrated to the budget is added to every period. Give the span (--from and \
+            --at), since the first and last events' times would tell who was active when; a \
+            private series cannot be grouped. Anything made from it (a forecast, a plot) keeps \
+            the guarantee. Release only the metrics you need: each one added widens the noise of \
+            all.
 
             Examples:
               behave series --store behavior.db --out daily.csv
@@ -166,15 +168,15 @@ struct SeriesPrivacyOptions: ParsableArguments {
     @Option(
         parsing: .unconditional,
         help: ArgumentHelp(
-            "The quantile of users' values per period a bound chosen privately aims at (default \(SeriesPrivacy.defaultBoundQuantile)).",
+            "The quantile of users' values per period (or of their periods active) a bound chosen privately aims at (default \(SeriesPrivacy.defaultBoundQuantile)).",
             discussion:
-                "A bound not given is chosen with \(Int(SeriesPrivacy.boundShare * 100))% of ε by the exponential "
-                + "mechanism; a higher quantile clips less and adds more noise."))
+                "The bounds not given are chosen with \(Int(SeriesPrivacy.boundShare * 100))% of ε by AboveThreshold; "
+                + "a higher quantile clips less and adds more noise."))
     var dpBoundQuantile: Double?
 
     @Option(
         parsing: .unconditional,
-        help: "The most periods one user counts in, chosen at random among theirs (default: every period of the span).")
+        help: "The most periods one user counts in, chosen at random among theirs (default: chosen privately).")
     var dpMaxPeriods: Int?
 
     @Option(

@@ -80,11 +80,16 @@ def mase(actual: list[float], predicted: list[float], train: list[float]) -> flo
 
 
 def statement_numbers(text: str, column: str) -> tuple[str, str]:
-    """The bound and the noise's standard deviation the statement gives for `column`."""
+    """The bounds (value per period, and periods per user) and the noise's standard deviation
+    the statement gives for `column`."""
     bound = re.search(rf"adding at most .*?\b{re.escape(column)} ([0-9.e+]+)( \(chosen\))?", text)
+    periods = re.search(r"counted in at most (\d+)( \(chosen\))? of the (\d+)", text)
     noise = re.search(rf"standard deviation .*?\b{re.escape(column)} ([0-9.e+]+)", text)
     chosen = " (chosen)" if bound and bound.group(2) else ""
-    return (bound.group(1) + chosen if bound else "?"), (noise.group(1) if noise else "?")
+    value = bound.group(1) + chosen if bound else "?"
+    if periods:
+        value += f", {periods.group(1)} of {periods.group(3)} periods" + (" (chosen)" if periods.group(2) else "")
+    return value, (noise.group(1) if noise else "?")
 
 
 def main() -> None:
