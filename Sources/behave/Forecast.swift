@@ -411,7 +411,8 @@ struct ForecastCommand: ParsableCommand {
             let possible = max(0, (series.count - 3 * max(season, 2)) / horizon)
             if possible < folds {
                 note(
-                    "\(series.name): \(possible) backtest folds of \(horizon) periods leave three seasons to train on "
+                    "\(series.name): \(possible) backtest fold\(possible == 1 ? "" : "s") of \(horizon) periods "
+                        + "\(possible == 1 ? "leaves" : "leave") three seasons to train on "
                         + "(4 by default)" + (possible == 0 ? "; auto fits arima." : "."))
                 folds = possible
             }
@@ -423,7 +424,9 @@ struct ForecastCommand: ParsableCommand {
             do {
                 try trial.validate(count: series.count)
                 let reporter = ProgressReporter(label: "backtest", total: folds * models.count, unit: "folds")
-                reporter.log("\(series.name): \(folds) folds of \(horizon) periods, \(models.count) models")
+                reporter.log(
+                    "\(series.name): \(folds) fold\(folds == 1 ? "" : "s") of \(horizon) periods, \(models.count) models"
+                )
                 var done = 0
                 let result = try trial.run(
                     series,
