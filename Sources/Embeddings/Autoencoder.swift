@@ -86,54 +86,31 @@ public struct Autoencoder {
         let network = model.network
         let optimizer = Adam(
             for: network, rule: AdamRule(weightDecay: config.weightDecay), learningRate: config.learningRate)
-        let loop = TrainingLoop(
-            schedule: TrainingSchedule(
-                epochs: config.epochs, batchSize: config.batchSize, patience: config.patience,
-                minimumImprovement: config.minimumImprovement, shuffleSeed: config.seed))
         let validate = { (epoch: Int) throws(TrainingDiverged) -> Validation<Double> in
             let scores = model.anomalyScores(of: validationX)
             let loss = scores.reduce(0, +) / Double(scores.count)
             try TrainingDiverged.check(outputs: [loss], epoch: epoch, learningRate: Double(config.learningRate))
             return Validation(score: -loss, report: loss)
         }
-        /// Each row's loss `[n]` with the KL weight `beta` and the code's noise `eps` of `z`'s shape.
-        func losses(_ x: Tensor, beta: Float, eps: ([Int]) -> Tensor) -> Tensor {
-            let code = network.encode(x)
-            guard let logVariance = code.logVariance else {
-                return squaredReconstructionError(x, network.decode(code.mean)) / Float(featureCount)
-            }
-            let z = code.mean + (logVariance * 0.5).exp() * eps(code.mean.shape)
-            let kl = gaussianKLDivergence(mean: code.mean, logVariance: logVariance)
-            return squaredReconstructionError(x, network.decode(z)) * 0.5 + kl * beta
-        }
-        guard let budget = config.privacy else {
-            var warmup = VariationalTraining.Warmup(
-                epochs: config.klWarmupEpochs, examples: trainingRows.count, batchSize: config.batchSize,
-                seed: config.seed)
-            do {
-                let history = try loop.run(
-                    network, optimizer: optimizer, exampleCount: trainingRows.count,
-                    loss: { batch in
-                        let x = rowsTensor(features, featureCount: featureCount, rows: batch.map { trainingRows[$0] })
-                        return losses(x, beta: warmup.nextBeta(), eps: { warmup.noise(shape: $0) }).mean()
-                    },
-                    validate: validate, progress: progress, epochEnd: epochEnd)
-                return (model, history, nil)
-            } catch {
-                throw .diverged(error)
-            }
-        }
-        let run = try VariationalTraining.runPrivately(
-            loop, network: network, optimizer: optimizer, units: trainingRows.count, budget: budget,
-            batchSize: config.batchSize, epochs: config.epochs,
-            losses: { batch, epoch in
+        let (history, privateRun) = try VariationalTraining.train(
+            network, optimizer: optimizer, units: trainingRows.count,
+            settings: VariationalTraining.Settings(
+                epochs: config.epochs, batchSize: config.batchSize, patience: config.patience,
+                minimumImprovement: config.minimumImprovement, klWarmupEpochs: config.klWarmupEpochs,
+                seed: config.seed, privacy: config.privacy),
+            losses: { batch, beta, eps in
+                // Each row's loss with the KL weight `beta` and the code's noise `eps`.
                 let x = rowsTensor(features, featureCount: featureCount, rows: batch.map { trainingRows[$0] })
-                let beta = VariationalTraining.beta(epoch: epoch, warmupEpochs: config.klWarmupEpochs)
-                return losses(x, beta: beta) { shape in
-                    VariationalTraining.noise(rows: batch, width: shape[1], seed: config.seed, epoch: epoch)
+                let code = network.encode(x)
+                guard let logVariance = code.logVariance else {
+                    return squaredReconstructionError(x, network.decode(code.mean)) / Float(featureCount)
                 }
-            }, validate: validate, progress: progress, epochEnd: epochEnd)
-        return (model, run.history, run)
+                let z = code.mean + (logVariance * 0.5).exp() * eps(code.mean.shape)
+                let kl = gaussianKLDivergence(mean: code.mean, logVariance: logVariance)
+                return squaredReconstructionError(x, network.decode(z)) * 0.5 + kl * beta
+            },
+            validate: validate, progress: progress, epochEnd: epochEnd)
+        return (model, history, privateRun)
     }
 
     /// Each row's code (the VAE's posterior mean), `rows * latentSize` values, row-major.

@@ -176,48 +176,29 @@ public struct SequenceAutoencoder {
         let model = SequenceAutoencoder(config: config, vocabularies: vocabularies)
         let network = model.network
         let optimizer = Adam(for: network, learningRate: config.learningRate)
-        let loop = TrainingLoop(
-            schedule: TrainingSchedule(
-                epochs: config.epochs, batchSize: config.batchSize, patience: config.patience,
-                minimumImprovement: config.minimumImprovement, shuffleSeed: config.seed))
         let validate = { (epoch: Int) throws(TrainingDiverged) -> Validation<Double> in
             let scores = model.negativeELBO(of: validation, itemIDs: itemIDs, referenceTime: referenceTime)
             let loss = scores.reduce(0, +) / Double(scores.count)
             try TrainingDiverged.check(outputs: [loss], epoch: epoch, learningRate: Double(config.learningRate))
             return Validation(score: -loss, report: loss)
         }
-        /// Each user's negative ELBO `[n]` with the KL weight `beta` and the code's noise `eps`.
-        func losses(_ batch: [Int], beta: Float, eps: ([Int]) -> Tensor) -> Tensor {
-            let input = vocabularies.batch(batch.map { training[$0] }, itemIDs: itemIDs, referenceTime: referenceTime)
-            let code = network.encode(input)
-            let z = code.mean + (code.logVariance * 0.5).exp() * eps(code.mean.shape)
-            let kl = gaussianKLDivergence(mean: code.mean, logVariance: code.logVariance)
-            return network.reconstructionLoss(z, of: input) + kl * beta
-        }
-        guard let budget = config.privacy else {
-            var warmup = VariationalTraining.Warmup(
-                epochs: config.klWarmupEpochs, examples: training.count, batchSize: config.batchSize,
-                seed: config.seed)
-            do {
-                let history = try loop.run(
-                    network, optimizer: optimizer, exampleCount: training.count,
-                    loss: { batch in losses(batch, beta: warmup.nextBeta(), eps: { warmup.noise(shape: $0) }).mean() },
-                    validate: validate, progress: progress, epochEnd: epochEnd)
-                return (model, history, nil)
-            } catch {
-                throw .diverged(error)
-            }
-        }
-        let run = try VariationalTraining.runPrivately(
-            loop, network: network, optimizer: optimizer, units: training.count, budget: budget,
-            batchSize: config.batchSize, epochs: config.epochs,
-            losses: { batch, epoch in
-                losses(batch, beta: VariationalTraining.beta(epoch: epoch, warmupEpochs: config.klWarmupEpochs)) {
-                    shape in
-                    VariationalTraining.noise(rows: batch, width: shape[1], seed: config.seed, epoch: epoch)
-                }
-            }, validate: validate, progress: progress, epochEnd: epochEnd)
-        return (model, run.history, run)
+        let (history, privateRun) = try VariationalTraining.train(
+            network, optimizer: optimizer, units: training.count,
+            settings: VariationalTraining.Settings(
+                epochs: config.epochs, batchSize: config.batchSize, patience: config.patience,
+                minimumImprovement: config.minimumImprovement, klWarmupEpochs: config.klWarmupEpochs,
+                seed: config.seed, privacy: config.privacy),
+            losses: { batch, beta, eps in
+                // Each user's negative ELBO with the KL weight `beta` and the code's noise `eps`.
+                let input = vocabularies.batch(
+                    batch.map { training[$0] }, itemIDs: itemIDs, referenceTime: referenceTime)
+                let code = network.encode(input)
+                let z = code.mean + (code.logVariance * 0.5).exp() * eps(code.mean.shape)
+                let kl = gaussianKLDivergence(mean: code.mean, logVariance: code.logVariance)
+                return network.reconstructionLoss(z, of: input) + kl * beta
+            },
+            validate: validate, progress: progress, epochEnd: epochEnd)
+        return (model, history, privateRun)
     }
 
     /// Each history's code (the posterior mean), `histories.count * latentSize` values, row-major.

@@ -4,7 +4,8 @@ import Settings
 import TensorEngine
 
 /// What the dense and the sequence autoencoders share in training: the seeded hold-out, the
-/// KL warm-up and the reparametrised sample, and the checks of the training settings.
+/// run itself (schedule, KL warm-up and reparametrised samples, or DP-SGD with a budget), and
+/// the checks of the training settings.
 enum VariationalTraining {
     /// A seeded split of `count` examples: `fraction` of them (at least 1, leaving at least 1)
     /// for validation, the rest for training.
@@ -59,27 +60,69 @@ enum VariationalTraining {
         return Tensor(shape: [rows.count, width], scalars: values)
     }
 
-    /// DP-SGD of a VAE over `units` users: `losses(units, epoch)` with the KL weight rising by
-    /// epoch and samples drawn per unit and epoch (``noise(rows:width:seed:epoch:)``).
+    /// The schedule and sampling settings both autoencoders' configurations share.
+    struct Settings {
+        var epochs: Int
+        var batchSize: Int
+        var patience: Int
+        var minimumImprovement: Double
+        var klWarmupEpochs: Int
+        var seed: UInt64
+        var privacy: PrivacyBudget?
+    }
+
+    /// Trains `network` on `units` training units: `losses(units, beta, eps)` gives each
+    /// unit's loss `[n]` with the KL weight `beta` and standard normal noise `eps(shape)` for
+    /// the code's samples (an autoencoder without a code variance ignores both).
+    ///
+    /// Without a budget the KL weight warms up by step and the noise comes from one generator
+    /// (``Warmup``). With one (``Settings/privacy``) it is DP-SGD, one unit per privacy unit:
+    /// the KL weight rises by epoch (``beta(epoch:warmupEpochs:)``) and each unit's noise is
+    /// its own per epoch (``noise(rows:width:seed:epoch:)``), so a unit's loss is the same
+    /// function alone as in a batch, which the per-unit split is checked against.
     ///
     /// - Throws: ``UnsupervisedError/privacy(_:)`` when the budget cannot be met, or
     ///   ``UnsupervisedError/diverged(_:)``.
-    static func runPrivately(
-        _ loop: TrainingLoop, network: any Layer, optimizer: any Optimizer, units: Int, budget: PrivacyBudget,
-        batchSize: Int, epochs: Int, losses: @escaping (_ units: [Int], _ epoch: Int) -> Tensor,
+    static func train(
+        _ network: any Layer, optimizer: any Optimizer, units: Int, settings: Settings,
+        losses: @escaping (_ units: [Int], _ beta: Float, _ eps: ([Int]) -> Tensor) -> Tensor,
         validate: (_ epoch: Int) throws(TrainingDiverged) -> Validation<Double>,
         progress: ((StepProgress) -> Void)?, epochEnd: ((EpochRecord<Double>) -> Void)?
-    ) throws(UnsupervisedError) -> PrivateTrainingRun<Double> {
+    ) throws(UnsupervisedError) -> (history: TrainingHistory<Double>, privateRun: PrivateTrainingRun<Double>?) {
+        let loop = TrainingLoop(
+            schedule: TrainingSchedule(
+                epochs: settings.epochs, batchSize: settings.batchSize, patience: settings.patience,
+                minimumImprovement: settings.minimumImprovement, shuffleSeed: settings.seed))
+        guard let budget = settings.privacy else {
+            var warmup = Warmup(
+                epochs: settings.klWarmupEpochs, examples: units, batchSize: settings.batchSize, seed: settings.seed)
+            do {
+                let history = try loop.run(
+                    network, optimizer: optimizer, exampleCount: units,
+                    loss: { batch in losses(batch, warmup.nextBeta(), { warmup.noise(shape: $0) }).mean() },
+                    validate: validate, progress: progress, epochEnd: epochEnd)
+                return (history, nil)
+            } catch {
+                throw .diverged(error)
+            }
+        }
         let privacy: PrivateTraining
         do {
-            privacy = try budget.training(unit: .user, units: units, batchSize: batchSize, epochs: epochs)
+            privacy = try budget.training(
+                unit: .user, units: units, batchSize: settings.batchSize, epochs: settings.epochs)
         } catch {
             throw .privacy(error)
         }
         do {
-            return try loop.runPrivately(
-                network, optimizer: optimizer, unitCount: units, privacy: privacy, losses: losses, validate: validate,
-                progress: progress, epochEnd: epochEnd)
+            let run = try loop.runPrivately(
+                network, optimizer: optimizer, unitCount: units, privacy: privacy,
+                losses: { batch, epoch in
+                    losses(batch, beta(epoch: epoch, warmupEpochs: settings.klWarmupEpochs)) { shape in
+                        noise(rows: batch, width: shape[1], seed: settings.seed, epoch: epoch)
+                    }
+                },
+                validate: validate, progress: progress, epochEnd: epochEnd)
+            return (run.history, run)
         } catch {
             switch error {
             case .diverged(let diverged): throw .diverged(diverged)

@@ -41,8 +41,9 @@ struct PrivateSums {
         coveredUsers = periodCandidates.map { _ in 0 }
     }
 
-    /// Adds one user (ungrouped): their active periods in a random order, each value clipped
-    /// at every value bound, filed under the smallest period candidate that keeps it.
+    /// Adds one user (ungrouped): their active periods in a random order, each value counted
+    /// in the coverage of every value bound and, clipped at it, filed under the smallest period
+    /// candidate that keeps the period.
     mutating func add(_ contribution: Contribution, using generator: inout RandomGenerator) {
         let active = Set(contribution.sums.keys.map(\.start)).sorted()
         guard !active.isEmpty else { return }
@@ -53,20 +54,14 @@ struct PrivateSums {
         var tier = 0
         for (position, start) in order.enumerated() {
             while tier < periodCandidates.count, position >= periodCandidates[tier] { tier += 1 }
-            guard tier < periodCandidates.count else { break }
             let index = Int((start - self.start) / period.milliseconds)
             for metric in metrics.indices {
                 let value = contribution.sums[ContributionKey(group: nil, metricIndex: metric, start: start)] ?? 0
                 for (candidate, bound) in candidates[metric].enumerated() {
-                    increments[tier][metric][candidate][index] += min(max(value, -bound), bound)
-                }
-            }
-        }
-        for metric in metrics.indices {
-            for start in active {
-                let value = contribution.sums[ContributionKey(group: nil, metricIndex: metric, start: start)] ?? 0
-                for (candidate, bound) in candidates[metric].enumerated() where abs(value) <= bound {
-                    covered[metric][candidate] += share
+                    if abs(value) <= bound { covered[metric][candidate] += share }
+                    if tier < periodCandidates.count {
+                        increments[tier][metric][candidate][index] += min(max(value, -bound), bound)
+                    }
                 }
             }
         }

@@ -241,11 +241,14 @@ public final class NextItemTrainer {
                     guard let batch = try? batcher.nextItemPairs(indexes.map { rows[$0] }) else {
                         preconditionFailure("NextItemTrainer: store item ids must be dense indexes")
                     }
-                    // Negatives are drawn per user and epoch.
-                    let samplers = indexes.compactMap { unit in
-                        try? NegativeSampler(
-                            itemCount: self.data.itemCount,
-                            seed: PrivateTraining.unitSeed(self.config.seed &+ 2, unit: unit, epoch: epoch))
+                    // Negatives are drawn per user and epoch, one sampler per row.
+                    let samplers = indexes.map { unit in
+                        guard
+                            let sampler = try? NegativeSampler(
+                                itemCount: self.data.itemCount,
+                                seed: PrivateTraining.unitSeed(self.config.seed &+ 2, unit: unit, epoch: epoch))
+                        else { preconditionFailure("NextItemTrainer: a catalogue with items was rejected") }
+                        return sampler
                     }
                     return self.userLosses(
                         network, batch: batch, interacted: indexes.map { interacted[$0] }, samplers: samplers)
