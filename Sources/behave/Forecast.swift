@@ -428,17 +428,41 @@ struct ForecastCommand: ParsableCommand {
                     "\(series.name): \(folds) fold\(folds == 1 ? "" : "s") of \(horizon) periods, \(models.count) models"
                 )
                 var done = 0
-                let result = try trial.run(
-                    series,
-                    models: models.map { forecaster($0, season: season, regressors: regressors) }
-                ) { name, fold in
-                    done += 1
-                    reporter.update(done, detail: "\(name) fold \(fold + 1)")
+                func run(_ chosen: [ForecastModel]) throws -> BacktestResult {
+                    try trial.run(series, models: chosen.map { forecaster($0, season: season, regressors: regressors) })
+                    {
+                        name, fold in
+                        done += 1
+                        reporter.update(done, detail: "\(name) fold \(fold + 1)")
+                    }
+                }
+                var kept = models
+                let result: BacktestResult
+                if model == .auto {
+                    // A candidate that fails on a fold (ARIMA on a stretch of one value, say) is left
+                    // out of the choice instead of ending the run.
+                    var runs: [BacktestResult] = []
+                    kept = []
+                    for candidate in models {
+                        do {
+                            runs.append(try run([candidate]))
+                            kept.append(candidate)
+                        } catch let failure as ForecastingError {
+                            note("\(series.name): \(failure.localizedDescription); auto chooses among the others.")
+                        }
+                    }
+                    guard var merged = runs.first else {
+                        throw ValidationError("\(series.name): every model failed its backtest (see above).")
+                    }
+                    merged.models = runs.flatMap(\.models)
+                    result = merged
+                } else {
+                    result = try run(models)
                 }
                 reporter.finish(done)
                 backtestResult = result
                 if model == .auto {
-                    let best = zip(models, result.models).min {
+                    let best = zip(kept, result.models).min {
                         ($0.1.overall.mase ?? .infinity) < ($1.1.overall.mase ?? .infinity)
                     }
                     chosen = best?.0 ?? .arima

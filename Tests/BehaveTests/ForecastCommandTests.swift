@@ -137,6 +137,25 @@ struct ForecastCommandTests {
         #expect(failure.contains("series is constant (every observed value is 0.0)"), "\(failure)")
     }
 
+    @Test("auto leaves out a candidate that fails on a fold: a shop whose first two months are zeros")
+    func failingCandidate() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("behave-fc-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let data = directory.appendingPathComponent("new-shop.csv")
+        // ARIMA cannot fit the first fold's 52 zeros; ETS and the naive models can.
+        let days = (0..<80).map { (day: Int) -> String in
+            let value: Int = day < 60 ? 0 : 5 + (day * 7) % 13
+            return String(format: "2024-%02d-%02d,%d", 1 + day / 31, 1 + day % 31, value)
+        }
+        try (["date,revenue"] + days).joined(separator: "\n").write(to: data, atomically: true, encoding: .utf8)
+        let out = directory.appendingPathComponent("f.csv").path
+        try ForecastCommand.parse(
+            ["--data", data.path, "--value", "revenue", "--horizon", "7", "--json", "--out", out]
+        ).run()
+        #expect(try String(contentsOfFile: out, encoding: .utf8).split(separator: "\n").count == 8)
+    }
+
     @Test("a CSV with a missing date: forecasts of the given horizon, a backtest beside seasonal naive, JSON")
     func csvSeries() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("behave-fc-\(UUID().uuidString)")
