@@ -34,19 +34,19 @@ import argparse
 import csv
 import datetime as dt
 import re
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from private_models_bench import run as run_timed  # noqa: E402
 
 SEASON = 7
 
 
 def run(command: list[str]) -> str:
-    done = subprocess.run(command, capture_output=True, text=True)
-    if done.returncode != 0:
-        sys.exit(f"failed: {' '.join(command)}\n{done.stderr[-2000:]}")
-    return done.stdout
+    """The command's standard output (it must succeed)."""
+    return run_timed(command)[0]
 
 
 def read_column(path: Path, column: str) -> tuple[list[str], list[float]]:
